@@ -1,0 +1,1 @@
+"""The `postprod` command line: Typer + Rich, one module per command group."""

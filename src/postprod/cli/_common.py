@@ -1,0 +1,79 @@
+"""Shared pieces of the CLI: consoles, --json output, tables and progress bars."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+JsonOpt = typer.Option(False, "--json", help="Print JSON for scripting instead of a table.")
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, Fraction):
+        return str(obj)
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, set | frozenset | tuple):
+        return list(obj)
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def dumps(data: Any) -> str:
+    """JSON text for --json output (dates ISO, fractions as "24000/1001")."""
+    return json.dumps(data, default=_default, indent=2, ensure_ascii=False)
+
+
+def print_json(data: Any) -> None:
+    """Print JSON to stdout without Rich markup or wrapping."""
+    typer.echo(dumps(data))
+
+
+def note(message: str) -> None:
+    """A one-line note on stderr (kept off stdout so --json stays parseable)."""
+    err_console.print(message, style="yellow", highlight=False)
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print a Rich table."""
+    t = Table(title=title, show_lines=False)
+    for col in columns:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+    console.print(t)
+
+
+@contextmanager
+def progress_bar(description: str, total: float | None = 1.0) -> Iterator[Callable[[float], None]]:
+    """A Rich progress bar on stderr; yields update(fraction_done) for the work to call."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task_id = prog.add_task(description, total=total)
+
+        def update(done: float) -> None:
+            prog.update(task_id, completed=done)
+
+        yield update

@@ -1,0 +1,43 @@
+"""Entry point of the `postprod` command: registers the command groups, turns errors into exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from postprod.cli import cut as cut_cli
+from postprod.cli import plan as plan_cli
+from postprod.cli import qc as qc_cli
+from postprod.cli._common import err_console
+from postprod.errors import PostprodError
+
+app = typer.Typer(
+    name="postprod",
+    help="The post-production supervisor's system: productions, planning, cut, registers and QC.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+app.add_typer(plan_cli.app, name="plan", help="Schedules: plan, replan, Gantt, PSPLIB.")
+app.add_typer(qc_cli.app, name="qc", help="Probe, measure and check delivered media against a spec.")
+app.add_typer(cut_cli.app, name="cut", help="Cut imports, versions and change lists.")
+for _name, _sub in getattr(cut_cli, "EXTRA_GROUPS", {}).items():
+    app.add_typer(_sub, name=_name)
+
+
+def main() -> None:
+    """Run the CLI: a PostprodError becomes one line on stderr and exit code 2."""
+    try:
+        app()
+    except PostprodError as exc:
+        err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted", style="red")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

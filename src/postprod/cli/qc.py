@@ -1,0 +1,5 @@
+"""CLI group 'qc' (placeholder until its engine lands)."""
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

@@ -1,0 +1,64 @@
+"""One exception hierarchy: every user mistake is a PostprodError with a one-line message."""
+
+from __future__ import annotations
+
+
+class PostprodError(Exception):
+    """A user-facing error: one line saying what and where. CLI exit code 2, API 4xx."""
+
+    exit_code = 2
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(PostprodError):
+    """A value that cannot be accepted (bad date, bad rate, bad timecode, bad field)."""
+
+    http_status = 422
+
+
+class NotFound(PostprodError):
+    """An ID or name that matches nothing."""
+
+    http_status = 404
+
+
+class Conflict(PostprodError):
+    """A duplicate, or an edit made against a stale version."""
+
+    http_status = 409
+
+
+class CycleError(InvalidInput):
+    """A dependency that would close a loop; the message names the tasks in the loop."""
+
+    def __init__(self, cycle: list[str]) -> None:
+        self.cycle = cycle
+        super().__init__("dependency cycle: " + " -> ".join(cycle))
+
+
+class IllegalTransition(InvalidInput):
+    """A status change the workflow does not allow."""
+
+
+class FileFormatError(PostprodError):
+    """A file that cannot be read: names the file and, where known, the line."""
+
+    def __init__(self, path: str, message: str, *, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+class InfeasibleError(PostprodError):
+    """A problem with no solution; the message names the tasks that make it so."""
+
+    http_status = 422
