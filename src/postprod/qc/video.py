@@ -1,0 +1,321 @@
+"""Video QC in one decode pass: black, freeze, luma/chroma outside the legal range, letterbox and pillarbox bars."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import av
+import numpy as np
+
+from postprod.errors import FileFormatError
+from postprod.qc.events import Event, Timebase, frame_event, runs
+from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
+
+Progress = Callable[[float], None]
+
+
+@dataclass
+class VideoOptions:
+    """Detection thresholds; the defaults follow ffmpeg's blackdetect, freezedetect and cropdetect."""
+
+    black_pixel_threshold: float = 0.10  # a pixel is black below black + 10 % of the legal luma span (pix_th)
+    black_ratio: float = 0.98  # a frame is black when 98 % of its pixels are (picture_black_ratio_th)
+    black_min_frames: int = 1
+    freeze_noise: float = 0.001  # mean absolute luma difference to the still's first frame, fraction of full scale
+    freeze_min_seconds: float = 1.0
+    luma_range: tuple[int, int] = (16, 235)  # 8-bit codes, scaled for higher bit depths
+    chroma_range: tuple[int, int] = (16, 240)
+    range_max_percent: float = 1.0  # a frame is out of range when more than this percent of its pixels are
+    check_range: bool = True
+    bars_threshold: float = 0.05  # a bar line averages below black + 5 % of the luma span (cropdetect limit)
+    bars_min_fraction: float = 0.03  # bars thinner than 3 % of the picture are ignored
+    bars_min_seconds: float = 1.0
+    check_bars: bool = True
+    max_width: int = 480  # luma is sampled with a stride that brings the width under this
+
+
+@dataclass
+class VideoReport:
+    """Frame-level measurements and the events found in one pass."""
+
+    stream: int
+    frames: int
+    frame_rate: Fraction
+    width: int
+    height: int
+    pixel_format: str
+    bit_depth: int
+    events: list[Event] = field(default_factory=list)
+    luma_mean: float = 0.0
+    luma_min: int = 0
+    luma_max: int = 0
+    max_luma_out_percent: float = 0.0
+    max_chroma_out_percent: float = 0.0
+    stopped_at_frame: int | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "frames": self.frames,
+            "frame_rate": f"{self.frame_rate.numerator}/{self.frame_rate.denominator}"
+            if self.frame_rate.denominator != 1
+            else str(self.frame_rate.numerator),
+            "width": self.width,
+            "height": self.height,
+            "pixel_format": self.pixel_format,
+            "bit_depth": self.bit_depth,
+            "luma_mean": round(self.luma_mean, 3),
+            "luma_min": self.luma_min,
+            "luma_max": self.luma_max,
+            "max_luma_out_percent": round(self.max_luma_out_percent, 3),
+            "max_chroma_out_percent": round(self.max_chroma_out_percent, 3),
+            "stopped_at_frame": self.stopped_at_frame,
+            "error": self.error,
+            "events": [e.to_dict() for e in self.events],
+        }
+
+
+def _plane(frame: Any, i: int, dtype: Any) -> np.ndarray:
+    """A view of one plane of a decoded frame, without copying (the line stride is sliced off)."""
+    p = frame.planes[i]
+    item = np.dtype(dtype).itemsize
+    arr = np.frombuffer(p, dtype=dtype)
+    return arr.reshape(p.height, p.line_size // item)[:, : p.width]
+
+
+class _Planes:
+    """Turns decoded frames into sampled luma and chroma arrays for a pixel format."""
+
+    def __init__(self, pix_fmt: str, width: int, max_width: int) -> None:
+        fmt = av.VideoFormat(pix_fmt)
+        comps = fmt.components
+        self.bits = max(c.bits for c in comps) if comps else 8
+        planar_yuv = (pix_fmt.startswith(("yuv", "yuvj", "gray")) and "p" in pix_fmt[3:]) or pix_fmt.startswith("gray")
+        self.convert: str | None = None
+        if not planar_yuv:
+            self.convert = "yuv444p" if self.bits <= 8 else "yuv444p16le"
+            self.bits = 8 if self.bits <= 8 else 16
+        self.dtype = np.uint8 if self.bits <= 8 else np.dtype("<u2")
+        self.has_chroma = not pix_fmt.startswith("gray")
+        self.step = max(1, -(-width // max_width))
+        self.rgb_source = self.convert is not None
+
+    def get(self, frame: Any) -> tuple[np.ndarray, list[np.ndarray]]:
+        if self.convert:
+            frame = frame.reformat(format=self.convert)
+        s = self.step
+        y = _plane(frame, 0, self.dtype)[::s, ::s]
+        chroma: list[np.ndarray] = []
+        if self.has_chroma and len(frame.planes) >= 3:
+            cs = max(1, s // 2) if frame.planes[1].width < frame.planes[0].width else s
+            chroma = [_plane(frame, i, self.dtype)[::cs, ::cs] for i in (1, 2)]
+        return y, chroma
+
+
+def _leading(mask: np.ndarray) -> int:
+    """How many leading entries of a 1-D boolean array are True."""
+    if mask.size == 0 or not mask[0]:
+        return 0
+    false = np.flatnonzero(~mask)
+    return int(false[0]) if false.size else int(mask.size)
+
+
+def analyze_video(
+    path: str | os.PathLike[str],
+    *,
+    info: ProbeResult | None = None,
+    options: VideoOptions | None = None,
+    progress: Progress | None = None,
+) -> VideoReport:
+    """Decode the first video stream once and find black, freeze, out-of-range and bars, as runs of frames."""
+    opts = options or VideoOptions()
+    info = info or probe(path)
+    if not info.video:
+        raise FileFormatError(str(path), "no video stream")
+    vinfo = info.video[0]
+    rate = vinfo.frame_rate or Fraction(25)
+    tb: Timebase = timebase_for(info)
+    container = open_media(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        stream.codec_context.thread_count = 0
+        return _run(container, stream, vinfo.pixel_format or "yuv420p", rate, tb, info, opts, progress, str(path))
+    finally:
+        container.close()
+
+
+def _run(
+    container: Any,
+    stream: Any,
+    pix_fmt: str,
+    rate: Fraction,
+    tb: Timebase,
+    info: ProbeResult,
+    opts: VideoOptions,
+    progress: Progress | None,
+    path: str,
+) -> VideoReport:
+    planes: _Planes | None = None
+    tbase = stream.time_base
+    duration = float(info.duration_seconds or 0)
+    black: list[bool] = []
+    still: list[bool] = []  # frame matches the reference (first frame of the current still)
+    lout: list[float] = []
+    cout: list[float] = []
+    tops: list[int] = []
+    sides: list[int] = []
+    means: list[float] = []
+    lmin, lmax = 1 << 20, -1
+    ref: np.ndarray | None = None
+    first_time: Fraction | None = None
+    error: str | None = None
+    last_report = 0.0
+    width = height = 0
+    bits = 8
+    black_thr = freeze_thr = 0.0
+    lo = hi = clo = chi = 0
+    bar_thr = 0.0
+    full_range = False
+
+    try:
+        for frame in container.decode(stream):
+            if planes is None:
+                fmt_name = frame.format.name
+                planes = _Planes(fmt_name, frame.width, opts.max_width)
+                width, height = frame.width, frame.height
+                bits = planes.bits
+                scale = 1 << (bits - 8)
+                full_range = fmt_name.startswith("yuvj") or info.video[0].colour_range == "pc" or planes.rgb_source
+                black_lvl, white_lvl = (0, 255 * scale) if full_range else (16 * scale, 235 * scale)
+                black_thr = black_lvl + opts.black_pixel_threshold * (white_lvl - black_lvl)
+                bar_thr = black_lvl + opts.bars_threshold * (white_lvl - black_lvl)
+                freeze_thr = opts.freeze_noise * ((1 << bits) - 1)
+                lo, hi = opts.luma_range[0] * scale, opts.luma_range[1] * scale
+                clo, chi = opts.chroma_range[0] * scale, opts.chroma_range[1] * scale
+            # Frame index from the presentation time: a gap (VFR duplicate dropping) repeats the last picture.
+            idx = len(black)
+            if frame.pts is not None:
+                t = Fraction(frame.pts) * tbase
+                if first_time is None:
+                    first_time = t
+                idx = max(idx, round((t - first_time) * rate))
+                if idx < len(black):
+                    idx = len(black)
+            y, chroma = planes.get(frame)
+            n = y.size
+            blk = np.count_nonzero(y <= black_thr) >= opts.black_ratio * n
+            mean = float(y.mean())
+            if ref is None or blk:
+                same = False
+            else:
+                same = float(np.abs(y.astype(np.int32) - ref).mean()) <= freeze_thr
+            if not same:
+                ref = y.astype(np.int32)
+            if opts.check_range and not full_range:
+                lo_count = np.count_nonzero(y < lo) + np.count_nonzero(y > hi)
+                l_pct = 100.0 * lo_count / n
+                c_pct = 0.0
+                if chroma:
+                    bad = sum(np.count_nonzero(c < clo) + np.count_nonzero(c > chi) for c in chroma)
+                    c_pct = 100.0 * bad / sum(c.size for c in chroma)
+            else:
+                l_pct = c_pct = 0.0
+            top = side = 0
+            if opts.check_bars and not blk:
+                rows = y.mean(axis=1) <= bar_thr
+                cols = y.mean(axis=0) <= bar_thr
+                top = min(_leading(rows), _leading(rows[::-1])) * planes.step
+                side = min(_leading(cols), _leading(cols[::-1])) * planes.step
+            ymin, ymax = int(y.min()), int(y.max())
+            lmin, lmax = min(lmin, ymin), max(lmax, ymax)
+            while len(black) <= idx:  # fill a pts gap with the held picture
+                gap = len(black) < idx
+                black.append(blk)
+                still.append(same or gap)
+                lout.append(l_pct)
+                cout.append(c_pct)
+                tops.append(top)
+                sides.append(side)
+                means.append(mean)
+            if progress and duration > 0 and frame.time is not None and frame.time - last_report >= 1.0:
+                last_report = frame.time
+                progress(min(1.0, frame.time / duration))
+    except (av.FFmpegError, ValueError, EOFError) as exc:
+        error = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    if not black:
+        if error:
+            raise FileFormatError(path, f"no video frame could be decoded ({error})")
+        raise FileFormatError(path, "no video frame in the file")
+    if progress:
+        progress(1.0)
+    report = VideoReport(
+        stream=stream.index,
+        frames=len(black),
+        frame_rate=rate,
+        width=width,
+        height=height,
+        pixel_format=planes.convert or pix_fmt if planes else pix_fmt,
+        bit_depth=bits,
+        luma_mean=float(np.mean(means)),
+        luma_min=lmin,
+        luma_max=lmax,
+        max_luma_out_percent=float(max(lout)),
+        max_chroma_out_percent=float(max(cout)),
+    )
+    if error:
+        report.stopped_at_frame = len(black)
+        report.error = f"decoding stopped at frame {len(black)} ({tb.tc(len(black))}): {error}"
+    report.events = _events(tb, stream.index, opts, black, still, lout, cout, tops, sides, width, height, rate)
+    return report
+
+
+def _events(
+    tb: Timebase,
+    sidx: int,
+    opts: VideoOptions,
+    black: list[bool],
+    still: list[bool],
+    lout: list[float],
+    cout: list[float],
+    tops: list[int],
+    sides: list[int],
+    width: int,
+    height: int,
+    rate: Fraction,
+) -> list[Event]:
+    """Turn per-frame flags into runs of frames."""
+    events: list[Event] = []
+    b = np.array(black)
+    for s, e in runs(b):
+        if e - s >= opts.black_min_frames:
+            events.append(frame_event(tb, "black", s, e, stream=sidx))
+    # A frame "still" matches the first frame of its still; the freeze includes that first frame.
+    st = np.array(still)
+    min_freeze = max(2, round(opts.freeze_min_seconds * rate))
+    for s, e in runs(st):
+        s0 = max(0, s - 1)
+        if e - s0 >= min_freeze:
+            events.append(
+                frame_event(tb, "freeze", s0, e, stream=sidx, detail={"seconds": round(float((e - s0) / rate), 3)})
+            )
+    for kind, arr in (("luma_range", lout), ("chroma_range", cout)):
+        a = np.array(arr)
+        for s, e in runs(a > opts.range_max_percent):
+            peak = float(a[s:e].max())
+            events.append(frame_event(tb, kind, s, e, stream=sidx, detail={"max_percent": round(peak, 3)}))
+    min_bar_frames = max(1, round(opts.bars_min_seconds * rate))
+    for kind, arr, dim in (("letterbox", tops, height), ("pillarbox", sides, width)):
+        a = np.array(arr)
+        for s, e in runs(a >= opts.bars_min_fraction * dim):
+            if e - s >= min_bar_frames:
+                events.append(
+                    frame_event(tb, kind, s, e, stream=sidx, detail={"bar_pixels": int(np.median(a[s:e])), "of": dim})
+                )
+    events.sort(key=lambda ev: (ev.start_frame, ev.kind))
+    return events
