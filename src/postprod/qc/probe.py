@@ -50,6 +50,7 @@ class VideoStreamInfo:
     colour_range: str | None
     frames: int | None
     timecode: str | None = None
+    start_seconds: float = 0.0
 
     @property
     def resolution(self) -> str:
@@ -75,6 +76,7 @@ class AudioStreamInfo:
     channels: int
     layout: str
     sample_format: str | None
+    start_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -170,6 +172,13 @@ def _frame_rate(stream: Any) -> Fraction | None:
     return None
 
 
+def _start(stream: Any) -> float:
+    """A stream's start time in seconds (0 when unknown)."""
+    if stream.start_time is None or stream.time_base is None:
+        return 0.0
+    return float(stream.start_time * stream.time_base)
+
+
 def _container_name(container: Any, path: Path) -> str:
     """Short container name: mov and mp4 share a demuxer, so tell them apart by brand."""
     name = container.format.name
@@ -261,6 +270,7 @@ def _probe_open(container: Any, p: Path) -> ProbeResult:
                     colour_range=_RANGE.get(int(cc.color_range or 0)),
                     frames=int(s.frames) if s.frames else None,
                     timecode=s.metadata.get("timecode"),
+                    start_seconds=_start(s),
                 )
             )
         elif s.type == "audio" and cc is not None:
@@ -276,6 +286,7 @@ def _probe_open(container: Any, p: Path) -> ProbeResult:
                     channels=int(cc.channels or 0),
                     layout=layout,
                     sample_format=cc.format.name if cc.format is not None else None,
+                    start_seconds=_start(s),
                 )
             )
         else:

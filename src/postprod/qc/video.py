@@ -209,7 +209,7 @@ def _run(
                     idx = len(black)
             y, chroma = planes.get(frame)
             n = y.size
-            blk = np.count_nonzero(y <= black_thr) >= opts.black_ratio * n
+            blk = bool(np.count_nonzero(y <= black_thr) >= opts.black_ratio * n)
             mean = float(y.mean())
             if ref is None or blk:
                 same = False
@@ -219,11 +219,11 @@ def _run(
                 ref = y.astype(np.int32)
             if opts.check_range and not full_range:
                 lo_count = np.count_nonzero(y < lo) + np.count_nonzero(y > hi)
-                l_pct = 100.0 * lo_count / n
+                l_pct = float(100.0 * lo_count / n)
                 c_pct = 0.0
                 if chroma:
                     bad = sum(np.count_nonzero(c < clo) + np.count_nonzero(c > chi) for c in chroma)
-                    c_pct = 100.0 * bad / sum(c.size for c in chroma)
+                    c_pct = float(100.0 * bad / sum(c.size for c in chroma))
             else:
                 l_pct = c_pct = 0.0
             top = side = 0
@@ -304,14 +304,14 @@ def _events(
             events.append(
                 frame_event(tb, "freeze", s0, e, stream=sidx, detail={"seconds": round(float((e - s0) / rate), 3)})
             )
-    for kind, arr in (("luma_range", lout), ("chroma_range", cout)):
-        a = np.array(arr)
+    for kind, pct in (("luma_range", lout), ("chroma_range", cout)):
+        a = np.array(pct)
         for s, e in runs(a > opts.range_max_percent):
             peak = float(a[s:e].max())
             events.append(frame_event(tb, kind, s, e, stream=sidx, detail={"max_percent": round(peak, 3)}))
     min_bar_frames = max(1, round(opts.bars_min_seconds * rate))
-    for kind, arr, dim in (("letterbox", tops, height), ("pillarbox", sides, width)):
-        a = np.array(arr)
+    for kind, bars, dim in (("letterbox", tops, height), ("pillarbox", sides, width)):
+        a = np.array(bars)
         for s, e in runs(a >= opts.bars_min_fraction * dim):
             if e - s >= min_bar_frames:
                 events.append(
