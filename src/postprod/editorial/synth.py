@@ -150,7 +150,8 @@ def make_pair(
     for s in it:
         if bumps >= version_bumps:
             break
-        if old.events[s].clip_name and "_v" in old.events[s].clip_name and s not in plan:
+        name = old.events[s].clip_name or ""
+        if "_v" in name and s not in plan:
             plan[s] = ("bump", None)
             bumps += 1
 
