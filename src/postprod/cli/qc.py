@@ -1,5 +1,160 @@
-"""CLI group 'qc' (placeholder until its engine lands)."""
+"""CLI group 'qc': probe, analyze and check delivered media against a delivery spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
+from postprod.errors import PostprodError
+
+app = typer.Typer(no_args_is_help=True, help="Probe, measure and check delivered media against a spec.")
+
+try:
+    from postprod.cli import qc_audio
+except ImportError:  # the audio commands land separately
+    qc_audio = None  # type: ignore[assignment]
+if qc_audio is not None:
+    qc_audio.register(app)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """A PostprodError becomes one line on stderr and exit code 2 (also under CliRunner)."""
+    try:
+        yield
+    except PostprodError as exc:
+        err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("probe")
+def probe_cmd(file: Path = typer.Argument(..., help="Media file."), as_json: bool = JsonOpt) -> None:
+    """Container, duration, start timecode and stream properties of a file."""
+    from postprod.qc.probe import probe
+
+    with _user_errors():
+        info = probe(file)
+    if as_json:
+        print_json(info.to_dict())
+        return
+    d = info.to_dict()
+    rows = [
+        ("container", f"{d['container']} ({d['format_name']})"),
+        ("duration", f"{d['duration_seconds']} s" if d["duration_seconds"] is not None else "unknown"),
+        (
+            "start timecode",
+            f"{d['start_timecode'] or 'none'}" + (f"  [{d['timecode_source']}]" if d["timecode_source"] else ""),
+        ),
+    ]
+    for v in d["video"]:
+        rows.append(
+            (
+                f"video {v['index']}",
+                f"{v['codec']} {v['profile'] or ''} {v['resolution']} SAR {v['sample_aspect_ratio']} DAR {v['display_aspect_ratio']} "
+                f"{v['frame_rate']} fps {v['scan']} {v['pixel_format']} {v['bit_depth']}-bit "
+                f"colour {v['colour_primaries'] or '-'}/{v['colour_transfer'] or '-'}/{v['colour_matrix'] or '-'} range {v['colour_range'] or '-'}",
+            )
+        )
+    for a in d["audio"]:
+        bits = f" {a['bit_depth']}-bit" if a["bit_depth"] else ""
+        rows.append(
+            (f"audio {a['index']}", f"{a['codec']} {a['sample_rate']} Hz{bits} {a['channels']} ch ({a['layout']})")
+        )
+    table(str(file), ["", "value"], rows)
+
+
+@app.command("analyze")
+def analyze_cmd(
+    file: Path = typer.Argument(..., help="Media file."),
+    as_json: bool = JsonOpt,
+    video: bool = typer.Option(True, "--video/--no-video", help="Decode the picture (black, freeze, range, bars)."),
+    audio: bool = typer.Option(True, "--audio/--no-audio", help="Measure the sound (loudness, silence, clipping)."),
+) -> None:
+    """Measure a file in one pass per stream and list every event with frames and timecodes."""
+    from postprod.qc.analyze import analyze
+
+    with _user_errors(), progress_bar(f"analysing {file.name}") as update:
+        result = analyze(file, video=video, audio=audio, progress=update)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    for w in result.warnings:
+        note(f"note: {w}")
+    loud = result.loudness
+    if loud is not None:
+        il = loud.integrated_lufs
+        console.print(
+            f"loudness: {il:.1f} LUFS integrated, LRA {loud.loudness_range_lu:.1f} LU, true peak {loud.true_peak_dbtp:.1f} dBTP"
+            if il is not None
+            else "loudness: below the gate"
+        )
+    if result.video is not None:
+        v = result.video
+        console.print(f"video: {v.frames} frames, luma {v.luma_min}-{v.luma_max} (mean {v.luma_mean:.1f})")
+    rows = [
+        (e.kind, e.start_frame, e.end_frame, e.start_tc, e.end_tc, e.stream, "" if e.channel is None else e.channel)
+        for e in result.events
+    ]
+    table(
+        f"events in {file.name}", ["kind", "start frame", "end frame", "start TC", "end TC", "stream", "channel"], rows
+    )
+
+
+@app.command("check")
+def check_cmd(
+    file: Path = typer.Argument(..., help="Media file."),
+    spec: str = typer.Option(..., "--spec", "-s", help="Built-in spec name (see `qc specs`) or a spec .toml file."),
+    as_json: bool = JsonOpt,
+    report: Path | None = typer.Option(None, "--report", help="Write a standalone HTML report here."),
+) -> None:
+    """Check a file against a delivery spec: exit 0 when every clause passes, 1 when one fails, 2 on unusable input."""
+    from postprod.qc.check import check
+    from postprod.qc.report import write_report
+    from postprod.qc.spec import load_spec
+
+    with _user_errors():
+        the_spec = load_spec(spec)
+        with progress_bar(f"checking {file.name}") as update:
+            result = check(file, the_spec, progress=update)
+        if report is not None:
+            try:
+                write_report(result, report)
+            except OSError as exc:
+                raise PostprodError(f"{report}: cannot write the report ({exc.strerror})") from None
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        for w in result.analysis.warnings:
+            note(f"note: {w}")
+        rows = []
+        for c in result.clauses:
+            where = ", ".join(f"{f.start_tc}-{f.end_tc}" for f in c.findings[:3])
+            if len(c.findings) > 3:
+                where += f" (+{len(c.findings) - 3})"
+            rows.append((c.status.upper().replace("_", " "), c.id, c.expected, c.measured, where or c.message))
+        table(f"{file.name} against {the_spec.title}", ["status", "clause", "spec asks", "measured", "findings"], rows)
+        verdict = "PASS" if result.passed else "FAIL"
+        console.print(
+            f"[bold {'green' if result.passed else 'red'}]{verdict}[/]: {len(result.failed)} of {len(result.clauses)} clauses not passing"
+        )
+    if report is not None:
+        note(f"report written to {report}")
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command("specs")
+def specs_cmd(as_json: bool = JsonOpt) -> None:
+    """List the built-in delivery specs."""
+    from postprod.qc.spec import builtin_specs, load_spec
+
+    specs = [load_spec(name) for name in builtin_specs()]
+    if as_json:
+        print_json([{"name": s.name, "title": s.title, "description": s.description} for s in specs])
+        return
+    table(
+        "built-in delivery specs", ["name", "title", "description"], [(s.name, s.title, s.description) for s in specs]
+    )

@@ -54,11 +54,12 @@ class Analysis:
 
 def audio_events_to_frames(report: Any, info: ProbeResult, tb: Timebase) -> list[Event]:
     """Audio events (seconds from the audio stream's first sample) as runs of video frames."""
-    offset = 0.0
-    if info.audio and info.video:
+    audio_start = getattr(report, "start_seconds", None)
+    if audio_start is None:
         stream = getattr(report, "stream_index", None)
-        a = next((x for x in info.audio if x.index == stream), info.audio[0])
-        offset = a.start_seconds - info.video[0].start_seconds
+        audio_start = next((x.start_seconds for x in info.audio if x.index == stream), 0.0)
+    video_start = info.video[0].start_seconds if info.video else 0.0
+    offset = float(audio_start) - video_start
     out = []
     for ev in getattr(report, "events", []) or []:
         detail = ev.detail if isinstance(ev.detail, dict) else ({"detail": ev.detail} if ev.detail else {})
@@ -135,6 +136,7 @@ def analyze(
                 raise
             result.warnings.append(f"audio: {exc}")
         if result.audio is not None:
+            result.warnings.extend(f"audio: {w}" for w in getattr(result.audio, "warnings", []) or [])
             result.events.extend(audio_events_to_frames(result.audio, info, tb))
     if progress:
         progress(1.0)
