@@ -1,5 +1,186 @@
-"""CLI group 'cut' (placeholder until its engine lands)."""
+"""CLI group 'cut': inspect a cut file and diff two versions (file-based; DB-backed imports come later)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
 
 import typer
 
+from postprod.cli._common import JsonOpt, console, note, print_json, progress_bar, table
+from postprod.editorial.model import Cut
+from postprod.errors import FileFormatError
+from postprod.timecode import parse_rate, rate_note
+
 app = typer.Typer(no_args_is_help=True)
+
+RateOpt = typer.Option(
+    None, "--rate", help="Frame rate: 23.976, 24, 25, 29.97, 30, 50, 59.94, 60 or a fraction such as 24000/1001."
+)
+LenientOpt = typer.Option(
+    False, "--lenient", help="Import the good events of a partly broken file and list what was skipped."
+)
+MAX_WARNINGS_SHOWN = 20
+
+
+def rate_option(value: str | None) -> Fraction | None:
+    """The --rate value as an exact rate, with a note when a decimal was read as an NTSC fraction."""
+    if value is None:
+        return None
+    rate = parse_rate(value, field="rate")
+    msg = rate_note(value)
+    if msg:
+        note(msg)
+    return rate
+
+
+def load_cut(path: Path, rate: Fraction | None, lenient: bool) -> Cut:
+    """Read a cut file, with a progress bar for big ones."""
+    from postprod.editorial.readers import read_cut
+
+    with progress_bar(f"reading {path.name}") as update:
+        return read_cut(path, rate, lenient=lenient, progress=update)
+
+
+def show_warnings(cut: Cut) -> None:
+    """Print the reader's warnings (the first few) on stderr."""
+    for w in cut.warnings[:MAX_WARNINGS_SHOWN]:
+        note(f"warning: {cut.path}: {w}")
+    if len(cut.warnings) > MAX_WARNINGS_SHOWN:
+        note(f"... and {len(cut.warnings) - MAX_WARNINGS_SHOWN} more warnings (--json lists them all)")
+
+
+@app.command("inspect")
+def inspect(
+    file: Path = typer.Argument(..., help="EDL, FCP 7 XML, FCPXML, AAF or .otio file."),
+    rate: str | None = RateOpt,
+    lenient: bool = LenientOpt,
+    events: bool = typer.Option(False, "--events", help="List every event."),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Read a cut and summarise its events, rate, locators, VFX shots and warnings."""
+    cut = load_cut(file, rate_option(rate), lenient)
+    if json_out:
+        print_json(cut.to_dict())
+        return
+    s = cut.summary()
+    table(
+        f"{file.name}",
+        ["field", "value"],
+        [
+            ("title", s["title"]),
+            ("format", s["format"]),
+            ("rate", f"{s['rate']} ({s['rate_source']})" + (" drop-frame" if s["drop_frame"] else "")),
+            ("events", s["events"]),
+            ("tracks", ", ".join(f"{k}:{v}" for k, v in s["tracks"].items())),
+            ("record", f"{s['record_start']} - {s['record_end']} ({s['duration_frames']} frames)"),
+            ("transitions", s["transitions"]),
+            ("speed changes", s["speed_changes"]),
+            ("locators", s["locators"]),
+            ("VFX shots", s["vfx_shots"]),
+            ("warnings", s["warnings"]),
+            ("skipped", s["skipped"]),
+        ],
+    )
+    if events:
+        table(
+            None,
+            ["#", "reel", "ch", "tr", "src in", "src out", "rec in", "rec out", "clip", "vfx", "speed"],
+            [
+                (
+                    e.number,
+                    e.reel,
+                    e.channels,
+                    e.transition + (f" {e.transition_frames}" if e.transition_frames else ""),
+                    cut.tc(e.source_in),
+                    cut.tc(e.source_out),
+                    cut.tc(e.record_in),
+                    cut.tc(e.record_out),
+                    e.clip_name or "",
+                    " ".join(e.vfx_ids),
+                    "" if e.speed is None else f"{float(e.speed):g}",
+                )
+                for e in cut.events
+            ],
+        )
+    for w in cut.skipped:
+        note(f"skipped: {cut.path}: {w}")
+    show_warnings(cut)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FileFormatError(str(path), f"cannot write: {exc.strerror or exc}") from exc
+    note(f"wrote {path}")
+
+
+@app.command("diff")
+def diff(
+    old: Path = typer.Argument(..., help="The old version of the cut."),
+    new: Path = typer.Argument(..., help="The new version of the cut."),
+    rate: str | None = RateOpt,
+    lenient: bool = LenientOpt,
+    csv_path: Path | None = typer.Option(None, "--csv", help="Write the change list as CSV."),
+    html_path: Path | None = typer.Option(
+        None, "--html", help="Write a standalone HTML change list for the departments."
+    ),
+    edl_path: Path | None = typer.Option(None, "--edl", help="Write a change EDL of the new version's changed events."),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Change list between two versions: inserts, deletes, trims, moves and replaces."""
+    from postprod.editorial.diff import CHANGE_TYPES, diff_cuts
+    from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
+
+    r = rate_option(rate)
+    old_cut = load_cut(old, r, lenient)
+    new_cut = load_cut(new, r if r is not None else old_cut.rate, lenient)
+    cl = diff_cuts(old_cut, new_cut)
+    if csv_path:
+        _write(csv_path, change_list_csv(cl))
+    if html_path:
+        _write(html_path, change_list_html(cl))
+    if edl_path:
+        _write(edl_path, change_list_edl(cl))
+    if json_out:
+        print_json(cl.to_dict())
+        return
+    show_warnings(old_cut)
+    show_warnings(new_cut)
+    rows = []
+    for c in cl.changes:
+        d = c.to_dict(cl)
+        rows.append(
+            (
+                c.type,
+                d["old_event"] or "",
+                d["new_event"] or "",
+                d["reel"],
+                d["clip_name"] or "",
+                d["old_record_in_tc"] or "",
+                d["new_record_in_tc"] or "",
+                f"{c.head_frames:+d}" if c.head_frames else "",
+                f"{c.tail_frames:+d}" if c.tail_frames else "",
+                f"{c.offset_frames:+d}",
+                c.detail,
+            )
+        )
+    table(
+        f"{old.name} -> {new.name}",
+        ["change", "old #", "new #", "reel", "clip", "old rec in", "new rec in", "head", "tail", "offset", "detail"],
+        rows,
+    )
+    s = cl.summary()
+    console.print(
+        f"{s['changes']} changes: "
+        + ", ".join(f"{s[t]} {t}" for t in CHANGE_TYPES)
+        + f"; {s['unchanged']} unchanged ({s['unchanged_slid']} slid); "
+        f"duration {s['duration_change']:+d} frames",
+        highlight=False,
+    )
+
+
+from postprod.cli.vfx import app as vfx_app  # noqa: E402  (vfx reuses the helpers above)
+
+EXTRA_GROUPS = {"vfx": vfx_app}

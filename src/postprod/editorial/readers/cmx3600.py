@@ -325,6 +325,7 @@ def parse_edl(
         warnings.append(CutWarning(msg + "; read as non-drop", fcm_line))
     to_frames = _Frames(rate)
     events: list[Event] = []
+    no_source: list[Event] = []
     prev: _Raw | None = None
     n_raw = len(raws) or 1
     for i, r in enumerate(raws):
@@ -367,7 +368,9 @@ def parse_edl(
                 ev.from_reel = None  # a transition from black at the start of the track (OTIO refuses it)
         _apply_comments(ev, comments, warnings)
         _apply_extra(ev, r.extra, to_frames, warnings)
-        if ev.speed is None and ev.source_duration != ev.record_duration and ev.record_duration > 0:
+        if ev.source_duration == 0 and ev.record_duration > 0 and ev.speed is None:
+            no_source.append(ev)
+        elif ev.speed is None and ev.source_duration != ev.record_duration and ev.record_duration > 0:
             warnings.append(
                 CutWarning(
                     f"event {ev.number}: source duration {ev.source_duration} frames but record duration {ev.record_duration} and no M2 speed",
@@ -378,7 +381,18 @@ def parse_edl(
         prev = r
         events.append(ev)
 
+    if no_source:
+        first = no_source[0]
+        warnings.append(
+            CutWarning(
+                f"{len(no_source)} events have no source range (source in = source out, e.g. event {first.number}): "
+                "source and record durations disagree",
+                first.line,
+            )
+        )
     events.sort(key=lambda e: (e.record_in, e.record_out == e.record_in, e.line or 0))
+    skipped.sort(key=lambda w: w.line or 0)
+    warnings.sort(key=lambda w: w.line or 0)
     cut = Cut(
         events=events,
         rate=rate,

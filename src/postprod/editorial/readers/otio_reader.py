@@ -107,7 +107,8 @@ def cut_from_otio(timeline: otio.schema.Timeline, *, rate: Fraction | None = Non
                     tdur = _frames(pending_transition.in_offset + pending_transition.out_offset, fr_rate)
                     ev.transition = "D" if "Dissolve" in str(pending_transition.transition_type) else "W001"
                     ev.transition_frames = tdur
-                pm = child.metadata.get("postprod") if isinstance(child.metadata.get("postprod"), dict) else None
+                raw_pm = child.metadata.get("postprod")
+                pm = dict(raw_pm) if raw_pm is not None and hasattr(raw_pm, "keys") else None
                 key = (int(pm["number"]), ev.record_in, ev.record_out) if pm and "number" in pm else None
                 if key is not None and key in merged:
                     other = merged[key]
