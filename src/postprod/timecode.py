@@ -78,7 +78,7 @@ def rate_note(value: str) -> str | None:
 
 
 def format_rate(rate: Fraction) -> str:
-    """"24000/1001" or "25": the exact text form stored and exported."""
+    """The exact text form stored and exported: "24000/1001" or "25"."""
     return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"
 
 
@@ -113,13 +113,18 @@ def tc_to_frames(tc: str, rate: Fraction, drop_frame: bool | None = None, *, fie
         if drop_frame is None:
             df = False  # a ';' at a non-NTSC rate is a typing habit, not drop-frame
         else:
-            raise InvalidInput(f"drop-frame timecode is only defined at 29.97 and 59.94, not {format_rate(rate)}", field=field)
+            raise InvalidInput(
+                f"drop-frame timecode is only defined at 29.97 and 59.94, not {format_rate(rate)}", field=field
+            )
     total_minutes = 60 * h + mi
     frames = ((total_minutes * 60) + s) * fps + f
     if df:
         d = _drop_per_minute(rate)
         if mi % 10 != 0 and s == 0 and f < d:
-            raise InvalidInput(f"invalid drop-frame timecode {tc!r}: frames :00 to :{d - 1:02d} do not exist in minute {mi}", field=field)
+            raise InvalidInput(
+                f"invalid drop-frame timecode {tc!r}: frames :00 to :{d - 1:02d} do not exist in minute {mi}",
+                field=field,
+            )
         frames -= d * (total_minutes - total_minutes // 10)
     return -frames if neg else frames
 

@@ -7,8 +7,13 @@ import sys
 import typer
 
 from postprod.cli import cut as cut_cli
+from postprod.cli import history as history_cli
+from postprod.cli import people as people_cli
 from postprod.cli import plan as plan_cli
+from postprod.cli import production as production_cli
 from postprod.cli import qc as qc_cli
+from postprod.cli import tasks as tasks_cli
+from postprod.cli import transfer as transfer_cli
 from postprod.cli._common import err_console
 from postprod.errors import PostprodError
 
@@ -20,6 +25,16 @@ app = typer.Typer(
     add_completion=False,
 )
 
+app.command("demo")(production_cli.demo)
+app.add_typer(production_cli.app, name="production", help="Create, list and read productions.")
+app.add_typer(tasks_cli.app, name="task", help="List, show and change tasks.")
+app.add_typer(people_cli.person_app, name="person", help="The crew: skills, rates, calendars.")
+app.add_typer(people_cli.room_app, name="room", help="Rooms: edit suites, grading suites, stages.")
+app.add_typer(people_cli.absence_app, name="absence", help="Absences of people and rooms.")
+app.add_typer(history_cli.note_app, name="note", help="Notes on tasks.")
+app.command("history")(history_cli.history)
+app.command("export")(transfer_cli.export)
+app.command("import")(transfer_cli.import_)
 app.add_typer(plan_cli.app, name="plan", help="Schedules: plan, replan, Gantt, PSPLIB.")
 app.add_typer(qc_cli.app, name="qc", help="Probe, measure and check delivered media against a spec.")
 app.add_typer(cut_cli.app, name="cut", help="Cut imports, versions and change lists.")

@@ -1,0 +1,28 @@
+"""Settings read from the environment: where the database lives, who is acting."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+DEFAULT_DATABASE_URL = "sqlite:///postprod.db"
+
+
+def database_url() -> str:
+    """POSTPROD_DATABASE_URL, or the SQLite file ./postprod.db (no server needed)."""
+    url = os.environ.get("POSTPROD_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def current_actor() -> str:
+    """Who the audit trail names for CLI changes: POSTPROD_USER, else the login name."""
+    name = os.environ.get("POSTPROD_USER", "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"

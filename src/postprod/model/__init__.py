@@ -1,0 +1,39 @@
+"""The data model: SQLAlchemy 2 typed ORM, one module per area."""
+
+from postprod.model.audit import AuditEntry
+from postprod.model.base import Base
+from postprod.model.people import Absence, Calendar, Holiday, Person, Room, RoomKind
+from postprod.model.production import (
+    STANDARD_DEPARTMENT_NAMES,
+    DeliveryDate,
+    Department,
+    DepartmentCode,
+    Production,
+    ProductionKind,
+    ProductionStatus,
+)
+from postprod.model.tasks import TRANSITIONS, Dependency, Note, Task, TaskAssignment, TaskStatus
+
+__all__ = [
+    "STANDARD_DEPARTMENT_NAMES",
+    "TRANSITIONS",
+    "Absence",
+    "AuditEntry",
+    "Base",
+    "Calendar",
+    "DeliveryDate",
+    "Department",
+    "DepartmentCode",
+    "Dependency",
+    "Holiday",
+    "Note",
+    "Person",
+    "Production",
+    "ProductionKind",
+    "ProductionStatus",
+    "Room",
+    "RoomKind",
+    "Task",
+    "TaskAssignment",
+    "TaskStatus",
+]

@@ -1,0 +1,200 @@
+"""Finding things by the names users type, and turning them into plain dicts."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from postprod.errors import InvalidInput, NotFound
+from postprod.model import Calendar, Department, Person, Production, Room, Task
+from postprod.model.audit import jsonable
+from postprod.timecode import format_rate
+
+
+def parse_date(value: str | date, field: str = "date") -> date:
+    """An ISO date (YYYY-MM-DD); anything else is refused naming the field."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"invalid {field} {value!r}: expected YYYY-MM-DD", field=field) from None
+
+
+def get_production(session: Session, ref: str | int | None = None) -> Production:
+    """The production named by ID or title; with none given, POSTPROD_PRODUCTION or the only one."""
+    if ref is None or ref == "":
+        ref = os.environ.get("POSTPROD_PRODUCTION") or None
+    if ref is None:
+        rows = session.scalars(select(Production).order_by(Production.id).limit(2)).all()
+        if len(rows) == 1:
+            return rows[0]
+        if not rows:
+            raise NotFound("no production yet: run `postprod demo` or `postprod production create`")
+        raise InvalidInput("several productions: name one with --production (ID or title)", field="production")
+    text = str(ref).strip()
+    prod: Production | None = None
+    if text.isdigit():
+        prod = session.get(Production, int(text))
+    if prod is None:
+        prod = session.scalars(select(Production).where(func.lower(Production.title) == text.lower())).first()
+    if prod is None:
+        raise NotFound(f"no production {text!r}")
+    return prod
+
+
+def get_task(session: Session, production: Production, ref: str | int) -> Task:
+    """A task of the production by key (case-insensitive) or numeric ID."""
+    text = str(ref).strip()
+    task = session.scalars(
+        select(Task).where(Task.production_id == production.id, func.upper(Task.key) == text.upper())
+    ).first()
+    if task is None and text.isdigit():
+        task = session.get(Task, int(text))
+        if task is not None and task.production_id != production.id:
+            task = None
+    if task is None:
+        raise NotFound(f"no task {text!r} in {production.title!r}")
+    return task
+
+
+def get_department(session: Session, production: Production, ref: str) -> Department:
+    """A department by code or name (case-insensitive)."""
+    text = ref.strip().lower()
+    for d in production.departments:
+        if d.code.lower() == text or d.name.lower() == text:
+            return d
+    codes = ", ".join(d.code for d in production.departments)
+    raise NotFound(f"no department {ref!r} in {production.title!r}; departments: {codes}")
+
+
+def get_person(session: Session, production: Production, ref: str | int) -> Person:
+    """A person of the production by exact name (case-insensitive) or ID."""
+    text = str(ref).strip()
+    person = session.scalars(
+        select(Person).where(Person.production_id == production.id, func.lower(Person.name) == text.lower())
+    ).first()
+    if person is None and text.isdigit():
+        person = session.get(Person, int(text))
+        if person is not None and person.production_id != production.id:
+            person = None
+    if person is None:
+        raise NotFound(f"no person {text!r} in {production.title!r}")
+    return person
+
+
+def get_room(session: Session, production: Production, ref: str | int) -> Room:
+    """A room of the production by name (case-insensitive) or ID."""
+    text = str(ref).strip()
+    room = session.scalars(
+        select(Room).where(Room.production_id == production.id, func.lower(Room.name) == text.lower())
+    ).first()
+    if room is None and text.isdigit():
+        room = session.get(Room, int(text))
+        if room is not None and room.production_id != production.id:
+            room = None
+    if room is None:
+        raise NotFound(f"no room {text!r} in {production.title!r}")
+    return room
+
+
+def get_calendar(session: Session, production: Production, name: str | None) -> Calendar | None:
+    """A calendar by name, or the production's default calendar when no name is given."""
+    if name is None:
+        return next((c for c in production.calendars if c.is_default), None)
+    for c in production.calendars:
+        if c.name.lower() == name.strip().lower():
+            return c
+    raise NotFound(f"no calendar {name!r} in {production.title!r}")
+
+
+# --- plain views, for --json, the API and exports ---------------------------------------------
+
+
+def production_dict(p: Production) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "kind": p.kind.value,
+        "template": p.template,
+        "runtime_minutes": p.runtime_minutes,
+        "fps": format_rate(p.fps),
+        "record_start_tc": p.record_start_tc,
+        "drop_frame": p.drop_frame,
+        "original_language": p.original_language,
+        "dubbed_languages": list(p.dubbed_languages),
+        "start_date": p.start_date.isoformat(),
+        "deliveries": [{"label": d.label, "due": d.due.isoformat()} for d in p.deliveries],
+        "delivery_date": p.delivery_date.isoformat() if p.delivery_date else None,
+        "status": p.status.value,
+        "currency": p.currency,
+        "description": p.description,
+    }
+
+
+def task_dict(t: Task) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "key": t.key,
+        "name": t.name,
+        "department": t.department.code,
+        "status": t.status.value,
+        "estimate_days": jsonable(t.estimate_days),
+        "required_skills": list(t.required_skills),
+        "room_kind": t.room_kind.value if t.room_kind else None,
+        "language": t.language,
+        "priority": t.priority,
+        "progress": t.progress,
+        "assignees": [a.person.name for a in t.assignments],
+        "depends_on": [{"task": d.predecessor.key, "lag_days": d.lag_days} for d in t.predecessors],
+        "due_date": jsonable(t.due_date),
+        "planned_start": jsonable(t.planned_start),
+        "planned_finish": jsonable(t.planned_finish),
+        "actual_start": jsonable(t.actual_start),
+        "actual_finish": jsonable(t.actual_finish),
+        "description": t.description,
+        "version": t.version,
+    }
+
+
+def person_dict(p: Person) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "role": p.role,
+        "skills": list(p.skills),
+        "day_rate": jsonable(p.day_rate),
+        "currency": p.currency,
+        "email": p.email,
+        "phone": p.phone,
+        "calendar": p.calendar.name if p.calendar else None,
+        "absences": [{"start": a.start.isoformat(), "end": a.end.isoformat(), "reason": a.reason} for a in p.absences],
+    }
+
+
+def room_dict(r: Room) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "kind": r.kind.value,
+        "day_rate": jsonable(r.day_rate),
+        "currency": r.currency,
+        "location": r.location,
+        "calendar": r.calendar.name if r.calendar else None,
+        "absences": [{"start": a.start.isoformat(), "end": a.end.isoformat(), "reason": a.reason} for a in r.absences],
+    }
+
+
+def calendar_dict(c: Calendar) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "work_days": list(c.work_days),
+        "day_start": c.day_start.isoformat(timespec="minutes"),
+        "day_end": c.day_end.isoformat(timespec="minutes"),
+        "is_default": c.is_default,
+        "holidays": [{"day": h.day.isoformat(), "name": h.name} for h in c.holidays],
+    }

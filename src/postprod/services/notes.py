@@ -1,0 +1,75 @@
+"""Notes on tasks (and, as they come, on any other item) and the audit trail that records changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from postprod.errors import InvalidInput
+from postprod.model import AuditEntry, Note, Production, Task
+
+
+def add_note(session: Session, task: Task, body: str, author: str) -> Note:
+    """Attach a note to a task."""
+    body = body.strip()
+    if not body:
+        raise InvalidInput("the note is empty", field="body")
+    note = Note(production_id=task.production_id, target_type="task", target_id=task.id, author=author, body=body)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def list_notes(session: Session, prod: Production, task: Task | None = None) -> list[Note]:
+    """Notes of a production, or of one task, oldest first."""
+    q = select(Note).where(Note.production_id == prod.id).order_by(Note.created_at, Note.id)
+    if task is not None:
+        q = q.where(Note.target_type == "task", Note.target_id == task.id)
+    return list(session.scalars(q))
+
+
+def note_dict(note: Note, task_keys: dict[int, str] | None = None) -> dict[str, Any]:
+    target = task_keys.get(note.target_id) if task_keys and note.target_type == "task" else note.target_id
+    return {
+        "id": note.id,
+        "target_type": note.target_type,
+        "target": target,
+        "author": note.author,
+        "at": note.created_at.isoformat(),
+        "body": note.body,
+    }
+
+
+def history(
+    session: Session,
+    prod: Production,
+    *,
+    task: Task | None = None,
+    entity_type: str | None = None,
+    limit: int = 50,
+) -> list[AuditEntry]:
+    """The audit trail of a production (or one task), newest first."""
+    if limit <= 0:
+        raise InvalidInput("limit must be positive", field="limit")
+    q = select(AuditEntry).where(AuditEntry.production_id == prod.id)
+    if task is not None:
+        q = q.where(AuditEntry.entity_type == "Task", AuditEntry.entity_id == task.id)
+    if entity_type:
+        q = q.where(AuditEntry.entity_type == entity_type)
+    return list(session.scalars(q.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
+
+
+def audit_dict(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "action": e.action,
+        "entity_type": e.entity_type,
+        "entity_id": e.entity_id,
+        "label": e.label,
+        "before": e.before,
+        "after": e.after,
+    }

@@ -1,0 +1,192 @@
+"""People, rooms, calendars and absences."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from postprod.errors import Conflict, InvalidInput
+from postprod.model import Absence, Person, Production, Room, RoomKind
+from postprod.services.common import get_calendar, parse_date
+
+
+def _rate(value: str | float | None, field: str = "day_rate") -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput(f"invalid {field} {value!r}: a number", field=field) from None
+    if not rate.is_finite() or rate < 0 or rate >= Decimal("1e10"):
+        raise InvalidInput(f"invalid {field} {value!r}: a positive amount", field=field)
+    return rate.quantize(Decimal("0.01"))
+
+
+def _currency(value: str) -> str:
+    cur = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", cur):
+        raise InvalidInput(f"invalid currency {value!r}: an ISO code such as EUR", field="currency")
+    return cur
+
+
+def _skills(values: list[str] | str | None) -> list[str]:
+    if values is None:
+        return []
+    items = values.split(",") if isinstance(values, str) else values
+    return sorted({s.strip().lower() for s in items if s.strip()})
+
+
+def add_person(
+    session: Session,
+    prod: Production,
+    *,
+    name: str,
+    role: str = "",
+    skills: list[str] | str | None = None,
+    day_rate: str | float | None = None,
+    currency: str | None = None,
+    email: str = "",
+    phone: str = "",
+    calendar: str | None = None,
+) -> Person:
+    """Add a crew member; names are unique within a production."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name is empty", field="name")
+    clash = session.scalars(
+        select(Person).where(Person.production_id == prod.id, func.lower(Person.name) == name.lower())
+    ).first()
+    if clash:
+        raise Conflict(f"a person named {name!r} already exists in {prod.title!r}")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidInput(f"invalid email {email!r}", field="email")
+    person = Person(
+        production_id=prod.id,
+        name=name,
+        role=role.strip(),
+        skills=_skills(skills),
+        day_rate=_rate(day_rate),
+        currency=_currency(currency or prod.currency),
+        email=email,
+        phone=phone,
+        calendar=get_calendar(session, prod, calendar),
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def update_person(
+    session: Session,
+    person: Person,
+    *,
+    role: str | None = None,
+    skills: list[str] | str | None = None,
+    day_rate: str | float | None = None,
+    currency: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> Person:
+    """Change a person's role, skills, rate or contact."""
+    if role is not None:
+        person.role = role.strip()
+    if skills is not None:
+        person.skills = _skills(skills)
+    if day_rate is not None:
+        person.day_rate = _rate(day_rate)
+    if currency is not None:
+        person.currency = _currency(currency)
+    if email is not None:
+        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+            raise InvalidInput(f"invalid email {email!r}", field="email")
+        person.email = email
+    if phone is not None:
+        person.phone = phone
+    session.flush()
+    return person
+
+
+def add_room(
+    session: Session,
+    prod: Production,
+    *,
+    name: str,
+    kind: str,
+    day_rate: str | float | None = None,
+    currency: str | None = None,
+    location: str = "",
+    calendar: str | None = None,
+) -> Room:
+    """Add a bookable room; names are unique within a production."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name is empty", field="name")
+    try:
+        rk = RoomKind(kind.strip().lower())
+    except ValueError:
+        allowed = ", ".join(r.value for r in RoomKind)
+        raise InvalidInput(f"invalid room kind {kind!r}: one of {allowed}", field="kind") from None
+    clash = session.scalars(
+        select(Room).where(Room.production_id == prod.id, func.lower(Room.name) == name.lower())
+    ).first()
+    if clash:
+        raise Conflict(f"a room named {name!r} already exists in {prod.title!r}")
+    room = Room(
+        production_id=prod.id,
+        name=name,
+        kind=rk,
+        day_rate=_rate(day_rate),
+        currency=_currency(currency or prod.currency),
+        location=location,
+        calendar=get_calendar(session, prod, calendar),
+    )
+    session.add(room)
+    session.flush()
+    return room
+
+
+def add_absence(
+    session: Session,
+    prod: Production,
+    *,
+    person: Person | None = None,
+    room: Room | None = None,
+    start: str | date,
+    end: str | date,
+    reason: str = "",
+) -> Absence:
+    """Record a person away (or a room unavailable) from start to end inclusive."""
+    if (person is None) == (room is None):
+        raise InvalidInput("an absence is for one person or one room")
+    s, e = parse_date(start, "from"), parse_date(end, "to")
+    if e < s:
+        raise InvalidInput(f"absence ends ({e}) before it starts ({s})", field="to")
+    owner_absences = person.absences if person is not None else room.absences  # type: ignore[union-attr]
+    for other in owner_absences:
+        if other.start <= e and s <= other.end:
+            who = person.name if person is not None else room.name  # type: ignore[union-attr]
+            raise Conflict(f"{who} is already away from {other.start} to {other.end}")
+    absence = Absence(production_id=prod.id, person=person, room=room, start=s, end=e, reason=reason)
+    session.add(absence)
+    session.flush()
+    return absence
+
+
+def list_absences(session: Session, prod: Production) -> list[Absence]:
+    """Every absence of the production's people and rooms, by start date."""
+    return list(
+        session.scalars(select(Absence).where(Absence.production_id == prod.id).order_by(Absence.start, Absence.id))
+    )
+
+
+def remove_absence(session: Session, prod: Production, absence_id: int) -> None:
+    """Delete an absence by its ID."""
+    absence = session.get(Absence, absence_id)
+    if absence is None or absence.production_id != prod.id:
+        raise InvalidInput(f"no absence {absence_id} in {prod.title!r}", field="id")
+    session.delete(absence)
+    session.flush()

@@ -1,0 +1,272 @@
+"""Task use cases: list with filters, create, change status and progress, assign, depend."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from postprod.errors import Conflict, CycleError, IllegalTransition, InvalidInput
+from postprod.model import (
+    TRANSITIONS,
+    Dependency,
+    Production,
+    RoomKind,
+    Task,
+    TaskAssignment,
+    TaskStatus,
+)
+from postprod.services.common import get_department, get_person, parse_date
+
+
+def parse_status(value: str) -> TaskStatus:
+    """A status by its name ("in-progress", "in progress" and "in_progress" all work)."""
+    text = value.strip().lower().replace("_", "-").replace(" ", "-")
+    try:
+        return TaskStatus(text)
+    except ValueError:
+        allowed = ", ".join(s.value for s in TaskStatus)
+        raise InvalidInput(f"invalid status {value!r}: one of {allowed}", field="status") from None
+
+
+def list_tasks(
+    session: Session,
+    prod: Production,
+    *,
+    department: str | None = None,
+    status: str | None = None,
+    assignee: str | None = None,
+    language: str | None = None,
+) -> list[Task]:
+    """The production's tasks in pipeline order, filtered by department, status, assignee, language."""
+    q = (
+        select(Task)
+        .where(Task.production_id == prod.id)
+        .options(
+            selectinload(Task.assignments).selectinload(TaskAssignment.person),
+            selectinload(Task.predecessors).selectinload(Dependency.predecessor),
+            selectinload(Task.department),
+        )
+        .order_by(Task.position, Task.id)
+    )
+    if department:
+        q = q.where(Task.department_id == get_department(session, prod, department).id)
+    if status:
+        q = q.where(Task.status == parse_status(status))
+    if assignee:
+        person = get_person(session, prod, assignee)
+        q = q.where(Task.assignments.any(TaskAssignment.person_id == person.id))
+    if language:
+        q = q.where(Task.language == language.lower())
+    return list(session.scalars(q))
+
+
+def _parse_estimate(value: str | float | Decimal) -> Decimal:
+    try:
+        est = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput(f"invalid estimate {value!r}: a number of work days", field="estimate") from None
+    if not est.is_finite() or est < 0 or est > 10000:
+        raise InvalidInput(f"invalid estimate {value!r}: between 0 and 10000 work days", field="estimate")
+    return est
+
+
+def create_task(
+    session: Session,
+    prod: Production,
+    *,
+    key: str,
+    name: str,
+    department: str,
+    estimate_days: str | float = 1,
+    skills: list[str] | None = None,
+    room_kind: str | None = None,
+    priority: int = 3,
+    description: str = "",
+    language: str | None = None,
+    due: str | None = None,
+) -> Task:
+    """Add a task to the production; its key must be new."""
+    key = key.strip().upper()
+    if not key or len(key) > 64 or any(c.isspace() for c in key):
+        raise InvalidInput(f"invalid task key {key!r}: up to 64 characters, no spaces", field="key")
+    if session.scalars(select(Task).where(Task.production_id == prod.id, Task.key == key)).first():
+        raise Conflict(f"task {key} already exists in {prod.title!r}")
+    dept = get_department(session, prod, department)
+    rk = None
+    if room_kind:
+        try:
+            rk = RoomKind(room_kind)
+        except ValueError:
+            allowed = ", ".join(r.value for r in RoomKind)
+            raise InvalidInput(f"invalid room kind {room_kind!r}: one of {allowed}", field="room_kind") from None
+    _check_priority(priority)
+    pos = max((t.position for t in prod.tasks), default=0) + 1
+    task = Task(
+        production_id=prod.id,
+        department=dept,
+        key=key,
+        name=name.strip() or key,
+        estimate_days=_parse_estimate(estimate_days),
+        required_skills=sorted({s.strip() for s in skills or [] if s.strip()}),
+        room_kind=rk,
+        priority=priority,
+        description=description,
+        language=language.lower() if language else None,
+        due_date=parse_date(due, "due") if due else None,
+        position=pos,
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def _check_priority(priority: int) -> None:
+    if not 1 <= priority <= 5:
+        raise InvalidInput(f"invalid priority {priority}: 1 (low) to 5 (urgent)", field="priority")
+
+
+def update_task(
+    session: Session,
+    task: Task,
+    *,
+    status: str | None = None,
+    progress: int | None = None,
+    assign: list[str] | None = None,
+    unassign: list[str] | None = None,
+    priority: int | None = None,
+    estimate_days: str | float | None = None,
+    due: str | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> Task:
+    """Change a task; an illegal status transition or a stale version is refused whole."""
+    if expected_version is not None and expected_version != task.version:
+        raise Conflict(f"task {task.key} was changed by someone else (version {task.version}, not {expected_version})")
+    today = today or date.today()
+    prod = task.production
+    if status is not None:
+        new = parse_status(status)
+        if new != task.status:
+            if new not in TRANSITIONS[task.status]:
+                allowed = ", ".join(s.value for s in sorted(TRANSITIONS[task.status], key=lambda s: s.value))
+                raise IllegalTransition(
+                    f"task {task.key}: cannot go from {task.status.value} to {new.value} (allowed: {allowed})",
+                    field="status",
+                )
+            task.status = new
+            if new == TaskStatus.IN_PROGRESS and task.actual_start is None:
+                task.actual_start = today
+            if new == TaskStatus.DONE:
+                task.actual_finish = today
+                task.progress = 100
+            if new == TaskStatus.RETAKE:
+                task.actual_finish = None
+    if progress is not None:
+        if not 0 <= progress <= 100:
+            raise InvalidInput(f"invalid progress {progress}: 0 to 100", field="progress")
+        if task.status == TaskStatus.DONE and progress < 100:
+            raise InvalidInput(
+                f"task {task.key} is done: its progress stays 100 (set it to retake first)", field="progress"
+            )
+        task.progress = progress
+    for who in assign or []:
+        person = get_person(session, prod, who)
+        if any(a.person_id == person.id for a in task.assignments):
+            raise Conflict(f"{person.name} is already assigned to {task.key}")
+        task.assignments.append(TaskAssignment(person=person))
+    for who in unassign or []:
+        person = get_person(session, prod, who)
+        match = [a for a in task.assignments if a.person_id == person.id]
+        if not match:
+            raise InvalidInput(f"{person.name} is not assigned to {task.key}", field="unassign")
+        task.assignments.remove(match[0])
+    if priority is not None:
+        _check_priority(priority)
+        task.priority = priority
+    if estimate_days is not None:
+        task.estimate_days = _parse_estimate(estimate_days)
+    if due is not None:
+        task.due_date = parse_date(due, "due") if due else None
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("name is empty", field="name")
+        task.name = name.strip()
+    if description is not None:
+        task.description = description
+    session.flush()
+    return task
+
+
+def _successor_map(session: Session, prod: Production) -> dict[int, list[int]]:
+    rows = session.execute(
+        select(Dependency.predecessor_id, Dependency.successor_id)
+        .join(Task, Task.id == Dependency.successor_id)
+        .where(Task.production_id == prod.id)
+    ).all()
+    succ: dict[int, list[int]] = defaultdict(list)
+    for p, s in rows:
+        succ[p].append(s)
+    return succ
+
+
+def find_path(succ: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
+    """A path start -> ... -> goal along successor edges, or None (iterative DFS)."""
+    parent: dict[int, int | None] = {start: None}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            path = [node]
+            while parent[path[-1]] is not None:
+                path.append(parent[path[-1]])  # type: ignore[arg-type]
+            return path[::-1]
+        for nxt in succ.get(node, ()):
+            if nxt not in parent:
+                parent[nxt] = node
+                stack.append(nxt)
+    return None
+
+
+def add_dependency(session: Session, successor: Task, predecessor: Task, lag_days: int = 0) -> Dependency:
+    """successor waits for predecessor (finish-to-start, lag in work days); a cycle is refused and named."""
+    if successor.production_id != predecessor.production_id:
+        raise InvalidInput("a dependency links two tasks of the same production")
+    if successor.id == predecessor.id:
+        raise CycleError([successor.key, successor.key])
+    if not -365 <= lag_days <= 365:
+        raise InvalidInput(f"invalid lag {lag_days}: between -365 and 365 work days", field="lag")
+    if any(d.predecessor_id == predecessor.id for d in successor.predecessors):
+        raise Conflict(f"{successor.key} already depends on {predecessor.key}")
+    path = find_path(_successor_map(session, successor.production), successor.id, predecessor.id)
+    if path is not None:
+        keys = {t.id: t.key for t in successor.production.tasks}
+        raise CycleError([keys[i] for i in path] + [successor.key])
+    dep = Dependency(predecessor=predecessor, successor=successor, lag_days=lag_days)
+    session.add(dep)
+    session.flush()
+    return dep
+
+
+def remove_dependency(session: Session, successor: Task, predecessor: Task) -> None:
+    """Drop the link successor <- predecessor."""
+    match = [d for d in successor.predecessors if d.predecessor_id == predecessor.id]
+    if not match:
+        raise InvalidInput(f"{successor.key} does not depend on {predecessor.key}")
+    successor.predecessors.remove(match[0])
+    session.flush()
+
+
+def delete_task(session: Session, task: Task) -> None:
+    """Remove a task with its links, assignments and notes."""
+    from postprod.model import Note
+
+    for note in session.scalars(select(Note).where(Note.target_type == "task", Note.target_id == task.id)):
+        session.delete(note)
+    session.delete(task)
+    session.flush()
