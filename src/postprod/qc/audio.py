@@ -1,0 +1,389 @@
+"""Audio of delivered media: streaming decode with PyAV, loudness and fault detection in one pass.
+
+Any codec and sample format FFmpeg reads (s16/s24/s32/flt/dbl, planar or packed), native sample rate,
+channel names from the stream's layout. Files are decoded in chunks, so memory stays flat with duration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from postprod.errors import FileFormatError, InvalidInput
+from postprod.qc.audio_detect import AudioDetectors, AudioEvent, channel_pairs
+from postprod.qc.loudness import LoudnessMeter, LoudnessResult, default_layout
+
+__all__ = [
+    "AudioData",
+    "AudioDecoder",
+    "AudioEvent",
+    "AudioReport",
+    "analyze_audio",
+    "audio_stream_indices",
+    "channel_pairs",
+    "read_audio",
+]
+
+Progress = Callable[[float], None]
+CHUNK_FRAMES = 1 << 17
+_SCALE = {"u8": 1.0 / 128.0, "s16": 1.0 / 32768.0, "s32": 1.0 / 2147483648.0, "s64": 1.0 / 9223372036854775808.0}
+
+# FFmpeg's names for channel positions, to the trade's (L, R, C, LFE, Ls, Rs ...).
+_TRADE_NAMES = {
+    "FL": "L", "FR": "R", "FC": "C", "LFE": "LFE", "BL": "Ls", "BR": "Rs", "SL": "Ls", "SR": "Rs",
+    "BC": "Cs", "FLC": "Lc", "FRC": "Rc", "LFE2": "LFE2",
+}  # fmt: skip
+_SEVEN_ONE = {"BL": "Lrs", "BR": "Rrs", "SL": "Lss", "SR": "Rss"}
+
+
+@dataclass
+class AudioData:
+    """Decoded audio of one stream: samples (frames, channels) float64 in [-1, 1] at the native rate."""
+
+    samples: np.ndarray
+    sample_rate: int
+    layout: list[str]
+    stream_index: int
+    start_seconds: float
+    path: str = ""
+    truncated: bool = False
+    stopped_at_seconds: float | None = None
+
+
+@dataclass
+class AudioReport:
+    """Loudness, events and per-channel statistics of one audio stream.
+
+    Event times are seconds from the stream's first sample; start_seconds is that sample's
+    presentation time in the file, to line events up with picture.
+    """
+
+    path: str
+    stream_index: int
+    sample_rate: int
+    layout: list[str]
+    duration_seconds: float
+    start_seconds: float
+    loudness: LoudnessResult
+    events: list[AudioEvent]
+    dc_offset: list[dict[str, Any]]
+    phase_correlation: list[dict[str, Any]]
+    channel_peaks_dbfs: list[dict[str, Any]] = field(default_factory=list)
+    codec: str = ""
+    truncated: bool = False
+    stopped_at_seconds: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self, include_series: bool = False) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "stream": self.stream_index,
+            "codec": self.codec,
+            "sample_rate": self.sample_rate,
+            "layout": self.layout,
+            "duration_seconds": round(self.duration_seconds, 6),
+            "start_seconds": self.start_seconds,
+            "loudness": self.loudness.to_dict(include_series=include_series),
+            "dc_offset": self.dc_offset,
+            "phase_correlation": self.phase_correlation,
+            "events": [e.to_dict() for e in self.events],
+            "truncated": self.truncated,
+            "stopped_at_seconds": self.stopped_at_seconds,
+            "warnings": self.warnings,
+        }
+
+
+def layout_names(stream: Any) -> list[str]:
+    """Channel names of an audio stream in the trade's terms (L, R, C, LFE, Ls, Rs, Lrs, Rrs ...)."""
+    channels = int(stream.codec_context.channels or 0)
+    try:
+        names = [ch.name for ch in stream.layout.channels]
+    except (AttributeError, ValueError):
+        names = []
+    if len(names) != channels or not names or any(n in ("", "NONE", "UNK", "USR0") for n in names):
+        return default_layout(channels)
+    if names == ["FC"]:
+        return ["C"]
+    table = dict(_TRADE_NAMES)
+    if {"BL", "SL"} <= set(names):
+        table.update(_SEVEN_ONE)
+    trade = [table.get(n, n) for n in names]
+    return trade if len(set(trade)) == len(trade) else names
+
+
+def _open(path: str | Path) -> Any:
+    p = Path(path)
+    if not p.exists():
+        raise FileFormatError(str(path), "no such file")
+    if p.is_dir():
+        raise FileFormatError(str(path), "is a folder, not a media file")
+    if p.stat().st_size == 0:
+        raise FileFormatError(str(path), "empty file (0 bytes)")
+    try:
+        return av.open(str(p))
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise FileFormatError(str(path), f"not a media file that can be read ({_reason(exc)})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def audio_stream_indices(path: str | Path) -> list[int]:
+    """Indices (in the container) of the audio streams of a file."""
+    container = _open(path)
+    try:
+        return [s.index for s in container.streams if s.type == "audio"]
+    finally:
+        container.close()
+
+
+class AudioDecoder:
+    """Decodes one audio stream of a file into planar float64 chunks, noting where decoding stopped."""
+
+    def __init__(self, path: str | Path, stream_index: int | None = None, chunk_frames: int = CHUNK_FRAMES) -> None:
+        self.path = str(path)
+        self.container = _open(path)
+        audio = [s for s in self.container.streams if s.type == "audio"]
+        if not audio:
+            self.container.close()
+            raise FileFormatError(self.path, "no audio stream")
+        if stream_index is None:
+            stream = audio[0]
+        else:
+            found = [s for s in audio if s.index == stream_index]
+            if not found:
+                self.container.close()
+                have = ", ".join(str(s.index) for s in audio)
+                raise FileFormatError(self.path, f"stream {stream_index} is not an audio stream (audio streams: {have})")
+            stream = found[0]
+        self.stream = stream
+        self.stream_index = int(stream.index)
+        self.sample_rate = int(stream.codec_context.sample_rate or stream.rate or 0)
+        if self.sample_rate <= 0:
+            self.container.close()
+            raise FileFormatError(self.path, f"audio stream {self.stream_index} has no sample rate")
+        self.layout = layout_names(stream)
+        self.codec = stream.codec_context.name
+        self.chunk_frames = chunk_frames
+        tb = stream.time_base
+        self.start_seconds = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
+        if stream.duration is not None and tb:
+            self.expected_seconds: float | None = float(stream.duration * tb)
+        elif self.container.duration:
+            self.expected_seconds = self.container.duration / 1_000_000
+        else:
+            self.expected_seconds = None
+        self.frames_read = 0
+        self.truncated = False
+        self.stopped_at_seconds: float | None = None
+        self.warnings: list[str] = []
+
+    def close(self) -> None:
+        self.container.close()
+
+    def __enter__(self) -> AudioDecoder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def chunks(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
+        """Interleaved float64 chunks (frames, channels); stops cleanly at a damaged or truncated point."""
+        nch = len(self.layout)
+        parts: list[np.ndarray] = []
+        fmt = ""
+        held = 0
+        first = True
+        try:
+            for frame in self.container.decode(self.stream):
+                if first and frame.pts is not None and frame.time_base:
+                    self.start_seconds = float(frame.pts * frame.time_base)
+                first = False
+                if frame.samples == 0:
+                    continue
+                if frame.format.name != fmt and parts:
+                    yield self._emit(parts, fmt, nch)
+                    parts, held = [], 0
+                fmt = frame.format.name
+                raw = frame.to_ndarray()
+                parts.append(raw[:nch, : frame.samples] if frame.format.is_planar else raw.reshape(-1)[: frame.samples * nch])
+                held += frame.samples
+                if held >= self.chunk_frames:
+                    yield self._emit(parts, fmt, nch)
+                    parts, held = [], 0
+                    if progress is not None and self.expected_seconds:
+                        progress(min(1.0, self.frames_read / self.sample_rate / self.expected_seconds))
+        except av.FFmpegError as exc:
+            self.truncated = True
+            self.stopped_at_seconds = (self.frames_read + held) / self.sample_rate
+            self.warnings.append(f"decoding stopped at {self.stopped_at_seconds:.3f} s: {_reason(exc)}")
+        if parts:
+            yield self._emit(parts, fmt, nch)
+        got = self.frames_read / self.sample_rate
+        if not self.truncated and self.expected_seconds and self.expected_seconds - got > max(0.1, 0.001 * got):
+            self.truncated = True
+            self.stopped_at_seconds = got
+            self.warnings.append(
+                f"file ends at {got:.3f} s of audio, its header announces {self.expected_seconds:.3f} s (truncated?)"
+            )
+        if progress is not None:
+            progress(1.0)
+
+    def _emit(self, parts: list[np.ndarray], fmt: str, nch: int) -> np.ndarray:
+        out = _to_float(parts, fmt, nch)
+        self.frames_read += out.shape[0]
+        return out
+
+
+def _to_float(parts: list[np.ndarray], fmt: str, nch: int) -> np.ndarray:
+    """Raw decoded frames of one sample format as interleaved float64 (frames, channels) in [-1, 1]."""
+    planar = fmt.endswith("p")
+    if planar:
+        raw = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        src = raw.T
+    else:
+        raw = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        src = raw.reshape(-1, nch)
+    out = np.empty(src.shape, dtype=np.float64)
+    base = fmt.rstrip("p")
+    if base in ("flt", "dbl"):
+        out[...] = src
+    elif base == "u8":
+        np.subtract(src, 128.0, out=out)
+        out *= _SCALE["u8"]
+    elif base in _SCALE:
+        np.multiply(src, _SCALE[base], out=out)
+    else:
+        raise InvalidInput(f"unsupported audio sample format {fmt}", field="sample_format")
+    return out
+
+
+def read_audio(path: str | Path, stream_index: int | None = None) -> AudioData:
+    """Decode a whole audio stream into memory (frames, channels); use analyze_audio for long files."""
+    with AudioDecoder(path, stream_index) as dec:
+        parts = list(dec.chunks())
+        if not parts:
+            raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
+        samples = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return AudioData(
+            samples=samples,
+            sample_rate=dec.sample_rate,
+            layout=dec.layout,
+            stream_index=dec.stream_index,
+            start_seconds=dec.start_seconds,
+            path=dec.path,
+            truncated=dec.truncated,
+            stopped_at_seconds=dec.stopped_at_seconds,
+        )
+
+
+def analyze_audio(
+    source: str | Path | AudioData,
+    *,
+    stream_index: int | None = None,
+    silence_threshold_db: float = -60.0,
+    silence_min_seconds: float = 2.0,
+    clip_min_run: int = 3,
+    dc_threshold_db: float = -50.0,
+    phase_threshold: float = -0.5,
+    progress: Progress | None = None,
+) -> AudioReport:
+    """Measure loudness and find faults in one audio stream, in one streaming pass."""
+    if silence_min_seconds <= 0 or not math.isfinite(silence_min_seconds):
+        raise InvalidInput("silence minimum duration must be a positive number of seconds", field="silence_min_seconds")
+    if isinstance(source, AudioData):
+        return _analyze_data(source, silence_threshold_db, silence_min_seconds, clip_min_run, dc_threshold_db,
+                             phase_threshold, progress)  # fmt: skip
+    with AudioDecoder(source, stream_index) as dec:
+        meter = LoudnessMeter(dec.sample_rate, dec.layout)
+        det = AudioDetectors(dec.sample_rate, dec.layout, dec.stream_index,
+                             silence_threshold_db=silence_threshold_db, silence_min_seconds=silence_min_seconds,
+                             clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
+                             phase_threshold=phase_threshold)  # fmt: skip
+        for chunk in dec.chunks(progress):
+            meter.add(chunk)
+            det.add(chunk)
+        if dec.frames_read == 0:
+            meter.result()
+            raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
+        return _report(dec.path, dec.stream_index, dec.sample_rate, dec.layout, dec.start_seconds, meter, det,
+                       dec.codec, dec.truncated, dec.stopped_at_seconds, dec.warnings)  # fmt: skip
+
+
+def _analyze_data(
+    data: AudioData,
+    silence_threshold_db: float,
+    silence_min_seconds: float,
+    clip_min_run: int,
+    dc_threshold_db: float,
+    phase_threshold: float,
+    progress: Progress | None,
+) -> AudioReport:
+    samples = np.asarray(data.samples, dtype=np.float64)
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    if samples.shape[0] == 0:
+        raise FileFormatError(data.path or "<audio>", "no audio samples")
+    layout = list(data.layout) if data.layout else default_layout(samples.shape[1])
+    meter = LoudnessMeter(data.sample_rate, layout, channels=samples.shape[1])
+    det = AudioDetectors(data.sample_rate, layout, data.stream_index,
+                         silence_threshold_db=silence_threshold_db, silence_min_seconds=silence_min_seconds,
+                         clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
+                         phase_threshold=phase_threshold)  # fmt: skip
+    total = samples.shape[0]
+    for start in range(0, total, CHUNK_FRAMES):
+        chunk = samples[start : start + CHUNK_FRAMES]
+        meter.add(chunk)
+        det.add(chunk)
+        if progress is not None:
+            progress(min(1.0, (start + CHUNK_FRAMES) / total))
+    return _report(data.path, data.stream_index, data.sample_rate, layout, data.start_seconds, meter, det, "",
+                   data.truncated, data.stopped_at_seconds, [])  # fmt: skip
+
+
+def _report(
+    path: str,
+    stream_index: int,
+    rate: int,
+    layout: list[str],
+    start: float,
+    meter: LoudnessMeter,
+    det: AudioDetectors,
+    codec: str,
+    truncated: bool,
+    stopped: float | None,
+    warnings: list[str],
+) -> AudioReport:
+    loud = meter.result()
+    det.finish()
+    dc = [
+        {"channel": name, "mean": round(m, 8), "dbfs": round(20 * math.log10(abs(m)), 2) if m else None}
+        for name, m in zip(layout, det.dc_offsets(), strict=True)
+    ]
+    phase = [{"pair": pair, "correlation": r} for pair, r in det.correlations()]
+    peaks = [{"channel": c.name, "sample_peak_dbfs": c.sample_peak_dbfs} for c in loud.channels]
+    return AudioReport(
+        path=path,
+        stream_index=stream_index,
+        sample_rate=rate,
+        layout=layout,
+        duration_seconds=det.total / rate,
+        start_seconds=start,
+        loudness=loud,
+        events=det.events,
+        dc_offset=dc,
+        phase_correlation=phase,
+        channel_peaks_dbfs=peaks,
+        codec=codec,
+        truncated=truncated,
+        stopped_at_seconds=stopped,
+        warnings=warnings,
+    )
