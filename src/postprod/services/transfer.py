@@ -52,6 +52,14 @@ CURRENT_VERSION = 2
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, v: Any) -> Any:
+        # PostgreSQL cannot store NUL in text; refuse it here rather than fail half-way through the import.
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError("contains a NUL character")
+        return v
+
 
 class DeliveryDoc(_M):
     label: str = Field(min_length=1, max_length=120)
