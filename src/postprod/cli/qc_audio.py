@@ -1,0 +1,76 @@
+"""CLI command 'qc loudness': BS.1770-4 / EBU R128 readings of one audio stream."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from postprod.cli._common import JsonOpt, console, err_console, print_json, progress_bar, table
+from postprod.errors import FileFormatError, PostprodError
+from postprod.qc.audio import AudioDecoder
+from postprod.qc.loudness import LoudnessMeter, LoudnessResult
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    return "-inf" if value is None else f"{value:.1f} {unit}"
+
+
+def measure_file(path: Path, stream: int | None, show_progress: bool) -> tuple[LoudnessResult, AudioDecoder]:
+    """Stream one audio stream of a file through the meter."""
+    with AudioDecoder(path, stream) as dec:
+        meter = LoudnessMeter(dec.sample_rate, dec.layout)
+        if show_progress:
+            with progress_bar(f"Measuring {path.name}") as update:
+                for chunk in dec.chunks(update):
+                    meter.add_planar(chunk)
+        else:
+            for chunk in dec.chunks():
+                meter.add_planar(chunk)
+        result = meter.result()
+    if dec.frames_read == 0:
+        raise FileFormatError(str(path), f"no audio could be decoded from stream {dec.stream_index}")
+    return result, dec
+
+
+def register(app: typer.Typer) -> None:
+    """Add the 'loudness' command to the qc group."""
+
+    @app.command("loudness")
+    def loudness(
+        file: Path = typer.Argument(..., help="Media file (WAV, BWF, MOV, MP4, MXF, FLAC ...)."),
+        stream: int | None = typer.Option(None, "--stream", help="Audio stream index (default: the first)."),
+        as_json: bool = JsonOpt,
+    ) -> None:
+        """Integrated loudness, loudness range, max momentary/short-term, true and sample peaks."""
+        try:
+            result, dec = measure_file(file, stream, show_progress=not as_json)
+        except PostprodError as exc:
+            err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        if as_json:
+            data = result.to_dict()
+            if dec.truncated:
+                data["truncated"] = True
+                data["stopped_at_seconds"] = dec.stopped_at_seconds
+            print_json(data)
+            return
+        table(
+            f"{file.name} (stream {dec.stream_index}, {dec.sample_rate} Hz, {' '.join(dec.layout)})",
+            ["Reading", "Value"],
+            [
+                ["Integrated", _fmt(result.integrated_lufs, "LUFS")],
+                ["Loudness range", _fmt(result.loudness_range_lu, "LU")],
+                ["Momentary max", _fmt(result.momentary_max_lufs, "LUFS")],
+                ["Short-term max", _fmt(result.short_term_max_lufs, "LUFS")],
+                ["True peak", _fmt(result.true_peak_dbtp, "dBTP")],
+                ["Sample peak", _fmt(result.sample_peak_dbfs, "dBFS")],
+            ],
+        )
+        table(
+            None,
+            ["Channel", "True peak", "Sample peak"],
+            [[c.name, _fmt(c.true_peak_dbtp, "dBTP"), _fmt(c.sample_peak_dbfs, "dBFS")] for c in result.channels],
+        )
+        for warning in dec.warnings:
+            console.print(f"warning: {warning}", style="yellow", highlight=False)
