@@ -1,0 +1,162 @@
+"""Reader of PSPLIB single-mode RCPSP files (.sm) into a planning problem with resource pools."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from postprod.errors import FileFormatError
+from postprod.planning.calendar import ALL_DAYS, Calendar
+from postprod.planning.problem import Dependency, Pool, Problem, Task
+
+EPOCH = date(2000, 1, 3)
+
+
+@dataclass
+class PsplibInstance:
+    """Jobs 1..N (1 and N are dummies): durations, successors, renewable demands and capacities."""
+
+    name: str
+    durations: list[int]
+    successors: list[list[int]]
+    demands: list[list[int]]
+    capacities: list[int]
+
+    def to_problem(self) -> Problem:
+        """A Problem on a seven-day calendar where one slot is one PSPLIB period."""
+        pools = [Pool(f"R{k + 1}", c) for k, c in enumerate(self.capacities)]
+        tasks = [
+            Task(
+                id=str(j + 1),
+                duration=d,
+                demands={f"R{k + 1}": q for k, q in enumerate(self.demands[j]) if q},
+            )
+            for j, d in enumerate(self.durations)
+        ]
+        deps = [Dependency(str(j + 1), str(s)) for j, succ in enumerate(self.successors) for s in succ]
+        return Problem(
+            start=EPOCH,
+            tasks=tasks,
+            dependencies=deps,
+            pools=pools,
+            calendar=Calendar(weekdays=ALL_DAYS),
+            name=self.name,
+        )
+
+
+def _ints(path: str, lineno: int, text: str, what: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split()]
+    except ValueError:
+        raise FileFormatError(path, f"{what}: expected whole numbers, got {text.strip()!r}", line=lineno) from None
+
+
+def read_sm(path: str | Path) -> PsplibInstance:
+    """Parse a .sm file; any malformed line raises FileFormatError naming the file and line."""
+    p = Path(path)
+    name = str(p)
+    try:
+        raw = p.read_text(encoding="latin-1")
+    except OSError as exc:
+        raise FileFormatError(name, f"cannot read: {exc.strerror or exc}") from None
+    lines = raw.splitlines()
+    n_jobs: int | None = None
+    n_res: int | None = None
+    i = 0
+
+    def need_header(what: str) -> None:
+        if n_jobs is None or n_res is None:
+            raise FileFormatError(name, f"{what} before the job and resource counts", line=i + 1)
+
+    succ: list[list[int]] | None = None
+    durs: list[int] | None = None
+    dems: list[list[int]] | None = None
+    caps: list[int] | None = None
+    while i < len(lines):
+        line = lines[i]
+        low = line.strip().lower()
+        if low.startswith("jobs (incl"):
+            m = re.search(r":\s*(\d+)\s*$", line)
+            if not m:
+                raise FileFormatError(name, "cannot read the number of jobs", line=i + 1)
+            n_jobs = int(m.group(1))
+            if n_jobs < 2 or n_jobs > 100_000:
+                raise FileFormatError(name, f"number of jobs {n_jobs} out of range", line=i + 1)
+        elif low.startswith("- renewable"):
+            m = re.search(r":\s*(\d+)", line)
+            if not m:
+                raise FileFormatError(name, "cannot read the number of renewable resources", line=i + 1)
+            n_res = int(m.group(1))
+        elif low.startswith("precedence relations"):
+            need_header("precedence relations")
+            assert n_jobs is not None
+            succ = [[] for _ in range(n_jobs)]
+            i += 2
+            for j in range(n_jobs):
+                if i >= len(lines):
+                    raise FileFormatError(name, "precedence relations end early", line=i)
+                vals = _ints(name, i + 1, lines[i], "precedence line")
+                if len(vals) < 3 or len(vals) != 3 + vals[2] or vals[0] != j + 1:
+                    raise FileFormatError(
+                        name,
+                        "precedence line must be: job, modes, count, successors (job numbers in order)",
+                        line=i + 1,
+                    )
+                if vals[1] != 1:
+                    raise FileFormatError(
+                        name, f"job {vals[0]} has {vals[1]} modes; only single-mode is read", line=i + 1
+                    )
+                for s in vals[3:]:
+                    if not 1 <= s <= n_jobs or s == vals[0]:
+                        raise FileFormatError(name, f"job {vals[0]}: successor {s} out of range", line=i + 1)
+                succ[j] = vals[3:]
+                i += 1
+            continue
+        elif low.startswith("requests/durations"):
+            need_header("requests/durations")
+            assert n_jobs is not None and n_res is not None
+            i += 1
+            while i < len(lines) and not re.match(r"^\s*\d", lines[i]):
+                i += 1
+            durs, dems = [], []
+            for j in range(n_jobs):
+                if i >= len(lines):
+                    raise FileFormatError(name, "requests/durations end early", line=i)
+                vals = _ints(name, i + 1, lines[i], "request line")
+                if len(vals) < 3 + n_res or vals[0] != j + 1:
+                    raise FileFormatError(
+                        name, f"request line must be: job {j + 1}, mode, duration, {n_res} demands", line=i + 1
+                    )
+                if vals[2] < 0 or any(v < 0 for v in vals[3 : 3 + n_res]):
+                    raise FileFormatError(name, f"job {j + 1}: negative duration or demand", line=i + 1)
+                durs.append(vals[2])
+                dems.append(vals[3 : 3 + n_res])
+                i += 1
+            continue
+        elif low.startswith("resourceavailabilities"):
+            need_header("resource availabilities")
+            assert n_res is not None
+            i += 2
+            if i >= len(lines):
+                raise FileFormatError(name, "resource availabilities missing", line=i)
+            vals = _ints(name, i + 1, lines[i], "resource availabilities")
+            if len(vals) < n_res or any(v < 0 for v in vals):
+                raise FileFormatError(name, f"expected {n_res} non-negative capacities", line=i + 1)
+            caps = vals[:n_res]
+        i += 1
+    for part, val in (
+        ("job count", n_jobs),
+        ("precedence relations", succ),
+        ("requests/durations", durs),
+        ("resource availabilities", caps),
+    ):
+        if val is None:
+            raise FileFormatError(name, f"no {part} section")
+    assert succ is not None and durs is not None and dems is not None and caps is not None
+    for j, row in enumerate(dems):
+        for k, q in enumerate(row):
+            if q > caps[k]:
+                raise FileFormatError(name, f"job {j + 1} needs {q} of R{k + 1}, capacity is {caps[k]}")
+    return PsplibInstance(p.stem, durs, succ, dems, caps)

@@ -1,0 +1,169 @@
+"""One entry point: heuristic first, then CP-SAT within the time limit; the result as a dated Plan."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from postprod.errors import InfeasibleError
+from postprod.planning.compiled import MAX_HORIZON, Compiled, compile_problem
+from postprod.planning.cpsat import solve_cpsat
+from postprod.planning.explain import check
+from postprod.planning.heuristic import (
+    HorizonTooShort,
+    Schedule,
+    latest_starts,
+    priority_rules,
+    resource_rank,
+    sgs,
+    solve_heuristic,
+)
+from postprod.planning.problem import Plan, Problem, ScheduledTask
+
+Progress = Callable[[float], None]
+
+HEURISTIC_ONLY_BUDGET = 0.03
+"""Seconds of multi-pass sampling when the time limit is 0 (the first passes always complete)."""
+
+
+def heuristic_share(time_limit: float) -> float:
+    """Seconds given to the heuristic before CP-SAT takes over."""
+    return 0.4 * time_limit
+
+
+def compile_with_room(problem: Problem) -> tuple[Compiled, Schedule]:
+    """Compile, and lengthen the grid until a first schedule fits on it."""
+    horizon: int | None = None
+    while True:
+        c = compile_problem(problem, horizon)
+        try:
+            first = sgs(c, priority_rules(c)["lft"])
+            return c, first
+        except HorizonTooShort as exc:
+            if c.horizon * 2 > MAX_HORIZON:
+                raise InfeasibleError(
+                    f"task {c.ids[exc.task]} finds no time when its people and rooms are all available"
+                ) from None
+            horizon = c.horizon * 2
+
+
+def solve(
+    problem: Problem,
+    time_limit: float = 10.0,
+    progress: Progress | None = None,
+    *,
+    seed: int = 0,
+    strict_due: bool = True,
+) -> Plan:
+    """Plan `problem`: explain impossible input, run the heuristic, then CP-SAT until `time_limit` seconds.
+
+    With `strict_due`, a due date that the predecessors make impossible is an InfeasibleError;
+    otherwise the task is planned late and listed in `Plan.late`.
+    """
+    t0 = time.perf_counter()
+    c0 = compile_problem(problem, horizon=1)
+    check(problem, c0, strict_due=strict_due)
+    c, _first = compile_with_room(problem)
+    return solve_compiled(c, time_limit, progress, seed=seed, t0=t0)
+
+
+def solve_compiled(
+    c: Compiled, time_limit: float, progress: Progress | None = None, *, seed: int = 0, t0: float | None = None
+) -> Plan:
+    """Solve an already compiled problem (PSPLIB instances come straight here)."""
+    t0 = time.perf_counter() if t0 is None else t0
+    lower = max(c.critical_lower_bound(), c.energy_lower_bound())
+    budget = HEURISTIC_ONLY_BUDGET if time_limit <= 0 else heuristic_share(time_limit)
+
+    def heur_progress(x: float) -> None:
+        if progress is not None:
+            progress(x if time_limit <= 0 else x * budget / time_limit)
+
+    best, _count = solve_heuristic(c, budget, seed=seed, target=lower, progress=heur_progress)
+    solver = "heuristic"
+    optimal = best.makespan <= lower
+    bound = lower
+    left = time_limit - (time.perf_counter() - t0)
+    if time_limit > 0 and not optimal and left > 0.05:
+
+        def cp_progress(x: float) -> None:
+            if progress is not None:
+                progress(min(1.0, (time_limit - left + x * left) / time_limit))
+
+        res = solve_cpsat(c, best, lower, left, seed=seed, progress=cp_progress if progress else None)
+        bound = max(bound, res.bound)
+        if res.schedule is not None and res.makespan <= best.makespan:
+            if res.makespan < best.makespan:
+                solver = "cp-sat"
+            else:
+                solver = "heuristic+cp-sat"
+            best = res.schedule
+        optimal = res.optimal or best.makespan <= bound
+    if progress is not None:
+        progress(1.0)
+    return build_plan(c, best, solver, bound, optimal, time.perf_counter() - t0)
+
+
+def build_plan(c: Compiled, s: Schedule, solver: str, lower: int, optimal: bool, seconds: float) -> Plan:
+    """Dates, slack (resource-aware), critical path, lateness and load of a schedule."""
+    assert c.grid is not None
+    grid = c.grid
+    n = c.n
+    rank = resource_rank(c)
+    try:
+        ls = latest_starts(c, s, rank)
+    except HorizonTooShort:
+        ls = list(s.start)
+    warnings = [f"task {c.ids[i]} is fixed at a time its people or rooms are booked or away" for i in s.overbooked]
+    usage = np.zeros((len(c.res_ids), max(s.makespan, 1)), dtype=np.int64)
+    tasks: list[ScheduledTask] = []
+    for i in range(n):
+        st, d = s.start[i], c.dur[i]
+        for k, q in c.demands[i]:
+            usage[k, st : st + d] += q
+        for k in s.assign[i]:
+            usage[k, st : st + d] += 1
+        slack = 0 if c.fixed[i] >= 0 else max(0, ls[i] - st)
+        late = max(0, st + d - c.due[i]) if c.due[i] >= 0 else 0
+        people = tuple(c.res_ids[k] for k, _ in c.demands[i] if c.res_kind[k] == "person")
+        people += tuple(c.res_ids[k] for k in s.assign[i] if c.res_kind[k] == "person")
+        rooms = tuple(c.res_ids[k] for k, _ in c.demands[i] if c.res_kind[k] == "room")
+        rooms += tuple(c.res_ids[k] for k in s.assign[i] if c.res_kind[k] == "room")
+        tasks.append(
+            ScheduledTask(
+                id=c.ids[i],
+                start=grid.date_of(st),
+                finish=grid.finish_date(st, d),
+                start_slot=st,
+                end_slot=st + d,
+                people=people,
+                rooms=rooms,
+                slack=slack,
+                critical=c.fixed[i] < 0 and slack == 0,
+                late_days=late,
+            )
+        )
+    crit = sorted((t for t in tasks if t.critical), key=lambda t: (t.start_slot, t.end_slot))
+    days = grid.days(usage.shape[1])
+    load: dict[str, dict[str, int]] = {}
+    for k, rid in enumerate(c.res_ids):
+        nz = np.flatnonzero(usage[k])
+        if nz.size:
+            load[rid] = {days[t].isoformat(): int(usage[k, t]) for t in nz.tolist()}
+    end_date = grid.finish_date(max(s.makespan, 1) - 1, 1) if n else grid.start
+    return Plan(
+        start=grid.start,
+        tasks=tasks,
+        makespan=s.makespan,
+        end_date=end_date,
+        critical_path=[t.id for t in crit],
+        late=[t.id for t in tasks if t.late_days > 0],
+        load=load,
+        solver=solver,
+        lower_bound=min(lower, s.makespan),
+        optimal=optimal,
+        seconds=seconds,
+        warnings=warnings,
+    )
