@@ -233,7 +233,13 @@ class _TruePeak:
 class LoudnessMeter:
     """Streaming BS.1770-4 meter: add() chunks of samples, then result()."""
 
-    def __init__(self, sample_rate: int, layout: Sequence[str] | None = None, channels: int | None = None) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        layout: Sequence[str] | None = None,
+        channels: int | None = None,
+        true_peak: bool = True,
+    ) -> None:
         if sample_rate < 1000:
             raise InvalidInput(f"sample rate {sample_rate} Hz is too low to measure loudness", field="sample_rate")
         if layout is None:
@@ -249,8 +255,7 @@ class LoudnessMeter:
         self.nch = len(self.layout)
         self.weights = np.array([channel_weight(n) for n in self.layout])
         self.sos = k_weighting_sos(self.rate)
-        self.zi = np.zeros((2, 2, self.nch))
-        self.root_weights = np.sqrt(self.weights)
+        self.zi = np.zeros((2, self.nch, 2))
         self.step = max(1, round(self.rate / 10))  # 100 ms
         hop = max(1, self.rate // 1000)
         while self.step % hop:
@@ -260,7 +265,7 @@ class LoudnessMeter:
         self.win_m = 4 * self.hps
         self.win_s = 30 * self.hps
         self.hist = np.zeros(self.win_s)
-        self.leftover = np.zeros((0, self.nch))
+        self.leftover = np.zeros((self.nch, 0))
         self.hops_done = 0
         self.samples_done = 0
         self.m_max = 0.0
@@ -271,7 +276,7 @@ class LoudnessMeter:
         self.series_s: list[np.ndarray] = []
         self.factor = true_peak_factor(self.rate)
         phases = true_peak_phases(self.factor)
-        self.tp = [_TruePeak(phases) for _ in range(self.nch)]
+        self.tp = [_TruePeak(phases) for _ in range(self.nch)] if true_peak else []
         self.sample_peak = np.zeros(self.nch)
         workers = min(self.nch, os.cpu_count() or 1, 4)
         self._pool = ThreadPoolExecutor(workers) if workers > 1 else None
@@ -283,36 +288,38 @@ class LoudnessMeter:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.nch:
             raise InvalidInput(f"expected samples shaped (frames, {self.nch}), got {x.shape}", field="samples")
-        n = x.shape[0]
+        self.add_planar(np.ascontiguousarray(x.T))
+
+    def add_planar(self, planar: np.ndarray) -> None:
+        """Feed planar samples shaped (channels, frames), C-contiguous float64 preferred."""
+        x = np.ascontiguousarray(planar, dtype=np.float64)
+        if x.ndim != 2 or x.shape[0] != self.nch:
+            raise InvalidInput(f"expected {self.nch} channels, got shape {x.shape}", field="samples")
+        n = x.shape[1]
         if n == 0:
             return
-        peaks = np.abs(x).max(axis=0)
+        peaks = np.abs(x).max(axis=1)
         if not np.isfinite(peaks).all():
             raise InvalidInput("samples hold NaN or infinite values", field="samples")
         np.maximum(self.sample_peak, peaks, out=self.sample_peak)
-        planar = np.ascontiguousarray(x.T)
         jobs = []
-        if self._pool is not None:
-            jobs = [self._pool.submit(self.tp[c].add, planar[c], float(peaks[c])) for c in range(self.nch)]
+        if self._pool is not None and self.tp:
+            jobs = [self._pool.submit(self.tp[c].add, x[c], float(peaks[c])) for c in range(self.nch)]
         else:
-            for c in range(self.nch):
-                self.tp[c].add(planar[c], float(peaks[c]))
-        y, self.zi = signal.sosfilt(self.sos, x, axis=0, zi=self.zi)
-        y *= self.root_weights
-        if self.leftover.shape[0]:
-            y = np.concatenate([self.leftover, y])
-        m = y.shape[0] // self.hop
-        self.leftover = y[m * self.hop :].copy()
-        r = y[: m * self.hop].reshape(m, self.hop * self.nch)
-        hops = np.einsum("ij,ij->i", r, r)
+            for c, tp in enumerate(self.tp):
+                tp.add(x[c], float(peaks[c]))
+        y, self.zi = signal.sosfilt(self.sos, x, axis=1, zi=self.zi)
+        if self.leftover.shape[1]:
+            y = np.concatenate([self.leftover, y], axis=1)
+        m = y.shape[1] // self.hop
+        self.leftover = y[:, m * self.hop :].copy()
+        r = y[:, : m * self.hop].reshape(self.nch, m, self.hop)
+        per_channel = np.einsum("cmh,cmh->cm", r, r)
+        hops = np.einsum("c,cm->m", self.weights, per_channel)
         for job in jobs:
             job.result()
         self.samples_done += n
         self._windows(hops)
-
-    def add_planar(self, planar: np.ndarray) -> None:
-        """Feed planar samples shaped (channels, frames)."""
-        self.add(np.asarray(planar).T)
 
     def _windows(self, hops: np.ndarray) -> None:
         """Slide the 400 ms and 3 s windows hop by hop over the new hop energies."""
@@ -343,7 +350,7 @@ class LoudnessMeter:
             self._pool = None
         blocks = np.concatenate(self.blocks_m) if self.blocks_m else np.zeros(0)
         short = np.concatenate(self.blocks_s) if self.blocks_s else np.zeros(0)
-        tps = [t.peak for t in self.tp]
+        tps = [t.peak for t in self.tp] if self.tp else [math.nan] * self.nch
         channels = [
             ChannelLevels(name, _db(tp), _db(float(sp)))
             for name, tp, sp in zip(self.layout, tps, self.sample_peak, strict=True)
@@ -403,14 +410,19 @@ def measure_loudness(
     sample_rate: int,
     layout: list[str] | None = None,
     progress: Progress | None = None,
+    *,
+    true_peak: bool = True,
 ) -> LoudnessResult:
-    """Measure a whole programme held in memory: samples shaped (frames, channels), floats in [-1, 1]."""
+    """Measure a whole programme held in memory: samples shaped (frames, channels), floats in [-1, 1].
+
+    With true_peak=False the (costly) oversampled peak is skipped and reported as None.
+    """
     samples = np.asarray(samples)
     if samples.ndim == 1:
         samples = samples[:, None]
     if samples.ndim != 2 or samples.shape[1] == 0:
         raise InvalidInput(f"expected samples shaped (frames, channels), got {samples.shape}", field="samples")
-    meter = LoudnessMeter(sample_rate, layout, channels=samples.shape[1])
+    meter = LoudnessMeter(sample_rate, layout, channels=samples.shape[1], true_peak=true_peak)
     total = samples.shape[0]
     for start in range(0, total, _CHUNK):
         meter.add(samples[start : start + _CHUNK])
