@@ -136,6 +136,41 @@ def _reason(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def _wav_declared_seconds(path: Path) -> float | None:
+    """Duration a WAV/RF64 header announces (data chunk size), to tell a truncated file; None if unknown."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64", b"BW64") or head[8:12] != b"WAVE":
+                return None
+            big_data = None
+            block_align = rate = 0
+            while True:
+                hdr = fh.read(8)
+                if len(hdr) < 8:
+                    return None
+                cid, size = hdr[:4], int.from_bytes(hdr[4:], "little")
+                if cid == b"ds64":
+                    body = fh.read(size)
+                    big_data = int.from_bytes(body[8:16], "little")
+                elif cid == b"fmt ":
+                    body = fh.read(size)
+                    rate = int.from_bytes(body[4:8], "little")
+                    block_align = int.from_bytes(body[12:14], "little")
+                elif cid == b"data":
+                    if size == 0xFFFFFFFF and big_data is not None:
+                        size = big_data
+                    if not block_align or not rate or size in (0, 0xFFFFFFFF):
+                        return None
+                    return size / block_align / rate
+                else:
+                    fh.seek(size + (size & 1), 1)
+                if cid in (b"ds64", b"fmt ") and size & 1:
+                    fh.seek(1, 1)
+    except OSError:
+        return None
+
+
 def audio_stream_indices(path: str | Path) -> list[int]:
     """Indices (in the container) of the audio streams of a file."""
     container = _open(path)
@@ -162,7 +197,9 @@ class AudioDecoder:
             if not found:
                 self.container.close()
                 have = ", ".join(str(s.index) for s in audio)
-                raise FileFormatError(self.path, f"stream {stream_index} is not an audio stream (audio streams: {have})")
+                raise FileFormatError(
+                    self.path, f"stream {stream_index} is not an audio stream (audio streams: {have})"
+                )
             stream = found[0]
         self.stream = stream
         self.stream_index = int(stream.index)
@@ -181,6 +218,8 @@ class AudioDecoder:
             self.expected_seconds = self.container.duration / 1_000_000
         else:
             self.expected_seconds = None
+        if self.container.format.name in ("wav", "w64", "rf64"):
+            self.expected_seconds = _wav_declared_seconds(Path(path)) or self.expected_seconds
         self.frames_read = 0
         self.truncated = False
         self.stopped_at_seconds: float | None = None
@@ -196,7 +235,7 @@ class AudioDecoder:
         self.close()
 
     def chunks(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
-        """Interleaved float64 chunks (frames, channels); stops cleanly at a damaged or truncated point."""
+        """Planar float64 chunks (channels, frames); stops cleanly at a damaged or truncated point."""
         nch = len(self.layout)
         parts: list[np.ndarray] = []
         fmt = ""
@@ -214,7 +253,9 @@ class AudioDecoder:
                     parts, held = [], 0
                 fmt = frame.format.name
                 raw = frame.to_ndarray()
-                parts.append(raw[:nch, : frame.samples] if frame.format.is_planar else raw.reshape(-1)[: frame.samples * nch])
+                parts.append(
+                    raw[:nch, : frame.samples] if frame.format.is_planar else raw.reshape(-1)[: frame.samples * nch]
+                )
                 held += frame.samples
                 if held >= self.chunk_frames:
                     yield self._emit(parts, fmt, nch)
@@ -239,19 +280,18 @@ class AudioDecoder:
 
     def _emit(self, parts: list[np.ndarray], fmt: str, nch: int) -> np.ndarray:
         out = _to_float(parts, fmt, nch)
-        self.frames_read += out.shape[0]
+        self.frames_read += out.shape[1]
         return out
 
 
 def _to_float(parts: list[np.ndarray], fmt: str, nch: int) -> np.ndarray:
-    """Raw decoded frames of one sample format as interleaved float64 (frames, channels) in [-1, 1]."""
+    """Raw decoded frames of one sample format as planar float64 (channels, frames) in [-1, 1]."""
     planar = fmt.endswith("p")
     if planar:
-        raw = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-        src = raw.T
+        src = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
     else:
         raw = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        src = raw.reshape(-1, nch)
+        src = raw.reshape(-1, nch).T
     out = np.empty(src.shape, dtype=np.float64)
     base = fmt.rstrip("p")
     if base in ("flt", "dbl"):
@@ -272,7 +312,7 @@ def read_audio(path: str | Path, stream_index: int | None = None) -> AudioData:
         parts = list(dec.chunks())
         if not parts:
             raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
-        samples = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        samples = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).T
         return AudioData(
             samples=samples,
             sample_rate=dec.sample_rate,
@@ -309,7 +349,7 @@ def analyze_audio(
                              clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
                              phase_threshold=phase_threshold)  # fmt: skip
         for chunk in dec.chunks(progress):
-            meter.add(chunk)
+            meter.add_planar(chunk)
             det.add(chunk)
         if dec.frames_read == 0:
             meter.result()
@@ -340,8 +380,8 @@ def _analyze_data(
                          phase_threshold=phase_threshold)  # fmt: skip
     total = samples.shape[0]
     for start in range(0, total, CHUNK_FRAMES):
-        chunk = samples[start : start + CHUNK_FRAMES]
-        meter.add(chunk)
+        chunk = np.ascontiguousarray(samples[start : start + CHUNK_FRAMES].T)
+        meter.add_planar(chunk)
         det.add(chunk)
         if progress is not None:
             progress(min(1.0, (start + CHUNK_FRAMES) / total))

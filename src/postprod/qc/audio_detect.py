@@ -93,7 +93,7 @@ class _Runs:
 
 
 class AudioDetectors:
-    """Fed interleaved float chunks (frames, channels), gathers events and per-channel statistics."""
+    """Fed planar float chunks (channels, frames), gathers events and per-channel statistics."""
 
     def __init__(
         self,
@@ -129,27 +129,27 @@ class AudioDetectors:
         self.pairs = channel_pairs(layout)
         self.pair_sums = np.zeros((len(self.pairs), 3))  # sum xy, sum xx, sum yy
         self.win = max(1, round(PHASE_WINDOW_SECONDS * sample_rate))
-        self.pending = np.zeros((0, self.nch))
+        self.pending = np.zeros((self.nch, 0))
         self.windows_done = 0
         self.phase_open: list[list[float] | None] = [None] * len(self.pairs)  # [start window, min corr]
         self.same = {(i, j) for i in range(self.nch) for j in range(i + 1, self.nch)}
 
     def add(self, x: np.ndarray) -> None:
-        """Feed one interleaved chunk (frames, channels)."""
-        n = x.shape[0]
+        """Feed one planar chunk (channels, frames)."""
+        n = x.shape[1]
         if n == 0:
             return
         ax = np.abs(x)
-        amax = ax.max(axis=0)
+        amax = ax.max(axis=1)
         self.peaks = np.maximum(self.peaks, amax)
-        self.sums += x.sum(axis=0)
-        quiet = ax.max(axis=1) <= self.silence_thr
+        self.sums += x.sum(axis=1)
+        quiet = ax.max(axis=0) <= self.silence_thr
         self._silence(*self.silence.feed(quiet, self.total))
         for c in range(self.nch):
             if amax[c] >= self.clip_level or self.clip_runs[c].open_start is not None:
-                self._clips(c, *self.clip_runs[c].feed(ax[:, c] >= self.clip_level, self.total))
+                self._clips(c, *self.clip_runs[c].feed(ax[c] >= self.clip_level, self.total))
         for i, j in list(self.same):
-            if np.abs(x[:, i] - x[:, j]).max() > IDENTICAL_TOLERANCE:
+            if np.abs(x[i] - x[j]).max() > IDENTICAL_TOLERANCE:
                 self.same.discard((i, j))
         if self.pairs:
             self._phase(x)
@@ -159,8 +159,14 @@ class AudioDetectors:
         keep = ends - starts >= self.silence_min
         for s, e in zip(starts[keep].tolist(), ends[keep].tolist(), strict=True):
             self.events.append(
-                AudioEvent("silence", s / self.rate, e / self.rate, self.stream, None,
-                           {"threshold_dbfs": self.silence_threshold_db})  # fmt: skip
+                AudioEvent(
+                    "silence",
+                    s / self.rate,
+                    e / self.rate,
+                    self.stream,
+                    None,
+                    {"threshold_dbfs": self.silence_threshold_db},
+                )  # fmt: skip
             )
 
     def _clips(self, c: int, starts: np.ndarray, ends: np.ndarray) -> None:
@@ -189,17 +195,17 @@ class AudioDetectors:
         )  # fmt: skip
 
     def _phase(self, x: np.ndarray) -> None:
-        buf = np.concatenate([self.pending, x]) if self.pending.shape[0] else x
-        nwin = buf.shape[0] // self.win
+        buf = np.concatenate([self.pending, x], axis=1) if self.pending.shape[1] else x
+        nwin = buf.shape[1] // self.win
         used = nwin * self.win
         for p, (i, j) in enumerate(self.pairs):
-            xi, xj = x[:, i], x[:, j]
+            xi, xj = x[i], x[j]
             sums = (np.einsum("i,i->", xi, xj), np.einsum("i,i->", xi, xi), np.einsum("i,i->", xj, xj))
             self.pair_sums[p] += sums
             if nwin == 0:
                 continue
-            wa = buf[:used, i].reshape(nwin, self.win)
-            wb = buf[:used, j].reshape(nwin, self.win)
+            wa = buf[i, :used].reshape(nwin, self.win)
+            wb = buf[j, :used].reshape(nwin, self.win)
             xy = np.einsum("ij,ij->i", wa, wb)
             xx = np.einsum("ij,ij->i", wa, wa)
             yy = np.einsum("ij,ij->i", wb, wb)
@@ -207,7 +213,7 @@ class AudioDetectors:
             corr = np.where(loud, xy / np.sqrt(np.maximum(xx * yy, 1e-300)), 1.0)
             for k, r in enumerate(corr.tolist()):
                 self._phase_window(p, self.windows_done + k, r)
-        self.pending = buf[used:].copy()
+        self.pending = buf[:, used:].copy()
         self.windows_done += nwin
 
     def _phase_window(self, p: int, w: int, r: float) -> None:
