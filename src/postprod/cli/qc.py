@@ -86,11 +86,13 @@ def analyze_cmd(
         note(f"note: {w}")
     loud = result.loudness
     if loud is not None:
-        il = loud.integrated_lufs
+
+        def val(x: float | None, unit: str) -> str:
+            return "-" if x is None else f"{x:.1f} {unit}"
+
         console.print(
-            f"loudness: {il:.1f} LUFS integrated, LRA {loud.loudness_range_lu:.1f} LU, true peak {loud.true_peak_dbtp:.1f} dBTP"
-            if il is not None
-            else "loudness: below the gate"
+            f"loudness: {val(loud.integrated_lufs, 'LUFS')} integrated, LRA {val(loud.loudness_range_lu, 'LU')}, "
+            f"true peak {val(loud.true_peak_dbtp, 'dBTP')}, sample peak {val(loud.sample_peak_dbfs, 'dBFS')}"
         )
     if result.video is not None:
         v = result.video
