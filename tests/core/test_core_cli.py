@@ -142,7 +142,10 @@ def test_readme_commands_exist() -> None:
     """Every `postprod ...` command shown in the README is a real command (docs and CLI do not drift)."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
-    for line in re.findall(r"^\s*(?:\$ )?postprod ([a-z][\w -]*)", readme, flags=re.M):
+    code_lines = [ln for block in re.findall(r"```sh\n(.*?)```", readme, flags=re.S) for ln in block.splitlines()]
+    shown = [ln.split("postprod ", 1)[1] for ln in code_lines if ln.lstrip().startswith("postprod ")]
+    assert len(shown) > 10
+    for line in shown:
         words = line.split()
         path = []
         for w in words:

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from postprod.cli._common import JsonOpt, console, note, print_json, table
 from postprod.db import session_scope
 from postprod.services import productions as svc
-from postprod.services.common import get_production, production_dict
+from postprod.services.common import get_production, production_dict, use_production
 from postprod.services.demo import create_demo
 from postprod.services.templates import template_names
 from postprod.timecode import rate_note
@@ -126,6 +126,16 @@ def show(production: str | None = typer.Argument(None, help="ID or title."), jso
         print_json(data)
     else:
         show_overview(data)
+
+
+@app.command("use")
+def use(production: str = typer.Argument(..., help="ID or title.")) -> None:
+    """Work on this production when no --production is given."""
+    with session_scope() as s:
+        prod = get_production(s, production)
+        use_production(s, prod)
+        title = prod.title
+    console.print(f"now working on {title!r}")
 
 
 @app.command("update")

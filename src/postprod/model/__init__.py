@@ -12,6 +12,7 @@ from postprod.model.production import (
     ProductionKind,
     ProductionStatus,
 )
+from postprod.model.settings import Setting
 from postprod.model.tasks import TRANSITIONS, Dependency, Note, Task, TaskAssignment, TaskStatus
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ProductionKind",
     "ProductionStatus",
     "Room",
+    "Setting",
     "RoomKind",
     "Task",
     "TaskAssignment",

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from postprod.errors import InvalidInput, NotFound
-from postprod.model import Calendar, Department, Person, Production, Room, Task
+from postprod.model import Calendar, Department, Person, Production, Room, Setting, Task
 from postprod.model.audit import jsonable
 from postprod.timecode import format_rate
 
@@ -30,12 +30,20 @@ def get_production(session: Session, ref: str | int | None = None) -> Production
     if ref is None or ref == "":
         ref = os.environ.get("POSTPROD_PRODUCTION") or None
     if ref is None:
+        current = session.get(Setting, "current_production")
+        if current is not None:
+            chosen = session.get(Production, int(current.value))
+            if chosen is not None:
+                return chosen
         rows = session.scalars(select(Production).order_by(Production.id).limit(2)).all()
         if len(rows) == 1:
             return rows[0]
         if not rows:
             raise NotFound("no production yet: run `postprod demo` or `postprod production create`")
-        raise InvalidInput("several productions: name one with --production (ID or title)", field="production")
+        raise InvalidInput(
+            "several productions: name one with --production (ID or title) or `postprod production use`",
+            field="production",
+        )
     text = str(ref).strip()
     prod: Production | None = None
     if text.isdigit():
@@ -45,6 +53,16 @@ def get_production(session: Session, ref: str | int | None = None) -> Production
     if prod is None:
         raise NotFound(f"no production {text!r}")
     return prod
+
+
+def use_production(session: Session, prod: Production) -> None:
+    """Make this production the one commands work on when none is named."""
+    current = session.get(Setting, "current_production")
+    if current is None:
+        session.add(Setting(key="current_production", value=str(prod.id)))
+    else:
+        current.value = str(prod.id)
+    session.flush()
 
 
 def get_task(session: Session, production: Production, ref: str | int) -> Task:
