@@ -41,6 +41,8 @@ def make_clip(
     options: dict[str, str] | None = None,
     size: tuple[int, int] = (W, H),
     audio_layout: str = "stereo",
+    tone_hz: float = 440.0,
+    tone_amp: float = 0.1,
 ) -> Path:
     """Write a clip; the spans are [start, end) video frames."""
     out = av.open(str(path), "w", format=fmt)
@@ -80,7 +82,7 @@ def make_clip(
     if a is not None:
         n = int(frames * SR / rate)
         t = np.arange(n) / SR
-        sig = 0.1 * np.sin(2 * np.pi * 440 * t)
+        sig = tone_amp * np.sin(2 * np.pi * tone_hz * t)
 
         def span(fr: tuple[int, int]) -> slice:
             return slice(int(round(fr[0] * SR / rate)), int(round(fr[1] * SR / rate)))

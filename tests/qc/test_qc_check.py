@@ -212,3 +212,25 @@ def test_cli_probe_analyze_and_specs(programme):
     )
     res = runner.invoke(app, ["qc", "specs", "--json"])
     assert {s["name"] for s in json.loads(res.stdout)} == {"ebu-r128", "atsc-a85", "streaming", "dcp-audio", "dvd"}
+
+
+@pytest.mark.parametrize(("amp", "code"), [(10 ** (-23 / 20), 0), (10 ** (-16 / 20), 1)])
+def test_ebu_r128_on_a_1khz_tone(tmp_path, amp, code):
+    # Tech 3341 case 1: a stereo 1 kHz sine at -23 dBFS reads -23.0 LUFS; at -16 dBFS it is 7 LU too loud.
+    path = make_clip(
+        tmp_path / "tone.mov",
+        fmt="mov",
+        codec="libx264",
+        rate=Fraction(25),
+        timecode=None,
+        frames=125,
+        tone_hz=1000.0,
+        tone_amp=amp,
+    )
+    res = runner.invoke(app, ["qc", "check", str(path), "--spec", "ebu-r128", "--json"])
+    assert res.exit_code == code, res.stdout
+    by_id = {c["id"]: c for c in json.loads(res.stdout)["clauses"]}
+    assert by_id["loudness.target"]["status"] == ("pass" if code == 0 else "fail")
+    assert by_id["loudness.target"]["measured"].startswith("-23.0" if code == 0 else "-16.0")
+    assert by_id["loudness.max_true_peak"]["status"] == "pass"  # -23 and -16 dBTP are both under -1
+    assert by_id["clipping"]["status"] == "pass"

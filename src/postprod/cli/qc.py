@@ -8,17 +8,13 @@ from pathlib import Path
 
 import typer
 
+from postprod.cli import qc_audio
 from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
 from postprod.errors import PostprodError
 
 app = typer.Typer(no_args_is_help=True, help="Probe, measure and check delivered media against a spec.")
 
-try:
-    from postprod.cli import qc_audio  # type: ignore[attr-defined]
-except ImportError:  # the audio commands land separately
-    qc_audio = None  # type: ignore[assignment]
-if qc_audio is not None:
-    qc_audio.register(app)
+qc_audio.register(app)
 
 
 @contextmanager

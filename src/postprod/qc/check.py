@@ -93,14 +93,20 @@ class CheckResult:
         }
 
 
-def _num(v: Any) -> float | None:
+def _raw(v: Any) -> float | None:
+    """A finite float, or None for missing, NaN and infinite values."""
     if v is None:
         return None
     try:
         x = float(v)
     except (TypeError, ValueError):
         return None
-    return round(x, 2) if x == x and abs(x) != float("inf") else None
+    return x if x == x and abs(x) != float("inf") else None
+
+
+def _num(v: Any) -> float | None:
+    x = _raw(v)
+    return None if x is None else round(x, 2)
 
 
 def _match(value: str | None, patterns: list[str]) -> bool:
@@ -320,13 +326,13 @@ class _Judge:
             why = "no audio stream" if not self.info.audio else "audio not measured"
             for key in ("target", "max_true_peak", "max_sample_peak", "max_lra", "max_momentary", "max_short_term"):
                 if key in sec:
-                    ok = False if not self.info.audio else None
-                    self.add(f"loudness.{key}", _LOUD_TITLES[key], ok, _loud_expected(sec, key), why)
+                    missing = False if not self.info.audio else None
+                    self.add(f"loudness.{key}", _LOUD_TITLES[key], missing, _loud_expected(sec, key), why)
             return
         if "target" in sec:
             target, tol = sec["target"], sec.get("tolerance", 0.0)
-            il = _num(loud.integrated_lufs)
-            ok = il is not None and abs(il - target) <= tol + 1e-9
+            il = _raw(loud.integrated_lufs)
+            ok: bool | None = il is not None and abs(il - target) <= tol + 1e-9
             measured = "no signal above the gate" if il is None else f"{il:.1f} LUFS ({sec['measurement']})"
             self.add("loudness.target", _LOUD_TITLES["target"], ok, _loud_expected(sec, "target"), measured)
         for key, attr, unit in (
@@ -337,9 +343,13 @@ class _Judge:
             ("max_short_term", "short_term_max_lufs", "LUFS"),
         ):
             if key in sec:
-                val = _num(getattr(loud, attr, None))
-                ok = val is None and key != "max_lra" or (val is not None and val <= sec[key] + 1e-9)
-                measured = "-inf" if val is None else f"{val:.1f} {unit}"
+                val = _raw(getattr(loud, attr, None))
+                if val is None:  # a peak of digital silence is -inf; a loudness not measurable is not checked
+                    ok = True if key in ("max_true_peak", "max_sample_peak") else None
+                    measured = "-inf" if ok else "not measurable"
+                else:
+                    ok = val <= sec[key] + 1e-9
+                    measured = f"{val:.1f} {unit}"
                 self.add(f"loudness.{key}", _LOUD_TITLES[key], ok, _loud_expected(sec, key), measured)
 
     def timecode(self) -> None:
