@@ -74,9 +74,11 @@ class _Sgs:
         h = c.horizon
         dem = c.demands[i]
         chs = c.choices[i]
+        kept: tuple[int, ...] = ()
         if fixed_assign is not None and chs:
             dem = dem + [(k, 1) for k in fixed_assign]
             chs = []
+            kept = fixed_assign
         usage, room = self.usage, self.room
         width = min(h - es, 8 * d + 64)
         while True:
@@ -89,10 +91,10 @@ class _Sgs:
                 ok = m if ok is None else ok & m
             if not chs:
                 if ok is None:
-                    return es, ()
+                    return es, kept
                 p = _first_window(ok, d)
                 if p >= 0:
-                    return es + p, ()
+                    return es + p, kept
             else:
                 span = width - d + 1
                 good = np.ones(span, dtype=bool)
@@ -141,9 +143,9 @@ class _Sgs:
             chosen = list(fixed_assign)
         elif d > 0:
             for ch in c.choices[i]:
-                free = (self.usage[ch.cands, t : t + d] < self.room[ch.cands, t : t + d]).all(axis=1)
+                free = np.asarray((self.usage[ch.cands, t : t + d] < self.room[ch.cands, t : t + d]).all(axis=1))
                 ready = sorted(
-                    zip(ch.cands.tolist(), [bool(x) for x in free], strict=True),
+                    zip(ch.cands.tolist(), free.tolist(), strict=True),
                     key=lambda kf: (not kf[1], kf[0] not in c.prefer[i], self.rank[kf[0]]),
                 )
                 chosen.extend(k for k, _ in ready[: ch.count])
@@ -318,11 +320,13 @@ def solve_heuristic(
     *,
     seed: int = 0,
     target: int = 0,
+    patience: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[Schedule, int]:
     """Multi-pass SGS + justification, then biased random sampling until `budget` seconds pass.
 
-    Stops early when the end reaches `target` (a lower bound). Returns the best schedule and the
+    Stops early when the end reaches `target` (a lower bound) or after `patience` schedules
+    without improvement. Returns the best schedule and the
     number of schedules generated.
     """
     t0 = time.perf_counter()
@@ -353,7 +357,10 @@ def solve_heuristic(
 
     keep(best)
     n = c.n
+    last_gain = count
     while best.makespan > target:
+        if patience is not None and count - last_gain > patience:
+            break
         now = time.perf_counter()
         if now >= deadline:
             break
@@ -373,4 +380,5 @@ def solve_heuristic(
         keep(s)
         if s.makespan < best.makespan:
             best = s
+            last_gain = count
     return best, count

@@ -81,11 +81,12 @@ def solve_compiled(
         if progress is not None:
             progress(x if time_limit <= 0 else x * budget / time_limit)
 
-    best, _count = solve_heuristic(c, budget, seed=seed, target=lower, progress=heur_progress)
+    patience = None if time_limit <= 0 else max(300, 5 * c.n)
+    best, _count = solve_heuristic(c, budget, seed=seed, target=lower, patience=patience, progress=heur_progress)
     solver = "heuristic"
     optimal = best.makespan <= lower
     bound = lower
-    left = time_limit - (time.perf_counter() - t0)
+    left = time_limit - (time.perf_counter() - t0) - 0.03
     if time_limit > 0 and not optimal and left > 0.05:
 
         def cp_progress(x: float) -> None:
