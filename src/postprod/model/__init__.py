@@ -14,6 +14,7 @@ from postprod.model.production import (
 )
 from postprod.model.settings import Setting
 from postprod.model.tasks import TRANSITIONS, Dependency, Note, Task, TaskAssignment, TaskStatus
+from postprod.model.editorial import AdrCue, CutVersion, CutVersionContent, DubbingVersion, FoleyCue, MusicCue, VfxShot
 
 __all__ = [
     "STANDARD_DEPARTMENT_NAMES",
@@ -38,4 +39,11 @@ __all__ = [
     "Task",
     "TaskAssignment",
     "TaskStatus",
+    "AdrCue",
+    "CutVersion",
+    "CutVersionContent",
+    "DubbingVersion",
+    "FoleyCue",
+    "MusicCue",
+    "VfxShot",
 ]
