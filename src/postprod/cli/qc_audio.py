@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from postprod.cli._common import JsonOpt, console, err_console, print_json, progress_bar, table
 from postprod.errors import FileFormatError, PostprodError
-from postprod.qc.audio import AudioDecoder
-from postprod.qc.loudness import LoudnessMeter, LoudnessResult
+
+if TYPE_CHECKING:  # the engine (and SciPy) load only when the command runs
+    from postprod.qc.audio import AudioDecoder
+    from postprod.qc.loudness import LoudnessResult
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -18,6 +21,9 @@ def _fmt(value: float | None, unit: str) -> str:
 
 def measure_file(path: Path, stream: int | None, show_progress: bool) -> tuple[LoudnessResult, AudioDecoder]:
     """Stream one audio stream of a file through the meter."""
+    from postprod.qc.audio import AudioDecoder
+    from postprod.qc.loudness import LoudnessMeter
+
     with AudioDecoder(path, stream) as dec:
         meter = LoudnessMeter(dec.sample_rate, dec.layout)
         if show_progress:
