@@ -161,6 +161,17 @@ def _doc_strategy() -> st.SearchStrategy[dict[str, Any]]:
                 }
             ],
             "tasks": task_docs,
+            "deliverables": [
+                {
+                    "name": f"Deliverable {i}",
+                    "spec": draw(st.sampled_from([None, "ebu-r128", "streaming"])),
+                    "due_date": draw(st.sampled_from([None, (start + timedelta(days=150)).isoformat()])),
+                    "status": draw(st.sampled_from(["pending", "fix", "qc-passed", "delivered"])),
+                    "file": draw(st.sampled_from([None, "/media/master.mov"])),
+                    "description": draw(text),
+                }
+                for i in range(draw(st.integers(0, 3)))
+            ],
             "notes": [],
             "history": [],
         }

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from postprod.cli import cut as cut_cli
+from postprod.cli import deliverables as deliverables_cli
 from postprod.cli import history as history_cli
 from postprod.cli import people as people_cli
 from postprod.cli import plan as plan_cli
@@ -35,6 +36,7 @@ app.add_typer(history_cli.note_app, name="note", help="Notes on tasks.")
 app.command("history")(history_cli.history)
 app.command("export")(transfer_cli.export)
 app.command("import")(transfer_cli.import_)
+app.add_typer(deliverables_cli.app, name="deliverable", help="Deliverables, their specs and QC runs.")
 app.add_typer(plan_cli.app, name="plan", help="Schedules: plan, replan, Gantt, PSPLIB.")
 app.add_typer(qc_cli.app, name="qc", help="Probe, measure and check delivered media against a spec.")
 app.add_typer(cut_cli.app, name="cut", help="Cut imports, versions and change lists.")

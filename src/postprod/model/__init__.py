@@ -2,6 +2,8 @@
 
 from postprod.model.audit import AuditEntry
 from postprod.model.base import Base
+from postprod.model.deliverables import Deliverable, DeliverableStatus, QcFinding, QcRun
+from postprod.model.editorial import AdrCue, CutVersion, CutVersionContent, DubbingVersion, FoleyCue, MusicCue, VfxShot
 from postprod.model.people import Absence, Calendar, Holiday, Person, Room, RoomKind
 from postprod.model.production import (
     STANDARD_DEPARTMENT_NAMES,
@@ -14,7 +16,20 @@ from postprod.model.production import (
 )
 from postprod.model.settings import Setting
 from postprod.model.tasks import TRANSITIONS, Dependency, Note, Task, TaskAssignment, TaskStatus
-from postprod.model.editorial import AdrCue, CutVersion, CutVersionContent, DubbingVersion, FoleyCue, MusicCue, VfxShot
+from postprod.model.users import (
+    ApiToken,
+    ApprovalDecision,
+    ApprovalRequest,
+    ApprovalReview,
+    ApprovalStatus,
+    Job,
+    JobStatus,
+    Membership,
+    Role,
+    SharedItem,
+    User,
+    WebSession,
+)
 
 __all__ = [
     "STANDARD_DEPARTMENT_NAMES",
@@ -26,6 +41,8 @@ __all__ = [
     "DeliveryDate",
     "Department",
     "DepartmentCode",
+    "Deliverable",
+    "DeliverableStatus",
     "Dependency",
     "Holiday",
     "Note",
@@ -33,6 +50,8 @@ __all__ = [
     "Production",
     "ProductionKind",
     "ProductionStatus",
+    "QcFinding",
+    "QcRun",
     "Room",
     "Setting",
     "RoomKind",
@@ -46,4 +65,16 @@ __all__ = [
     "FoleyCue",
     "MusicCue",
     "VfxShot",
+    "ApiToken",
+    "ApprovalDecision",
+    "ApprovalRequest",
+    "ApprovalReview",
+    "ApprovalStatus",
+    "Job",
+    "JobStatus",
+    "Membership",
+    "Role",
+    "SharedItem",
+    "User",
+    "WebSession",
 ]

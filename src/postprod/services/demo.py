@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postprod.model import Production
-from postprod.services import notes, people, productions, tasks
+from postprod.services import deliverables, notes, people, productions, tasks
 from postprod.services.common import get_task
 
 DEMO_TITLE = "Les Heures Claires"
@@ -72,6 +72,14 @@ def create_demo(session: Session, *, today: date | None = None, reset: bool = Fa
     notes.add_note(session, vfx, "About 120 VFX shots expected; two vendors bidding.", "Claire Moreau")
     mus = get_task(session, prod, "MUS-CLEARANCE")
     tasks.update_task(session, mus, assign=[crew["Music supervisor"].name], today=today)
+    final = prod.delivery_date
+    for name, spec in (
+        ("Broadcast master (EBU R128)", "ebu-r128"),
+        ("Streaming master", "streaming"),
+        ("DCP audio", "dcp-audio"),
+        ("Music cue sheet", None),
+    ):
+        deliverables.add_deliverable(session, prod, name=name, spec=spec, due=final.isoformat() if final else None)
     session.flush()
     session.refresh(prod)
     return prod, True

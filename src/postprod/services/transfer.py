@@ -23,6 +23,8 @@ from postprod.model import (
     Absence,
     AuditEntry,
     Calendar,
+    Deliverable,
+    DeliverableStatus,
     DeliveryDate,
     Department,
     Dependency,
@@ -171,6 +173,15 @@ class TaskDoc(_M):
     depends_on: list[DependencyDoc] = []
 
 
+class DeliverableDoc(_M):
+    name: str = Field(min_length=1, max_length=200)
+    spec: str | None = None
+    due_date: date | None = None
+    status: DeliverableStatus
+    file: str | None = None
+    description: str = ""
+
+
 class NoteDoc(_M):
     target_type: Literal["task"]
     target: str
@@ -200,6 +211,7 @@ class ExportDoc(_M):
     people: list[PersonDoc] = []
     rooms: list[RoomDoc] = []
     tasks: list[TaskDoc] = []
+    deliverables: list[DeliverableDoc] = []
     notes: list[NoteDoc] = []
     history: list[HistoryDoc] = []
 
@@ -273,6 +285,7 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
     task_keys = {t.id: t.key for t in prod.tasks}
     tasks = sorted(prod.tasks, key=lambda t: (t.position, t.key))
     notes = session.scalars(select(Note).where(Note.production_id == prod.id).order_by(Note.created_at, Note.id))
+    deliverables = session.scalars(select(Deliverable).where(Deliverable.production_id == prod.id))
     history = session.scalars(
         select(AuditEntry).where(AuditEntry.production_id == prod.id).order_by(AuditEntry.at, AuditEntry.id)
     )
@@ -368,6 +381,17 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
             }
             for t in tasks
         ],
+        "deliverables": [
+            {
+                "name": d.name,
+                "spec": d.spec,
+                "due_date": jsonable(d.due_date),
+                "status": d.status.value,
+                "file": d.file_path,
+                "description": d.description,
+            }
+            for d in sorted(deliverables, key=lambda d: d.name)
+        ],
         "notes": [
             {
                 "target_type": n.target_type,
@@ -429,6 +453,7 @@ def _check_references(doc: ExportDoc, path: str) -> None:
     dupes([p.name for p in doc.people], "person")
     dupes([r.name for r in doc.rooms], "room")
     dupes([t.key for t in doc.tasks], "task")
+    dupes([d.name for d in doc.deliverables], "deliverable")
     try:
         rate = parse_rate(doc.production.fps)
         tc_to_frames(doc.production.record_start_tc, rate)
@@ -581,6 +606,18 @@ def import_production(session: Session, doc: ExportDoc, *, title: str | None = N
                         predecessor=tasks[dep.task.upper()], successor=tasks[td.key.upper()], lag_days=dep.lag_days
                     )
                 )
+        for dd in doc.deliverables:
+            session.add(
+                Deliverable(
+                    production_id=prod.id,
+                    name=dd.name,
+                    spec=dd.spec,
+                    due_date=dd.due_date,
+                    status=dd.status,
+                    file_path=dd.file,
+                    description=dd.description,
+                )
+            )
         for nd in doc.notes:
             session.add(
                 Note(

@@ -1,0 +1,143 @@
+"""`postprod deliverable ...`: the deliverables list, their specs and their QC runs."""
+
+from __future__ import annotations
+
+import typer
+
+from postprod.cli._common import JsonOpt, console, print_json, progress_bar, table
+from postprod.cli.production import ProductionOpt
+from postprod.config import current_actor
+from postprod.db import session_scope
+from postprod.services import deliverables as svc
+from postprod.services.common import get_production
+
+app = typer.Typer(no_args_is_help=True, help="Deliverables, their specs and QC runs.")
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(..., help="e.g. 'Broadcast master'."),
+    spec: str | None = typer.Option(
+        None, "--spec", help="Built-in spec name (see `postprod qc specs`) or a .toml file."
+    ),
+    due: str | None = typer.Option(None, "--due", help="YYYY-MM-DD"),
+    file: str | None = typer.Option(None, "--file", help="The delivered file to check."),
+    description: str = typer.Option("", "--description"),
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Add a deliverable with its spec and due date."""
+    with session_scope() as s:
+        prod = get_production(s, production)
+        data = svc.deliverable_dict(
+            svc.add_deliverable(s, prod, name=name, spec=spec, due=due, file=file, description=description)
+        )
+    print_json(data) if json_out else console.print(f"added deliverable {data['name']}")
+
+
+@app.command("list")
+def list_cmd(
+    status: str | None = typer.Option(None, "--status"),
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """List deliverables with their status and last QC result."""
+    with session_scope() as s:
+        rows = [svc.deliverable_dict(d) for d in svc.list_deliverables(s, get_production(s, production), status)]
+    if json_out:
+        print_json(rows)
+        return
+    table(
+        "Deliverables",
+        ["Name", "Spec", "Due", "Status", "Last QC", "File"],
+        [
+            (
+                r["name"],
+                r["spec"] or "-",
+                r["due_date"] or "-",
+                r["status"],
+                r["last_run"]["result"] if r["last_run"] else "-",
+                r["file"] or "-",
+            )
+            for r in rows
+        ],
+    )
+
+
+@app.command("show")
+def show(name: str, production: str | None = ProductionOpt, json_out: bool = JsonOpt) -> None:
+    """Show a deliverable with its QC runs and the findings of the last one."""
+    with session_scope() as s:
+        d = svc.get_deliverable(s, get_production(s, production), name)
+        data = svc.deliverable_dict(d)
+        data["qc_runs"] = [svc.run_dict(r) for r in d.runs]
+    if json_out:
+        print_json(data)
+        return
+    console.print(
+        f"[bold]{data['name']}[/bold]  status: {data['status']}  spec: {data['spec'] or '-'}  due: {data['due_date'] or '-'}"
+    )
+    for r in data["qc_runs"]:
+        console.print(f"run #{r['id']} {r['started_at'][:19]} {r['result']} {r['error']}")
+    if data["qc_runs"]:
+        _print_findings(data["qc_runs"][-1])
+
+
+def _print_findings(run: dict) -> None:  # type: ignore[type-arg]
+    if run["findings"]:
+        table(
+            f"Findings of run #{run['id']}",
+            ["Clause", "Kind", "Start", "End", "Stream", "Channel", "Message"],
+            [
+                (
+                    f["clause"],
+                    f["kind"],
+                    f["start_tc"] or "-",
+                    f["end_tc"] or "-",
+                    f["stream"],
+                    f["channel"],
+                    f["message"],
+                )
+                for f in run["findings"]
+            ],
+        )
+
+
+@app.command("update")
+def update(
+    name: str,
+    status: str | None = typer.Option(None, "--status"),
+    spec: str | None = typer.Option(None, "--spec"),
+    due: str | None = typer.Option(None, "--due"),
+    file: str | None = typer.Option(None, "--file"),
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Change a deliverable's status, spec, due date or file."""
+    with session_scope() as s:
+        d = svc.get_deliverable(s, get_production(s, production), name)
+        data = svc.deliverable_dict(svc.update_deliverable(s, d, status=status, spec=spec, due=due, file=file))
+    print_json(data) if json_out else console.print(f"{data['name']}: {data['status']}")
+
+
+@app.command("qc")
+def qc(
+    name: str,
+    report: str | None = typer.Option(None, "--report", help="Also write the HTML report here."),
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Check the deliverable's file against its spec and keep the run; exit 0 pass, 1 fail, 2 unusable file."""
+    with progress_bar(f"QC {name}") as update:
+        data = svc.run_qc(production, name, actor=current_actor(), progress=update, report_path=report)
+    if json_out:
+        print_json(data)
+    else:
+        colour = {"pass": "green", "fail": "red"}.get(data["result"], "yellow")
+        s = data["summary"]
+        console.print(
+            f"[{colour}]{data['result'].upper()}[/] {data['deliverable']} -> {data['status']}"
+            + (f"  ({s.get('passed')}/{s.get('clauses')} clauses)" if s else f"  {data['error']}")
+        )
+        _print_findings(data)
+    raise typer.Exit({"pass": 0, "fail": 1}.get(data["result"], 2))

@@ -1,0 +1,340 @@
+"""Registers in and out of files: CSV and spotting-export import with an error per bad line, music cue sheets."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from postprod.errors import FileFormatError, InvalidInput, PostprodError
+from postprod.model import Production
+from postprod.model.editorial import MusicCue, MusicStatus, RegisterMixin
+from postprod.services.registers import (
+    KINDS,
+    Kind,
+    Placement,
+    _defaults,
+    all_fields,
+    anchor,
+    apply_values,
+    entry_dict,
+    list_entries,
+    parse_values,
+)
+
+MAX_IMPORT_BYTES = 50_000_000
+MAX_ERRORS_IN_MESSAGE = 25
+
+
+class BadLines(InvalidInput):
+    """A file with bad lines: each one named with file and line; nothing was written."""
+
+    def __init__(self, path: str, errors: list[FileFormatError]) -> None:
+        self.errors = errors
+        shown = "; ".join(str(e) for e in errors[:MAX_ERRORS_IN_MESSAGE])
+        more = f"; ... and {len(errors) - MAX_ERRORS_IN_MESSAGE} more" if len(errors) > MAX_ERRORS_IN_MESSAGE else ""
+        n = len(errors)
+        super().__init__(
+            f"{path}: {n} bad line{'s' if n != 1 else ''}, nothing imported (--skip-bad imports the good ones): "
+            f"{shown}{more}"
+        )
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    path: str
+    kind: str
+    created: int = 0
+    updated: int = 0
+    skipped: list[FileFormatError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    delimiter: str = ","
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": [{"line": e.line, "message": str(e)} for e in self.skipped],
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+def _norm(header: str) -> str:
+    text = header.strip().lower().replace("_", " ").replace("\ufeff", "")
+    text = re.sub(r"[.:]+$", "", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def _decode(path: str, data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise FileFormatError(path, "not a text file (binary data)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def read_table(path: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    """Header, rows with their line numbers, and the delimiter (tab, ';' or ',') of a CSV/TSV file."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_IMPORT_BYTES:
+            raise FileFormatError(path, f"file too large ({size} bytes, at most {MAX_IMPORT_BYTES})")
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+    text = _decode(path, data)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if not first:
+        raise FileFormatError(path, "empty file: expected a header line and rows")
+    delim = "\t" if "\t" in first else ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    start = 1
+    try:
+        for row in reader:
+            line = start
+            start = reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = row
+                continue
+            rows.append((line, row))
+    except csv.Error as exc:
+        raise FileFormatError(path, f"malformed CSV: {exc}", line=reader.line_num) from exc
+    assert header is not None
+    return [h.strip() for h in header], rows, delim
+
+
+def column_map(path: str, kind: Kind, header: list[str]) -> tuple[dict[int, str], list[str]]:
+    """Column index -> field name, from the header's spellings; the columns nobody reads."""
+    aliases: dict[str, str] = {}
+    for f in all_fields(kind):
+        for spelling in (f.name, *f.aliases):
+            aliases.setdefault(_norm(spelling), f.name)
+    mapping: dict[int, str] = {}
+    ignored: list[str] = []
+    seen: dict[str, str] = {}
+    for i, h in enumerate(header):
+        name = aliases.get(_norm(h))
+        if name is None:
+            if h:
+                ignored.append(h)
+            continue
+        if name in seen:
+            raise FileFormatError(path, f"columns {seen[name]!r} and {h!r} both give the {name}", line=1)
+        seen[name] = h
+        mapping[i] = name
+    key = kind.fields[0]
+    if key.name not in seen:
+        spellings = ", ".join(repr(a) for a in key.aliases)
+        raise FileFormatError(path, f"no {key.name} column: expected a header with one of {spellings}", line=1)
+    return mapping, ignored
+
+
+def import_entries(
+    session: Session,
+    prod: Production,
+    kind: Kind,
+    path: str | os.PathLike[str],
+    *,
+    skip_bad: bool = False,
+    update_existing: bool = False,
+) -> ImportResult:
+    """Import a register from CSV/TSV (or a spotting export); any bad line refuses the whole file unless skip_bad."""
+    p = os.fspath(path)
+    header, rows, delim = read_table(p)
+    mapping, ignored = column_map(p, kind, header)
+    place = Placement(session, prod)
+    model: Any = kind.model
+    key_attr = kind.key
+    existing = {
+        str(getattr(e, key_attr)).lower(): e
+        for e in session.scalars(select(model).where(model.production_id == prod.id))
+    }
+    result = ImportResult(path=p, kind=kind.name, ignored_columns=ignored, delimiter=delim)
+    errors: list[FileFormatError] = []
+    seen: dict[str, int] = {}
+    new: list[RegisterMixin] = []
+    updates: list[tuple[RegisterMixin, dict[str, Any]]] = []
+    key_name = kind.fields[0].name
+    for line, row in rows:
+        extra = [c for c in row[len(header) :] if c.strip()]
+        if extra:
+            errors.append(FileFormatError(p, f"{len(row)} cells but the header has {len(header)}", line=line))
+            continue
+        values = {name: row[i] for i, name in mapping.items() if i < len(row) and (row[i].strip() or name == key_name)}
+        if key_name not in values:
+            values[key_name] = ""
+        try:
+            typed = parse_values(kind, values, place, None)
+            key = str(typed[key_name]).lower()
+            if key in seen:
+                raise InvalidInput(f"{key_name} {typed[key_name]} already on line {seen[key]}", field=key_name)
+            seen[key] = line
+            entry = existing.get(key)
+            if entry is not None and not update_existing:
+                raise InvalidInput(f"{kind.label} {typed[key_name]} already exists", field=key_name)
+            if entry is None:
+                entry = model(production_id=prod.id)
+                _defaults(kind, entry, prod)
+                apply_values(kind, entry, typed, check_status=False)
+                new.append(entry)
+            else:
+                # check the place against the stored one now, so that nothing is written on a bad line
+                rin, rout = typed.get("in", entry.record_in), typed.get("out", entry.record_out)
+                if rout is not None and rin is None:
+                    raise InvalidInput("an out timecode needs an in timecode", field="in")
+                if rin is not None and rout is not None and rout < rin:
+                    raise InvalidInput("out is before in", field="out")
+                updates.append((entry, typed))
+        except PostprodError as exc:
+            where = f"{exc.field}: " if exc.field and exc.field not in str(exc) else ""
+            errors.append(FileFormatError(p, f"{where}{exc}", line=line))
+    if errors and not skip_bad:
+        raise BadLines(p, errors)
+    for entry in new:
+        anchor(place, entry, {"reel": entry.reel})
+    session.add_all(new)
+    for entry, typed in updates:
+        apply_values(kind, entry, typed, check_status=False)
+        anchor(place, entry, typed)
+    session.flush()
+    result.created, result.updated, result.skipped = len(new), len(updates), errors
+    return result
+
+
+# --- music cue sheet ----------------------------------------------------------------------------
+
+SHEET_COLUMNS = [
+    "number",
+    "title",
+    "composer",
+    "publisher",
+    "performer",
+    "usage",
+    "reel",
+    "in",
+    "out",
+    "duration",
+    "duration_seconds",
+]
+
+
+def _mmss(seconds: Fraction) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def cue_sheet(session: Session, prod: Production) -> dict[str, Any]:
+    """The music cue sheet: each cue in cut order with title, composer, publisher, usage, in, out and duration."""
+    kind = KINDS["music"]
+    place = Placement(session, prod)
+    rows: list[dict[str, Any]] = []
+    total = Fraction(0)
+    by_usage: dict[str, list[Any]] = {}
+    unplaced = []
+    for cue in list_entries(session, prod, kind):
+        assert isinstance(cue, MusicCue)
+        if cue.status == MusicStatus.OMITTED:
+            continue
+        d = entry_dict(kind, cue, place)
+        if cue.duration is None:
+            unplaced.append(cue.number)
+            seconds = Fraction(0)
+        else:
+            rate, _df = place.rate(cue.reel, cue.cut_version_id)
+            seconds = Fraction(cue.duration) / rate
+        total += seconds
+        agg = by_usage.setdefault(cue.usage.value, [0, Fraction(0)])
+        agg[0] += 1
+        agg[1] += seconds
+        rows.append(
+            {
+                "number": cue.number,
+                "title": cue.title,
+                "composer": cue.composer,
+                "publisher": cue.publisher,
+                "performer": cue.performer,
+                "usage": cue.usage.value,
+                "reel": cue.reel or "",
+                "in": d["record_in_tc"] or "",
+                "out": d["record_out_tc"] or "",
+                "duration": _mmss(seconds) if cue.duration is not None else "",
+                "duration_seconds": round(float(seconds), 2) if cue.duration is not None else None,
+                "status": cue.status.value,
+            }
+        )
+    return {
+        "production": prod.title,
+        "cues": rows,
+        "totals": {
+            "cues": len(rows),
+            "duration": _mmss(total),
+            "duration_seconds": round(float(total), 2),
+            "by_usage": {u: {"cues": n, "duration": _mmss(s)} for u, (n, s) in sorted(by_usage.items())},
+        },
+        "unplaced": unplaced,
+    }
+
+
+def cue_sheet_csv(sheet: dict[str, Any]) -> str:
+    """The cue sheet as CSV, with a totals line."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=SHEET_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for row in sheet["cues"]:
+        w.writerow(row)
+    t = sheet["totals"]
+    w.writerow(
+        {
+            "number": "TOTAL",
+            "title": f"{t['cues']} cues",
+            "duration": t["duration"],
+            "duration_seconds": t["duration_seconds"],
+        }
+    )
+    return buf.getvalue()
+
+
+def cue_sheet_html(sheet: dict[str, Any]) -> str:
+    """A standalone printable HTML cue sheet with totals by usage."""
+    e = html.escape
+    head = "".join(f"<th>{e(c.replace('_', ' '))}</th>" for c in SHEET_COLUMNS[:-1])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{e(str(r[c]))}</td>" for c in SHEET_COLUMNS[:-1]) + "</tr>" for r in sheet["cues"]
+    )
+    t = sheet["totals"]
+    usage = "".join(
+        f"<tr><td>{e(u)}</td><td>{v['cues']}</td><td>{e(v['duration'])}</td></tr>" for u, v in t["by_usage"].items()
+    )
+    unplaced = (
+        f"<p class=warn>Cues without timecodes: {e(', '.join(sheet['unplaced']))}</p>" if sheet["unplaced"] else ""
+    )
+    return (
+        "<!doctype html><html><head><meta charset=utf-8>"
+        f"<title>Music cue sheet - {e(sheet['production'])}</title><style>"
+        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}"
+        "td,th{border:1px solid #999;padding:.25em .5em;text-align:left}th{background:#eee}.warn{color:#a00}"
+        "</style></head><body>"
+        f"<h1>Music cue sheet</h1><p>{e(sheet['production'])}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+        f"<tfoot><tr><th colspan=9>Total: {t['cues']} cues</th><th>{e(t['duration'])}</th></tr></tfoot></table>"
+        f"<h2>By usage</h2><table><tr><th>usage</th><th>cues</th><th>duration</th></tr>{usage}</table>"
+        f"{unplaced}</body></html>"
+    )

@@ -1,0 +1,596 @@
+"""The departments' registers (VFX shots, ADR, foley and music cues, dubbed versions): add, change, list, review."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from postprod.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from postprod.model import Note, Person, Production
+from postprod.model.audit import jsonable
+from postprod.model.editorial import (
+    ADR_TRANSITIONS,
+    DUBBING_STEPS,
+    DUBBING_TRANSITIONS,
+    FOLEY_TRANSITIONS,
+    MUSIC_TRANSITIONS,
+    VFX_TRANSITIONS,
+    AdrCue,
+    AdrStatus,
+    CutVersion,
+    DubbingStatus,
+    DubbingVersion,
+    FoleyCue,
+    FoleyStatus,
+    MusicCue,
+    MusicStatus,
+    MusicUsage,
+    RegisterMixin,
+    StepStatus,
+    VfxShot,
+    VfxStatus,
+)
+from postprod.services.common import parse_date
+from postprod.timecode import frames_to_tc, tc_to_frames
+
+MAX_TEXT = {"str": 200, "key": 64, "text": 10_000}
+
+
+@dataclass(frozen=True)
+class Field:
+    """An editable field of a register entry: its name, type and the header spellings CSV files use."""
+
+    name: str
+    type: str  # key, str, text, int, priority, date, money, currency, usage, step, language
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One register: its model, key field, status workflow and fields."""
+
+    name: str
+    label: str
+    model: type[RegisterMixin]
+    target_type: str
+    key: str
+    status_enum: type[enum.StrEnum]
+    transitions: dict[str, frozenset[str]]
+    fields: tuple[Field, ...]
+
+    @property
+    def statuses(self) -> list[str]:
+        return [s.value for s in self.status_enum]
+
+
+# Fields every entry has (besides its own); TC fields are read at the rate of the reel's cut.
+COMMON_FIELDS: tuple[Field, ...] = (
+    Field("reel", "key", "Reel the entry is placed on.", ("reel", "reel name", "bobine")),
+    Field(
+        "in", "tc", "Record timecode in.", ("in", "tc in", "timecode in", "record in", "rec in", "start", "start tc")
+    ),
+    Field(
+        "out", "tc", "Record timecode out.", ("out", "tc out", "timecode out", "record out", "rec out", "end", "end tc")
+    ),
+    Field("status", "status", "Status.", ("status", "state")),
+    Field("assignee", "person", "Person in charge (name).", ("assignee", "assigned to", "owner")),
+    Field("vendor", "str", "Vendor or studio.", ("vendor", "company")),
+    Field("start", "date", "Start date (YYYY-MM-DD).", ("start date", "start_date")),
+    Field("due", "date", "Due date (YYYY-MM-DD).", ("due", "due date", "due_date", "deadline")),
+    Field("done", "date", "Date done (YYYY-MM-DD).", ("done", "done date", "done_date")),
+)
+
+KINDS: dict[str, Kind] = {
+    "vfx": Kind(
+        "vfx",
+        "VFX shot",
+        VfxShot,
+        "vfx_shot",
+        "shot_id",
+        VfxStatus,
+        VFX_TRANSITIONS,
+        (
+            Field("shot_id", "key", "Shot ID such as 053_CSC_0750.", ("shot", "shot id", "shot_id", "vfx id", "id")),
+            Field("description", "text", "What the shot needs.", ("description", "desc", "work")),
+            Field("bid", "money", "Bid amount.", ("bid", "bid amount", "bid_amount", "cost")),
+            Field("currency", "currency", "Bid currency (EUR, USD...).", ("currency", "bid currency")),
+            Field(
+                "shot_version", "int", "Latest delivered version number.", ("version", "shot version", "shot_version")
+            ),
+        ),
+    ),
+    "adr": Kind(
+        "adr",
+        "ADR cue",
+        AdrCue,
+        "adr_cue",
+        "number",
+        AdrStatus,
+        ADR_TRANSITIONS,
+        (
+            Field(
+                "number", "key", "Cue number.", ("cue", "cue #", "cue number", "cue no", "cue id", "#", "number", "no")
+            ),
+            Field("character", "str", "Character.", ("character", "char", "role", "personnage")),
+            Field("actor", "str", "Actor.", ("actor", "talent", "comedien")),
+            Field("line", "text", "The line to re-record.", ("line", "dialogue", "dialog", "text", "replique")),
+            Field("reason", "str", "Why (noise, performance, added line...).", ("reason", "note", "notes", "comment")),
+            Field("priority", "priority", "1 (low) to 5 (urgent).", ("priority", "prio")),
+            Field("session", "date", "Recording session date.", ("session", "session date", "recording date")),
+        ),
+    ),
+    "foley": Kind(
+        "foley",
+        "foley cue",
+        FoleyCue,
+        "foley_cue",
+        "number",
+        FoleyStatus,
+        FOLEY_TRANSITIONS,
+        (
+            Field("number", "key", "Cue number.", ("cue", "cue #", "cue number", "cue no", "#", "number", "no")),
+            Field("description", "text", "What is performed.", ("description", "desc", "sound")),
+            Field("character", "str", "Character.", ("character", "char", "role")),
+            Field("category", "str", "Footsteps, cloth, props, specifics...", ("category", "type")),
+        ),
+    ),
+    "music": Kind(
+        "music",
+        "music cue",
+        MusicCue,
+        "music_cue",
+        "number",
+        MusicStatus,
+        MUSIC_TRANSITIONS,
+        (
+            Field(
+                "number",
+                "key",
+                "Cue number such as 1M3.",
+                ("cue", "cue #", "cue number", "cue no", "#", "number", "no"),
+            ),
+            Field("title", "str", "Title of the piece.", ("title", "cue title", "track")),
+            Field("composer", "str", "Composer(s).", ("composer", "composers", "writer", "writers")),
+            Field("publisher", "str", "Publisher(s).", ("publisher", "publishers", "editeur")),
+            Field("performer", "str", "Performer(s).", ("performer", "artist", "performers")),
+            Field("usage", "usage", "Usage: " + ", ".join(u.value for u in MusicUsage) + ".", ("usage", "use")),
+        ),
+    ),
+    "dubbing": Kind(
+        "dubbing",
+        "dubbed version",
+        DubbingVersion,
+        "dubbing_version",
+        "language",
+        DubbingStatus,
+        DUBBING_TRANSITIONS,
+        (
+            Field("language", "language", "Language code (en, de, es...).", ("language", "lang", "langue")),
+            Field("studio", "str", "Dubbing studio.", ("studio",)),
+            *(Field(step, "step", f"Status of the {step} step.", (step,)) for step in DUBBING_STEPS),
+        ),
+    ),
+}
+
+# Model attribute of a field when it differs from the field's name.
+ATTR = {"in": "record_in", "out": "record_out", "start": "start_date", "due": "due_date", "done": "done_date"}
+KIND_ATTR = {("vfx", "bid"): "bid_amount", ("vfx", "currency"): "bid_currency", ("adr", "session"): "session_date"}
+
+
+def get_kind(name: str) -> Kind:
+    """A register by name (adr, foley, music, vfx, dubbing)."""
+    kind = KINDS.get(name.strip().lower())
+    if kind is None:
+        raise InvalidInput(f"unknown register {name!r}: one of {', '.join(KINDS)}", field="kind")
+    return kind
+
+
+def all_fields(kind: Kind) -> tuple[Field, ...]:
+    return kind.fields + COMMON_FIELDS
+
+
+def attr_of(kind: Kind, field: str) -> str:
+    return KIND_ATTR.get((kind.name, field), ATTR.get(field, field))
+
+
+def enum_value(enum_cls: type[enum.StrEnum], value: str, field: str) -> Any:
+    """A member by its value ("in progress", "in_progress" and "in-progress" all work)."""
+    text = value.strip().lower().replace("_", "-").replace(" ", "-")
+    try:
+        return enum_cls(text)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_cls)
+        raise InvalidInput(f"invalid {field} {value!r}: one of {allowed}", field=field) from None
+
+
+class Placement:
+    """Rates of the reels of a production (from their latest cut version) and people by name, cached."""
+
+    def __init__(self, session: Session, prod: Production) -> None:
+        self.session = session
+        self.prod = prod
+        rows = session.execute(
+            select(
+                CutVersion.id,
+                CutVersion.reel,
+                CutVersion.number,
+                CutVersion.fps_num,
+                CutVersion.fps_den,
+                CutVersion.drop_frame,
+            ).where(CutVersion.production_id == prod.id)
+        ).all()
+        self.versions = {r.id: (r.reel, r.number, Fraction(r.fps_num, r.fps_den), r.drop_frame) for r in rows}
+        self.latest: dict[str, int] = {}
+        for vid, (reel, number, _r, _d) in self.versions.items():
+            cur = self.latest.get(reel)
+            if cur is None or self.versions[cur][1] < number:
+                self.latest[reel] = vid
+        self._people: dict[str, Person] | None = None
+
+    def rate(self, reel: str | None, version_id: int | None = None) -> tuple[Fraction, bool]:
+        """The rate and drop-frame mode timecodes of this reel (or version) are read and written in."""
+        vid = version_id if version_id in self.versions else self.latest.get(reel or "")
+        if vid is not None:
+            _reel, _n, rate, df = self.versions[vid]
+            return rate, df
+        return self.prod.fps, self.prod.drop_frame
+
+    def tc(self, frames: int | None, reel: str | None, version_id: int | None) -> str | None:
+        if frames is None:
+            return None
+        rate, df = self.rate(reel, version_id)
+        return frames_to_tc(frames, rate, df)
+
+    def person(self, name: str) -> Person:
+        if self._people is None:
+            people = self.session.scalars(select(Person).where(Person.production_id == self.prod.id))
+            self._people = {p.name.lower(): p for p in people}
+        p = self._people.get(name.strip().lower())
+        if p is None:
+            raise NotFound(f"no person {name.strip()!r} in {self.prod.title!r}", field="assignee")
+        return p
+
+
+def _text(value: str, field: Field) -> str:
+    text = value.strip()
+    limit = MAX_TEXT["key" if field.type == "key" else "text" if field.type == "text" else "str"]
+    if len(text) > limit:
+        raise InvalidInput(f"{field.name} is too long ({len(text)} characters, at most {limit})", field=field.name)
+    return text
+
+
+def parse_value(kind: Kind, field: Field, value: str, place: Placement, reel: str | None) -> Any:
+    """A field's typed value from what a user typed or a CSV cell held ('' clears an optional field)."""
+    text = value.strip()
+    t = field.type
+    if t == "key":
+        text = _text(text, field)
+        if field.name != "reel" and (not text or any(c.isspace() for c in text)):
+            raise InvalidInput(f"invalid {field.name} {value!r}: not empty, no spaces", field=field.name)
+        return text or None
+    if t in ("str", "text"):
+        return _text(text, field)
+    if t == "language":
+        if not (2 <= len(text) <= 16) or not text.replace("-", "").isalpha():
+            raise InvalidInput(f"invalid language {value!r}: a code such as en, de or pt-BR", field=field.name)
+        return text.lower()
+    if t == "currency":
+        if len(text) != 3 or not text.isalpha():
+            raise InvalidInput(f"invalid currency {value!r}: a 3-letter code such as EUR", field=field.name)
+        return text.upper()
+    if not text:
+        if t in ("int", "priority"):
+            raise InvalidInput(f"{field.name} is empty", field=field.name)
+        return None
+    if t in ("int", "priority"):
+        try:
+            n = int(text)
+        except ValueError:
+            raise InvalidInput(f"invalid {field.name} {value!r}: a whole number", field=field.name) from None
+        lo, hi = (1, 5) if t == "priority" else (0, 100_000)
+        if not lo <= n <= hi:
+            raise InvalidInput(f"invalid {field.name} {n}: between {lo} and {hi}", field=field.name)
+        return n
+    if t == "date":
+        return parse_date(text, field.name)
+    if t == "money":
+        try:
+            amount = Decimal(text.replace(" ", "").replace(",", ""))
+        except InvalidOperation:
+            raise InvalidInput(
+                f"invalid {field.name} {value!r}: an amount such as 12500.00", field=field.name
+            ) from None
+        if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+            raise InvalidInput(f"invalid {field.name} {value!r}: between 0 and 9999999999.99", field=field.name)
+        return amount.quantize(Decimal("0.01"))
+    if t == "usage":
+        return enum_value(MusicUsage, text, field.name)
+    if t == "step":
+        return enum_value(StepStatus, text, field.name)
+    if t == "status":
+        return enum_value(kind.status_enum, text, "status")
+    if t == "person":
+        return place.person(text)
+    if t == "tc":
+        rate, df = place.rate(reel)
+        frames = tc_to_frames(text, rate, df if ";" not in text else None, field=field.name)
+        if frames < 0:
+            raise InvalidInput(f"invalid {field.name} {value!r}: negative timecode", field=field.name)
+        return frames
+    raise AssertionError(t)
+
+
+def parse_values(kind: Kind, values: dict[str, str], place: Placement, reel: str | None) -> dict[str, Any]:
+    """Typed values of the given fields; the reel is read first since timecodes depend on it."""
+    known = {f.name: f for f in all_fields(kind)}
+    out: dict[str, Any] = {}
+    if "reel" in values:
+        reel = parse_value(kind, known["reel"], values["reel"], place, None)
+        out["reel"] = reel
+    for name, raw in values.items():
+        if name == "reel":
+            continue
+        field = known.get(name)
+        if field is None:
+            raise InvalidInput(f"unknown field {name!r} for {kind.label}s", field=name)
+        out[name] = parse_value(kind, field, raw, place, reel)
+    if out.get("in") is not None and out.get("out") is not None and out["out"] < out["in"]:
+        raise InvalidInput("out is before in", field="out")
+    return out
+
+
+def check_transition(kind: Kind, entry: RegisterMixin, new: Any) -> None:
+    old = getattr(entry, "status").value  # noqa: B009
+    if new.value != old and new.value not in kind.transitions.get(old, frozenset()):
+        allowed = ", ".join(sorted(kind.transitions.get(old, frozenset())))
+        key = getattr(entry, kind.key)
+        raise IllegalTransition(f"{kind.label} {key}: cannot go from {old} to {new.value} (allowed: {allowed})")
+
+
+def apply_values(kind: Kind, entry: RegisterMixin, values: dict[str, Any], *, check_status: bool) -> None:
+    """Set typed values on an entry; a place in the cut anchors it to the reel's latest cut version."""
+    for name, value in values.items():
+        if name == "status" and check_status:
+            check_transition(kind, entry, value)
+        if name == "assignee":
+            entry.assignee = value
+            continue
+        setattr(entry, attr_of(kind, name), value)
+    if entry.record_in is not None and entry.record_out is None:
+        entry.record_out = entry.record_in
+    if entry.record_out is not None and entry.record_in is None:
+        raise InvalidInput("an out timecode needs an in timecode", field="in")
+    if entry.record_in is not None and entry.record_out is not None and entry.record_out < entry.record_in:
+        raise InvalidInput("out is before in", field="out")
+
+
+def anchor(place: Placement, entry: RegisterMixin, values: dict[str, Any]) -> None:
+    """A newly placed or moved entry is anchored to its reel's latest cut version (when there is one)."""
+    if {"reel", "in", "out"} & values.keys():
+        entry.cut_version_id = place.latest.get(entry.reel or "") if entry.reel else None
+
+
+def find_entry(session: Session, prod: Production, kind: Kind, key: str) -> RegisterMixin | None:
+    model: Any = kind.model
+    col = getattr(model, kind.key)
+    return session.scalars(
+        select(model).where(model.production_id == prod.id, func.lower(col) == key.strip().lower())
+    ).first()
+
+
+def get_entry(session: Session, prod: Production, kind: Kind, key: str) -> RegisterMixin:
+    """An entry by its key (cue number, shot ID or language), or by numeric ID."""
+    entry = find_entry(session, prod, kind, key)
+    if entry is None and key.strip().isdigit():
+        cand = session.get(kind.model, int(key))
+        entry = cand if cand is not None and cand.production_id == prod.id else None
+    if entry is None:
+        raise NotFound(f"no {kind.label} {key.strip()!r} in {prod.title!r}")
+    return entry
+
+
+def add_entry(session: Session, prod: Production, kind: Kind, values: dict[str, str]) -> RegisterMixin:
+    """Add an entry; its key must be new in the production."""
+    place = Placement(session, prod)
+    key_name = kind.fields[0].name
+    if not values.get(key_name, "").strip():
+        raise InvalidInput(f"{key_name} is required", field=key_name)
+    typed = parse_values(kind, values, place, None)
+    if find_entry(session, prod, kind, typed[key_name]) is not None:
+        raise Conflict(f"{kind.label} {typed[key_name]} already exists in {prod.title!r}")
+    model: Any = kind.model
+    entry = model(production_id=prod.id)
+    _defaults(kind, entry, prod)
+    apply_values(kind, entry, typed, check_status=False)
+    anchor(place, entry, typed)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _defaults(kind: Kind, entry: Any, prod: Production) -> None:
+    """Column defaults set up front so rules that read them work before the first flush."""
+    entry.status = next(iter(kind.status_enum))
+    entry.vendor = ""
+    entry.review = False
+    entry.review_reason = ""
+    if kind.name == "vfx":
+        entry.bid_currency = prod.currency
+        entry.shot_version = 0
+        entry.description = ""
+    if kind.name == "adr":
+        entry.priority = 3
+        entry.character = entry.actor = entry.line = entry.reason = ""
+    if kind.name == "foley":
+        entry.description = entry.character = entry.category = ""
+    if kind.name == "music":
+        entry.title = entry.composer = entry.publisher = entry.performer = ""
+        entry.usage = MusicUsage.BACKGROUND_INSTRUMENTAL
+    if kind.name == "dubbing":
+        entry.studio = ""
+        for step in DUBBING_STEPS:
+            setattr(entry, step, StepStatus.NOT_STARTED)
+
+
+def update_entry(
+    session: Session,
+    prod: Production,
+    kind: Kind,
+    entry: RegisterMixin,
+    values: dict[str, str],
+    *,
+    reviewed: bool = False,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> RegisterMixin:
+    """Change an entry; an illegal status change or a stale version is refused whole."""
+    if expected_version is not None and expected_version != entry.version:
+        raise Conflict(
+            f"{kind.label} {getattr(entry, kind.key)} was changed by someone else "
+            f"(version {entry.version}, not {expected_version})"
+        )
+    place = Placement(session, prod)
+    key_name = kind.fields[0].name
+    typed = parse_values(kind, values, place, values.get("reel", entry.reel))
+    if key_name in typed and typed[key_name] != getattr(entry, kind.key):
+        other = find_entry(session, prod, kind, typed[key_name])
+        if other is not None and other.id != entry.id:
+            raise Conflict(f"{kind.label} {typed[key_name]} already exists in {prod.title!r}")
+    apply_values(kind, entry, typed, check_status=True)
+    anchor(place, entry, typed)
+    status = typed.get("status")
+    if status is not None and status.value in ("approved", "final", "cleared", "delivered") and entry.done_date is None:
+        entry.done_date = today or date.today()
+    if reviewed:
+        entry.review = False
+        entry.review_reason = ""
+    session.flush()
+    return entry
+
+
+def delete_entry(session: Session, kind: Kind, entry: RegisterMixin) -> None:
+    """Remove an entry with its notes."""
+    for note in session.scalars(select(Note).where(Note.target_type == kind.target_type, Note.target_id == entry.id)):
+        session.delete(note)
+    session.delete(entry)
+    session.flush()
+
+
+def list_entries(
+    session: Session,
+    prod: Production,
+    kind: Kind,
+    *,
+    reel: str | None = None,
+    status: str | None = None,
+    assignee: str | None = None,
+    vendor: str | None = None,
+    review: bool | None = None,
+    search: str | None = None,
+) -> list[RegisterMixin]:
+    """Entries of a register in cut order (reel, record in, key), filtered."""
+    model: Any = kind.model
+    q = select(model).where(model.production_id == prod.id)
+    if reel:
+        q = q.where(model.reel == reel.strip())
+    if status:
+        q = q.where(model.status == enum_value(kind.status_enum, status, "status"))
+    if assignee:
+        q = q.where(model.assignee_id == Placement(session, prod).person(assignee).id)
+    if vendor:
+        q = q.where(func.lower(model.vendor) == vendor.strip().lower())
+    if review is not None:
+        q = q.where(model.review.is_(review))
+    rows = list(session.scalars(q))
+    if search:
+        needle = search.strip().lower()
+        rows = [r for r in rows if needle in " ".join(str(v) for v in entry_texts(kind, r)).lower()]
+    rows.sort(
+        key=lambda r: (r.reel or "", r.record_in if r.record_in is not None else -1, natural(getattr(r, kind.key)))
+    )
+    return rows
+
+
+def entry_texts(kind: Kind, entry: RegisterMixin) -> list[Any]:
+    return [getattr(entry, attr_of(kind, f.name)) for f in kind.fields if f.type in ("key", "str", "text")]
+
+
+def natural(text: str) -> tuple[Any, ...]:
+    """Sort key putting cue 2 before cue 10 (and 1M2 before 1M10)."""
+    import re
+
+    return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))
+
+
+def entry_dict(kind: Kind, entry: RegisterMixin, place: Placement) -> dict[str, Any]:
+    """An entry as plain data, with timecodes in its reel's rate."""
+    vid = entry.cut_version_id
+    version = place.versions.get(vid) if vid is not None else None
+    rate, _df = place.rate(entry.reel, vid)
+    d: dict[str, Any] = {"id": entry.id, "kind": kind.name, "key": getattr(entry, kind.key)}
+    for f in kind.fields:
+        d[f.name] = jsonable(getattr(entry, attr_of(kind, f.name)))
+    dur = entry.duration
+    d.update(
+        {
+            "status": entry.status.value,  # type: ignore[attr-defined]
+            "reel": entry.reel,
+            "cut_version": version[1] if version else None,
+            "record_in": entry.record_in,
+            "record_out": entry.record_out,
+            "record_in_tc": place.tc(entry.record_in, entry.reel, vid),
+            "record_out_tc": place.tc(entry.record_out, entry.reel, vid),
+            "duration_frames": dur,
+            "duration_seconds": None if dur is None else float(Fraction(dur) / rate),
+            "assignee": entry.assignee.name if entry.assignee else None,
+            "vendor": entry.vendor,
+            "start": jsonable(entry.start_date),
+            "due": jsonable(entry.due_date),
+            "done": jsonable(entry.done_date),
+            "review": entry.review,
+            "review_reason": entry.review_reason,
+            "version": entry.version,
+        }
+    )
+    return d
+
+
+def review_list(
+    session: Session, prod: Production, kinds: list[Kind] | None = None
+) -> list[tuple[Kind, RegisterMixin]]:
+    """Every entry flagged for review after a recut, register by register."""
+    out: list[tuple[Kind, RegisterMixin]] = []
+    for kind in kinds or list(KINDS.values()):
+        out.extend((kind, e) for e in list_entries(session, prod, kind, review=True))
+    return out
+
+
+def add_entry_note(session: Session, kind: Kind, entry: RegisterMixin, body: str, author: str) -> Note:
+    """Attach a note to a register entry."""
+    body = body.strip()
+    if not body:
+        raise InvalidInput("the note is empty", field="body")
+    note = Note(
+        production_id=entry.production_id, target_type=kind.target_type, target_id=entry.id, author=author, body=body
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def entry_notes(session: Session, kind: Kind, entry: RegisterMixin) -> list[Note]:
+    return list(
+        session.scalars(
+            select(Note)
+            .where(Note.target_type == kind.target_type, Note.target_id == entry.id)
+            .order_by(Note.created_at, Note.id)
+        )
+    )
