@@ -84,7 +84,7 @@ class CutVersionContent(Base):
 
     cut_version_id: Mapped[int] = mapped_column(ForeignKey("cut_version.id", ondelete="CASCADE"), primary_key=True)
     events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    markers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    markers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     cut_version: Mapped[CutVersion] = relationship(back_populates="content")

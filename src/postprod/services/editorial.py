@@ -1,0 +1,470 @@
+"""Cut versions of each reel: import a version, compute its change list, carry every register entry with it.
+
+Carrying: an entry anchored to a reel keeps record frames relative to a cut version. When a new
+version of the reel comes in, entries inside unchanged shots shift by the running offset; entries
+touching trimmed, moved, replaced or deleted material are flagged for review with the reason
+(and placed where their picture went when it survives); VFX shots are found again by their shot
+ID. Nothing is dropped: an entry that has no place in the new cut keeps its old place and anchor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from postprod.editorial.diff import ChangeList, diff_cuts
+from postprod.editorial.model import Cut, Event, Locator
+from postprod.editorial.pulls import vfx_shots
+from postprod.editorial.readers import read_cut
+from postprod.editorial.retime import Cue, RetimedCue, retime_cues
+from postprod.errors import InvalidInput, NotFound
+from postprod.model import Production
+from postprod.model.editorial import REGISTER_MODELS, CutVersion, CutVersionContent, RegisterMixin, VfxShot
+from postprod.timecode import format_rate, frames_to_tc
+
+Progress = Callable[[float], None]
+
+# --- the cut as stored JSON ---------------------------------------------------------------------
+
+
+def _loc_data(loc: Locator) -> list[Any]:
+    return [loc.record_frame, loc.colour, loc.text, loc.line, loc.origin]
+
+
+def _loc(data: list[Any]) -> Locator:
+    return Locator(record_frame=data[0], colour=data[1], text=data[2], line=data[3], origin=data[4])
+
+
+def event_data(e: Event) -> dict[str, Any]:
+    """An event as compact JSON (exact speed as a fraction string); defaults are left out."""
+    d: dict[str, Any] = {
+        "n": e.number,
+        "reel": e.reel,
+        "ch": e.channels,
+        "si": e.source_in,
+        "so": e.source_out,
+        "ri": e.record_in,
+        "ro": e.record_out,
+        "tracks": list(e.tracks),
+    }
+    optional = {
+        "tr": e.transition if e.transition != "C" else None,
+        "trf": e.transition_frames or None,
+        "df": e.drop_frame or None,
+        "clip": e.clip_name,
+        "to_clip": e.to_clip_name,
+        "file": e.source_file,
+        "from_reel": e.from_reel,
+        "from_si": e.from_source_in,
+        "locs": [_loc_data(loc) for loc in e.locators] or None,
+        "vfx": list(e.vfx_ids) or None,
+        "speed": None if e.speed is None else str(e.speed),
+        "comments": list(e.comments) or None,
+        "line": e.line,
+    }
+    d.update({k: v for k, v in optional.items() if v is not None})
+    return d
+
+
+def event_from_data(d: dict[str, Any]) -> Event:
+    return Event(
+        number=d["n"],
+        reel=d["reel"],
+        channels=d["ch"],
+        source_in=d["si"],
+        source_out=d["so"],
+        record_in=d["ri"],
+        record_out=d["ro"],
+        tracks=tuple(d["tracks"]),
+        transition=d.get("tr", "C"),
+        transition_frames=d.get("trf", 0),
+        drop_frame=d.get("df", False),
+        clip_name=d.get("clip"),
+        to_clip_name=d.get("to_clip"),
+        source_file=d.get("file"),
+        from_reel=d.get("from_reel"),
+        from_source_in=d.get("from_si"),
+        locators=[_loc(x) for x in d.get("locs", [])],
+        vfx_ids=list(d.get("vfx", [])),
+        speed=None if d.get("speed") is None else Fraction(d["speed"]),
+        comments=list(d.get("comments", [])),
+        line=d.get("line"),
+    )
+
+
+def stored_cut(session: Session, cv: CutVersion) -> Cut:
+    """The cut of a stored version, as the engine's Cut."""
+    content = session.get(CutVersionContent, cv.id)
+    if content is None:
+        raise NotFound(f"cut {cv.name} has no stored events")
+    return Cut(
+        events=[event_from_data(d) for d in content.events],
+        rate=cv.rate,
+        drop_frame=cv.drop_frame,
+        title=cv.label or cv.name,
+        path=cv.file_name,
+        format=cv.file_format,
+        markers=[_loc(x) for x in content.markers],
+    )
+
+
+# --- versions ------------------------------------------------------------------------------------
+
+
+def _reel_name(reel: str) -> str:
+    text = reel.strip()
+    if not text or len(text) > 64 or any(c.isspace() for c in text):
+        raise InvalidInput(f"invalid reel {reel!r}: up to 64 characters, no spaces", field="reel")
+    return text
+
+
+def list_versions(session: Session, prod: Production, reel: str | None = None) -> list[CutVersion]:
+    """Cut versions of the production (or one reel), by reel then version number."""
+    q = select(CutVersion).where(CutVersion.production_id == prod.id)
+    if reel:
+        q = q.where(CutVersion.reel == reel.strip())
+    return list(session.scalars(q.order_by(CutVersion.reel, CutVersion.number)))
+
+
+def get_version(session: Session, prod: Production, reel: str, number: int | None = None) -> CutVersion:
+    """A version of a reel; the latest when no number is given."""
+    q = select(CutVersion).where(CutVersion.production_id == prod.id, CutVersion.reel == reel.strip())
+    if number is None:
+        cv = session.scalars(q.order_by(CutVersion.number.desc()).limit(1)).first()
+        if cv is None:
+            raise NotFound(f"no cut of reel {reel!r} in {prod.title!r}: run `postprod cut import FILE --reel {reel}`")
+        return cv
+    cv = session.scalars(q.where(CutVersion.number == number)).first()
+    if cv is None:
+        raise NotFound(f"no version {number} of reel {reel!r} in {prod.title!r}")
+    return cv
+
+
+def version_dict(cv: CutVersion) -> dict[str, Any]:
+    return {
+        "id": cv.id,
+        "reel": cv.reel,
+        "version": cv.number,
+        "label": cv.label,
+        "file": cv.file_name,
+        "format": cv.file_format,
+        "rate": format_rate(cv.rate),
+        "drop_frame": cv.drop_frame,
+        "events": cv.event_count,
+        "record_start_tc": frames_to_tc(cv.record_start, cv.rate, cv.drop_frame),
+        "record_end_tc": frames_to_tc(cv.record_end, cv.rate, cv.drop_frame),
+        "duration_frames": cv.record_end - cv.record_start,
+        "imported_at": cv.imported_at.isoformat(),
+        "imported_by": cv.imported_by,
+        "changes": cv.change_summary,
+        "carried": cv.carry_summary,
+    }
+
+
+def change_list(
+    session: Session, prod: Production, reel: str, from_number: int | None = None, to_number: int | None = None
+) -> tuple[CutVersion, CutVersion, ChangeList]:
+    """The change list between two versions of a reel (default: the latest and the one before)."""
+    new = get_version(session, prod, reel, to_number)
+    if from_number is None:
+        if new.number == 1:
+            raise InvalidInput(f"reel {reel} has only version 1: no change list yet", field="from")
+        from_number = new.number - 1
+    old = get_version(session, prod, reel, from_number)
+    if old.id == new.id:
+        raise InvalidInput("--from and --to name the same version", field="from")
+    return old, new, diff_cuts(stored_cut(session, old), stored_cut(session, new))
+
+
+# --- import and carry ----------------------------------------------------------------------------
+
+
+@dataclass
+class CarryReport:
+    """What importing a version did to the registers, entry by entry for the ones flagged."""
+
+    unchanged: int = 0
+    shifted: int = 0
+    review: int = 0
+    placed: int = 0
+    unplaced: int = 0
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "unchanged": self.unchanged,
+            "shifted": self.shifted,
+            "review": self.review,
+            "placed": self.placed,
+            "unplaced": self.unplaced,
+        }
+
+
+@dataclass
+class ImportedCut:
+    """The new version, its change list against the previous one (if any), and the carry report."""
+
+    version: CutVersion
+    cut: Cut
+    changes: ChangeList | None
+    carry: CarryReport
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": version_dict(self.version),
+            "change_summary": self.changes.summary() if self.changes else None,
+            "changes": [c.to_dict(self.changes) for c in self.changes.changes] if self.changes else [],
+            "carried": self.carry.summary(),
+            "flagged": self.carry.flagged,
+            "warnings": [w.to_dict() for w in self.cut.warnings],
+            "skipped": [w.to_dict() for w in self.cut.skipped],
+        }
+
+
+def import_cut(
+    session: Session,
+    prod: Production,
+    path: str | os.PathLike[str],
+    *,
+    reel: str,
+    rate: Fraction | str | None = None,
+    label: str = "",
+    lenient: bool = False,
+    actor: str = "",
+    progress: Progress | None = None,
+) -> ImportedCut:
+    """Import a new version of a reel, diff it with the previous one and carry the registers with it."""
+    reel = _reel_name(reel)
+    if len(label) > 200:
+        raise InvalidInput("label is too long (at most 200 characters)", field="label")
+    prev = session.scalars(
+        select(CutVersion)
+        .where(CutVersion.production_id == prod.id, CutVersion.reel == reel)
+        .order_by(CutVersion.number.desc())
+        .limit(1)
+    ).first()
+    read_rate = rate if rate is not None else (prev.rate if prev is not None else None)
+
+    def part(lo: float, hi: float) -> Progress | None:
+        return None if progress is None else (lambda f: progress(lo + (hi - lo) * f))
+
+    cut = read_cut(path, read_rate, lenient=lenient, progress=part(0.0, 0.4))
+    if not cut.events:
+        raise InvalidInput(f"{os.fspath(path)}: no events to import", field="file")
+    prev_cut = stored_cut(session, prev) if prev is not None else None
+    cl = diff_cuts(prev_cut, cut, progress=part(0.4, 0.6)) if prev_cut is not None else None
+    cv = CutVersion(
+        production_id=prod.id,
+        reel=reel,
+        number=(prev.number + 1) if prev is not None else 1,
+        label=label.strip(),
+        file_name=os.path.basename(os.fspath(path)),
+        file_format=cut.format,
+        fps_num=cut.rate.numerator,
+        fps_den=cut.rate.denominator,
+        drop_frame=cut.drop_frame,
+        event_count=len(cut.events),
+        record_start=cut.record_start,
+        record_end=cut.record_end,
+        previous_id=prev.id if prev is not None else None,
+        change_summary=_compact_summary(cl) if cl is not None else None,
+        imported_by=actor,
+    )
+    cv.content = CutVersionContent(
+        events=[event_data(e) for e in cut.events],
+        markers=[_loc_data(m) for m in cut.markers],
+        changes=[c.to_dict(cl) for c in cl.changes] if cl is not None else None,
+    )
+    session.add(cv)
+    session.flush()
+    report = carry_entries(session, prod, cv, cut, prev, prev_cut, cl, progress=part(0.6, 1.0))
+    cv.carry_summary = report.summary()
+    session.flush()
+    return ImportedCut(cv, cut, cl, report)
+
+
+def _compact_summary(cl: ChangeList) -> dict[str, Any]:
+    s = cl.summary()
+    s["version_updates"] = len(s["version_updates"])
+    return s
+
+
+def carry_entries(
+    session: Session,
+    prod: Production,
+    new_cv: CutVersion,
+    new_cut: Cut,
+    prev: CutVersion | None,
+    prev_cut: Cut | None,
+    prev_cl: ChangeList | None,
+    *,
+    progress: Progress | None = None,
+) -> CarryReport:
+    """Move every entry of the reel (and every VFX shot found in the new cut) onto the new version."""
+    reel = new_cv.reel
+    report = CarryReport()
+    shots = vfx_shots(new_cut)
+    shot_keys = {s.upper(): s for s in shots}
+    entries: list[RegisterMixin] = []
+    for model in REGISTER_MODELS:
+        m: Any = model
+        q = select(m).where(m.production_id == prod.id, m.reel == reel)
+        entries.extend(session.scalars(q))
+    if shot_keys:
+        # VFX shots named in the new cut but placed on another reel or not placed yet
+        entries.extend(
+            session.scalars(
+                select(VfxShot).where(
+                    VfxShot.production_id == prod.id,
+                    func.upper(VfxShot.shot_id).in_(list(shot_keys)),
+                    (VfxShot.reel.is_(None)) | (VfxShot.reel != reel),
+                )
+            )
+        )
+    cuts: dict[int, Cut] = {}
+    cls: dict[int, ChangeList] = {}
+    if prev is not None and prev_cut is not None and prev_cl is not None:
+        cuts[prev.id], cls[prev.id] = prev_cut, prev_cl
+    by_anchor: dict[int, list[RegisterMixin]] = defaultdict(list)
+    for e in entries:
+        if isinstance(e, VfxShot) and e.shot_id.upper() in shot_keys:
+            _place_vfx(e, shots[shot_keys[e.shot_id.upper()]], new_cv, new_cut, cls, cuts, session, report)
+            continue
+        if e.reel != reel:
+            continue
+        if e.record_in is None or e.record_out is None:
+            e.cut_version_id = new_cv.id
+            report.unplaced += 1
+            continue
+        anchor_id = e.cut_version_id if e.cut_version_id is not None else (prev.id if prev is not None else None)
+        if anchor_id is None or anchor_id == new_cv.id:
+            e.cut_version_id = new_cv.id  # placed before the reel had a cut: its frames are taken as they are
+            report.unchanged += 1
+            continue
+        by_anchor[anchor_id].append(e)
+    if progress is not None:
+        progress(0.2)
+    for anchor_id, group in by_anchor.items():
+        cl = _change_list_from(session, anchor_id, new_cut, cuts, cls)
+        if cl is None:
+            for e in group:
+                _flag(e, new_cv, [f"its cut version {anchor_id} is gone"], report, keep=True)
+            continue
+        cues = [Cue(str(i), e.record_in, e.record_out) for i, e in enumerate(group)]  # type: ignore[arg-type]
+        old_ids = {v.upper() for ev in cl.old.events for v in ev.vfx_ids}
+        for e, r in zip(group, retime_cues(cues, cl), strict=True):
+            if isinstance(e, VfxShot) and e.shot_id.upper() in old_ids and r.status != "review":
+                # the shot's ID was in the old cut and is gone from the new one, even if its picture stayed
+                r.status, r.reasons = "review", [f"shot {e.shot_id} no longer named in the cut"]
+            _apply(e, r, new_cv, cl, report)
+    if progress is not None:
+        progress(1.0)
+    return report
+
+
+def _change_list_from(
+    session: Session, anchor_id: int, new_cut: Cut, cuts: dict[int, Cut], cls: dict[int, ChangeList]
+) -> ChangeList | None:
+    if anchor_id not in cls:
+        cv = session.get(CutVersion, anchor_id)
+        if cv is None:
+            return None
+        cuts[anchor_id] = stored_cut(session, cv)
+        cls[anchor_id] = diff_cuts(cuts[anchor_id], new_cut)
+    return cls[anchor_id]
+
+
+def _old_tc(e: RegisterMixin, cl: ChangeList) -> str:
+    assert e.record_in is not None and e.record_out is not None
+    return f"{cl.old.tc(e.record_in)}-{cl.old.tc(e.record_out)}"
+
+
+def _apply(e: RegisterMixin, r: RetimedCue, new_cv: CutVersion, cl: ChangeList, report: CarryReport) -> None:
+    if r.status != "review":
+        assert r.new_in is not None and r.new_out is not None
+        e.record_in, e.record_out = r.new_in, r.new_out
+        e.cut_version_id = new_cv.id
+        if r.status == "shifted":
+            report.shifted += 1
+        else:
+            report.unchanged += 1
+        return
+    old = _old_tc(e, cl)
+    reasons = list(r.reasons)
+    if r.new_in is not None or r.new_out is not None:
+        dur = r.old_out - r.old_in
+        new_in = r.new_in if r.new_in is not None else r.new_out - dur  # type: ignore[operator]
+        new_out = r.new_out if r.new_out is not None else new_in + dur
+        e.record_in, e.record_out = new_in, max(new_out, new_in)
+        e.cut_version_id = new_cv.id
+        reasons.append(f"was {old}")
+        _flag(e, new_cv, reasons, report, keep=False)
+    else:
+        reasons.append(f"no place in the new cut: kept at {old} of the earlier version")
+        _flag(e, new_cv, reasons, report, keep=True)
+
+
+def _flag(e: RegisterMixin, new_cv: CutVersion, reasons: list[str], report: CarryReport, *, keep: bool) -> None:
+    text = f"{new_cv.reel} v{new_cv.number}: " + "; ".join(reasons)
+    e.review_reason = f"{e.review_reason} | {text}" if e.review and e.review_reason else text
+    e.review = True
+    report.review += 1
+    report.flagged.append(
+        {
+            "kind": type(e).__tablename__,  # type: ignore[attr-defined]
+            "key": getattr(e, "key", str(e.id)),
+            "reason": text,
+            "kept_old_place": keep,
+        }
+    )
+
+
+def _place_vfx(
+    shot: VfxShot,
+    events: list[Event],
+    new_cv: CutVersion,
+    new_cut: Cut,
+    cls: dict[int, ChangeList],
+    cuts: dict[int, Cut],
+    session: Session,
+    report: CarryReport,
+) -> None:
+    """A VFX shot found in the new cut by its ID takes the record range of its events there."""
+    new_in = min(ev.record_in for ev in events)
+    new_out = max(ev.record_out for ev in events)
+    reasons: list[str] = []
+    first_time = shot.record_in is None or shot.reel is None
+    if not first_time and shot.reel != new_cv.reel:
+        reasons.append(f"moved from reel {shot.reel}")
+    elif not first_time and shot.cut_version_id is not None:
+        cl = _change_list_from(session, shot.cut_version_id, new_cut, cuts, cls)
+        if cl is not None:
+            key = shot.shot_id.upper()
+            for c in cl.changes:
+                ids = {v.upper() for v in [*(c.old.vfx_ids if c.old else []), *(c.new.vfx_ids if c.new else [])]}
+                if key in ids and c.type != "insert":
+                    reasons.append(
+                        f"{c.type}"
+                        + (f" (head {c.head_frames:+d}, tail {c.tail_frames:+d})" if c.type == "trim" else "")
+                        + (f": event {c.old.number}" if c.old else "")
+                        + (f" -> {c.new.number}" if c.new else "")
+                    )
+    old = (shot.record_in, shot.record_out)
+    shot.reel = new_cv.reel
+    shot.record_in, shot.record_out = new_in, new_out
+    shot.cut_version_id = new_cv.id
+    if first_time:
+        report.placed += 1
+    elif reasons:
+        _flag(shot, new_cv, reasons, report, keep=False)
+    elif old == (new_in, new_out):
+        report.unchanged += 1
+    else:
+        report.shifted += 1
