@@ -148,4 +148,4 @@ def _write(session: Session, _ctx: Any) -> None:
                 "after": after,
             }
         )
-    session.connection().execute(insert(AuditEntry.__table__), values)
+    session.connection().execute(insert(AuditEntry), values)

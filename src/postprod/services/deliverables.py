@@ -224,9 +224,10 @@ def run_qc(
     except PostprodError as exc:
         error = str(exc)
     with session_scope(actor=actor) as s:
-        d = s.get(Deliverable, d_id)
-        if d is None or d.production_id != prod_id:
+        found = s.get(Deliverable, d_id)
+        if found is None or found.production_id != prod_id:
             raise NotFound("the deliverable was deleted while its QC ran")
+        d = found
         run = QcRun(
             production_id=prod_id,
             deliverable=d,

@@ -167,7 +167,7 @@ def parse_template(text: str, path: str, name: str) -> Template:
         tasks.append(
             TemplateTask(
                 key=key,
-                department=dept,
+                department=str(dept),
                 name=str(raw.get("name") or key),
                 days=float(days),
                 scale=scale,

@@ -463,7 +463,8 @@ def _check_references(doc: ExportDoc, path: str) -> None:
     cals = {c.name for c in doc.calendars}
     people = {p.name.lower() for p in doc.people}
     keys = {t.key.upper() for t in doc.tasks}
-    for owner in [*doc.people, *doc.rooms]:
+    owners: list[PersonDoc | RoomDoc] = [*doc.people, *doc.rooms]
+    for owner in owners:
         if owner.calendar is not None and owner.calendar not in cals:
             raise FileFormatError(path, f"{owner.name}: unknown calendar {owner.calendar!r}")
         for a in owner.absences:
@@ -606,16 +607,16 @@ def import_production(session: Session, doc: ExportDoc, *, title: str | None = N
                         predecessor=tasks[dep.task.upper()], successor=tasks[td.key.upper()], lag_days=dep.lag_days
                     )
                 )
-        for dd in doc.deliverables:
+        for dv in doc.deliverables:
             session.add(
                 Deliverable(
                     production_id=prod.id,
-                    name=dd.name,
-                    spec=dd.spec,
-                    due_date=dd.due_date,
-                    status=dd.status,
-                    file_path=dd.file,
-                    description=dd.description,
+                    name=dv.name,
+                    spec=dv.spec,
+                    due_date=dv.due_date,
+                    status=dv.status,
+                    file_path=dv.file,
+                    description=dv.description,
                 )
             )
         for nd in doc.notes:
@@ -635,7 +636,7 @@ def import_production(session: Session, doc: ExportDoc, *, title: str | None = N
         ids.update({("Person", p.name): p.id for p in people.values()})
         if doc.history:
             session.execute(
-                insert(AuditEntry.__table__),
+                insert(AuditEntry),
                 [
                     {
                         "production_id": prod.id,
