@@ -13,8 +13,10 @@ from postprod.cli import people as people_cli
 from postprod.cli import plan as plan_cli
 from postprod.cli import production as production_cli
 from postprod.cli import qc as qc_cli
+from postprod.cli import serve as serve_cli
 from postprod.cli import tasks as tasks_cli
 from postprod.cli import transfer as transfer_cli
+from postprod.cli import users as users_cli
 from postprod.cli._common import err_console
 from postprod.errors import PostprodError
 
@@ -40,6 +42,8 @@ app.add_typer(deliverables_cli.app, name="deliverable", help="Deliverables, thei
 app.add_typer(plan_cli.app, name="plan", help="Schedules: plan, replan, Gantt, PSPLIB.")
 app.add_typer(qc_cli.app, name="qc", help="Probe, measure and check delivered media against a spec.")
 app.add_typer(cut_cli.app, name="cut", help="Cut imports, versions and change lists.")
+app.command("serve")(serve_cli.serve)
+app.add_typer(users_cli.app, name="user", help="Users, roles and API tokens.")
 for _name, _sub in getattr(cut_cli, "EXTRA_GROUPS", {}).items():
     app.add_typer(_sub, name=_name)
 

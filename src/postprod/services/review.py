@@ -126,9 +126,7 @@ def unshare(session: Session, prod: Production, share_id: int) -> None:
 
 
 def list_shares(session: Session, prod: Production) -> list[SharedItem]:
-    return list(
-        session.scalars(select(SharedItem).where(SharedItem.production_id == prod.id).order_by(SharedItem.id))
-    )
+    return list(session.scalars(select(SharedItem).where(SharedItem.production_id == prod.id).order_by(SharedItem.id)))
 
 
 def is_shared(session: Session, production_id: int, target_type: str, target_id: int) -> bool:
@@ -213,16 +211,12 @@ def get_request(session: Session, request_id: int) -> ApprovalRequest:
     return req
 
 
-def decide(
-    session: Session, req: ApprovalRequest, reviewer: User, decision: str, note: str = ""
-) -> ApprovalRequest:
+def decide(session: Session, req: ApprovalRequest, reviewer: User, decision: str, note: str = "") -> ApprovalRequest:
     """A named reviewer approves or asks for changes (with a note, kept on the item)."""
     try:
         choice = ApprovalDecision(decision.strip().lower().replace("_", "-").replace(" ", "-"))
     except ValueError:
-        raise InvalidInput(
-            f"invalid decision {decision!r}: approved or changes-requested", field="decision"
-        ) from None
+        raise InvalidInput(f"invalid decision {decision!r}: approved or changes-requested", field="decision") from None
     if choice == ApprovalDecision.PENDING:
         raise InvalidInput("a decision is approved or changes-requested", field="decision")
     if req.status != ApprovalStatus.PENDING:

@@ -322,9 +322,7 @@ def grant(
 
 def list_members(session: Session, prod: Production) -> list[Membership]:
     """Who has which role in a production."""
-    return list(
-        session.scalars(select(Membership).where(Membership.production_id == prod.id).order_by(Membership.id))
-    )
+    return list(session.scalars(select(Membership).where(Membership.production_id == prod.id).order_by(Membership.id)))
 
 
 def revoke(session: Session, prod: Production, membership_id: int) -> None:
@@ -479,9 +477,7 @@ def can(grants: Iterable[Grant], action: str, resource: Resource) -> bool:
 def grants_of(user: User) -> list[Grant]:
     """The user's memberships as grants (an administrator gets the wildcard)."""
     out = [Grant("admin", None)] if user.is_admin else []
-    out.extend(
-        Grant(m.role.value, m.production_id, m.department_code or "", m.person_id) for m in user.memberships
-    )
+    out.extend(Grant(m.role.value, m.production_id, m.department_code or "", m.person_id) for m in user.memberships)
     return out
 
 

@@ -1,0 +1,114 @@
+"""Typed dependencies of every route: the request's session (one transaction) and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from postprod.model import Production, Task, User, WebSession
+from postprod.services import users as users_svc
+from postprod.services.common import get_production, get_task
+from postprod.services.users import Forbidden, Grant, Resource, Unauthorized
+
+SESSION_COOKIE = "postprod_session"
+CSRF_COOKIE = "postprod_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on any error."""
+    session: Session = request.app.state.session_factory()
+    session.info["actor"] = "anonymous"
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": the commit runs before the response is sent, so a failed commit is never a 200.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@dataclass
+class Principal:
+    """The signed-in user, their grants, and the web session when they came with a cookie."""
+
+    user: User
+    grants: list[Grant]
+    web_session: WebSession | None = None
+
+    def can(self, action: str, resource: Resource) -> bool:
+        return users_svc.can(self.grants, action, resource)
+
+    def require(self, action: str, resource: Resource) -> None:
+        """Refuse with 403 unless the action is allowed on the resource."""
+        if not self.can(action, resource):
+            raise Forbidden(f"{self.user.username} may not {action.replace('.', ' ')} here")
+
+    def require_production(self, action: str, prod: Production) -> None:
+        self.require(action, Resource(prod.id))
+
+    @property
+    def is_client_only(self) -> bool:
+        return any(g.role == "client" for g in self.grants)
+
+
+def authenticate_request(request: Request, session: Session, *, csrf_token: str | None = None) -> Principal:
+    """Who is asking: a Bearer token, or a session cookie (with its CSRF token on unsafe methods)."""
+    auth = request.headers.get("authorization", "")
+    ws: WebSession | None = None
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthorized("use an Authorization: Bearer <token> header")
+        user = users_svc.user_for_token(session, value.strip())
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise Unauthorized("not signed in: log in or send an API token")
+        ws = users_svc.session_for_cookie(session, cookie)
+        if request.method not in SAFE_METHODS:
+            sent = csrf_token or request.headers.get(CSRF_HEADER)
+            if not users_svc.csrf_matches(ws, sent):
+                raise Forbidden(f"missing or wrong CSRF token (send the {CSRF_HEADER} header)", field="csrf")
+        user = ws.user
+    session.info["actor"] = user.username
+    return Principal(user=user, grants=users_svc.grants_of(user), web_session=ws)
+
+
+def current_principal(request: Request, session: SessionDep) -> Principal:
+    return authenticate_request(request, session)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def load_production(session: Session, production_id: int) -> Production:
+    """A production by its ID in the path."""
+    return get_production(session, int(production_id))
+
+
+def task_resource(session: Session, task: Task, principal: Principal) -> Resource:
+    """The permission view of a task: its production, department, assignees, and shared flag for clients."""
+    from postprod.services import review
+
+    shared = principal.is_client_only and review.is_shared(session, task.production_id, "task", task.id)
+    return Resource(
+        task.production_id,
+        department=task.department.code,
+        assignee_ids=frozenset(a.person_id for a in task.assignments),
+        shared=shared,
+    )
+
+
+def load_task(session: Session, prod: Production, ref: str) -> Task:
+    return get_task(session, prod, ref)

@@ -1,0 +1,71 @@
+"""Errors as JSON: {"error": message, "field": name}, with the status the error carries; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from postprod.errors import PostprodError
+
+log = logging.getLogger("postprod.api")
+
+
+class StaleWrite(PostprodError):
+    """A conditional write against a version that is no longer current; carries the current state."""
+
+    http_status = 409
+
+    def __init__(self, message: str, current: dict[str, Any] | None = None) -> None:
+        super().__init__(message, field="version")
+        self.current = current
+
+
+class PreconditionRequired(PostprodError):
+    """A write that must say which version it changes (If-Match or a version field)."""
+
+    http_status = 428
+
+
+def error_body(message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"error": message, "field": field, **extra}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into a one-line JSON error."""
+
+    @app.exception_handler(PostprodError)
+    async def _postprod(_request: Request, exc: PostprodError) -> JSONResponse:
+        extra: dict[str, Any] = {}
+        current = getattr(exc, "current", None)
+        if current is not None:
+            extra["current"] = current
+        headers = {"ETag": f'"{current["version"]}"'} if current and "version" in current else None
+        return JSONResponse(error_body(exc.message, exc.field, **extra), status_code=exc.http_status, headers=headers)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
+        return JSONResponse(error_body("changed by someone else meanwhile: reload and try again", "version"), 409)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = [str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "header")]
+        field = ".".join(loc) or None
+        msg = str(first.get("msg", "invalid request"))
+        return JSONResponse(error_body(f"{field}: {msg}" if field else msg, field), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(error_body(str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body(f"internal error ({type(exc).__name__})"), 500)

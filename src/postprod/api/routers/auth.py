@@ -1,0 +1,102 @@
+"""Signing in and out, the current user, API tokens, and user administration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from postprod.api.deps import CSRF_COOKIE, SESSION_COOKIE, PrincipalDep, SessionDep
+from postprod.api.schemas import LoginIn, LoginOut, MeIn, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
+from postprod.services import users as svc
+from postprod.services.users import Forbidden
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/login", response_model=LoginOut)
+def login(body: LoginIn, request: Request, session: SessionDep) -> JSONResponse:
+    """Sign in with a password: sets the session cookie; the CSRF token comes back in the body and a cookie."""
+    user = svc.authenticate(session, body.username, body.password)
+    session.info["actor"] = user.username
+    ws, cookie = svc.start_session(session, user)
+    secure = request.url.scheme == "https"
+    resp = JSONResponse({"user": svc.user_dict(user), "csrf_token": ws.csrf_token})
+    max_age = svc.SESSION_DAYS * 86400
+    resp.set_cookie(SESSION_COOKIE, cookie, max_age=max_age, httponly=True, samesite="lax", secure=secure)
+    resp.set_cookie(CSRF_COOKIE, ws.csrf_token, max_age=max_age, httponly=False, samesite="lax", secure=secure)
+    return resp
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(principal: PrincipalDep, session: SessionDep) -> Response:
+    """Sign out of this browser session (a Bearer token stays valid: revoke it instead)."""
+    if principal.web_session is not None:
+        svc.end_session(session, principal.web_session)
+    resp = Response(status_code=204)
+    resp.delete_cookie(SESSION_COOKIE)
+    resp.delete_cookie(CSRF_COOKIE)
+    return resp
+
+
+@router.get("/auth/me", response_model=UserOut)
+def me(principal: PrincipalDep) -> dict[str, Any]:
+    """Who is signed in, with their roles."""
+    return svc.user_dict(principal.user)
+
+
+@router.patch("/auth/me", response_model=UserOut)
+def update_me(body: MeIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Change one's display name, language (en, fr) or password."""
+    user = svc.update_user(
+        session, principal.user, display_name=body.display_name, language=body.language, password=body.password
+    )
+    return svc.user_dict(user)
+
+
+@router.get("/auth/tokens", response_model=list[TokenOut])
+def list_tokens(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """One's API tokens (never the token text)."""
+    return [svc.token_dict(t) for t in svc.list_tokens(session, principal.user)]
+
+
+@router.post("/auth/tokens", response_model=NewTokenOut, status_code=201)
+def create_token(body: TokenIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """A new API token for scripts; its text is in this answer only."""
+    token, text = svc.create_token(session, principal.user, body.name, days=body.days)
+    return svc.token_dict(token) | {"token": text}
+
+
+@router.delete("/auth/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    """Revoke one of one's tokens."""
+    svc.revoke_token(session, principal.user, token_id)
+    return Response(status_code=204)
+
+
+def _require_admin(principal: PrincipalDep) -> None:
+    if not principal.user.is_admin:
+        raise Forbidden(f"{principal.user.username} may not manage users (administrators only)")
+
+
+@router.get("/users", response_model=list[UserOut], tags=["users"])
+def list_users(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Every user (administrators)."""
+    _require_admin(principal)
+    return [svc.user_dict(u) for u in svc.list_users(session)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
+def create_user(body: UserIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Add a user (administrators)."""
+    _require_admin(principal)
+    user = svc.create_user(
+        session,
+        username=body.username,
+        password=body.password,
+        display_name=body.display_name,
+        language=body.language,
+        is_admin=body.is_admin,
+    )
+    return svc.user_dict(user)

@@ -1,0 +1,92 @@
+"""The HTTP face of postprod: `create_app()` builds the FastAPI app (REST API, and pages when present)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from postprod import __version__, config, db
+
+API_PREFIX = "/api/v1"
+
+# The API's routers, by module under postprod.api.routers; a module that is absent is skipped.
+ROUTERS = (
+    "auth",
+    "productions",
+    "tasks",
+    "people",
+    "notes",
+    "review",
+    "jobs",
+    "events",
+    "registers",
+)
+
+
+def api_router() -> APIRouter:
+    """Every area's router under one APIRouter (mounted at /api/v1)."""
+    api = APIRouter()
+    for name in ROUTERS:
+        modname = f"postprod.api.routers.{name}"
+        if importlib.util.find_spec(modname) is None:
+            continue
+        api.include_router(importlib.import_module(modname).router)
+    return api
+
+
+def create_app(database_url: str | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The app on the given database (default: POSTPROD_DATABASE_URL, else ./postprod.db), schema migrated.
+
+    Pages come from `postprod.web.routes.router` when that module exists; the API is always at
+    /api/v1 with its OpenAPI document at /api/v1/openapi.json.
+    """
+    from postprod.api import errors
+    from postprod.jobs import JobRunner
+
+    if engine is None:
+        url = database_url or config.database_url()
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        engine = db.make_engine(url)
+        db.migrate(engine)
+    runner = JobRunner(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runner.shutdown()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="postprod",
+        version=__version__,
+        description="The post-production supervisor's system: productions, tasks, people, registers, review.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.engine = engine
+    app.state.session_factory = db.session_factory(engine)
+    app.state.jobs = runner
+    errors.install(app)
+    app.include_router(api_router(), prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Liveness: the version and the database dialect (no sign-in needed)."""
+        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+
+    if importlib.util.find_spec("postprod.web") is not None and importlib.util.find_spec("postprod.web.routes"):
+        web = importlib.import_module("postprod.web.routes")
+        app.include_router(web.router)
+        setup = getattr(web, "setup", None)
+        if callable(setup):
+            setup(app)
+
+    return app

@@ -1,0 +1,43 @@
+"""`postprod serve`: the web app and REST API on Uvicorn."""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+
+import typer
+
+from postprod.cli._common import console, table
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    demo: bool = typer.Option(False, "--demo", help="Set up the demo production and one user per role first."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the app in the browser once it listens."),
+) -> None:
+    """Serve the web app and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
+    import uvicorn
+
+    from postprod.app import create_app
+    from postprod.db import get_engine, session_scope
+    from postprod.services.demo import create_demo
+    from postprod.services.users import create_demo_users
+
+    engine = get_engine()
+    if demo:
+        with session_scope(engine, actor="postprod") as s:
+            prod, _created = create_demo(s)
+            accounts = create_demo_users(s, prod)
+            title = prod.title
+        table(
+            f"Demo production {title!r}: sign in as",
+            ["Username", "Password", "Role"],
+            [(a["username"], a["password"], a["role"]) for a in accounts],
+        )
+    app = create_app(engine=engine)
+    url = f"http://{host}:{port}"
+    console.print(f"postprod on {url}  (API {url}/api/v1, docs {url}/api/v1/docs); Ctrl-C stops it")
+    if open_browser:
+        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
