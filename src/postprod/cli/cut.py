@@ -1,4 +1,4 @@
-"""CLI group 'cut': inspect a cut file and diff two versions (file-based; DB-backed imports come later)."""
+"""CLI group 'cut': inspect and diff cut files; import versions of a reel, list them, show their change lists."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 from postprod.cli._common import JsonOpt, console, note, print_json, progress_bar, table
+from postprod.cli.production import ProductionOpt
+from postprod.editorial.diff import ChangeList
 from postprod.editorial.model import Cut
 from postprod.errors import FileFormatError
 from postprod.timecode import parse_rate, rate_note
@@ -181,6 +183,171 @@ def diff(
     )
 
 
+def _print_changes(cl: ChangeList, title: str) -> None:
+    """The change list as a table and a one-line summary."""
+    from postprod.editorial.diff import CHANGE_TYPES
+
+    rows = []
+    for c in cl.changes:
+        d = c.to_dict(cl)
+        rows.append(
+            (
+                c.type,
+                d["old_event"] or "",
+                d["new_event"] or "",
+                d["reel"],
+                d["clip_name"] or "",
+                d["old_record_in_tc"] or "",
+                d["new_record_in_tc"] or "",
+                f"{c.head_frames:+d}" if c.head_frames else "",
+                f"{c.tail_frames:+d}" if c.tail_frames else "",
+                f"{c.offset_frames:+d}",
+                c.detail,
+            )
+        )
+    table(
+        title,
+        ["change", "old #", "new #", "reel", "clip", "old rec in", "new rec in", "head", "tail", "offset", "detail"],
+        rows,
+    )
+    s = cl.summary()
+    console.print(
+        f"{s['changes']} changes: "
+        + ", ".join(f"{s[t]} {t}" for t in CHANGE_TYPES)
+        + f"; {s['unchanged']} unchanged ({s['unchanged_slid']} slid); "
+        f"duration {s['duration_change']:+d} frames",
+        highlight=False,
+    )
+
+
+@app.command("import")
+def import_cmd(
+    file: Path = typer.Argument(..., help="EDL, FCP 7 XML, FCPXML, AAF or .otio file of the new version."),
+    reel: str = typer.Option(..., "--reel", "-r", help="The reel (or sequence) this file is a version of."),
+    rate: str | None = RateOpt,
+    label: str = typer.Option("", "--label", help="A label such as 'director's cut 2'."),
+    lenient: bool = LenientOpt,
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Import a new version of a reel: change list against the previous one, registers carried with it."""
+    from postprod.config import current_actor
+    from postprod.db import session_scope
+    from postprod.services import editorial as ed
+    from postprod.services.common import get_production
+
+    r = rate_option(rate)
+    with session_scope() as s:
+        prod = get_production(s, production)
+        with progress_bar(f"importing {file.name}") as update:
+            res = ed.import_cut(
+                s, prod, file, reel=reel, rate=r, label=label, lenient=lenient, actor=current_actor(), progress=update
+            )
+        data = res.to_dict()
+        cl = res.changes
+    if json_out:
+        print_json(data)
+        return
+    show_warnings(res.cut)
+    for w in res.cut.skipped:
+        note(f"skipped: {res.cut.path}: {w}")
+    v = data["version"]
+    console.print(
+        f"imported {file.name} as reel {v['reel']} v{v['version']}: {v['events']} events, {v['rate']} fps"
+        + (" drop-frame" if v["drop_frame"] else ""),
+        highlight=False,
+    )
+    if cl is not None:
+        _print_changes(cl, f"reel {v['reel']}: v{v['version'] - 1} -> v{v['version']}")
+    c = data["carried"]
+    console.print(
+        f"registers: {c['shifted']} shifted, {c['unchanged']} unchanged, {c['review']} flagged for review, "
+        f"{c['placed']} VFX shots placed, {c['unplaced']} without timecodes",
+        highlight=False,
+    )
+    for f in data["flagged"][:MAX_WARNINGS_SHOWN]:
+        note(f"review: {f['kind']} {f['key']}: {f['reason']}")
+    if len(data["flagged"]) > MAX_WARNINGS_SHOWN:
+        note(f"... and {len(data['flagged']) - MAX_WARNINGS_SHOWN} more (`postprod cues review`)")
+
+
+@app.command("versions")
+def versions(
+    reel: str | None = typer.Option(None, "--reel", "-r", help="Only this reel."),
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """List the imported versions of each reel with their change and carry counts."""
+    from postprod.db import session_scope
+    from postprod.services import editorial as ed
+    from postprod.services.common import get_production
+
+    with session_scope() as s:
+        prod = get_production(s, production)
+        rows = [ed.version_dict(cv) for cv in ed.list_versions(s, prod, reel)]
+        title = f"{prod.title}: {len(rows)} cut versions"
+    if json_out:
+        print_json(rows)
+        return
+    table(
+        title,
+        ["reel", "v", "label", "file", "rate", "events", "start", "end", "changes", "review", "imported"],
+        [
+            (
+                r["reel"],
+                r["version"],
+                r["label"],
+                r["file"],
+                r["rate"] + (" DF" if r["drop_frame"] else ""),
+                r["events"],
+                r["record_start_tc"],
+                r["record_end_tc"],
+                "" if r["changes"] is None else r["changes"]["changes"],
+                "" if r["carried"] is None else r["carried"]["review"],
+                f"{r['imported_at'][:16]} {r['imported_by']}",
+            )
+            for r in rows
+        ],
+    )
+
+
+@app.command("changes")
+def changes(
+    reel: str = typer.Option(..., "--reel", "-r", help="The reel."),
+    from_number: int | None = typer.Option(None, "--from", help="Old version number (default: the one before --to)."),
+    to_number: int | None = typer.Option(None, "--to", help="New version number (default: the latest)."),
+    csv_path: Path | None = typer.Option(None, "--csv", help="Write the change list as CSV."),
+    html_path: Path | None = typer.Option(None, "--html", help="Write a standalone HTML change list."),
+    edl_path: Path | None = typer.Option(None, "--edl", help="Write a change EDL."),
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Change list between two imported versions of a reel."""
+    from postprod.db import session_scope
+    from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
+    from postprod.services import editorial as ed
+    from postprod.services.common import get_production
+
+    with session_scope() as s:
+        prod = get_production(s, production)
+        old, new, cl = ed.change_list(s, prod, reel, from_number, to_number)
+        title = f"reel {new.reel}: v{old.number} -> v{new.number}"
+    if csv_path:
+        _write(csv_path, change_list_csv(cl))
+    if html_path:
+        _write(html_path, change_list_html(cl))
+    if edl_path:
+        _write(edl_path, change_list_edl(cl))
+    if json_out:
+        data = cl.to_dict()
+        data["reel"], data["from"], data["to"] = new.reel, old.number, new.number
+        print_json(data)
+        return
+    _print_changes(cl, title)
+
+
+from postprod.cli.cues import app as cues_app  # noqa: E402
+from postprod.cli.cues import music_app  # noqa: E402
 from postprod.cli.vfx import app as vfx_app  # noqa: E402  (vfx reuses the helpers above)
 
-EXTRA_GROUPS = {"vfx": vfx_app}
+EXTRA_GROUPS = {"vfx": vfx_app, "cues": cues_app, "music": music_app}
