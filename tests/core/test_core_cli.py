@@ -164,3 +164,12 @@ def test_ci_runs_the_readme_test_command() -> None:
     blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
     test_cmd = next(b.strip() for b in blocks if "pytest" in b)
     assert test_cmd in (root / ".ci" / "run").read_text().splitlines()
+
+
+def test_each_command_loads_on_its_own() -> None:
+    """`postprod NAME ...` builds only that group; each must work alone (lazy loading keeps start-up short)."""
+    from postprod.cli.main import COMMANDS, build_app
+
+    for name in COMMANDS:
+        result = runner.invoke(build_app(name), [name, "--help"])
+        assert result.exit_code == 0, (name, result.stdout, result.stderr)

@@ -1,57 +1,103 @@
-"""Entry point of the `postprod` command: registers the command groups, turns errors into exit codes."""
+"""Entry point of the `postprod` command: registers the command groups, turns errors into exit codes.
+
+Groups are imported only when used: `postprod qc loudness` does not pay for the database layer,
+and `postprod task list` does not load the media engines. `app` (all groups) is built on first
+access, for tests and for `postprod --help`.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
 
-from postprod.cli import cut as cut_cli
-from postprod.cli import deliverables as deliverables_cli
-from postprod.cli import history as history_cli
-from postprod.cli import people as people_cli
-from postprod.cli import plan as plan_cli
-from postprod.cli import production as production_cli
-from postprod.cli import qc as qc_cli
-from postprod.cli import serve as serve_cli
-from postprod.cli import tasks as tasks_cli
-from postprod.cli import transfer as transfer_cli
-from postprod.cli import users as users_cli
 from postprod.cli._common import err_console
 from postprod.errors import PostprodError
 
-app = typer.Typer(
-    name="postprod",
-    help="The post-production supervisor's system: productions, planning, cut, registers and QC.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+# name -> (module, attribute, "group" | "command", help)
+COMMANDS: dict[str, tuple[str, str, str, str]] = {
+    "demo": ("postprod.cli.production", "demo", "command", ""),
+    "production": ("postprod.cli.production", "app", "group", "Create, list and read productions."),
+    "task": ("postprod.cli.tasks", "app", "group", "List, show and change tasks."),
+    "person": ("postprod.cli.people", "person_app", "group", "The crew: skills, rates, calendars."),
+    "room": ("postprod.cli.people", "room_app", "group", "Rooms: edit suites, grading suites, stages."),
+    "absence": ("postprod.cli.people", "absence_app", "group", "Absences of people and rooms."),
+    "note": ("postprod.cli.history", "note_app", "group", "Notes on tasks."),
+    "history": ("postprod.cli.history", "history", "command", ""),
+    "export": ("postprod.cli.transfer", "export", "command", ""),
+    "import": ("postprod.cli.transfer", "import_", "command", ""),
+    "deliverable": ("postprod.cli.deliverables", "app", "group", "Deliverables, their specs and QC runs."),
+    "plan": ("postprod.cli.plan", "app", "group", "Schedules: plan, replan, Gantt, PSPLIB."),
+    "qc": ("postprod.cli.qc", "app", "group", "Probe, measure and check delivered media against a spec."),
+    "cut": ("postprod.cli.cut", "app", "group", "Cut imports, versions and change lists."),
+    "serve": ("postprod.cli.serve", "serve", "command", ""),
+    "user": ("postprod.cli.users", "app", "group", "Users, roles and API tokens."),
+}
+# More groups (vfx, cues...) come from the cut module's EXTRA_GROUPS.
+EXTRA_GROUPS_MODULE = "postprod.cli.cut"
 
-app.command("demo")(production_cli.demo)
-app.add_typer(production_cli.app, name="production", help="Create, list and read productions.")
-app.add_typer(tasks_cli.app, name="task", help="List, show and change tasks.")
-app.add_typer(people_cli.person_app, name="person", help="The crew: skills, rates, calendars.")
-app.add_typer(people_cli.room_app, name="room", help="Rooms: edit suites, grading suites, stages.")
-app.add_typer(people_cli.absence_app, name="absence", help="Absences of people and rooms.")
-app.add_typer(history_cli.note_app, name="note", help="Notes on tasks.")
-app.command("history")(history_cli.history)
-app.command("export")(transfer_cli.export)
-app.command("import")(transfer_cli.import_)
-app.add_typer(deliverables_cli.app, name="deliverable", help="Deliverables, their specs and QC runs.")
-app.add_typer(plan_cli.app, name="plan", help="Schedules: plan, replan, Gantt, PSPLIB.")
-app.add_typer(qc_cli.app, name="qc", help="Probe, measure and check delivered media against a spec.")
-app.add_typer(cut_cli.app, name="cut", help="Cut imports, versions and change lists.")
-app.command("serve")(serve_cli.serve)
-app.add_typer(users_cli.app, name="user", help="Users, roles and API tokens.")
-for _name, _sub in getattr(cut_cli, "EXTRA_GROUPS", {}).items():
-    app.add_typer(_sub, name=_name)
+
+def _new_app() -> typer.Typer:
+    app = typer.Typer(
+        name="postprod",
+        help="The post-production supervisor's system: productions, planning, cut, registers and QC.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+
+    @app.callback()
+    def _root() -> None:
+        """The post-production supervisor's system: productions, planning, cut, registers and QC."""
+
+    return app
+
+
+def _register(app: typer.Typer, name: str) -> None:
+    module, attr, kind, help_text = COMMANDS[name]
+    obj = getattr(importlib.import_module(module), attr)
+    if kind == "group":
+        app.add_typer(obj, name=name, help=help_text or None)
+    else:
+        app.command(name)(obj)
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The CLI with every group, or with just the one a command line names."""
+    app = _new_app()
+    if only in COMMANDS:
+        _register(app, only)
+        return app
+    for name in COMMANDS:
+        _register(app, name)
+    extras = getattr(importlib.import_module(EXTRA_GROUPS_MODULE), "EXTRA_GROUPS", {})
+    for name, sub in extras.items():
+        app.add_typer(sub, name=name)
+    return app
+
+
+_full_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> Any:
+    global _full_app
+    if name == "app":
+        if _full_app is None:
+            _full_app = build_app()
+        return _full_app
+    raise AttributeError(name)
+
+
+def _first_word(argv: list[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def main() -> None:
     """Run the CLI: a PostprodError becomes one line on stderr and exit code 2."""
     try:
-        app()
+        build_app(_first_word(sys.argv[1:]))()
     except PostprodError as exc:
         err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
