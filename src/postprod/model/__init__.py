@@ -5,6 +5,7 @@ from postprod.model.base import Base
 from postprod.model.deliverables import Deliverable, DeliverableStatus, QcFinding, QcRun
 from postprod.model.editorial import AdrCue, CutVersion, CutVersionContent, DubbingVersion, FoleyCue, MusicCue, VfxShot
 from postprod.model.people import Absence, Calendar, Holiday, Person, Room, RoomKind
+from postprod.model.planning import Plan, PlanKind, PlanTask
 from postprod.model.production import (
     STANDARD_DEPARTMENT_NAMES,
     DeliveryDate,
@@ -32,6 +33,9 @@ from postprod.model.users import (
 )
 
 __all__ = [
+    "Plan",
+    "PlanKind",
+    "PlanTask",
     "STANDARD_DEPARTMENT_NAMES",
     "TRANSITIONS",
     "Absence",
