@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "person": ("postprod.cli.people", "person_app", "group", "The crew: skills, rates, calendars."),
     "room": ("postprod.cli.people", "room_app", "group", "Rooms: edit suites, grading suites, stages."),
     "absence": ("postprod.cli.people", "absence_app", "group", "Absences of people and rooms."),
+    "calendar": ("postprod.cli.calendars", "calendar_app", "group", "Working calendars: days, hours, holidays."),
+    "department": ("postprod.cli.calendars", "department_app", "group", "Departments, standard and custom."),
     "note": ("postprod.cli.history", "note_app", "group", "Notes on tasks."),
     "history": ("postprod.cli.history", "history", "command", ""),
     "export": ("postprod.cli.transfer", "export", "command", ""),

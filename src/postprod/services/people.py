@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from postprod.errors import Conflict, InvalidInput
-from postprod.model import Absence, Person, Production, Room, RoomKind
+from postprod.model import Absence, Calendar, Holiday, Person, Production, Room, RoomKind
 from postprod.services.common import get_calendar, parse_date
 
 
@@ -38,6 +38,82 @@ def _skills(values: list[str] | str | None) -> list[str]:
         return []
     items = values.split(",") if isinstance(values, str) else values
     return sorted({s.strip().lower() for s in items if s.strip()})
+
+
+def parse_work_days(text: str | list[int]) -> list[int]:
+    """Working weekdays: "mon-fri", "mon,tue,thu", "1-5" or a list of ISO weekday numbers."""
+    names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    if isinstance(text, list):
+        items: list[int] = text
+    else:
+        items = []
+        for part in [p.strip().lower() for p in text.split(",") if p.strip()]:
+            lo, _, hi = part.partition("-")
+
+            def day(word: str) -> int:
+                if word.isdigit() and 1 <= int(word) <= 7:
+                    return int(word)
+                if word[:3] in names:
+                    return names.index(word[:3]) + 1
+                raise InvalidInput(f"invalid weekday {word!r}: mon..sun or 1..7", field="work_days")
+
+            a, b = day(lo), day(hi) if hi else day(lo)
+            if b < a:
+                raise InvalidInput(f"invalid weekday range {part!r}", field="work_days")
+            items.extend(range(a, b + 1))
+    days = sorted(set(items))
+    if not days or any(d < 1 or d > 7 for d in days):
+        raise InvalidInput("a calendar needs at least one working day (1 = Monday ... 7 = Sunday)", field="work_days")
+    return days
+
+
+def add_calendar(
+    session: Session,
+    prod: Production,
+    *,
+    name: str,
+    work_days: str | list[int] = "mon-fri",
+    day_start: str = "09:00",
+    day_end: str = "18:00",
+    holidays_from: str | None = None,
+) -> Calendar:
+    """Add a working calendar; holidays can be copied from another calendar of the production."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("calendar name is empty", field="name")
+    if any(c.name.lower() == name.lower() for c in prod.calendars):
+        raise Conflict(f"a calendar named {name!r} already exists in {prod.title!r}")
+    try:
+        start, end = time.fromisoformat(day_start), time.fromisoformat(day_end)
+    except ValueError:
+        raise InvalidInput(f"invalid working hours {day_start}-{day_end}: use HH:MM", field="hours") from None
+    if end <= start:
+        raise InvalidInput(f"working day ends ({day_end}) before it starts ({day_start})", field="hours")
+    cal = Calendar(name=name, work_days=parse_work_days(work_days), day_start=start, day_end=end, is_default=False)
+    if holidays_from:
+        source = get_calendar(session, prod, holidays_from)
+        assert source is not None
+        cal.holidays = [Holiday(day=h.day, name=h.name) for h in source.holidays]
+    prod.calendars.append(cal)
+    session.flush()
+    return cal
+
+
+def add_holiday(session: Session, cal: Calendar, day: str | date, name: str = "") -> Holiday:
+    """Add a public holiday or studio closure to a calendar."""
+    d = parse_date(day, "day")
+    if any(h.day == d for h in cal.holidays):
+        raise Conflict(f"{d} is already a holiday in {cal.name!r}")
+    holiday = Holiday(day=d, name=name)
+    cal.holidays.append(holiday)
+    session.flush()
+    return holiday
+
+
+def set_calendar(session: Session, owner: Person | Room, cal: Calendar) -> None:
+    """Make a person or a room follow a calendar."""
+    owner.calendar = cal
+    session.flush()
 
 
 def add_person(

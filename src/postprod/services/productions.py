@@ -226,6 +226,24 @@ def create_production(
     return prod
 
 
+def add_department(session: Session, prod: Production, name: str, code: str | None = None) -> Department:
+    """Add a custom department (e.g. "Titles and graphics"); its code is derived from the name."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("department name is empty", field="name")
+    code = (code or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))[:64]
+    if not code:
+        raise InvalidInput(f"cannot make a department code from {name!r}: give --code", field="code")
+    if any(d.code == code or d.name.lower() == name.lower() for d in prod.departments):
+        raise Conflict(f"department {name!r} ({code}) already exists in {prod.title!r}")
+    dept = Department(
+        code=code, name=name, custom=True, position=max((d.position for d in prod.departments), default=0) + 1
+    )
+    prod.departments.append(dept)
+    session.flush()
+    return dept
+
+
 def list_productions(session: Session) -> list[Production]:
     """Every production, oldest first."""
     return list(session.scalars(select(Production).order_by(Production.id)))
