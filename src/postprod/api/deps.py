@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from postprod.jobs import JobRunner
 from postprod.model import Production, Task, User, WebSession
 from postprod.services import users as users_svc
 from postprod.services.common import get_production, get_task
@@ -52,7 +53,7 @@ class Principal:
     def require(self, action: str, resource: Resource) -> None:
         """Refuse with 403 unless the action is allowed on the resource."""
         if not self.can(action, resource):
-            raise Forbidden(f"{self.user.username} may not {action.replace('.', ' ')} here")
+            raise Forbidden(f"{self.user.username} may not do {action} here (role)")
 
     def require_production(self, action: str, prod: Production) -> None:
         self.require(action, Resource(prod.id))
@@ -112,3 +113,12 @@ def task_resource(session: Session, task: Task, principal: Principal) -> Resourc
 
 def load_task(session: Session, prod: Production, ref: str) -> Task:
     return get_task(session, prod, ref)
+
+
+def get_jobs(request: Request) -> JobRunner:
+    """The app's job runner."""
+    runner: JobRunner = request.app.state.jobs
+    return runner
+
+
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]

@@ -1,0 +1,45 @@
+"""Background jobs: their progress and, once done, their result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from postprod.api.deps import Principal, PrincipalDep, SessionDep
+from postprod.api.schemas import JobOut
+from postprod.errors import Conflict
+from postprod.jobs import get_job, job_dict
+from postprod.model import Job, JobStatus
+from postprod.services.users import Forbidden, Resource
+
+router = APIRouter(tags=["jobs"])
+
+
+def _check(principal: Principal, job: Job) -> None:
+    """Whoever started a job may follow it, and so may a supervisor of its production."""
+    if job.user_id == principal.user.id:
+        return
+    if job.production_id is not None and principal.can("production.update", Resource(job.production_id)):
+        return
+    if principal.user.is_admin:
+        return
+    raise Forbidden(f"{principal.user.username} may not see job {job.id}")
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get(job_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """A job's status and progress (0..1), and its error if it failed."""
+    job = get_job(session, job_id)
+    _check(principal, job)
+    return job_dict(job)
+
+
+@router.get("/jobs/{job_id}/result")
+def result(job_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+    """What a finished job produced (an export document, an import summary...)."""
+    job = get_job(session, job_id)
+    _check(principal, job)
+    if job.status != JobStatus.DONE:
+        raise Conflict(f"job {job.id} is {job.status.value}" + (f": {job.error}" if job.error else ""))
+    return job.result

@@ -1,0 +1,126 @@
+"""The crew, the rooms and their absences; rates only for roles that see the budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from postprod.api.deps import Principal, PrincipalDep, SessionDep, load_production
+from postprod.api.schemas import (
+    AbsenceIn,
+    AbsenceOut,
+    PersonDetailOut,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    RoomIn,
+    RoomOut,
+)
+from postprod.errors import InvalidInput
+from postprod.model import Absence, Production
+from postprod.services import people as svc
+from postprod.services.common import get_person, get_room, person_dict, room_dict
+from postprod.services.users import Resource, redact_budget
+
+router = APIRouter(tags=["people"])
+
+
+def _money(principal: Principal, prod: Production, data: dict[str, Any]) -> dict[str, Any]:
+    return data if principal.can("budget.read", Resource(prod.id)) else redact_budget(data)
+
+
+def _absence(a: Absence) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "who": a.person.name if a.person else a.room.name if a.room else "",
+        "kind": "person" if a.person else "room",
+        "start": a.start.isoformat(),
+        "end": a.end.isoformat(),
+        "reason": a.reason,
+    }
+
+
+@router.get("/productions/{production_id}/people", response_model=list[PersonOut])
+def list_people(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """The crew, by name."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.read", prod)
+    return [_money(principal, prod, person_dict(p)) for p in sorted(prod.people, key=lambda p: p.name)]
+
+
+@router.post("/productions/{production_id}/people", response_model=PersonOut, status_code=201)
+def add_person(production_id: int, body: PersonIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Add a crew member."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.edit", prod)
+    return person_dict(svc.add_person(session, prod, **body.model_dump()))
+
+
+@router.get("/productions/{production_id}/people/{person_ref}", response_model=PersonDetailOut)
+def get_person_route(
+    production_id: int, person_ref: str, principal: PrincipalDep, session: SessionDep
+) -> dict[str, Any]:
+    """One crew member with the tasks they are assigned to."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.read", prod)
+    person = get_person(session, prod, person_ref)
+    tasks = sorted(t.key for t in prod.tasks if any(a.person_id == person.id for a in t.assignments))
+    return _money(principal, prod, person_dict(person)) | {"tasks": tasks}
+
+
+@router.patch("/productions/{production_id}/people/{person_ref}", response_model=PersonOut)
+def update_person(
+    production_id: int, person_ref: str, body: PersonPatch, principal: PrincipalDep, session: SessionDep
+) -> dict[str, Any]:
+    """Change a person's role, skills, rate or contact."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.edit", prod)
+    person = svc.update_person(session, get_person(session, prod, person_ref), **body.model_dump(exclude_unset=True))
+    return person_dict(person)
+
+
+@router.get("/productions/{production_id}/rooms", response_model=list[RoomOut])
+def list_rooms(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """The rooms, by name."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.read", prod)
+    return [_money(principal, prod, room_dict(r)) for r in sorted(prod.rooms, key=lambda r: r.name)]
+
+
+@router.post("/productions/{production_id}/rooms", response_model=RoomOut, status_code=201)
+def add_room(production_id: int, body: RoomIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Add a room (edit suite, grading suite, mix stage...)."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.edit", prod)
+    return room_dict(svc.add_room(session, prod, **body.model_dump()))
+
+
+@router.get("/productions/{production_id}/absences", response_model=list[AbsenceOut])
+def list_absences(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Absences of people and rooms, by start date."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.read", prod)
+    return [_absence(a) for a in svc.list_absences(session, prod)]
+
+
+@router.post("/productions/{production_id}/absences", response_model=AbsenceOut, status_code=201)
+def add_absence(production_id: int, body: AbsenceIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """A person (or a room) unavailable from start to end, inclusive."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.edit", prod)
+    if (body.person is None) == (body.room is None):
+        raise InvalidInput("name one person or one room", field="person")
+    person = get_person(session, prod, body.person) if body.person is not None else None
+    room = get_room(session, prod, body.room) if body.room is not None else None
+    a = svc.add_absence(session, prod, person=person, room=room, start=body.start, end=body.end, reason=body.reason)
+    return _absence(a)
+
+
+@router.delete("/productions/{production_id}/absences/{absence_id}", status_code=204)
+def remove_absence(production_id: int, absence_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    """Remove an absence."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.edit", prod)
+    svc.remove_absence(session, prod, absence_id)
+    return Response(status_code=204)

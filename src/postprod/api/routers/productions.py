@@ -1,0 +1,190 @@
+"""Productions: list, create from a template, overview, settings, members, sharing, export and import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Query, Response
+from sqlalchemy.orm import Session
+
+from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.schemas import (
+    JobOut,
+    MemberIn,
+    MembershipOut,
+    OverviewOut,
+    ProductionIn,
+    ProductionOut,
+    ProductionPatch,
+    ShareIn,
+    ShareOut,
+    TemplateOut,
+)
+from postprod.jobs import Progress, job_dict
+from postprod.services import productions as svc
+from postprod.services import review, transfer
+from postprod.services import users as users_svc
+from postprod.services.common import production_dict
+from postprod.services.templates import load_template, template_names
+from postprod.services.users import Resource
+
+router = APIRouter(tags=["productions"])
+
+
+@router.get("/templates", response_model=list[TemplateOut])
+def templates(principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The production templates."""
+    out = []
+    for name in template_names():
+        tpl = load_template(name)
+        out.append(
+            {"name": name, "title": tpl.title, "reference_runtime": tpl.reference_runtime, "tasks": len(tpl.tasks)}
+        )
+    return out
+
+
+@router.get("/productions", response_model=list[ProductionOut])
+def list_productions(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """The productions the user has a role in (every one for an administrator)."""
+    return [
+        production_dict(p) for p in svc.list_productions(session) if principal.can("production.read", Resource(p.id))
+    ]
+
+
+@router.post("/productions", response_model=OverviewOut, status_code=201)
+def create_production(body: ProductionIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Create a production from a template; its creator becomes its supervisor."""
+    principal.require("production.create", Resource(None))
+    prod = svc.create_production(session, **body.model_dump())
+    users_svc.grant(session, principal.user, prod, "supervisor")
+    return svc.overview(session, prod)
+
+
+@router.get("/productions/{production_id}", response_model=OverviewOut)
+def overview(production_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """What a supervisor reads first: dates, counts by status and department, late tasks."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.read", prod)
+    return svc.overview(session, prod)
+
+
+@router.patch("/productions/{production_id}", response_model=ProductionOut)
+def update_production(
+    production_id: int, body: ProductionPatch, principal: PrincipalDep, session: SessionDep
+) -> dict[str, Any]:
+    """Change status, title, description, or add a delivery date."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.update", prod)
+    return production_dict(svc.update_production(session, prod, **body.model_dump()))
+
+
+@router.delete("/productions/{production_id}", status_code=204)
+def delete_production(production_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    """Delete a production and everything in it."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.delete", prod)
+    svc.delete_production(session, prod)
+    return Response(status_code=204)
+
+
+@router.get("/productions/{production_id}/members", response_model=list[MembershipOut])
+def list_members(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Who has which role in the production."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.read", prod)
+    return [users_svc.membership_dict(m) for m in users_svc.list_members(session, prod)]
+
+
+@router.post("/productions/{production_id}/members", response_model=MembershipOut, status_code=201)
+def add_member(production_id: int, body: MemberIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Give a user a role here (a department lead names a department, a technician a crew member)."""
+    prod = load_production(session, production_id)
+    principal.require_production("member.manage", prod)
+    user = users_svc.get_user(session, body.user)
+    m = users_svc.grant(session, user, prod, body.role, department=body.department, person=body.person)
+    return users_svc.membership_dict(m)
+
+
+@router.delete("/productions/{production_id}/members/{membership_id}", status_code=204)
+def remove_member(production_id: int, membership_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    """Take a role away."""
+    prod = load_production(session, production_id)
+    principal.require_production("member.manage", prod)
+    users_svc.revoke(session, prod, membership_id)
+    return Response(status_code=204)
+
+
+@router.get("/productions/{production_id}/shares", response_model=list[ShareOut])
+def list_shares(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Items shown to the production's clients."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.read", prod)
+    return [review.share_dict(s) for s in review.list_shares(session, prod)]
+
+
+@router.post("/productions/{production_id}/shares", response_model=ShareOut, status_code=201)
+def share(production_id: int, body: ShareIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Show an item (a task, a deliverable, a register entry) to the clients."""
+    prod = load_production(session, production_id)
+    principal.require_production("share.manage", prod)
+    return review.share_dict(review.share(session, prod, body.target_type, body.target))
+
+
+@router.delete("/productions/{production_id}/shares/{share_id}", status_code=204)
+def unshare(production_id: int, share_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    """Stop showing an item to the clients."""
+    prod = load_production(session, production_id)
+    principal.require_production("share.manage", prod)
+    review.unshare(session, prod, share_id)
+    return Response(status_code=204)
+
+
+@router.get("/productions/{production_id}/export", tags=["transfer"])
+def export_production(production_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """The whole production as one versioned JSON document (the `postprod export` format)."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.export", prod)
+    return transfer.export_production(session, prod, actor=principal.user.username)
+
+
+@router.post("/productions/{production_id}/export-jobs", response_model=JobOut, status_code=202, tags=["transfer"])
+def export_job(production_id: int, principal: PrincipalDep, session: SessionDep, jobs: JobsDep) -> dict[str, Any]:
+    """Export in the background; the document is at /jobs/{id}/result once the job is done."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.export", prod)
+    pid, actor = prod.id, principal.user.username
+
+    def work(s: Session, progress: Progress) -> dict[str, Any]:
+        from postprod.services.common import get_production
+
+        progress(0.1, "reading the production")
+        return transfer.export_production(s, get_production(s, pid), actor=actor)
+
+    job = jobs.submit(session, "production-export", work, production_id=pid, user_id=principal.user.id)
+    return job_dict(job)
+
+
+@router.post("/productions/import", response_model=JobOut, status_code=202, tags=["transfer"])
+def import_production(
+    principal: PrincipalDep,
+    session: SessionDep,
+    jobs: JobsDep,
+    document: dict[str, Any] = Body(..., description="A document written by `postprod export`"),
+    title: str | None = Query(None, max_length=200, description="Import under another title"),
+) -> dict[str, Any]:
+    """Import a production in the background (the document is checked first: a bad one is a 422 now)."""
+    import json
+
+    principal.require("production.create", Resource(None))
+    doc = transfer.read_document(json.dumps(document), "document")
+    user_id = principal.user.id
+
+    def work(s: Session, progress: Progress) -> dict[str, Any]:
+        progress(0.05, f"importing {len(doc.tasks)} tasks")
+        prod = transfer.import_production(s, doc, title=title)
+        user = users_svc.get_user(s, user_id)
+        users_svc.grant(s, user, prod, "supervisor")
+        return {"production_id": prod.id, "title": prod.title, "tasks": len(doc.tasks)}
+
+    job = jobs.submit(session, "production-import", work, user_id=user_id)
+    return job_dict(job)
