@@ -195,6 +195,7 @@ class CarryReport:
     review: int = 0
     placed: int = 0
     unplaced: int = 0
+    pending: int = 0
     flagged: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
@@ -204,6 +205,7 @@ class CarryReport:
             "review": self.review,
             "placed": self.placed,
             "unplaced": self.unplaced,
+            "pending": self.pending,
         }
 
 
@@ -406,6 +408,8 @@ def _apply(e: RegisterMixin, r: RetimedCue, new_cv: CutVersion, cl: ChangeList, 
         e.cut_version_id = new_cv.id
         reasons.append(f"was {old}")
         _flag(e, new_cv, reasons, report, keep=False)
+    elif e.review and "no place in the new cut" in e.review_reason:
+        report.pending += 1  # already waiting for someone to place it: said once, not at every import
     else:
         reasons.append(f"no place in the new cut: kept at {old} of the earlier version")
         _flag(e, new_cv, reasons, report, keep=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -237,7 +238,8 @@ SHEET_COLUMNS = [
 
 
 def _mmss(seconds: Fraction) -> str:
-    whole = round(seconds)
+    """Minutes and seconds, a started second counting as a whole one (as cue sheets are filed)."""
+    whole = math.ceil(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
 
 

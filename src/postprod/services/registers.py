@@ -356,20 +356,24 @@ def check_transition(kind: Kind, entry: RegisterMixin, new: Any) -> None:
 
 
 def apply_values(kind: Kind, entry: RegisterMixin, values: dict[str, Any], *, check_status: bool) -> None:
-    """Set typed values on an entry; a place in the cut anchors it to the reel's latest cut version."""
+    """Set typed values on an entry, all checked before the first is set (a refused change leaves it as it was)."""
+    rin = values["in"] if "in" in values else entry.record_in
+    rout = values["out"] if "out" in values else entry.record_out
+    if rin is not None and rout is None:
+        rout = rin  # a point cue
+    if rout is not None and rin is None:
+        raise InvalidInput("an out timecode needs an in timecode", field="in")
+    if rin is not None and rout is not None and rout < rin:
+        raise InvalidInput("out is before in", field="out")
+    if "status" in values and check_status:
+        check_transition(kind, entry, values["status"])
     for name, value in values.items():
-        if name == "status" and check_status:
-            check_transition(kind, entry, value)
         if name == "assignee":
             entry.assignee = value
-            continue
-        setattr(entry, attr_of(kind, name), value)
-    if entry.record_in is not None and entry.record_out is None:
-        entry.record_out = entry.record_in
-    if entry.record_out is not None and entry.record_in is None:
-        raise InvalidInput("an out timecode needs an in timecode", field="in")
-    if entry.record_in is not None and entry.record_out is not None and entry.record_out < entry.record_in:
-        raise InvalidInput("out is before in", field="out")
+        elif name not in ("in", "out"):
+            setattr(entry, attr_of(kind, name), value)
+    if (entry.record_in, entry.record_out) != (rin, rout):
+        entry.record_in, entry.record_out = rin, rout
 
 
 def anchor(place: Placement, entry: RegisterMixin, values: dict[str, Any]) -> None:
