@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import numpy as np
 
@@ -177,7 +178,8 @@ def compile_problem(p: Problem, horizon: int | None = None) -> Compiled:
 
     release = [grid.slot_of(t.release) if t.release else 0 for t in p.tasks]
     fixed = [grid.slot_of(t.fixed_start) if t.fixed_start else -1 for t in p.tasks]
-    due = [grid.slot_of(t.due) + 1 if t.due else -1 for t in p.tasks]
+    # Working days up to and including the due day (a due date on a weekend means the Friday before).
+    due = [grid.slot_of(t.due + timedelta(days=1)) if t.due else -1 for t in p.tasks]
 
     h = horizon or _horizon_guess(p, grid, dur)
     cap_arr = np.array(caps, dtype=np.int64)

@@ -100,7 +100,7 @@ class ReplanResult:
 
 
 def apply_incidents(problem: Problem, plan: Plan, incidents: Sequence[Incident], today: date | None = None) -> Problem:
-    """A new problem: started/finished tasks pinned where the plan put them, incidents applied."""
+    """A new problem: started/finished tasks pinned (at their own fixed start, else where the plan put them)."""
     placed = plan.by_id()
     tasks: list[Task] = []
     for t in problem.tasks:
@@ -108,7 +108,7 @@ def apply_incidents(problem: Problem, plan: Plan, incidents: Sequence[Incident],
         if st is not None and t.status in ("started", "done"):
             t = replace(
                 t,
-                fixed_start=st.start,
+                fixed_start=t.fixed_start or st.start,
                 people=tuple(st.people),
                 skills=frozenset(),
                 people_count=0,
