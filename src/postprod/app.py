@@ -40,11 +40,11 @@ def api_router() -> APIRouter:
     return api
 
 
-def create_app(database_url: str | None = None, *, engine: Engine | None = None) -> FastAPI:
+def create_app(database_url: str | None = None, *, engine: Engine | None = None, web: bool = True) -> FastAPI:
     """The app on the given database (default: POSTPROD_DATABASE_URL, else ./postprod.db), schema migrated.
 
-    Pages come from `postprod.web.routes.router` when that module exists; the API is always at
-    /api/v1 with its OpenAPI document at /api/v1/openapi.json.
+    Pages come from `postprod.web.routes.router` when that module exists (and `web` is true; its
+    optional `setup(app)` is called too); the API is always at /api/v1, OpenAPI at /api/v1/openapi.json.
     """
     from postprod.api import errors
     from postprod.jobs import JobRunner
@@ -82,7 +82,7 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None)
         """Liveness: the version and the database dialect (no sign-in needed)."""
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
-    if importlib.util.find_spec("postprod.web") is not None and importlib.util.find_spec("postprod.web.routes"):
+    if web and importlib.util.find_spec("postprod.web") and importlib.util.find_spec("postprod.web.routes"):
         web = importlib.import_module("postprod.web.routes")
         app.include_router(web.router)
         setup = getattr(web, "setup", None)

@@ -372,7 +372,6 @@ _EVERYTHING = dict.fromkeys(ACTIONS, ALL)
 PERMISSIONS: dict[Role, dict[str, str]] = {
     Role.SUPERVISOR: _EVERYTHING,
     Role.PRODUCTION_DIRECTOR: {
-        "production.create": ALL,
         "production.read": ALL,
         "production.export": ALL,
         "budget.read": ALL,

@@ -1,0 +1,70 @@
+"""The API tests' world: the demo production, a token per role, and makers of fresh items."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from postprod.db import session_scope
+from postprod.model import Base
+from postprod.services import review, tasks
+from postprod.services.common import get_production, get_task
+
+# Role letters of the tests: S supervisor, D production director, L department lead (picture editing),
+# T technician (the editor, assigned to PIC-EDITORS-CUT), C client, A administrator, N nobody signed in.
+USERS = {"S": "supervisor", "D": "director", "L": "picturelead", "T": "editor", "C": "client", "A": "admin"}
+API = "/api/v1"
+
+
+def empty_tables(engine: Engine) -> None:
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@dataclass
+class World:
+    """The app with the demo production, a token per role, and helpers that make fresh items."""
+
+    app: Any
+    engine: Engine
+    production_id: int
+    tokens: dict[str, str]
+    clients: dict[str, TestClient] = field(default_factory=dict)
+    _n: Any = field(default_factory=lambda: itertools.count(1))
+
+    def client(self, role: str) -> TestClient:
+        if role not in self.clients:
+            headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role in self.tokens else {}
+            self.clients[role] = TestClient(self.app, headers=headers)
+        return self.clients[role]
+
+    def url(self, path: str) -> str:
+        return API + path.replace("{pid}", str(self.production_id))
+
+    def next(self) -> int:
+        return int(next(self._n))
+
+    def scope(self) -> Any:
+        return session_scope(self.engine, actor="fixture")
+
+    def new_task(self, department: str = "picture-editing", assign: str | None = None) -> str:
+        key = f"T-{self.next()}"
+        with self.scope() as s:
+            prod = get_production(s, self.production_id)
+            task = tasks.create_task(s, prod, key=key, name=key, department=department)
+            if assign:
+                tasks.update_task(s, task, assign=[assign])
+        return key
+
+    def task_version(self, key: str) -> int:
+        with self.scope() as s:
+            return get_task(s, get_production(s, self.production_id), key).version
+
+    def share(self, key: str) -> None:
+        with self.scope() as s:
+            review.share(s, get_production(s, self.production_id), "task", key)

@@ -1,0 +1,274 @@
+"""Role x action over every endpoint: each row says which roles may call it; the others get 403, nobody 401."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from api_world import USERS, World
+
+from postprod.app import create_app
+from postprod.db import session_scope
+from postprod.services import productions, review, users
+from postprod.services.common import get_production, get_task
+
+Req = dict[str, Any]
+EVERYONE = "SDLTCA"
+
+
+def _fresh_production(w: World) -> int:
+    """A small production where every test user has their role (to be deleted)."""
+    with session_scope(w.engine, actor="fixture") as s:
+        prod = productions.create_production(s, title=f"Scratch {w.next()}", template="short", with_crew=True)
+        editor = prod.people[0].name
+        for letter, role in (("S", "supervisor"), ("D", "production-director"), ("C", "client")):
+            users.grant(s, users.get_user(s, USERS[letter]), prod, role)
+        users.grant(s, users.get_user(s, USERS["L"]), prod, "department-lead", department="picture-editing")
+        users.grant(s, users.get_user(s, USERS["T"]), prod, "technician", person=editor)
+        return prod.id
+
+
+def _approval(w: World) -> int:
+    key = w.new_task()
+    with session_scope(w.engine, actor="fixture") as s:
+        prod = get_production(s, w.production_id)
+        target = review.resolve_target(s, prod, "task", key)
+        reviewers = [users.get_user(s, "director"), users.get_user(s, "client")]
+        return review.request_approval(s, prod, target, reviewers, requested_by=None).id
+
+
+def _job(w: World) -> int:
+    r = w.client("S").post(w.url("/productions/{pid}/export-jobs"))
+    assert r.status_code == 202, r.text
+    job_id = int(r.json()["id"])
+    w.app.state.jobs.wait(job_id, 60)
+    return job_id
+
+
+def _member(w: World) -> int:
+    with session_scope(w.engine, actor="fixture") as s:
+        user = users.create_user(s, username=f"member{w.next()}", password="password1")
+        return users.grant(s, user, get_production(s, w.production_id), "client").id
+
+
+def _absence(w: World) -> int:
+    with session_scope(w.engine, actor="fixture") as s:
+        from postprod.services import people
+
+        prod = get_production(s, w.production_id)
+        n = w.next()
+        return people.add_absence(
+            s, prod, room=prod.rooms[0], start=f"2031-01-{n % 28 + 1:02d}", end=f"2031-01-{n % 28 + 1:02d}"
+        ).id
+
+
+def _share(w: World) -> int:
+    with session_scope(w.engine, actor="fixture") as s:
+        return review.share(s, get_production(s, w.production_id), "task", w.new_task()).id
+
+
+def _dependency(w: World) -> tuple[str, str]:
+    a, b = w.new_task(), w.new_task()
+    with session_scope(w.engine, actor="fixture") as s:
+        from postprod.services import tasks
+
+        prod = get_production(s, w.production_id)
+        tasks.add_dependency(s, get_task(s, prod, b), get_task(s, prod, a))
+    return b, a
+
+
+def _token(w: World, role: str) -> int:
+    r = w.client(role).post(w.url("/auth/tokens"), json={"name": "scratch"})
+    return int(r.json()["id"])
+
+
+def _editors_cut(w: World) -> Req:
+    return {"json": {"progress": w.next() % 90 + 1}, "headers": {"If-Match": f'"{w.task_version("PIC-EDITORS-CUT")}"'}}
+
+
+# (method, path) -> (roles allowed, builder of the request for a role)
+Builder = Callable[[World, str], Req]
+TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
+    ("POST", "/auth/login"): (EVERYONE, lambda w, r: {"json": {"username": "director", "password": "director"}}),
+    ("POST", "/auth/logout"): (EVERYONE, lambda w, r: {}),
+    ("GET", "/auth/me"): (EVERYONE, lambda w, r: {}),
+    ("PATCH", "/auth/me"): (EVERYONE, lambda w, r: {"json": {"language": "fr"}}),
+    ("GET", "/auth/tokens"): (EVERYONE, lambda w, r: {}),
+    ("POST", "/auth/tokens"): (EVERYONE, lambda w, r: {"json": {"name": "ci"}}),
+    ("DELETE", "/auth/tokens/{token_id}"): (EVERYONE, lambda w, r: {"path": {"token_id": _token(w, r)}}),
+    ("GET", "/users"): ("A", lambda w, r: {}),
+    ("POST", "/users"): ("A", lambda w, r: {"json": {"username": f"new{w.next()}", "password": "password1"}}),
+    ("GET", "/templates"): (EVERYONE, lambda w, r: {}),
+    ("GET", "/productions"): (EVERYONE, lambda w, r: {}),
+    ("POST", "/productions"): ("SA", lambda w, r: {"json": {"title": f"New {w.next()}", "template": "short"}}),
+    ("GET", "/productions/{production_id}"): (EVERYONE, lambda w, r: {}),
+    ("PATCH", "/productions/{production_id}"): ("SA", lambda w, r: {"json": {"description": "x"}}),
+    ("DELETE", "/productions/{production_id}"): ("SA", lambda w, r: {"path": {"production_id": _fresh_production(w)}}),
+    ("GET", "/productions/{production_id}/members"): ("SDLTA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/members"): (
+        "SA",
+        lambda w, r: {"json": {"user": _new_user(w), "role": "client"}},
+    ),
+    ("DELETE", "/productions/{production_id}/members/{membership_id}"): (
+        "SA",
+        lambda w, r: {"path": {"membership_id": _member(w)}},
+    ),
+    ("GET", "/productions/{production_id}/shares"): (EVERYONE, lambda w, r: {}),
+    ("POST", "/productions/{production_id}/shares"): (
+        "SA",
+        lambda w, r: {"json": {"target_type": "task", "target": w.new_task()}},
+    ),
+    ("DELETE", "/productions/{production_id}/shares/{share_id}"): (
+        "SA",
+        lambda w, r: {"path": {"share_id": _share(w)}},
+    ),
+    ("GET", "/productions/{production_id}/export"): ("SDA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/export-jobs"): ("SDA", lambda w, r: {}),
+    ("POST", "/productions/import"): ("SA", lambda w, r: {"json": _export(w), "params": {"title": f"Copy {w.next()}"}}),
+    ("GET", "/productions/{production_id}/tasks"): (EVERYONE, lambda w, r: {"params": {"limit": 5}}),
+    ("POST", "/productions/{production_id}/tasks"): (
+        "SLA",
+        lambda w, r: {"json": {"key": f"N-{w.next()}", "name": "New", "department": "picture-editing"}},
+    ),
+    ("GET", "/productions/{production_id}/tasks/{task_ref}"): (
+        EVERYONE,
+        lambda w, r: {"path": {"task_ref": "PIC-EDITORS-CUT"}},
+    ),
+    ("PATCH", "/productions/{production_id}/tasks/{task_ref}"): (
+        "SLTA",
+        lambda w, r: {"path": {"task_ref": "PIC-EDITORS-CUT"}} | _editors_cut(w),
+    ),
+    ("DELETE", "/productions/{production_id}/tasks/{task_ref}"): (
+        "SLA",
+        lambda w, r: {"path": {"task_ref": w.new_task()}},
+    ),
+    ("POST", "/productions/{production_id}/tasks/{task_ref}/dependencies"): (
+        "SLA",
+        lambda w, r: {"path": {"task_ref": w.new_task()}, "json": {"on": w.new_task()}},
+    ),
+    ("DELETE", "/productions/{production_id}/tasks/{task_ref}/dependencies/{on}"): (
+        "SLA",
+        lambda w, r: {"path": dict(zip(["task_ref", "on"], _dependency(w), strict=True))},
+    ),
+    ("GET", "/productions/{production_id}/people"): ("SDLTA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/people"): ("SA", lambda w, r: {"json": {"name": f"Person {w.next()}"}}),
+    ("GET", "/productions/{production_id}/people/{person_ref}"): (
+        "SDLTA",
+        lambda w, r: {"path": {"person_ref": "Claire Moreau"}},
+    ),
+    ("PATCH", "/productions/{production_id}/people/{person_ref}"): (
+        "SA",
+        lambda w, r: {"path": {"person_ref": "Claire Moreau"}, "json": {"phone": "+33 1"}},
+    ),
+    ("GET", "/productions/{production_id}/rooms"): ("SDLTA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/rooms"): (
+        "SA",
+        lambda w, r: {"json": {"name": f"Room {w.next()}", "kind": "mix-stage"}},
+    ),
+    ("GET", "/productions/{production_id}/absences"): ("SDLTA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/absences"): (
+        "SA",
+        lambda w, r: {"json": {"person": _new_person(w), "start": "2032-02-02", "end": "2032-02-03"}},
+    ),
+    ("DELETE", "/productions/{production_id}/absences/{absence_id}"): (
+        "SA",
+        lambda w, r: {"path": {"absence_id": _absence(w)}},
+    ),
+    ("GET", "/productions/{production_id}/notes"): (EVERYONE, lambda w, r: {}),
+    ("POST", "/productions/{production_id}/tasks/{task_ref}/notes"): (
+        "SDLTA",
+        lambda w, r: {"path": {"task_ref": "PIC-EDITORS-CUT"}, "json": {"body": "Looks good"}},
+    ),
+    ("GET", "/productions/{production_id}/history"): ("SDLTA", lambda w, r: {}),
+    ("GET", "/productions/{production_id}/approvals"): (EVERYONE, lambda w, r: {}),
+    ("POST", "/productions/{production_id}/approvals"): (
+        "SDLA",
+        lambda w, r: {"json": {"target_type": "task", "target": w.new_task(), "reviewers": ["director"]}},
+    ),
+    ("GET", "/approvals/{request_id}"): (EVERYONE, lambda w, r: {"path": {"request_id": _approval(w)}}),
+    ("POST", "/approvals/{request_id}/decision"): (
+        "DC",
+        lambda w, r: {"path": {"request_id": _approval(w)}, "json": {"decision": "approved"}},
+    ),
+    ("POST", "/approvals/{request_id}/cancel"): ("SDLA", lambda w, r: {"path": {"request_id": _approval(w)}}),
+    ("GET", "/jobs/{job_id}"): ("SA", lambda w, r: {"path": {"job_id": _job(w)}}),
+    ("GET", "/jobs/{job_id}/result"): ("SA", lambda w, r: {"path": {"job_id": _job(w)}}),
+    ("GET", "/events/recent"): ("SDLTA", lambda w, r: {"params": {"after": 0, "limit": 3}}),
+    ("GET", "/events"): ("SDLTA", lambda w, r: {"params": {"after": 0, "limit": 1}}),
+    ("GET", "/health"): (EVERYONE + "N", lambda w, r: {}),
+}
+NO_SIGN_IN = {("POST", "/auth/login"), ("GET", "/health")}
+
+
+def _new_user(w: World) -> str:
+    with session_scope(w.engine, actor="fixture") as s:
+        return users.create_user(s, username=f"granted{w.next()}", password="password1").username
+
+
+def _new_person(w: World) -> str:
+    with session_scope(w.engine, actor="fixture") as s:
+        from postprod.services import people
+
+        return people.add_person(s, get_production(s, w.production_id), name=f"Crew {w.next()}").name
+
+
+def _export(w: World) -> dict[str, Any]:
+    with session_scope(w.engine, actor="fixture") as s:
+        from postprod.services import transfer
+
+        return transfer.export_production(s, get_production(s, w.production_id))
+
+
+def api_endpoints() -> set[tuple[str, str]]:
+    """Every operation of the app's OpenAPI document, as (method, path under /api/v1)."""
+    app = create_app("sqlite://", web=False)
+    out = set()
+    for path, ops in app.openapi()["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method in ops:
+            out.add((method.upper(), path.removeprefix("/api/v1")))
+    return out
+
+
+def test_every_endpoint_has_a_row_in_the_role_table() -> None:
+    endpoints = api_endpoints()
+    missing = sorted(endpoints - set(TABLE))
+    assert not missing, f"endpoints without a row in the role table: {missing}"
+    stale = sorted(set(TABLE) - endpoints)
+    assert not stale, f"rows for endpoints that no longer exist: {stale}"
+
+
+def _call(w: World, role: str, method: str, path: str, build: Builder) -> int:
+    req = build(w, role) if role != "N" else {}
+    url = path
+    for name, value in {"production_id": w.production_id, **req.get("path", {})}.items():
+        url = url.replace("{" + name + "}", str(value))
+    for leftover in ("{token_id}", "{request_id}", "{job_id}", "{membership_id}", "{share_id}", "{absence_id}"):
+        url = url.replace(leftover, "1")
+    url = url.replace("{task_ref}", "PIC-LOCK").replace("{person_ref}", "1").replace("{on}", "PIC-LOCK")
+    client = w.client(role)
+    resp = client.request(
+        method, "/api/v1" + url, json=req.get("json"), params=req.get("params"), headers=req.get("headers")
+    )
+    return resp.status_code
+
+
+def test_role_table_holds_for_every_endpoint(world: World) -> None:
+    """Allowed roles get 2xx, the others 403, and a request without credentials 401."""
+    wrong = []
+    for (method, path), (allowed, build) in sorted(TABLE.items()):
+        for role in "SDLTCAN":
+            if role == "N" and (method, path) in NO_SIGN_IN:
+                continue
+            status = _call(world, role, method, path, build)
+            if role in allowed or (method, path) in NO_SIGN_IN:
+                ok = 200 <= status < 300
+                want = "2xx"
+            elif role == "N":
+                ok, want = status == 401, "401"
+            else:
+                ok, want = status == 403, "403"
+            if not ok:
+                wrong.append(f"{role} {method} {path}: {status}, expected {want}")
+    assert not wrong, "\n".join(wrong)
