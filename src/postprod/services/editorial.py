@@ -14,18 +14,21 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from postprod.editorial.diff import ChangeList, diff_cuts
 from postprod.editorial.model import Cut, Event, Locator
 from postprod.editorial.pulls import vfx_shots
 from postprod.editorial.readers import read_cut
 from postprod.editorial.retime import Cue, RetimedCue, retime_cues
-from postprod.errors import InvalidInput, NotFound
+from postprod.errors import Conflict, InvalidInput, NotFound
 from postprod.model import Production
+from postprod.model.audit import AuditEntry, entity_label, jsonable
+from postprod.model.base import utcnow
 from postprod.model.editorial import REGISTER_MODELS, CutVersion, CutVersionContent, RegisterMixin, VfxShot
 from postprod.timecode import format_rate, frames_to_tc
 
@@ -197,6 +200,8 @@ class CarryReport:
     unplaced: int = 0
     pending: int = 0
     flagged: list[dict[str, Any]] = field(default_factory=list)
+    # new values per entry, written in bulk at the end: {id(entry): (entry, {attribute: value})}
+    writes: dict[int, tuple[RegisterMixin, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def summary(self) -> dict[str, int]:
         return {
@@ -342,12 +347,14 @@ def carry_entries(
         if e.reel != reel:
             continue
         if e.record_in is None or e.record_out is None:
-            e.cut_version_id = new_cv.id
+            _set(report, e, cut_version_id=new_cv.id)
             report.unplaced += 1
             continue
         anchor_id = e.cut_version_id if e.cut_version_id is not None else (prev.id if prev is not None else None)
         if anchor_id is None or anchor_id == new_cv.id:
-            e.cut_version_id = new_cv.id  # placed before the reel had a cut: its frames are taken as they are
+            _set(
+                report, e, cut_version_id=new_cv.id
+            )  # placed before the reel had a cut: its frames are taken as they are
             report.unchanged += 1
             continue
         by_anchor[anchor_id].append(e)
@@ -366,9 +373,69 @@ def carry_entries(
                 # the shot's ID was in the old cut and is gone from the new one, even if its picture stayed
                 r.status, r.reasons = "review", [f"shot {e.shot_id} no longer named in the cut"]
             _apply(e, r, new_cv, cl, report)
+    _bulk_write(session, report.writes)
     if progress is not None:
         progress(1.0)
     return report
+
+
+def _set(report: CarryReport, e: RegisterMixin, **values: Any) -> None:
+    """Record new values for an entry (applied by _bulk_write; the entry itself reads as before until then)."""
+    report.writes.setdefault(id(e), (e, {}))[1].update(values)
+
+
+CARRIED = ("reel", "record_in", "record_out", "cut_version_id", "review", "review_reason")
+
+
+def _bulk_write(session: Session, writes: dict[int, tuple[RegisterMixin, dict[str, Any]]]) -> None:
+    """One UPDATE per register (executemany, checked against each row's version) and one audit INSERT.
+
+    The ORM unit of work would send one statement per row; a recut moves thousands of cues. The
+    audit entries are the ones the flush listener would write, and the objects in the session are
+    left holding the new values, clean.
+    """
+    conn = session.connection()
+    now = utcnow()
+    actor = str(session.info.get("actor") or "unknown")
+    audit: list[dict[str, Any]] = []
+    by_model: dict[type, list[tuple[RegisterMixin, dict[str, Any]]]] = defaultdict(list)
+    for e, values in writes.values():
+        changed = {k: v for k, v in values.items() if getattr(e, k) != v}
+        if changed:
+            by_model[type(e)].append((e, changed))
+    for model, items in by_model.items():
+        table: Any = model.__table__  # type: ignore[attr-defined]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+            .values({c: bindparam(c) for c in (*CARRIED, "version", "updated_at")})
+        )
+        rows = []
+        for e, changed in items:
+            row = {c: changed.get(c, getattr(e, c)) for c in CARRIED}
+            row.update(_id=e.id, _version=e.version, version=e.version + 1, updated_at=now)
+            rows.append(row)
+            audit.append(
+                {
+                    "production_id": e.production_id,
+                    "at": now,
+                    "actor": actor,
+                    "action": "update",
+                    "entity_type": model.__name__,
+                    "entity_id": e.id,
+                    "label": entity_label(e),
+                    "before": {k: jsonable(getattr(e, k)) for k in changed},
+                    "after": {k: jsonable(v) for k, v in changed.items()},
+                }
+            )
+        result = conn.execute(stmt, rows)
+        if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+            raise Conflict(f"{model.__name__} entries were changed by someone else during the import: try again")
+        for e, changed in items:
+            for k, v in {**changed, "version": e.version + 1, "updated_at": now}.items():
+                set_committed_value(e, k, v)
+    if audit:
+        conn.execute(insert(cast(Table, AuditEntry.__table__)), audit)
 
 
 def _change_list_from(
@@ -391,8 +458,7 @@ def _old_tc(e: RegisterMixin, cl: ChangeList) -> str:
 def _apply(e: RegisterMixin, r: RetimedCue, new_cv: CutVersion, cl: ChangeList, report: CarryReport) -> None:
     if r.status != "review":
         assert r.new_in is not None and r.new_out is not None
-        e.record_in, e.record_out = r.new_in, r.new_out
-        e.cut_version_id = new_cv.id
+        _set(report, e, record_in=r.new_in, record_out=r.new_out, cut_version_id=new_cv.id)
         if r.status == "shifted":
             report.shifted += 1
         else:
@@ -404,8 +470,7 @@ def _apply(e: RegisterMixin, r: RetimedCue, new_cv: CutVersion, cl: ChangeList, 
         dur = r.old_out - r.old_in
         new_in = r.new_in if r.new_in is not None else r.new_out - dur  # type: ignore[operator]
         new_out = r.new_out if r.new_out is not None else new_in + dur
-        e.record_in, e.record_out = new_in, max(new_out, new_in)
-        e.cut_version_id = new_cv.id
+        _set(report, e, record_in=new_in, record_out=max(new_out, new_in), cut_version_id=new_cv.id)
         reasons.append(f"was {old}")
         _flag(e, new_cv, reasons, report, keep=False)
     elif e.review and "no place in the new cut" in e.review_reason:
@@ -417,8 +482,7 @@ def _apply(e: RegisterMixin, r: RetimedCue, new_cv: CutVersion, cl: ChangeList, 
 
 def _flag(e: RegisterMixin, new_cv: CutVersion, reasons: list[str], report: CarryReport, *, keep: bool) -> None:
     text = f"{new_cv.reel} v{new_cv.number}: " + "; ".join(reasons)
-    e.review_reason = f"{e.review_reason} | {text}" if e.review and e.review_reason else text
-    e.review = True
+    _set(report, e, review_reason=f"{e.review_reason} | {text}" if e.review and e.review_reason else text, review=True)
     report.review += 1
     report.flagged.append(
         {
@@ -461,9 +525,7 @@ def _place_vfx(
                         + (f" -> {c.new.number}" if c.new else "")
                     )
     old = (shot.record_in, shot.record_out)
-    shot.reel = new_cv.reel
-    shot.record_in, shot.record_out = new_in, new_out
-    shot.cut_version_id = new_cv.id
+    _set(report, shot, reel=new_cv.reel, record_in=new_in, record_out=new_out, cut_version_id=new_cv.id)
     if first_time:
         report.placed += 1
     elif reasons:
