@@ -1,0 +1,364 @@
+"""What the pages read at a glance: the production dashboard, the stored plan for the Gantt, people and room load.
+
+Every figure is counted by the database (GROUP BY, SUM), so a production of thousands of
+tasks reads in a few queries, never one per task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from postprod.model import (
+    ApprovalRequest,
+    ApprovalStatus,
+    Deliverable,
+    Department,
+    Person,
+    Plan,
+    PlanKind,
+    PlanTask,
+    Production,
+    QcFinding,
+    QcRun,
+    Room,
+    Task,
+    TaskAssignment,
+    TaskStatus,
+)
+
+# Statuses in which a task's work is behind it (a late one in these is not late any more).
+FINISHED = (TaskStatus.DONE, TaskStatus.APPROVED)
+
+
+def current_plan(session: Session, prod: Production) -> Plan | None:
+    """The plan in force: the newest stored plan of kind "current" (None before the first planning)."""
+    return session.scalars(
+        select(Plan)
+        .where(Plan.production_id == prod.id, Plan.kind == PlanKind.CURRENT)
+        .order_by(Plan.created_at.desc(), Plan.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _plan_status(session: Session, plan: Plan, delivery: date | None, today: date) -> dict[str, Any]:
+    """Where the critical path stands: its end against the delivery, its tasks done, its late ones."""
+    keys = list(plan.critical_path or [])
+    done = 0
+    late_keys: list[str] = []
+    if keys:
+        rows = session.execute(
+            select(Task.key, Task.status, PlanTask.finish)
+            .join(PlanTask, PlanTask.task_id == Task.id)
+            .where(PlanTask.plan_id == plan.id, PlanTask.critical.is_(True))
+        ).all()
+        for key, status, finish in rows:
+            if status in FINISHED:
+                done += 1
+            elif finish < today:
+                late_keys.append(key)
+    target = delivery or plan.delivery_date
+    margin = (target - plan.end_date).days if target else None
+    if margin is None:
+        state = "no-delivery-date"
+    elif margin < 0 or late_keys:
+        state = "late"
+    elif margin <= 5:
+        state = "tight"
+    else:
+        state = "on-track"
+    return {
+        "name": plan.name,
+        "created_at": plan.created_at,
+        "end_date": plan.end_date,
+        "margin_days": margin,
+        "state": state,
+        "critical_tasks": len(keys),
+        "critical_done": done,
+        "critical_late": sorted(late_keys),
+        "late_in_plan": list(plan.late or []),
+    }
+
+
+def dashboard(session: Session, prod: Production, today: date | None = None, late_limit: int = 15) -> dict[str, Any]:
+    """The production director's view: delivery countdown, plan, late tasks, departments, deliverables."""
+    today = today or date.today()
+    pid = prod.id
+    by_status = dict(
+        session.execute(select(Task.status, func.count()).where(Task.production_id == pid).group_by(Task.status)).all()
+    )
+    done_weight = Task.estimate_days * Task.progress
+    dept_rows = session.execute(
+        select(
+            Department.code,
+            Department.name,
+            func.count(Task.id),
+            func.coalesce(func.sum(Task.estimate_days), 0),
+            func.coalesce(func.sum(done_weight), 0),
+            func.coalesce(func.sum(case((Task.status.in_(FINISHED), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Task.status == TaskStatus.IN_PROGRESS, 1), else_=0)), 0),
+        )
+        .select_from(Department)
+        .outerjoin(Task, Task.department_id == Department.id)
+        .where(Department.production_id == pid)
+        .group_by(Department.id, Department.code, Department.name, Department.position)
+        .order_by(Department.position, Department.id)
+    ).all()
+    departments = []
+    for code, name, count, est, weight, finished, active in dept_rows:
+        est_d = Decimal(str(est))
+        pct = float(Decimal(str(weight)) / est_d) if est_d else 0.0
+        departments.append(
+            {
+                "code": code,
+                "name": name,
+                "tasks": int(count),
+                "finished": int(finished),
+                "in_progress": int(active),
+                "estimate_days": float(est_d),
+                "progress_percent": round(pct, 1),
+            }
+        )
+    late_cond = (
+        (Task.production_id == pid)
+        & Task.status.not_in(FINISHED)
+        & (func.coalesce(Task.due_date, Task.planned_finish) < today)
+    )
+    late_total = int(session.scalar(select(func.count()).select_from(Task).where(late_cond)) or 0)
+    late_rows = list(
+        session.scalars(
+            select(Task)
+            .where(late_cond)
+            .options(selectinload(Task.department), selectinload(Task.assignments).selectinload(TaskAssignment.person))
+            .order_by(func.coalesce(Task.due_date, Task.planned_finish), Task.position, Task.id)
+            .limit(late_limit)
+        )
+    )
+    late = [
+        {
+            "task": t,
+            "due": t.due_date or t.planned_finish,
+            "days_late": (today - (t.due_date or t.planned_finish or today)).days,
+        }
+        for t in late_rows
+    ]
+    delivery = prod.delivery_date
+    plan = current_plan(session, prod)
+    pending = int(
+        session.scalar(
+            select(func.count())
+            .select_from(ApprovalRequest)
+            .where(ApprovalRequest.production_id == pid, ApprovalRequest.status == ApprovalStatus.PENDING)
+        )
+        or 0
+    )
+    total = sum(by_status.values())
+    finished_total = sum(n for s, n in by_status.items() if s in FINISHED)
+    return {
+        "today": today,
+        "delivery_date": delivery,
+        "days_to_delivery": (delivery - today).days if delivery else None,
+        "deliveries": [{"label": d.label, "due": d.due, "days": (d.due - today).days} for d in prod.deliveries],
+        "tasks": total,
+        "tasks_finished": finished_total,
+        "tasks_by_status": {s.value: int(by_status.get(s, 0)) for s in TaskStatus},
+        "departments": departments,
+        "late_total": late_total,
+        "late": late,
+        "plan": _plan_status(session, plan, delivery, today) if plan is not None else None,
+        "deliverables": deliverables_with_qc(session, prod),
+        "approvals_pending": pending,
+    }
+
+
+def deliverables_with_qc(session: Session, prod: Production) -> list[dict[str, Any]]:
+    """Each deliverable with its latest QC run (result, when, how many findings), in three queries."""
+    items = list(
+        session.scalars(
+            select(Deliverable)
+            .where(Deliverable.production_id == prod.id)
+            .order_by(Deliverable.due_date, Deliverable.name)
+        )
+    )
+    last_ids = (
+        select(func.max(QcRun.id)).where(QcRun.production_id == prod.id).group_by(QcRun.deliverable_id)
+    ).scalar_subquery()
+    runs = {r.deliverable_id: r for r in session.scalars(select(QcRun).where(QcRun.id.in_(last_ids)))}
+    counts: dict[int, int] = {}
+    if runs:
+        counts = dict(
+            session.execute(
+                select(QcFinding.run_id, func.count())
+                .where(QcFinding.run_id.in_([r.id for r in runs.values()]))
+                .group_by(QcFinding.run_id)
+            ).all()
+        )
+    approvals: dict[int, ApprovalRequest] = {}
+    for req in session.scalars(
+        select(ApprovalRequest)
+        .where(ApprovalRequest.production_id == prod.id, ApprovalRequest.target_type == "deliverable")
+        .order_by(ApprovalRequest.id)
+    ):
+        approvals[req.target_id] = req  # the newest request wins
+    out = []
+    for d in items:
+        run = runs.get(d.id)
+        out.append(
+            {
+                "deliverable": d,
+                "last_run": run,
+                "findings": counts.get(run.id, 0) if run else 0,
+                "approval": approvals.get(d.id),
+            }
+        )
+    return out
+
+
+# --- the Gantt ---------------------------------------------------------------------------------
+
+
+@dataclass
+class GanttBar:
+    """One task's bar in a lane."""
+
+    key: str
+    name: str
+    start: date
+    finish: date
+    critical: bool
+    late_days: int
+    status: str
+    department: str
+
+
+@dataclass
+class GanttLane:
+    """A row of the chart: a person, a room, or nobody."""
+
+    label: str
+    bars: list[GanttBar] = field(default_factory=list)
+
+
+@dataclass
+class GanttView:
+    """The stored plan laid out in lanes, with the span of days it covers."""
+
+    plan: Plan
+    lanes: list[GanttLane]
+    start: date
+    end: date
+    delivery: date | None
+
+
+def gantt(session: Session, prod: Production, lanes: str = "person", department: str | None = None) -> GanttView | None:
+    """The current plan's tasks in lanes per person or room (None when nothing is planned yet)."""
+    plan = current_plan(session, prod)
+    if plan is None:
+        return None
+    q = (
+        select(PlanTask, Task.name, Task.status, Department.code)
+        .join(Task, Task.id == PlanTask.task_id)
+        .join(Department, Department.id == Task.department_id)
+        .where(PlanTask.plan_id == plan.id)
+        .order_by(PlanTask.start, PlanTask.task_key)
+    )
+    if department:
+        q = q.where(Department.code == department)
+    rows = session.execute(q).all()
+    names: dict[int, str]
+    if lanes == "room":
+        names = dict(session.execute(select(Room.id, Room.name).where(Room.production_id == prod.id)).all())
+    else:
+        names = dict(session.execute(select(Person.id, Person.name).where(Person.production_id == prod.id)).all())
+    by_lane: dict[str, GanttLane] = {}
+    loose = GanttLane("")
+    for pt, name, status, dept in rows:
+        bar = GanttBar(pt.task_key, name, pt.start, pt.finish, pt.critical, pt.late_days, status.value, dept)
+        ids = [pt.room_id] if lanes == "room" and pt.room_id is not None else pt.person_ids if lanes != "room" else []
+        placed = False
+        for i in ids:
+            label = names.get(i)
+            if label is None:
+                continue
+            by_lane.setdefault(label, GanttLane(label)).bars.append(bar)
+            placed = True
+        if not placed:
+            loose.bars.append(bar)
+    out = [by_lane[k] for k in sorted(by_lane)]
+    if loose.bars:
+        out.append(loose)
+    starts = [b.start for lane in out for b in lane.bars]
+    ends = [b.finish for lane in out for b in lane.bars]
+    start = min(starts, default=plan.start_date)
+    end = max(ends + ([prod.delivery_date] if prod.delivery_date else []), default=plan.end_date)
+    return GanttView(plan, out, start, max(end, start + timedelta(days=1)), prod.delivery_date)
+
+
+# --- people and room load -----------------------------------------------------------------------
+
+
+def people_load(session: Session, prod: Production, today: date | None = None, weeks: int = 8) -> dict[str, Any]:
+    """Booked work days per person and room, week by week, from the stored plan (else assignments)."""
+    today = today or date.today()
+    monday = today - timedelta(days=today.weekday())
+    week_starts = [monday + timedelta(weeks=i) for i in range(weeks)]
+    people = list(session.scalars(select(Person).where(Person.production_id == prod.id).order_by(Person.name)))
+    rooms = list(session.scalars(select(Room).where(Room.production_id == prod.id).order_by(Room.name)))
+    open_counts = dict(
+        session.execute(
+            select(TaskAssignment.person_id, func.count())
+            .join(Task, Task.id == TaskAssignment.task_id)
+            .where(Task.production_id == prod.id, Task.status.not_in(FINISHED))
+            .group_by(TaskAssignment.person_id)
+        ).all()
+    )
+    plan = current_plan(session, prod)
+    horizon = monday + timedelta(weeks=weeks)
+    booked: dict[str, list[float]] = {}
+    if plan is not None:
+        rows = session.execute(
+            select(PlanTask.start, PlanTask.finish, PlanTask.person_ids, PlanTask.room_id).where(
+                PlanTask.plan_id == plan.id, PlanTask.finish >= monday, PlanTask.start < horizon
+            )
+        ).all()
+        for start, finish, person_ids, room_id in rows:
+            keys = [f"p{i}" for i in person_ids or []] + ([f"r{room_id}"] if room_id is not None else [])
+            if not keys:
+                continue
+            day = max(start, monday)
+            last = min(finish, horizon - timedelta(days=1))
+            while day <= last:
+                if day.weekday() < 5:
+                    i = (day - monday).days // 7
+                    for k in keys:
+                        booked.setdefault(k, [0.0] * weeks)[i] += 1.0
+                day += timedelta(days=1)
+
+    def weekly(key: str) -> list[float]:
+        return booked.get(key) or [0.0] * weeks
+
+    return {
+        "planned": plan is not None,
+        "weeks": week_starts,
+        "people": [
+            {"person": p, "open_tasks": int(open_counts.get(p.id, 0)), "weeks": weekly(f"p{p.id}")} for p in people
+        ],
+        "rooms": [{"room": r, "weeks": weekly(f"r{r.id}")} for r in rooms],
+    }
+
+
+def get_qc_run(session: Session, prod: Production, run_id: int) -> QcRun:
+    """A stored QC run of one of the production's deliverables, with its findings."""
+    from postprod.errors import NotFound
+
+    run = session.scalars(
+        select(QcRun).where(QcRun.id == run_id).options(selectinload(QcRun.findings), selectinload(QcRun.deliverable))
+    ).first()
+    if run is None or run.production_id != prod.id:
+        raise NotFound(f"no QC run {run_id} in {prod.title!r}")
+    return run

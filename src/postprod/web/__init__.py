@@ -1,0 +1,1 @@
+"""Server-rendered pages: the supervisor's desk and the production director's view."""

@@ -1,0 +1,193 @@
+"""Cut versions with their change lists, and the registers (VFX, ADR, foley, music, dubbing) as tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from postprod.api.deps import SessionDep
+from postprod.errors import Conflict, InvalidInput
+from postprod.model import Production
+from postprod.model.editorial import RegisterMixin
+from postprod.services import editorial as editorial_svc
+from postprod.services import item_notes
+from postprod.services import registers as reg
+from postprod.services.register_pages import page_entries, sort_columns, version_changes
+from postprod.services.users import Resource
+from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
+from postprod.web.pages_auth import safe_next
+from postprod.web.render import render
+
+router = APIRouter()
+
+PAGE = 50
+# The department that owns each register (a department lead edits their own).
+DEPARTMENT = {"vfx": "vfx", "adr": "adr", "foley": "foley", "music": "music", "dubbing": "dubbing"}
+
+
+@router.get("/p/{production_id}/cuts", response_class=HTMLResponse)
+def cuts(production_id: int, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+    """Every imported version of every reel, with its change counts."""
+    prod = production_for(session, principal, production_id, "register.read")
+    versions = editorial_svc.list_versions(session, prod)
+    return render(request, "cuts.html", page_context(request, principal, prod, active="cuts", versions=versions))
+
+
+@router.get("/p/{production_id}/cuts/{version_id}", response_class=HTMLResponse)
+def cut_version(
+    production_id: int, version_id: int, request: Request, principal: PagePrincipal, session: SessionDep
+) -> HTMLResponse:
+    """One cut version and its change list against the version before."""
+    prod = production_for(session, principal, production_id, "register.read")
+    cv, changes = version_changes(session, prod, version_id)
+    ctx = page_context(
+        request,
+        principal,
+        prod,
+        active="cuts",
+        cv=cv,
+        info=editorial_svc.version_dict(cv),
+        changes=changes,
+        notes=item_notes.item_notes(session, prod, "cut_version", cv.id),
+        can_note=principal.can("note.add", Resource(prod.id, department="picture-editing")),
+    )
+    return render(request, "cut_version.html", ctx)
+
+
+def _kind(name: str) -> reg.Kind:
+    return reg.get_kind(name)
+
+
+@router.get("/p/{production_id}/registers/{kind_name}", response_class=HTMLResponse)
+def register(
+    production_id: int,
+    kind_name: str,
+    request: Request,
+    principal: PagePrincipal,
+    session: SessionDep,
+    status: str | None = Query(None, max_length=32),
+    reel: str | None = Query(None, max_length=64),
+    review: str | None = Query(None, pattern="^(yes|no|)$"),
+    q: str | None = Query(None, max_length=200),
+    sort: str = Query("in", max_length=32),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> HTMLResponse:
+    """A register as a sortable, filterable table, a page at a time, with inline status changes."""
+    prod = production_for(session, principal, production_id, "register.read")
+    kind = _kind(kind_name)
+    page = page_entries(
+        session,
+        prod,
+        kind,
+        status=status or None,
+        reel=reel or None,
+        review={"yes": True, "no": False}.get(review or ""),
+        search=q,
+        sort=sort,
+        limit=PAGE,
+        offset=offset,
+    )
+    filters = {"status": status or "", "reel": reel or "", "review": review or "", "q": q or ""}
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    ctx = page_context(
+        request,
+        principal,
+        prod,
+        active="registers",
+        kind=kind,
+        kinds=list(reg.KINDS.values()),
+        page=page,
+        filters=filters,
+        query=query,
+        sort=sort,
+        sorts=sort_columns(kind),
+        offset=offset,
+        limit=PAGE,
+        columns=[f for f in kind.fields[1:] if f.type in ("str", "int", "priority", "language", "date")][:4],
+        attr_of=lambda f: reg.attr_of(kind, f),
+        can_edit=principal.can("register.edit", Resource(prod.id, department=DEPARTMENT[kind.name])),
+    )
+    return render(request, "register.html", ctx)
+
+
+def _entry_page(
+    request: Request,
+    principal: Any,
+    session: Any,
+    prod: Production,
+    kind: reg.Kind,
+    entry: RegisterMixin,
+    *,
+    flash: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    dept = DEPARTMENT[kind.name]
+    place = reg.Placement(session, prod)
+    ctx = page_context(
+        request,
+        principal,
+        prod,
+        active="registers",
+        kind=kind,
+        entry=entry,
+        data=reg.entry_dict(kind, entry, place),
+        next_statuses=sorted(kind.transitions.get(entry.status.value, frozenset())),  # type: ignore[attr-defined]
+        can_edit=principal.can("register.edit", Resource(prod.id, department=dept)),
+        can_note=principal.can("note.add", Resource(prod.id, department=dept)),
+        notes=item_notes.item_notes(session, prod, kind.target_type, entry.id),
+        review_type=kind.target_type.replace("_", "-"),
+        flash=flash,
+        flash_kind="error" if status >= 400 else "ok",
+    )
+    return render(request, "register_entry.html", ctx, status_code=status)
+
+
+@router.get("/p/{production_id}/registers/{kind_name}/{entry_id}", response_class=HTMLResponse)
+def register_entry(
+    production_id: int, kind_name: str, entry_id: str, request: Request, principal: PagePrincipal, session: SessionDep
+) -> HTMLResponse:
+    """One register entry with its fields and notes."""
+    prod = production_for(session, principal, production_id, "register.read")
+    kind = _kind(kind_name)
+    return _entry_page(request, principal, session, prod, kind, reg.get_entry(session, prod, kind, entry_id))
+
+
+@router.post("/p/{production_id}/registers/{kind_name}/{entry_id}/status", response_model=None)
+def register_status(
+    production_id: int,
+    kind_name: str,
+    entry_id: str,
+    request: Request,
+    principal: FormPrincipal,
+    session: SessionDep,
+    form: FormDep,
+) -> Response:
+    """Change an entry's status if it is still at the version shown; else show it as it is now (409)."""
+    prod = production_for(session, principal, production_id, "register.read")
+    kind = _kind(kind_name)
+    principal.require("register.edit", Resource(prod.id, department=DEPARTMENT[kind.name]))
+    entry = reg.get_entry(session, prod, kind, entry_id)
+    try:
+        version = int(str(form.get("version") or ""))
+    except ValueError:
+        raise InvalidInput("the form lost the entry's version: reload the page", field="version") from None
+    wants_json = "application/json" in request.headers.get("accept", "")
+    try:
+        reg.update_entry(
+            session, prod, kind, entry, {"status": str(form.get("status") or "")}, expected_version=version
+        )
+    except Conflict as exc:
+        if "changed by someone else" not in exc.message:
+            raise
+        current = reg.entry_dict(kind, entry, reg.Placement(session, prod))
+        if wants_json:
+            return JSONResponse({"error": exc.message, "field": "version", "current": current}, status_code=409)
+        _ = page_context(request, principal, prod)["_t"]
+        msg = _("Someone else changed this entry meanwhile: here it is as it is now. Your change was not saved.")
+        return _entry_page(request, principal, session, prod, kind, entry, flash=msg, status=409)
+    if wants_json:
+        data = reg.entry_dict(kind, entry, reg.Placement(session, prod))
+        return JSONResponse(data | {"next_statuses": sorted(kind.transitions.get(data["status"], frozenset()))})
+    return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/registers/{kind.name}"), status_code=303)

@@ -1,0 +1,64 @@
+"""The production's dashboard, its Gantt chart and its activity feed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+
+from postprod.api.deps import SessionDep
+from postprod.services import dashboard as dash
+from postprod.services import item_notes
+from postprod.services.users import Resource
+from postprod.web.auth import PagePrincipal, page_context, production_for
+from postprod.web.gantt_svg import gantt_svg
+from postprod.web.render import render
+
+router = APIRouter()
+
+
+@router.get("/p/{production_id}", response_class=HTMLResponse)
+def dashboard(production_id: int, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+    """Days to delivery, the critical path, late tasks, departments, deliverables and their QC."""
+    prod = production_for(session, principal, production_id)
+    data = dash.dashboard(session, prod)
+    if not principal.can("task.read", Resource(prod.id)):
+        data["late"] = []
+    if not principal.can("register.read", Resource(prod.id)):
+        data["deliverables"] = []
+    return render(request, "dashboard.html", page_context(request, principal, prod, active="dashboard", d=data))
+
+
+@router.get("/p/{production_id}/gantt", response_class=HTMLResponse)
+def gantt(
+    production_id: int,
+    request: Request,
+    principal: PagePrincipal,
+    session: SessionDep,
+    lanes: str = Query("person", pattern="^(person|room)$"),
+    zoom: float = Query(8.0, ge=1.0, le=60.0, description="Pixels per day"),
+    department: str | None = Query(None, max_length=64),
+) -> HTMLResponse:
+    """The stored plan as a chart, lanes per person or room; zoom by pixels per day."""
+    prod = production_for(session, principal, production_id, "task.read")
+    view = dash.gantt(session, prod, lanes=lanes, department=department or None)
+    ctx = page_context(request, principal, prod, active="gantt", lanes=lanes, zoom=zoom, department=department)
+    _ = ctx["_t"]
+    svg = Markup(gantt_svg(view, zoom, _("(unassigned)"), _("delivery"))) if view is not None else None
+    return render(request, "gantt.html", {**ctx, "view": view, "svg": svg})
+
+
+@router.get("/p/{production_id}/activity", response_class=HTMLResponse)
+def activity(
+    production_id: int,
+    request: Request,
+    principal: PagePrincipal,
+    session: SessionDep,
+    before: int | None = Query(None, ge=1),
+    actor: str | None = Query(None, max_length=120),
+) -> HTMLResponse:
+    """The audit trail, newest first, a page at a time."""
+    prod = production_for(session, principal, production_id, "history.read")
+    entries = item_notes.activity(session, prod, before_id=before, actor=actor or None, limit=50)
+    ctx = page_context(request, principal, prod, active="activity", entries=entries, actor=actor or "")
+    return render(request, "activity.html", ctx)

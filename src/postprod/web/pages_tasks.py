@@ -1,0 +1,159 @@
+"""The task board per department and status, a task's page, inline status changes, and notes on any item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from postprod.api.deps import SessionDep, task_resource
+from postprod.errors import InvalidInput
+from postprod.model import TRANSITIONS, Task, TaskStatus
+from postprod.services import item_notes, review
+from postprod.services import notes as notes_svc
+from postprod.services.common import get_department, get_task, task_dict
+from postprod.services.task_pages import StaleTask, page_tasks, update_task_checked
+from postprod.services.users import Resource
+from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
+from postprod.web.pages_auth import safe_next
+from postprod.web.render import render
+
+router = APIRouter()
+
+BOARD_LIMIT = 500
+
+
+def next_statuses(task: Task) -> list[str]:
+    """The statuses a task may move to from where it is, in workflow order."""
+    allowed = TRANSITIONS[task.status]
+    return [s.value for s in TaskStatus if s in allowed]
+
+
+@router.get("/p/{production_id}/board", response_class=HTMLResponse)
+def board(
+    production_id: int,
+    request: Request,
+    principal: PagePrincipal,
+    session: SessionDep,
+    department: str | None = Query(None, max_length=120),
+    q: str | None = Query(None, max_length=200),
+) -> HTMLResponse:
+    """One department's tasks in a column per status; a move is one click."""
+    prod = production_for(session, principal, production_id, "task.read")
+    if not department:
+        lead = next((g.department for g in principal.grants if g.production_id == prod.id and g.department), None)
+        department = lead or (prod.departments[0].code if prod.departments else None)
+    dept = get_department(session, prod, department) if department else None
+    total, tasks = page_tasks(
+        session, prod, department=dept.code if dept else None, search=q or None, limit=BOARD_LIMIT
+    )
+    columns: dict[str, list[Task]] = {s.value: [] for s in TaskStatus}
+    for t in tasks:
+        columns[t.status.value].append(t)
+    editable = {t.id for t in tasks if principal.can("task.progress", task_resource(session, t, principal))}
+    ctx = page_context(
+        request,
+        principal,
+        prod,
+        active="board",
+        dept=dept,
+        columns=columns,
+        total=total,
+        shown=len(tasks),
+        editable=editable,
+        next_statuses=next_statuses,
+        q=q or "",
+    )
+    return render(request, "board.html", ctx)
+
+
+@router.get("/p/{production_id}/tasks/{task_ref}", response_class=HTMLResponse)
+def task_page(
+    production_id: int, task_ref: str, request: Request, principal: PagePrincipal, session: SessionDep
+) -> HTMLResponse:
+    """A task: its fields, links, notes, approvals and history."""
+    prod = production_for(session, principal, production_id)
+    task = get_task(session, prod, task_ref)
+    return _task_page(request, principal, session, prod, task)
+
+
+def _task_page(
+    request: Request, principal: Any, session: Any, prod: Any, task: Task, *, flash: str = "", status: int = 200
+) -> HTMLResponse:
+    res = task_resource(session, task, principal)
+    principal.require("task.read", res)
+    ctx = page_context(
+        request,
+        principal,
+        prod,
+        active="board",
+        task=task,
+        next_statuses=next_statuses(task),
+        can_move=principal.can("task.progress", res),
+        can_note=principal.can("note.add", res),
+        notes=item_notes.item_notes(session, prod, "task", task.id),
+        history=notes_svc.history(session, prod, task=task, limit=30),
+        flash=flash,
+        flash_kind="error" if status >= 400 else "ok",
+    )
+    return render(request, "task.html", ctx, status_code=status)
+
+
+@router.post("/p/{production_id}/tasks/{task_ref}/status", response_model=None)
+def change_status(
+    production_id: int, task_ref: str, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+) -> Response:
+    """Move a task if it is still at the version the page showed; else show it as it is now (409)."""
+    prod = production_for(session, principal, production_id)
+    task = get_task(session, prod, task_ref)
+    principal.require("task.progress", task_resource(session, task, principal))
+    try:
+        version = int(str(form.get("version") or ""))
+    except ValueError:
+        raise InvalidInput("the form lost the task's version: reload the page", field="version") from None
+    wants_json = "application/json" in request.headers.get("accept", "")
+    try:
+        task = update_task_checked(session, task, version, status=str(form.get("status") or ""))
+    except StaleTask as exc:
+        if wants_json:
+            return JSONResponse({"error": exc.message, "field": "version", "current": exc.current}, status_code=409)
+        fresh = get_task(session, prod, task_ref)
+        _ = page_context(request, principal, prod)["_t"]
+        msg = _("Someone else changed this task meanwhile: here it is as it is now. Your change was not saved.")
+        return _task_page(request, principal, session, prod, fresh, flash=msg, status=409)
+    if wants_json:
+        return JSONResponse(task_dict(task) | {"next_statuses": next_statuses(task)})
+    return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/tasks/{task.key}"), status_code=303)
+
+
+# Where a note's item is looked up for its department (review's target names) and who may note it.
+_REVIEW_TYPES = {
+    "deliverable": "deliverable",
+    "cut_version": "cut-version",
+    "vfx_shot": "vfx-shot",
+    "adr_cue": "adr-cue",
+    "foley_cue": "foley-cue",
+    "music_cue": "music-cue",
+    "dubbing_version": "dubbing-version",
+}
+
+
+@router.post("/p/{production_id}/notes", response_model=None)
+def add_note(production_id: int, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
+    """A note on any item of the production, signed with the user's name."""
+    prod = production_for(session, principal, production_id)
+    target_type = str(form.get("target_type") or "")
+    ref = str(form.get("target_id") or "")
+    if target_type == "task":
+        task = get_task(session, prod, ref)
+        principal.require("note.add", task_resource(session, task, principal))
+        target_id = task.id
+    elif target_type in _REVIEW_TYPES:
+        target = review.resolve_target(session, prod, _REVIEW_TYPES[target_type], ref)
+        principal.require("note.add", Resource(prod.id, department=target.department))
+        target_id = target.id
+    else:
+        raise InvalidInput(f"invalid item type {target_type!r}", field="target_type")
+    item_notes.add_item_note(session, prod, target_type, target_id, str(form.get("body") or ""), principal.user.name)
+    return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}"), status_code=303)
