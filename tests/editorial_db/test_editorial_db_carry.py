@@ -12,7 +12,7 @@ from tests.core.factories import make_production
 
 from postprod.editorial.edl_writer import cut_to_edl
 from postprod.editorial.model import Event
-from postprod.editorial.synth import CutPair, make_pair
+from postprod.editorial.synth import CutPair, generate_cut, make_pair
 from postprod.errors import InvalidInput
 from postprod.model import AdrCue, AuditEntry, CutVersion, MusicCue, VfxShot
 from postprod.services import editorial as ed
@@ -167,3 +167,25 @@ def test_versions_change_list_and_rate_mismatch(session: Session, tmp_path: Path
     empty.write_text("TITLE: nothing\nFCM: NON-DROP FRAME\n")
     with pytest.raises(InvalidInput, match="no events"):
         ed.import_cut(session, prod, empty, reel="R9", rate="25")
+
+
+def test_vfx_shot_moving_reels_and_unplaced_cues(session: Session, tmp_path: Path) -> None:
+    prod = make_production(session, fps="24")
+    cut = generate_cut(40, Fraction(24), seed=3, vfx_share=0.2)
+    shot_ids = sorted({v for e in cut.events for v in e.vfx_ids})
+    f = tmp_path / "reel.edl"
+    f.write_text(cut_to_edl(cut))
+    for shot in shot_ids:
+        rg.add_entry(session, prod, rg.KINDS["vfx"], {"shot_id": shot})
+    rg.add_entry(session, prod, rg.KINDS["adr"], {"number": "1", "reel": "R1"})  # spotted, no timecodes yet
+    assert ed.import_cut(session, prod, f, reel="R1", rate="24").carry.placed == len(shot_ids)
+    again = ed.import_cut(session, prod, f, reel="R1")
+    assert again.carry.unplaced == 1 and again.carry.unchanged == len(shot_ids) and again.carry.review == 0
+    # the recut moves the scene to reel 2: its shots follow their IDs there, flagged
+    moved = ed.import_cut(session, prod, f, reel="R2", rate="24")
+    assert moved.carry.review == len(shot_ids)
+    shots = session.scalars(select(VfxShot)).all()
+    assert {s.reel for s in shots} == {"R2"} and all("moved from reel R1" in s.review_reason for s in shots)
+    assert all(s.cut_version_id == moved.version.id for s in shots)
+    cue = session.scalars(select(AdrCue)).one()
+    assert cue.reel == "R1" and cue.cut_version_id == again.version.id and cue.version == 3
