@@ -32,7 +32,16 @@ def topological_order(n: int, succs: Arcs, names: Sequence[str]) -> list[int]:
 
 
 def _find_cycle(n: int, succs: Arcs, names: Sequence[str], left: set[int]) -> list[str]:
-    """Names along one loop among the nodes Kahn could not order (closing name repeated)."""
+    """Names along one loop among the nodes Kahn could not order (closing name repeated).
+
+    Every such node has a predecessor among them (a node merely downstream of a loop may have no
+    successor left), so the walk goes backwards until it meets itself, then is read forwards.
+    """
+    back: dict[int, int] = {}
+    for i in sorted(left):
+        for j, _ in succs[i]:
+            if j in left and j not in back:
+                back[j] = i
     start = min(left)
     seen: dict[int, int] = {}
     path: list[int] = []
@@ -40,8 +49,9 @@ def _find_cycle(n: int, succs: Arcs, names: Sequence[str], left: set[int]) -> li
     while i not in seen:
         seen[i] = len(path)
         path.append(i)
-        i = next(j for j, _ in succs[i] if j in left)
-    loop = path[seen[i] :] + [i]
+        i = back[i]
+    loop = path[seen[i] :][::-1]
+    loop.append(loop[0])
     return [names[k] for k in loop]
 
 

@@ -283,7 +283,7 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
         resolved.slips.append((key, days))
         words.append(f"{key} slips {days:+d} days")
     for who, d1, d2 in inc.away:
-        person = get_person(session, prod, who)
+        person = _find_person(session, prod, who)
         for other in person.absences:
             if other.start <= d2 and d1 <= other.end:
                 raise Conflict(f"{person.name} is already away from {other.start} to {other.end}")
@@ -326,6 +326,13 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
         resolved.undepend.append((ka, kb))
         words.append(f"{kb} no longer after {ka}")
     return _Replan(inputs, parent.id, base, out, words, resolved)
+
+
+def _find_person(session: Session, prod: Production, ref: str) -> Person:
+    """A person by name, case-insensitive beyond ASCII too (SQLite's lower() leaves 'É' alone), or by ID."""
+    wanted = ref.strip().casefold()
+    match = next((p for p in prod.people if p.name.casefold() == wanted), None)
+    return match if match is not None else get_person(session, prod, ref)
 
 
 def _compute_replan(r: _Replan, time_limit: float, progress: Progress | None) -> Any:
