@@ -19,6 +19,7 @@ from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
 from postprod.web.render import render
+from postprod.web.vocabulary import REGISTER_TABS, REGISTER_TITLES
 
 router = APIRouter()
 
@@ -98,6 +99,8 @@ def register(
         active="registers",
         kind=kind,
         kinds=list(reg.KINDS.values()),
+        titles=REGISTER_TITLES,
+        tabs=REGISTER_TABS,
         page=page,
         filters=filters,
         query=query,
@@ -131,6 +134,7 @@ def _entry_page(
         prod,
         active="registers",
         kind=kind,
+        titles=REGISTER_TITLES,
         entry=entry,
         data=reg.entry_dict(kind, entry, place),
         next_statuses=sorted(kind.transitions.get(entry.status.value, frozenset())),  # type: ignore[attr-defined]

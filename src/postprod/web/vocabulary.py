@@ -1,0 +1,120 @@
+"""Words the pages show from data (statuses, departments, actions, register names), marked for translation."""
+
+from __future__ import annotations
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark a string for the catalogue without translating it here."""
+    return text
+
+
+# The registers' names, as titles and as tabs.
+REGISTER_TITLES = {
+    "vfx": N_("VFX shots"),
+    "adr": N_("ADR cues"),
+    "foley": N_("Foley cues"),
+    "music": N_("Music cues"),
+    "dubbing": N_("Dubbed versions"),
+}
+REGISTER_TABS = {
+    "vfx": N_("VFX"),
+    "adr": N_("ADR"),
+    "foley": N_("Foley"),
+    "music": N_("Music"),
+    "dubbing": N_("Dubbing"),
+}
+
+# Statuses of tasks, registers, deliverables, approvals and QC, as the label filter writes them.
+STATUSES = (
+    N_("not started"),
+    N_("in progress"),
+    N_("in review"),
+    N_("approved"),
+    N_("done"),
+    N_("retake"),
+    N_("on hold"),
+    N_("internal review"),
+    N_("client review"),
+    N_("final"),
+    N_("omitted"),
+    N_("spotted"),
+    N_("scheduled"),
+    N_("recorded"),
+    N_("edited"),
+    N_("delivered"),
+    N_("cleared"),
+    N_("cancelled"),
+    N_("pending"),
+    N_("in qc"),
+    N_("fix"),
+    N_("qc passed"),
+    N_("changes requested"),
+    N_("qc pass"),
+    N_("qc fail"),
+    N_("qc error"),
+)
+
+DEPARTMENTS = (
+    N_("Picture editing"),
+    N_("VFX"),
+    N_("Sound editing"),
+    N_("Foley"),
+    N_("ADR"),
+    N_("Dubbing"),
+    N_("Music"),
+    N_("Mixing"),
+    N_("Grading"),
+    N_("Mastering"),
+    N_("Deliverables"),
+)
+
+ACTIONS = (N_("insert"), N_("update"), N_("delete"))
+
+ITEM_TYPES = (
+    N_("task"),
+    N_("deliverable"),
+    N_("vfx shot"),
+    N_("adr cue"),
+    N_("foley cue"),
+    N_("music cue"),
+    N_("dubbing version"),
+    N_("cut version"),
+)
+
+# Register fields shown as column headers (the label filter, capitalised).
+FIELDS = (
+    N_("Description"),
+    N_("Bid"),
+    N_("Currency"),
+    N_("Shot version"),
+    N_("Character"),
+    N_("Actor"),
+    N_("Line"),
+    N_("Reason"),
+    N_("Priority"),
+    N_("Session"),
+    N_("Category"),
+    N_("Title"),
+    N_("Composer"),
+    N_("Publisher"),
+    N_("Performer"),
+    N_("Usage"),
+    N_("Language"),
+    N_("Studio"),
+    N_("Translation"),
+    N_("Detection"),
+    N_("Casting"),
+    N_("Recording"),
+    N_("Mix"),
+    N_("Qc"),
+)
+
+ROOM_KINDS = (
+    N_("edit suite"),
+    N_("grading suite"),
+    N_("mix stage"),
+    N_("adr stage"),
+    N_("foley stage"),
+    N_("screening room"),
+    N_("machine room"),
+)

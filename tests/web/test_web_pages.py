@@ -1,0 +1,218 @@
+"""Every page renders for the roles that may see it and is refused to the others, on both backends."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from tests.conftest import _empty_tables
+from tests.web.webkit import cheap_passwords, client, login, seed
+
+from postprod import db
+from postprod.services import planning_ops
+from postprod.services.common import get_production
+
+
+@pytest.fixture
+def site(engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, int]]:
+    cheap_passwords(monkeypatch)
+    pid = seed(engine)
+    with client(engine) as c:
+        yield c, pid
+    if backend == "postgresql":
+        _empty_tables(engine)
+
+
+def pages(pid: int) -> dict[str, str]:
+    p = f"/p/{pid}"
+    return {
+        "dashboard": p,
+        "gantt": f"{p}/gantt?lanes=room&zoom=4",
+        "board": f"{p}/board?department=vfx",
+        "task": f"{p}/tasks/PIC-EDITORS-CUT",
+        "people": f"{p}/people",
+        "cuts": f"{p}/cuts",
+        "vfx": f"{p}/registers/vfx?sort=-status",
+        "adr": f"{p}/registers/adr?q=anna",
+        "foley": f"{p}/registers/foley",
+        "music": f"{p}/registers/music",
+        "dubbing": f"{p}/registers/dubbing",
+        "vfx-entry": f"{p}/registers/vfx/053_CSC_0750",
+        "deliverables": f"{p}/deliverables",
+        "deliverable": f"{p}/deliverables/Streaming master",
+        "approvals": f"{p}/approvals",
+        "activity": f"{p}/activity",
+    }
+
+
+EVERYONE = {"supervisor", "director", "picturelead", "editor"}
+# What each role may open; everything else must be refused (403), and an outsider gets nothing.
+ALLOWED = {role: set(pages(0)) for role in EVERYONE} | {"client": {"dashboard", "approvals"}, "outsider": set()}
+
+
+def test_pages_by_role(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    for role in sorted(ALLOWED):
+        login(c, role)
+        for name, url in pages(pid).items():
+            r = c.get(url)
+            expected = 200 if name in ALLOWED[role] else 403
+            assert r.status_code == expected, f"{role} {name}: {r.status_code}"
+            assert r.headers["content-type"].startswith("text/html")
+            if expected == 200:
+                assert "<main>" in r.text and "Traceback" not in r.text
+
+
+def test_signed_out_goes_to_login_and_back(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    r = c.get(f"/p/{pid}/board", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/login?next=/p/{pid}/board"
+    r = c.post("/login", data={"username": "supervisor", "password": "wrong", "login_csrf": "x"})
+    assert r.status_code == 403  # the form's own token is missing from the cookie
+    page = c.get("/login")
+    token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = c.post("/login", data={"username": "supervisor", "password": "wrong", "login_csrf": token})
+    assert r.status_code == 401 and "Wrong username or password" in r.text
+    # The API keeps its JSON errors.
+    assert c.get(f"/api/v1/productions/{pid}").json()["error"]
+
+
+def _board_form(c: TestClient, pid: int, key: str) -> tuple[int, str]:
+    page = c.get(f"/p/{pid}/tasks/{key}").text
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version is not None
+    return int(version.group(1)), page
+
+
+def test_status_change_with_csrf_and_version(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    csrf = login(c, "supervisor")
+    before = c.get(f"/p/{pid}").text
+    in_progress = int(re.search(r'id="count-in-progress">(\d+)<', before).group(1))  # type: ignore[union-attr]
+    version, _ = _board_form(c, pid, "VFX-SPOTTING")
+    url = f"/p/{pid}/tasks/VFX-SPOTTING/status"
+    # No CSRF token: refused, nothing changes.
+    r = c.post(url, data={"status": "in-progress", "version": version}, follow_redirects=False)
+    assert r.status_code == 403
+    r = c.post(url, data={"status": "in-progress", "version": version, "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    after = c.get(f"/p/{pid}").text
+    assert int(re.search(r'id="count-in-progress">(\d+)<', after).group(1)) == in_progress + 1  # type: ignore[union-attr]
+    # The same (now stale) version again: 409 and the page shows the task as it is now.
+    r = c.post(url, data={"status": "on-hold", "version": version, "csrf_token": csrf})
+    assert r.status_code == 409
+    assert "Someone else changed this task" in r.text and "in progress" in r.text
+    # From JavaScript: JSON both ways, the conflict carries the current state.
+    r = c.post(
+        url,
+        data={"status": "on-hold", "version": version},
+        headers={"Accept": "application/json", "X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 409 and r.json()["current"]["status"] == "in-progress"
+    r = c.post(
+        url,
+        data={"status": "in-review", "version": version + 1},
+        headers={"Accept": "application/json", "X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 200 and r.json()["status"] == "in-review" and "approved" in r.json()["next_statuses"]
+
+
+def test_technician_moves_only_own_tasks(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    csrf = login(c, "editor")
+    mine, _ = _board_form(c, pid, "PIC-EDITORS-CUT")
+    r = c.post(
+        f"/p/{pid}/tasks/PIC-EDITORS-CUT/status",
+        data={"status": "in-review", "version": mine, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.get(f"/p/{pid}/tasks/VFX-SPOTTING").text
+    assert f'action="/p/{pid}/tasks/VFX-SPOTTING/status"' not in page
+    r = c.post(f"/p/{pid}/tasks/VFX-SPOTTING/status", data={"status": "in-progress", "version": 1, "csrf_token": csrf})
+    assert r.status_code == 403
+
+
+def test_register_inline_status_and_notes(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/registers/vfx").text
+    assert "053_CSC_0750" in page and "data-inline-status" in page
+    entry = re.search(r"registers/vfx/(\d+)/status", page).group(1)  # type: ignore[union-attr]
+    url = f"/p/{pid}/registers/vfx/{entry}/status"
+    hdrs = {"Accept": "application/json", "X-CSRF-Token": csrf}
+    r = c.post(url, data={"status": "in-progress", "version": 1}, headers=hdrs)
+    assert r.status_code == 200 and r.json()["status"] == "in-progress"
+    r = c.post(url, data={"status": "omitted", "version": 1}, headers=hdrs)
+    assert r.status_code == 409 and r.json()["current"]["status"] == "in-progress"
+    assert c.get(f"/p/{pid}/registers/vfx?status=in-progress").text.count("053_CSC_0750") >= 1
+    assert "053_CSC_0750" not in c.get(f"/p/{pid}/registers/vfx?status=not-started").text
+    r = c.post(
+        f"/p/{pid}/notes",
+        data={
+            "target_type": "vfx_shot",
+            "target_id": entry,
+            "body": "Vendor B to bid",
+            "csrf_token": csrf,
+            "next": f"/p/{pid}/registers/vfx/{entry}",
+        },
+    )
+    assert r.status_code == 200 and "Vendor B to bid" in r.text
+    # A department lead of picture editing cannot change the VFX register.
+    csrf = login(c, "picturelead")
+    assert (
+        c.post(url, data={"status": "on-hold", "version": 2}, headers={**hdrs, "X-CSRF-Token": csrf}).status_code == 403
+    )
+
+
+def test_approve_a_deliverable(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/deliverables/Music cue sheet").text
+    did = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    r = c.post(
+        f"/p/{pid}/approvals",
+        data={
+            "target_type": "deliverable",
+            "target": did,
+            "reviewers": ["director"],
+            "message": "Final?",
+            "csrf_token": csrf,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    req_url = r.headers["location"]
+    assert "Approve" not in c.get(req_url).text  # the supervisor is not a reviewer
+    csrf = login(c, "director")
+    assert 'id="decide"' in c.get(req_url).text
+    r = c.post(req_url + "/decide", data={"decision": "changes-requested", "note": "", "csrf_token": csrf})
+    assert r.status_code == 422  # asking for changes needs a note
+    r = c.post(req_url + "/decide", data={"decision": "approved", "note": "Good to go", "csrf_token": csrf})
+    assert r.status_code == 200 and 'id="approval-status"><span class="status s-approved">' in r.text
+    assert "Good to go" in r.text
+    assert "s-approved" in c.get(f"/p/{pid}/deliverables").text
+
+
+def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], engine: Engine) -> None:
+    c, pid = site
+    csrf = login(c, "supervisor")
+    assert "not planned yet" in c.get(f"/p/{pid}").text
+    assert 'id="not-planned"' in c.get(f"/p/{pid}/gantt").text
+    with db.session_scope(engine, actor="planner") as s:
+        planning_ops.plan_production(s, get_production(s, pid), time_limit=0.5)
+    page = c.get(f"/p/{pid}/gantt?zoom=6").text
+    assert "<svg" in page and 'class="bar crit"' in page and "PIC-EDITORS-CUT" in page
+    assert c.get(f"/p/{pid}/gantt?zoom=500").status_code == 422
+    dash = c.get(f"/p/{pid}").text
+    assert "not planned yet" not in dash and re.search(r'id="critical-path">\s*(on track|tight|late)', dash)
+    r = c.post("/language", data={"language": "fr", "next": f"/p/{pid}", "csrf_token": csrf})
+    assert r.status_code == 200
+    assert '<html lang="fr">' in r.text and "Tableau de bord" in r.text and "Jours avant livraison" in r.text
+    assert "Départements" in r.text and "Montage image" in r.text
+    assert "Plans VFX" in c.get(f"/p/{pid}/registers/vfx").text
+    r = c.post("/language", data={"language": "xx", "next": "/", "csrf_token": csrf})
+    assert r.status_code == 422
