@@ -17,7 +17,7 @@ DONE = "#7f9cba"
 LATE = "#e67e22"
 
 
-def gantt_svg(view: GanttView, zoom: float, unassigned: str, delivery_label: str) -> str:
+def gantt_svg(view: GanttView, zoom: float, unassigned: str, delivery_label: str, today: date | None = None) -> str:
     """The chart as an inline SVG document; `zoom` is pixels per day."""
     days = (view.end - view.start).days + 1
     width = LEFT + int(days * zoom) + 20
@@ -61,10 +61,15 @@ def gantt_svg(view: GanttView, zoom: float, unassigned: str, delivery_label: str
                 )
                 if bar.late_days:
                     out.append(f'<rect x="{x + w - 4:.1f}" y="{by:.1f}" width="4" height="{BAR}" fill="{LATE}"/>')
-                if w > 60:
-                    out.append(f'<text x="{x + 4:.1f}" y="{by + 12:.1f}" class="barlabel">{escape(bar.key)}</text>')
+                fits = int((w - 8) / 6.2)
+                if fits >= 4:
+                    label = bar.key if len(bar.key) <= fits else bar.key[: fits - 1] + "…"
+                    out.append(f'<text x="{x + 4:.1f}" y="{by + 12:.1f}" class="barlabel">{escape(label)}</text>')
                 out.append("</g>")
         y += h
+    if today is not None and view.start <= today <= view.end:
+        x = LEFT + (today - view.start).days * zoom
+        out.append(f'<line x1="{x:.1f}" y1="{TOP - 6}" x2="{x:.1f}" y2="{height}" class="today"/>')
     if view.delivery and view.start <= view.delivery <= view.end:
         x = LEFT + (view.delivery - view.start).days * zoom
         out.append(f'<line x1="{x:.1f}" y1="{TOP - 20}" x2="{x:.1f}" y2="{height}" class="delivery"/>')

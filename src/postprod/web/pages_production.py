@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
@@ -44,7 +46,7 @@ def gantt(
     view = dash.gantt(session, prod, lanes=lanes, department=department or None)
     ctx = page_context(request, principal, prod, active="gantt", lanes=lanes, zoom=zoom, department=department)
     _ = ctx["_t"]
-    svg = Markup(gantt_svg(view, zoom, _("(unassigned)"), _("delivery"))) if view is not None else None
+    svg = Markup(gantt_svg(view, zoom, _("(unassigned)"), _("delivery"), date.today())) if view is not None else None
     return render(request, "gantt.html", {**ctx, "view": view, "svg": svg})
 
 

@@ -1,0 +1,146 @@
+"""End to end in headless Chromium: sign in, open the demo, move a task, approve a deliverable, switch to French.
+
+Needs Playwright for Python and Debian's chromium at /usr/bin/chromium (never a downloaded browser).
+Set POSTPROD_SCREENSHOTS to a folder to keep the dashboard screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.web.webkit import cheap_passwords, seed
+
+from postprod import db
+from postprod.app import create_app
+from postprod.services import planning_ops
+from postprod.services.common import get_production
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)"
+)
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)", allow_module_level=True
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
+    """The app on Uvicorn in a thread, on a free port, over a fresh SQLite file with the demo planned."""
+    import uvicorn
+
+    cheap_passwords(monkeypatch)
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'e2e.db'}")
+    db.migrate(engine)
+    pid = seed(engine)
+    with db.session_scope(engine, actor="planner") as s:
+        planning_ops.plan_production(s, get_production(s, pid), time_limit=0.5)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(engine=engine), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", pid
+    srv.should_exit = True
+    thread.join(10)
+    engine.dispose()
+
+
+def _count(page: object, status: str) -> int:
+    text = page.locator(f"#count-{status}").inner_text()  # type: ignore[attr-defined]
+    return int(text)
+
+
+def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) -> None:
+    base, pid = server
+    shots = Path(os.environ.get("POSTPROD_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=ARGS,
+            headless=True,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(15_000)
+            # Sign in: the app sends a stranger to the sign-in page first.
+            page.goto(base + "/")
+            assert "/login" in page.url
+            page.fill("input[name=username]", "supervisor")
+            page.fill("input[name=password]", "supervisor")
+            page.click("button.primary")
+            page.click("text=Les Heures Claires")
+            page.wait_for_url(re.compile(rf"/p/{pid}$"))
+            assert page.locator("#critical-path").inner_text().strip() in ("on track", "tight", "late")
+            before = _count(page, "in-progress") if page.locator("#count-in-progress").count() else 0
+            page.screenshot(path=str(shots / "dashboard-en.png"), full_page=True)
+
+            # Move a task on the VFX board (the form posts in place, then the board regroups).
+            page.goto(f"{base}/p/{pid}/board?department=vfx")
+            card = page.locator("#task-VFX-SPOTTING")
+            card.locator("select[name=status]").select_option("in-progress")
+            card.locator("button").click()
+            page.locator('section.column[data-status="in-progress"] #task-VFX-SPOTTING').wait_for()
+
+            page.goto(f"{base}/p/{pid}")
+            assert _count(page, "in-progress") == before + 1
+            assert page.locator('#departments tr[data-dept="vfx"] td.in-progress').inner_text() == "1"
+
+            # Send a deliverable for approval to oneself and approve it.
+            page.goto(f"{base}/p/{pid}/deliverables")
+            page.click("text=Music cue sheet")
+            page.check("#request-approval input[value=supervisor]")
+            page.fill("#request-approval textarea", "Cue sheet ready for the distributor")
+            page.click("#request-approval button")
+            page.fill("#decide textarea", "Checked against the final mix")
+            page.click("#decide button[value=approved]")
+            assert page.locator("#approval-status").inner_text().strip() == "approved"
+            page.goto(f"{base}/p/{pid}")
+            row = page.locator("#deliverables tr", has_text="Music cue sheet")
+            assert "approved" in row.inner_text()
+
+            # French, kept for the user.
+            page.click("header form.lang button[value=fr]")
+            page.wait_for_selector("text=Tableau de bord")
+            assert page.locator("html").get_attribute("lang") == "fr"
+            assert "Jours avant livraison" in page.content()
+            page.screenshot(path=str(shots / "dashboard-fr.png"), full_page=True)
+            page.goto(f"{base}/p/{pid}/gantt")
+            assert page.locator("svg.gantt g.bar.crit").count() > 0
+            page.screenshot(path=str(shots / "gantt-fr.png"))
+        finally:
+            ctx.close()
+    if not os.environ.get("POSTPROD_SCREENSHOTS"):
+        shutil.rmtree(shots, ignore_errors=True)
