@@ -15,7 +15,8 @@ from postprod.services.users import create_demo_users, create_token, create_user
 
 
 @pytest.fixture
-def world(engine: Engine, backend: str) -> Iterator[World]:
+def world(engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("POSTPROD_PASSWORD_HASH", "fast")
     if backend == "postgresql":
         empty_tables(engine)
     app = create_app(engine=engine, web=False)

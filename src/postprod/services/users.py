@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 from collections.abc import Iterable
@@ -32,7 +33,18 @@ class Forbidden(PostprodError):
     http_status = 403
 
 
-_hasher = PasswordHasher()
+_HASHERS: dict[str, PasswordHasher] = {}
+
+
+def _hasher_for_profile() -> PasswordHasher:
+    """argon2id with its recommended cost; POSTPROD_PASSWORD_HASH=fast (tests only) makes it cheap."""
+    profile = os.environ.get("POSTPROD_PASSWORD_HASH", "").strip().lower()
+    if profile not in _HASHERS:
+        fast = profile == "fast"
+        _HASHERS[profile] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else PasswordHasher()
+    return _HASHERS[profile]
+
+
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 LANGUAGES = ("en", "fr")
 SESSION_DAYS = 14
@@ -83,7 +95,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name.strip(),
-        password_hash=_hasher.hash(password),
+        password_hash=_hasher_for_profile().hash(password),
         language=_language(language),
         is_admin=is_admin,
         active=True,
@@ -144,7 +156,7 @@ def update_user(
 def set_password(session: Session, user: User, password: str) -> None:
     """Hash and store a new password (argon2id)."""
     _check_password(password)
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher_for_profile().hash(password)
     session.flush()
 
 
@@ -153,14 +165,14 @@ def authenticate(session: Session, username: str, password: str) -> User:
     user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
     bad = Unauthorized("wrong username or password")
     if user is None or not user.active or not user.password_hash:
-        _hasher.hash("x" * 8)  # spend the same time as a real check
+        _hasher_for_profile().hash("x" * 8)  # spend the same time as a real check
         raise bad
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher_for_profile().verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise bad from None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher_for_profile().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher_for_profile().hash(password)
         session.flush()
     return user
 
