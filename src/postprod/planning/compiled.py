@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -218,6 +219,7 @@ def compile_problem(p: Problem, horizon: int | None = None) -> Compiled:
 def _availability(grid: WorkGrid, cals: list[Calendar], cap: np.ndarray, h: int) -> np.ndarray:
     out = np.zeros((len(cals), h), dtype=np.int64)
     cache: dict[tuple[frozenset[int], frozenset[object]], np.ndarray] = {}
+    days = grid.days(h) if any(cal.absences for cal in cals) else []
     for k, cal in enumerate(cals):
         key = (cal.weekdays, frozenset(cal.holidays))
         base = cache.get(key)
@@ -225,7 +227,7 @@ def _availability(grid: WorkGrid, cals: list[Calendar], cap: np.ndarray, h: int)
             base = grid.availability(Calendar(cal.weekdays, cal.holidays), h)
             cache[key] = base
         row = base.copy()
-        if cal.absences:
-            row &= grid.availability(Calendar(frozenset(range(7)), frozenset(), cal.absences), h)
+        for d1, d2 in cal.absences:  # absences cut ranges of slots: two bisections each, no day-by-day pass
+            row[bisect.bisect_left(days, d1) : bisect.bisect_right(days, d2)] = False
         out[k] = row * cap[k]
     return out

@@ -319,11 +319,17 @@ def store_plan(
         }
         for t in plan.tasks
     ]
-    if values:
-        session.execute(insert(PlanTask), values)
+    if values:  # Core executemany: one statement, no per-row ORM work (and no audit entry per row)
+        session.connection().execute(insert(_table(PlanTask)), values)
     if write_dates:
         write_planned_dates(session, inputs, plan)
     return row
+
+
+def _table(cls: type) -> Table:
+    table = cls.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
 
 
 def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int:
@@ -343,8 +349,7 @@ def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int
         if current[tid] != (t.start, finish):
             changes.append({"tid": tid, "ps": t.start, "pf": finish})
     if changes:
-        table = Task.__table__
-        assert isinstance(table, Table)
+        table = _table(Task)
         stmt = (
             update(table)
             .where(table.c.id == bindparam("tid"))
