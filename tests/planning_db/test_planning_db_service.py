@@ -68,6 +68,8 @@ def test_replan_after_absence_moves_only_what_must(session: Session, demo: Produ
     # Every reported move is a real change, and every change is reported.
     changed = {k for k in before if before[k].start != after[k].start}
     assert changed == set(moved)
+    hands = {k for k in before if k not in changed and before[k].person_ids != after[k].person_ids}
+    assert {x["task"] for x in out["reassigned"]} >= hands
     # Started and finished work, and everything over before the absence, stayed put.
     for key, row in before.items():
         if row.fixed or row.finish < d1:

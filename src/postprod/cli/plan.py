@@ -190,6 +190,12 @@ def replan_cmd(
             ["Task", "Name", "Was", "Now", "Working days"],
             [(m["task"], m["name"], m["old_start"], m["new_start"], f"{m['days']:+d}") for m in data["moves"]],
         )
+    if data["reassigned"]:
+        table(
+            "Same dates, other hands",
+            ["Task", "Name", "Was", "Now"],
+            [(x["task"], x["name"], ", ".join(x["from"]), ", ".join(x["to"])) for x in data["reassigned"]],
+        )
     for w in data["overloads"]:
         console.print(f"[yellow]overload: {w}[/yellow]")
 

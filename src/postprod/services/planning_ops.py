@@ -420,9 +420,30 @@ def _commit_replan(
             "previous_end_date": r.base.end_date.isoformat(),
             "moved": len(moves),
             "moves": moves,
+            "reassigned": _reassigned(r, result.plan, inputs),
             "added": list(result.added),
         }
     )
+    return out
+
+
+def _reassigned(r: _Replan, plan: eng.Plan, inputs: Inputs) -> list[dict[str, Any]]:
+    """Tasks that kept their dates but changed hands (another person or room)."""
+    old = r.base.by_id()
+    out = []
+    for t in plan.tasks:
+        was = old.get(t.id)
+        if was is None or was.start != t.start:
+            continue
+        if set(was.people) != set(t.people) or set(was.rooms) != set(t.rooms):
+            out.append(
+                {
+                    "task": t.id,
+                    "name": inputs.task_names.get(t.id, t.id),
+                    "from": [inputs.name_of(x) for x in (*was.people, *was.rooms)],
+                    "to": [inputs.name_of(x) for x in (*t.people, *t.rooms)],
+                }
+            )
     return out
 
 
