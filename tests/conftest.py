@@ -29,8 +29,14 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def _schema() -> str:
+    """A schema of this test run's own, so that two runs on one server never share tables."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or str(os.getpid())
+    return f"pp_test_{run}_{_worker()}"
+
+
 def _pg_url() -> str:
-    schema = f"pp_test_{_worker()}"
+    schema = _schema()
     sep = "&" if "?" in PG_BASE else "?"
     return f"{PG_BASE}{sep}options=-csearch_path%3D{schema}"
 
@@ -44,7 +50,7 @@ def _pg_engine() -> Engine:
         return _pg_state["engine"]  # type: ignore[return-value]
     if "error" in _pg_state:
         _skip_or_fail(str(_pg_state["error"]))
-    schema = f"pp_test_{_worker()}"
+    schema = _schema()
     try:
         admin = db.make_engine(PG_BASE)
         with admin.begin() as conn:
@@ -64,6 +70,23 @@ def _skip_or_fail(reason: str) -> None:
     if os.environ.get("POSTPROD_REQUIRE_POSTGRES") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_schema() -> Iterator[None]:
+    """Remove this run's PostgreSQL schema at the end."""
+    yield
+    engine = _pg_state.get("engine")
+    if engine is None:
+        return
+    engine.dispose()  # type: ignore[attr-defined]
+    try:
+        admin = db.make_engine(PG_BASE)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {_schema()} CASCADE"))
+        admin.dispose()
+    except Exception:
+        pass
 
 
 @pytest.fixture(scope="session")
