@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,6 +33,7 @@ def pages(pid: int) -> dict[str, str]:
         "dashboard": p,
         "gantt": f"{p}/gantt?lanes=room&zoom=4",
         "board": f"{p}/board?department=vfx",
+        "board-status": f"{p}/board?department=sound-editing&status=not-started",
         "task": f"{p}/tasks/PIC-EDITORS-CUT",
         "people": f"{p}/people",
         "cuts": f"{p}/cuts",
@@ -216,3 +218,31 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
     assert "Plans VFX" in c.get(f"/p/{pid}/registers/vfx").text
     r = c.post("/language", data={"language": "xx", "next": "/", "csrf_token": csrf})
     assert r.status_code == 422
+
+
+def test_french_catalogue_is_complete_and_compiled() -> None:
+    """Every string of the pages has a French translation, and the committed .mo matches the .po."""
+    import gettext
+
+    extract = pytest.importorskip("babel.messages.extract", reason="Babel is not installed (pip install babel)")
+    from babel.messages.pofile import read_po
+
+    from postprod.web import i18n
+
+    web = Path(i18n.__file__).resolve().parent
+    method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    found = {
+        msg[2]
+        for msg in extract.extract_from_dir(str(web), method_map, options, keywords={"_": None, "N_": None})
+        if isinstance(msg[2], str)
+    }
+    assert "Days to delivery" in found and "in progress" in found
+    po = web / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
+        catalog = read_po(f, locale="fr")
+    translated = {m.id: m.string for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+    assert sorted(found - translated.keys()) == []
+    with (po.parent / "messages.mo").open("rb") as f:
+        mo = gettext.GNUTranslations(f)
+    assert {k: mo.gettext(k) for k in translated} == translated

@@ -14,6 +14,7 @@ from postprod.services import item_notes, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
 from postprod.services.task_pages import StaleTask, page_tasks, update_task_checked
+from postprod.services.tasks import parse_status
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
@@ -22,6 +23,7 @@ from postprod.web.render import render
 router = APIRouter()
 
 BOARD_LIMIT = 500
+COLUMN_LIMIT = 40
 
 
 def next_statuses(task: Task) -> list[str]:
@@ -38,19 +40,32 @@ def board(
     session: SessionDep,
     department: str | None = Query(None, max_length=120),
     q: str | None = Query(None, max_length=200),
+    status: str | None = Query(None, max_length=32),
 ) -> HTMLResponse:
-    """One department's tasks in a column per status; a move is one click."""
+    """One department's tasks in a column per status (or one status in full); a move is one click."""
     prod = production_for(session, principal, production_id, "task.read")
     if not department:
         lead = next((g.department for g in principal.grants if g.production_id == prod.id and g.department), None)
         department = lead or (prod.departments[0].code if prod.departments else None)
     dept = get_department(session, prod, department) if department else None
-    total, tasks = page_tasks(
-        session, prod, department=dept.code if dept else None, search=q or None, limit=BOARD_LIMIT
-    )
-    columns: dict[str, list[Task]] = {s.value: [] for s in TaskStatus}
-    for t in tasks:
-        columns[t.status.value].append(t)
+    status = parse_status(status).value if status else None
+    # One query per column, each capped: a big department stays one quick page; a column's "all" link
+    # lists the whole status.
+    columns: dict[str, list[Task]] = {}
+    counts: dict[str, int] = {}
+    for s in TaskStatus:
+        if status and s.value != status:
+            continue
+        n, rows = page_tasks(
+            session,
+            prod,
+            department=dept.code if dept else None,
+            status=s.value,
+            search=q or None,
+            limit=BOARD_LIMIT if status else COLUMN_LIMIT,
+        )
+        columns[s.value], counts[s.value] = rows, n
+    tasks = [t for rows in columns.values() for t in rows]
     editable = {t.id for t in tasks if principal.can("task.progress", task_resource(session, t, principal))}
     ctx = page_context(
         request,
@@ -59,8 +74,8 @@ def board(
         active="board",
         dept=dept,
         columns=columns,
-        total=total,
-        shown=len(tasks),
+        counts=counts,
+        status=status or "",
         editable=editable,
         next_statuses=next_statuses,
         q=q or "",

@@ -1,0 +1,243 @@
+"""Page render times on a big production: 5,000 tasks, 3,000 VFX shots, 2,000 ADR cues (SQLite).
+
+Builds the production with bulk inserts, signs in as its supervisor, then requests each page
+through the ASGI app in-process (the whole stack: routing, auth, queries, templates) several
+times and prints the median, against the 150 ms budget of the issue. The anchor is the app's
+own health endpoint on the same client (the cost of one request through the stack).
+
+    python benchmarks/web_pages.py [--repeat 15] [--url sqlite:///...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import insert, select
+
+from postprod import db
+from postprod.app import create_app
+from postprod.model import (
+    AdrCue,
+    Department,
+    Dependency,
+    Person,
+    Plan,
+    PlanKind,
+    PlanTask,
+    Task,
+    TaskAssignment,
+    TaskStatus,
+    VfxShot,
+)
+from postprod.model.editorial import AdrStatus, VfxStatus
+from postprod.services import deliverables, users
+from postprod.services.productions import create_production
+
+N_TASKS, N_VFX, N_ADR = 5000, 3000, 2000
+BUDGET_MS = 150.0
+
+
+def build(url: str) -> int:
+    """The big production, its supervisor account and a stored plan; returns its ID."""
+    rnd = random.Random(7)
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    today = date.today()
+    start = today - timedelta(days=60)
+    with db.session_scope(engine, actor="bench") as s:
+        prod = create_production(
+            s,
+            title="Big Feature",
+            runtime_minutes=130,
+            languages="fr,en,de,es,it",
+            deliveries=(today + timedelta(days=120)).isoformat(),
+            start=start,
+            with_crew=True,
+        )
+        user = users.create_user(s, username="supervisor", password="supervisor")
+        users.grant(s, user, prod, "supervisor")
+        for name, spec in (("Broadcast master", "ebu-r128"), ("Streaming master", "streaming"), ("Cue sheet", None)):
+            deliverables.add_deliverable(s, prod, name=name, spec=spec)
+        pid = prod.id
+        depts = [d.id for d in s.scalars(select(Department).where(Department.production_id == pid))]
+        people = [p.id for p in s.scalars(select(Person).where(Person.production_id == pid))]
+        statuses = list(TaskStatus)
+        rows = []
+        for i in range(N_TASKS):
+            st = rnd.choice(statuses)
+            rows.append(
+                {
+                    "production_id": pid,
+                    "department_id": depts[i % len(depts)],
+                    "key": f"BIG-{i:05d}",
+                    "name": f"Generated task {i}",
+                    "estimate_days": Decimal(rnd.randint(1, 20)),
+                    "status": st,
+                    "required_skills": [],
+                    "priority": rnd.randint(1, 5),
+                    "progress": 100 if st == TaskStatus.DONE else rnd.randint(0, 90),
+                    "due_date": start + timedelta(days=rnd.randint(10, 200)),
+                    "position": 1000 + i,
+                }
+            )
+        s.execute(insert(Task), rows)
+        ids = list(
+            s.scalars(select(Task.id).where(Task.production_id == pid, Task.key.like("BIG-%")).order_by(Task.id))
+        )
+        s.execute(
+            insert(TaskAssignment), [{"task_id": t, "person_id": people[i % len(people)]} for i, t in enumerate(ids)]
+        )
+        s.execute(
+            insert(Dependency),
+            [
+                {"predecessor_id": a, "successor_id": b, "lag_days": 0}
+                for a, b in zip(ids, ids[1:], strict=False)
+                if b % 7
+            ],
+        )
+        plan_id = s.execute(
+            insert(Plan).returning(Plan.id),
+            [
+                {
+                    "production_id": pid,
+                    "name": "current",
+                    "kind": PlanKind.CURRENT,
+                    "start_date": start,
+                    "today": today,
+                    "end_date": today + timedelta(days=110),
+                    "delivery_date": today + timedelta(days=120),
+                    "critical_path": [f"BIG-{i:05d}" for i in range(0, N_TASKS, 50)],
+                    "late": [],
+                    "warnings": [],
+                    "moves": [],
+                }
+            ],
+        ).scalar_one()
+        s.execute(
+            insert(PlanTask),
+            [
+                {
+                    "plan_id": plan_id,
+                    "task_id": t,
+                    "task_key": f"BIG-{i:05d}",
+                    "start": start + timedelta(days=i % 150),
+                    "finish": start + timedelta(days=i % 150 + 5),
+                    "work_days": 5,
+                    "person_ids": [people[i % len(people)]],
+                    "critical": i % 50 == 0,
+                }
+                for i, t in enumerate(ids)
+            ],
+        )
+        vfx_status = list(VfxStatus)
+        s.execute(
+            insert(VfxShot),
+            [
+                {
+                    "production_id": pid,
+                    "shot_id": f"{i // 500 + 1:03d}_SH_{i:04d}",
+                    "reel": f"R{i // 500 + 1}",
+                    "record_in": 86400 * 24 + i * 100,
+                    "record_out": 86400 * 24 + i * 100 + 48,
+                    "status": rnd.choice(vfx_status),
+                    "vendor": rnd.choice(["Mikros", "BUF", "Mac Guff"]),
+                    "description": "Sky replacement and clean-up",
+                    "bid_currency": "EUR",
+                    "review": i % 40 == 0,
+                }
+                for i in range(N_VFX)
+            ],
+        )
+        adr_status = list(AdrStatus)
+        s.execute(
+            insert(AdrCue),
+            [
+                {
+                    "production_id": pid,
+                    "number": str(1000 + i),
+                    "reel": f"R{i // 400 + 1}",
+                    "record_in": 86400 * 24 + i * 120,
+                    "record_out": 86400 * 24 + i * 120 + 60,
+                    "status": rnd.choice(adr_status),
+                    "character": rnd.choice(["Anna", "Paul", "Marc", "Léa"]),
+                    "actor": "Cast member",
+                    "line": "A line to re-record, with its reason.",
+                    "reason": "noise",
+                    "priority": rnd.randint(1, 5),
+                }
+                for i in range(N_ADR)
+            ],
+        )
+    engine.dispose()
+    return pid
+
+
+def time_pages(url: str, pid: int, repeat: int) -> dict[str, float]:
+    """Median milliseconds per page over `repeat` requests (after one warm-up each)."""
+    app = create_app(url)
+    pages = {
+        "health (anchor)": "/api/v1/health",
+        "dashboard": f"/p/{pid}",
+        "register vfx": f"/p/{pid}/registers/vfx",
+        "register adr": f"/p/{pid}/registers/adr",
+        "register foley": f"/p/{pid}/registers/foley",
+        "register music": f"/p/{pid}/registers/music",
+        "register dubbing": f"/p/{pid}/registers/dubbing",
+        "register vfx sorted by status, page 20": f"/p/{pid}/registers/vfx?sort=-status&offset=950",
+        "register adr filtered (search)": f"/p/{pid}/registers/adr?q=anna&status=recorded",
+        "task board (one department)": f"/p/{pid}/board?department=vfx",
+        "deliverables": f"/p/{pid}/deliverables",
+        "people and rooms": f"/p/{pid}/people",
+        "activity": f"/p/{pid}/activity",
+        "gantt (5,000 bars)": f"/p/{pid}/gantt",
+    }
+    out: dict[str, float] = {}
+    with TestClient(app) as c:
+        token = re.search(r'name="login_csrf" value="([^"]+)"', c.get("/login").text)
+        assert token is not None
+        r = c.post("/login", data={"username": "supervisor", "password": "supervisor", "login_csrf": token.group(1)})
+        assert r.status_code == 200, r.status_code
+        for name, path in pages.items():
+            r = c.get(path)
+            assert r.status_code == 200, f"{name}: {r.status_code}"
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                r = c.get(path)
+                times.append((time.perf_counter() - t0) * 1000)
+                assert r.status_code == 200
+            out[name] = statistics.median(times)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--url", default=None, help="database URL (default: a temporary SQLite file)")
+    args = ap.parse_args()
+    os.environ.setdefault("POSTPROD_PASSWORD_HASH", "fast")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.url or f"sqlite:///{Path(tmp) / 'big.db'}"
+        t0 = time.perf_counter()
+        pid = build(url)
+        print(f"built {N_TASKS} tasks, {N_VFX} VFX shots, {N_ADR} ADR cues in {time.perf_counter() - t0:.1f} s")
+        results = time_pages(url, pid, args.repeat)
+    anchor = results["health (anchor)"]
+    print(f"\n{'page':42} {'median ms':>10} {'x anchor':>9}  budget {BUDGET_MS:.0f} ms")
+    for name, ms in results.items():
+        flag = "" if name.startswith("health") or name.startswith("gantt") else ("ok" if ms <= BUDGET_MS else "OVER")
+        print(f"{name:42} {ms:10.1f} {ms / anchor:9.1f}  {flag}")
+
+
+if __name__ == "__main__":
+    main()
