@@ -47,8 +47,6 @@ class Plan(Base):
     critical_path: Mapped[list[str]] = mapped_column(JSON, default=list)
     late: Mapped[list[str]] = mapped_column(JSON, default=list)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Booked days per resource ("p<id>"/"r<id>" -> {ISO day: units}), kept for scenario comparisons.
-    load: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # What moved against the parent plan: [{"task", "old_start", "new_start", "days"}].
     moves: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 

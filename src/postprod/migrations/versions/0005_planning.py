@@ -44,7 +44,6 @@ def upgrade() -> None:
         sa.Column("critical_path", sa.JSON(), nullable=False),
         sa.Column("late", sa.JSON(), nullable=False),
         sa.Column("warnings", sa.JSON(), nullable=False),
-        sa.Column("load", sa.JSON(), nullable=False),
         sa.Column("moves", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["parent_id"], ["plan.id"], name=op.f("fk_plan_parent_id_plan"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
