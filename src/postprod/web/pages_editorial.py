@@ -108,7 +108,7 @@ def register(
         sorts=sort_columns(kind),
         offset=offset,
         limit=PAGE,
-        columns=[f for f in kind.fields[1:] if f.type in ("str", "int", "priority", "language", "date")][:4],
+        columns=[f for f in kind.fields[1:] if f.type in ("str", "text", "int", "priority", "language", "date")][:4],
         attr_of=lambda f: reg.attr_of(kind, f),
         can_edit=principal.can("register.edit", Resource(prod.id, department=DEPARTMENT[kind.name])),
     )
