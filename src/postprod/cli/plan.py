@@ -118,7 +118,7 @@ def _print_run(data: dict[str, Any]) -> None:
 @app.command("run")
 def run_cmd(
     production: str | None = ProductionArg,
-    time_limit: float = typer.Option(4.0, "--time-limit", min=0, help="Seconds of solving; 0: heuristic only."),
+    time_limit: float = typer.Option(3.5, "--time-limit", min=0, help="Seconds of solving; 0: heuristic only."),
     allow_late: bool = typer.Option(False, "--allow-late", help="Plan late tasks instead of refusing due dates."),
     today: str | None = TodayOpt,
     as_json: bool = JsonOpt,

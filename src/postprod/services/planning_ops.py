@@ -39,7 +39,7 @@ from postprod.services.planning import (
 
 Progress = Callable[[float], None]
 
-RUN_TIME_LIMIT = 4.0
+RUN_TIME_LIMIT = 3.5
 """Default seconds of solving for `plan run` (the heuristic plan comes first, CP-SAT improves it)."""
 REPLAN_TIME_LIMIT = 2.0
 """Default seconds of solving for a replan, so the answer comes within about three seconds."""
