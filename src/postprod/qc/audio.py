@@ -31,7 +31,9 @@ __all__ = [
 ]
 
 Progress = Callable[[float], None]
-CHUNK_FRAMES = 1 << 17
+CHUNK_FRAMES = 1 << 17  # frames per chunk when the caller sets no size (analysis of arrays)
+_CHUNK_SAMPLES = 1 << 22  # decoded chunks hold about this many samples (all channels), 16 MiB as float32
+_WAV_PACKET_BYTES = 1 << 20
 _SCALE = {"u8": 1.0 / 128.0, "s16": 1.0 / 32768.0, "s32": 1.0 / 2147483648.0, "s64": 1.0 / 9223372036854775808.0}
 
 # FFmpeg's names for channel positions, to the trade's (L, R, C, LFE, Ls, Rs ...).
@@ -125,10 +127,22 @@ def _open(path: str | Path) -> Any:
         raise FileFormatError(str(path), "is a folder, not a media file")
     if p.stat().st_size == 0:
         raise FileFormatError(str(path), "empty file (0 bytes)")
+    options = {}
+    if _is_wav(p):
+        options["max_size"] = str(_WAV_PACKET_BYTES)  # the WAV demuxer's packets are 4 KiB by default
     try:
-        return av.open(str(p))
+        return av.open(str(p), options=options)
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise FileFormatError(str(path), f"not a media file that can be read ({_reason(exc)})") from None
+
+
+def _is_wav(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    return len(head) == 12 and head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE"
 
 
 def _reason(exc: BaseException) -> str:
@@ -183,7 +197,7 @@ def audio_stream_indices(path: str | Path) -> list[int]:
 class AudioDecoder:
     """Decodes one audio stream of a file into planar float64 chunks, noting where decoding stopped."""
 
-    def __init__(self, path: str | Path, stream_index: int | None = None, chunk_frames: int = CHUNK_FRAMES) -> None:
+    def __init__(self, path: str | Path, stream_index: int | None = None, chunk_frames: int | None = None) -> None:
         self.path = str(path)
         self.container = _open(path)
         audio = [s for s in self.container.streams if s.type == "audio"]
@@ -209,7 +223,11 @@ class AudioDecoder:
             raise FileFormatError(self.path, f"audio stream {self.stream_index} has no sample rate")
         self.layout = layout_names(stream)
         self.codec = stream.codec_context.name
-        self.chunk_frames = chunk_frames
+        nch = max(1, len(self.layout))
+        self.chunk_frames = int(chunk_frames) if chunk_frames else max(1 << 14, min(1 << 19, _CHUNK_SAMPLES // nch))
+        if self.chunk_frames < 1:
+            self.container.close()
+            raise InvalidInput("chunk size must be at least one frame", field="chunk_frames")
         tb = stream.time_base
         self.start_seconds = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
         if stream.duration is not None and tb:
@@ -235,39 +253,34 @@ class AudioDecoder:
         self.close()
 
     def chunks(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
-        """Planar float64 chunks (channels, frames); stops cleanly at a damaged or truncated point."""
+        """Planar float32 chunks (channels, frames), each a new array; stops cleanly at a damaged or truncated point."""
         nch = len(self.layout)
-        parts: list[np.ndarray] = []
-        fmt = ""
+        size = self.chunk_frames
+        buf = np.empty((nch, size), dtype=np.float32)
         held = 0
-        first = True
         try:
-            for frame in self.container.decode(self.stream):
-                if first and frame.pts is not None and frame.time_base:
-                    self.start_seconds = float(frame.pts * frame.time_base)
-                first = False
-                if frame.samples == 0:
-                    continue
-                if frame.format.name != fmt and parts:
-                    yield self._emit(parts, fmt, nch)
-                    parts, held = [], 0
-                fmt = frame.format.name
-                raw = frame.to_ndarray()
-                parts.append(
-                    raw[:nch, : frame.samples] if frame.format.is_planar else raw.reshape(-1)[: frame.samples * nch]
-                )
-                held += frame.samples
-                if held >= self.chunk_frames:
-                    yield self._emit(parts, fmt, nch)
-                    parts, held = [], 0
-                    if progress is not None and self.expected_seconds:
-                        progress(min(1.0, self.frames_read / self.sample_rate / self.expected_seconds))
+            for planes in self._arrays(_Planar(nch)):
+                n = planes.shape[1]
+                at = 0
+                while at < n:
+                    take = min(n - at, size - held)
+                    buf[:, held : held + take] = planes[:, at : at + take]
+                    held += take
+                    at += take
+                    if held == size:
+                        self.frames_read += held
+                        yield buf
+                        buf = np.empty((nch, size), dtype=np.float32)
+                        held = 0
+                        if progress is not None and self.expected_seconds:
+                            progress(min(1.0, self.frames_read / self.sample_rate / self.expected_seconds))
         except av.FFmpegError as exc:
             self.truncated = True
             self.stopped_at_seconds = (self.frames_read + held) / self.sample_rate
             self.warnings.append(f"decoding stopped at {self.stopped_at_seconds:.3f} s: {_reason(exc)}")
-        if parts:
-            yield self._emit(parts, fmt, nch)
+        if held:
+            self.frames_read += held
+            yield buf[:, :held]
         got = self.frames_read / self.sample_rate
         if not self.truncated and self.expected_seconds and self.expected_seconds - got > max(0.1, 0.001 * got):
             self.truncated = True
@@ -278,32 +291,88 @@ class AudioDecoder:
         if progress is not None:
             progress(1.0)
 
-    def _emit(self, parts: list[np.ndarray], fmt: str, nch: int) -> np.ndarray:
-        out = _to_float(parts, fmt, nch)
-        self.frames_read += out.shape[1]
+    def _arrays(self, convert: _Planar) -> Iterator[np.ndarray]:
+        """Decoded frames as planar float32 arrays, then what the format converter still holds."""
+        first = True
+        for frame in self.container.decode(self.stream):
+            if first and frame.pts is not None and frame.time_base:
+                self.start_seconds = float(frame.pts * frame.time_base)
+            first = False
+            if frame.samples:
+                yield convert(frame)
+        yield from convert.flush()
+
+
+class _Planar:
+    """Decoded frames as planar float32 arrays (channels, frames): FFmpeg's converter (SIMD), else NumPy."""
+
+    def __init__(self, nch: int) -> None:
+        self.nch = nch
+        self.resampler: Any = None
+        self.key: tuple[Any, ...] | None = None
+        self.numpy_only = False
+        self.queue: list[Any] = []
+
+    def __call__(self, frame: Any) -> np.ndarray:
+        if frame.format.name == "fltp" and len(frame.planes) == self.nch:
+            return self._planes(frame)
+        if not self.numpy_only:
+            try:
+                out = self._resample(frame)
+            except (av.FFmpegError, ValueError, TypeError):
+                self.numpy_only = True  # an odd layout or format: convert in NumPy from here on
+                self.resampler = None
+            else:
+                return out
+        return _to_float(_raw(frame, self.nch), frame.format.name, self.nch)
+
+    def _resample(self, frame: Any) -> np.ndarray:
+        key = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if key != self.key:
+            self.key = key
+            self.resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=frame.sample_rate)
+        frames = self.resampler.resample(frame)
+        parts = [self._planes(f) for f in frames]
+        if not parts:
+            return np.zeros((self.nch, 0), dtype=np.float32)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+    def _planes(self, frame: Any) -> np.ndarray:
+        if frame.format.name != "fltp" or len(frame.planes) != self.nch:
+            raise ValueError("converter gave another layout")
+        n = frame.samples
+        out = np.empty((self.nch, n), dtype=np.float32)
+        for c, plane in enumerate(frame.planes):
+            out[c] = np.frombuffer(plane, dtype=np.float32, count=n)
         return out
 
+    def flush(self) -> list[np.ndarray]:
+        """Samples the converter still holds at the end (none for a plain format change)."""
+        if self.resampler is None:
+            return []
+        try:
+            frames = self.resampler.resample(None)
+        except (av.FFmpegError, ValueError):
+            return []
+        return [self._planes(f) for f in frames if f.samples]
 
-def _to_float(parts: list[np.ndarray], fmt: str, nch: int) -> np.ndarray:
-    """Raw decoded frames of one sample format as planar float64 (channels, frames) in [-1, 1]."""
-    planar = fmt.endswith("p")
-    if planar:
-        src = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-    else:
-        raw = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        src = raw.reshape(-1, nch).T
-    out = np.empty(src.shape, dtype=np.float64)
+
+def _to_float(raw: np.ndarray, fmt: str, nch: int) -> np.ndarray:
+    """Raw decoded samples of one frame as planar float32 (channels, frames) in [-1, 1]."""
+    src = raw if fmt.endswith("p") else raw.reshape(-1, nch).T
     base = fmt.rstrip("p")
     if base in ("flt", "dbl"):
-        out[...] = src
-    elif base == "u8":
-        np.subtract(src, 128.0, out=out)
-        out *= _SCALE["u8"]
-    elif base in _SCALE:
-        np.multiply(src, _SCALE[base], out=out)
-    else:
-        raise InvalidInput(f"unsupported audio sample format {fmt}", field="sample_format")
-    return out
+        return np.ascontiguousarray(src, dtype=np.float32)
+    if base == "u8":
+        return ((src.astype(np.float32) - 128.0) * np.float32(_SCALE["u8"])).astype(np.float32)
+    if base in _SCALE:
+        return np.multiply(src, np.float32(_SCALE[base]), dtype=np.float32)
+    raise InvalidInput(f"unsupported audio sample format {fmt}", field="sample_format")
+
+
+def _raw(frame: Any, nch: int) -> np.ndarray:
+    raw = frame.to_ndarray()
+    return raw[:nch, : frame.samples] if frame.format.is_planar else raw.reshape(-1)[: frame.samples * nch]
 
 
 def read_audio(path: str | Path, stream_index: int | None = None) -> AudioData:

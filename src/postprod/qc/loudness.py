@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import signal
 
 from postprod.errors import InvalidInput
 
@@ -29,8 +29,12 @@ SURROUND_WEIGHT = 1.41  # +1.5 dB, BS.1770-4 Table 3
 _OFFSET = -0.691
 _TP_TAPS_PER_PHASE = 12  # 48 taps at 4x, as the BS.1770-4 Annex 2 interpolator
 _TP_KAISER_BETA = 4.0
-_TP_BLOCK = 64
-_CHUNK = 1 << 17
+_TP_ROW = 8  # samples per row of the true-peak scan
+_TP_BLOCK_ROWS = 64  # rows per block of its coarse pass
+# Multiply-adds per matrix product: below OpenBLAS's threading threshold (its threads thrash on a busy machine).
+_TP_BATCH_MACS = 1 << 18
+_SERIES_CAP = 8192  # M and S curves: every 100 ms up to ~27 minutes, then the loudest of 2, 4 ... readings
+_CHUNK = 1 << 18
 
 # Channel names as written by FFmpeg/PyAV and by the post-production trade (case-insensitive).
 _LFE_NAMES = {"lfe", "lfe1", "lfe2", "lfe3", "lf", "sw", "sub", "low_frequency", "low_frequency_2"}
@@ -177,61 +181,245 @@ class LoudnessResult:
         return data
 
 
+def idle_workers(jobs: int, limit: int = 4) -> int:
+    """Worker threads worth starting: one per idle core (up to jobs and limit), 1 on a busy machine.
+
+    On a saturated machine extra threads only add hand-offs (each wake-up waits for a time slice),
+    so the work then runs in the calling thread.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    idle = int(cores - busy + 0.5)
+    return max(1, min(jobs, limit, cores, idle))
+
+
+def _load_sosfilt() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
+    """SciPy's compiled biquad cascade (in place, state updated), loaded without importing scipy.signal.
+
+    `import scipy.signal` costs 0.3-0.7 s of start-up (it pulls in scipy.stats); the filter itself is
+    one small extension module. It is loaded by file and checked against a direct-form reference on
+    a short signal; any surprise (another SciPy layout or signature) falls back to the public import.
+    """
+    try:
+        import importlib.machinery
+        import importlib.util
+
+        spec = importlib.util.find_spec("scipy")
+        if spec is None or spec.origin is None:
+            raise ImportError("scipy")
+        folder = Path(spec.origin).parent / "signal"
+        path = next(folder / f"_sosfilt{s}" for s in importlib.machinery.EXTENSION_SUFFIXES
+                    if (folder / f"_sosfilt{s}").is_file())  # fmt: skip
+        loader = importlib.machinery.ExtensionFileLoader("scipy.signal._sosfilt", str(path))
+        mod_spec = importlib.util.spec_from_file_location("scipy.signal._sosfilt", path, loader=loader)
+        if mod_spec is None:
+            raise ImportError("scipy.signal._sosfilt")
+        module = importlib.util.module_from_spec(mod_spec)
+        loader.exec_module(module)
+        fn = module._sosfilt
+        if not _sosfilt_ok(fn):
+            raise ImportError("unexpected scipy.signal._sosfilt")
+        return fn  # type: ignore[no-any-return]
+    except (ImportError, OSError, StopIteration, AttributeError, TypeError, ValueError):
+        from scipy.signal import sosfilt
+
+        def fallback(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> None:
+            y, zf = sosfilt(sos, x, axis=1, zi=zi.transpose(1, 0, 2))  # public layout: (sections, signals, 2)
+            x[...] = y
+            zi[...] = zf.transpose(1, 0, 2)
+
+        return fallback
+
+
+def _sosfilt_ok(fn: Any) -> bool:
+    """Whether fn filters like a direct-form biquad cascade and keeps its state across calls."""
+    sos = np.array([[0.5, 0.25, -0.125, 1.0, -0.5, 0.25], [1.0, -2.0, 1.0, 1.0, -1.9, 0.91]])
+    x = np.linspace(-1.0, 1.0, 16)
+    want = x.copy()
+    for b0, b1, b2, _, a1, a2 in sos:
+        y, x1, x2, y1, y2 = np.zeros_like(want), 0.0, 0.0, 0.0, 0.0
+        for i, v in enumerate(want):
+            y[i] = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            x1, x2, y1, y2 = v, x1, y[i], y1
+        want = y
+    a, b = x[None, :7].copy(), x[None, 7:].copy()
+    zi = np.zeros((1, 2, 2))
+    fn(sos, a, zi)
+    fn(sos, b, zi)
+    return bool(np.allclose(np.concatenate([a[0], b[0]]), want, rtol=1e-12, atol=1e-12))
+
+
+_SOSFILT: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
+
+
+def _sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> None:
+    """Filter x (signals, samples), float64 C-contiguous, in place; zi (signals, sections, 2) is updated."""
+    global _SOSFILT
+    if _SOSFILT is None:
+        _SOSFILT = _load_sosfilt()
+    _SOSFILT(sos, x, zi)
+
+
 class _TruePeak:
-    """Streaming true-peak of one channel; skips blocks that provably cannot beat the running peak."""
+    """Streaming true peak of one channel: exact polyphase interpolation where the peak could be beaten.
+
+    Samples are cut in rows of L; the interpolated values around row r depend on rows r-1..r+1 only, so
+    a row's values are at most `gain` (the largest sum of |taps| of a phase) times the largest sample
+    magnitude in those three rows. Rows whose bound cannot beat the running peak are skipped; the others
+    are computed exactly, loudest first, as one small matrix product per batch (float64).
+    """
 
     def __init__(self, phases: np.ndarray) -> None:
-        self.phases = np.ascontiguousarray(phases, dtype=np.float64)
-        self.taps = phases.shape[1]
-        self.hist = np.zeros(self.taps - 1)
-        # |interpolated| <= gain * max|input under the filter|: the bound used to skip blocks.
-        self.gain = float(np.abs(phases).sum(axis=1).max())
+        nph, taps = phases.shape
+        half = taps // 2
+        self.nph = nph
+        self.L = max(_TP_ROW, half)
+        size = self.L
+        # Output (q, p) of a row is sum_j w_p[j] * x[row start + q + j], j in -(half-1)..half, w_p[j] = phases[p][half-j];
+        # the 3-row window starts one row earlier, hence index size + q + j.
+        a = np.zeros((3 * size, size * nph))
+        for q in range(size):
+            for p in range(nph):
+                for j in range(-(half - 1), half + 1):
+                    a[size + q + j, q * nph + p] = phases[p][half - j]
+        self.a = a
+        self.batch = max(16, _TP_BATCH_MACS // a.size)
+        # |interpolated| <= gain * max|samples under the filter|; the margin covers rounding.
+        self.gain = float(np.abs(phases).sum(axis=1).max()) * (1.0 + 1e-9)
+        self.tail: np.ndarray = np.zeros(size)  # left context (zeros before the start), then unprocessed samples
+        self.fed = 0  # samples added, to leave out positions past the last sample at the end
         self.peak = 0.0
 
-    def add(self, x: np.ndarray, sample_peak: float) -> None:
-        n = x.shape[0]
-        if n == 0:
+    def add(self, x: np.ndarray) -> None:
+        """Feed consecutive samples of the channel."""
+        if x.shape[0] == 0:
             return
-        t1 = self.taps - 1
-        b = _TP_BLOCK
-        ext = np.concatenate([self.hist, x])
-        self.hist = ext[-t1:].copy()
-        self.peak = max(self.peak, sample_peak)  # phase 0 is exact: the samples themselves
-        nb = -(-n // b)
-        pad = np.zeros((nb + 1) * b)
-        pad[: ext.shape[0]] = ext
-        bmax = np.abs(pad).reshape(nb + 1, b).max(axis=1)
-        bound = np.maximum(bmax[:-1], bmax[1:]) * self.gain
-        cand = np.flatnonzero(bound > self.peak)
-        if cand.size == 0:
+        self.fed += x.shape[0]
+        size = self.L
+        ext = np.concatenate([self.tail.astype(x.dtype, copy=False), x])
+        rows = ext.shape[0] // size
+        if rows < 3:
+            self.tail = ext
             return
-        # Compute the most promising block first so the running peak prunes the rest.
-        best = cand[np.argmax(bound[cand])]
-        self.peak = max(self.peak, self._blocks(pad, np.array([best]), n))
-        cand = cand[bound[cand] > self.peak]
-        if cand.size:
-            self.peak = max(self.peak, self._blocks(pad, cand, n))
+        # Coarse pass (SIMD reductions over long rows): blocks of _TP_BLOCK_ROWS rows and their neighbours.
+        per = _TP_BLOCK_ROWS
+        full = rows // per
+        bmax = np.zeros(full + 3)  # one zero block either side
+        body = ext[: full * per * size].reshape(full, per * size)
+        np.maximum(body.max(axis=1), -body.min(axis=1), out=bmax[1 : full + 1])
+        if rows > full * per:
+            rest = ext[full * per * size : rows * size]
+            bmax[full + 1] = max(float(rest.max()), -float(rest.min()))
+        self.peak = max(self.peak, float(bmax.max()))  # phase 0: the samples themselves
+        coarse = np.maximum(np.maximum(bmax[:-2], bmax[1:-1]), bmax[2:]) * self.gain
+        blocks = np.flatnonzero(coarse > self.peak)
+        if blocks.size:
+            self._fine(ext, rows, blocks)
+        self.tail = ext[(rows - 2) * size :].copy()
 
-    def _blocks(self, pad: np.ndarray, blocks: np.ndarray, n: int) -> float:
-        b = _TP_BLOCK
-        width = b + self.taps - 1
-        segs = sliding_window_view(pad, width)[::b][blocks]
-        flat = segs.ravel()
-        out = np.empty((self.phases.shape[0], segs.shape[0] * width))
-        for p, h in enumerate(self.phases):
-            valid = np.convolve(flat, h, mode="valid")
-            out[p, : valid.shape[0]] = valid
-            out[p, valid.shape[0] :] = 0.0
-        vals = np.abs(out.reshape(out.shape[0], segs.shape[0], width)[:, :, :b])
-        last = blocks[-1]
-        tail = (last + 1) * b - n
-        if tail > 0 and blocks.size:
-            vals[:, -1, b - tail :] = 0.0  # positions past the chunk end: computed next chunk
-        return float(vals.max())
+    def _fine(self, ext: np.ndarray, rows: int, blocks: np.ndarray) -> None:
+        """Row bounds inside the candidate blocks, then the exact values of the rows that can beat the peak."""
+        per = _TP_BLOCK_ROWS
+        grid = ext[: rows * self.L].reshape(rows, self.L)
+        idx = blocks[:, None] * per + np.arange(-1, per + 1)[None, :]  # each block's rows and one either side
+        mags = np.abs(grid[np.clip(idx, 0, rows - 1)])
+        mag = mags[..., 0]
+        for k in range(1, self.L):
+            np.maximum(mag, mags[..., k], out=mag)
+        bound = np.maximum(np.maximum(mag[:, :-2], mag[:, 1:-1]), mag[:, 2:]) * self.gain
+        centre = idx[:, 1:-1]
+        keep = (centre >= 1) & (centre <= rows - 2) & (bound > self.peak)
+        self._rows(ext, centre[keep], bound[keep])
+
+    def _rows(self, ext: np.ndarray, centre: np.ndarray, bound: np.ndarray) -> None:
+        """Exact values of the given centre rows (window = the row and its neighbours), loudest bound first."""
+        if centre.size == 0:
+            return
+        order = np.argsort(-bound, kind="stable")
+        centre, bound = centre[order], bound[order]
+        windows = sliding_window_view(ext, 3 * self.L)[:: self.L]
+        for start in range(0, centre.size, self.batch):
+            sel = slice(start, start + self.batch)
+            batch = centre[sel][bound[sel] > self.peak]
+            if batch.size == 0:
+                break  # sorted by bound: no later row can beat the peak either
+            y = windows[batch - 1].astype(np.float64) @ self.a
+            self.peak = max(self.peak, float(y.max()), float(-y.min()))
+
+    def finish(self) -> float:
+        """Flush the last rows (zeros after the end; only positions between two samples count); the peak."""
+        size = self.L
+        have = self.tail.shape[0]
+        unprocessed = have - size
+        if unprocessed > 0:
+            self.peak = max(self.peak, float(np.abs(self.tail[size:]).max()))
+            centres = -(-unprocessed // size)
+            ext = np.zeros((centres + 2) * size)
+            ext[:have] = self.tail
+            y = sliding_window_view(ext, 3 * size)[::size][:centres] @ self.a
+            # sample index of each output's left neighbour: tail index i holds sample fed - have + i
+            base = self.fed - have + size * np.arange(1, centres + 1)[:, None] + np.arange(size)[None, :]
+            valid = base < self.fed - 1
+            if valid.any():
+                self.peak = max(self.peak, float(np.abs(y.reshape(centres, size, self.nph))[valid].max()))
+        self.tail = np.zeros(size)
+        return self.peak
+
+
+class _MaxSeries:
+    """A 10 Hz reading over time, kept to at most ~2 * cap points: the loudest of each 2^k readings when long."""
+
+    def __init__(self, cap: int = _SERIES_CAP) -> None:
+        self.cap = cap
+        self.stride = 1
+        self.t = np.zeros(0, dtype=np.int64)
+        self.v = np.zeros(0)
+        self.carry_t = np.zeros(0, dtype=np.int64)
+        self.carry_v = np.zeros(0)
+
+    def add(self, t: np.ndarray, v: np.ndarray) -> None:
+        t = np.concatenate([self.carry_t, t])
+        v = np.concatenate([self.carry_v, v])
+        whole = (t.shape[0] // self.stride) * self.stride
+        self.carry_t, self.carry_v = t[whole:], v[whole:]
+        if whole:
+            gt, gv = self._groups(t[:whole], v[:whole], self.stride)
+            self.t = np.concatenate([self.t, gt])
+            self.v = np.concatenate([self.v, gv])
+        while self.t.shape[0] > 2 * self.cap:
+            keep = (self.t.shape[0] // 2) * 2  # an odd last point stays as it is
+            gt, gv = self._groups(self.t[:keep], self.v[:keep], 2)
+            self.t = np.concatenate([gt, self.t[keep:]])
+            self.v = np.concatenate([gv, self.v[keep:]])
+            self.stride *= 2
+
+    @staticmethod
+    def _groups(t: np.ndarray, v: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        if size == 1:
+            return t, v
+        tv, vv = t.reshape(-1, size), v.reshape(-1, size)
+        pick = vv.argmax(axis=1)
+        rows = np.arange(vv.shape[0])
+        return tv[rows, pick], vv[rows, pick]
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.carry_t.shape[0]:
+            i = int(self.carry_v.argmax())
+            return np.append(self.t, self.carry_t[i]), np.append(self.v, self.carry_v[i])
+        return self.t, self.v
 
 
 class LoudnessMeter:
-    """Streaming BS.1770-4 meter: add() chunks of samples, then result()."""
+    """Streaming BS.1770-4 meter: add() chunks of samples, then result().
+
+    Channels are filtered and peak-scanned in worker threads (NumPy and the filter release the GIL), and
+    add_planar() returns before the work is done, so the caller decodes the next chunk meanwhile: the
+    array passed in must not be modified afterwards. A problem in a chunk (NaN) is raised by the next
+    add or by result().
+    """
 
     def __init__(
         self,
@@ -239,6 +427,7 @@ class LoudnessMeter:
         layout: Sequence[str] | None = None,
         channels: int | None = None,
         true_peak: bool = True,
+        threads: int | None = None,
     ) -> None:
         if sample_rate < 1000:
             raise InvalidInput(f"sample rate {sample_rate} Hz is too low to measure loudness", field="sample_rate")
@@ -255,7 +444,7 @@ class LoudnessMeter:
         self.nch = len(self.layout)
         self.weights = np.array([channel_weight(n) for n in self.layout])
         self.sos = k_weighting_sos(self.rate)
-        self.zi = np.zeros((2, self.nch, 2))
+        self.zi = np.zeros((self.nch, 2, 2))
         self.step = max(1, round(self.rate / 10))  # 100 ms
         hop = max(1, self.rate // 1000)
         while self.step % hop:
@@ -265,25 +454,26 @@ class LoudnessMeter:
         self.win_m = 4 * self.hps
         self.win_s = 30 * self.hps
         self.hist = np.zeros(self.win_s)
-        self.leftover = np.zeros((self.nch, 0))
+        self.leftover = [np.zeros(0) for _ in range(self.nch)]  # filtered samples short of a whole hop
         self.hops_done = 0
         self.samples_done = 0
         self.m_max = 0.0
         self.s_max = 0.0
         self.blocks_m: list[np.ndarray] = []
         self.blocks_s: list[np.ndarray] = []
-        self.series_m: list[np.ndarray] = []
-        self.series_s: list[np.ndarray] = []
+        self.series_m = _MaxSeries()
+        self.series_s = _MaxSeries()
         self.factor = true_peak_factor(self.rate)
-        phases = true_peak_phases(self.factor)
-        self.tp = [_TruePeak(phases) for _ in range(self.nch)] if true_peak else []
+        self.tp = [_TruePeak(true_peak_phases(self.factor)) for _ in range(self.nch)] if true_peak else []
         self.sample_peak = np.zeros(self.nch)
-        workers = min(self.nch, os.cpu_count() or 1, 4)
-        self._pool = ThreadPoolExecutor(workers) if workers > 1 else None
+        workers = idle_workers(2 * self.nch) if threads is None else threads
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="loudness") if workers > 1 else None
+        self._pending: list[Future[Any]] = []
+        self._finished: LoudnessResult | None = None
 
     def add(self, samples: np.ndarray) -> None:
         """Feed interleaved samples shaped (frames, channels), floats in [-1, 1]."""
-        x = np.asarray(samples, dtype=np.float64)
+        x = np.asarray(samples)
         if x.ndim == 1 and self.nch == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.nch:
@@ -291,34 +481,84 @@ class LoudnessMeter:
         self.add_planar(np.ascontiguousarray(x.T))
 
     def add_planar(self, planar: np.ndarray) -> None:
-        """Feed planar samples shaped (channels, frames), C-contiguous float64 preferred."""
-        x = np.ascontiguousarray(planar, dtype=np.float64)
+        """Feed planar samples shaped (channels, frames), float32 or float64; kept (unmodified) until the next call."""
+        x = np.asarray(planar)
+        if x.dtype != np.float32:
+            x = x.astype(np.float64, copy=False)
         if x.ndim != 2 or x.shape[0] != self.nch:
             raise InvalidInput(f"expected {self.nch} channels, got shape {x.shape}", field="samples")
-        n = x.shape[1]
-        if n == 0:
+        self._collect()
+        if x.shape[1] == 0:
             return
-        peaks = np.abs(x).max(axis=1)
-        if not np.isfinite(peaks).all():
-            raise InvalidInput("samples hold NaN or infinite values", field="samples")
-        np.maximum(self.sample_peak, peaks, out=self.sample_peak)
-        jobs = []
-        if self._pool is not None and self.tp:
-            jobs = [self._pool.submit(self.tp[c].add, x[c], float(peaks[c])) for c in range(self.nch)]
+        self.samples_done += x.shape[1]
+        jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        for c in range(self.nch):
+            jobs.append((self._filter, (c, x[c])))
+            if self.tp:
+                jobs.append((self.tp[c].add, (x[c],)))
+        if self._pool is None:
+            self._pending = []
+            self._fold([fn(*args) for fn, args in jobs])
         else:
-            for c, tp in enumerate(self.tp):
-                tp.add(x[c], float(peaks[c]))
-        y, self.zi = signal.sosfilt(self.sos, x, axis=1, zi=self.zi)
-        if self.leftover.shape[1]:
-            y = np.concatenate([self.leftover, y], axis=1)
-        m = y.shape[1] // self.hop
-        self.leftover = y[:, m * self.hop :].copy()
-        r = y[:, : m * self.hop].reshape(self.nch, m, self.hop)
-        per_channel = np.einsum("cmh,cmh->cm", r, r)
-        hops = np.einsum("c,cm->m", self.weights, per_channel)
-        for job in jobs:
-            job.result()
-        self.samples_done += n
+            self._pending = [self._pool.submit(fn, *args) for fn, args in jobs]
+
+    def _filter(self, c: int, x: np.ndarray) -> tuple[int, float, np.ndarray | None]:
+        """Sample peak, and hop energies of the K-weighted channel (None for a zero-weight channel)."""
+        peak = max(float(x.max()), -float(x.min()))
+        if not math.isfinite(peak):
+            raise InvalidInput("samples hold NaN or infinite values", field="samples")
+        if self.weights[c] == 0.0:
+            return c, peak, None
+        y = np.array(x, dtype=np.float64, ndmin=2)  # a copy: the filter runs in place
+        _sosfilt(self.sos, y, self.zi[c : c + 1])
+        f = y[0]
+        lo = self.leftover[c]
+        hop = self.hop
+        first = None
+        if lo.shape[0]:
+            need = hop - lo.shape[0]
+            if f.shape[0] < need:
+                self.leftover[c] = np.concatenate([lo, f])
+                return c, peak, np.zeros(0)
+            first = float(lo @ lo + f[:need] @ f[:need])
+            f = f[need:]
+        m = f.shape[0] // hop
+        r = f[: m * hop].reshape(m, hop)
+        energies = np.einsum("mh,mh->m", r, r)
+        if first is not None:
+            energies = np.concatenate([[first], energies])
+        self.leftover[c] = f[m * hop :].copy()
+        return c, peak, energies
+
+    def _collect(self) -> None:
+        """Wait for the jobs of the previous chunk and fold their results in."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        results = []
+        error: BaseException | None = None
+        for job in pending:
+            try:
+                results.append(job.result())
+            except BaseException as exc:  # wait for every job before raising
+                error = error or exc
+        if error is not None:
+            raise error
+        self._fold(results)
+
+    def _fold(self, results: list[Any]) -> None:
+        hops: np.ndarray | None = None
+        for item in results:
+            if item is None:  # a true-peak job
+                continue
+            c, peak, energies = item
+            self.sample_peak[c] = max(self.sample_peak[c], peak)
+            if energies is None:
+                continue
+            hops = energies * self.weights[c] if hops is None else hops + energies * self.weights[c]
+        if hops is None:  # every channel weighs 0 (LFE only): count the hops all the same
+            m = (self.samples_done // self.hop) - self.hops_done
+            hops = np.zeros(max(0, m))
         self._windows(hops)
 
     def _windows(self, hops: np.ndarray) -> None:
@@ -336,27 +576,39 @@ class LoudnessMeter:
         self.s_max = max(self.s_max, float(es.max()))
         g = self.hops_done + np.arange(1, m + 1)  # hops ended so far at each window end
         at_step = g % self.hps == 0
-        self.series_m.append(np.stack([g[at_step], em[at_step]]))
-        self.series_s.append(np.stack([g[at_step], es[at_step]]))
+        self.series_m.add(g[at_step], em[at_step])
+        self.series_s.add(g[at_step], es[at_step])
         self.blocks_m.append(em[at_step & (g >= self.win_m)])
         self.blocks_s.append(es[at_step & (g >= self.win_s)])
         self.hops_done += m
         self.hist = ext[-self.win_s :].copy()
 
-    def result(self) -> LoudnessResult:
-        """The readings so far."""
+    def close(self) -> None:
+        """Stop the worker threads (result() does it too)."""
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def result(self) -> LoudnessResult:
+        """The readings (call once, at the end)."""
+        if self._finished is not None:
+            return self._finished
+        try:
+            self._collect()
+        finally:
+            self.close()
         blocks = np.concatenate(self.blocks_m) if self.blocks_m else np.zeros(0)
         short = np.concatenate(self.blocks_s) if self.blocks_s else np.zeros(0)
-        tps = [t.peak for t in self.tp] if self.tp else [math.nan] * self.nch
+        if self.tp:
+            tps = [max(t.finish(), float(sp)) for t, sp in zip(self.tp, self.sample_peak, strict=True)]
+        else:
+            tps = [math.nan] * self.nch
         channels = [
             ChannelLevels(name, _db(tp), _db(float(sp)))
             for name, tp, sp in zip(self.layout, tps, self.sample_peak, strict=True)
         ]
         sec = self.hop / self.rate
-        return LoudnessResult(
+        self._finished = LoudnessResult(
             integrated_lufs=_lufs(gated_mean(blocks)),
             loudness_range_lu=loudness_range(short),
             true_peak_dbtp=_db(max(tps)),
@@ -370,13 +622,12 @@ class LoudnessMeter:
             duration_seconds=self.samples_done / self.rate,
             true_peak_oversampling=self.factor,
         )
+        return self._finished
 
 
-def _series(parts: list[np.ndarray], sec: float) -> list[tuple[float, float | None]]:
-    if not parts:
-        return []
-    arr = np.concatenate(parts, axis=1)
-    return [(round(float(g) * sec, 4), _lufs(float(e))) for g, e in zip(arr[0], arr[1], strict=True)]
+def _series(series: _MaxSeries, sec: float) -> list[tuple[float, float | None]]:
+    t, v = series.points()
+    return [(round(float(g) * sec, 4), _lufs(float(e))) for g, e in zip(t.tolist(), v.tolist(), strict=True)]
 
 
 def _energy(lufs: float) -> float:
