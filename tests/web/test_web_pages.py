@@ -163,6 +163,13 @@ def test_register_inline_status_and_notes(site: tuple[TestClient, int]) -> None:
         },
     )
     assert r.status_code == 200 and "Vendor B to bid" in r.text
+    # A register entry goes for approval from its page, like a deliverable.
+    assert 'name="target_type" value="vfx-shot"' in r.text
+    r = c.post(
+        f"/p/{pid}/approvals",
+        data={"target_type": "vfx-shot", "target": entry, "reviewers": ["director"], "csrf_token": csrf},
+    )
+    assert r.status_code == 200 and "053_CSC_0750" in r.text and "s-pending" in r.text
     # A department lead of picture editing cannot change the VFX register.
     csrf = login(c, "picturelead")
     assert (

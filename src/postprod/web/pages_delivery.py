@@ -49,7 +49,7 @@ def deliverable(
         d=d,
         requests=requests,
         usernames=review.usernames(session),
-        members=_reviewers(session, prod),
+        members=reviewers(session, prod),
         can_request=principal.can("approval.request", res),
         can_note=principal.can("note.add", res),
         notes=item_notes.item_notes(session, prod, "deliverable", d.id),
@@ -57,7 +57,7 @@ def deliverable(
     return render(request, "deliverable.html", ctx)
 
 
-def _reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str]]:
+def reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str]]:
     """Members who may be named as reviewers: (username, "name (role)"), one line per user."""
     seen: dict[str, str] = {}
     for m in users_svc.list_members(session, prod):

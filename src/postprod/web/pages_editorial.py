@@ -18,6 +18,7 @@ from postprod.services.register_pages import page_entries, sort_columns, version
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
+from postprod.web.pages_delivery import reviewers
 from postprod.web.render import render
 from postprod.web.vocabulary import REGISTER_TABS, REGISTER_TITLES
 
@@ -140,6 +141,8 @@ def _entry_page(
         next_statuses=sorted(kind.transitions.get(entry.status.value, frozenset())),  # type: ignore[attr-defined]
         can_edit=principal.can("register.edit", Resource(prod.id, department=dept)),
         can_note=principal.can("note.add", Resource(prod.id, department=dept)),
+        can_request=principal.can("approval.request", Resource(prod.id, department=dept)),
+        members=reviewers(session, prod),
         notes=item_notes.item_notes(session, prod, kind.target_type, entry.id),
         review_type=kind.target_type.replace("_", "-"),
         flash=flash,
