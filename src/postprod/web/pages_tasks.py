@@ -23,7 +23,7 @@ from postprod.web.render import render
 router = APIRouter()
 
 BOARD_LIMIT = 500
-COLUMN_LIMIT = 40
+COLUMN_LIMIT = 25
 
 
 def next_statuses(task: Task) -> list[str]:
