@@ -58,6 +58,22 @@ def _db(value: float) -> float | None:
     return round(20.0 * math.log10(value), 2) if value > 0.0 else None
 
 
+def _dots(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Sums of a*b, a*a and b*b in float64 (einsum, not BLAS: OpenBLAS threads thrash on a busy machine)."""
+    return (
+        float(np.einsum("i,i->", a, b, dtype=np.float64)),
+        float(np.einsum("i,i->", a, a, dtype=np.float64)),
+        float(np.einsum("i,i->", b, b, dtype=np.float64)),
+    )
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two channels match within the tolerance (a cheap look at the start first)."""
+    if np.abs(a[:256] - b[:256]).max(initial=0.0) > IDENTICAL_TOLERANCE:
+        return False
+    return bool(np.abs(a - b).max(initial=0.0) <= IDENTICAL_TOLERANCE)
+
+
 class _Runs:
     """Runs of True in a boolean stream fed in chunks; yields (start, end) sample indices, end exclusive."""
 
@@ -135,21 +151,25 @@ class AudioDetectors:
         self.same = {(i, j) for i in range(self.nch) for j in range(i + 1, self.nch)}
 
     def add(self, x: np.ndarray) -> None:
-        """Feed one planar chunk (channels, frames)."""
+        """Feed one planar chunk (channels, frames), float32 or float64."""
         n = x.shape[1]
         if n == 0:
             return
-        ax = np.abs(x)
-        amax = ax.max(axis=1)
+        hi, lo = x.max(axis=1), x.min(axis=1)
+        amax = np.maximum(hi, -lo).astype(np.float64)
         self.peaks = np.maximum(self.peaks, amax)
-        self.sums += x.sum(axis=1)
-        quiet = ax.max(axis=0) <= self.silence_thr
+        self.sums += x.sum(axis=1)  # pairwise sums: float32 error ~1e-6 of the level, far below a DC threshold
+        if amax.max() <= self.silence_thr:
+            quiet = np.ones(n, dtype=bool)
+        else:
+            thr = x.dtype.type(self.silence_thr)
+            quiet = (x.max(axis=0) <= thr) & (x.min(axis=0) >= -thr)
         self._silence(*self.silence.feed(quiet, self.total))
         for c in range(self.nch):
             if amax[c] >= self.clip_level or self.clip_runs[c].open_start is not None:
-                self._clips(c, *self.clip_runs[c].feed(ax[c] >= self.clip_level, self.total))
+                self._clips(c, *self.clip_runs[c].feed(np.abs(x[c]) >= self.clip_level, self.total))
         for i, j in list(self.same):
-            if np.abs(x[i] - x[j]).max() > IDENTICAL_TOLERANCE:
+            if not _same(x[i], x[j]):
                 self.same.discard((i, j))
         if self.pairs:
             self._phase(x)
@@ -195,26 +215,34 @@ class AudioDetectors:
         )  # fmt: skip
 
     def _phase(self, x: np.ndarray) -> None:
-        buf = np.concatenate([self.pending, x], axis=1) if self.pending.shape[1] else x
-        nwin = buf.shape[1] // self.win
+        """Correlation of each pair per 1 s window (sums in float64); the whole-stream sums from the windows."""
+        have = self.pending.shape[1]
+        if have + x.shape[1] < self.win:
+            self.pending = np.concatenate([self.pending, x], axis=1)
+            return
+        head = None
+        if have:  # complete the window begun in the last chunk
+            take = self.win - have
+            head = np.concatenate([self.pending, x[:, :take]], axis=1)
+            x = x[:, take:]
+        nwin = x.shape[1] // self.win
         used = nwin * self.win
         for p, (i, j) in enumerate(self.pairs):
-            xi, xj = x[i], x[j]
-            sums = (np.einsum("i,i->", xi, xj), np.einsum("i,i->", xi, xi), np.einsum("i,i->", xj, xj))
-            self.pair_sums[p] += sums
-            if nwin == 0:
-                continue
-            wa = buf[i, :used].reshape(nwin, self.win)
-            wb = buf[j, :used].reshape(nwin, self.win)
-            xy = np.einsum("ij,ij->i", wa, wb)
-            xx = np.einsum("ij,ij->i", wa, wa)
-            yy = np.einsum("ij,ij->i", wb, wb)
+            wa = x[i, :used].reshape(nwin, self.win)
+            wb = x[j, :used].reshape(nwin, self.win)
+            xy = np.einsum("ij,ij->i", wa, wb, dtype=np.float64)
+            xx = np.einsum("ij,ij->i", wa, wa, dtype=np.float64)
+            yy = np.einsum("ij,ij->i", wb, wb, dtype=np.float64)
+            if head is not None:
+                u = _dots(head[i], head[j])
+                xy, xx, yy = (np.concatenate([[h], v]) for h, v in zip(u, (xy, xx, yy), strict=True))
+            self.pair_sums[p] += (xy.sum(), xx.sum(), yy.sum())
             loud = np.minimum(xx, yy) > self.win * self.silence_thr**2
             corr = np.where(loud, xy / np.sqrt(np.maximum(xx * yy, 1e-300)), 1.0)
             for k, r in enumerate(corr.tolist()):
                 self._phase_window(p, self.windows_done + k, r)
-        self.pending = buf[:, used:].copy()
-        self.windows_done += nwin
+        self.windows_done += nwin + (head is not None)
+        self.pending = x[:, used:].copy()
 
     def _phase_window(self, p: int, w: int, r: float) -> None:
         cur = self.phase_open[p]
@@ -240,6 +268,10 @@ class AudioDetectors:
 
     def finish(self) -> None:
         """Close open runs and add the whole-stream findings."""
+        if self.pending.shape[1]:  # the last part-window counts in the whole-stream correlation
+            for p, (i, j) in enumerate(self.pairs):
+                self.pair_sums[p] += _dots(self.pending[i], self.pending[j])
+            self.pending = self.pending[:, :0]
         self._silence(*self.silence.finish(self.total))
         for c in range(self.nch):
             self._clips(c, *self.clip_runs[c].finish(self.total))
