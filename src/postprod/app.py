@@ -83,9 +83,9 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
     if web and importlib.util.find_spec("postprod.web") and importlib.util.find_spec("postprod.web.routes"):
-        web = importlib.import_module("postprod.web.routes")
-        app.include_router(web.router)
-        setup = getattr(web, "setup", None)
+        pages = importlib.import_module("postprod.web.routes")
+        app.include_router(pages.router)
+        setup = getattr(pages, "setup", None)
         if callable(setup):
             setup(app)
 

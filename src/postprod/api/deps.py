@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from postprod.jobs import JobRunner
 from postprod.model import Production, Task, User, WebSession
 from postprod.services import users as users_svc
-from postprod.services.common import get_production, get_task
+from postprod.services.common import get_production
+from postprod.services.task_pages import get_task_loaded
 from postprod.services.users import Forbidden, Grant, Resource, Unauthorized
 
 SESSION_COOKIE = "postprod_session"
@@ -111,8 +112,9 @@ def task_resource(session: Session, task: Task, principal: Principal) -> Resourc
     )
 
 
-def load_task(session: Session, prod: Production, ref: str) -> Task:
-    return get_task(session, prod, ref)
+def load_task(session: Session, prod: Production | int, ref: str) -> Task:
+    """A task of the production (or production ID) by key or ID, its view's relations loaded eagerly."""
+    return get_task_loaded(session, prod if isinstance(prod, int) else prod.id, ref)
 
 
 def get_jobs(request: Request) -> JobRunner:

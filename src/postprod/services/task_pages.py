@@ -113,3 +113,26 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
         current = task_dict(fresh) if fresh is not None else {}
         raise StaleTask(f"task {task.key} was changed by someone else meanwhile", current) from None
     return task
+
+
+def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
+    """A task by key or ID, with everything its view shows loaded in a few queries (the hot read path).
+
+    The production is only loaded when the task is not found, to name it in the error.
+    """
+    from sqlalchemy.orm import joinedload
+
+    from postprod.services.common import get_production, get_task
+
+    opts = (
+        joinedload(Task.department),
+        selectinload(Task.assignments).joinedload(TaskAssignment.person),
+        selectinload(Task.predecessors).joinedload(Dependency.predecessor),
+        selectinload(Task.successors).joinedload(Dependency.successor),
+    )
+    text = str(ref).strip()
+    in_prod = Task.production_id == production_id
+    task = session.scalars(select(Task).where(in_prod, func.upper(Task.key) == text.upper()).options(*opts)).first()
+    if task is None and text.isdigit():
+        task = session.scalars(select(Task).where(in_prod, Task.id == int(text)).options(*opts)).first()
+    return task if task is not None else get_task(session, get_production(session, production_id), text)

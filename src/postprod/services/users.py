@@ -14,7 +14,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
 from postprod.model import ApiToken, Membership, Person, Production, Role, User, WebSession
@@ -216,7 +216,11 @@ def revoke_token(session: Session, user: User, token_id: int) -> None:
 
 def user_for_token(session: Session, text: str) -> User:
     """The active user owning this bearer token; notes its last use (at most once a minute)."""
-    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == _sha256(text))).first()
+    token = session.scalars(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _sha256(text))
+        .options(joinedload(ApiToken.user).selectinload(User.memberships))
+    ).first()
     now = utcnow()
     if token is None or (token.expires_at is not None and _aware(token.expires_at) < now):
         raise Unauthorized("invalid or expired API token")

@@ -104,8 +104,7 @@ def get_task(
     production_id: int, task_ref: str, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> dict[str, Any]:
     """One task; its ETag is its version, to send back as If-Match when changing it."""
-    prod = load_production(session, production_id)
-    task = load_task(session, prod, task_ref)
+    task = load_task(session, production_id, task_ref)
     principal.require("task.read", task_resource(session, task, principal))
     response.headers["ETag"] = _etag(task.version)
     return _detail(task)

@@ -1,0 +1,126 @@
+"""A task read through the API: requests per second with Uvicorn on 127.0.0.1, from a client process.
+
+Sets up the demo production in a fresh SQLite file, starts `uvicorn` in a subprocess on a free
+loopback port, then runs a bounded loop of GET /api/v1/productions/1/tasks/{key} (Bearer token,
+keep-alive) from this process for several repeats, and prints the median rate. Target: >= 300 req/s
+on 2 cores. Usage: python benchmarks/api_read.py [--requests 2000] [--repeats 5] [--clients 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+SERVER = """
+import os, uvicorn
+from postprod.app import create_app
+uvicorn.run(create_app(os.environ["POSTPROD_DATABASE_URL"], web=False), host="127.0.0.1",
+            port=int(os.environ["BENCH_PORT"]), log_level="warning", access_log=False)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def setup(url: str) -> str:
+    from postprod import db
+    from postprod.db import session_scope
+    from postprod.services.demo import create_demo
+    from postprod.services.users import create_demo_users, create_token, get_user
+
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    with session_scope(engine, actor="bench") as s:
+        prod, _ = create_demo(s)
+        create_demo_users(s, prod)
+        token = create_token(s, get_user(s, "supervisor"), "bench")[1]
+    engine.dispose()
+    return token
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), to tell cost from a busy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(base: str, token: str, keys: list[str], total: int, clients: int) -> float:
+    """Requests per second for `total` GETs spread over `clients` keep-alive connections."""
+    per = total // clients
+    errors: list[str] = []
+
+    def worker(i: int) -> None:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+            for n in range(per):
+                r = c.get(f"/api/v1/productions/1/tasks/{keys[(i + n) % len(keys)]}")
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {r.text[:100]}")
+                    return
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise SystemExit(f"request failed: {errors[0]}")
+    return per * clients / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--clients", type=int, default=4)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        token = setup(url)
+        port = free_port()
+        env = {**os.environ, "POSTPROD_DATABASE_URL": url, "BENCH_PORT": str(port)}
+        proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                raise SystemExit("the server did not start")
+            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+                keys = [t["key"] for t in c.get("/api/v1/productions/1/tasks", params={"limit": 50}).json()["items"]]
+            run(base, token, keys, min(200, args.requests), args.clients)  # warm-up
+            cpu0 = cpu_seconds(proc.pid)
+            rates = [run(base, token, keys, args.requests, args.clients) for _ in range(args.repeats)]
+            cpu = cpu_seconds(proc.pid) - cpu0
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    med = statistics.median(rates)
+    print(f"task read via API: {args.requests} requests x {args.repeats} repeats, {args.clients} client threads")
+    print("  runs (req/s): " + ", ".join(f"{r:.0f}" for r in rates))
+    print(f"  median: {med:.0f} req/s (target >= 300; ratio {med / 300:.2f})")
+    per = cpu / (args.requests * args.repeats)
+    print(f"  server CPU per request: {per * 1000:.2f} ms, i.e. {1 / per:.0f} req/s per core if the machine were idle")
+    print(f"  load average now: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
