@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -12,7 +13,7 @@ import av
 import numpy as np
 
 from postprod.errors import FileFormatError
-from postprod.qc.events import Event, Timebase, frame_event, runs
+from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
 
 Progress = Callable[[float], None]
@@ -164,13 +165,10 @@ def _run(
     planes: _Planes | None = None
     tbase = stream.time_base
     duration = float(info.duration_seconds or 0)
-    black: list[bool] = []
-    still: list[bool] = []  # frame matches the reference (first frame of the current still)
-    lout: list[float] = []
-    cout: list[float] = []
-    tops: list[int] = []
-    sides: list[int] = []
-    means: list[float] = []
+    runs = _FrameRuns(opts, rate)  # per-frame flags become runs as they come: memory does not grow with duration
+    frames = 0
+    luma_sum = 0.0
+    max_lout = max_cout = 0.0
     lmin, lmax = 1 << 20, -1
     ref: np.ndarray | None = None  # first frame of the current still (sampled luma)
     first_pts: int | None = None
@@ -190,6 +188,7 @@ def _run(
                 fmt_name = frame.format.name
                 planes = _Planes(fmt_name, frame.width, opts.max_width)
                 width, height = frame.width, frame.height
+                runs.dims = (width, height)
                 bits = planes.bits
                 scale = 1 << (bits - 8)
                 full_range = fmt_name.startswith("yuvj") or info.video[0].colour_range == "pc" or planes.rgb_source
@@ -200,7 +199,7 @@ def _run(
                 lo, hi = opts.luma_range[0] * scale, opts.luma_range[1] * scale
                 clo, chi = opts.chroma_range[0] * scale, opts.chroma_range[1] * scale
             # Frame index from the presentation time: a gap (VFR duplicate dropping) repeats the last picture.
-            idx = len(black)
+            idx = frames
             if frame.pts is not None:
                 if first_pts is None:
                     first_pts = frame.pts
@@ -238,21 +237,17 @@ def _run(
                 top = min(_leading(rows), _leading(rows[::-1])) * planes.step
                 side = min(_leading(cols), _leading(cols[::-1])) * planes.step
             lmin, lmax = min(lmin, ymin), max(lmax, ymax)
-            while len(black) <= idx:  # fill a pts gap with the held picture
-                gap = len(black) < idx
-                black.append(blk)
-                still.append(same or gap)
-                lout.append(l_pct)
-                cout.append(c_pct)
-                tops.append(top)
-                sides.append(side)
-                means.append(mean)
-            if progress and duration > 0 and len(black) - last_report >= 25:
-                last_report = len(black)
-                progress(min(1.0, float(len(black) / rate) / duration))
+            count = idx - frames + 1  # more than 1 after a pts gap (VFR duplicate dropping)
+            runs.add(frames, count, blk, same, l_pct, c_pct, top, side)
+            frames += count
+            luma_sum += mean * count
+            max_lout, max_cout = max(max_lout, l_pct), max(max_cout, c_pct)
+            if progress and duration > 0 and frames - last_report >= 25:
+                last_report = frames
+                progress(min(1.0, float(frames / rate) / duration))
     except (av.FFmpegError, ValueError, EOFError) as exc:
         error = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    if not black:
+    if not frames:
         if error:
             raise FileFormatError(path, f"no video frame could be decoded ({error})")
         raise FileFormatError(path, "no video frame in the file")
@@ -260,66 +255,106 @@ def _run(
         progress(1.0)
     report = VideoReport(
         stream=stream.index,
-        frames=len(black),
+        frames=frames,
         frame_rate=rate,
         width=width,
         height=height,
         pixel_format=planes.convert or pix_fmt if planes else pix_fmt,
         bit_depth=bits,
-        luma_mean=float(np.mean(means)),
+        luma_mean=luma_sum / frames,
         luma_min=lmin,
         luma_max=lmax,
-        max_luma_out_percent=float(max(lout)),
-        max_chroma_out_percent=float(max(cout)),
+        max_luma_out_percent=float(max_lout),
+        max_chroma_out_percent=float(max_cout),
     )
     if error:
-        report.stopped_at_frame = len(black)
-        report.error = f"decoding stopped at frame {len(black)} ({tb.tc(len(black))}): {error}"
-    report.events = _events(tb, stream.index, opts, black, still, lout, cout, tops, sides, width, height, rate)
+        report.stopped_at_frame = frames
+        report.error = f"decoding stopped at frame {frames} ({tb.tc(frames)}): {error}"
+    report.events = runs.events(tb, stream.index, frames, width, height)
     return report
 
 
-def _events(
-    tb: Timebase,
-    sidx: int,
-    opts: VideoOptions,
-    black: list[bool],
-    still: list[bool],
-    lout: list[float],
-    cout: list[float],
-    tops: list[int],
-    sides: list[int],
-    width: int,
-    height: int,
-    rate: Fraction,
-) -> list[Event]:
-    """Turn per-frame flags into runs of frames."""
-    events: list[Event] = []
-    b = np.array(black)
-    for s, e in runs(b):
-        if e - s >= opts.black_min_frames:
-            events.append(frame_event(tb, "black", s, e, stream=sidx))
-    # A frame "still" matches the first frame of its still; the freeze includes that first frame.
-    st = np.array(still)
-    min_freeze = max(2, round(opts.freeze_min_seconds * rate))
-    for s, e in runs(st):
-        s0 = max(0, s - 1)
-        if e - s0 >= min_freeze:
-            events.append(
-                frame_event(tb, "freeze", s0, e, stream=sidx, detail={"seconds": round(float((e - s0) / rate), 3)})
-            )
-    for kind, pct in (("luma_range", lout), ("chroma_range", cout)):
-        a = np.array(pct)
-        for s, e in runs(a > opts.range_max_percent):
-            peak = float(a[s:e].max())
-            events.append(frame_event(tb, kind, s, e, stream=sidx, detail={"max_percent": round(peak, 3)}))
-    min_bar_frames = max(1, round(opts.bars_min_seconds * rate))
-    for kind, bars, dim in (("letterbox", tops, height), ("pillarbox", sides, width)):
-        a = np.array(bars)
-        for s, e in runs(a >= opts.bars_min_fraction * dim):
-            if e - s >= min_bar_frames:
-                events.append(
-                    frame_event(tb, kind, s, e, stream=sidx, detail={"bar_pixels": int(np.median(a[s:e])), "of": dim})
-                )
-    events.sort(key=lambda ev: (ev.start_frame, ev.kind))
-    return events
+class _Run:
+    """One open run of frames: where it began and what its frames measured."""
+
+    __slots__ = ("start", "peak", "counts")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.peak = 0.0
+        self.counts: Counter[int] = Counter()
+
+
+class _FrameRuns:
+    """Turns per-frame flags into runs of frames (black, freeze, range, bars) as the frames come."""
+
+    def __init__(self, opts: VideoOptions, rate: Fraction) -> None:
+        self.opts = opts
+        self.rate = rate
+        self.min_freeze = max(2, round(opts.freeze_min_seconds * rate))
+        self.min_bars = max(1, round(opts.bars_min_seconds * rate))
+        self.open: dict[str, _Run] = {}
+        self.done: list[tuple[str, int, int, _Run]] = []
+        self.dims = (0, 0)
+
+    def add(
+        self, frame: int, count: int, black: bool, still: bool, lout: float, cout: float, top: int, side: int
+    ) -> None:
+        """Frames [frame, frame + count) with these measurements (count > 1 repeats a held picture)."""
+        o = self.opts
+        self._step("black", black, frame)
+        if count > 1:  # a pts gap: the frames before this picture repeat the held one, so they are still
+            self._step("freeze", True, frame)
+        self._step("freeze", still, frame + count - 1)
+        self._step("luma_range", lout > o.range_max_percent, frame, lout)
+        self._step("chroma_range", cout > o.range_max_percent, frame, cout)
+        w, h = self.dims
+        self._step("letterbox", h > 0 and top >= o.bars_min_fraction * h, frame, count=(top, count))
+        self._step("pillarbox", w > 0 and side >= o.bars_min_fraction * w, frame, count=(side, count))
+
+    def _step(self, kind: str, on: bool, frame: int, value: float = 0.0, count: tuple[int, int] | None = None) -> None:
+        run = self.open.get(kind)
+        if on:
+            if run is None:
+                run = self.open[kind] = _Run(frame)
+            run.peak = max(run.peak, value)
+            if count is not None:
+                run.counts[count[0]] += count[1]
+        elif run is not None:
+            self.done.append((kind, run.start, frame, self.open.pop(kind)))
+
+    def events(self, tb: Timebase, sidx: int, frames: int, width: int, height: int) -> list[Event]:
+        """Close the open runs at the last frame and keep the runs long enough to count."""
+        for kind in list(self.open):
+            self.done.append((kind, self.open[kind].start, frames, self.open.pop(kind)))
+        o = self.opts
+        events: list[Event] = []
+        for kind, s, e, run in self.done:
+            if kind == "black" and e - s >= o.black_min_frames:
+                events.append(frame_event(tb, "black", s, e, stream=sidx))
+            elif kind == "freeze":
+                s0 = max(0, s - 1)  # a frame is still when it matches the first frame of its still
+                if e - s0 >= self.min_freeze:
+                    detail = {"seconds": round(float((e - s0) / self.rate), 3)}
+                    events.append(frame_event(tb, "freeze", s0, e, stream=sidx, detail=detail))
+            elif kind in ("luma_range", "chroma_range"):
+                events.append(frame_event(tb, kind, s, e, stream=sidx, detail={"max_percent": round(run.peak, 3)}))
+            elif kind in ("letterbox", "pillarbox") and e - s >= self.min_bars:
+                detail = {"bar_pixels": _median(run.counts), "of": height if kind == "letterbox" else width}
+                events.append(frame_event(tb, kind, s, e, stream=sidx, detail=detail))
+        events.sort(key=lambda ev: (ev.start_frame, ev.kind))
+        return events
+
+
+def _median(counts: Counter[int]) -> int:
+    """Median of values given as value -> count (the lower middle for an even total, as np.median rounds down here)."""
+    total = sum(counts.values())
+    seen = 0
+    values = sorted(counts)
+    for i, v in enumerate(values):
+        seen += counts[v]
+        if 2 * seen > total:
+            return v
+        if 2 * seen == total:
+            return int((v + values[i + 1]) // 2) if i + 1 < len(values) else v
+    return 0
