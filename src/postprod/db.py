@@ -15,6 +15,14 @@ from postprod import config
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for the URL; SQLite gets foreign keys on and a busy timeout."""
     url = url or config.database_url()
@@ -27,6 +35,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # SQLite's own lower() and upper() know only ASCII: "Élodie" would not match "élodie".
+            # Python's versions make name look-ups behave as on PostgreSQL.
+            dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+            dbapi_conn.create_function("upper", 1, _upper, deterministic=True)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -67,3 +67,14 @@ def test_custom_department(session: Session) -> None:
     assert t.department is dept
     with pytest.raises(Conflict):
         productions.add_department(session, prod, "titles and graphics")
+
+
+def test_names_match_whatever_their_case_and_accents(session: Session) -> None:
+    from postprod.services.common import get_person
+
+    prod = make_production(session)
+    elodie = next(p for p in prod.people if p.name.startswith("Élodie"))
+    assert get_person(session, prod, "élodie petit") is elodie
+    assert get_person(session, prod, "ÉLODIE PETIT") is elodie
+    with pytest.raises(Conflict):
+        people.add_person(session, prod, name="élodie petit")

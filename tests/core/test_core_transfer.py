@@ -172,6 +172,8 @@ def _doc_strategy() -> st.SearchStrategy[dict[str, Any]]:
                 }
                 for i in range(draw(st.integers(0, 3)))
             ],
+            "cut_versions": [],
+            "registers": {k: [] for k in ("vfx_shots", "adr_cues", "foley_cues", "music_cues", "dubbing_versions")},
             "notes": [],
             "history": [],
         }

@@ -48,6 +48,6 @@ def import_(
         raise FileFormatError(str(file), exc.strerror or "cannot read") from None
     doc = svc.read_document(data, str(file))
     with session_scope() as s:
-        prod = svc.import_production(s, doc, title=title)
+        prod = svc.import_production(s, doc, title=title, path=str(file))
         msg = f"imported {prod.title!r} (#{prod.id}): {len(doc.tasks)} tasks, {len(doc.people)} people, {len(doc.rooms)} rooms"
     console.print(msg)

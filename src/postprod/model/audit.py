@@ -7,7 +7,7 @@ object with an `audit_production_id` writes an AuditEntry in the same transactio
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +46,8 @@ def jsonable(value: Any) -> Any:
     """A column value as JSON (dates ISO, decimals as strings, enums by value)."""
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC).isoformat()  # SQLite drops the zone of UTC timestamps
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -42,6 +42,7 @@ from postprod.model import (
 )
 from postprod.model.audit import jsonable
 from postprod.services.tasks import find_path
+from postprod.services.transfer_editorial import export_editorial, import_editorial, note_refs, parse_editorial
 from postprod.timecode import format_rate, parse_rate, tc_to_frames
 
 FORMAT = "postprod.production"
@@ -183,8 +184,10 @@ class DeliverableDoc(_M):
 
 
 class NoteDoc(_M):
-    target_type: Literal["task"]
-    target: str
+    target_type: Literal[
+        "task", "deliverable", "cut_version", "vfx_shot", "adr_cue", "foley_cue", "music_cue", "dubbing_version"
+    ]
+    target: str | int | list[str | int]
     author: str
     at: datetime
     body: str = Field(min_length=1)
@@ -212,6 +215,8 @@ class ExportDoc(_M):
     rooms: list[RoomDoc] = []
     tasks: list[TaskDoc] = []
     deliverables: list[DeliverableDoc] = []
+    cut_versions: list[dict[str, Any]] = []
+    registers: dict[str, list[dict[str, Any]]] = {}
     notes: list[NoteDoc] = []
     history: list[HistoryDoc] = []
 
@@ -282,10 +287,12 @@ def upgrade(doc: dict[str, Any], path: str) -> dict[str, Any]:
 
 def export_production(session: Session, prod: Production, *, actor: str | None = None) -> dict[str, Any]:
     """The whole production as a current-version document (plain JSON types)."""
-    task_keys = {t.id: t.key for t in prod.tasks}
     tasks = sorted(prod.tasks, key=lambda t: (t.position, t.key))
     notes = session.scalars(select(Note).where(Note.production_id == prod.id).order_by(Note.created_at, Note.id))
-    deliverables = session.scalars(select(Deliverable).where(Deliverable.production_id == prod.id))
+    deliverables = list(session.scalars(select(Deliverable).where(Deliverable.production_id == prod.id)))
+    refs: dict[tuple[str, int], Any] = note_refs(session, prod)
+    refs.update({("task", t.id): t.key for t in prod.tasks})
+    refs.update({("deliverable", d.id): d.name for d in deliverables})
     history = session.scalars(
         select(AuditEntry).where(AuditEntry.production_id == prod.id).order_by(AuditEntry.at, AuditEntry.id)
     )
@@ -392,19 +399,22 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
             }
             for d in sorted(deliverables, key=lambda d: d.name)
         ],
+        **export_editorial(session, prod),
+        # A note whose item was deleted has nothing to point at, and is not exported.
         "notes": [
             {
                 "target_type": n.target_type,
-                "target": task_keys.get(n.target_id, str(n.target_id)),
+                "target": refs[(n.target_type, n.target_id)],
                 "author": n.author,
-                "at": n.created_at.isoformat(),
+                "at": jsonable(n.created_at),
                 "body": n.body,
             }
             for n in notes
+            if (n.target_type, n.target_id) in refs
         ],
         "history": [
             {
-                "at": e.at.isoformat(),
+                "at": jsonable(e.at),
                 "actor": e.actor,
                 "action": e.action,
                 "entity_type": e.entity_type,
@@ -437,6 +447,7 @@ def read_document(text: str | bytes, path: str) -> ExportDoc:
         loc = ".".join(str(x) for x in err["loc"])
         raise FileFormatError(path, f"{loc}: {err['msg']}") from None
     _check_references(doc, path)
+    parse_editorial(doc.cut_versions, doc.registers, {p.name.lower() for p in doc.people}, path)
     return doc
 
 
@@ -492,11 +503,35 @@ def _check_references(doc: ExportDoc, path: str) -> None:
                 cycle = [doc.tasks[j].key for j in back] + [t.key]
                 raise FileFormatError(path, "dependency cycle: " + " -> ".join(cycle))
     for n in doc.notes:
-        if n.target.upper() not in keys:
-            raise FileFormatError(path, f"note by {n.author}: unknown task {n.target!r}")
+        if _note_key(n) not in _note_targets(doc):
+            raise FileFormatError(path, f"note by {n.author}: unknown {n.target_type} {n.target!r}")
 
 
-def import_production(session: Session, doc: ExportDoc, *, title: str | None = None) -> Production:
+def _note_key(n: NoteDoc) -> tuple[str, Any]:
+    target = n.target
+    if isinstance(target, list):
+        return (n.target_type, tuple(target))
+    if n.target_type == "task" and isinstance(target, str):
+        return ("task", target.upper())
+    if n.target_type == "deliverable" and isinstance(target, str):
+        return ("deliverable", target.lower())
+    return (n.target_type, target)
+
+
+def _note_targets(doc: ExportDoc) -> set[tuple[str, Any]]:
+    from postprod.services.transfer_editorial import NOTE_REGISTERS
+
+    found: set[tuple[str, Any]] = {("task", t.key.upper()) for t in doc.tasks}
+    found |= {("deliverable", d.name.lower()) for d in doc.deliverables}
+    found |= {("cut_version", (cv.get("reel"), cv.get("number"))) for cv in doc.cut_versions}
+    for target_type, name in NOTE_REGISTERS.items():
+        found |= {(target_type, i) for i in range(len(doc.registers.get(name, [])))}
+    return found
+
+
+def import_production(
+    session: Session, doc: ExportDoc, *, title: str | None = None, path: str = "document"
+) -> Production:
     """Create the production described by a validated document; history is restored as it was."""
     p = doc.production
     new_title = (title or p.title).strip()
@@ -607,24 +642,29 @@ def import_production(session: Session, doc: ExportDoc, *, title: str | None = N
                         predecessor=tasks[dep.task.upper()], successor=tasks[td.key.upper()], lag_days=dep.lag_days
                     )
                 )
+        new_ids = import_editorial(session, prod, doc.cut_versions, doc.registers, people, path)
+        new_ids = {(t, k if not isinstance(k, tuple) else tuple(k)): v for (t, k), v in new_ids.items()}
+        made_deliverables = {}
         for dv in doc.deliverables:
-            session.add(
-                Deliverable(
-                    production_id=prod.id,
-                    name=dv.name,
-                    spec=dv.spec,
-                    due_date=dv.due_date,
-                    status=dv.status,
-                    file_path=dv.file,
-                    description=dv.description,
-                )
+            made_deliverables[dv.name.lower()] = d_obj = Deliverable(
+                production_id=prod.id,
+                name=dv.name,
+                spec=dv.spec,
+                due_date=dv.due_date,
+                status=dv.status,
+                file_path=dv.file,
+                description=dv.description,
             )
+            session.add(d_obj)
+        session.flush()
+        new_ids.update({("task", k): t.id for k, t in tasks.items()})
+        new_ids.update({("deliverable", k): d.id for k, d in made_deliverables.items()})
         for nd in doc.notes:
             session.add(
                 Note(
                     production_id=prod.id,
                     target_type=nd.target_type,
-                    target_id=tasks[nd.target.upper()].id,
+                    target_id=new_ids[_note_key(nd)],
                     author=nd.author,
                     body=nd.body,
                     created_at=nd.at,

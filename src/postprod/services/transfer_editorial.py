@@ -1,0 +1,235 @@
+"""Cut versions and the department registers in the production export, column by column.
+
+The registers have many columns and grow with each department's needs, so they are written
+generically from the mapped columns (values as JSON) and read back by each column's type; a
+person is named, a cut version is (reel, number), never a database ID.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Enum, Integer, Numeric, String, Text, inspect, select
+from sqlalchemy.orm import Session
+
+from postprod.errors import FileFormatError
+from postprod.model import AdrCue, CutVersion, DubbingVersion, FoleyCue, MusicCue, Person, Production, VfxShot
+from postprod.model.audit import jsonable
+from postprod.model.editorial import CutVersionContent
+
+REGISTERS: dict[str, type] = {
+    "vfx_shots": VfxShot,
+    "adr_cues": AdrCue,
+    "foley_cues": FoleyCue,
+    "music_cues": MusicCue,
+    "dubbing_versions": DubbingVersion,
+}
+_SKIP = {"id", "production_id", "version", "created_at", "updated_at", "assignee_id", "cut_version_id", "previous_id"}
+
+
+def _columns(cls: type) -> list[Any]:
+    return [c for c in inspect(cls).column_attrs if c.key not in _SKIP]
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    return {a.key: jsonable(getattr(obj, a.key)) for a in _columns(type(obj))}
+
+
+def export_editorial(session: Session, prod: Production) -> dict[str, Any]:
+    """{"cut_versions": [...], "registers": {name: [...]}} for the production."""
+    versions = list(
+        session.scalars(
+            select(CutVersion).where(CutVersion.production_id == prod.id).order_by(CutVersion.reel, CutVersion.number)
+        )
+    )
+    ref = {cv.id: [cv.reel, cv.number] for cv in versions}
+    contents = {
+        c.cut_version_id: c
+        for c in session.scalars(select(CutVersionContent).where(CutVersionContent.cut_version_id.in_(list(ref))))
+    }
+    people = {p.id: p.name for p in prod.people}
+    cut_versions = []
+    for cv in versions:
+        content = contents.get(cv.id)
+        cut_versions.append(
+            _row(cv)
+            | {
+                "previous": ref.get(cv.previous_id) if cv.previous_id else None,
+                "content": None
+                if content is None
+                else {"events": content.events, "markers": content.markers, "changes": content.changes},
+            }
+        )
+    registers: dict[str, list[dict[str, Any]]] = {}
+    for name, cls in REGISTERS.items():
+        rows = session.scalars(select(cls).where(cls.production_id == prod.id).order_by(cls.id))  # type: ignore[attr-defined]
+        registers[name] = [
+            _row(e)
+            | {
+                "assignee": people.get(e.assignee_id) if e.assignee_id else None,
+                "cut_version": ref.get(e.cut_version_id) if e.cut_version_id else None,
+            }
+            for e in rows
+        ]
+    return {"cut_versions": cut_versions, "registers": registers}
+
+
+# Note target types of the registers, and the export list each one lives in.
+NOTE_REGISTERS = {
+    "vfx_shot": "vfx_shots",
+    "adr_cue": "adr_cues",
+    "foley_cue": "foley_cues",
+    "music_cue": "music_cues",
+    "dubbing_version": "dubbing_versions",
+}
+
+
+def note_refs(session: Session, prod: Production) -> dict[tuple[str, int], Any]:
+    """How a note names its item in the export: [reel, number] for a cut version, the index in its register."""
+    refs: dict[tuple[str, int], Any] = {}
+    for cv in session.scalars(select(CutVersion).where(CutVersion.production_id == prod.id)):
+        refs[("cut_version", cv.id)] = [cv.reel, cv.number]
+    for target_type, name in NOTE_REGISTERS.items():
+        cls = REGISTERS[name]
+        ids = session.scalars(select(cls.id).where(cls.production_id == prod.id).order_by(cls.id))  # type: ignore[attr-defined]
+        refs.update({(target_type, i): n for n, i in enumerate(ids)})
+    return refs
+
+
+def _decode(col: Any, value: Any, where: str, path: str) -> Any:
+    """A JSON value back to the column's Python type; a wrong one names the field."""
+    if value is None:
+        if not col.columns[0].nullable:
+            raise FileFormatError(path, f"{where}: missing value")
+        return None
+    t = col.columns[0].type
+    try:
+        if isinstance(t, Enum) and t.enum_class is not None:
+            return t.enum_class(value)
+        if isinstance(t, DateTime):
+            return datetime.fromisoformat(value)
+        if isinstance(t, Date):
+            return date.fromisoformat(value)
+        if isinstance(t, Numeric) and not isinstance(t, Integer):
+            return Decimal(str(value))
+        if isinstance(t, Boolean):
+            if not isinstance(value, bool):
+                raise ValueError("expected true or false")
+            return value
+        if isinstance(t, Integer):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError("expected an integer")
+            return value
+        if isinstance(t, String | Text):
+            if not isinstance(value, str) or "\x00" in value:
+                raise ValueError("expected text without NUL characters")
+            if isinstance(t, String) and t.length and len(value) > t.length:
+                raise ValueError(f"longer than {t.length} characters")
+            return value
+    except (ValueError, TypeError, InvalidOperation) as exc:
+        raise FileFormatError(path, f"{where}: {exc}") from None
+    return value
+
+
+def _decode_row(cls: type, raw: Any, where: str, path: str, extra: set[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise FileFormatError(path, f"{where}: expected an object")
+    cols = {c.key: c for c in _columns(cls)}
+    unknown = set(raw) - set(cols) - extra
+    if unknown:
+        raise FileFormatError(path, f"{where}: unknown fields {', '.join(sorted(unknown))}")
+    return {k: _decode(c, raw.get(k, _default(c)), f"{where}.{k}", path) for k, c in cols.items()}
+
+
+def _default(col: Any) -> Any:
+    default = col.columns[0].default
+    if default is None or callable(getattr(default, "arg", None)):
+        return None
+    return jsonable(default.arg)
+
+
+def parse_editorial(
+    cut_versions: list[Any], registers: dict[str, Any], people: set[str], path: str
+) -> tuple[list[tuple[dict[str, Any], Any, Any]], dict[str, list[tuple[dict[str, Any], Any, Any]]]]:
+    """Check and type the cut versions and registers of a document before anything is written."""
+    versions = []
+    keys: set[tuple[str, int]] = set()
+    for i, raw in enumerate(cut_versions):
+        where = f"cut_versions.{i}"
+        values = _decode_row(CutVersion, raw, where, path, {"previous", "content"})
+        key = (values["reel"], values["number"])
+        if key in keys:
+            raise FileFormatError(path, f"{where}: reel {key[0]} version {key[1]} appears twice")
+        keys.add(key)
+        versions.append((values, raw.get("previous"), raw.get("content")))
+    for values, previous, _content in versions:
+        if previous is not None and tuple(previous) not in keys:
+            raise FileFormatError(
+                path, f"cut version {values['reel']} v{values['number']}: unknown previous {previous}"
+            )
+    parsed: dict[str, list[tuple[dict[str, Any], Any, Any]]] = {}
+    for name, rows in (registers or {}).items():
+        cls = REGISTERS.get(name)
+        if cls is None:
+            raise FileFormatError(path, f"registers: unknown register {name!r}; registers: {', '.join(REGISTERS)}")
+        parsed[name] = []
+        for i, raw in enumerate(rows or []):
+            where = f"registers.{name}.{i}"
+            values = _decode_row(cls, raw, where, path, {"assignee", "cut_version"})
+            who, anchor = raw.get("assignee"), raw.get("cut_version")
+            if who is not None and who.lower() not in people:
+                raise FileFormatError(path, f"{where}.assignee: unknown person {who!r}")
+            if anchor is not None and tuple(anchor) not in keys:
+                raise FileFormatError(path, f"{where}.cut_version: unknown cut version {anchor}")
+            parsed[name].append((values, who, anchor))
+    return versions, parsed
+
+
+def import_editorial(
+    session: Session,
+    prod: Production,
+    cut_versions: list[Any],
+    registers: dict[str, Any],
+    people: dict[str, Person],
+    path: str,
+) -> dict[tuple[str, Any], int]:
+    """Create the cut versions and register entries of a document (already checked); their new IDs by note ref."""
+    versions, parsed = parse_editorial(cut_versions, registers, set(people), path)
+    made: dict[tuple[str, int], CutVersion] = {}
+    for values, _previous, _content in versions:
+        cv = CutVersion(production_id=prod.id, **values)
+        session.add(cv)
+        made[(cv.reel, cv.number)] = cv
+    session.flush()
+    for values, previous, content in versions:
+        cv = made[(values["reel"], values["number"])]
+        if previous is not None:
+            cv.previous_id = made[tuple(previous)].id  # type: ignore[index]
+        if content is not None:
+            session.add(
+                CutVersionContent(
+                    cut_version_id=cv.id,
+                    events=content.get("events") or [],
+                    markers=content.get("markers") or [],
+                    changes=content.get("changes"),
+                )
+            )
+    entries: dict[str, list[Any]] = {}
+    for name, rows in parsed.items():
+        cls = REGISTERS[name]
+        entries[name] = []
+        for values, who, anchor in rows:
+            entry = cls(production_id=prod.id, **values)
+            if who is not None:
+                entry.assignee_id = people[who.lower()].id  # type: ignore[attr-defined]
+            if anchor is not None:
+                entry.cut_version_id = made[tuple(anchor)].id  # type: ignore[attr-defined,index]
+            session.add(entry)
+            entries[name].append(entry)
+    session.flush()
+    ids: dict[tuple[str, Any], int] = {("cut_version", key): cv.id for key, cv in made.items()}
+    for target_type, name in NOTE_REGISTERS.items():
+        ids.update({(target_type, n): e.id for n, e in enumerate(entries.get(name, []))})
+    return ids
