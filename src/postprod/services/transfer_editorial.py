@@ -19,7 +19,7 @@ from postprod.model import AdrCue, CutVersion, DubbingVersion, FoleyCue, MusicCu
 from postprod.model.audit import jsonable
 from postprod.model.editorial import CutVersionContent
 
-REGISTERS: dict[str, type] = {
+REGISTERS: dict[str, Any] = {
     "vfx_shots": VfxShot,
     "adr_cues": AdrCue,
     "foley_cues": FoleyCue,
@@ -29,8 +29,9 @@ REGISTERS: dict[str, type] = {
 _SKIP = {"id", "production_id", "version", "created_at", "updated_at", "assignee_id", "cut_version_id", "previous_id"}
 
 
-def _columns(cls: type) -> list[Any]:
-    return [c for c in inspect(cls).column_attrs if c.key not in _SKIP]
+def _columns(cls: Any) -> list[Any]:
+    attrs: list[Any] = list(inspect(cls).column_attrs)
+    return [c for c in attrs if c.key not in _SKIP]
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def export_editorial(session: Session, prod: Production) -> dict[str, Any]:
         )
     registers: dict[str, list[dict[str, Any]]] = {}
     for name, cls in REGISTERS.items():
-        rows = session.scalars(select(cls).where(cls.production_id == prod.id).order_by(cls.id))  # type: ignore[attr-defined]
+        rows = session.scalars(select(cls).where(cls.production_id == prod.id).order_by(cls.id))
         registers[name] = [
             _row(e)
             | {
@@ -93,7 +94,7 @@ def note_refs(session: Session, prod: Production) -> dict[tuple[str, int], Any]:
         refs[("cut_version", cv.id)] = [cv.reel, cv.number]
     for target_type, name in NOTE_REGISTERS.items():
         cls = REGISTERS[name]
-        ids = session.scalars(select(cls.id).where(cls.production_id == prod.id).order_by(cls.id))  # type: ignore[attr-defined]
+        ids = session.scalars(select(cls.id).where(cls.production_id == prod.id).order_by(cls.id))
         refs.update({(target_type, i): n for n, i in enumerate(ids)})
     return refs
 
