@@ -64,8 +64,13 @@ def solve_cpsat(
     baseline: Sequence[int] | None = None,
     max_end: int | None = None,
     progress: Progress | None = None,
+    deadline: float | None = None,
+    params: dict[str, object] | None = None,
 ) -> CpResult:
-    """Minimise the end (or, with `baseline` and `max_end`, the number and size of moves) from a hint."""
+    """Minimise the end (or, with `baseline` and `max_end`, the number and size of moves) from a hint.
+
+    With `deadline` (a perf_counter time) the search stops then, model building included.
+    """
     n = c.n
     dur = c.dur
     ub = hint.makespan if max_end is None else max_end
@@ -154,9 +159,19 @@ def solve_cpsat(
         model.minimize(end)
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+    if deadline is not None:
+        time_limit = min(time_limit, deadline - time.perf_counter())
+    if time_limit <= 0.005:
+        return CpResult(None, hint.makespan, lower, False, "NOT_RUN")
+    solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    for key, value in (params or {}).items():
+        field = getattr(solver.parameters, key)
+        if isinstance(value, list):
+            field.extend(value)
+        else:
+            setattr(solver.parameters, key, value)
     cb = _Progress(progress, time_limit) if progress is not None else None
     status = solver.solve(model, cb)
     name = solver.status_name(status)

@@ -11,6 +11,7 @@ from postprod.errors import InfeasibleError
 from postprod.planning.compiled import MAX_HORIZON, Compiled, compile_problem
 from postprod.planning.cpsat import solve_cpsat
 from postprod.planning.explain import check
+from postprod.planning.genetic import genetic, is_plain
 from postprod.planning.heuristic import (
     HorizonTooShort,
     Schedule,
@@ -24,13 +25,17 @@ from postprod.planning.problem import Plan, Problem, ScheduledTask
 
 Progress = Callable[[float], None]
 
-HEURISTIC_ONLY_BUDGET = 0.03
-"""Seconds of multi-pass sampling when the time limit is 0 (the first passes always complete)."""
+HEURISTIC_ONLY_BUDGET = 0.025
+"""Seconds (from the start of the clock) of multi-pass sampling when the time limit is 0 (the first passes always complete)."""
+
+
+HEURISTIC_SHARE = 0.6
+"""Share of the time limit for the heuristic (the genetic algorithm on plain problems) before CP-SAT."""
 
 
 def heuristic_share(time_limit: float) -> float:
     """Seconds given to the heuristic before CP-SAT takes over."""
-    return 0.4 * time_limit
+    return HEURISTIC_SHARE * time_limit
 
 
 def compile_with_room(problem: Problem) -> tuple[Compiled, Schedule]:
@@ -69,31 +74,58 @@ def solve(
     return solve_compiled(c, time_limit, progress, seed=seed, t0=t0)
 
 
+CP_PARAMS: dict[str, object] = {}
+"""Extra CP-SAT parameters for the makespan search."""
+
+SAFETY = 0.05
+"""Share of the time limit kept free, so parsing, model building and the answer fit inside it."""
+
+
 def solve_compiled(
     c: Compiled, time_limit: float, progress: Progress | None = None, *, seed: int = 0, t0: float | None = None
 ) -> Plan:
-    """Solve an already compiled problem (PSPLIB instances come straight here)."""
+    """Solve an already compiled problem (PSPLIB instances come straight here); `t0` is when the clock started."""
     t0 = time.perf_counter() if t0 is None else t0
     lower = max(c.critical_lower_bound(), c.energy_lower_bound())
-    budget = HEURISTIC_ONLY_BUDGET if time_limit <= 0 else heuristic_share(time_limit)
+    spent = time.perf_counter() - t0
+    if time_limit <= 0:
+        budget = max(0.005, HEURISTIC_ONLY_BUDGET - spent)
+    else:
+        budget = heuristic_share(time_limit) - spent
+    plain = time_limit > 0 and is_plain(c)
 
     def heur_progress(x: float) -> None:
         if progress is not None:
             progress(x if time_limit <= 0 else x * budget / time_limit)
 
-    patience = None if time_limit <= 0 else max(300, 5 * c.n)
+    patience = None if time_limit <= 0 else (0 if plain else max(300, 5 * c.n))
     best, _count = solve_heuristic(c, budget, seed=seed, target=lower, patience=patience, progress=heur_progress)
+    if plain and best.makespan > lower:
+        rules = priority_rules(c)
+        best, _ = genetic(
+            c, list(rules.values()), best, t0 + spent + budget, seed=seed, target=lower, progress=heur_progress
+        )
     solver = "heuristic"
     optimal = best.makespan <= lower
     bound = lower
-    left = time_limit - (time.perf_counter() - t0) - 0.03
+    deadline = t0 + time_limit * (1 - SAFETY)
+    left = deadline - time.perf_counter()
     if time_limit > 0 and not optimal and left > 0.05:
 
         def cp_progress(x: float) -> None:
             if progress is not None:
                 progress(min(1.0, (time_limit - left + x * left) / time_limit))
 
-        res = solve_cpsat(c, best, lower, left, seed=seed, progress=cp_progress if progress else None)
+        res = solve_cpsat(
+            c,
+            best,
+            lower,
+            left,
+            seed=seed,
+            progress=cp_progress if progress else None,
+            deadline=deadline,
+            params=CP_PARAMS,
+        )
         bound = max(bound, res.bound)
         if res.schedule is not None and res.makespan <= best.makespan:
             if res.makespan < best.makespan:
