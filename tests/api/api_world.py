@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from postprod.db import session_scope
 from postprod.model import Base
@@ -21,9 +21,10 @@ API = "/api/v1"
 
 
 def empty_tables(engine: Engine) -> None:
+    """Delete every row, children first (quicker than TRUNCATE on a few small tables)."""
     with engine.begin() as conn:
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @dataclass

@@ -49,7 +49,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_server_error(case: Any) -> None:
     if case.path == "/api/v1/events":
         case.query = {**(case.query or {}), "limit": 1, "timeout": 0.2}
