@@ -1,7 +1,12 @@
-"""Benchmark: `postprod qc loudness` against FFmpeg's ebur128 (binary and PyAV filter graph) and pyloudnorm.
+"""Benchmark: `postprod qc loudness FILE --json` (the whole command) against ffmpeg's ebur128 and pyloudnorm.
 
-Same 10-minute programme-like 48 kHz 24-bit WAVs (stereo and 5.1) through each; prints the median of
-several runs, the speed ratios, and the readings side by side. Usage: python benchmarks/loudness.py [--minutes 10] [--runs 3]
+(a) 10-minute 48 kHz 24-bit 5.1 WAV: postprod vs `ffmpeg -af ebur128=peak=true` (imageio-ffmpeg's binary).
+(b) 10-minute 48 kHz 24-bit stereo WAV: postprod vs pyloudnorm reading the file with scipy.io.wavfile and
+    computing integrated loudness and loudness range, as a command too (`python -c ...`, imports included),
+    and its work alone in this process (file read + I + LRA, no start-up), for reference.
+Contenders alternate run by run; medians, ratios, the readings and the machine load are printed.
+
+    python benchmarks/loudness.py [--minutes 10] [--runs 5]
 """
 
 from __future__ import annotations
@@ -9,82 +14,34 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import av
 import numpy as np
 
-RATE = 48000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from qc_media import POSTPROD, alternate, ffmpeg_exe, load, median, run, write_wav  # noqa: E402
+
+PYLOUDNORM = """
+import sys, numpy as np, pyloudnorm
+from scipy.io import wavfile
+rate, data = wavfile.read(sys.argv[1])
+x = data.astype(np.float64) / (2**31 if data.dtype == np.int32 else 2**15)
+meter = pyloudnorm.Meter(rate)
+print(meter.integrated_loudness(x), meter.loudness_range(x))
+"""
 
 
-def programme(seconds: float, channels: int, seed: int = 7) -> np.ndarray:
-    """Programme-like audio (frames, channels): noise bed, tones, speech-like bursts, slow dynamics."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * RATE)
-    t = np.arange(n) / RATE
-    out = np.empty((n, channels), dtype=np.float32)
-    syllables = (np.sin(2 * np.pi * 4.0 * t) > 0.2) * (rng.random(n // RATE + 1).repeat(RATE)[:n] > 0.3)
-    envelope = 0.3 + 0.7 * np.sin(2 * np.pi * t / 23.0) ** 2
-    tones = 0.1 * np.sin(2 * np.pi * 440 * t) * ((t % 10) > 7)
-    speech = rng.standard_normal(n) * 0.15 * syllables * np.sin(2 * np.pi * 180 * t)
-    for c in range(channels):
-        bed = rng.standard_normal(n) * 0.02
-        out[:, c] = np.clip((bed + (speech if c != 3 else 0.0) + tones * (c % 2)) * envelope, -1, 1)
-    return out
-
-
-def write_wav(path: Path, x: np.ndarray, layout: str) -> None:
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("pcm_s24le", rate=RATE, layout=layout)
-        for i in range(0, x.shape[0], RATE):
-            frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(x[i : i + RATE]).reshape(1, -1), format="flt", layout=layout
-            )
-            frame.sample_rate = RATE
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-
-
-def ffmpeg_exe() -> str | None:
-    try:
-        import imageio_ffmpeg
-
-        return str(imageio_ffmpeg.get_ffmpeg_exe())
-    except Exception:
-        return shutil.which("ffmpeg")
-
-
-def run_postprod(path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "postprod.cli.main", "qc", "loudness", str(path), "--json"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    data = json.loads(out.stdout)
+def postprod(path: Path) -> dict[str, float]:
+    data = json.loads(run([*POSTPROD, "qc", "loudness", str(path), "--json"])[2])
     return {"I": data["integrated_lufs"], "LRA": data["loudness_range_lu"], "TP": data["true_peak_dbtp"]}
 
 
-def run_engine(path: Path) -> dict:
-    """The same measurement in-process (no interpreter start-up or imports)."""
-    from postprod.cli.qc_audio import measure_file
-
-    result, _ = measure_file(path, None, show_progress=False)
-    return {"I": result.integrated_lufs, "LRA": result.loudness_range_lu, "TP": result.true_peak_dbtp}
-
-
-def run_ffmpeg(exe: str, path: Path) -> dict:
-    out = subprocess.run(
-        [exe, "-nostats", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    summary = out.stderr[out.stderr.rfind("Summary:") :]
+def ffmpeg(exe: str, path: Path) -> dict[str, float]:
+    err = run([exe, "-nostats", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"])[3]
+    summary = err[err.rfind("Summary:") :]
 
     def grab(label: str) -> float:
         m = re.search(label + r":\s+(-?[\d.]+)", summary)
@@ -93,69 +50,72 @@ def run_ffmpeg(exe: str, path: Path) -> dict:
     return {"I": grab("I"), "LRA": grab("LRA"), "TP": grab("Peak")}
 
 
-def run_ffmpeg_pyav(path: Path) -> dict:
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        graph = av.filter.Graph()
-        src = graph.add_abuffer(template=stream)
-        meter = graph.add("ebur128", "metadata=1:peak=true")
-        sink = graph.add("abuffersink")
-        src.link_to(meter)
-        meter.link_to(sink)
-        graph.configure()
-        last: dict = {}
-        for frame in container.decode(stream):
-            graph.push(frame)
-            while True:
-                try:
-                    last = dict(graph.pull().metadata)
-                except (av.BlockingIOError, av.EOFError):
-                    break
-    tp = float(last.get("lavfi.r128.true_peak", "nan"))
-    return {"I": float(last["lavfi.r128.I"]), "LRA": float(last["lavfi.r128.LRA"]), "TP": 20 * np.log10(tp)}
+def pyloudnorm_command(path: Path) -> dict[str, float]:
+    out = run([sys.executable, "-c", PYLOUDNORM, str(path)])[2].split()
+    return {"I": float(out[0]), "LRA": float(out[1]), "TP": float("nan")}
 
 
-def run_pyloudnorm(path: Path) -> dict:
+def pyloudnorm_in_process(path: Path) -> dict[str, float]:
     import pyloudnorm
     from scipy.io import wavfile
 
     rate, data = wavfile.read(path)
-    x = data.astype(np.float64) / 2**31 if data.dtype == np.int32 else data.astype(np.float64)
+    x = data.astype(np.float64) / 2**31
     meter = pyloudnorm.Meter(rate)
     return {"I": meter.integrated_loudness(x), "LRA": meter.loudness_range(x), "TP": float("nan")}
 
 
-def timed(fn, runs: int) -> tuple[float, dict]:
-    times, result = [], {}
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def table(title: str, contenders: dict, runs: int, ours: str) -> None:
+    readings: dict[str, dict[str, float]] = {}
+
+    def keep(name: str, fn):  # noqa: ANN001, ANN202
+        return lambda: readings.__setitem__(name, fn())
+
+    print(f"\n{title}\n  {load()} before")
+    times = alternate({name: keep(name, fn) for name, fn in contenders.items()}, runs)
+    print(f"  {load()} after; median of {runs} runs, contenders alternated")
+    print(f"  {'contender':46s} {'median s':>8s} {'runs s':>26s} {'ratio':>7s} {'I':>7s} {'LRA':>6s} {'TP':>6s}")
+    base = median(times[ours])
+    for name, ts in times.items():
+        r = readings[name]
+        spread = " ".join(f"{t:.2f}" for t in ts)
+        ratio = median(ts) / base
+        print(
+            f"  {name:46s} {median(ts):8.2f} {spread:>26s} {ratio:6.2f}x {r['I']:7.2f} {r['LRA']:6.2f} {r['TP']:6.2f}"
+        )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=10.0)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     exe = ffmpeg_exe()
+    secs = args.minutes * 60
     with tempfile.TemporaryDirectory() as tmp:
-        for name, channels, layout in (("stereo", 2, "stereo"), ("5.1", 6, "5.1")):
-            path = Path(tmp) / f"{name}.wav"
-            write_wav(path, programme(args.minutes * 60, channels), layout)
-            rows = [("postprod qc loudness", *timed(lambda p=path: run_postprod(p), args.runs))]
-            rows.append(("postprod engine, in-process", *timed(lambda p=path: run_engine(p), args.runs)))
-            if exe:
-                rows.append(("ffmpeg -af ebur128=peak=true", *timed(lambda p=path: run_ffmpeg(exe, p), args.runs)))
-            rows.append(("ffmpeg ebur128 via PyAV graph", *timed(lambda p=path: run_ffmpeg_pyav(p), args.runs)))
-            if channels == 2:
-                rows.append(("pyloudnorm (read + I + LRA)", *timed(lambda p=path: run_pyloudnorm(p), args.runs)))
-            ours = rows[0][1]
-            print(f"\n{args.minutes:g} min {name} 48 kHz 24-bit WAV, median of {args.runs} runs")
-            print(f"{'tool':32s} {'seconds':>8s} {'x slower':>9s} {'I LUFS':>8s} {'LRA LU':>7s} {'TP dBTP':>8s}")
-            for label, secs, r in rows:
-                print(f"{label:32s} {secs:8.2f} {secs / ours:9.2f} {r['I']:8.2f} {r['LRA']:7.2f} {r['TP']:8.2f}")
+        t0 = time.perf_counter()
+        surround = write_wav(Path(tmp) / "mix51.wav", secs, 6, 24)
+        stereo = write_wav(Path(tmp) / "mix20.wav", secs, 2, 24)
+        print(f"made {args.minutes:g}-minute 48 kHz 24-bit 5.1 and stereo WAVs in {time.perf_counter() - t0:.1f} s")
+        print(f"ffmpeg: {exe}")
+        ours = "postprod qc loudness --json (command)"
+        table(
+            f"(a) {args.minutes:g} min 5.1 WAV: ratio = contender time / postprod time (target: ffmpeg >= 2x)",
+            {ours: lambda: postprod(surround), "ffmpeg -af ebur128=peak=true": lambda: ffmpeg(exe, surround)},
+            args.runs,
+            ours,
+        )
+        table(
+            f"(b) {args.minutes:g} min stereo WAV: ratio = contender time / postprod time (target: pyloudnorm >= 5x)",
+            {
+                ours: lambda: postprod(stereo),
+                "pyloudnorm command (wavfile read + I + LRA)": lambda: pyloudnorm_command(stereo),
+                "pyloudnorm in-process (read + I + LRA only)": lambda: pyloudnorm_in_process(stereo),
+                "ffmpeg -af ebur128=peak=true": lambda: ffmpeg(exe, stereo),
+            },
+            args.runs,
+            ours,
+        )
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def test_bad_files_give_one_line_errors(tmp_path: Path) -> None:
     text.write_text("this is not a movie\n")
     with pytest.raises(FileFormatError, match="empty.wav: empty file"):
         read_audio(empty)
-    with pytest.raises(FileFormatError, match="notes.mov: not a media file"):
+    with pytest.raises(FileFormatError, match="notes.mov: not a readable media file"):
         analyze_audio(text)
     with pytest.raises(FileFormatError, match="no such file"):
         read_audio(tmp_path / "missing.wav")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +25,16 @@ def _user_errors() -> Iterator[None]:
     except PostprodError as exc:
         err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[float], None] | None]:
+    """A progress bar when stderr is a terminal; nothing otherwise (an error then stays one line)."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    with progress_bar(description) as update:
+        yield update
 
 
 @app.command("probe")
@@ -73,7 +83,7 @@ def analyze_cmd(
     """Measure a file in one pass per stream and list every event with frames and timecodes."""
     from postprod.qc.analyze import analyze
 
-    with _user_errors(), progress_bar(f"analysing {file.name}") as update:
+    with _user_errors(), _progress(f"analysing {file.name}") as update:
         result = analyze(file, video=video, audio=audio, progress=update)
     if as_json:
         print_json(result.to_dict())
@@ -116,7 +126,7 @@ def check_cmd(
 
     with _user_errors():
         the_spec = load_spec(spec)
-        with progress_bar(f"checking {file.name}") as update:
+        with _progress(f"checking {file.name}") as update:
             result = check(file, the_spec, progress=update)
         if report is not None:
             try:

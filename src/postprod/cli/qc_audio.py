@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,21 +20,22 @@ def _fmt(value: float | None, unit: str) -> str:
     return "-inf" if value is None else f"{value:.1f} {unit}"
 
 
-def measure_file(path: Path, stream: int | None, show_progress: bool) -> tuple[LoudnessResult, AudioDecoder]:
-    """Stream one audio stream of a file through the meter."""
+def measure_file(
+    path: Path, stream: int | None, show_progress: bool, chunk_frames: int | None = None
+) -> tuple[LoudnessResult, AudioDecoder]:
+    """Stream one audio stream of a file through the meter, chunk by chunk."""
     from postprod.qc.audio import AudioDecoder
     from postprod.qc.loudness import LoudnessMeter
 
-    with AudioDecoder(path, stream) as dec:
+    with AudioDecoder(path, stream, chunk_frames=chunk_frames) as dec:
         meter = LoudnessMeter(dec.sample_rate, dec.layout)
-        if show_progress:
-            with progress_bar(f"Measuring {path.name}") as update:
+        try:
+            with progress_bar(f"Measuring {path.name}") if show_progress else nullcontext(None) as update:
                 for chunk in dec.chunks(update):
                     meter.add_planar(chunk)
-        else:
-            for chunk in dec.chunks():
-                meter.add_planar(chunk)
-        result = meter.result()
+            result = meter.result()
+        finally:
+            meter.close()
     if dec.frames_read == 0:
         raise FileFormatError(str(path), f"no audio could be decoded from stream {dec.stream_index}")
     return result, dec
@@ -50,7 +52,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Integrated loudness, loudness range, max momentary/short-term, true and sample peaks."""
         try:
-            result, dec = measure_file(file, stream, show_progress=not as_json)
+            result, dec = measure_file(file, stream, show_progress=not as_json and err_console.is_terminal)
         except PostprodError as exc:
             err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None

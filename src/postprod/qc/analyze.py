@@ -22,6 +22,7 @@ class AudioOptions:
     silence_threshold_db: float = -60.0
     silence_min_seconds: float = 2.0
     clip_min_run: int = 3
+    chunk_frames: int | None = None  # audio frames per decoded chunk (None: about 4 M samples)
 
 
 @dataclass
@@ -87,6 +88,7 @@ def run_audio(path: str | os.PathLike[str], opts: AudioOptions, progress: Progre
         silence_min_seconds=opts.silence_min_seconds,
         clip_min_run=opts.clip_min_run,
         progress=progress,
+        chunk_frames=opts.chunk_frames,
     )
 
 

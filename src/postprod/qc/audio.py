@@ -18,6 +18,7 @@ import numpy as np
 from postprod.errors import FileFormatError, InvalidInput
 from postprod.qc.audio_detect import AudioDetectors, AudioEvent, channel_pairs
 from postprod.qc.loudness import LoudnessMeter, LoudnessResult, default_layout
+from postprod.qc.probe import open_media
 
 __all__ = [
     "AudioData",
@@ -120,20 +121,8 @@ def layout_names(stream: Any) -> list[str]:
 
 
 def _open(path: str | Path) -> Any:
-    p = Path(path)
-    if not p.exists():
-        raise FileFormatError(str(path), "no such file")
-    if p.is_dir():
-        raise FileFormatError(str(path), "is a folder, not a media file")
-    if p.stat().st_size == 0:
-        raise FileFormatError(str(path), "empty file (0 bytes)")
-    options = {}
-    if _is_wav(p):
-        options["max_size"] = str(_WAV_PACKET_BYTES)  # the WAV demuxer's packets are 4 KiB by default
-    try:
-        return av.open(str(p), options=options)
-    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise FileFormatError(str(path), f"not a media file that can be read ({_reason(exc)})") from None
+    options = {"max_size": str(_WAV_PACKET_BYTES)} if _is_wav(Path(path)) else None  # WAV packets: 4 KiB by default
+    return open_media(path, options)
 
 
 def _is_wav(path: Path) -> bool:
@@ -146,6 +135,9 @@ def _is_wav(path: Path) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
+    strerror = getattr(exc, "strerror", None)
+    if strerror:
+        return str(strerror)
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
@@ -404,24 +396,29 @@ def analyze_audio(
     dc_threshold_db: float = -50.0,
     phase_threshold: float = -0.5,
     progress: Progress | None = None,
+    chunk_frames: int | None = None,
 ) -> AudioReport:
-    """Measure loudness and find faults in one audio stream, in one streaming pass."""
+    """Measure loudness and find faults in one audio stream, in one streaming pass (chunk_frames per chunk)."""
     if silence_min_seconds <= 0 or not math.isfinite(silence_min_seconds):
         raise InvalidInput("silence minimum duration must be a positive number of seconds", field="silence_min_seconds")
     if isinstance(source, AudioData):
         return _analyze_data(source, silence_threshold_db, silence_min_seconds, clip_min_run, dc_threshold_db,
                              phase_threshold, progress)  # fmt: skip
-    with AudioDecoder(source, stream_index) as dec:
+    with AudioDecoder(source, stream_index, chunk_frames=chunk_frames) as dec:
         meter = LoudnessMeter(dec.sample_rate, dec.layout)
         det = AudioDetectors(dec.sample_rate, dec.layout, dec.stream_index,
                              silence_threshold_db=silence_threshold_db, silence_min_seconds=silence_min_seconds,
                              clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
                              phase_threshold=phase_threshold)  # fmt: skip
-        for chunk in dec.chunks(progress):
-            meter.add_planar(chunk)
-            det.add(chunk)
+        try:
+            for chunk in dec.chunks(progress):
+                meter.add_planar(chunk)
+                det.add(chunk)
+        except BaseException:
+            meter.close()
+            raise
         if dec.frames_read == 0:
-            meter.result()
+            meter.close()
             raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
         return _report(dec.path, dec.stream_index, dec.sample_rate, dec.layout, dec.start_seconds, meter, det,
                        dec.codec, dec.truncated, dec.stopped_at_seconds, dec.warnings)  # fmt: skip

@@ -181,19 +181,9 @@ class LoudnessResult:
         return data
 
 
-def idle_workers(jobs: int, limit: int = 4) -> int:
-    """Worker threads worth starting: one per idle core (up to jobs and limit), 1 on a busy machine.
-
-    On a saturated machine extra threads only add hand-offs (each wake-up waits for a time slice),
-    so the work then runs in the calling thread.
-    """
-    cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    idle = int(cores - busy + 0.5)
-    return max(1, min(jobs, limit, cores, idle))
+def worker_count(jobs: int, limit: int = 4) -> int:
+    """Worker threads worth starting: one per core, at most one per job and `limit`."""
+    return max(1, min(jobs, limit, os.cpu_count() or 1))
 
 
 def _load_sosfilt() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
@@ -466,7 +456,7 @@ class LoudnessMeter:
         self.factor = true_peak_factor(self.rate)
         self.tp = [_TruePeak(true_peak_phases(self.factor)) for _ in range(self.nch)] if true_peak else []
         self.sample_peak = np.zeros(self.nch)
-        workers = idle_workers(2 * self.nch) if threads is None else threads
+        workers = worker_count(2 * self.nch) if threads is None else threads
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="loudness") if workers > 1 else None
         self._pending: list[Future[Any]] = []
         self._finished: LoudnessResult | None = None

@@ -133,7 +133,7 @@ class ProbeResult:
         }
 
 
-def open_media(path: str | os.PathLike[str]) -> Any:
+def open_media(path: str | os.PathLike[str], options: dict[str, str] | None = None) -> Any:
     """Open a media file with PyAV, turning every failure into a one-line FileFormatError."""
     p = Path(path)
     if not p.exists():
@@ -143,10 +143,54 @@ def open_media(path: str | os.PathLike[str]) -> Any:
     if p.stat().st_size == 0:
         raise FileFormatError(str(path), "empty file (0 bytes)")
     try:
-        return av.open(str(p), metadata_errors="ignore")
-    except av.FFmpegError as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+        return av.open(str(p), metadata_errors="ignore", options=options or {})
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0] or type(exc).__name__
+        hint = _quicktime_without_index(p)
+        if hint:
+            raise FileFormatError(str(path), hint) from None
         raise FileFormatError(str(path), f"not a readable media file ({reason})") from None
+
+
+_QT_ATOMS = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"meta"}
+
+
+def _quicktime_without_index(path: Path) -> str | None:
+    """For a QuickTime/MP4 file that FFmpeg cannot open: say so when its index (moov atom) is missing."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            pos = 0
+            seen_mdat = False
+            while pos + 8 <= size:
+                fh.seek(pos)
+                head = fh.read(16)
+                length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if kind not in _QT_ATOMS:
+                    return None if pos == 0 else _cut(pos, size, seen_mdat)
+                if kind == b"moov":
+                    return None
+                seen_mdat |= kind == b"mdat"
+                if length == 1 and len(head) >= 16:
+                    length = int.from_bytes(head[8:16], "big")
+                elif length == 0:
+                    length = size - pos
+                if length < 8:
+                    return None
+                if pos + length > size:
+                    return _cut(pos, size, seen_mdat or kind == b"mdat")
+                pos += length
+            return _cut(pos, size, seen_mdat) if pos else None
+    except OSError:
+        return None
+
+
+def _cut(pos: int, size: int, seen_mdat: bool) -> str:
+    what = "its media data" if seen_mdat else "its first atoms"
+    return (
+        f"QuickTime/MP4 file without its index (moov atom): truncated or still being written? "
+        f"{size} bytes hold {what} but no index, so no frame can be located"
+    )
 
 
 def _fraction(value: Any) -> Fraction | None:
