@@ -69,3 +69,29 @@ class World:
     def share(self, key: str) -> None:
         with self.scope() as s:
             review.share(s, get_production(s, self.production_id), "task", key)
+
+
+def new_entry(w: World, kind: str = "vfx") -> str:
+    """A fresh VFX shot (by default) in the world's production; its key."""
+    from postprod.services import registers
+
+    key = f"{100 + w.next():03d}_TST_0010"
+    with w.scope() as s:
+        registers.add_entry(s, get_production(s, w.production_id), registers.get_kind(kind), {"shot_id": key})
+    return key
+
+
+def entry_version(w: World, key: str, kind: str = "vfx") -> int:
+    from postprod.services import registers
+
+    with w.scope() as s:
+        return registers.get_entry(s, get_production(s, w.production_id), registers.get_kind(kind), key).version
+
+
+def new_deliverable(w: World) -> tuple[str, int]:
+    """A fresh deliverable; its name and version."""
+    from postprod.services import deliverables
+
+    with w.scope() as s:
+        d = deliverables.add_deliverable(s, get_production(s, w.production_id), name=f"Master {w.next()}")
+        return d.name, d.version

@@ -204,3 +204,18 @@ def test_approval_needs_every_named_reviewer_and_keeps_the_notes(world: World) -
     assert [n["body"] for n in notes][-2:] == ["approved: ok", "changes-requested: Reel 3 too long"]
     late = world.client("D").post(world.url(f"/approvals/{req['id']}/decision"), json={"decision": "approved"})
     assert late.status_code == 409
+
+
+def test_register_entry_stale_version_gets_409_with_current_state(world: World) -> None:
+    from api_world import new_entry
+
+    key = new_entry(world)
+    c = world.client("S")
+    url = world.url(f"/productions/{{pid}}/registers/vfx/{key}")
+    etag = c.get(url).headers["ETag"]
+    ok = c.patch(url, json={"values": {"vendor": "Mikros"}}, headers={"If-Match": etag})
+    assert ok.status_code == 200 and ok.json()["vendor"] == "Mikros"
+    stale = c.patch(url, json={"values": {"vendor": "Rodeo"}}, headers={"If-Match": etag})
+    assert stale.status_code == 409 and stale.json()["current"]["vendor"] == "Mikros"
+    page = c.get(world.url("/productions/{pid}/registers/vfx"), params={"q": key}).json()
+    assert [e["key"] for e in page["items"]] == [key]

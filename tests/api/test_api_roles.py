@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from api_world import USERS, World
+from api_world import USERS, World, entry_version, new_deliverable, new_entry
 
 from postprod.app import create_app
 from postprod.db import session_scope
@@ -195,9 +195,48 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
     ("GET", "/jobs/{job_id}/result"): ("SA", lambda w, r: {"path": {"job_id": _job(w)}}),
     ("GET", "/events/recent"): ("SDLTA", lambda w, r: {"params": {"after": 0, "limit": 3}}),
     ("GET", "/events"): ("SDLTA", lambda w, r: {"params": {"after": 0, "limit": 1}}),
+    ("GET", "/productions/{production_id}/registers"): (EVERYONE, lambda w, r: {}),
+    ("GET", "/productions/{production_id}/registers/{kind}"): ("SDLTA", lambda w, r: {"path": {"kind": "vfx"}}),
+    ("POST", "/productions/{production_id}/registers/{kind}"): (
+        "SA",
+        lambda w, r: {"path": {"kind": "vfx"}, "json": {"values": {"shot_id": f"{500 + w.next()}_NEW_0010"}}},
+    ),
+    ("GET", "/productions/{production_id}/registers/{kind}/{key}"): (
+        "SDLTA",
+        lambda w, r: {"path": {"kind": "vfx", "key": new_entry(w)}},
+    ),
+    ("PATCH", "/productions/{production_id}/registers/{kind}/{key}"): ("SA", lambda w, r: _entry_patch(w)),
+    ("DELETE", "/productions/{production_id}/registers/{kind}/{key}"): (
+        "SA",
+        lambda w, r: {"path": {"kind": "vfx", "key": new_entry(w)}},
+    ),
+    ("POST", "/productions/{production_id}/registers/{kind}/{key}/notes"): (
+        "SA",
+        lambda w, r: {"path": {"kind": "vfx", "key": new_entry(w)}, "json": {"body": "Comp notes"}},
+    ),
+    ("GET", "/productions/{production_id}/deliverables"): (EVERYONE, lambda w, r: {}),
+    ("POST", "/productions/{production_id}/deliverables"): ("SA", lambda w, r: {"json": {"name": f"DCP {w.next()}"}}),
+    ("GET", "/productions/{production_id}/deliverables/{ref}"): (
+        "SDLTA",
+        lambda w, r: {"path": {"ref": new_deliverable(w)[0]}},
+    ),
+    ("PATCH", "/productions/{production_id}/deliverables/{ref}"): ("SA", lambda w, r: _deliverable_patch(w)),
     ("GET", "/health"): (EVERYONE + "N", lambda w, r: {}),
 }
 NO_SIGN_IN = {("POST", "/auth/login"), ("GET", "/health")}
+
+
+def _entry_patch(w: World) -> Req:
+    key = new_entry(w)
+    return {
+        "path": {"kind": "vfx", "key": key},
+        "json": {"values": {"vendor": "Mikros"}, "version": entry_version(w, key)},
+    }
+
+
+def _deliverable_patch(w: World) -> Req:
+    name, version = new_deliverable(w)
+    return {"path": {"ref": name}, "json": {"due": "2031-03-01"}, "headers": {"If-Match": f'"{version}"'}}
 
 
 def _new_user(w: World) -> str:

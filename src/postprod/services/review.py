@@ -6,6 +6,7 @@ areas register their types with `register_target` (a deliverable, a VFX shot, an
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -73,20 +74,43 @@ def _model_target(model_name: str, target_type: str, department: str | None) -> 
     return resolve
 
 
-# Areas landed alongside: registered by class name so this module imports nothing of theirs.
-for _name, _type, _dept in (
-    ("Deliverable", "deliverable", "deliverables"),
-    ("VfxShot", "vfx-shot", "vfx"),
-    ("AdrCue", "adr-cue", "adr"),
-    ("FoleyCue", "foley-cue", "foley"),
-    ("MusicCue", "music-cue", "music"),
-    ("DubbingVersion", "dubbing-version", "dubbing"),
-    ("CutVersion", "cut-version", "picture-editing"),
-):
-    import postprod.model as _m
+def _register_target(kind_name: str) -> Resolver:
+    """A resolver for a register entry by its key (shot ID, cue number, language) or ID."""
 
-    if hasattr(_m, _name):
-        register_target(_type, _model_target(_name, _type, _dept))
+    def resolve(session: Session, prod: Production, ref: str) -> Target:
+        from postprod.services import registers
+
+        kind = registers.get_kind(kind_name)
+        entry = registers.get_entry(session, prod, kind, ref)
+        return Target(kind.target_type, entry.id, f"{kind.label} {getattr(entry, kind.key)}", kind.name)
+
+    return resolve
+
+
+# Areas landed alongside, registered under the target types their notes use (vfx_shot, adr_cue...).
+import postprod.model as _m  # noqa: E402
+
+
+def _deliverable_target(session: Session, prod: Production, ref: str) -> Target:
+    from postprod.services import deliverables
+
+    d = deliverables.get_deliverable(session, prod, ref)
+    return Target("deliverable", d.id, d.name, "deliverables")
+
+
+if importlib.util.find_spec("postprod.services.deliverables") is not None:
+    register_target("deliverable", _deliverable_target)
+if hasattr(_m, "CutVersion"):
+    register_target("cut_version", _model_target("CutVersion", "cut_version", "picture-editing"))
+for _kind, _type in (
+    ("vfx", "vfx_shot"),
+    ("adr", "adr_cue"),
+    ("foley", "foley_cue"),
+    ("music", "music_cue"),
+    ("dubbing", "dubbing_version"),
+):
+    if importlib.util.find_spec("postprod.services.registers") is not None:
+        register_target(_type, _register_target(_kind))
 
 
 def target_types() -> list[str]:
@@ -95,7 +119,7 @@ def target_types() -> list[str]:
 
 def resolve_target(session: Session, prod: Production, target_type: str, ref: str | int) -> Target:
     """The item a request names; an unknown type or reference is refused naming the field."""
-    resolver = _RESOLVERS.get(target_type)
+    resolver = _RESOLVERS.get(target_type.strip().lower().replace("-", "_"))
     if resolver is None:
         raise InvalidInput(
             f"invalid target type {target_type!r}: one of {', '.join(target_types())}", field="target_type"

@@ -1,0 +1,252 @@
+"""The departments' registers (VFX, ADR, foley, music, dubbing) and the deliverables, over their services."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import Field
+
+from postprod.api.deps import Principal, PrincipalDep, SessionDep, load_production
+from postprod.api.errors import PreconditionRequired, StaleWrite
+from postprod.api.schemas import In, NoteIn, NoteOut
+from postprod.errors import InvalidInput
+from postprod.model import Production
+from postprod.services import deliverables as dlv
+from postprod.services import notes as notes_svc
+from postprod.services import registers as reg
+from postprod.services import review
+from postprod.services.register_pages import page_entries, sort_columns
+from postprod.services.users import Forbidden, Resource
+
+router = APIRouter(tags=["registers"])
+_ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+
+class EntryIn(In):
+    values: dict[str, str] = Field(max_length=40, description="Field name -> value, as `postprod` register files")
+
+
+class EntryPatch(In):
+    values: dict[str, str] = Field(default_factory=dict, max_length=40)
+    reviewed: bool = Field(False, description="Clear the 'review after recut' flag")
+    version: int | None = None
+
+
+class DeliverableIn(In):
+    name: str = Field(min_length=1, max_length=200)
+    spec: str | None = Field(None, max_length=64)
+    due: str | None = Field(None, max_length=10)
+    file: str | None = Field(None, max_length=1000)
+    description: str = Field("", max_length=5000)
+
+
+class DeliverablePatch(In):
+    status: str | None = Field(None, max_length=32)
+    spec: str | None = Field(None, max_length=64)
+    due: str | None = Field(None, max_length=10)
+    file: str | None = Field(None, max_length=1000)
+    version: int | None = None
+
+
+def _expected(if_match: str | None, version: int | None) -> int:
+    if if_match is not None:
+        m = _ETAG_RE.match(if_match.strip())
+        if m is None:
+            raise InvalidInput(f"invalid If-Match {if_match!r}: the ETag of the item read", field="If-Match")
+        return int(m.group(1))
+    if version is None:
+        raise PreconditionRequired("send If-Match with the item's ETag (or a version field)", field="version")
+    return version
+
+
+def _check_read(
+    principal: Principal, session: Any, prod: Production, department: str, target_type: str, item_id: int
+) -> None:
+    if principal.can("register.read", Resource(prod.id, department=department)):
+        return
+    shared = review.is_shared(session, prod.id, target_type, item_id)
+    principal.require("register.read", Resource(prod.id, department=department, shared=shared))
+
+
+@router.get("/productions/{production_id}/registers")
+def list_registers(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """The registers, their fields, statuses and sortable columns."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.read", prod)
+    return [
+        {
+            "name": k.name,
+            "label": k.label,
+            "target_type": k.target_type,
+            "statuses": k.statuses,
+            "fields": [{"name": f.name, "type": f.type, "help": f.help} for f in reg.all_fields(k)],
+            "sort": sort_columns(k),
+        }
+        for k in reg.KINDS.values()
+    ]
+
+
+@router.get("/productions/{production_id}/registers/{kind}")
+def list_entries(
+    production_id: int,
+    kind: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    status: str | None = Query(None, max_length=32),
+    reel: str | None = Query(None, max_length=64),
+    review_flag: bool | None = Query(None, alias="review"),
+    q: str | None = Query(None, max_length=200),
+    sort: str = Query("in", max_length=32),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> dict[str, Any]:
+    """A page of a register, filtered and sorted by the database; clients see only shared entries."""
+    prod = load_production(session, production_id)
+    k = reg.get_kind(kind)
+    if not principal.can("register.read", Resource(prod.id, department=k.name)):
+        raise Forbidden(f"{principal.user.username} may not read the {k.label} register")
+    page = page_entries(
+        session, prod, k, status=status, reel=reel, review=review_flag, search=q, sort=sort, limit=limit, offset=offset
+    )
+    return {
+        "total": page.total,
+        "limit": limit,
+        "offset": offset,
+        "by_status": page.by_status,
+        "items": [reg.entry_dict(k, e, page.place) for e in page.rows],
+    }
+
+
+@router.post("/productions/{production_id}/registers/{kind}", status_code=201)
+def add_entry(
+    production_id: int, kind: str, body: EntryIn, principal: PrincipalDep, session: SessionDep
+) -> dict[str, Any]:
+    """Add an entry (shot, cue, dubbed version) from field values."""
+    prod = load_production(session, production_id)
+    k = reg.get_kind(kind)
+    principal.require("register.edit", Resource(prod.id, department=k.name))
+    entry = reg.add_entry(session, prod, k, body.values)
+    return reg.entry_dict(k, entry, reg.Placement(session, prod))
+
+
+@router.get("/productions/{production_id}/registers/{kind}/{key}")
+def get_entry(
+    production_id: int, kind: str, key: str, principal: PrincipalDep, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    """One entry with its notes; its ETag is its version."""
+    prod = load_production(session, production_id)
+    k = reg.get_kind(kind)
+    entry = reg.get_entry(session, prod, k, key)
+    _check_read(principal, session, prod, k.name, k.target_type, entry.id)
+    response.headers["ETag"] = f'"{entry.version}"'
+    data = reg.entry_dict(k, entry, reg.Placement(session, prod))
+    return data | {"notes": [notes_svc.note_dict(n) for n in reg.entry_notes(session, k, entry)]}
+
+
+@router.patch("/productions/{production_id}/registers/{kind}/{key}")
+def update_entry(
+    production_id: int,
+    kind: str,
+    key: str,
+    body: EntryPatch,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    if_match: str | None = Header(None, max_length=40),
+) -> dict[str, Any]:
+    """Change an entry if it is still at the version read; else 409 with its current state."""
+    prod = load_production(session, production_id)
+    k = reg.get_kind(kind)
+    entry = reg.get_entry(session, prod, k, key)
+    principal.require("register.edit", Resource(prod.id, department=k.name))
+    expected = _expected(if_match, body.version)
+    place = reg.Placement(session, prod)
+    if expected != entry.version:
+        raise StaleWrite(f"{k.label} {key} was changed by someone else", reg.entry_dict(k, entry, place))
+    entry = reg.update_entry(session, prod, k, entry, body.values, reviewed=body.reviewed, expected_version=expected)
+    response.headers["ETag"] = f'"{entry.version}"'
+    return reg.entry_dict(k, entry, place)
+
+
+@router.delete("/productions/{production_id}/registers/{kind}/{key}", status_code=204)
+def delete_entry(production_id: int, kind: str, key: str, principal: PrincipalDep, session: SessionDep) -> Response:
+    """Remove an entry with its notes."""
+    prod = load_production(session, production_id)
+    k = reg.get_kind(kind)
+    entry = reg.get_entry(session, prod, k, key)
+    principal.require("register.edit", Resource(prod.id, department=k.name))
+    reg.delete_entry(session, k, entry)
+    return Response(status_code=204)
+
+
+@router.post("/productions/{production_id}/registers/{kind}/{key}/notes", response_model=NoteOut, status_code=201)
+def add_entry_note(
+    production_id: int, kind: str, key: str, body: NoteIn, principal: PrincipalDep, session: SessionDep
+) -> dict[str, Any]:
+    """A note on a register entry."""
+    prod = load_production(session, production_id)
+    k = reg.get_kind(kind)
+    entry = reg.get_entry(session, prod, k, key)
+    principal.require("register.edit", Resource(prod.id, department=k.name))
+    return notes_svc.note_dict(reg.add_entry_note(session, k, entry, body.body, principal.user.name))
+
+
+@router.get("/productions/{production_id}/deliverables", tags=["deliverables"])
+def list_deliverables(
+    production_id: int, principal: PrincipalDep, session: SessionDep, status: str | None = Query(None, max_length=32)
+) -> list[dict[str, Any]]:
+    """The deliverables with their last QC run; clients see the shared ones."""
+    prod = load_production(session, production_id)
+    rows = dlv.list_deliverables(session, prod, status)
+    if not principal.can("register.read", Resource(prod.id, department="deliverables")):
+        shared = review.shared_ids(session, prod.id, "deliverable")
+        if not principal.can("register.read", Resource(prod.id, department="deliverables", shared=True)):
+            raise Forbidden(f"{principal.user.username} may not read deliverables here")
+        rows = [d for d in rows if d.id in shared]
+    return [dlv.deliverable_dict(d) for d in rows]
+
+
+@router.post("/productions/{production_id}/deliverables", status_code=201, tags=["deliverables"])
+def add_deliverable(
+    production_id: int, body: DeliverableIn, principal: PrincipalDep, session: SessionDep
+) -> dict[str, Any]:
+    """Add a deliverable with its spec, due date and file."""
+    prod = load_production(session, production_id)
+    principal.require("register.edit", Resource(prod.id, department="deliverables"))
+    return dlv.deliverable_dict(dlv.add_deliverable(session, prod, **body.model_dump()))
+
+
+@router.get("/productions/{production_id}/deliverables/{ref}", tags=["deliverables"])
+def get_deliverable(
+    production_id: int, ref: str, principal: PrincipalDep, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    """One deliverable with its QC runs; its ETag is its version."""
+    prod = load_production(session, production_id)
+    d = dlv.get_deliverable(session, prod, ref)
+    _check_read(principal, session, prod, "deliverables", "deliverable", d.id)
+    response.headers["ETag"] = f'"{d.version}"'
+    return dlv.deliverable_dict(d) | {"qc_runs": [dlv.run_dict(r, findings=False) for r in d.runs]}
+
+
+@router.patch("/productions/{production_id}/deliverables/{ref}", tags=["deliverables"])
+def update_deliverable(
+    production_id: int,
+    ref: str,
+    body: DeliverablePatch,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    if_match: str | None = Header(None, max_length=40),
+) -> dict[str, Any]:
+    """Change status, spec, due date or file if still at the version read; else 409 with the current state."""
+    prod = load_production(session, production_id)
+    d = dlv.get_deliverable(session, prod, ref)
+    principal.require("register.edit", Resource(prod.id, department="deliverables"))
+    expected = _expected(if_match, body.version)
+    if expected != d.version:
+        raise StaleWrite(f"deliverable {d.name!r} was changed by someone else", dlv.deliverable_dict(d))
+    d = dlv.update_deliverable(session, d, **body.model_dump(exclude={"version"}), expected_version=expected)
+    response.headers["ETag"] = f'"{d.version}"'
+    return dlv.deliverable_dict(d)
