@@ -26,6 +26,7 @@ ROUTERS = (
     "jobs",
     "events",
     "registers",
+    "planning",
 )
 
 

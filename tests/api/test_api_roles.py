@@ -221,6 +221,14 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
         lambda w, r: {"path": {"ref": new_deliverable(w)[0]}},
     ),
     ("PATCH", "/productions/{production_id}/deliverables/{ref}"): ("SA", lambda w, r: _deliverable_patch(w)),
+    ("GET", "/productions/{production_id}/plans"): ("SDLTA", lambda w, r: {}),
+    ("GET", "/productions/{production_id}/plans/compare"): ("SDLTA", lambda w, r: _planned(w, {})),
+    ("GET", "/productions/{production_id}/plans/{name}"): (
+        "SDLTA",
+        lambda w, r: _planned(w, {"path": {"name": "current"}}),
+    ),
+    ("POST", "/productions/{production_id}/plans/baseline"): ("SA", lambda w, r: _planned(w, {})),
+    ("POST", "/productions/{production_id}/plan-jobs"): ("SA", lambda w, r: {"json": {"time_limit": 0.2}}),
     ("GET", "/health"): (EVERYONE + "N", lambda w, r: {}),
 }
 NO_SIGN_IN = {("POST", "/auth/login"), ("GET", "/health")}
@@ -237,6 +245,19 @@ def _entry_patch(w: World) -> Req:
 def _deliverable_patch(w: World) -> Req:
     name, version = new_deliverable(w)
     return {"path": {"ref": name}, "json": {"due": "2031-03-01"}, "headers": {"If-Match": f'"{version}"'}}
+
+
+def _planned(w: World, req: Req) -> Req:
+    """The world's production planned once (current plan and baseline), then the request unchanged."""
+    if not getattr(w, "planned", False):
+        from postprod.services import planning_ops
+
+        with session_scope(w.engine, actor="fixture") as s:
+            prod = get_production(s, w.production_id)
+            planning_ops.plan_production(s, prod, time_limit=0.3)
+            planning_ops.set_baseline(s, prod)
+        w.planned = True  # type: ignore[attr-defined]
+    return req
 
 
 def _new_user(w: World) -> str:

@@ -1,0 +1,77 @@
+"""Schedules: plan the production as a job, read the stored plans, freeze a baseline, compare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.schemas import In, JobOut
+from postprod.jobs import Progress, job_dict
+from postprod.services import planning_ops as ops
+from postprod.services.common import get_production
+
+router = APIRouter(tags=["planning"])
+
+
+class PlanJobIn(In):
+    time_limit: float = Field(ops.RUN_TIME_LIMIT, gt=0, le=600, description="Seconds of solving")
+    strict_due: bool = True
+
+
+@router.get("/productions/{production_id}/plans")
+def list_plans(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """The stored plans (current, baselines, scenarios), newest first."""
+    prod = load_production(session, production_id)
+    principal.require_production("task.read", prod)
+    return ops.list_plans(session, prod)
+
+
+@router.get("/productions/{production_id}/plans/compare")
+def compare(
+    production_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    scenario: str | None = Query(None, max_length=120),
+    against: str = Query("baseline", max_length=120),
+) -> dict[str, Any]:
+    """A scenario (or the current plan) against the baseline: end dates, moved tasks, loads."""
+    prod = load_production(session, production_id)
+    principal.require_production("task.read", prod)
+    return ops.compare_plans(session, prod, scenario, against=against)
+
+
+@router.get("/productions/{production_id}/plans/{name}")
+def show_plan(production_id: int, name: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """A stored plan ("current", "baseline" or a scenario name) with every task's dates, people, room, slack."""
+    prod = load_production(session, production_id)
+    principal.require_production("task.read", prod)
+    return ops.show_plan(session, prod, name)
+
+
+@router.post("/productions/{production_id}/plans/baseline", status_code=201)
+def baseline(production_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Freeze the current plan as the baseline."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.update", prod)
+    return ops.set_baseline(session, prod)
+
+
+@router.post("/productions/{production_id}/plan-jobs", response_model=JobOut, status_code=202)
+def plan_job(
+    production_id: int, body: PlanJobIn, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
+) -> dict[str, Any]:
+    """Plan the production in the background; the job's result is the run summary, the tasks get their dates."""
+    prod = load_production(session, production_id)
+    principal.require_production("production.update", prod)
+    pid, limit, strict = prod.id, body.time_limit, body.strict_due
+
+    def work(s: Session, progress: Progress) -> dict[str, Any]:
+        return ops.plan_production(
+            s, get_production(s, pid), time_limit=limit, strict_due=strict, progress=lambda f: progress(f, "solving")
+        )
+
+    return job_dict(jobs.submit(session, "plan", work, production_id=pid, user_id=principal.user.id))
