@@ -173,3 +173,21 @@ def test_bad_input_is_rejected() -> None:
         measure_loudness(np.full((48000, 2), np.nan), 48000)
     with pytest.raises(InvalidInput):
         measure_loudness(np.zeros((48000, 2)), 48000, ["L", "R", "C"])
+
+
+def test_k_filter_loaded_without_scipy_signal_matches_it_and_leaves_it_importable() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from postprod.qc import loudness as L\n"
+        "x = np.random.default_rng(0).standard_normal((2, 5000)); zi = np.zeros((2, 2, 2)); y = x.copy()\n"
+        "L._sosfilt(L.k_weighting_sos(44100), y, zi)\n"
+        "assert 'scipy.signal' not in sys.modules\n"
+        "from scipy.signal import sosfilt\n"
+        "want = sosfilt(L.k_weighting_sos(44100), x, axis=1)\n"
+        "print(float(np.abs(y - want).max()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(out.stdout) < 1e-12

@@ -34,7 +34,7 @@ __all__ = [
 Progress = Callable[[float], None]
 CHUNK_FRAMES = 1 << 17  # frames per chunk when the caller sets no size (analysis of arrays)
 _CHUNK_SAMPLES = 1 << 22  # decoded chunks hold about this many samples (all channels), 16 MiB as float32
-_WAV_PACKET_BYTES = 1 << 20
+_WAV_PACKET_BYTES = 1 << 18
 _SCALE = {"u8": 1.0 / 128.0, "s16": 1.0 / 32768.0, "s32": 1.0 / 2147483648.0, "s64": 1.0 / 9223372036854775808.0}
 
 # FFmpeg's names for channel positions, to the trade's (L, R, C, LFE, Ls, Rs ...).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -190,28 +191,37 @@ def _load_sosfilt() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
     """SciPy's compiled biquad cascade (in place, state updated), loaded without importing scipy.signal.
 
     `import scipy.signal` costs 0.3-0.7 s of start-up (it pulls in scipy.stats); the filter itself is
-    one small extension module. It is loaded by file and checked against a direct-form reference on
-    a short signal; any surprise (another SciPy layout or signature) falls back to the public import.
+    one small extension module. It is loaded by file under its own name (so scipy.signal, imported
+    later, shares it) and checked against a direct-form reference on a short signal; any surprise
+    (another SciPy layout or signature) falls back to the public import.
     """
+    name = "scipy.signal._sosfilt"
     try:
         import importlib.machinery
         import importlib.util
+        import sys
 
+        loaded = sys.modules.get(name)
+        if loaded is not None and _sosfilt_ok(loaded._sosfilt):
+            return loaded._sosfilt  # type: ignore[no-any-return]
         spec = importlib.util.find_spec("scipy")
         if spec is None or spec.origin is None:
             raise ImportError("scipy")
         folder = Path(spec.origin).parent / "signal"
         path = next(folder / f"_sosfilt{s}" for s in importlib.machinery.EXTENSION_SUFFIXES
                     if (folder / f"_sosfilt{s}").is_file())  # fmt: skip
-        loader = importlib.machinery.ExtensionFileLoader("scipy.signal._sosfilt", str(path))
-        mod_spec = importlib.util.spec_from_file_location("scipy.signal._sosfilt", path, loader=loader)
+        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+        mod_spec = importlib.util.spec_from_file_location(name, path, loader=loader)
         if mod_spec is None:
-            raise ImportError("scipy.signal._sosfilt")
+            raise ImportError(name)
         module = importlib.util.module_from_spec(mod_spec)
         loader.exec_module(module)
         fn = module._sosfilt
         if not _sosfilt_ok(fn):
-            raise ImportError("unexpected scipy.signal._sosfilt")
+            raise ImportError(f"unexpected {name}")
+        # An extension module initialises once per process: register it, so that a later
+        # `import scipy.signal` finds this very module instead of an empty second copy.
+        sys.modules.setdefault(name, module)
         return fn  # type: ignore[no-any-return]
     except (ImportError, OSError, StopIteration, AttributeError, TypeError, ValueError):
         from scipy.signal import sosfilt
@@ -243,14 +253,21 @@ def _sosfilt_ok(fn: Any) -> bool:
 
 
 _SOSFILT: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
+_SOSFILT_LOCK = threading.Lock()
+
+
+def _sosfilt_fn() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
+    """The filter, loaded once (under a lock: imports must not race between threads)."""
+    global _SOSFILT
+    with _SOSFILT_LOCK:
+        if _SOSFILT is None:
+            _SOSFILT = _load_sosfilt()
+        return _SOSFILT
 
 
 def _sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> None:
     """Filter x (signals, samples), float64 C-contiguous, in place; zi (signals, sections, 2) is updated."""
-    global _SOSFILT
-    if _SOSFILT is None:
-        _SOSFILT = _load_sosfilt()
-    _SOSFILT(sos, x, zi)
+    (_SOSFILT or _sosfilt_fn())(sos, x, zi)
 
 
 class _TruePeak:
@@ -434,6 +451,7 @@ class LoudnessMeter:
         self.nch = len(self.layout)
         self.weights = np.array([channel_weight(n) for n in self.layout])
         self.sos = k_weighting_sos(self.rate)
+        _sosfilt_fn()  # load the filter here, in the calling thread, not in a worker
         self.zi = np.zeros((self.nch, 2, 2))
         self.step = max(1, round(self.rate / 10))  # 100 ms
         hop = max(1, self.rate // 1000)
