@@ -22,7 +22,7 @@ TODAY = date(2026, 11, 27)
 
 @pytest.fixture
 def demo(session: Session) -> Production:
-    prod, _ = create_demo(session, today=TODAY)
+    prod, _ = create_demo(session, today=TODAY, plan=False)
     return prod
 
 
@@ -160,7 +160,7 @@ def test_slippage_from_progress_against_the_baseline(session: Session, demo: Pro
     assert rows["PIC-DIRECTORS-CUT"]["forecast"] and rows["PIC-DIRECTORS-CUT"]["start_slip"] > 0
     assert report["worst_finish_slip"] >= expected and report["late"] >= 1
     with pytest.raises(NotFound, match="baseline"):
-        other, _ = create_demo(session, today=TODAY, reset=True)
+        other, _ = create_demo(session, today=TODAY, reset=True, plan=False)
         ops.slippage_report(session, other, TODAY)
 
 

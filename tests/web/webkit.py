@@ -27,7 +27,7 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 def seed(engine: Engine) -> int:
     """The demo production, its users, a VFX shot and an ADR cue; returns the production ID."""
     with db.session_scope(engine, actor="seed") as s:
-        prod, _ = create_demo(s)
+        prod, _ = create_demo(s, plan=False)
         users.create_demo_users(s, prod)
         users.create_user(s, username="outsider", password=PASSWORDS["outsider"])
         registers.add_entry(s, prod, registers.get_kind("vfx"), {"shot_id": "053_CSC_0750", "description": "Sky"})

@@ -35,6 +35,20 @@ def show_overview(data: dict[str, Any]) -> None:
         f"{data['people']} people, {data['rooms']} rooms",
         "Tasks by status: " + ", ".join(f"{k} {v}" for k, v in data["tasks_by_status"].items()),
     ]
+    plan = data.get("plan")
+    if plan is None:
+        lines.append("Not planned yet: `postprod plan run`")
+    else:
+        over = plan["days_after_delivery"]
+        verdict = (
+            ""
+            if over is None
+            else f"  [red]{over} days after delivery[/red]"
+            if over > 0
+            else f"  [green]{-over} days before delivery[/green]"
+        )
+        lines.append(f"Plan ends {plan['end_date']}{verdict}")
+        lines.append("Critical path: " + " > ".join(plan["critical_path"]))
     if data["late_tasks"]:
         lines.append("[red]Late: " + ", ".join(data["late_tasks"]) + "[/red]")
     console.print(Panel("\n".join(lines), title=f"Production #{p['id']}", expand=False))

@@ -14,7 +14,9 @@ from postprod.services.common import get_task
 DEMO_TITLE = "Les Heures Claires"
 
 
-def create_demo(session: Session, *, today: date | None = None, reset: bool = False) -> tuple[Production, bool]:
+def create_demo(
+    session: Session, *, today: date | None = None, reset: bool = False, plan: bool = True
+) -> tuple[Production, bool]:
     """Create the demo production (or return the existing one); True when it was created now."""
     today = today or date.today()
     existing = session.scalars(select(Production).where(Production.title == DEMO_TITLE)).first()
@@ -30,7 +32,7 @@ def create_demo(session: Session, *, today: date | None = None, reset: bool = Fa
         runtime_minutes=104,
         fps="24",
         languages="fr,en,de",
-        deliveries=f"festival={(start + timedelta(days=150)).isoformat()},final={(start + timedelta(days=190)).isoformat()}",
+        deliveries=f"festival={(start + timedelta(days=150)).isoformat()},final={(start + timedelta(days=200)).isoformat()}",
         start=start,
         description="A feature film in French, dubbed into English and German (sample production).",
         with_crew=True,
@@ -81,5 +83,12 @@ def create_demo(session: Session, *, today: date | None = None, reset: bool = Fa
     ):
         deliverables.add_deliverable(session, prod, name=name, spec=spec, due=final.isoformat() if final else None)
     session.flush()
+    # A first plan (the fast heuristic) and its baseline, so the schedule, the Gantt and the
+    # critical path have something to show from the start.
+    if plan:
+        from postprod.services import planning_ops
+
+        planning_ops.plan_production(session, prod, time_limit=0, today=today, strict_due=False)
+        planning_ops.set_baseline(session, prod)
     session.refresh(prod)
     return prod, True

@@ -304,6 +304,9 @@ def overview(session: Session, prod: Production, today: date | None = None) -> d
         }
     delivery = prod.delivery_date
     late = [t.key for t in tasks if t.due_date and t.due_date < today and t.status != TaskStatus.DONE]
+    from postprod.services.planning_ops import current_plan
+
+    plan = current_plan(session, prod)
     return {
         "production": production_dict(prod),
         "days_to_delivery": (delivery - today).days if delivery else None,
@@ -314,6 +317,16 @@ def overview(session: Session, prod: Production, today: date | None = None) -> d
         "people": len(prod.people),
         "rooms": len(prod.rooms),
         "late_tasks": late,
+        "plan": None
+        if plan is None
+        else {
+            "end_date": plan.end_date.isoformat(),
+            "days_after_delivery": (plan.end_date - delivery).days if delivery else None,
+            "critical_path": list(plan.critical_path),
+            "late_tasks": list(plan.late),
+            "solver": plan.solver,
+            "created_at": plan.created_at.isoformat(),
+        },
     }
 
 
