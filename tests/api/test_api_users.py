@@ -93,3 +93,18 @@ def test_user_commands_add_grant_list_and_token(cli_db: str, monkeypatch: pytest
         no = c.patch(f"/api/v1/productions/{pid}/tasks/PIC-LOCK", json={"priority": 5, "version": v})
         assert no.status_code == 403
     app.state.engine.dispose()
+
+
+def test_feed_cursor_waits_for_a_late_commit_then_gives_up_on_a_gap() -> None:
+    from postprod.services.events import FeedCursor
+
+    cur = FeedCursor(10, gap_wait=3.0)
+    assert cur.advance([11, 12], now=0.0) == [11, 12]
+    # 13 is not visible yet (its transaction has not committed), 14 is: hold 14 back.
+    assert cur.advance([14, 15], now=1.0) == []
+    assert cur.advance([13, 14, 15], now=2.0) == [13, 14, 15]
+    # 16 never comes (rolled back): after the wait, move past it.
+    assert cur.advance([17], now=3.0) == []
+    assert cur.advance([17], now=5.9) == []
+    assert cur.advance([17, 18], now=6.0) == [17, 18]
+    assert cur.last == 18

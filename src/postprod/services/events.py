@@ -23,3 +23,50 @@ def changes_after(session: Session, production_ids: list[int] | None, after: int
         q = q.where(AuditEntry.production_id.in_(production_ids))
     rows = session.scalars(q.order_by(AuditEntry.id).limit(limit))
     return [audit_dict(e) | {"production_id": e.production_id} for e in rows]
+
+
+class FeedCursor:
+    """Hands out audit entries in ID order without skipping one whose transaction commits late.
+
+    On PostgreSQL, IDs are taken when rows are written, not when they commit: entry 11 can become
+    visible before entry 10. The cursor only moves past a missing ID once it has waited `gap_wait`
+    seconds for it (a rolled-back transaction leaves a gap for good).
+    """
+
+    def __init__(self, last: int, gap_wait: float = 3.0) -> None:
+        self.last = last
+        self.gap_wait = gap_wait
+        self._gap: tuple[int, float] | None = None  # (missing ID, since when)
+
+    def advance(self, ids: list[int], now: float) -> list[int]:
+        """The IDs (ascending, all above `last`) that may be handed out now; moves `last` past them."""
+        out: list[int] = []
+        expected = self.last + 1
+        for i in ids:
+            if i != expected:
+                if self._gap is None or self._gap[0] != expected:
+                    self._gap = (expected, now)
+                if now - self._gap[1] < self.gap_wait:
+                    break
+            self._gap = None
+            out.append(i)
+            expected = i + 1
+        if out:
+            self.last = out[-1]
+        return out
+
+
+def feed_step(
+    session: Session, cursor: FeedCursor, production_ids: list[int] | None, now: float, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The next entries of the feed the user may see, in order, moving the cursor."""
+    ids = list(
+        session.scalars(select(AuditEntry.id).where(AuditEntry.id > cursor.last).order_by(AuditEntry.id).limit(limit))
+    )
+    ready = cursor.advance(ids, now)
+    if not ready:
+        return []
+    q = select(AuditEntry).where(AuditEntry.id.in_(ready))
+    if production_ids is not None:
+        q = q.where(AuditEntry.production_id.in_(production_ids))
+    return [audit_dict(e) | {"production_id": e.production_id} for e in session.scalars(q.order_by(AuditEntry.id))]

@@ -75,21 +75,21 @@ def stream(
     if start is None:
         start = svc.last_id(session)
     factory = request.app.state.session_factory
+    cursor = svc.FeedCursor(start)
 
-    def fetch(last: int) -> list[dict[str, Any]]:
+    def fetch() -> list[dict[str, Any]]:
         with factory() as s:
-            return svc.changes_after(s, scope, last, 100)
+            return svc.feed_step(s, cursor, scope, time.monotonic())
 
     async def events() -> AsyncIterator[str]:
-        last, sent = start, 0
+        sent = 0
         began = idle_since = time.monotonic()
         yield "retry: 2000\n\n"
         while True:
             if await request.is_disconnected():
                 return
-            rows = await anyio.to_thread.run_sync(fetch, last)
+            rows = await anyio.to_thread.run_sync(fetch)
             for row in rows:
-                last = row["id"]
                 sent += 1
                 data = json.dumps(row, ensure_ascii=False, default=str)
                 yield f"id: {row['id']}\nevent: {row['entity_type']}.{row['action']}\ndata: {data}\n\n"
