@@ -108,3 +108,6 @@ def test_feed_cursor_waits_for_a_late_commit_then_gives_up_on_a_gap() -> None:
     assert cur.advance([17], now=5.9) == []
     assert cur.advance([17, 18], now=6.0) == [17, 18]
     assert cur.last == 18
+    # A hole in old history (entries written long ago) is not waited for.
+    assert cur.advance([25, 26], now=7.0, ages=[3600.0, 3600.0]) == [25, 26]
+    assert cur.advance([28], now=7.0, ages=[0.5]) == []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from postprod.model import AuditEntry
+from postprod.model.base import utcnow
 from postprod.services.notes import audit_dict
 
 
@@ -38,12 +40,16 @@ class FeedCursor:
         self.gap_wait = gap_wait
         self._gap: tuple[int, float] | None = None  # (missing ID, since when)
 
-    def advance(self, ids: list[int], now: float) -> list[int]:
-        """The IDs (ascending, all above `last`) that may be handed out now; moves `last` past them."""
+    def advance(self, ids: list[int], now: float, ages: list[float] | None = None) -> list[int]:
+        """The IDs (ascending, all above `last`) that may be handed out now; moves `last` past them.
+
+        `ages` (seconds since each entry was written) settles at once a gap before an entry older
+        than the wait: history with holes (deleted productions) is not waited for.
+        """
         out: list[int] = []
         expected = self.last + 1
-        for i in ids:
-            if i != expected:
+        for n, i in enumerate(ids):
+            if i != expected and not (ages is not None and ages[n] >= self.gap_wait):
                 if self._gap is None or self._gap[0] != expected:
                     self._gap = (expected, now)
                 if now - self._gap[1] < self.gap_wait:
@@ -60,10 +66,12 @@ def feed_step(
     session: Session, cursor: FeedCursor, production_ids: list[int] | None, now: float, limit: int = 100
 ) -> list[dict[str, Any]]:
     """The next entries of the feed the user may see, in order, moving the cursor."""
-    ids = list(
-        session.scalars(select(AuditEntry.id).where(AuditEntry.id > cursor.last).order_by(AuditEntry.id).limit(limit))
-    )
-    ready = cursor.advance(ids, now)
+    rows = session.execute(
+        select(AuditEntry.id, AuditEntry.at).where(AuditEntry.id > cursor.last).order_by(AuditEntry.id).limit(limit)
+    ).all()
+    wall = utcnow()
+    ages = [(wall - (at if at.tzinfo else at.replace(tzinfo=UTC))).total_seconds() for _id, at in rows]
+    ready = cursor.advance([i for i, _at in rows], now, ages)
     if not ready:
         return []
     q = select(AuditEntry).where(AuditEntry.id.in_(ready))
