@@ -66,10 +66,12 @@ def solve_cpsat(
     progress: Progress | None = None,
     deadline: float | None = None,
     params: dict[str, object] | None = None,
+    started: Callable[[cp_model.CpSolver], None] | None = None,
 ) -> CpResult:
     """Minimise the end (or, with `baseline` and `max_end`, the number and size of moves) from a hint.
 
-    With `deadline` (a perf_counter time) the search stops then, model building included.
+    With `deadline` (a perf_counter time) the search stops then, model building included;
+    `started` receives the solver just before the search, so another thread can stop it.
     """
     n = c.n
     dur = c.dur
@@ -173,6 +175,8 @@ def solve_cpsat(
         else:
             setattr(solver.parameters, key, value)
     cb = _Progress(progress, time_limit) if progress is not None else None
+    if started is not None:
+        started(solver)
     status = solver.solve(model, cb)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -200,8 +200,9 @@ def genetic(
     seed: int = 0,
     target: int = 0,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[Schedule, int]:
-    """Improve `incumbent` until `deadline` (perf_counter) or `target`; returns the best and schedules made."""
+    """Improve `incumbent` until `deadline` (perf_counter), `target` or `stop()`; returns the best and schedules made."""
     n = c.n
     rng = np.random.default_rng(seed)
     sgs = BatchSgs(c, incumbent.makespan)
@@ -230,7 +231,7 @@ def genetic(
     idle = 0
     while best.makespan > target and idle < PATIENCE_GENERATIONS:
         now = time.perf_counter()
-        if now >= deadline:
+        if now >= deadline or (stop is not None and stop()):
             break
         if progress is not None:
             progress(min(1.0, (now - t_begin) / span))

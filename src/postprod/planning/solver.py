@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
 import numpy as np
+from ortools.sat.python import cp_model
 
 from postprod.errors import InfeasibleError
 from postprod.planning.compiled import MAX_HORIZON, Compiled, compile_problem
-from postprod.planning.cpsat import solve_cpsat
+from postprod.planning.cpsat import CpResult, solve_cpsat
 from postprod.planning.explain import check
 from postprod.planning.genetic import genetic, is_plain
 from postprod.planning.heuristic import (
@@ -77,6 +79,9 @@ def solve(
 CP_PARAMS: dict[str, object] = {}
 """Extra CP-SAT parameters for the makespan search."""
 
+SIDE_CPSAT = True
+"""Run a one-worker CP-SAT search beside the genetic algorithm (the machine has two cores or more)."""
+
 SAFETY = 0.05
 """Share of the time limit kept free, so parsing, model building and the answer fit inside it."""
 
@@ -100,14 +105,15 @@ def solve_compiled(
 
     patience = None if time_limit <= 0 else (0 if plain else max(300, 5 * c.n))
     best, _count = solve_heuristic(c, budget, seed=seed, target=lower, patience=patience, progress=heur_progress)
-    if plain and best.makespan > lower:
-        rules = priority_rules(c)
-        best, _ = genetic(
-            c, list(rules.values()), best, t0 + spent + budget, seed=seed, target=lower, progress=heur_progress
-        )
     solver = "heuristic"
-    optimal = best.makespan <= lower
     bound = lower
+    if plain and best.makespan > lower:
+        best, side = _genetic_beside_cpsat(c, best, lower, t0 + spent + budget, seed, heur_progress)
+        if side is not None:
+            bound = max(bound, side.bound)
+            if side.schedule is not None and side.makespan < best.makespan:
+                best, solver = side.schedule, "cp-sat"
+    optimal = best.makespan <= bound
     deadline = t0 + time_limit * (1 - SAFETY)
     left = deadline - time.perf_counter()
     if time_limit > 0 and not optimal and left > 0.05:
@@ -137,6 +143,51 @@ def solve_compiled(
     if progress is not None:
         progress(1.0)
     return build_plan(c, best, solver, bound, optimal, time.perf_counter() - t0)
+
+
+def _genetic_beside_cpsat(
+    c: Compiled, first: Schedule, lower: int, until: float, seed: int, progress: Progress
+) -> tuple[Schedule, CpResult | None]:
+    """The genetic algorithm on this thread while a one-worker CP-SAT search runs on another core.
+
+    The GA stops early when CP-SAT proves its plan optimal; CP-SAT is stopped when the GA ends.
+    """
+    rules = priority_rules(c)
+    side: list[CpResult] = []
+    solvers: list[cp_model.CpSolver] = []
+    lock = threading.Lock()
+
+    def started(s: cp_model.CpSolver) -> None:
+        with lock:
+            solvers.append(s)
+
+    def run() -> None:
+        side.append(
+            solve_cpsat(
+                c, first, lower, until - time.perf_counter(), workers=1, seed=seed, deadline=until, started=started
+            )
+        )
+
+    helper = threading.Thread(target=run, name="cp-sat beside the GA", daemon=True) if SIDE_CPSAT else None
+    if helper is not None:
+        helper.start()
+    best, _ = genetic(
+        c,
+        list(rules.values()),
+        first,
+        until,
+        seed=seed,
+        target=lower,
+        progress=progress,
+        stop=(lambda: bool(side) and side[0].optimal) if helper is not None else None,
+    )
+    if helper is None:
+        return best, None
+    with lock:
+        for s in solvers:
+            s.stop_search()
+    helper.join()
+    return best, side[0] if side else None
 
 
 def build_plan(c: Compiled, s: Schedule, solver: str, lower: int, optimal: bool, seconds: float) -> Plan:
