@@ -171,6 +171,7 @@ def _run(
     max_lout = max_cout = 0.0
     lmin, lmax = 1 << 20, -1
     ref: np.ndarray | None = None  # first frame of the current still (sampled luma)
+    ref_rows: np.ndarray | None = None  # its row sums
     first_pts: int | None = None
     tb_num, tb_den = tbase.numerator, tbase.denominator
     error: str | None = None
@@ -209,17 +210,26 @@ def _run(
                 idx = max(idx, (2 * num + den) // (2 * den))
             y, chroma = planes.get(frame, opts.check_range and not full_range)
             n = y.size
-            blk = bool(np.count_nonzero(y <= black_thr) >= opts.black_ratio * n)
-            mean = int(y.sum(dtype=np.uint64)) / n
+            row_sums = y.sum(axis=1, dtype=np.int64)  # mean, freeze bound and letterbox from one pass
+            total = int(row_sums.sum())
+            mean = total / n
+            ymin, ymax = int(y.min()), int(y.max())
+            # Black needs black_ratio of the pixels <= black_thr, so the sum is at most
+            # ratio*n*thr + (1-ratio)*n*ymax: above that, no need to count.
+            if ymin > black_thr or total > n * (opts.black_ratio * black_thr + (1 - opts.black_ratio) * ymax):
+                blk = False
+            else:
+                blk = bool(np.count_nonzero(y <= black_thr) >= opts.black_ratio * n)
             if ref is None or blk:
                 same = False
+            elif int(np.abs(row_sums - ref_rows).sum()) > freeze_thr * n:
+                same = False  # sum|y - ref| >= sum over rows of |row sum difference|: too different
             else:
                 diff = np.maximum(y, ref)
                 diff -= np.minimum(y, ref)  # |y - ref| without leaving the sample type
                 same = int(diff.sum(dtype=np.uint64)) <= freeze_thr * n
             if not same:
-                ref = y
-            ymin, ymax = int(y.min()), int(y.max())
+                ref, ref_rows = y, row_sums
             l_pct = c_pct = 0.0
             if opts.check_range and not full_range:
                 if ymin < lo or ymax > hi:  # most frames are legal: min and max settle it without counting
@@ -232,7 +242,7 @@ def _run(
                     c_pct = float(100.0 * bad / sum(c.size for c in chroma))
             top = side = 0
             if opts.check_bars and not blk:
-                rows = y.sum(axis=1, dtype=np.uint64) <= bar_thr * y.shape[1]
+                rows = row_sums <= bar_thr * y.shape[1]
                 cols = y.sum(axis=0, dtype=np.uint64) <= bar_thr * y.shape[0]
                 top = min(_leading(rows), _leading(rows[::-1])) * planes.step
                 side = min(_leading(cols), _leading(cols[::-1])) * planes.step
