@@ -116,7 +116,7 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
 
 
 def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
-    """A task by key or ID, with everything its view shows loaded in a few queries (the hot read path).
+    """A task by key or ID, with everything its view shows loaded in one query (the hot read path).
 
     The production is only loaded when the task is not found, to name it in the error.
     """
@@ -126,13 +126,17 @@ def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
 
     opts = (
         joinedload(Task.department),
-        selectinload(Task.assignments).joinedload(TaskAssignment.person),
-        selectinload(Task.predecessors).joinedload(Dependency.predecessor),
-        selectinload(Task.successors).joinedload(Dependency.successor),
+        joinedload(Task.assignments).joinedload(TaskAssignment.person),
+        joinedload(Task.predecessors).joinedload(Dependency.predecessor),
+        joinedload(Task.successors).joinedload(Dependency.successor),
     )
     text = str(ref).strip()
     in_prod = Task.production_id == production_id
-    task = session.scalars(select(Task).where(in_prod, func.upper(Task.key) == text.upper()).options(*opts)).first()
+    task = (
+        session.scalars(select(Task).where(in_prod, func.upper(Task.key) == text.upper()).options(*opts))
+        .unique()
+        .first()
+    )
     if task is None and text.isdigit():
-        task = session.scalars(select(Task).where(in_prod, Task.id == int(text)).options(*opts)).first()
+        task = session.scalars(select(Task).where(in_prod, Task.id == int(text)).options(*opts)).unique().first()
     return task if task is not None else get_task(session, get_production(session, production_id), text)

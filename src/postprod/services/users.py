@@ -216,11 +216,15 @@ def revoke_token(session: Session, user: User, token_id: int) -> None:
 
 def user_for_token(session: Session, text: str) -> User:
     """The active user owning this bearer token; notes its last use (at most once a minute)."""
-    token = session.scalars(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _sha256(text))
-        .options(joinedload(ApiToken.user).selectinload(User.memberships))
-    ).first()
+    token = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == _sha256(text))
+            .options(joinedload(ApiToken.user).joinedload(User.memberships))
+        )
+        .unique()
+        .first()
+    )
     now = utcnow()
     if token is None or (token.expires_at is not None and _aware(token.expires_at) < now):
         raise Unauthorized("invalid or expired API token")
