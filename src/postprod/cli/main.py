@@ -11,7 +11,9 @@ import importlib
 import sys
 from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from postprod.cli._common import err_console
 from postprod.errors import PostprodError
@@ -34,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "plan": ("postprod.cli.plan", "app", "group", "Schedules: plan, replan, Gantt, PSPLIB."),
     "qc": ("postprod.cli.qc", "app", "group", "Probe, measure and check delivered media against a spec."),
     "cut": ("postprod.cli.cut", "app", "group", "Cut imports, versions and change lists."),
+    "sample": ("postprod.cli.sample", "app", "group", "Example material: a cut and its recut, a line-up tone."),
     "serve": ("postprod.cli.serve", "serve", "command", ""),
     "user": ("postprod.cli.users", "app", "group", "Users, roles and API tokens."),
 }
@@ -41,8 +44,20 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
 EXTRA_GROUPS_MODULE = "postprod.cli.cut"
 
 
+class _Group(TyperGroup):
+    """The root group: a PostprodError from any command is one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PostprodError as exc:
+            err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
 def _new_app() -> typer.Typer:
     app = typer.Typer(
+        cls=_Group,
         name="postprod",
         help="The post-production supervisor's system: productions, planning, cut, registers and QC.",
         no_args_is_help=True,

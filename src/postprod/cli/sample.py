@@ -1,0 +1,79 @@
+"""`postprod sample ...`: example material to try postprod with (a cut and its recut, a line-up tone)."""
+
+from __future__ import annotations
+
+import math
+import wave
+from pathlib import Path
+
+import typer
+
+from postprod.cli._common import console
+from postprod.errors import InvalidInput
+from postprod.timecode import parse_rate, rate_note
+
+app = typer.Typer(no_args_is_help=True, help="Example material: a cut and its recut, a line-up tone.")
+
+
+@app.command("cut")
+def cut(
+    old: Path = typer.Argument(..., help="EDL to write: the first version of the reel."),
+    new: Path = typer.Argument(..., help="EDL to write: the recut."),
+    events: int = typer.Option(60, "--events", help="Events in the reel (40 to 3000)."),
+    rate: str = typer.Option("24", "--rate"),
+    seed: int = typer.Option(1, "--seed", help="Another seed gives another cut."),
+) -> None:
+    """Write a reel as a CMX 3600 EDL and a recut of it (trims, inserts, deletes, moves, replacements)."""
+    from postprod.editorial.edl_writer import cut_to_edl
+    from postprod.editorial.synth import make_pair
+    from postprod.timecode import supports_drop_frame
+
+    if not 40 <= events <= 3000:
+        raise InvalidInput(f"invalid --events {events}: 40 to 3000", field="events")
+    fps = parse_rate(rate)
+    msg = rate_note(rate)
+    scale = max(1, events // 60)
+    pair = make_pair(
+        events, fps, drop_frame=supports_drop_frame(fps), seed=seed,
+        trims=3 * scale, inserts=2 * scale, deletes=2 * scale, moves=scale, replaces=scale,
+    )  # fmt: skip
+    old.write_text(cut_to_edl(pair.old), encoding="ascii")
+    new.write_text(cut_to_edl(pair.new), encoding="ascii")
+    if msg:
+        console.print(msg, style="yellow")
+    console.print(f"wrote {old} ({len(pair.old.events)} events) and {new} ({len(pair.expected)} changes)")
+
+
+@app.command("tone")
+def tone(
+    out: Path = typer.Argument(..., help="WAV file to write."),
+    level: float = typer.Option(
+        -23.0, "--level", help="Sine level in dBFS on each channel (-23 dBFS stereo reads -23 LUFS)."
+    ),
+    seconds: float = typer.Option(10.0, "--seconds"),
+    channels: int = typer.Option(2, "--channels"),
+    sample_rate: int = typer.Option(48000, "--sample-rate"),
+    frequency: float = typer.Option(1000.0, "--frequency"),
+) -> None:
+    """Write a 24-bit line-up tone (a 1 kHz sine by default), the signal loudness meters are checked with."""
+    if not -90 <= level <= 0:
+        raise InvalidInput(f"invalid --level {level}: -90 to 0 dBFS", field="level")
+    if not 0 < seconds <= 3600 or not 1 <= channels <= 16 or sample_rate not in (44100, 48000, 96000):
+        raise InvalidInput("seconds 0-3600, channels 1-16, sample rate 44100, 48000 or 96000")
+    import numpy as np
+
+    amp = 10 ** (level / 20) * (2**23 - 1)
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(3)
+        w.setframerate(sample_rate)
+        total = round(seconds * sample_rate)
+        step = sample_rate  # one second at a time: memory stays flat for long tones
+        for start in range(0, total, step):
+            n = np.arange(start, min(start + step, total))
+            x = np.round(amp * np.sin(2 * math.pi * frequency * n / sample_rate)).astype("<i4")
+            frames = np.repeat(x[:, None], channels, axis=1).reshape(-1)
+            w.writeframes(frames.view(np.uint8).reshape(-1, 4)[:, :3].tobytes())
+    console.print(
+        f"wrote {out}: {seconds:g} s of {frequency:g} Hz at {level:g} dBFS, {channels} channels, {sample_rate} Hz, 24-bit"
+    )
