@@ -11,7 +11,6 @@ import importlib
 import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -47,7 +46,7 @@ EXTRA_GROUPS_MODULE = "postprod.cli.cut"
 class _Group(TyperGroup):
     """The root group: a PostprodError from any command is one line on stderr and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except PostprodError as exc:
