@@ -89,4 +89,4 @@ def test_cli_gantt_file_and_psplib(tmp_path: Path) -> None:
     assert out["instance"] == "t" and out["makespan"] == 5 and out["optimal"] is True
     sm.write_text("jobs (incl. supersource/sink ):  4\n")
     res = runner.invoke(app, ["plan", "psplib", str(sm)])
-    assert res.exit_code != 0 and "no precedence relations" in str(res.exception)
+    assert res.exit_code == 2 and "no precedence relations" in res.output

@@ -16,7 +16,7 @@ from postprod.planning.compiled import Compiled, compile_problem
 from postprod.planning.genetic import BatchSgs, crossover, genetic, is_plain
 from postprod.planning.heuristic import Schedule, priority_rules, sgs
 from postprod.planning.psplib import EPOCH
-from postprod.planning.solver import build_plan
+from postprod.planning.solver import build_plan, solve_compiled
 
 
 def rcpsp(seed: int, n: int = 20) -> Problem:
@@ -100,3 +100,41 @@ def test_genetic_is_feasible_and_never_worse(seed: int, plan_checker: Callable[[
     best, count = genetic(c, list(rules.values()), first, time.perf_counter() + 0.1, seed=seed)
     assert best.makespan <= first.makespan and count > 0
     plan_checker(problem, build_plan(c, best, "heuristic", 0, False, 0.0))
+
+
+def cp_optimum(problem: Problem) -> int:
+    """Optimal makespan from a direct CP-SAT model written here, independent of the engine's model."""
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    horizon = sum(t.duration for t in problem.tasks) + sum(d.lag for d in problem.dependencies)
+    start = {t.id: m.new_int_var(0, horizon, t.id) for t in problem.tasks}
+    end = m.new_int_var(0, horizon, "end")
+    for t in problem.tasks:
+        m.add(end >= start[t.id] + t.duration)
+    for d in problem.dependencies:
+        dur = next(t.duration for t in problem.tasks if t.id == d.before)
+        m.add(start[d.after] >= start[d.before] + dur + d.lag)
+    for p in problem.pools:
+        use = [(t, t.demands.get(p.id, 0)) for t in problem.tasks if t.demands.get(p.id, 0) and t.duration]
+        ivs = [m.new_fixed_size_interval_var(start[t.id], t.duration, f"i{t.id}") for t, _ in use]
+        m.add_cumulative(ivs, [q for _, q in use], p.capacity)
+    m.minimize(end)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    assert solver.solve(m) == cp_model.OPTIMAL
+    return int(solver.objective_value)
+
+
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 10_000))
+def test_solver_on_plain_problems_reaches_the_optimum(
+    seed: int, plan_checker: Callable[[Problem, object], None]
+) -> None:
+    problem = rcpsp(seed, n=14)
+    plan = solve_compiled(compile_problem(problem), 5.0, seed=seed)
+    plan_checker(problem, plan)
+    assert plan.makespan == cp_optimum(problem)
+    assert plan.optimal and plan.lower_bound == plan.makespan

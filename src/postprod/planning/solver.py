@@ -82,6 +82,9 @@ CP_PARAMS: dict[str, object] = {}
 SIDE_CPSAT = True
 """Run a one-worker CP-SAT search beside the genetic algorithm (the machine has two cores or more)."""
 
+SIDE_SHARE = 0.5
+"""Share of the GA's time the side search may take: it proves small problems fast, then leaves the GA alone."""
+
 SAFETY = 0.05
 """Share of the time limit kept free, so parsing, model building and the answer fit inside it."""
 
@@ -150,7 +153,8 @@ def _genetic_beside_cpsat(
 ) -> tuple[Schedule, CpResult | None]:
     """The genetic algorithm on this thread while a one-worker CP-SAT search runs on another core.
 
-    The GA stops early when CP-SAT proves its plan optimal; CP-SAT is stopped when the GA ends.
+    The GA stops early when CP-SAT proves its plan optimal; CP-SAT stops at SIDE_SHARE of the GA's time
+    or when the GA ends.
     """
     rules = priority_rules(c)
     side: list[CpResult] = []
@@ -161,11 +165,12 @@ def _genetic_beside_cpsat(
         with lock:
             solvers.append(s)
 
+    begin = time.perf_counter()
+    side_end = begin + SIDE_SHARE * (until - begin)
+
     def run() -> None:
         side.append(
-            solve_cpsat(
-                c, first, lower, until - time.perf_counter(), workers=1, seed=seed, deadline=until, started=started
-            )
+            solve_cpsat(c, first, lower, side_end - begin, workers=1, seed=seed, deadline=side_end, started=started)
         )
 
     helper = threading.Thread(target=run, name="cp-sat beside the GA", daemon=True) if SIDE_CPSAT else None
