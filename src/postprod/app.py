@@ -27,6 +27,7 @@ ROUTERS = (
     "events",
     "registers",
     "planning",
+    "cuts",
 )
 
 

@@ -95,3 +95,34 @@ def new_deliverable(w: World) -> tuple[str, int]:
     with w.scope() as s:
         d = deliverables.add_deliverable(s, get_production(s, w.production_id), name=f"Master {w.next()}")
         return d.name, d.version
+
+
+def import_two_cuts(w: World, reel: str = "R1") -> None:
+    """Two versions of a reel (a generated pair of cuts), once per world."""
+    if getattr(w, "cuts", False):
+        return
+    import tempfile
+    from fractions import Fraction
+    from pathlib import Path
+
+    from postprod.editorial.edl_writer import cut_to_edl
+    from postprod.editorial.synth import make_pair
+    from postprod.services import editorial
+
+    pair = make_pair(30, Fraction(24), seed=3, trims=1, inserts=1, deletes=1, moves=1, replaces=1, version_bumps=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, cut in enumerate((pair.old, pair.new), start=1):
+            path = Path(tmp) / f"v{n}.edl"
+            path.write_text(cut_to_edl(cut), encoding="utf-8")
+            with w.scope() as s:
+                editorial.import_cut(s, get_production(s, w.production_id), path, reel=reel, actor="fixture")
+    w.cuts = True  # type: ignore[attr-defined]
+
+
+def cut_edl_text() -> str:
+    from fractions import Fraction
+
+    from postprod.editorial.edl_writer import cut_to_edl
+    from postprod.editorial.synth import generate_cut
+
+    return cut_to_edl(generate_cut(6, Fraction(24), seed=1))

@@ -219,3 +219,26 @@ def test_register_entry_stale_version_gets_409_with_current_state(world: World) 
     assert stale.status_code == 409 and stale.json()["current"]["vendor"] == "Mikros"
     page = c.get(world.url("/productions/{pid}/registers/vfx"), params={"q": key}).json()
     assert [e["key"] for e in page["items"]] == [key]
+
+
+def test_cut_import_runs_as_a_job_and_versions_are_listed(world: World) -> None:
+    from api_world import cut_edl_text
+
+    c = world.client("L")
+    job = c.post(
+        world.url("/productions/{pid}/cuts/R7/import-jobs"), json={"text": cut_edl_text(), "filename": "r7.edl"}
+    )
+    assert job.status_code == 202
+    world.app.state.jobs.wait(job.json()["id"], 60)
+    state = world.client("S").get(world.url(f"/jobs/{job.json()['id']}")).json()
+    assert state["status"] == "done", state["error"]
+    versions = c.get(world.url("/productions/{pid}/cuts"), params={"reel": "R7"}).json()
+    assert [(v["reel"], v["version"], v["events"]) for v in versions] == [("R7", 1, 6)]
+    bad = c.post(world.url("/productions/{pid}/cuts/R8/import-jobs"), json={"text": "x", "filename": "r.doc"})
+    assert bad.status_code == 422 and bad.json()["field"] == "filename"
+    broken = c.post(
+        world.url("/productions/{pid}/cuts/R9/import-jobs"), json={"text": "not an edl\n", "filename": "r.edl"}
+    )
+    world.app.state.jobs.wait(broken.json()["id"], 60)
+    failed = world.client("S").get(world.url(f"/jobs/{broken.json()['id']}")).json()
+    assert failed["status"] == "failed" and failed["error"]

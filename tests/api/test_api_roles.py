@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from api_world import USERS, World, entry_version, new_deliverable, new_entry
+from api_world import USERS, World, cut_edl_text, entry_version, import_two_cuts, new_deliverable, new_entry
 
 from postprod.app import create_app
 from postprod.db import session_scope
@@ -229,6 +229,15 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
     ),
     ("POST", "/productions/{production_id}/plans/baseline"): ("SA", lambda w, r: _planned(w, {})),
     ("POST", "/productions/{production_id}/plan-jobs"): ("SA", lambda w, r: {"json": {"time_limit": 0.2}}),
+    ("GET", "/productions/{production_id}/cuts"): ("SDLTA", lambda w, r: {}),
+    ("GET", "/productions/{production_id}/cuts/{reel}/changes"): (
+        "SDLTA",
+        lambda w, r: import_two_cuts(w) or {"path": {"reel": "R1"}},
+    ),
+    ("POST", "/productions/{production_id}/cuts/{reel}/import-jobs"): (
+        "SLA",
+        lambda w, r: {"path": {"reel": f"R{w.next()}"}, "json": {"text": cut_edl_text(), "filename": "r.edl"}},
+    ),
     ("GET", "/health"): (EVERYONE + "N", lambda w, r: {}),
 }
 NO_SIGN_IN = {("POST", "/auth/login"), ("GET", "/health")}

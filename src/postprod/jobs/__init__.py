@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from postprod import db
@@ -93,6 +94,25 @@ class JobRunner:
         with self.engine.begin() as conn:
             conn.execute(update(Job).where(Job.id == job_id).values(**values))
 
+    def _set_progress(self, job_id: int, fraction: float, message: str) -> None:
+        """Record progress if the database lets us at once; it is advisory, so a busy database skips it.
+
+        On SQLite a job that has started writing holds the only write lock until it commits: waiting
+        for it from the same job would dead-lock, so the progress write gives up after 50 ms.
+        """
+        sqlite = self.engine.dialect.name == "sqlite"
+        try:
+            with self.engine.begin() as conn:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+                try:
+                    conn.execute(update(Job).where(Job.id == job_id).values(progress=fraction, message=message))
+                finally:
+                    if sqlite:
+                        conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+        except OperationalError:
+            log.debug("job %s: progress not recorded (database busy)", job_id)
+
     def _run(self, job_id: int, work: Work, actor: str) -> None:
         self._set(job_id, status=JobStatus.RUNNING, started_at=utcnow())
         last = 0.0
@@ -102,7 +122,7 @@ class JobRunner:
             now = time.monotonic()
             if now - last >= PROGRESS_INTERVAL or fraction >= 1.0:
                 last = now
-                self._set(job_id, progress=max(0.0, min(1.0, float(fraction))), message=message[:500])
+                self._set_progress(job_id, max(0.0, min(1.0, float(fraction))), message[:500])
 
         try:
             with db.session_scope(self.engine, actor=actor) as session:

@@ -1,0 +1,93 @@
+"""The cut: imported versions of each reel, change lists between them, and importing a new version as a job."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.schemas import In, JobOut
+from postprod.errors import InvalidInput
+from postprod.jobs import Progress, job_dict
+from postprod.services import editorial as ed
+from postprod.services.common import get_production
+from postprod.services.users import Resource
+
+router = APIRouter(tags=["cut"])
+CUT_FORMATS = (".edl", ".xml", ".fcpxml", ".otio", ".aaf")
+
+
+class CutImportIn(In):
+    text: str = Field(min_length=1, max_length=20_000_000, description="The EDL (or FCP XML, OTIO...) file's text")
+    filename: str = Field("cut.edl", max_length=200, description="Its name; the extension picks the reader")
+    rate: str | None = Field(None, max_length=32, description="Frame rate (default: the reel's previous version)")
+    label: str = Field("", max_length=200)
+    lenient: bool = False
+
+
+@router.get("/productions/{production_id}/cuts")
+def list_versions(
+    production_id: int, principal: PrincipalDep, session: SessionDep, reel: str | None = Query(None, max_length=64)
+) -> list[dict[str, Any]]:
+    """Imported cut versions, by reel and number, with their change and carry summaries."""
+    prod = load_production(session, production_id)
+    principal.require("register.read", Resource(prod.id, department="picture-editing"))
+    return [ed.version_dict(cv) for cv in ed.list_versions(session, prod, reel)]
+
+
+@router.get("/productions/{production_id}/cuts/{reel}/changes")
+def changes(
+    production_id: int,
+    reel: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    from_number: int | None = Query(None, alias="from", ge=1, le=100000),
+    to_number: int | None = Query(None, alias="to", ge=1, le=100000),
+) -> dict[str, Any]:
+    """The change list between two versions of a reel (default: the latest and the one before)."""
+    prod = load_production(session, production_id)
+    principal.require("register.read", Resource(prod.id, department="picture-editing"))
+    old, new, cl = ed.change_list(session, prod, reel, from_number, to_number)
+    return cl.to_dict() | {"reel": new.reel, "from": old.number, "to": new.number}
+
+
+@router.post("/productions/{production_id}/cuts/{reel}/import-jobs", response_model=JobOut, status_code=202)
+def import_version(
+    production_id: int, reel: str, body: CutImportIn, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
+) -> dict[str, Any]:
+    """Import a new version of a reel in the background: diff with the previous one, carry the registers."""
+    prod = load_production(session, production_id)
+    principal.require("register.edit", Resource(prod.id, department="picture-editing"))
+    suffix = Path(body.filename).suffix.lower() or ".edl"
+    if suffix not in CUT_FORMATS:
+        raise InvalidInput(f"invalid file name {body.filename!r}: one of {', '.join(CUT_FORMATS)}", field="filename")
+    pid, actor = prod.id, principal.user.username
+
+    def work(s: Session, progress: Progress) -> dict[str, Any]:
+        # The readers take a file: the text goes to a temporary one for the job's duration.
+        fd, tmp = tempfile.mkstemp(prefix="postprod-cut-", suffix=suffix)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body.text)
+        try:
+            done = ed.import_cut(
+                s,
+                get_production(s, pid),
+                tmp,
+                reel=reel,
+                rate=body.rate,
+                label=body.label,
+                lenient=body.lenient,
+                actor=actor,
+                progress=lambda f: progress(f, "importing"),
+            )
+            return done.to_dict()
+        finally:
+            os.unlink(tmp)
+
+    return job_dict(jobs.submit(session, "cut-import", work, production_id=pid, user_id=principal.user.id))
