@@ -191,3 +191,30 @@ def test_k_filter_loaded_without_scipy_signal_matches_it_and_leaves_it_importabl
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(out.stdout) < 1e-12
+
+
+@pytest.mark.parametrize("rate", [48000, 44100, 32000])
+def test_pruned_true_peak_equals_brute_force_oversampling(rate: int) -> None:
+    from postprod.qc.loudness import _TruePeak, true_peak_factor, true_peak_phases
+
+    rng = np.random.default_rng(rate)
+    n = rate * 3
+    # Bursts of near-Nyquist tones and noise at varied levels: many rows near the running peak.
+    t = np.arange(n) / rate
+    x = 0.5 * np.sin(2 * np.pi * (rate * 0.45) * t + 0.3) * (np.sin(2 * np.pi * 0.7 * t) > 0)
+    x += rng.standard_normal(n) * 0.05 * np.linspace(0.2, 1.5, n)
+    x = x.astype(np.float32).astype(np.float64)  # what a decoded file gives the meter
+    phases = true_peak_phases(true_peak_factor(rate))
+    taps = phases.shape[1]
+    padded = np.concatenate([np.zeros(taps), x, np.zeros(taps)])
+    brute = float(np.abs(x).max())
+    for h in phases:  # every interpolated position between two samples of the programme
+        y = np.convolve(padded, h, mode="valid")  # y[m] sits between samples m - taps//2 ... see _TruePeak
+        k = np.arange(y.shape[0]) + taps // 2 - 1 - taps  # left neighbour of each output, in x's indices
+        inside = (k >= 0) & (k < n - 1)
+        brute = max(brute, float(np.abs(y[inside]).max()))
+    tp = _TruePeak(phases)
+    cuts = np.sort(rng.choice(np.arange(1, n), size=40, replace=False))
+    for part in np.split(x, cuts):
+        tp.add(part)
+    assert tp.finish() == pytest.approx(brute, rel=1e-9)
