@@ -17,9 +17,7 @@ from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
 
 Progress = Callable[[float], None]
-# Frame threads of the decoder: more than FFmpeg's own pick (cores + 1) so that decoding runs ahead while
-# Python measures the previous frames (faster on a busy 2-core machine; idle threads cost nothing).
-_DECODE_THREADS = min(16, 2 * (os.cpu_count() or 1) + 1)
+_DECODE_THREADS = 0  # FFmpeg's pick (cores + 1 frame threads); more measured slower here
 
 
 @dataclass
