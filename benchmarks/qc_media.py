@@ -120,18 +120,26 @@ def run(cmd: Sequence[str], ok: Sequence[int] = (0,)) -> tuple[float, int, str, 
     return secs, proc.returncode, proc.stdout, proc.stderr
 
 
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode\n"
+    "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
 def peak_rss_kib(cmd: Sequence[str], ok: Sequence[int] = (0, 1)) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one command, measured with wait4 on that very process."""
+    """Wall seconds and peak RSS (KiB) of one command.
+
+    Measured by a small launcher process: a child forked straight from this (large) process would
+    count our own pages, before its exec, in its high-water mark.
+    """
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True, check=True).stdout
     secs = time.perf_counter() - start
-    if proc.returncode not in ok:
-        raise SystemExit(f"{' '.join(cmd[:4])} failed ({proc.returncode}): {err.decode(errors='replace')[-500:]}")
-    return secs, usage.ru_maxrss
+    code, peak = (int(v) for v in out.split())
+    if code not in ok:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed ({code})")
+    return secs, peak
 
 
 def alternate(contenders: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
