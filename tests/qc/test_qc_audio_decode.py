@@ -148,3 +148,25 @@ def test_cli_loudness_json_and_errors(tmp_path: Path) -> None:
     assert failed.exit_code == 2 and "bad.mov" in failed.output and "Traceback" not in failed.output
     failed = runner.invoke(app, ["qc", "loudness", str(path), "--stream", "3"])
     assert failed.exit_code == 2 and "not an audio stream" in failed.output
+
+
+@pytest.mark.parametrize(("codec", "layout"), [("pcm_s16le", "stereo"), ("pcm_s24le", "5.1"), ("flac", "stereo")])
+def test_numpy_conversion_matches_ffmpeg_converter(tmp_path: Path, monkeypatch, codec: str, layout: str) -> None:  # noqa: ANN001
+    from postprod.qc import audio as audio_mod
+
+    channels = 6 if layout == "5.1" else 2
+    path = tmp_path / ("x.flac" if codec == "flac" else "x.wav")
+    write_audio(path, _signal(1.5, channels), codec, layout)
+    with audio_mod.AudioDecoder(path, chunk_frames=10_000) as dec:
+        fast = np.concatenate(list(dec.chunks()), axis=1)
+    original_init = audio_mod._Planar.__init__
+
+    def numpy_only(self, nch: int) -> None:  # noqa: ANN001
+        original_init(self, nch)
+        self.numpy_only = True
+
+    monkeypatch.setattr(audio_mod._Planar, "__init__", numpy_only)
+    with audio_mod.AudioDecoder(path, chunk_frames=10_000) as dec:
+        slow = np.concatenate(list(dec.chunks()), axis=1)
+    assert fast.dtype == slow.dtype == np.float32 and fast.shape == (channels, int(1.5 * RATE))
+    assert np.array_equal(fast, slow)
