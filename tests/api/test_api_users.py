@@ -58,7 +58,7 @@ def run(*args: str) -> tuple[int, str]:
         return result.exception.exit_code, str(result.exception)
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return result.exit_code, result.stdout
+    return result.exit_code, result.stdout + (result.stderr or "")
 
 
 def test_user_commands_add_grant_list_and_token(cli_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
