@@ -88,6 +88,9 @@ SIDE_SHARE = 0.5
 SAFETY = 0.05
 """Share of the time limit kept free, so parsing, model building and the answer fit inside it."""
 
+SAFETY_SECONDS = 0.2
+"""At least this much is kept free (a busy machine can be slow to hand the answer back)."""
+
 
 def solve_compiled(
     c: Compiled, time_limit: float, progress: Progress | None = None, *, seed: int = 0, t0: float | None = None
@@ -117,7 +120,7 @@ def solve_compiled(
             if side.schedule is not None and side.makespan < best.makespan:
                 best, solver = side.schedule, "cp-sat"
     optimal = best.makespan <= bound
-    deadline = t0 + time_limit * (1 - SAFETY)
+    deadline = t0 + time_limit - min(0.5 * time_limit, max(SAFETY * time_limit, SAFETY_SECONDS))
     left = deadline - time.perf_counter()
     if time_limit > 0 and not optimal and left > 0.05:
 
