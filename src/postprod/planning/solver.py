@@ -80,10 +80,15 @@ CP_PARAMS: dict[str, object] = {}
 """Extra CP-SAT parameters for the makespan search."""
 
 SIDE_CPSAT = True
-"""Run a one-worker CP-SAT search beside the genetic algorithm (the machine has two cores or more)."""
+"""Run a CP-SAT search beside the genetic algorithm (the machine has two cores or more)."""
 
-SIDE_SHARE = 0.5
-"""Share of the GA's time the side search may take: it proves small problems fast, then leaves the GA alone."""
+SIDE_WORKERS = 2
+"""Workers of the side search: the second one runs CP-SAT's large neighbourhood search."""
+
+SIDE_SHARE = 0.25
+SIDE_TASKS = 60
+"""The side search runs for a share SIDE_TASKS/n of the GA's time, at least SIDE_SHARE and at most all of it:
+exact search pays on small problems, while on large ones the GA needs the core."""
 
 SAFETY = 0.05
 """Share of the time limit kept free, so parsing, model building and the answer fit inside it."""
@@ -154,9 +159,9 @@ def solve_compiled(
 def _genetic_beside_cpsat(
     c: Compiled, first: Schedule, lower: int, until: float, seed: int, progress: Progress
 ) -> tuple[Schedule, CpResult | None]:
-    """The genetic algorithm on this thread while a one-worker CP-SAT search runs on another core.
+    """The genetic algorithm on this thread while a CP-SAT search runs beside it on the other core.
 
-    The GA stops early when CP-SAT proves its plan optimal; CP-SAT stops at SIDE_SHARE of the GA's time
+    The GA stops early when CP-SAT proves its plan optimal; CP-SAT stops at its share of the GA's time
     or when the GA ends.
     """
     rules = priority_rules(c)
@@ -169,11 +174,14 @@ def _genetic_beside_cpsat(
             solvers.append(s)
 
     begin = time.perf_counter()
-    side_end = begin + SIDE_SHARE * (until - begin)
+    share = min(1.0, max(SIDE_SHARE, SIDE_TASKS / max(c.n, 1)))
+    side_end = begin + share * (until - begin)
 
     def run() -> None:
         side.append(
-            solve_cpsat(c, first, lower, side_end - begin, workers=1, seed=seed, deadline=side_end, started=started)
+            solve_cpsat(
+                c, first, lower, side_end - begin, workers=SIDE_WORKERS, seed=seed, deadline=side_end, started=started
+            )
         )
 
     helper = threading.Thread(target=run, name="cp-sat beside the GA", daemon=True) if SIDE_CPSAT else None
