@@ -47,7 +47,7 @@ _SEVEN_ONE = {"BL": "Lrs", "BR": "Rrs", "SL": "Lss", "SR": "Rss"}
 
 @dataclass
 class AudioData:
-    """Decoded audio of one stream: samples (frames, channels) float64 in [-1, 1] at the native rate."""
+    """Decoded audio of one stream: samples (frames, channels) float32 in [-1, 1] at the native rate."""
 
     samples: np.ndarray
     sample_rate: int
@@ -187,7 +187,7 @@ def audio_stream_indices(path: str | Path) -> list[int]:
 
 
 class AudioDecoder:
-    """Decodes one audio stream of a file into planar float64 chunks, noting where decoding stopped."""
+    """Decodes one audio stream of a file into planar float32 chunks, noting where decoding stopped."""
 
     def __init__(self, path: str | Path, stream_index: int | None = None, chunk_frames: int | None = None) -> None:
         self.path = str(path)
