@@ -138,26 +138,6 @@ def test_export_import_through_the_cli(cli_db: str, tmp_path: Path, capsys: pyte
     assert len(json.loads(ok("production", "list", "--json"))) == 2
 
 
-def test_readme_commands_exist() -> None:
-    """Every `postprod ...` command shown in the README is a real command (docs and CLI do not drift)."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-
-    code_lines = [ln for block in re.findall(r"```sh\n(.*?)```", readme, flags=re.S) for ln in block.splitlines()]
-    shown = [ln.split("postprod ", 1)[1] for ln in code_lines if ln.lstrip().startswith("postprod ")]
-    assert len(shown) > 10
-    for line in shown:
-        words = line.split()
-        path = []
-        for w in words:
-            if w.startswith("-") or not re.fullmatch(r"[a-z][a-z-]*", w):
-                break
-            path.append(w)
-        code, out, err = run(*path[:2], "--help")
-        if code != 0:
-            code, out, err = run(path[0], "--help")
-        assert code == 0, f"README shows `postprod {line}` but `postprod {' '.join(path[:2])} --help` fails: {err}"
-
-
 def test_ci_runs_the_readme_test_command() -> None:
     root = Path(__file__).resolve().parents[2]
     readme = (root / "README.md").read_text()
