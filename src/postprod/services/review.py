@@ -6,7 +6,6 @@ areas register their types with `register_target` (a deliverable, a VFX shot, an
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -87,8 +86,7 @@ def _register_target(kind_name: str) -> Resolver:
     return resolve
 
 
-# Areas landed alongside, registered under the target types their notes use (vfx_shot, adr_cue...).
-import postprod.model as _m  # noqa: E402
+# Each area's items, under the target types their notes use (vfx_shot, adr_cue...).
 
 
 def _deliverable_target(session: Session, prod: Production, ref: str) -> Target:
@@ -98,10 +96,8 @@ def _deliverable_target(session: Session, prod: Production, ref: str) -> Target:
     return Target("deliverable", d.id, d.name, "deliverables")
 
 
-if importlib.util.find_spec("postprod.services.deliverables") is not None:
-    register_target("deliverable", _deliverable_target)
-if hasattr(_m, "CutVersion"):
-    register_target("cut_version", _model_target("CutVersion", "cut_version", "picture-editing"))
+register_target("deliverable", _deliverable_target)
+register_target("cut_version", _model_target("CutVersion", "cut_version", "picture-editing"))
 for _kind, _type in (
     ("vfx", "vfx_shot"),
     ("adr", "adr_cue"),
@@ -109,8 +105,7 @@ for _kind, _type in (
     ("music", "music_cue"),
     ("dubbing", "dubbing_version"),
 ):
-    if importlib.util.find_spec("postprod.services.registers") is not None:
-        register_target(_type, _register_target(_kind))
+    register_target(_type, _register_target(_kind))
 
 
 def target_types() -> list[str]:

@@ -142,18 +142,6 @@ def change_status(
     return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/tasks/{task.key}"), status_code=303)
 
 
-# Where a note's item is looked up for its department (review's target names) and who may note it.
-_REVIEW_TYPES = {
-    "deliverable": "deliverable",
-    "cut_version": "cut-version",
-    "vfx_shot": "vfx-shot",
-    "adr_cue": "adr-cue",
-    "foley_cue": "foley-cue",
-    "music_cue": "music-cue",
-    "dubbing_version": "dubbing-version",
-}
-
-
 @router.post("/p/{production_id}/notes", response_model=None)
 def add_note(production_id: int, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
     """A note on any item of the production, signed with the user's name."""
@@ -164,8 +152,8 @@ def add_note(production_id: int, principal: FormPrincipal, session: SessionDep, 
         task = get_task(session, prod, ref)
         principal.require("note.add", task_resource(session, task, principal))
         target_id = task.id
-    elif target_type in _REVIEW_TYPES:
-        target = review.resolve_target(session, prod, _REVIEW_TYPES[target_type], ref)
+    elif target_type in review.target_types():
+        target = review.resolve_target(session, prod, target_type, ref)
         principal.require("note.add", Resource(prod.id, department=target.department))
         target_id = target.id
     else:
