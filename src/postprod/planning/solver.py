@@ -90,7 +90,7 @@ SIDE_TASKS = 60
 """The side search runs for a share SIDE_TASKS/n of the GA's time, at least SIDE_SHARE and at most all of it:
 exact search pays on small problems, while on large ones the GA needs the core."""
 
-SAFETY = 0.05
+SAFETY = 0.07
 """Share of the time limit kept free, so parsing, model building and the answer fit inside it."""
 
 SAFETY_SECONDS = 0.2
