@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +102,11 @@ def analyze(
     info: ProbeResult | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
-    """Probe, then one video pass and one audio pass (as asked and as the file allows); events sorted by frame."""
+    """Probe, then one video pass and one audio pass (as asked and as the file allows); events sorted by frame.
+
+    The passes run one after the other: run side by side in two threads they fight over the GIL
+    (both loops are Python between NumPy calls) and measured slower on two cores.
+    """
     info = info or probe(path)
     tb = timebase_for(info)
     result = Analysis(probe=info, timebase=tb)
@@ -114,49 +116,34 @@ def analyze(
         result.warnings.append("no video stream: frames are counted at 25 fps from the start of the file")
     if audio and not info.audio:
         result.warnings.append("no audio stream")
-    shares = {"video": 0.6 if do_audio else 1.0, "audio": 0.4 if do_video else 1.0}
-    done = {"video": 0.0, "audio": 0.0}
-    active = {"video": do_video, "audio": do_audio}
-    lock = threading.Lock()
+    v_share = 0.6 if do_video and do_audio else 1.0
 
-    def part(name: str) -> Progress | None:
+    def part(offset: float, share: float) -> Progress | None:
         if progress is None:
             return None
+        return lambda f: progress(offset + share * max(0.0, min(1.0, f)))
 
-        def update(f: float) -> None:
-            with lock:  # the two passes report from two threads
-                done[name] = max(0.0, min(1.0, f))
-                progress(sum(shares[k] * done[k] for k in done if active[k]))
-
-        return update
-
-    # The sound is analysed in a second thread while the picture is decoded (both mostly outside the GIL).
-    audio_job: Future[Any] | None = None
-    pool: ThreadPoolExecutor | None = None
+    if do_video:
+        result.video = analyze_video(path, info=info, options=video_options, progress=part(0.0, v_share))
+        if result.video.error:
+            result.warnings.append(result.video.error)
+        result.events.extend(result.video.events)
     if do_audio:
-        pool = ThreadPoolExecutor(1, thread_name_prefix="qc-audio")
-        audio_job = pool.submit(run_audio, path, audio_options or AudioOptions(), part("audio"))
-    try:
-        if do_video:
-            result.video = analyze_video(path, info=info, options=video_options, progress=part("video"))
-            if result.video.error:
-                result.warnings.append(result.video.error)
-            result.events.extend(result.video.events)
-        if audio_job is not None:
-            try:
-                result.audio = audio_job.result()
-            except ImportError:
-                result.warnings.append("audio analysis is not available in this installation")
-            except PostprodError as exc:
-                if not do_video:
-                    raise
-                result.warnings.append(f"audio: {exc}")
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    if result.audio is not None:
-        result.warnings.extend(f"audio: {w}" for w in getattr(result.audio, "warnings", []) or [])
-        result.events.extend(audio_events_to_frames(result.audio, info, tb))
+        try:
+            result.audio = run_audio(
+                path,
+                audio_options or AudioOptions(),
+                part(v_share if do_video else 0.0, 1 - v_share if do_video else 1.0),
+            )
+        except ImportError:
+            result.warnings.append("audio analysis is not available in this installation")
+        except PostprodError as exc:
+            if not do_video:
+                raise
+            result.warnings.append(f"audio: {exc}")
+        if result.audio is not None:
+            result.warnings.extend(f"audio: {w}" for w in getattr(result.audio, "warnings", []) or [])
+            result.events.extend(audio_events_to_frames(result.audio, info, tb))
     if progress:
         progress(1.0)
     result.events.sort(key=lambda e: (e.start_frame, e.kind, e.channel if e.channel is not None else -1))

@@ -18,6 +18,7 @@ from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
 
 Progress = Callable[[float], None]
 _DECODE_THREADS = 0  # FFmpeg's pick (cores + 1 frame threads); more measured slower here
+_THREAD_TYPE = "FRAME"
 
 
 @dataclass
@@ -146,7 +147,7 @@ def analyze_video(
     container = open_media(path)
     try:
         stream = container.streams.video[0]
-        stream.thread_type = "FRAME"  # frame threads decode ahead while NumPy measures (faster than AUTO here)
+        stream.thread_type = _THREAD_TYPE
         stream.codec_context.thread_count = _DECODE_THREADS
         return _run(container, stream, vinfo.pixel_format or "yuv420p", rate, tb, info, opts, progress, str(path))
     finally:
