@@ -242,3 +242,22 @@ def test_cut_import_runs_as_a_job_and_versions_are_listed(world: World) -> None:
     world.app.state.jobs.wait(broken.json()["id"], 60)
     failed = world.client("S").get(world.url(f"/jobs/{broken.json()['id']}")).json()
     assert failed["status"] == "failed" and failed["error"]
+
+
+def test_history_hides_rates_from_roles_that_do_not_see_the_budget(world: World) -> None:
+    from postprod.services import people
+    from postprod.services.common import get_person, get_production
+
+    with world.scope() as s:
+        prod = get_production(s, world.production_id)
+        people.update_person(s, get_person(s, prod, "Karim Haddad"), day_rate="700", role="VFX supervisor (lead)")
+
+    def last_person_change(role: str) -> dict:  # type: ignore[type-arg]
+        rows = world.client(role).get(world.url("/productions/{pid}/history"), params={"entity_type": "Person"}).json()
+        return next(r for r in rows if r["label"] == "Karim Haddad" and r["action"] == "update")
+
+    seen = last_person_change("D")
+    assert seen["after"]["day_rate"] == "700" and "role" in seen["after"]
+    hidden = last_person_change("T")
+    assert "day_rate" not in hidden["after"] and "day_rate" not in (hidden["before"] or {})
+    assert hidden["after"]["role"] == "VFX supervisor (lead)"

@@ -61,7 +61,17 @@ def history(
     return list(session.scalars(q.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
 
 
-def audit_dict(e: AuditEntry) -> dict[str, Any]:
+# Money in the audit trail: only roles that see the budget see these values change.
+BUDGET_FIELDS = frozenset({"day_rate", "bid_amount", "bid_currency"})
+
+
+def without_budget(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An entry's before or after values without the money fields."""
+    return None if values is None else {k: v for k, v in values.items() if k not in BUDGET_FIELDS}
+
+
+def audit_dict(e: AuditEntry, *, hide_budget: bool = False) -> dict[str, Any]:
+    before, after = (without_budget(e.before), without_budget(e.after)) if hide_budget else (e.before, e.after)
     return {
         "id": e.id,
         "at": e.at.isoformat(),
@@ -70,6 +80,6 @@ def audit_dict(e: AuditEntry) -> dict[str, Any]:
         "entity_type": e.entity_type,
         "entity_id": e.entity_id,
         "label": e.label,
-        "before": e.before,
-        "after": e.after,
+        "before": before,
+        "after": after,
     }

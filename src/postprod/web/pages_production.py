@@ -62,5 +62,7 @@ def activity(
     """The audit trail, newest first, a page at a time."""
     prod = production_for(session, principal, production_id, "history.read")
     entries = item_notes.activity(session, prod, before_id=before, actor=actor or None, limit=50)
+    if not principal.can("budget.read", Resource(prod.id)):
+        entries = [item_notes.without_budget_entry(e) for e in entries]
     ctx = page_context(request, principal, prod, active="activity", entries=entries, actor=actor or "")
     return render(request, "activity.html", ctx)
