@@ -145,10 +145,13 @@ def check_cmd(
                 where += f" (+{len(c.findings) - 3})"
             rows.append((c.status.upper().replace("_", " "), c.id, c.expected, c.measured, where or c.message))
         table(f"{file.name} against {the_spec.title}", ["status", "clause", "spec asks", "measured", "findings"], rows)
-        verdict = "PASS" if result.passed else "FAIL"
-        console.print(
-            f"[bold {'green' if result.passed else 'red'}]{verdict}[/]: {len(result.failed)} of {len(result.clauses)} clauses not passing"
-        )
+        passed = len(result.clauses) - len(result.failed)
+        if result.passed:
+            console.print(f"[bold green]PASS[/]: all {len(result.clauses)} clauses pass")
+        else:
+            console.print(
+                f"[bold red]FAIL[/]: {len(result.failed)} of {len(result.clauses)} clauses do not pass ({passed} pass)"
+            )
     if report is not None:
         note(f"report written to {report}")
     raise typer.Exit(0 if result.passed else 1)
