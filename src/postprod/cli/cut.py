@@ -132,7 +132,7 @@ def diff(
     json_out: bool = JsonOpt,
 ) -> None:
     """Change list between two versions: inserts, deletes, trims, moves and replaces."""
-    from postprod.editorial.diff import CHANGE_TYPES, diff_cuts
+    from postprod.editorial.diff import diff_cuts
     from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
 
     r = rate_option(rate)
@@ -150,37 +150,7 @@ def diff(
         return
     show_warnings(old_cut)
     show_warnings(new_cut)
-    rows = []
-    for c in cl.changes:
-        d = c.to_dict(cl)
-        rows.append(
-            (
-                c.type,
-                d["old_event"] or "",
-                d["new_event"] or "",
-                d["reel"],
-                d["clip_name"] or "",
-                d["old_record_in_tc"] or "",
-                d["new_record_in_tc"] or "",
-                f"{c.head_frames:+d}" if c.head_frames else "",
-                f"{c.tail_frames:+d}" if c.tail_frames else "",
-                f"{c.offset_frames:+d}",
-                c.detail,
-            )
-        )
-    table(
-        f"{old.name} -> {new.name}",
-        ["change", "old #", "new #", "reel", "clip", "old rec in", "new rec in", "head", "tail", "offset", "detail"],
-        rows,
-    )
-    s = cl.summary()
-    console.print(
-        f"{s['changes']} changes: "
-        + ", ".join(f"{s[t]} {t}" for t in CHANGE_TYPES)
-        + f"; {s['unchanged']} unchanged ({s['unchanged_slid']} slid); "
-        f"duration {s['duration_change']:+d} frames",
-        highlight=False,
-    )
+    _print_changes(cl, f"{old.name} -> {new.name}")
 
 
 def _print_changes(cl: ChangeList, title: str) -> None:
