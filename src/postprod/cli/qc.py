@@ -18,16 +18,6 @@ qc_audio.register(app)
 
 
 @contextmanager
-def _user_errors() -> Iterator[None]:
-    """A PostprodError becomes one line on stderr and exit code 2 (also under CliRunner)."""
-    try:
-        yield
-    except PostprodError as exc:
-        err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-
-
-@contextmanager
 def _progress(description: str) -> Iterator[Callable[[float], None] | None]:
     """A progress bar when stderr is a terminal; nothing otherwise (an error then stays one line)."""
     if not err_console.is_terminal:
@@ -42,8 +32,7 @@ def probe_cmd(file: Path = typer.Argument(..., help="Media file."), as_json: boo
     """Container, duration, start timecode and stream properties of a file."""
     from postprod.qc.probe import probe
 
-    with _user_errors():
-        info = probe(file)
+    info = probe(file)
     if as_json:
         print_json(info.to_dict())
         return
@@ -83,7 +72,7 @@ def analyze_cmd(
     """Measure a file in one pass per stream and list every event with frames and timecodes."""
     from postprod.qc.analyze import analyze
 
-    with _user_errors(), _progress(f"analysing {file.name}") as update:
+    with _progress(f"analysing {file.name}") as update:
         result = analyze(file, video=video, audio=audio, progress=update)
     if as_json:
         print_json(result.to_dict())
@@ -124,15 +113,14 @@ def check_cmd(
     from postprod.qc.report import write_report
     from postprod.qc.spec import load_spec
 
-    with _user_errors():
-        the_spec = load_spec(spec)
-        with _progress(f"checking {file.name}") as update:
-            result = check(file, the_spec, progress=update)
-        if report is not None:
-            try:
-                write_report(result, report)
-            except OSError as exc:
-                raise PostprodError(f"{report}: cannot write the report ({exc.strerror})") from None
+    the_spec = load_spec(spec)
+    with _progress(f"checking {file.name}") as update:
+        result = check(file, the_spec, progress=update)
+    if report is not None:
+        try:
+            write_report(result, report)
+        except OSError as exc:
+            raise PostprodError(f"{report}: cannot write the report ({exc.strerror})") from None
     if as_json:
         print_json(result.to_dict())
     else:

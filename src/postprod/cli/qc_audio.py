@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from postprod.cli._common import JsonOpt, console, err_console, print_json, progress_bar, table
-from postprod.errors import FileFormatError, PostprodError
+from postprod.errors import FileFormatError
 
 if TYPE_CHECKING:  # the engine (and SciPy) load only when the command runs
     from postprod.qc.audio import AudioDecoder
@@ -51,11 +51,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """Integrated loudness, loudness range, max momentary/short-term, true and sample peaks."""
-        try:
-            result, dec = measure_file(file, stream, show_progress=not as_json and err_console.is_terminal)
-        except PostprodError as exc:
-            err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+        result, dec = measure_file(file, stream, show_progress=not as_json and err_console.is_terminal)
         if as_json:
             data = result.to_dict()
             if dec.truncated:
