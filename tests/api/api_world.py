@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -95,6 +96,39 @@ def new_deliverable(w: World) -> tuple[str, int]:
     with w.scope() as s:
         d = deliverables.add_deliverable(s, get_production(s, w.production_id), name=f"Master {w.next()}")
         return d.name, d.version
+
+
+def tone_file(w: World) -> str:
+    """A one-second 5.1 24-bit line-up tone at -23 dBFS, written once per world (QC passes it against dcp-audio)."""
+    path = getattr(w, "tone", None)
+    if path is None:
+        import tempfile
+        import wave
+
+        import numpy as np
+
+        path = str(Path(tempfile.mkdtemp(prefix="postprod-api-")) / "printmaster.wav")
+        n = np.arange(48000)
+        x = np.round(10 ** (-23 / 20) * (2**23 - 1) * np.sin(2 * np.pi * 1000 * n / 48000)).astype("<i4")
+        frames = np.repeat(x[:, None], 6, axis=1).reshape(-1)
+        with wave.open(path, "wb") as fh:
+            fh.setnchannels(6)
+            fh.setsampwidth(3)
+            fh.setframerate(48000)
+            fh.writeframes(frames.view(np.uint8).reshape(-1, 4)[:, :3].tobytes())
+        w.tone = path  # type: ignore[attr-defined]
+    return str(path)
+
+
+def qc_ready_deliverable(w: World) -> str:
+    """A fresh deliverable with a file and a spec; its name."""
+    from postprod.services import deliverables
+
+    with w.scope() as s:
+        d = deliverables.add_deliverable(
+            s, get_production(s, w.production_id), name=f"Printmaster {w.next()}", spec="dcp-audio", file=tone_file(w)
+        )
+        return d.name
 
 
 def import_two_cuts(w: World, reel: str = "R1") -> None:

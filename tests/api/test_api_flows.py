@@ -261,3 +261,25 @@ def test_history_hides_rates_from_roles_that_do_not_see_the_budget(world: World)
     hidden = last_person_change("T")
     assert "day_rate" not in hidden["after"] and "day_rate" not in (hidden["before"] or {})
     assert hidden["after"]["role"] == "VFX supervisor (lead)"
+
+
+def test_deliverable_qc_runs_as_a_job_and_keeps_the_run(world: World) -> None:
+    from api_world import qc_ready_deliverable
+
+    c = world.client("S")
+    name = qc_ready_deliverable(world)
+    job = c.post(world.url(f"/productions/{{pid}}/deliverables/{name}/qc-jobs"))
+    assert job.status_code == 202, job.text
+    world.app.state.jobs.wait(job.json()["id"], 60)
+    state = c.get(world.url(f"/jobs/{job.json()['id']}")).json()
+    assert state["status"] == "done", state
+    run = c.get(world.url(f"/jobs/{job.json()['id']}/result")).json()
+    assert run["result"] == "pass" and run["status"] == "qc-passed"
+    shown = c.get(world.url(f"/productions/{{pid}}/deliverables/{name}")).json()
+    assert shown["status"] == "qc-passed" and len(shown["qc_runs"]) == 1
+    # without a file the request is refused at once, naming the field; a technician may not start QC
+    bare = c.post(world.url("/productions/{pid}/deliverables"), json={"name": "No file yet", "spec": "dcp-audio"})
+    assert bare.status_code == 201, bare.text
+    refused = c.post(world.url("/productions/{pid}/deliverables/No file yet/qc-jobs"))
+    assert refused.status_code == 422 and refused.json()["field"] == "file"
+    assert world.client("T").post(world.url(f"/productions/{{pid}}/deliverables/{name}/qc-jobs")).status_code == 403

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from api_world import USERS, World, cut_edl_text, entry_version, import_two_cuts, new_deliverable, new_entry
+from api_world import (
+    USERS,
+    World,
+    cut_edl_text,
+    entry_version,
+    import_two_cuts,
+    new_deliverable,
+    new_entry,
+    qc_ready_deliverable,
+)
 
 from postprod.app import create_app
 from postprod.db import session_scope
@@ -221,6 +230,10 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
         lambda w, r: {"path": {"ref": new_deliverable(w)[0]}},
     ),
     ("PATCH", "/productions/{production_id}/deliverables/{ref}"): ("SA", lambda w, r: _deliverable_patch(w)),
+    ("POST", "/productions/{production_id}/deliverables/{ref}/qc-jobs"): (
+        "SA",
+        lambda w, r: {"path": {"ref": qc_ready_deliverable(w)}},
+    ),
     ("GET", "/productions/{production_id}/plans"): ("SDLTA", lambda w, r: {}),
     ("GET", "/productions/{production_id}/plans/compare"): ("SDLTA", lambda w, r: _planned(w, {})),
     ("GET", "/productions/{production_id}/plans/{name}"): (

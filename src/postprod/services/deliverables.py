@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,95 @@ def run_dict(run: QcRun, findings: bool = True) -> dict[str, Any]:
     return data
 
 
+def qc_target(session: Session, prod: Production, ref: str | int) -> tuple[int, str, str]:
+    """The deliverable to check, its file and its spec; refused when either is missing."""
+    d = get_deliverable(session, prod, ref)
+    if not d.file_path:
+        raise InvalidInput(f"deliverable {d.name!r} has no file: set one with --file", field="file")
+    if not d.spec:
+        raise InvalidInput(f"deliverable {d.name!r} has no spec: set one with --spec", field="spec")
+    return d.id, d.file_path, d.spec
+
+
+@dataclass
+class Measurement:
+    """What a QC run measured, before it is recorded: the check's result, or why the file was unusable."""
+
+    path: str
+    spec: str
+    started: datetime
+    result: Any = None
+    error: str = ""
+
+
+def measure(
+    path: str, spec_ref: str, progress: Callable[[float], None] | None = None, report_path: str | None = None
+) -> Measurement:
+    """Check the file against the spec (no database: this is the long part)."""
+    from postprod.qc.check import check
+    from postprod.qc.spec import load_spec
+
+    m = Measurement(path=path, spec=spec_ref, started=datetime.now(UTC))
+    spec = load_spec(spec_ref)
+    try:
+        if not os.path.isfile(path):
+            raise NotFound(f"{path}: no such file")
+        m.result = check(path, spec, progress)
+        if report_path:
+            from postprod.qc.report import write_report
+
+            write_report(m.result, report_path)
+    except PostprodError as exc:
+        m.error = str(exc)
+    return m
+
+
+def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measurement, actor: str) -> dict[str, Any]:
+    """Keep the run and the findings of its failed clauses; the deliverable passes QC or goes back to "fix"."""
+    found = session.get(Deliverable, deliverable_id)
+    if found is None or found.production_id != prod_id:
+        raise NotFound("the deliverable was deleted while its QC ran")
+    d = found
+    run = QcRun(
+        production_id=prod_id,
+        deliverable=d,
+        started_at=m.started,
+        finished_at=datetime.now(UTC),
+        actor=actor,
+        file_path=m.path,
+        spec=m.spec,
+        result="error" if m.result is None else m.result.status,
+        error=m.error,
+    )
+    if m.result is not None:
+        data = m.result.to_dict()
+        run.summary = data["summary"] | {"loudness": data["loudness"]}
+        run.clauses = [{k: v for k, v in c.items() if k != "findings"} for c in data["clauses"]]
+        for c in m.result.clauses:
+            if c.status == "pass":
+                continue
+            if not c.findings:
+                run.findings.append(QcFinding(clause=c.id, kind="clause", message=c.message or c.measured))
+            for e in c.findings:
+                run.findings.append(
+                    QcFinding(
+                        clause=c.id,
+                        kind=e.kind,
+                        start_frame=e.start_frame,
+                        end_frame=e.end_frame,
+                        start_tc=e.start_tc,
+                        end_tc=e.end_tc,
+                        stream=e.stream,
+                        channel=e.channel,
+                        message=c.message,
+                    )
+                )
+    session.add(run)
+    d.status = DeliverableStatus.QC_PASSED if run.result == "pass" else DeliverableStatus.FIX
+    session.flush()
+    return run_dict(run) | {"deliverable": d.name, "status": d.status.value}
+
+
 def run_qc(
     production: str | int | None,
     deliverable: str | int,
@@ -198,71 +288,10 @@ def run_qc(
     its findings are then written in one short transaction. An unusable file is recorded as an
     "error" run and the deliverable goes back to "fix", like a failed one.
     """
-    from postprod.qc.check import check
-    from postprod.qc.spec import load_spec
-
     with session_scope(actor=actor) as s:
         prod = get_production(s, production)
-        d = get_deliverable(s, prod, deliverable)
-        if not d.file_path:
-            raise InvalidInput(f"deliverable {d.name!r} has no file: set one with --file", field="file")
-        if not d.spec:
-            raise InvalidInput(f"deliverable {d.name!r} has no spec: set one with --spec", field="spec")
-        prod_id, d_id, path, spec_ref = prod.id, d.id, d.file_path, d.spec
-    started = datetime.now(UTC)
-    spec = load_spec(spec_ref)
-    result = None
-    error = ""
-    try:
-        if not os.path.isfile(path):
-            raise NotFound(f"{path}: no such file")
-        result = check(path, spec, progress)
-        if report_path:
-            from postprod.qc.report import write_report
-
-            write_report(result, report_path)
-    except PostprodError as exc:
-        error = str(exc)
+        prod_id = prod.id
+        d_id, path, spec_ref = qc_target(s, prod, deliverable)
+    m = measure(path, spec_ref, progress, report_path)
     with session_scope(actor=actor) as s:
-        found = s.get(Deliverable, d_id)
-        if found is None or found.production_id != prod_id:
-            raise NotFound("the deliverable was deleted while its QC ran")
-        d = found
-        run = QcRun(
-            production_id=prod_id,
-            deliverable=d,
-            started_at=started,
-            finished_at=datetime.now(UTC),
-            actor=actor,
-            file_path=path,
-            spec=spec_ref,
-            result="error" if result is None else result.status,
-            error=error,
-        )
-        if result is not None:
-            data = result.to_dict()
-            run.summary = data["summary"] | {"loudness": data["loudness"]}
-            run.clauses = [{k: v for k, v in c.items() if k != "findings"} for c in data["clauses"]]
-            for c in result.clauses:
-                if c.status == "pass":
-                    continue
-                if not c.findings:
-                    run.findings.append(QcFinding(clause=c.id, kind="clause", message=c.message or c.measured))
-                for e in c.findings:
-                    run.findings.append(
-                        QcFinding(
-                            clause=c.id,
-                            kind=e.kind,
-                            start_frame=e.start_frame,
-                            end_frame=e.end_frame,
-                            start_tc=e.start_tc,
-                            end_tc=e.end_tc,
-                            stream=e.stream,
-                            channel=e.channel,
-                            message=c.message,
-                        )
-                    )
-        s.add(run)
-        d.status = DeliverableStatus.QC_PASSED if run.result == "pass" else DeliverableStatus.FIX
-        s.flush()
-        return run_dict(run) | {"deliverable": d.name, "status": d.status.value}
+        return record_run(s, prod_id, d_id, m, actor)

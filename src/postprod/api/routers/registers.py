@@ -7,11 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
+from sqlalchemy.orm import Session
 
-from postprod.api.deps import Principal, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import JobsDep, Principal, PrincipalDep, SessionDep, load_production
 from postprod.api.errors import PreconditionRequired, StaleWrite
-from postprod.api.schemas import In, NoteIn, NoteOut
+from postprod.api.schemas import In, JobOut, NoteIn, NoteOut
 from postprod.errors import InvalidInput
+from postprod.jobs import Progress, job_dict
 from postprod.model import Production
 from postprod.services import deliverables as dlv
 from postprod.services import notes as notes_svc
@@ -250,3 +252,25 @@ def update_deliverable(
     d = dlv.update_deliverable(session, d, **body.model_dump(exclude={"version"}), expected_version=expected)
     response.headers["ETag"] = f'"{d.version}"'
     return dlv.deliverable_dict(d)
+
+
+@router.post(
+    "/productions/{production_id}/deliverables/{ref}/qc-jobs",
+    response_model=JobOut,
+    status_code=202,
+    tags=["deliverables"],
+)
+def qc_deliverable(
+    production_id: int, ref: str, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
+) -> dict[str, Any]:
+    """Check the deliverable's file against its spec in the background; the run is kept with its findings."""
+    prod = load_production(session, production_id)
+    principal.require("register.edit", Resource(prod.id, department="deliverables"))
+    pid, actor = prod.id, principal.user.username
+    d_id, path, spec = dlv.qc_target(session, prod, ref)  # no file or no spec: refused now, not in the job
+
+    def work(s: Session, progress: Progress) -> dict[str, Any]:
+        measured = dlv.measure(path, spec, lambda f: progress(f, "measuring"))
+        return dlv.record_run(s, pid, d_id, measured, actor)
+
+    return job_dict(jobs.submit(session, "deliverable-qc", work, production_id=pid, user_id=principal.user.id))
