@@ -133,24 +133,27 @@ def diff(
 ) -> None:
     """Change list between two versions: inserts, deletes, trims, moves and replaces."""
     from postprod.editorial.diff import diff_cuts
-    from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
 
     r = rate_option(rate)
     old_cut = load_cut(old, r, lenient)
     new_cut = load_cut(new, r if r is not None else old_cut.rate, lenient)
     cl = diff_cuts(old_cut, new_cut)
-    if csv_path:
-        _write(csv_path, change_list_csv(cl))
-    if html_path:
-        _write(html_path, change_list_html(cl))
-    if edl_path:
-        _write(edl_path, change_list_edl(cl))
+    _write_change_list(cl, csv_path, html_path, edl_path)
     if json_out:
         print_json(cl.to_dict())
         return
     show_warnings(old_cut)
     show_warnings(new_cut)
     _print_changes(cl, f"{old.name} -> {new.name}")
+
+
+def _write_change_list(cl: ChangeList, csv_path: Path | None, html_path: Path | None, edl_path: Path | None) -> None:
+    """Write the change list as CSV, HTML and a change EDL, where asked."""
+    from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
+
+    for path, render in ((csv_path, change_list_csv), (html_path, change_list_html), (edl_path, change_list_edl)):
+        if path:
+            _write(path, render(cl))
 
 
 def _print_changes(cl: ChangeList, title: str) -> None:
@@ -294,7 +297,6 @@ def changes(
 ) -> None:
     """Change list between two imported versions of a reel."""
     from postprod.db import session_scope
-    from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
 
@@ -302,12 +304,7 @@ def changes(
         prod = get_production(s, production)
         old, new, cl = ed.change_list(s, prod, reel, from_number, to_number)
         title = f"reel {new.reel}: v{old.number} -> v{new.number}"
-    if csv_path:
-        _write(csv_path, change_list_csv(cl))
-    if html_path:
-        _write(html_path, change_list_html(cl))
-    if edl_path:
-        _write(edl_path, change_list_edl(cl))
+    _write_change_list(cl, csv_path, html_path, edl_path)
     if json_out:
         data = cl.to_dict()
         data["reel"], data["from"], data["to"] = new.reel, old.number, new.number

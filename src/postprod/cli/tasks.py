@@ -8,8 +8,8 @@ import typer
 from rich.panel import Panel
 
 from postprod.cli._common import JsonOpt, console, print_json, table
+from postprod.cli.history import note_add
 from postprod.cli.production import ProductionOpt
-from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.services import notes as notes_svc
 from postprod.services import tasks as svc
@@ -222,15 +222,5 @@ def delete(key: str = typer.Argument(...), production: str | None = ProductionOp
     console.print(f"deleted {k}")
 
 
-@app.command("note")
-def note_cmd(
-    key: str = typer.Argument(..., help="Task key or ID."),
-    body: str = typer.Argument(..., help="The note."),
-    author: str | None = typer.Option(None, "--author"),
-    production: str | None = ProductionOpt,
-) -> None:
-    """Add a note to a task."""
-    with session_scope() as s:
-        prod = get_production(s, production)
-        notes_svc.add_note(s, get_task(s, prod, key), body, author or current_actor())
-    console.print("note added")
+# `postprod task note KEY TEXT` is `postprod note add KEY TEXT`, under the task group too.
+app.command("note")(note_add)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from postprod.errors import InvalidInput, NotFound
-from postprod.model import Calendar, Department, Person, Production, Room, Setting, Task
+from postprod.model import Absence, Calendar, Department, Person, Production, Room, Setting, Task
 from postprod.model.audit import jsonable
 from postprod.timecode import format_rate
 
@@ -179,6 +179,11 @@ def task_dict(t: Task) -> dict[str, Any]:
     }
 
 
+def absences_list(items: list[Absence]) -> list[dict[str, Any]]:
+    """Absences as {start, end, reason}, in their order."""
+    return [{"start": a.start.isoformat(), "end": a.end.isoformat(), "reason": a.reason} for a in items]
+
+
 def person_dict(p: Person) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -190,7 +195,7 @@ def person_dict(p: Person) -> dict[str, Any]:
         "email": p.email,
         "phone": p.phone,
         "calendar": p.calendar.name if p.calendar else None,
-        "absences": [{"start": a.start.isoformat(), "end": a.end.isoformat(), "reason": a.reason} for a in p.absences],
+        "absences": absences_list(p.absences),
     }
 
 
@@ -203,7 +208,7 @@ def room_dict(r: Room) -> dict[str, Any]:
         "currency": r.currency,
         "location": r.location,
         "calendar": r.calendar.name if r.calendar else None,
-        "absences": [{"start": a.start.isoformat(), "end": a.end.isoformat(), "reason": a.reason} for a in r.absences],
+        "absences": absences_list(r.absences),
     }
 
 

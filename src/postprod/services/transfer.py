@@ -41,6 +41,7 @@ from postprod.model import (
     TaskStatus,
 )
 from postprod.model.audit import jsonable
+from postprod.services.common import absences_list
 from postprod.services.tasks import find_path
 from postprod.services.transfer_editorial import export_editorial, import_editorial, note_refs, parse_editorial
 from postprod.timecode import format_rate, parse_rate, tc_to_frames
@@ -297,9 +298,6 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
         select(AuditEntry).where(AuditEntry.production_id == prod.id).order_by(AuditEntry.at, AuditEntry.id)
     )
 
-    def absences(items: list[Absence]) -> list[dict[str, Any]]:
-        return [{"start": a.start.isoformat(), "end": a.end.isoformat(), "reason": a.reason} for a in items]
-
     return {
         "format": FORMAT,
         "version": CURRENT_VERSION,
@@ -345,7 +343,7 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
                 "email": p.email,
                 "phone": p.phone,
                 "calendar": p.calendar.name if p.calendar else None,
-                "absences": absences(p.absences),
+                "absences": absences_list(p.absences),
             }
             for p in sorted(prod.people, key=lambda p: p.name)
         ],
@@ -357,7 +355,7 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
                 "currency": r.currency,
                 "location": r.location,
                 "calendar": r.calendar.name if r.calendar else None,
-                "absences": absences(r.absences),
+                "absences": absences_list(r.absences),
             }
             for r in sorted(prod.rooms, key=lambda r: r.name)
         ],
