@@ -43,9 +43,10 @@ def make_clip(
     audio_layout: str = "stereo",
     tone_hz: float = 440.0,
     tone_amp: float = 0.1,
+    container_options: dict[str, str] | None = None,
 ) -> Path:
     """Write a clip; the spans are [start, end) video frames."""
-    out = av.open(str(path), "w", format=fmt)
+    out = av.open(str(path), "w", format=fmt, options=container_options or {})
     if timecode:
         out.metadata["timecode"] = timecode
     v = out.add_stream(codec, rate=rate)

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import av
+
 from postprod.errors import PostprodError
 from postprod.qc.events import Event, Timebase, seconds_event
-from postprod.qc.probe import ProbeResult, probe, timebase_for
-from postprod.qc.video import VideoOptions, VideoReport, analyze_video
+from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
+from postprod.qc.video import VideoOptions, VideoPass, VideoReport, analyze_video
 
 Progress = Callable[[float], None]
 
@@ -92,6 +94,90 @@ def run_audio(path: str | os.PathLike[str], opts: AudioOptions, progress: Progre
     )
 
 
+_DECODE_ERRORS = (av.FFmpegError, ValueError, EOFError)
+
+
+def _shared_pass(
+    path: str | os.PathLike[str],
+    info: ProbeResult,
+    video_options: VideoOptions | None,
+    opts: AudioOptions,
+    progress: Progress | None,
+) -> tuple[VideoReport | None, Any, list[str]]:
+    """Picture and sound from ONE demux of the file: each packet goes to its stream's decoder.
+
+    Reading the file once halves the I/O and the container's index in memory, and the sound is
+    measured while the picture decoder's frame threads work, instead of after them. Audio chunks are
+    kept short (about 1 s) so the main thread never leaves the decoder's threads idle for long.
+    The meter filters each chunk in its own worker threads (NumPy and the filter release the GIL).
+    """
+    from postprod.qc.audio import AudioDecoder, AudioPass
+
+    warnings: list[str] = []
+    container = open_media(path)
+    try:
+        vstream = container.streams.video[0]
+        vpass = VideoPass(vstream, info, video_options, str(path), progress)
+        rate = int(container.streams.audio[0].codec_context.sample_rate or 48000)
+        dec = AudioDecoder(str(path), None, chunk_frames=opts.chunk_frames or max(1024, rate), container=container)
+        apass = AudioPass(dec, silence_threshold_db=opts.silence_threshold_db,
+                          silence_min_seconds=opts.silence_min_seconds, clip_min_run=opts.clip_min_run)  # fmt: skip
+        vidx, aidx = vstream.index, dec.stream_index
+        try:
+            try:
+                for packet in container.demux(vstream, dec.stream):
+                    sidx = packet.stream_index
+                    if sidx == vidx:
+                        if vpass.error is not None:
+                            continue
+                        try:
+                            for frame in packet.decode():
+                                vpass.feed(frame)
+                        except _DECODE_ERRORS as exc:
+                            vpass.stop(exc)
+                    elif sidx == aidx and dec.stopped_at_seconds is None:
+                        try:
+                            frames = packet.decode()
+                        except av.FFmpegError as exc:
+                            dec.stop(exc)
+                            continue
+                        for frame in frames:
+                            for chunk in dec.feed(frame):
+                                apass.add(chunk)
+            except _DECODE_ERRORS as exc:  # the container itself: both streams end here
+                vpass.stop(exc)
+                dec.stop(exc)
+            for chunk in dec.finish():
+                apass.add(chunk)
+        except BaseException:
+            apass.close()
+            raise
+        video = vpass.report()
+        try:
+            audio = apass.report()
+        except PostprodError as exc:
+            audio = None
+            warnings.append(f"audio: {exc}")
+        return video, audio, warnings
+    finally:
+        container.close()
+
+
+def _segmented(
+    path: str | os.PathLike[str], info: ProbeResult, options: VideoOptions | None, workers: int | None
+) -> Any:
+    """The picture split over worker threads (video_segments), or None when one pass is the way."""
+    from postprod.qc.video_segments import MAX_WORKERS, SegmentedVideo, plan_segments, workers_available
+
+    n = min(workers_available(), MAX_WORKERS) if workers is None else workers
+    if n < 2:
+        return None
+    plan = plan_segments(str(path), info, 4 * n)
+    if plan is None:
+        return None
+    return SegmentedVideo(str(path), info, options, plan[0], plan[1], n)
+
+
 def analyze(
     path: str | os.PathLike[str],
     *,
@@ -101,11 +187,13 @@ def analyze(
     audio_options: AudioOptions | None = None,
     info: ProbeResult | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> Analysis:
-    """Probe, then one video pass and one audio pass (as asked and as the file allows); events sorted by frame.
+    """Probe, then measure picture and sound (as asked and as the file allows); events sorted by frame.
 
-    The passes run one after the other: run side by side in two threads they fight over the GIL
-    (both loops are Python between NumPy calls) and measured slower on two cores.
+    The picture is decoded in segments by `workers` threads (default: one per core) when the container
+    seeks to exact keyframes (video_segments), the sound meanwhile in this thread; otherwise one demux
+    loop feeds both decoders (_shared_pass). workers=1 forces the single pass.
     """
     info = info or probe(path)
     tb = timebase_for(info)
@@ -116,35 +204,54 @@ def analyze(
         result.warnings.append("no video stream: frames are counted at 25 fps from the start of the file")
     if audio and not info.audio:
         result.warnings.append("no audio stream")
-    v_share = 0.6 if do_video and do_audio else 1.0
+    aopts = audio_options or AudioOptions()
+    segmented = _segmented(path, info, video_options, workers) if do_video else None
+    if segmented is not None:
+        segmented.start()
+        v_share = 0.7 if do_audio else 1.0
+        try:
+            if do_audio:
 
-    def part(offset: float, share: float) -> Progress | None:
-        if progress is None:
-            return None
-        return lambda f: progress(offset + share * max(0.0, min(1.0, f)))
+                def both(f: float) -> None:
+                    if progress is not None:
+                        progress(v_share * segmented.fraction() + (1 - v_share) * f)
 
-    if do_video:
-        result.video = analyze_video(path, info=info, options=video_options, progress=part(0.0, v_share))
+                result.audio = _audio_or_warning(path, aopts, both, result.warnings)
+        except BaseException:
+            segmented.cancel()
+            raise
+        result.video = segmented.result(progress, (0.0, v_share) if not do_audio else (1 - v_share, v_share))
+    elif do_video and do_audio:
+        try:
+            result.video, result.audio, warnings = _shared_pass(path, info, video_options, aopts, progress)
+        except ImportError:
+            result.warnings.append("audio analysis is not available in this installation")
+            result.video = analyze_video(path, info=info, options=video_options, progress=progress)
+            warnings = []
+        result.warnings.extend(warnings)
+    elif do_video:
+        result.video = analyze_video(path, info=info, options=video_options, progress=progress)
+    elif do_audio:
+        result.audio = run_audio(path, aopts, progress)
+    if result.video is not None:
         if result.video.error:
             result.warnings.append(result.video.error)
         result.events.extend(result.video.events)
-    if do_audio:
-        try:
-            result.audio = run_audio(
-                path,
-                audio_options or AudioOptions(),
-                part(v_share if do_video else 0.0, 1 - v_share if do_video else 1.0),
-            )
-        except ImportError:
-            result.warnings.append("audio analysis is not available in this installation")
-        except PostprodError as exc:
-            if not do_video:
-                raise
-            result.warnings.append(f"audio: {exc}")
-        if result.audio is not None:
-            result.warnings.extend(f"audio: {w}" for w in getattr(result.audio, "warnings", []) or [])
-            result.events.extend(audio_events_to_frames(result.audio, info, tb))
+    if result.audio is not None:
+        result.warnings.extend(f"audio: {w}" for w in getattr(result.audio, "warnings", []) or [])
+        result.events.extend(audio_events_to_frames(result.audio, info, tb))
     if progress:
         progress(1.0)
     result.events.sort(key=lambda e: (e.start_frame, e.kind, e.channel if e.channel is not None else -1))
     return result
+
+
+def _audio_or_warning(path: str | os.PathLike[str], opts: AudioOptions, progress: Progress, warnings: list[str]) -> Any:
+    """The sound's analysis beside the picture: a sound that cannot be read is a warning, not a failure."""
+    try:
+        return run_audio(path, opts, progress)
+    except ImportError:
+        warnings.append("audio analysis is not available in this installation")
+    except PostprodError as exc:
+        warnings.append(f"audio: {exc}")
+    return None

@@ -23,6 +23,7 @@ from postprod.qc.probe import open_media
 __all__ = [
     "AudioData",
     "AudioDecoder",
+    "AudioPass",
     "AudioEvent",
     "AudioReport",
     "analyze_audio",
@@ -35,6 +36,12 @@ Progress = Callable[[float], None]
 CHUNK_FRAMES = 1 << 17  # frames per chunk when the caller sets no size (analysis of arrays)
 _CHUNK_SAMPLES = 1 << 22  # decoded chunks hold about this many samples (all channels), 16 MiB as float32
 _WAV_PACKET_BYTES = 1 << 18
+# Packed sample formats converted in NumPy as they are fed: dtype and scale to [-1, 1].
+_PACKED: dict[str, tuple[np.dtype[Any], Any]] = {
+    "s16": (np.dtype("<i2"), np.float32(1.0 / 32768.0)),
+    "s32": (np.dtype("<i4"), np.float32(1.0 / 2147483648.0)),
+    "flt": (np.dtype("<f4"), np.float32(1.0)),
+}
 _SCALE = {"u8": 1.0 / 128.0, "s16": 1.0 / 32768.0, "s32": 1.0 / 2147483648.0, "s64": 1.0 / 9223372036854775808.0}
 
 # FFmpeg's names for channel positions, to the trade's (L, R, C, LFE, Ls, Rs ...).
@@ -187,21 +194,32 @@ def audio_stream_indices(path: str | Path) -> list[int]:
 
 
 class AudioDecoder:
-    """Decodes one audio stream of a file into planar float32 chunks, noting where decoding stopped."""
+    """Decodes one audio stream of a file into planar float32 chunks, noting where decoding stopped.
 
-    def __init__(self, path: str | Path, stream_index: int | None = None, chunk_frames: int | None = None) -> None:
+    Pulled with chunks(), or pushed: feed() each decoded frame (from a demux loop shared with the
+    picture), stop() on a decoding error, finish() at the end.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        stream_index: int | None = None,
+        chunk_frames: int | None = None,
+        container: Any = None,
+    ) -> None:
         self.path = str(path)
-        self.container = _open(path)
+        self._owns = container is None
+        self.container = _open(path) if container is None else container
         audio = [s for s in self.container.streams if s.type == "audio"]
         if not audio:
-            self.container.close()
+            self.close()
             raise FileFormatError(self.path, "no audio stream")
         if stream_index is None:
             stream = audio[0]
         else:
             found = [s for s in audio if s.index == stream_index]
             if not found:
-                self.container.close()
+                self.close()
                 have = ", ".join(str(s.index) for s in audio)
                 raise FileFormatError(
                     self.path, f"stream {stream_index} is not an audio stream (audio streams: {have})"
@@ -211,14 +229,14 @@ class AudioDecoder:
         self.stream_index = int(stream.index)
         self.sample_rate = int(stream.codec_context.sample_rate or stream.rate or 0)
         if self.sample_rate <= 0:
-            self.container.close()
+            self.close()
             raise FileFormatError(self.path, f"audio stream {self.stream_index} has no sample rate")
         self.layout = layout_names(stream)
         self.codec = stream.codec_context.name
         nch = max(1, len(self.layout))
         self.chunk_frames = int(chunk_frames) if chunk_frames else max(1 << 14, min(1 << 19, _CHUNK_SAMPLES // nch))
         if self.chunk_frames < 1:
-            self.container.close()
+            self.close()
             raise InvalidInput("chunk size must be at least one frame", field="chunk_frames")
         tb = stream.time_base
         self.start_seconds = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
@@ -234,9 +252,15 @@ class AudioDecoder:
         self.truncated = False
         self.stopped_at_seconds: float | None = None
         self.warnings: list[str] = []
+        self._convert = _Planar(len(self.layout))
+        self._buf = np.empty((len(self.layout), self.chunk_frames), dtype=np.float32)
+        self._held = 0
+        self._first = True
+        self._finished = False
 
     def close(self) -> None:
-        self.container.close()
+        if self._owns:
+            self.container.close()
 
     def __enter__(self) -> AudioDecoder:
         return self
@@ -246,33 +270,82 @@ class AudioDecoder:
 
     def chunks(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
         """Planar float32 chunks (channels, frames), each a new array; stops cleanly at a damaged or truncated point."""
-        nch = len(self.layout)
-        size = self.chunk_frames
-        buf = np.empty((nch, size), dtype=np.float32)
-        held = 0
         try:
-            for planes in self._arrays(_Planar(nch)):
-                n = planes.shape[1]
-                at = 0
-                while at < n:
-                    take = min(n - at, size - held)
-                    buf[:, held : held + take] = planes[:, at : at + take]
-                    held += take
-                    at += take
-                    if held == size:
-                        self.frames_read += held
-                        yield buf
-                        buf = np.empty((nch, size), dtype=np.float32)
-                        held = 0
-                        if progress is not None and self.expected_seconds:
-                            progress(min(1.0, self.frames_read / self.sample_rate / self.expected_seconds))
+            for frame in self.container.decode(self.stream):
+                for chunk in self.feed(frame):
+                    yield chunk
+                    if progress is not None and self.expected_seconds:
+                        progress(min(1.0, self.frames_read / self.sample_rate / self.expected_seconds))
         except av.FFmpegError as exc:
+            self.stop(exc)
+        yield from self.finish()
+        if progress is not None:
+            progress(1.0)
+
+    def feed(self, frame: Any) -> list[np.ndarray]:
+        """One decoded frame in; the chunks it completes out (usually none)."""
+        if self._first and frame.pts is not None and frame.time_base:
+            self.start_seconds = float(frame.pts * frame.time_base)
+        self._first = False
+        if not frame.samples or self.stopped_at_seconds is not None:
+            return []
+        fmt = frame.format.name
+        nch = self._buf.shape[0]
+        if fmt in _PACKED and len(frame.layout.channels) == nch:
+            # Packed PCM (WAV, MOV, MXF): scaled straight into the chunk, one NumPy call per frame, instead
+            # of FFmpeg's converter and two copies (measured 3x faster on 1024-sample frames).
+            dtype, scale = _PACKED[fmt]
+            raw = np.frombuffer(frame.planes[0], dtype=dtype, count=frame.samples * nch)
+            return self._take(raw.reshape(-1, nch).T, scale)
+        return self._take(self._convert(frame))
+
+    def _take(self, planes: np.ndarray, scale: Any = None) -> list[np.ndarray]:
+        out = []
+        size = self.chunk_frames
+        n = planes.shape[1]
+        at = 0
+        while at < n:
+            held = self._held
+            take = min(n - at, size - held)
+            if scale is None:
+                self._buf[:, held : held + take] = planes[:, at : at + take]
+            else:
+                np.multiply(
+                    planes[:, at : at + take],
+                    scale,
+                    out=self._buf[:, held : held + take],
+                    dtype=np.float32,
+                    casting="unsafe",
+                )
+            self._held = held = held + take
+            at += take
+            if held == size:
+                self.frames_read += held
+                out.append(self._buf)
+                self._buf = np.empty_like(self._buf)
+                self._held = 0
+        return out
+
+    def stop(self, exc: BaseException) -> None:
+        """Decoding failed here: the stream is truncated at what was read so far."""
+        if self.stopped_at_seconds is None:
             self.truncated = True
-            self.stopped_at_seconds = (self.frames_read + held) / self.sample_rate
+            self.stopped_at_seconds = (self.frames_read + self._held) / self.sample_rate
             self.warnings.append(f"decoding stopped at {self.stopped_at_seconds:.3f} s: {_reason(exc)}")
-        if held:
-            self.frames_read += held
-            yield buf[:, :held]
+
+    def finish(self) -> list[np.ndarray]:
+        """The last chunks (what the converter and the buffer still hold); notes a file shorter than announced."""
+        if self._finished:
+            return []
+        self._finished = True
+        out = []
+        if self.stopped_at_seconds is None:
+            for planes in self._convert.flush():
+                out.extend(self._take(planes))
+        if self._held:
+            self.frames_read += self._held
+            out.append(self._buf[:, : self._held])
+            self._held = 0
         got = self.frames_read / self.sample_rate
         if not self.truncated and self.expected_seconds and self.expected_seconds - got > max(0.1, 0.001 * got):
             self.truncated = True
@@ -280,19 +353,7 @@ class AudioDecoder:
             self.warnings.append(
                 f"file ends at {got:.3f} s of audio, its header announces {self.expected_seconds:.3f} s (truncated?)"
             )
-        if progress is not None:
-            progress(1.0)
-
-    def _arrays(self, convert: _Planar) -> Iterator[np.ndarray]:
-        """Decoded frames as planar float32 arrays, then what the format converter still holds."""
-        first = True
-        for frame in self.container.decode(self.stream):
-            if first and frame.pts is not None and frame.time_base:
-                self.start_seconds = float(frame.pts * frame.time_base)
-            first = False
-            if frame.samples:
-                yield convert(frame)
-        yield from convert.flush()
+        return out
 
 
 class _Planar:
@@ -405,23 +466,59 @@ def analyze_audio(
         return _analyze_data(source, silence_threshold_db, silence_min_seconds, clip_min_run, dc_threshold_db,
                              phase_threshold, progress)  # fmt: skip
     with AudioDecoder(source, stream_index, chunk_frames=chunk_frames) as dec:
-        meter = LoudnessMeter(dec.sample_rate, dec.layout)
-        det = AudioDetectors(dec.sample_rate, dec.layout, dec.stream_index,
-                             silence_threshold_db=silence_threshold_db, silence_min_seconds=silence_min_seconds,
-                             clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
-                             phase_threshold=phase_threshold)  # fmt: skip
+        apass = AudioPass(dec, silence_threshold_db=silence_threshold_db, silence_min_seconds=silence_min_seconds,
+                          clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
+                          phase_threshold=phase_threshold)  # fmt: skip
         try:
             for chunk in dec.chunks(progress):
-                meter.add_planar(chunk)
-                det.add(chunk)
+                apass.add(chunk)
         except BaseException:
-            meter.close()
+            apass.close()
             raise
+        return apass.report()
+
+
+class AudioPass:
+    """Loudness meter and fault detectors of one decoded stream, fed chunk by chunk."""
+
+    def __init__(
+        self,
+        dec: AudioDecoder,
+        *,
+        silence_threshold_db: float = -60.0,
+        silence_min_seconds: float = 2.0,
+        clip_min_run: int = 3,
+        dc_threshold_db: float = -50.0,
+        phase_threshold: float = -0.5,
+    ) -> None:
+        if silence_min_seconds <= 0 or not math.isfinite(silence_min_seconds):
+            raise InvalidInput(
+                "silence minimum duration must be a positive number of seconds", field="silence_min_seconds"
+            )
+        self.dec = dec
+        self.meter = LoudnessMeter(dec.sample_rate, dec.layout)
+        self.det = AudioDetectors(dec.sample_rate, dec.layout, dec.stream_index,
+                                  silence_threshold_db=silence_threshold_db, silence_min_seconds=silence_min_seconds,
+                                  clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
+                                  phase_threshold=phase_threshold)  # fmt: skip
+
+    def add(self, chunk: np.ndarray) -> None:
+        """Measure one chunk (channels, frames); the meter filters it in its worker threads."""
+        self.meter.add_planar(chunk)
+        self.det.add(chunk)
+
+    def close(self) -> None:
+        """Stop the meter's worker threads (after an error)."""
+        self.meter.close()
+
+    def report(self) -> AudioReport:
+        """The report once every chunk is in; raises when no audio could be decoded."""
+        dec = self.dec
         if dec.frames_read == 0:
-            meter.close()
+            self.meter.close()
             raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
-        return _report(dec.path, dec.stream_index, dec.sample_rate, dec.layout, dec.start_seconds, meter, det,
-                       dec.codec, dec.truncated, dec.stopped_at_seconds, dec.warnings)  # fmt: skip
+        return _report(dec.path, dec.stream_index, dec.sample_rate, dec.layout, dec.start_seconds, self.meter,
+                       self.det, dec.codec, dec.truncated, dec.stopped_at_seconds, dec.warnings)  # fmt: skip
 
 
 def _analyze_data(

@@ -137,156 +137,228 @@ def analyze_video(
     progress: Progress | None = None,
 ) -> VideoReport:
     """Decode the first video stream once and find black, freeze, out-of-range and bars, as runs of frames."""
-    opts = options or VideoOptions()
     info = info or probe(path)
     if not info.video:
         raise FileFormatError(str(path), "no video stream")
-    vinfo = info.video[0]
-    rate = vinfo.frame_rate or Fraction(25)
-    tb: Timebase = timebase_for(info)
     container = open_media(path)
     try:
         stream = container.streams.video[0]
-        stream.thread_type = _THREAD_TYPE
-        stream.codec_context.thread_count = _DECODE_THREADS
-        return _run(container, stream, vinfo.pixel_format or "yuv420p", rate, tb, info, opts, progress, str(path))
+        vpass = VideoPass(stream, info, options, str(path), progress)
+        try:
+            for frame in container.decode(stream):
+                vpass.feed(frame)
+        except (av.FFmpegError, ValueError, EOFError) as exc:
+            vpass.stop(exc)
+        return vpass.report()
     finally:
         container.close()
 
 
-def _run(
-    container: Any,
-    stream: Any,
-    pix_fmt: str,
-    rate: Fraction,
-    tb: Timebase,
-    info: ProbeResult,
-    opts: VideoOptions,
-    progress: Progress | None,
-    path: str,
-) -> VideoReport:
-    planes: _Planes | None = None
-    tbase = stream.time_base
-    duration = float(info.duration_seconds or 0)
-    runs = _FrameRuns(opts, rate)  # per-frame flags become runs as they come: memory does not grow with duration
-    frames = 0
-    luma_sum = 0.0
-    max_lout = max_cout = 0.0
-    lmin, lmax = 1 << 20, -1
-    ref: np.ndarray | None = None  # first frame of the current still (sampled luma)
-    ref_rows: np.ndarray | None = None  # its row sums
-    # Row and column sums fit in uint32 (NumPy sums uint8/uint16 into uint32 several times faster than
-    # into 64 bits): the sampled picture is at most max_width wide, and rows * 65535 stays far below 2**32.
-    first_pts: int | None = None
-    tb_num, tb_den = tbase.numerator, tbase.denominator
-    error: str | None = None
-    last_report = 0
-    width = height = 0
-    bits = 8
-    black_thr = freeze_thr = 0.0
-    lo = hi = clo = chi = 0
-    bar_thr = 0.0
-    full_range = False
+def prepare_stream(stream: Any, threads: int = _DECODE_THREADS) -> None:
+    """Decoder threading for a video stream about to be decoded (nothing once its decoder is open)."""
+    if stream.codec_context.is_open:
+        return
+    stream.thread_type = _THREAD_TYPE
+    stream.codec_context.thread_count = threads
 
-    try:
-        for frame in container.decode(stream):
-            if planes is None:
-                fmt_name = frame.format.name
-                planes = _Planes(fmt_name, frame.width, opts.max_width)
-                width, height = frame.width, frame.height
-                runs.dims = (width, height)
-                bits = planes.bits
-                scale = 1 << (bits - 8)
-                full_range = fmt_name.startswith("yuvj") or info.video[0].colour_range == "pc" or planes.rgb_source
-                black_lvl, white_lvl = (0, 255 * scale) if full_range else (16 * scale, 235 * scale)
-                black_thr = black_lvl + opts.black_pixel_threshold * (white_lvl - black_lvl)
-                bar_thr = black_lvl + opts.bars_threshold * (white_lvl - black_lvl)
-                freeze_thr = opts.freeze_noise * ((1 << bits) - 1)
-                lo, hi = opts.luma_range[0] * scale, opts.luma_range[1] * scale
-                clo, chi = opts.chroma_range[0] * scale, opts.chroma_range[1] * scale
-            # Frame index from the presentation time: a gap (VFR duplicate dropping) repeats the last picture.
-            idx = frames
-            if frame.pts is not None:
-                if first_pts is None:
-                    first_pts = frame.pts
-                # round((pts - first) * time_base * rate) in integers: no Fraction per frame
-                num = (frame.pts - first_pts) * tb_num * rate.numerator
-                den = tb_den * rate.denominator
-                idx = max(idx, (2 * num + den) // (2 * den))
-            y, chroma = planes.get(frame, opts.check_range and not full_range)
-            n = y.size
-            row_sums = y.sum(axis=1, dtype=np.uint32)  # mean, freeze bound and letterbox from one pass
-            total = int(row_sums.sum())
-            mean = total / n
-            ymin, ymax = int(y.min()), int(y.max())
-            # Black needs black_ratio of the pixels <= black_thr, so the sum is at most
-            # ratio*n*thr + (1-ratio)*n*ymax: above that, no need to count.
-            if ymin > black_thr or total > n * (opts.black_ratio * black_thr + (1 - opts.black_ratio) * ymax):
-                blk = False
-            else:
-                blk = bool(np.count_nonzero(y <= black_thr) >= opts.black_ratio * n)
-            if ref is None or blk:
-                same = False
-            elif int(np.abs(row_sums.astype(np.int64) - ref_rows).sum()) > freeze_thr * n:
-                same = False  # sum|y - ref| >= sum over rows of |row sum difference|: too different
-            else:
-                diff = np.maximum(y, ref)
-                diff -= np.minimum(y, ref)  # |y - ref| without leaving the sample type
-                same = int(diff.sum(dtype=np.uint64)) <= freeze_thr * n
-            if not same:
-                ref, ref_rows = y, row_sums
-            l_pct = c_pct = 0.0
-            if opts.check_range and not full_range:
-                if ymin < lo or ymax > hi:  # most frames are legal: min and max settle it without counting
-                    l_pct = float(100.0 * (np.count_nonzero(y < lo) + np.count_nonzero(y > hi)) / n)
-                bad = 0
-                for c in chroma:
-                    if int(c.min()) < clo or int(c.max()) > chi:
-                        bad += int(np.count_nonzero(c < clo) + np.count_nonzero(c > chi))
-                if bad:
-                    c_pct = float(100.0 * bad / sum(c.size for c in chroma))
-            top = side = 0
-            if opts.check_bars and not blk:
-                rows = row_sums <= bar_thr * y.shape[1]
-                cols = y.sum(axis=0, dtype=np.uint32) <= bar_thr * y.shape[0]
-                top = min(_leading(rows), _leading(rows[::-1])) * planes.step
-                side = min(_leading(cols), _leading(cols[::-1])) * planes.step
-            lmin, lmax = min(lmin, ymin), max(lmax, ymax)
-            count = idx - frames + 1  # more than 1 after a pts gap (VFR duplicate dropping)
-            runs.add(frames, count, blk, same, l_pct, c_pct, top, side)
-            frames += count
-            luma_sum += mean * count
-            max_lout, max_cout = max(max_lout, l_pct), max(max_cout, c_pct)
-            if progress and duration > 0 and frames - last_report >= 25:
-                last_report = frames
-                progress(min(1.0, float(frames / rate) / duration))
-    except (av.FFmpegError, ValueError, EOFError) as exc:
-        error = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    if not frames:
+
+class VideoPass:
+    """The video measurements, fed one decoded frame at a time (by analyze_video or a shared demux loop).
+
+    Per-frame flags become runs as they come, so memory does not grow with duration.
+    """
+
+    def __init__(
+        self,
+        stream: Any,
+        info: ProbeResult,
+        options: VideoOptions | None,
+        path: str,
+        progress: Progress | None = None,
+        *,
+        first_pts: int | None = None,
+        start_frame: int = 0,
+        decode_threads: int = _DECODE_THREADS,
+    ) -> None:
+        """first_pts and start_frame place a segment of the stream (see video_segments) on the whole's frame grid."""
+        prepare_stream(stream, decode_threads)
+        self.opts = opts = options or VideoOptions()
+        self.stream_index = int(stream.index)
+        self.info = info
+        self.path = path
+        self.progress = progress
+        vinfo = info.video[0]
+        self.pix_fmt = vinfo.pixel_format or "yuv420p"
+        self.rate = rate = vinfo.frame_rate or Fraction(25)
+        self.tb: Timebase = timebase_for(info)
+        self.duration = float(info.duration_seconds or 0)
+        self.runs = _FrameRuns(opts, rate)
+        tbase = stream.time_base
+        self.tb_num, self.tb_den = tbase.numerator, tbase.denominator
+        self.planes: _Planes | None = None
+        self.frames = self.start_frame = start_frame
+        self.first: tuple[np.ndarray, np.ndarray, bool] | None = None  # first frame: sampled luma, row sums, black
+        self.last_flags: tuple[bool, float, float, int, int] = (False, 0.0, 0.0, 0, 0)
+        self.luma_sum = self.last_mean = 0.0
+        self.max_lout = self.max_cout = 0.0
+        self.lmin, self.lmax = 1 << 20, -1
+        self.ref: np.ndarray | None = None  # first frame of the current still (sampled luma)
+        self.ref_rows: np.ndarray | None = None  # its row sums
+        self.first_pts = first_pts
+        self.error: str | None = None
+        self.last_report = 0
+        self.width = self.height = 0
+        self.bits = 8
+        self.black_thr = self.freeze_thr = self.bar_thr = 0.0
+        self.lo = self.hi = self.clo = self.chi = 0
+        self.full_range = False
+
+    def _setup(self, frame: Any) -> _Planes:
+        opts = self.opts
+        fmt_name = frame.format.name
+        planes = self.planes = _Planes(fmt_name, frame.width, opts.max_width)
+        self.width, self.height = frame.width, frame.height
+        self.runs.dims = (self.width, self.height)
+        bits = self.bits = planes.bits
+        scale = 1 << (bits - 8)
+        self.full_range = full = (
+            fmt_name.startswith("yuvj") or self.info.video[0].colour_range == "pc" or planes.rgb_source
+        )
+        black_lvl, white_lvl = (0, 255 * scale) if full else (16 * scale, 235 * scale)
+        self.black_thr = black_lvl + opts.black_pixel_threshold * (white_lvl - black_lvl)
+        self.bar_thr = black_lvl + opts.bars_threshold * (white_lvl - black_lvl)
+        self.freeze_thr = opts.freeze_noise * ((1 << bits) - 1)
+        self.lo, self.hi = opts.luma_range[0] * scale, opts.luma_range[1] * scale
+        self.clo, self.chi = opts.chroma_range[0] * scale, opts.chroma_range[1] * scale
+        return planes
+
+    def feed(self, frame: Any) -> None:
+        """Measure one decoded frame."""
+        if self.error is not None:
+            return
+        opts = self.opts
+        planes = self.planes or self._setup(frame)
+        frames = self.frames
+        # Frame index from the presentation time: a gap (VFR duplicate dropping) repeats the last picture.
+        idx = frames
+        if frame.pts is not None:
+            if self.first_pts is None:
+                self.first_pts = frame.pts
+            # round((pts - first) * time_base * rate) in integers: no Fraction per frame
+            num = (frame.pts - self.first_pts) * self.tb_num * self.rate.numerator
+            den = self.tb_den * self.rate.denominator
+            idx = max(idx, (2 * num + den) // (2 * den))
+        check_range = opts.check_range and not self.full_range
+        y, chroma = planes.get(frame, check_range)
+        n = y.size
+        # Row sums fit in uint32 (NumPy sums uint8/uint16 into uint32 several times faster than into 64
+        # bits): the sampled picture is at most max_width wide, and rows * 65535 stays far below 2**32.
+        row_sums = y.sum(axis=1, dtype=np.uint32)  # mean, freeze bound and letterbox from one pass
+        total = int(row_sums.sum())
+        mean = total / n
+        ymin, ymax = int(y.min()), int(y.max())
+        black_thr = self.black_thr
+        # Black needs black_ratio of the pixels <= black_thr, so the sum is at most
+        # ratio*n*thr + (1-ratio)*n*ymax: above that, no need to count.
+        if ymin > black_thr or total > n * (opts.black_ratio * black_thr + (1 - opts.black_ratio) * ymax):
+            blk = False
+        else:
+            blk = bool(np.count_nonzero(y <= black_thr) >= opts.black_ratio * n)
+        if self.first is None:
+            self.first = (y, row_sums, blk)
+        same = not blk and self.still(y, row_sums, self.ref, self.ref_rows)
+        if not same:
+            self.ref, self.ref_rows = y, row_sums
+        l_pct = c_pct = 0.0
+        if check_range:
+            lo, hi, clo, chi = self.lo, self.hi, self.clo, self.chi
+            if ymin < lo or ymax > hi:  # most frames are legal: min and max settle it without counting
+                l_pct = float(100.0 * (np.count_nonzero(y < lo) + np.count_nonzero(y > hi)) / n)
+            bad = 0
+            for c in chroma:
+                if int(c.min()) < clo or int(c.max()) > chi:
+                    bad += int(np.count_nonzero(c < clo) + np.count_nonzero(c > chi))
+            if bad:
+                c_pct = float(100.0 * bad / sum(c.size for c in chroma))
+        top = side = 0
+        if opts.check_bars and not blk:
+            bar_thr = self.bar_thr
+            rows = row_sums <= bar_thr * y.shape[1]
+            cols = y.sum(axis=0, dtype=np.uint32) <= bar_thr * y.shape[0]
+            top = min(_leading(rows), _leading(rows[::-1])) * planes.step
+            side = min(_leading(cols), _leading(cols[::-1])) * planes.step
+        self.lmin, self.lmax = min(self.lmin, ymin), max(self.lmax, ymax)
+        count = idx - frames + 1  # more than 1 after a pts gap (VFR duplicate dropping)
+        self.runs.add(frames, count, blk, same, l_pct, c_pct, top, side)
+        self.last_flags = (blk, l_pct, c_pct, top, side)
+        self.frames = frames = frames + count
+        self.luma_sum += mean * count
+        self.last_mean = mean
+        self.max_lout, self.max_cout = max(self.max_lout, l_pct), max(self.max_cout, c_pct)
+        if self.progress and self.duration > 0 and frames - self.last_report >= 25:
+            self.last_report = frames
+            self.progress(min(1.0, float(frames / self.rate) / self.duration))
+
+    def still(self, y: np.ndarray, rows: np.ndarray, ref: np.ndarray | None, ref_rows: np.ndarray | None) -> bool:
+        """Whether a sampled frame matches the first frame of a still within the freeze noise."""
+        if ref is None or ref_rows is None:
+            return False
+        bound = self.freeze_thr * y.size
+        if int(np.abs(rows.astype(np.int64) - ref_rows).sum()) > bound:
+            return False  # sum|y - ref| >= sum over rows of |row sum difference|: too different
+        diff = np.maximum(y, ref)
+        diff -= np.minimum(y, ref)  # |y - ref| without leaving the sample type
+        return int(diff.sum(dtype=np.uint64)) <= bound
+
+    def hold_until(self, frame: int) -> None:
+        """The last picture is held up to `frame` (a gap in the presentation times before the next segment)."""
+        if frame > self.frames and self.first is not None:
+            blk, lout, cout, top, side = self.last_flags
+            self.runs.add(self.frames, frame - self.frames, blk, True, lout, cout, top, side)
+            self.luma_sum += self.last_mean * (frame - self.frames)
+            self.frames = frame
+
+    def stop(self, exc: BaseException) -> None:
+        """Decoding failed here: later frames are ignored and the report says where it stopped."""
+        if self.error is None:
+            self.error = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+    def announced_frames(self) -> int:
+        """Frames the file's header announces: its frame count, else duration x rate; 0 when unknown."""
+        return int(self.info.video[0].frames or 0) or round(self.duration * self.rate)
+
+    def report(self) -> VideoReport:
+        """The measurements; raises when not one frame could be measured."""
+        frames, error, planes = self.frames, self.error, self.planes
+        if not frames:
+            if error:
+                raise FileFormatError(self.path, f"no video frame could be decoded ({error})")
+            raise FileFormatError(self.path, "no video frame in the file")
+        if self.progress:
+            self.progress(1.0)
+        report = VideoReport(
+            stream=self.stream_index,
+            frames=frames,
+            frame_rate=self.rate,
+            width=self.width,
+            height=self.height,
+            pixel_format=planes.convert or self.pix_fmt if planes else self.pix_fmt,
+            bit_depth=self.bits,
+            luma_mean=self.luma_sum / frames,
+            luma_min=self.lmin,
+            luma_max=self.lmax,
+            max_luma_out_percent=float(self.max_lout),
+            max_chroma_out_percent=float(self.max_cout),
+        )
+        announced = self.announced_frames()
         if error:
-            raise FileFormatError(path, f"no video frame could be decoded ({error})")
-        raise FileFormatError(path, "no video frame in the file")
-    if progress:
-        progress(1.0)
-    report = VideoReport(
-        stream=stream.index,
-        frames=frames,
-        frame_rate=rate,
-        width=width,
-        height=height,
-        pixel_format=planes.convert or pix_fmt if planes else pix_fmt,
-        bit_depth=bits,
-        luma_mean=luma_sum / frames,
-        luma_min=lmin,
-        luma_max=lmax,
-        max_luma_out_percent=float(max_lout),
-        max_chroma_out_percent=float(max_cout),
-    )
-    if error:
-        report.stopped_at_frame = frames
-        report.error = f"decoding stopped at frame {frames} ({tb.tc(frames)}): {error}"
-    report.events = runs.events(tb, stream.index, frames, width, height)
-    return report
+            report.stopped_at_frame = frames
+            report.error = f"decoding stopped at frame {frames} ({self.tb.tc(frames)}): {error}"
+        elif announced and frames < announced - max(2, round(self.rate / 2)):  # half a second short
+            report.stopped_at_frame = frames
+            report.error = f"decoding stopped at frame {frames} ({self.tb.tc(frames)}) of about {announced}"
+        report.events = self.runs.events(self.tb, self.stream_index, frames, self.width, self.height)
+        return report
 
 
 class _Run:
@@ -306,8 +378,6 @@ class _FrameRuns:
     def __init__(self, opts: VideoOptions, rate: Fraction) -> None:
         self.opts = opts
         self.rate = rate
-        self.min_freeze = max(2, round(opts.freeze_min_seconds * rate))
-        self.min_bars = max(1, round(opts.bars_min_seconds * rate))
         self.open: dict[str, _Run] = {}
         self.done: list[tuple[str, int, int, _Run]] = []
         self.dims = (0, 0)
@@ -338,27 +408,45 @@ class _FrameRuns:
         elif run is not None:
             self.done.append((kind, run.start, frame, self.open.pop(kind)))
 
-    def events(self, tb: Timebase, sidx: int, frames: int, width: int, height: int) -> list[Event]:
-        """Close the open runs at the last frame and keep the runs long enough to count."""
+    def close(self, frames: int) -> list[tuple[str, int, int, _Run]]:
+        """Every run, the open ones closed at `frames` (the end of what was decoded)."""
         for kind in list(self.open):
             self.done.append((kind, self.open[kind].start, frames, self.open.pop(kind)))
-        o = self.opts
-        events: list[Event] = []
-        for kind, s, e, run in self.done:
-            if kind == "black" and e - s >= o.black_min_frames:
-                events.append(frame_event(tb, "black", s, e, stream=sidx))
-            elif kind == "freeze":
-                s0 = max(0, s - 1)  # a frame is still when it matches the first frame of its still
-                if e - s0 >= self.min_freeze:
-                    detail = {"seconds": round(float((e - s0) / self.rate), 3)}
-                    events.append(frame_event(tb, "freeze", s0, e, stream=sidx, detail=detail))
-            elif kind in ("luma_range", "chroma_range"):
-                events.append(frame_event(tb, kind, s, e, stream=sidx, detail={"max_percent": round(run.peak, 3)}))
-            elif kind in ("letterbox", "pillarbox") and e - s >= self.min_bars:
-                detail = {"bar_pixels": _median(run.counts), "of": height if kind == "letterbox" else width}
-                events.append(frame_event(tb, kind, s, e, stream=sidx, detail=detail))
-        events.sort(key=lambda ev: (ev.start_frame, ev.kind))
-        return events
+        return self.done
+
+    def events(self, tb: Timebase, sidx: int, frames: int, width: int, height: int) -> list[Event]:
+        """Close the open runs at the last frame and keep the runs long enough to count."""
+        return runs_to_events(self.close(frames), self.opts, self.rate, tb, sidx, width, height)
+
+
+def runs_to_events(
+    runs: list[tuple[str, int, int, _Run]],
+    o: VideoOptions,
+    rate: Fraction,
+    tb: Timebase,
+    sidx: int,
+    width: int,
+    height: int,
+) -> list[Event]:
+    """Runs of flagged frames as events, keeping the runs long enough to count."""
+    min_freeze = max(2, round(o.freeze_min_seconds * rate))
+    min_bars = max(1, round(o.bars_min_seconds * rate))
+    events: list[Event] = []
+    for kind, s, e, run in runs:
+        if kind == "black" and e - s >= o.black_min_frames:
+            events.append(frame_event(tb, "black", s, e, stream=sidx))
+        elif kind == "freeze":
+            s0 = max(0, s - 1)  # a frame is still when it matches the first frame of its still
+            if e - s0 >= min_freeze:
+                detail = {"seconds": round(float((e - s0) / rate), 3)}
+                events.append(frame_event(tb, "freeze", s0, e, stream=sidx, detail=detail))
+        elif kind in ("luma_range", "chroma_range"):
+            events.append(frame_event(tb, kind, s, e, stream=sidx, detail={"max_percent": round(run.peak, 3)}))
+        elif kind in ("letterbox", "pillarbox") and e - s >= min_bars:
+            detail = {"bar_pixels": _median(run.counts), "of": height if kind == "letterbox" else width}
+            events.append(frame_event(tb, kind, s, e, stream=sidx, detail=detail))
+    events.sort(key=lambda ev: (ev.start_frame, ev.kind))
+    return events
 
 
 def _median(counts: Counter[int]) -> int:

@@ -1,0 +1,118 @@
+"""The picture decoded in segments side by side gives what one sequential pass gives.
+
+Events are planted across the seams (a black run, a freeze, a freeze that starts exactly on a
+keyframe) in H.264 with B-frames and closed or open GOPs, ProRes in MOV and MPEG-2 in MXF.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from qc_media_synth import make_clip, picture
+
+from postprod.qc import video_segments
+from postprod.qc.analyze import analyze
+from postprod.qc.probe import probe
+
+FRAMES = 300
+BLACK, FREEZE, SEAM_FREEZE = (50, 110), (150, 230), (240, 270)
+CASES = {
+    "mp4-h264-bframes": ("mp4", "libx264", Fraction(25), "yuv420p",
+                         {"preset": "veryfast", "crf": "0", "bf": "2", "g": "24", "x264-params": "scenecut=0"}),
+    "mov-h264-open-gop": ("mov", "libx264", Fraction(24000, 1001), "yuv420p",
+                          {"preset": "veryfast", "crf": "0", "bf": "3", "g": "30", "x264-params": "open-gop=1:scenecut=0"}),
+    "mov-prores-2997": ("mov", "prores_ks", Fraction(30000, 1001), "yuv422p10le", None),
+    "mxf-mpeg2-25": ("mxf", "mpeg2video", Fraction(25), "yuv420p", None),
+}  # fmt: skip
+
+
+def _freezes(i: int) -> int:
+    """Frame i shows the picture of this frame (two stills: FREEZE and SEAM_FREEZE)."""
+    for a, b in (FREEZE, SEAM_FREEZE):
+        if a <= i < b:
+            return a
+    return i
+
+
+@pytest.fixture(autouse=True)
+def short_segments(monkeypatch):
+    monkeypatch.setattr(video_segments, "MIN_SEGMENT_SECONDS", 1.0)
+
+
+def _clip(tmp_path, case, **kw):
+    fmt, codec, rate, pix, options = CASES[case]
+    return make_clip(
+        tmp_path / f"seg.{fmt}", fmt=fmt, codec=codec, rate=rate, timecode="01:00:00:00", frames=FRAMES,
+        pix_fmt=pix, black=BLACK, options=options, picture_fn=lambda i: picture(_freezes(i)), **kw,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_segments_give_the_sequential_result(tmp_path, case):
+    path = _clip(tmp_path, case)
+    info = probe(path)
+    plan = video_segments.plan_segments(str(path), info, 6)
+    assert plan is not None and len(plan[1]) >= 3, "the file was not split"
+    starts = [s.start_frame for s in plan[1]]
+    assert starts == sorted(set(starts)) and starts[0] == 0
+
+    one = analyze(path, workers=1)
+    many = analyze(path, workers=3)
+    assert many.video is not None and one.video is not None
+    assert many.video.frames == one.video.frames == FRAMES
+    assert [e.to_dict() for e in many.events] == [e.to_dict() for e in one.events]
+    for key in ("luma_min", "luma_max", "max_luma_out_percent", "max_chroma_out_percent"):
+        assert getattr(many.video, key) == getattr(one.video, key), key
+    assert many.video.luma_mean == pytest.approx(one.video.luma_mean, rel=1e-12)
+
+    kinds = {(e.kind, e.start_frame, e.end_frame) for e in many.events if e.kind in ("black", "freeze")}
+    assert kinds == {("black", *BLACK), ("freeze", *FREEZE), ("freeze", *SEAM_FREEZE)}, kinds
+    # the runs did cross seams: the plan put at least one seam inside each planted span
+    for a, b in (BLACK, FREEZE):
+        assert any(a < s < b for s in starts), (a, b, starts)
+
+
+def test_freeze_starting_on_a_seam_is_joined(tmp_path):
+    """A still whose first frame is the last frame before a seam: only the seam test can see it."""
+    path = _clip(tmp_path, "mp4-h264-bframes")
+    plan = video_segments.plan_segments(str(path), probe(path), 6)
+    assert plan is not None
+    seam = plan[1][-1].start_frame  # the new clip has the same keyframes, hence the same seams
+    still = (seam - 1, seam + 40)
+    p2 = make_clip(
+        tmp_path / "seam.mp4", fmt="mp4", codec="libx264", rate=Fraction(25), timecode=None, frames=FRAMES,
+        options=CASES["mp4-h264-bframes"][4],
+        picture_fn=lambda i: picture(still[0] if still[0] <= i < still[1] else i),
+    )  # fmt: skip
+    assert [s.start_frame for s in video_segments.plan_segments(str(p2), probe(p2), 6)[1]][-1] == seam
+    one = analyze(p2, workers=1, audio=False)
+    many = analyze(p2, workers=2, audio=False)
+    assert [e.to_dict() for e in many.events] == [e.to_dict() for e in one.events]
+    assert ("freeze", *still) in {(e.kind, e.start_frame, e.end_frame) for e in many.events}
+
+
+def test_truncated_file_stops_where_the_sequential_pass_stops(tmp_path):
+    path = _clip(tmp_path, "mp4-h264-bframes", container_options={"movflags": "faststart"})
+    data = path.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    one = analyze(cut, workers=1)
+    many = analyze(cut, workers=3)
+    assert one.video is not None and many.video is not None
+    assert one.video.stopped_at_frame is not None
+    assert many.video.frames == one.video.frames
+    assert many.video.stopped_at_frame == one.video.stopped_at_frame
+    assert [e.to_dict() for e in many.events if e.kind != "silence"] == [
+        e.to_dict() for e in one.events if e.kind != "silence"
+    ]
+
+
+def test_unsplittable_files_keep_one_pass(tmp_path):
+    short = make_clip(tmp_path / "short.mov", fmt="mov", codec="prores_ks", rate=Fraction(25), timecode=None,
+                      frames=20, pix_fmt="yuv422p10le")  # fmt: skip
+    assert video_segments.plan_segments(str(short), probe(short), 4) is None  # under two segments' length
+    ts = make_clip(tmp_path / "clip.ts", fmt="mpegts", codec="mpeg2video", rate=Fraction(25), timecode=None,
+                   frames=100)  # fmt: skip
+    assert video_segments.plan_segments(str(ts), probe(ts), 4) is None  # no index: seeks are not exact
+    assert analyze(ts, workers=4).video.frames == 100
