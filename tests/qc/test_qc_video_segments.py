@@ -38,6 +38,7 @@ def _freezes(i: int) -> int:
 @pytest.fixture(autouse=True)
 def short_segments(monkeypatch):
     monkeypatch.setattr(video_segments, "MIN_SEGMENT_SECONDS", 1.0)
+    monkeypatch.setattr(video_segments, "MIN_SEGMENT_PIXELS", 1)  # small test pictures, split all the same
 
 
 def _clip(tmp_path, case, **kw):
@@ -108,10 +109,15 @@ def test_truncated_file_stops_where_the_sequential_pass_stops(tmp_path):
     ]
 
 
-def test_unsplittable_files_keep_one_pass(tmp_path):
+def test_unsplittable_files_keep_one_pass(tmp_path, monkeypatch):
     short = make_clip(tmp_path / "short.mov", fmt="mov", codec="prores_ks", rate=Fraction(25), timecode=None,
                       frames=20, pix_fmt="yuv422p10le")  # fmt: skip
     assert video_segments.plan_segments(str(short), probe(short), 4) is None  # under two segments' length
+    long = make_clip(tmp_path / "long.mov", fmt="mov", codec="prores_ks", rate=Fraction(25), timecode=None,
+                     frames=100, pix_fmt="yuv422p10le")  # fmt: skip
+    assert video_segments.plan_segments(str(long), probe(long), 4) is not None
+    monkeypatch.setattr(video_segments, "MIN_SEGMENT_PIXELS", 640 * 360)
+    assert video_segments.plan_segments(str(long), probe(long), 4) is None  # 160x90: one pass is faster
     ts = make_clip(tmp_path / "clip.ts", fmt="mpegts", codec="mpeg2video", rate=Fraction(25), timecode=None,
                    frames=100)  # fmt: skip
     assert video_segments.plan_segments(str(ts), probe(ts), 4) is None  # no index: seeks are not exact

@@ -10,8 +10,8 @@ threads give the parallelism; each has its own container (demuxers are not share
 A segment starts at a keyframe K (seeked to) and drops frames presented before K (the leading pictures
 of an open GOP, which its predecessor decodes with their references); it ends at the first frame
 presented at or after the next segment's K. Only containers with an index that seeks to exact
-keyframes are split (QuickTime/MP4, MXF, Matroska); other files, short files and one-core machines
-keep the sequential pass.
+keyframes are split (QuickTime/MP4, MXF, Matroska); other files, short files, small pictures and
+one-core machines keep the sequential pass.
 
 At a seam, the freeze test of the segment's first frame is redone against the previous segment's still
 and runs that touch are joined, so black, freeze, range and bars come out as from one pass (a freeze
@@ -35,6 +35,9 @@ from postprod.qc.video import VideoOptions, VideoPass, VideoReport, _Run
 Progress = Callable[[float], None]
 SEEKABLE = {"mov,mp4,m4a,3gp,3g2,mj2", "mxf", "matroska,webm"}
 MIN_SEGMENT_SECONDS = 5.0
+# Below this picture size the per-frame Python work, which holds the GIL, outweighs the decoding that
+# threads share: 160x90 ran 25 % slower in segments, 720x576 MPEG-2 20 % faster (measured here).
+MIN_SEGMENT_PIXELS = 640 * 360
 MAX_WORKERS = 8
 _DECODE_ERRORS = (av.FFmpegError, ValueError, EOFError)
 
@@ -63,7 +66,7 @@ def plan_segments(path: str, info: ProbeResult, count: int) -> tuple[int, list[S
     vinfo = info.video[0] if info.video else None
     duration = float(info.duration_seconds or 0)
     count = min(count, int(duration // MIN_SEGMENT_SECONDS))
-    if vinfo is None or count < 2:
+    if vinfo is None or count < 2 or vinfo.width * vinfo.height < MIN_SEGMENT_PIXELS:
         return None
     rate = vinfo.frame_rate
     try:
