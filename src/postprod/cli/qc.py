@@ -68,12 +68,17 @@ def analyze_cmd(
     as_json: bool = JsonOpt,
     video: bool = typer.Option(True, "--video/--no-video", help="Decode the picture (black, freeze, range, bars)."),
     audio: bool = typer.Option(True, "--audio/--no-audio", help="Measure the sound (loudness, silence, clipping)."),
+    tracks: str | None = typer.Option(
+        None, "--tracks", help="Audio tracks measured as one programme, from 1: '1,2' or '1-6'."
+    ),
 ) -> None:
     """Measure a file in one pass per stream and list every event with frames and timecodes."""
-    from postprod.qc.analyze import analyze
+    from postprod.qc.analyze import AudioOptions, analyze
+    from postprod.qc.audio_programme import parse_tracks
 
+    aopts = AudioOptions(tracks=parse_tracks(tracks) if tracks is not None else None)
     with _progress(f"analysing {file.name}") as update:
-        result = analyze(file, video=video, audio=audio, progress=update)
+        result = analyze(file, video=video, audio=audio, audio_options=aopts, progress=update)
     if as_json:
         print_json(result.to_dict())
         return

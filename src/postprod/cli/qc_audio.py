@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,7 +12,6 @@ from postprod.cli._common import JsonOpt, console, err_console, print_json, prog
 from postprod.errors import FileFormatError
 
 if TYPE_CHECKING:  # the engine (and SciPy) load only when the command runs
-    from postprod.qc.audio import AudioDecoder
     from postprod.qc.loudness import LoudnessResult
 
 
@@ -21,13 +20,17 @@ def _fmt(value: float | None, unit: str) -> str:
 
 
 def measure_file(
-    path: Path, stream: int | None, show_progress: bool, chunk_frames: int | None = None
-) -> tuple[LoudnessResult, AudioDecoder]:
-    """Stream one audio stream of a file through the meter, chunk by chunk."""
-    from postprod.qc.audio import AudioDecoder
+    path: Path,
+    stream: int | None,
+    show_progress: bool,
+    chunk_frames: int | None = None,
+    tracks: list[int] | None = None,
+) -> tuple[LoudnessResult, Any]:
+    """Stream the programme's sound (one stream, or tracks measured together) through the meter, chunk by chunk."""
+    from postprod.qc.audio_programme import open_programme
     from postprod.qc.loudness import LoudnessMeter
 
-    with AudioDecoder(path, stream, chunk_frames=chunk_frames) as dec:
+    with open_programme(path, tracks, stream, chunk_frames) as dec:
         meter = LoudnessMeter(dec.sample_rate, dec.layout)
         try:
             with progress_bar(f"Measuring {path.name}") if show_progress else nullcontext(None) as update:
@@ -48,19 +51,29 @@ def register(app: typer.Typer) -> None:
     def loudness(
         file: Path = typer.Argument(..., help="Media file (WAV, BWF, MOV, MP4, MXF, FLAC ...)."),
         stream: int | None = typer.Option(None, "--stream", help="Audio stream index (default: the first)."),
+        tracks: str | None = typer.Option(
+            None, "--tracks", help="Audio tracks measured as one programme, from 1: '1,2' or '1-6'."
+        ),
         as_json: bool = JsonOpt,
     ) -> None:
         """Integrated loudness, loudness range, max momentary/short-term, true and sample peaks."""
-        result, dec = measure_file(file, stream, show_progress=not as_json and err_console.is_terminal)
+        from postprod.qc.audio_programme import parse_tracks
+
+        chosen = parse_tracks(tracks) if tracks is not None else None
+        result, dec = measure_file(file, stream, not as_json and err_console.is_terminal, tracks=chosen)
         if as_json:
             data = result.to_dict()
+            data["streams"] = list(getattr(dec, "stream_indices", [dec.stream_index]))
+            if dec.warnings:
+                data["warnings"] = list(dec.warnings)
             if dec.truncated:
                 data["truncated"] = True
                 data["stopped_at_seconds"] = dec.stopped_at_seconds
             print_json(data)
             return
         table(
-            f"{file.name} (stream {dec.stream_index}, {dec.sample_rate} Hz, {' '.join(dec.layout)})",
+            f"{file.name} (stream {', '.join(map(str, getattr(dec, 'stream_indices', [dec.stream_index])))}, "
+            f"{dec.sample_rate} Hz, {' '.join(dec.layout)})",
             ["Reading", "Value"],
             [
                 ["Integrated", _fmt(result.integrated_lufs, "LUFS")],

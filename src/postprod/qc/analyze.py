@@ -25,6 +25,7 @@ class AudioOptions:
     silence_min_seconds: float = 2.0
     clip_min_run: int = 3
     chunk_frames: int | None = None  # audio frames per decoded chunk (None: about 4 M samples)
+    tracks: list[int] | None = None  # audio tracks (from 1) measured as one programme; None: the default choice
 
 
 @dataclass
@@ -91,6 +92,7 @@ def run_audio(path: str | os.PathLike[str], opts: AudioOptions, progress: Progre
         clip_min_run=opts.clip_min_run,
         progress=progress,
         chunk_frames=opts.chunk_frames,
+        tracks=opts.tracks,
     )
 
 
@@ -111,21 +113,25 @@ def _shared_pass(
     kept short (about 1 s) so the main thread never leaves the decoder's threads idle for long.
     The meter filters each chunk in its own worker threads (NumPy and the filter release the GIL).
     """
-    from postprod.qc.audio import AudioDecoder, AudioPass
+    from postprod.qc.audio import AudioPass
+    from postprod.qc.audio_programme import ProgrammeDecoder, choose_tracks
 
     warnings: list[str] = []
     container = open_media(path)
     try:
         vstream = container.streams.video[0]
         vpass = VideoPass(vstream, info, video_options, str(path), progress)
-        rate = int(container.streams.audio[0].codec_context.sample_rate or 48000)
-        dec = AudioDecoder(str(path), None, chunk_frames=opts.chunk_frames or max(1024, rate), container=container)
+        astreams, note = choose_tracks(container, str(path), opts.tracks)
+        rate = int(astreams[0].codec_context.sample_rate or 48000)
+        dec = ProgrammeDecoder(
+            str(path), astreams, opts.chunk_frames or max(1024, rate), container=container, note=note
+        )
         apass = AudioPass(dec, silence_threshold_db=opts.silence_threshold_db,
                           silence_min_seconds=opts.silence_min_seconds, clip_min_run=opts.clip_min_run)  # fmt: skip
-        vidx, aidx = vstream.index, dec.stream_index
+        vidx = vstream.index
         try:
             try:
-                for packet in container.demux(vstream, dec.stream):
+                for packet in container.demux(vstream, *astreams):
                     sidx = packet.stream_index
                     if sidx == vidx:
                         if vpass.error is not None:
@@ -135,16 +141,16 @@ def _shared_pass(
                                 vpass.feed(frame)
                         except _DECODE_ERRORS as exc:
                             vpass.stop(exc)
-                    elif sidx == aidx and dec.stopped_at_seconds is None:
+                    elif dec.wants(sidx):
                         try:
                             frames = packet.decode()
                         except av.FFmpegError as exc:
-                            dec.stop(exc)
+                            dec.stop(exc, sidx)
                             continue
                         for frame in frames:
-                            for chunk in dec.feed(frame):
+                            for chunk in dec.feed(sidx, frame):
                                 apass.add(chunk)
-            except _DECODE_ERRORS as exc:  # the container itself: both streams end here
+            except _DECODE_ERRORS as exc:  # the container itself: every stream ends here
                 vpass.stop(exc)
                 dec.stop(exc)
             for chunk in dec.finish():

@@ -89,11 +89,13 @@ class AudioReport:
     truncated: bool = False
     stopped_at_seconds: float | None = None
     warnings: list[str] = field(default_factory=list)
+    streams: list[int] = field(default_factory=list)  # the streams measured as one programme (tracks)
 
     def to_dict(self, include_series: bool = False) -> dict[str, Any]:
         return {
             "path": self.path,
             "stream": self.stream_index,
+            "streams": self.streams or [self.stream_index],
             "codec": self.codec,
             "sample_rate": self.sample_rate,
             "layout": self.layout,
@@ -458,14 +460,21 @@ def analyze_audio(
     phase_threshold: float = -0.5,
     progress: Progress | None = None,
     chunk_frames: int | None = None,
+    tracks: list[int] | None = None,
 ) -> AudioReport:
-    """Measure loudness and find faults in one audio stream, in one streaming pass (chunk_frames per chunk)."""
+    """Measure loudness and find faults in one streaming pass (chunk_frames per chunk).
+
+    The sound is one stream (stream_index), the tracks given (numbered from 1) measured as one
+    programme, or by default the first stream (the first two, as L and R, when every track is mono).
+    """
     if silence_min_seconds <= 0 or not math.isfinite(silence_min_seconds):
         raise InvalidInput("silence minimum duration must be a positive number of seconds", field="silence_min_seconds")
     if isinstance(source, AudioData):
         return _analyze_data(source, silence_threshold_db, silence_min_seconds, clip_min_run, dc_threshold_db,
                              phase_threshold, progress)  # fmt: skip
-    with AudioDecoder(source, stream_index, chunk_frames=chunk_frames) as dec:
+    from postprod.qc.audio_programme import open_programme
+
+    with open_programme(source, tracks, stream_index, chunk_frames) as dec:
         apass = AudioPass(dec, silence_threshold_db=silence_threshold_db, silence_min_seconds=silence_min_seconds,
                           clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
                           phase_threshold=phase_threshold)  # fmt: skip
@@ -483,7 +492,7 @@ class AudioPass:
 
     def __init__(
         self,
-        dec: AudioDecoder,
+        dec: Any,  # AudioDecoder, or audio_programme.ProgrammeDecoder
         *,
         silence_threshold_db: float = -60.0,
         silence_min_seconds: float = 2.0,
@@ -517,8 +526,16 @@ class AudioPass:
         if dec.frames_read == 0:
             self.meter.close()
             raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
-        return _report(dec.path, dec.stream_index, dec.sample_rate, dec.layout, dec.start_seconds, self.meter,
-                       self.det, dec.codec, dec.truncated, dec.stopped_at_seconds, dec.warnings)  # fmt: skip
+        report = _report(dec.path, dec.stream_index, dec.sample_rate, dec.layout, dec.start_seconds, self.meter,
+                         self.det, dec.codec, dec.truncated, dec.stopped_at_seconds, dec.warnings)  # fmt: skip
+        owners = getattr(dec, "channel_streams", None)
+        if owners:  # a programme of several tracks: each channel's events name the stream that carries it
+            report.streams = list(dict.fromkeys(s for s, _ in owners))
+            where = {name: owners[i][0] for i, name in enumerate(dec.layout)}
+            for ev in report.events:
+                if ev.channel in where:
+                    ev.stream = where[ev.channel]
+        return report
 
 
 def _analyze_data(

@@ -149,10 +149,13 @@ def check(
     if smax is not None:
         aopts.silence_min_seconds = max(0.1, min(aopts.silence_min_seconds, smax))
     aopts.silence_threshold_db = spec.get("silence", "threshold_db", aopts.silence_threshold_db)
+    tracks = spec.get("audio", "tracks")
+    missing = bool(tracks) and max(tracks) > len(info.audio)  # judged by the audio.tracks clause
+    aopts.tracks = None if missing else tracks
     analysis = analyze(
         path,
         video=spec.needs_video_analysis,
-        audio=spec.needs_audio_analysis,
+        audio=spec.needs_audio_analysis and not missing,
         video_options=vopts,
         audio_options=aopts,
         info=info,
@@ -281,6 +284,12 @@ class _Judge:
             if sec.get("required", True):
                 self.add("audio.present", "Audio stream", False, "at least one audio stream", "none")
             return
+        if "tracks" in sec:
+            want = sec["tracks"]
+            ok = max(want) <= len(streams)
+            self.add("audio.tracks", "Programme tracks", ok, "tracks " + ", ".join(map(str, want)),
+                     f"{len(streams)} audio track(s)",
+                     message="" if ok else "the programme's tracks are not all in the file: sound not measured")  # fmt: skip
         if "min_streams" in sec:
             ok = len(streams) >= sec["min_streams"]
             self.add("audio.streams", "Audio streams", ok, f"at least {sec['min_streams']}", str(len(streams)))

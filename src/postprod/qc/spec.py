@@ -157,6 +157,7 @@ SCHEMA: dict[str, dict[str, Checker]] = {
         "channels": _list(_positive_int),
         "layouts": _list(_text),
         "min_streams": _positive_int,
+        "tracks": _list(_positive_int),
         "forbidden": _list(_one_of(AUDIO_FAULTS)),
     },
     "loudness": {

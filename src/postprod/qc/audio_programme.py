@@ -1,0 +1,258 @@
+"""The programme's sound when it is spread over several audio streams (tracks).
+
+Broadcast MXF (and many MOV masters) carry one mono stream per channel: tracks 1 and 2 the
+stereo mix, then M&E, 5.1 stems or languages. Loudness must be measured over the programme's
+channels together (BS.1770 sums the channels' weighted energies), so the tracks that make the
+programme are decoded side by side from one demux and stacked into one multichannel stream.
+
+Tracks are numbered from 1 in the order of the file's audio streams, as the trade and delivery
+specs count them ("tracks 1-2: stereo mix"). Without a choice, a file whose audio streams are all
+mono takes tracks 1 and 2 as L and R and says so; any other file takes its first audio stream.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from postprod.errors import FileFormatError, InvalidInput
+from postprod.qc.audio import _CHUNK_SAMPLES, AudioDecoder, _open
+from postprod.qc.loudness import default_layout
+
+Progress = Any
+
+
+def audio_streams(container: Any) -> list[Any]:
+    """The file's audio streams, in track order."""
+    return [s for s in container.streams if s.type == "audio"]
+
+
+def parse_tracks(text: str) -> list[int]:
+    """'1,2' or '1-6' or '1-2,5' as track numbers (from 1), in that order."""
+    out: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi) if sep else int(lo)
+        except ValueError:
+            raise InvalidInput(f"tracks: {part!r} is not a track number or a range like 1-6", field="tracks") from None
+        if first < 1 or last < first:
+            raise InvalidInput(f"tracks: {part!r} is not a range of tracks from 1", field="tracks")
+        out.extend(range(first, last + 1))
+    if not out:
+        raise InvalidInput("tracks: no track given", field="tracks")
+    if len(set(out)) != len(out):
+        raise InvalidInput(f"tracks: a track is named twice in {text!r}", field="tracks")
+    return out
+
+
+def choose_tracks(container: Any, path: str, tracks: list[int] | None) -> tuple[list[Any], str | None]:
+    """The audio streams that make the programme, and a note when they were chosen by default."""
+    streams = audio_streams(container)
+    if not streams:
+        raise FileFormatError(path, "no audio stream")
+    if tracks:
+        missing = [t for t in tracks if t > len(streams)]
+        if missing:
+            raise FileFormatError(path, f"no audio track {missing[0]}: the file has {len(streams)} audio track(s)")
+        return [streams[t - 1] for t in tracks], None
+    mono = [s for s in streams if int(s.codec_context.channels or 0) == 1]
+    if len(streams) >= 2 and len(mono) == len(streams):
+        note = (
+            f"{len(streams)} mono audio tracks: tracks 1 and 2 measured as L and R "
+            "(choose others with --tracks or the spec's [audio] tracks)"
+        )
+        return streams[:2], note
+    return streams[:1], None
+
+
+class ProgrammeDecoder:
+    """Several audio streams of one file decoded from one demux into one multichannel chunk stream.
+
+    Has the attributes of AudioDecoder that the meter and the report read (sample_rate, layout,
+    stream_index, frames_read, truncated, warnings ...); channel_streams maps each programme channel
+    back to (stream index, channel in that stream).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        streams: list[Any],
+        chunk_frames: int | None = None,
+        container: Any = None,
+        note: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self._owns = container is None
+        self.container = _open(path) if container is None else container
+        nch = sum(max(1, int(s.codec_context.channels or 0)) for s in streams)
+        size = chunk_frames or max(1 << 14, min(1 << 19, _CHUNK_SAMPLES // max(1, nch)))
+        self.parts = [AudioDecoder(path, s.index, chunk_frames=size, container=self.container) for s in streams]
+        rates = sorted({p.sample_rate for p in self.parts})
+        if len(rates) > 1:
+            self.close()
+            raise FileFormatError(
+                self.path, f"the programme's tracks have different sample rates ({', '.join(map(str, rates))} Hz)"
+            )
+        first = self.parts[0]
+        self.sample_rate = first.sample_rate
+        self.chunk_frames = size
+        self.stream_index = first.stream_index
+        self.stream_indices = [p.stream_index for p in self.parts]
+        self.codec = first.codec
+        self.channel_streams = [(p.stream_index, c) for p in self.parts for c in range(len(p.layout))]
+        self.layout = first.layout if len(self.parts) == 1 else default_layout(len(self.channel_streams))
+        self._by_index = {p.stream_index: i for i, p in enumerate(self.parts)}
+        self._queues: list[deque[np.ndarray]] = [deque() for _ in self.parts]
+        self._notes = [note] if note else []
+        self.frames_read = 0
+
+    @property
+    def streams(self) -> list[Any]:
+        return [p.stream for p in self.parts]
+
+    @property
+    def start_seconds(self) -> float:
+        return self.parts[0].start_seconds
+
+    @property
+    def truncated(self) -> bool:
+        return any(p.truncated for p in self.parts)
+
+    @property
+    def stopped_at_seconds(self) -> float | None:
+        stops = [p.stopped_at_seconds for p in self.parts if p.stopped_at_seconds is not None]
+        return min(stops) if stops else None
+
+    @property
+    def expected_seconds(self) -> float | None:
+        return self.parts[0].expected_seconds
+
+    @property
+    def warnings(self) -> list[str]:
+        out = list(self._notes)
+        for p in self.parts:
+            prefix = f"track stream {p.stream_index}: " if len(self.parts) > 1 else ""
+            out.extend(prefix + w for w in p.warnings)
+        return out
+
+    def close(self) -> None:
+        if self._owns:
+            self.container.close()
+
+    def __enter__(self) -> ProgrammeDecoder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def wants(self, stream_index: int) -> bool:
+        i = self._by_index.get(stream_index)
+        return i is not None and self.parts[i].stopped_at_seconds is None
+
+    def feed(self, stream_index: int, frame: Any) -> list[np.ndarray]:
+        """A decoded frame of one of the tracks in; the programme chunks now complete out."""
+        i = self._by_index[stream_index]
+        self._queues[i].extend(self.parts[i].feed(frame))
+        return self._ready()
+
+    def stop(self, exc: BaseException, stream_index: int | None = None) -> None:
+        """Decoding failed: in one track (its stream index), or in the container (all tracks)."""
+        for p in self.parts:
+            if stream_index is None or p.stream_index == stream_index:
+                p.stop(exc)
+
+    def _ready(self) -> list[np.ndarray]:
+        out = []
+        queues = self._queues
+        while all(queues):
+            parts = [q.popleft() for q in queues]
+            chunk = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+            self.frames_read += chunk.shape[1]
+            out.append(chunk)
+        return out
+
+    def finish(self) -> list[np.ndarray]:
+        """The last chunks; tracks of unequal length are cut to the shortest (with a warning)."""
+        for i, p in enumerate(self.parts):
+            self._queues[i].extend(p.finish())
+        out = self._ready()
+        rests = [np.concatenate(list(q), axis=1) if q else None for q in self._queues]
+        lengths = [0 if r is None else r.shape[1] for r in rests]
+        n = min(lengths)
+        if max(lengths) - n > 1:
+            self._notes.append(
+                f"the programme's tracks end {(max(lengths) - n) / self.sample_rate:.3f} s apart; "
+                "measured to the shortest"
+            )
+        if n:
+            out.append(np.concatenate([r[:, :n] for r in rests if r is not None], axis=0))
+            self.frames_read += n
+        for q in self._queues:
+            q.clear()
+        return out
+
+    def chunks(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
+        """Programme chunks (channels, frames) from one demux of the tracks; stops cleanly where decoding fails."""
+        expected = self.expected_seconds
+        try:
+            for packet in self.container.demux(*self.streams):
+                sidx = packet.stream_index
+                if not self.wants(sidx):
+                    continue
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError as exc:
+                    self.stop(exc, sidx)
+                    continue
+                for frame in frames:
+                    for chunk in self.feed(sidx, frame):
+                        yield chunk
+                        if progress is not None and expected:
+                            progress(min(1.0, self.frames_read / self.sample_rate / expected))
+        except av.FFmpegError as exc:
+            self.stop(exc)
+        yield from self.finish()
+        if progress is not None:
+            progress(1.0)
+
+
+def open_programme(
+    path: str | Path,
+    tracks: list[int] | None = None,
+    stream_index: int | None = None,
+    chunk_frames: int | None = None,
+    container: Any = None,
+) -> Any:
+    """An AudioDecoder for one stream, a ProgrammeDecoder for several (the tracks, or the default choice)."""
+    if stream_index is not None:
+        if tracks:
+            raise InvalidInput("give a stream or tracks, not both", field="tracks")
+        return AudioDecoder(path, stream_index, chunk_frames=chunk_frames, container=container)
+    own = container is None
+    box = _open(path) if own else container
+    try:
+        streams, note = choose_tracks(box, str(path), tracks)
+    except BaseException:
+        if own:
+            box.close()
+        raise
+    one: AudioDecoder | ProgrammeDecoder
+    try:
+        if len(streams) == 1 and note is None:
+            one = AudioDecoder(path, int(streams[0].index), chunk_frames=chunk_frames, container=box)
+        else:
+            one = ProgrammeDecoder(path, streams, chunk_frames=chunk_frames, container=box, note=note)
+    except BaseException:
+        if own:
+            box.close()
+        raise
+    one._owns = own  # the decoder closes the container it was handed when this function opened it
+    return one
