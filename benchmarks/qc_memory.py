@@ -6,7 +6,10 @@ programme-like block written over and over, in chunks) and a low-resolution movi
 prints the peak resident memory of that very process (wait4). Streaming means the column stays flat
 while the decoded size grows. Files are deleted after each duration.
 
-    python benchmarks/qc_memory.py [--minutes 10 30 180] [--dir /tmp]
+    python benchmarks/qc_memory.py [--minutes 10 30 180] [--dir /tmp] [--size 640x360]
+
+With --size 640x360 or larger the picture is decoded in segments by one thread per core, each
+holding its own copy of the container's index (see docs/delivery-specs.md).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, nargs="+", default=[10.0, 30.0, 180.0])
     ap.add_argument("--dir", default=None, help="where to write the media (needs ~6 GB for 3 hours)")
+    ap.add_argument("--size", default="160x90", help="picture size of the movie (default 160x90)")
     args = ap.parse_args()
     print(load())
     rows = []
@@ -33,7 +37,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
             t0 = time.perf_counter()
             wav = write_wav(Path(tmp) / "mix.wav", secs, 2, 24, repeat_seconds=60)
-            movie = write_movie(Path(tmp) / "clip.mov", secs, size="160x90", codec="mpeg4", channels=2)
+            movie = write_movie(Path(tmp) / "clip.mov", secs, size=args.size, codec="mpeg4", channels=2)
             made = time.perf_counter() - t0
             decoded_mb = secs * 48000 * 2 * 4 / 1e6  # the sound alone as float32
             print(

@@ -81,3 +81,54 @@ def test_probe_bad_files_give_one_line_errors(tmp_path):
             probe(path)
         msg = str(exc.value)
         assert str(path) in msg and words in msg and "\n" not in msg
+
+
+def _gop_header(tc: str) -> bytes:
+    """The 4 bytes after a GOP start code carrying this timecode (closed GOP)."""
+    hh, mm, ss, ff = (int(x) for x in tc.replace(";", ":").split(":"))
+    bits = (";" in tc) << 24 | hh << 19 | mm << 13 | 1 << 12 | ss << 6 | ff
+    return ((bits << 7) | 1 << 6).to_bytes(4, "big")  # then closed_gop = 1, broken_link = 0
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ext", "rate", "tc"),
+    [("mpeg", "mpg", Fraction(25), "10:00:00:00"), ("mpegts", "ts", Fraction(30000, 1001), "00:59:59;28")],
+)
+def test_probe_reads_the_mpeg2_gop_timecode(tmp_path, fmt, ext, rate, tc):
+    """DVD and broadcast MPEG-2 carry their start timecode in the GOP header, not in any tag."""
+    import av
+    import numpy as np
+
+    from postprod.qc.probe import gop_timecode
+    from postprod.timecode import frames_to_tc
+
+    df = ";" in tc
+    start = tc_to_frames(tc, rate, df)
+    path = tmp_path / f"dvd.{ext}"
+    out = av.open(str(path), "w", format=fmt)
+    v = out.add_stream("mpeg2video", rate=rate)
+    v.width, v.height, v.pix_fmt, v.gop_size = 720, 576 if rate == 25 else 480, "yuv420p", 6
+
+    def mux(packets):
+        for p in packets:  # every GOP header rewritten with the timecode of the frame that opens it
+            data = bytearray(bytes(p))
+            at = data.find(b"\x00\x00\x01\xb8")
+            if at >= 0:
+                data[at + 4 : at + 8] = _gop_header(frames_to_tc(start + int(p.pts), rate, df))
+                q = av.Packet(bytes(data))
+                q.pts, q.dts, q.time_base, q.stream = p.pts, p.dts, p.time_base, p.stream
+                p = q
+            out.mux(p)
+
+    for i in range(18):
+        frame = av.VideoFrame.from_ndarray(np.full((v.height, 720, 3), 10 * i, np.uint8), format="rgb24")
+        frame.pts = i
+        mux(v.encode(frame))
+    mux(v.encode())
+    out.close()
+    info = probe(path)
+    assert info.start_timecode == tc
+    assert info.timecode_source.startswith("MPEG GOP header")
+    assert info.drop_frame == df
+    assert gop_timecode(_gop_header("23:59:59:24")) == "23:59:59:24"
+    assert gop_timecode(b"\xff\xff\xff\xff") is None  # hours 31: not a timecode

@@ -270,6 +270,54 @@ def _find_timecode(container: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+_GOP_START = b"\x00\x00\x01\xb8"
+_GOP_PACKETS = 16  # video packets read for a GOP header before giving up
+
+
+def gop_timecode(header: bytes) -> str | None:
+    """The time_code of an MPEG-1/2 group-of-pictures header (the 4 bytes after its start code).
+
+    25 bits (ISO/IEC 13818-2 6.2.2.6): drop_frame_flag, hours (5), minutes (6), marker bit,
+    seconds (6), pictures (6). None when the fields are out of range.
+    """
+    if len(header) < 4:
+        return None
+    bits = int.from_bytes(header[:4], "big") >> 7
+    drop, hh, mm, ss, ff = (bits >> 24) & 1, (bits >> 19) & 31, (bits >> 13) & 63, (bits >> 6) & 63, bits & 63
+    if hh > 23 or mm > 59 or ss > 59 or ff > 59:
+        return None
+    return f"{hh:02d}:{mm:02d}:{ss:02d}{';' if drop else ':'}{ff:02d}"
+
+
+def _mpeg_gop_timecode(container: Any) -> tuple[str | None, str | None]:
+    """Start timecode from the first GOP header of MPEG-1/2 video (programme streams, TS, VOB, MXF D-10).
+
+    FFmpeg's decoder reads it but PyAV does not expose it; the header is a fixed bit layout, so the
+    first packets are searched for it directly (no decoding).
+    """
+    video = [s for s in container.streams.video if s.codec_context.name in ("mpeg2video", "mpeg1video")]
+    if not video:
+        return None, None
+    stream = video[0]
+    try:
+        for n, packet in enumerate(container.demux(stream)):
+            if n >= _GOP_PACKETS:
+                break
+            data = bytes(packet)
+            at = data.find(_GOP_START)
+            if at >= 0:
+                tc = gop_timecode(data[at + 4 : at + 8])
+                return (tc, f"MPEG GOP header, video stream {stream.index}") if tc else (None, None)
+    except (av.FFmpegError, ValueError):
+        pass
+    finally:
+        try:
+            container.seek(0)
+        except av.FFmpegError:
+            pass
+    return None, None
+
+
 def probe(path: str | os.PathLike[str]) -> ProbeResult:
     """Read a file's container, duration, start timecode and stream properties (no decoding)."""
     p = Path(path)
@@ -340,6 +388,8 @@ def _probe_open(container: Any, p: Path) -> ProbeResult:
     duration = Fraction(container.duration, av.time_base) if container.duration else None
     start = Fraction(container.start_time, av.time_base) if container.start_time else Fraction(0)
     tc, source = _find_timecode(container)
+    if tc is None:
+        tc, source = _mpeg_gop_timecode(container)
     if tc and video and video[0].frame_rate is not None:
         try:
             rate = video[0].frame_rate
