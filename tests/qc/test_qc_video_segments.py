@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import av
 import pytest
 from qc_media_synth import make_clip, picture
 
@@ -122,3 +123,22 @@ def test_unsplittable_files_keep_one_pass(tmp_path, monkeypatch):
                    frames=100)  # fmt: skip
     assert video_segments.plan_segments(str(ts), probe(ts), 4) is None  # no index: seeks are not exact
     assert analyze(ts, workers=4).video.frames == 100
+
+
+def test_an_inexact_seek_falls_back_to_one_pass(tmp_path, monkeypatch):
+    """If a segment's decoding begins after its keyframe (a seek that is not exact), one pass is used."""
+    path = _clip(tmp_path, "mov-prores-2997")
+    one = analyze(path, workers=1)
+    real_seek = av.container.InputContainer.seek
+    monkeypatch.setattr(video_segments, "_keyframe", lambda c, s, t, backward: (t, t))  # claims every target
+    missed = []
+
+    def late_seek(self, offset, *args, **kwargs):  # lands two frames late
+        missed.append(offset)
+        return real_seek(self, offset + 2 * 1001, *args, **kwargs)
+
+    monkeypatch.setattr(av.container.InputContainer, "seek", late_seek)
+    many = analyze(path, workers=3)
+    assert missed  # the segments were tried
+    assert [e.to_dict() for e in many.events] == [e.to_dict() for e in one.events]
+    assert many.video.frames == one.video.frames == FRAMES

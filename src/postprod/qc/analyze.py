@@ -226,7 +226,12 @@ def analyze(
         except BaseException:
             segmented.cancel()
             raise
-        result.video = segmented.result(progress, (0.0, v_share) if not do_audio else (1 - v_share, v_share))
+        from postprod.qc.video_segments import SeekMissed
+
+        try:
+            result.video = segmented.result(progress, (0.0, v_share) if not do_audio else (1 - v_share, v_share))
+        except SeekMissed:  # the file does not seek exactly after all: one pass, as for any other file
+            result.video = analyze_video(path, info=info, options=video_options)
     elif do_video and do_audio:
         try:
             result.video, result.audio, warnings = _shared_pass(path, info, video_options, aopts, progress)

@@ -42,6 +42,10 @@ MAX_WORKERS = 8
 _DECODE_ERRORS = (av.FFmpegError, ValueError, EOFError)
 
 
+class SeekMissed(Exception):
+    """A segment could not be placed exactly (an inexact seek, frames without times): read in one pass instead."""
+
+
 @dataclass(frozen=True)
 class Segment:
     """A stretch of the stream: frames presented in [start_pts, end_pts); None is the stream's start or end."""
@@ -210,13 +214,18 @@ class SegmentedVideo:
             if seg.seek_ts is not None:
                 container.seek(seg.seek_ts, stream=stream, backward=True, any_frame=False)
             stream.codec_context.flush_buffers()
+            first = True
             for frame in container.decode(stream):
                 pts = frame.pts
-                if pts is not None:
-                    if start is not None and pts < start:
-                        continue
-                    if end is not None and pts >= end:
-                        break
+                if pts is None:
+                    raise SeekMissed(f"segment {seg.index}: a frame without a presentation time")
+                if first and start is not None and pts > start:  # the seek went past the keyframe
+                    raise SeekMissed(f"segment {seg.index}: decoding began at {pts}, after {start}")
+                first = False
+                if start is not None and pts < start:
+                    continue
+                if end is not None and pts >= end:
+                    break
                 vpass.feed(frame)
                 if self._cancel.is_set():
                     return
