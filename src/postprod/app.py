@@ -49,7 +49,7 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
     optional `setup(app)` is called too); the API is always at /api/v1, OpenAPI at /api/v1/openapi.json.
     """
     from postprod.api import errors
-    from postprod.jobs import JobRunner
+    from postprod.jobs import make_runner
 
     if engine is None:
         url = database_url or config.database_url()
@@ -57,7 +57,7 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         engine = db.make_engine(url)
         db.migrate(engine)
-    runner = JobRunner(engine)
+    runner = make_runner(engine)  # Celery workers when POSTPROD_BROKER_URL is set, else threads here
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -17,6 +17,16 @@ def database_url() -> str:
     return url
 
 
+def broker_url() -> str:
+    """POSTPROD_BROKER_URL (redis://host:6379/0): jobs then go to Celery workers; empty: threads of the server."""
+    return os.environ.get("POSTPROD_BROKER_URL", "").strip()
+
+
+def job_queue() -> str:
+    """POSTPROD_JOB_QUEUE: the Celery queue the server sends jobs to and workers take them from."""
+    return os.environ.get("POSTPROD_JOB_QUEUE", "").strip() or "postprod"
+
+
 def current_actor() -> str:
     """Who the audit trail names for CLI changes: POSTPROD_USER, else the login name."""
     name = os.environ.get("POSTPROD_USER", "").strip()

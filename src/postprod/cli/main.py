@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "cut": ("postprod.cli.cut", "app", "group", "Cut imports, versions and change lists."),
     "sample": ("postprod.cli.sample", "app", "group", "Example material: a cut and its recut, a line-up tone."),
     "serve": ("postprod.cli.serve", "serve", "command", ""),
+    "worker": ("postprod.cli.serve", "worker", "command", ""),
     "user": ("postprod.cli.users", "app", "group", "Users, roles and API tokens."),
 }
 # More groups (vfx, cues...) come from the cut module's EXTRA_GROUPS.

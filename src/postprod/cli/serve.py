@@ -41,3 +41,27 @@ def serve(
     if open_browser:
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def worker(
+    concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, max=64, help="Jobs run at once."),
+) -> None:
+    """Run jobs (QC, imports, plans) for the server: a Celery worker on POSTPROD_BROKER_URL.
+
+    Needs the same POSTPROD_DATABASE_URL (and POSTPROD_JOB_QUEUE, if set) as the server, and
+    `pip install 'postprod[workers]'`.
+    """
+    from postprod import config
+    from postprod.errors import PostprodError
+
+    url = config.broker_url()
+    if not url:
+        raise PostprodError("POSTPROD_BROKER_URL is not set: jobs run in the server's own threads, no worker needed")
+    try:
+        from postprod.jobs.worker import make_celery
+
+        app = make_celery(url, queue=config.job_queue())
+    except ImportError:
+        raise PostprodError("Celery is not installed: pip install 'postprod[workers]'") from None
+    console.print(f"postprod worker on {url}, queue {config.job_queue()} ({concurrency} at once); Ctrl-C stops it")
+    app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork"])

@@ -1,8 +1,10 @@
 """Long work off the request path: an in-process runner whose jobs keep their progress in the job table.
 
-See docs/jobs.md. A job is a function `work(session, progress) -> result` run in a worker thread
-with its own transaction; `progress(fraction, message)` records how far it is (throttled), and the
-JSON-able result or the one-line error of a PostprodError is stored when it ends.
+See docs/jobs.md. A job is a kind (a function `work(session, progress, params) -> result` registered
+in jobs.kinds) and JSON parameters, kept in the job table; a thread of this process runs it, or a
+Celery worker when a broker is configured, each with its own transaction. `progress(fraction,
+message)` records how far it is (throttled); the JSON-able result or the one-line error of a
+PostprodError is stored when it ends.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -26,7 +28,6 @@ from postprod.model.base import utcnow
 log = logging.getLogger("postprod.jobs")
 
 Progress = Callable[[float, str], None]
-Work = Callable[[Session, Progress], Any]
 
 # Progress is written at most this often (seconds), so a chatty job does not flood the database.
 PROGRESS_INTERVAL = 0.25
@@ -55,8 +56,85 @@ def get_job(session: Session, job_id: int) -> Job:
     return job
 
 
+def execute(engine: Engine, job_id: int) -> None:
+    """Run a queued job by its id: the work its kind names, with the parameters its row keeps.
+
+    Whoever calls this (a thread of the server, a Celery worker) gets the same behaviour. A job that
+    is not queued any more (a broker delivering a message twice, say) is left alone.
+    """
+    from postprod.jobs.kinds import KINDS
+
+    with engine.begin() as conn:
+        row = conn.execute(select(Job.kind, Job.params).where(Job.id == job_id)).one_or_none()
+        taken = conn.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, started_at=utcnow())
+        ).rowcount
+    if row is None or not taken:
+        log.warning("job %s: not found or not queued, not run", job_id)
+        return
+    kind, params = row
+    params = dict(params or {})
+    work = KINDS.get(kind)
+    if work is None:
+        _set(engine, job_id, status=JobStatus.FAILED, error=f"unknown job kind {kind!r}", finished_at=utcnow())
+        return
+    last = 0.0
+
+    def progress(fraction: float, message: str = "") -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_INTERVAL or fraction >= 1.0:
+            last = now
+            _set_progress(engine, job_id, max(0.0, min(1.0, float(fraction))), message[:500])
+
+    try:
+        with db.session_scope(engine, actor=str(params.get("actor") or "job")) as session:
+            result = work(session, progress, params)
+    except PostprodError as exc:
+        _set(engine, job_id, status=JobStatus.FAILED, error=str(exc), finished_at=utcnow())
+        return
+    except Exception as exc:  # recorded on the job rather than lost in a thread or a worker
+        log.exception("job %s failed", job_id)
+        _set(
+            engine,
+            job_id,
+            status=JobStatus.FAILED,
+            error=f"internal error ({type(exc).__name__})",
+            finished_at=utcnow(),
+        )
+        return
+    _set(engine, job_id, status=JobStatus.DONE, progress=1.0, result=result, finished_at=utcnow())
+
+
+def _set(engine: Engine, job_id: int, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(Job).where(Job.id == job_id).values(**values))
+
+
+def _set_progress(engine: Engine, job_id: int, fraction: float, message: str) -> None:
+    """Record progress if the database lets us at once; it is advisory, so a busy database skips it.
+
+    On SQLite a job that has started writing holds the only write lock until it commits: waiting
+    for it from the same job would dead-lock, so the progress write gives up after 50 ms.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with engine.begin() as conn:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+            try:
+                conn.execute(update(Job).where(Job.id == job_id).values(progress=fraction, message=message))
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+    except OperationalError:
+        log.debug("job %s: progress not recorded (database busy)", job_id)
+
+
 class JobRunner:
-    """Runs jobs in a small thread pool of this process; each job's state lives in the job table."""
+    """Queues jobs in the job table and runs them in a small thread pool of this process (the default)."""
 
     def __init__(self, engine: Engine, workers: int = 2) -> None:
         self.engine = engine
@@ -68,75 +146,41 @@ class JobRunner:
         self,
         session: Session,
         kind: str,
-        work: Work,
+        params: dict[str, Any],
         *,
         production_id: int | None = None,
         user_id: int | None = None,
         actor: str | None = None,
     ) -> Job:
-        """Queue a job; it starts once the caller's transaction has committed (so its row is visible)."""
-        job = Job(kind=kind, status=JobStatus.QUEUED, production_id=production_id, user_id=user_id)
+        """Queue a job of a kind (see jobs.kinds); it starts once the caller's transaction has committed."""
+        from postprod.jobs.kinds import KINDS
+
+        if kind not in KINDS:
+            raise ValueError(f"unknown job kind {kind!r}")
+        who = actor or str(session.info.get("actor") or "unknown")
+        job = Job(
+            kind=kind,
+            status=JobStatus.QUEUED,
+            production_id=production_id,
+            user_id=user_id,
+            params={"actor": who, **params},
+        )
         session.add(job)
         session.flush()
         job_id = job.id
-        who = actor or str(session.info.get("actor") or "unknown")
 
         def start(_s: Session) -> None:
-            with self._lock:
-                self._futures[job_id] = self._pool.submit(self._run, job_id, work, who)
+            self.dispatch(job_id)
 
         from sqlalchemy import event
 
         event.listen(session, "after_commit", start, once=True)
         return job
 
-    def _set(self, job_id: int, **values: Any) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(Job).where(Job.id == job_id).values(**values))
-
-    def _set_progress(self, job_id: int, fraction: float, message: str) -> None:
-        """Record progress if the database lets us at once; it is advisory, so a busy database skips it.
-
-        On SQLite a job that has started writing holds the only write lock until it commits: waiting
-        for it from the same job would dead-lock, so the progress write gives up after 50 ms.
-        """
-        sqlite = self.engine.dialect.name == "sqlite"
-        try:
-            with self.engine.begin() as conn:
-                if sqlite:
-                    conn.exec_driver_sql("PRAGMA busy_timeout = 50")
-                try:
-                    conn.execute(update(Job).where(Job.id == job_id).values(progress=fraction, message=message))
-                finally:
-                    if sqlite:
-                        conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
-        except OperationalError:
-            log.debug("job %s: progress not recorded (database busy)", job_id)
-
-    def _run(self, job_id: int, work: Work, actor: str) -> None:
-        self._set(job_id, status=JobStatus.RUNNING, started_at=utcnow())
-        last = 0.0
-
-        def progress(fraction: float, message: str = "") -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= PROGRESS_INTERVAL or fraction >= 1.0:
-                last = now
-                self._set_progress(job_id, max(0.0, min(1.0, float(fraction))), message[:500])
-
-        try:
-            with db.session_scope(self.engine, actor=actor) as session:
-                result = work(session, progress)
-        except PostprodError as exc:
-            self._set(job_id, status=JobStatus.FAILED, error=str(exc), finished_at=utcnow())
-            return
-        except Exception as exc:  # recorded on the job rather than lost in a thread
-            log.exception("job %s failed", job_id)
-            self._set(
-                job_id, status=JobStatus.FAILED, error=f"internal error ({type(exc).__name__})", finished_at=utcnow()
-            )
-            return
-        self._set(job_id, status=JobStatus.DONE, progress=1.0, result=result, finished_at=utcnow())
+    def dispatch(self, job_id: int) -> None:
+        """Hand a committed, queued job to whatever runs jobs: here, a thread of this process."""
+        with self._lock:
+            self._futures[job_id] = self._pool.submit(execute, self.engine, job_id)
 
     def wait(self, job_id: int, timeout: float | None = None) -> None:
         """Block until a job this runner started has finished (tests and the CLI use it)."""
@@ -147,3 +191,42 @@ class JobRunner:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+class CeleryJobs(JobRunner):
+    """Queues jobs in the job table and sends their ids to Celery workers (when a broker is configured).
+
+    The workers (`postprod worker`) may run on other machines: near the media for QC, say. They
+    need the same database; the job's row carries everything the work needs.
+    """
+
+    def __init__(self, engine: Engine, broker_url: str, queue: str = "postprod") -> None:
+        super().__init__(engine, workers=1)
+        from postprod.jobs.worker import make_celery
+
+        self.celery = make_celery(broker_url, queue=queue)
+
+    def dispatch(self, job_id: int) -> None:
+        from postprod.jobs.worker import RUN_JOB
+
+        self.celery.send_task(RUN_JOB, args=[job_id])
+
+    def wait(self, job_id: int, timeout: float | None = None) -> None:
+        """Poll the job's row until it has finished (or the timeout passes)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self.engine.connect() as conn:
+                status = conn.execute(select(Job.status).where(Job.id == job_id)).scalar_one_or_none()
+            if status in (None, JobStatus.DONE, JobStatus.FAILED):
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} still {status} after {timeout} s")
+            time.sleep(0.05)
+
+
+def make_runner(engine: Engine, broker_url: str | None = None) -> JobRunner:
+    """Celery when a broker is configured (POSTPROD_BROKER_URL), else threads of this process."""
+    from postprod import config
+
+    url = broker_url if broker_url is not None else config.broker_url()
+    return CeleryJobs(engine, url, queue=config.job_queue()) if url else JobRunner(engine)

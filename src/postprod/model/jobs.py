@@ -33,6 +33,7 @@ class Job(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[Any | None] = mapped_column(JSON)
+    params: Mapped[Any | None] = mapped_column(JSON)  # what the work needs, for whichever worker runs it
     production_id: Mapped[int | None] = mapped_column(ForeignKey("production.id", ondelete="SET NULL"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

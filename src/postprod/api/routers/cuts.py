@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy.orm import Session
 
 from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import In, JobOut
 from postprod.errors import InvalidInput
-from postprod.jobs import Progress, job_dict
+from postprod.jobs import job_dict
 from postprod.services import editorial as ed
-from postprod.services.common import get_production
 from postprod.services.users import Resource
 
 router = APIRouter(tags=["cut"])
@@ -67,27 +63,13 @@ def import_version(
     suffix = Path(body.filename).suffix.lower() or ".edl"
     if suffix not in CUT_FORMATS:
         raise InvalidInput(f"invalid file name {body.filename!r}: one of {', '.join(CUT_FORMATS)}", field="filename")
-    pid, actor = prod.id, principal.user.username
-
-    def work(s: Session, progress: Progress) -> dict[str, Any]:
-        # The readers take a file: the text goes to a temporary one for the job's duration.
-        fd, tmp = tempfile.mkstemp(prefix="postprod-cut-", suffix=suffix)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(body.text)
-        try:
-            done = ed.import_cut(
-                s,
-                get_production(s, pid),
-                tmp,
-                reel=reel,
-                rate=body.rate,
-                label=body.label,
-                lenient=body.lenient,
-                actor=actor,
-                progress=lambda f: progress(f, "importing"),
-            )
-            return done.to_dict()
-        finally:
-            os.unlink(tmp)
-
-    return job_dict(jobs.submit(session, "cut-import", work, production_id=pid, user_id=principal.user.id))
+    params = {
+        "production_id": prod.id,
+        "reel": reel,
+        "text": body.text,
+        "suffix": suffix,
+        "rate": body.rate,
+        "label": body.label,
+        "lenient": body.lenient,
+    }
+    return job_dict(jobs.submit(session, "cut-import", params, production_id=prod.id, user_id=principal.user.id))

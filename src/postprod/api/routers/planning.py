@@ -6,13 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy.orm import Session
 
 from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import In, JobOut
-from postprod.jobs import Progress, job_dict
+from postprod.jobs import job_dict
 from postprod.services import planning_ops as ops
-from postprod.services.common import get_production
 
 router = APIRouter(tags=["planning"])
 
@@ -67,11 +65,5 @@ def plan_job(
     """Plan the production in the background; the job's result is the run summary, the tasks get their dates."""
     prod = load_production(session, production_id)
     principal.require_production("production.update", prod)
-    pid, limit, strict = prod.id, body.time_limit, body.strict_due
-
-    def work(s: Session, progress: Progress) -> dict[str, Any]:
-        return ops.plan_production(
-            s, get_production(s, pid), time_limit=limit, strict_due=strict, progress=lambda f: progress(f, "solving")
-        )
-
-    return job_dict(jobs.submit(session, "plan", work, production_id=pid, user_id=principal.user.id))
+    params = {"production_id": prod.id, "time_limit": body.time_limit, "strict_due": body.strict_due}
+    return job_dict(jobs.submit(session, "plan", params, production_id=prod.id, user_id=principal.user.id))

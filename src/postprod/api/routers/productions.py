@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Query, Response
-from sqlalchemy.orm import Session
 
 from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import (
@@ -20,7 +19,7 @@ from postprod.api.schemas import (
     ShareOut,
     TemplateOut,
 )
-from postprod.jobs import Progress, job_dict
+from postprod.jobs import job_dict
 from postprod.services import productions as svc
 from postprod.services import review, transfer
 from postprod.services import users as users_svc
@@ -152,15 +151,8 @@ def export_job(production_id: int, principal: PrincipalDep, session: SessionDep,
     """Export in the background; the document is at /jobs/{id}/result once the job is done."""
     prod = load_production(session, production_id)
     principal.require_production("production.export", prod)
-    pid, actor = prod.id, principal.user.username
-
-    def work(s: Session, progress: Progress) -> dict[str, Any]:
-        from postprod.services.common import get_production
-
-        progress(0.1, "reading the production")
-        return transfer.export_production(s, get_production(s, pid), actor=actor)
-
-    job = jobs.submit(session, "production-export", work, production_id=pid, user_id=principal.user.id)
+    params = {"production_id": prod.id}
+    job = jobs.submit(session, "production-export", params, production_id=prod.id, user_id=principal.user.id)
     return job_dict(job)
 
 
@@ -176,15 +168,8 @@ def import_production(
     import json
 
     principal.require("production.create", Resource(None))
-    doc = transfer.read_document(json.dumps(document), "document")
+    transfer.read_document(json.dumps(document), "document")  # a bad document is a 422 now, not a failed job
     user_id = principal.user.id
-
-    def work(s: Session, progress: Progress) -> dict[str, Any]:
-        progress(0.05, f"importing {len(doc.tasks)} tasks")
-        prod = transfer.import_production(s, doc, title=title)
-        user = users_svc.get_user(s, user_id)
-        users_svc.grant(s, user, prod, "supervisor")
-        return {"production_id": prod.id, "title": prod.title, "tasks": len(doc.tasks)}
-
-    job = jobs.submit(session, "production-import", work, user_id=user_id)
+    params = {"document": document, "title": title, "user_id": user_id}
+    job = jobs.submit(session, "production-import", params, user_id=user_id)
     return job_dict(job)

@@ -7,13 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
-from sqlalchemy.orm import Session
 
 from postprod.api.deps import JobsDep, Principal, PrincipalDep, SessionDep, load_production
 from postprod.api.errors import PreconditionRequired, StaleWrite
 from postprod.api.schemas import In, JobOut, NoteIn, NoteOut
 from postprod.errors import InvalidInput
-from postprod.jobs import Progress, job_dict
+from postprod.jobs import job_dict
 from postprod.model import Production
 from postprod.services import deliverables as dlv
 from postprod.services import notes as notes_svc
@@ -266,11 +265,6 @@ def qc_deliverable(
     """Check the deliverable's file against its spec in the background; the run is kept with its findings."""
     prod = load_production(session, production_id)
     principal.require("register.edit", Resource(prod.id, department="deliverables"))
-    pid, actor = prod.id, principal.user.username
     d_id, path, spec = dlv.qc_target(session, prod, ref)  # no file or no spec: refused now, not in the job
-
-    def work(s: Session, progress: Progress) -> dict[str, Any]:
-        measured = dlv.measure(path, spec, lambda f: progress(f, "measuring"))
-        return dlv.record_run(s, pid, d_id, measured, actor)
-
-    return job_dict(jobs.submit(session, "deliverable-qc", work, production_id=pid, user_id=principal.user.id))
+    params = {"production_id": prod.id, "deliverable_id": d_id, "path": path, "spec": spec}
+    return job_dict(jobs.submit(session, "deliverable-qc", params, production_id=prod.id, user_id=principal.user.id))

@@ -1,0 +1,102 @@
+"""The kinds of job: named functions of (session, progress, params), so any worker can run a job by its id.
+
+The API stores the kind and the JSON parameters in the job's row; a thread of the server
+(the default) or a Celery worker on another machine (when a broker is configured) loads the row
+and calls the function registered under that kind. Parameters are plain JSON: ids, names, text.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+Progress = Callable[[float, str], None]
+JobFunction = Callable[[Session, Progress, dict[str, Any]], Any]
+
+KINDS: dict[str, JobFunction] = {}
+
+
+def job_kind(name: str) -> Callable[[JobFunction], JobFunction]:
+    """Register a job function under a kind."""
+
+    def register(fn: JobFunction) -> JobFunction:
+        KINDS[name] = fn
+        return fn
+
+    return register
+
+
+@job_kind("production-export")
+def export_production(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
+    from postprod.services import transfer
+    from postprod.services.common import get_production
+
+    progress(0.1, "reading the production")
+    return transfer.export_production(s, get_production(s, p["production_id"]), actor=p.get("actor"))
+
+
+@job_kind("production-import")
+def import_production(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
+    import json
+
+    from postprod.services import transfer
+    from postprod.services import users as users_svc
+
+    doc = transfer.read_document(json.dumps(p["document"]), "document")
+    progress(0.05, f"importing {len(doc.tasks)} tasks")
+    prod = transfer.import_production(s, doc, title=p.get("title"))
+    user = users_svc.get_user(s, p["user_id"])
+    users_svc.grant(s, user, prod, "supervisor")
+    return {"production_id": prod.id, "title": prod.title, "tasks": len(doc.tasks)}
+
+
+@job_kind("cut-import")
+def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
+    from postprod.services import editorial as ed
+    from postprod.services.common import get_production
+
+    # The readers take a file: the text goes to a temporary one for the job's duration.
+    fd, tmp = tempfile.mkstemp(prefix="postprod-cut-", suffix=p["suffix"])
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(p["text"])
+    try:
+        done = ed.import_cut(
+            s,
+            get_production(s, p["production_id"]),
+            tmp,
+            reel=p["reel"],
+            rate=p.get("rate"),
+            label=p.get("label") or "",
+            lenient=bool(p.get("lenient")),
+            actor=p.get("actor") or "",
+            progress=lambda f: progress(f, "importing"),
+        )
+        return done.to_dict()
+    finally:
+        os.unlink(tmp)
+
+
+@job_kind("plan")
+def plan(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
+    from postprod.services import planning_ops as ops
+    from postprod.services.common import get_production
+
+    return ops.plan_production(
+        s,
+        get_production(s, p["production_id"]),
+        time_limit=float(p["time_limit"]),
+        strict_due=bool(p.get("strict_due")),
+        progress=lambda f: progress(f, "solving"),
+    )
+
+
+@job_kind("deliverable-qc")
+def deliverable_qc(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
+    from postprod.services import deliverables as dlv
+
+    measured = dlv.measure(p["path"], p["spec"], lambda f: progress(f, "measuring"))
+    return dlv.record_run(s, p["production_id"], p["deliverable_id"], measured, p.get("actor") or "")

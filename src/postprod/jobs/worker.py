@@ -1,0 +1,40 @@
+"""The Celery side of jobs: one task, `postprod.run_job(job_id)`, that runs a queued job from its row.
+
+Start workers with `postprod worker` (POSTPROD_BROKER_URL and POSTPROD_DATABASE_URL set as for the
+server). Messages carry only the job's id: the row holds the kind and the parameters, the progress
+and the outcome, so the API reads a job the same way whoever runs it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+RUN_JOB = "postprod.run_job"
+
+
+def make_celery(broker_url: str, engine: Engine | None = None, queue: str = "postprod") -> Any:
+    """A Celery app on the broker and queue; its task uses `engine`, or the configured database when None."""
+    from celery import Celery
+
+    app = Celery("postprod", broker=broker_url)
+    app.conf.update(
+        task_default_queue=queue,
+        task_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,  # a worker that dies mid-job leaves the message for another
+        worker_prefetch_multiplier=1,  # jobs are long: one at a time per worker process
+        task_ignore_result=True,  # the outcome is in the job table
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+
+    @app.task(name=RUN_JOB, shared=False)  # each app its own: a dispatcher's must not shadow a worker's
+    def run_job(job_id: int) -> None:
+        from postprod import db
+        from postprod.jobs import execute
+
+        execute(engine if engine is not None else db.get_engine(), int(job_id))
+
+    return app
