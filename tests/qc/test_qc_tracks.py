@@ -138,3 +138,33 @@ def test_spec_tracks_missing_from_the_file_fail_a_clause(tmp_path):
     by_id = {c.id: c for c in result.clauses}
     assert by_id["audio.tracks"].status == "fail" and by_id["audio.tracks"].measured == "2 audio track(s)"
     assert not result.passed and result.analysis.audio is None  # not the wrong programme measured instead
+
+
+def test_a_track_with_no_sound_is_refused_not_buffered(tmp_path, monkeypatch):
+    """A programme track that never comes (empty, or not interleaved): one clear error, memory bounded."""
+    from postprod.qc import audio_programme
+
+    monkeypatch.setattr(audio_programme, "MAX_LAG_SECONDS", 1.0)
+    path = tmp_path / "gap.mov"
+    out = av.open(str(path), "w", format="mov")
+    tracks = []
+    for _ in range(2):
+        a = out.add_stream("pcm_s16le", rate=SR)
+        a.layout = "mono"
+        tracks.append(a)
+    tone = (3000 * np.sin(2 * np.pi * 440 * np.arange(SR // 10) / SR)).astype(np.int16)[None, :]
+    for i in range(60):  # 6 s on track 1; track 2 gets its one packet only at the very end
+        af = av.AudioFrame.from_ndarray(tone, format="s16", layout="mono")
+        af.sample_rate, af.pts = SR, i * (SR // 10)
+        for p in tracks[0].encode(af):
+            out.mux(p)
+    af = av.AudioFrame.from_ndarray(tone, format="s16", layout="mono")
+    af.sample_rate, af.pts = SR, 59 * (SR // 10)
+    for p in tracks[1].encode(af):
+        out.mux(p)
+    for a in tracks:
+        for p in a.encode():
+            out.mux(p)
+    out.close()
+    with pytest.raises(PostprodError, match=r"audio stream 1 is \d+ s behind the programme's other tracks"):
+        analyze_audio(str(path), tracks=[1, 2], chunk_frames=SR // 2)

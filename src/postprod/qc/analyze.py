@@ -211,6 +211,10 @@ def analyze(
     if audio and not info.audio:
         result.warnings.append("no audio stream")
     aopts = audio_options or AudioOptions()
+    if do_audio and aopts.tracks:  # refused before any decoding, whichever path reads the sound
+        from postprod.qc.audio_programme import check_tracks
+
+        check_tracks(str(path), aopts.tracks, len(info.audio))
     segmented = _segmented(path, info, video_options, workers) if do_video else None
     if segmented is not None:
         segmented.start()

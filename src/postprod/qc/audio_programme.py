@@ -12,6 +12,7 @@ mono takes tracks 1 and 2 as L and R and says so; any other file takes its first
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from postprod.qc.audio import _CHUNK_SAMPLES, AudioDecoder, _open
 from postprod.qc.loudness import default_layout
 
 Progress = Any
+MAX_LAG_SECONDS = 120.0  # how far one track may run ahead of another before it is an error
 
 
 def audio_streams(container: Any) -> list[Any]:
@@ -53,15 +55,20 @@ def parse_tracks(text: str) -> list[int]:
     return out
 
 
+def check_tracks(path: str, tracks: list[int], count: int) -> None:
+    """Refuse tracks the file does not have (count: its audio streams)."""
+    missing = [t for t in tracks if t > count]
+    if missing:
+        raise FileFormatError(path, f"no audio track {missing[0]}: the file has {count} audio track(s)")
+
+
 def choose_tracks(container: Any, path: str, tracks: list[int] | None) -> tuple[list[Any], str | None]:
     """The audio streams that make the programme, and a note when they were chosen by default."""
     streams = audio_streams(container)
     if not streams:
         raise FileFormatError(path, "no audio stream")
     if tracks:
-        missing = [t for t in tracks if t > len(streams)]
-        if missing:
-            raise FileFormatError(path, f"no audio track {missing[0]}: the file has {len(streams)} audio track(s)")
+        check_tracks(path, tracks, len(streams))
         return [streams[t - 1] for t in tracks], None
     mono = [s for s in streams if int(s.codec_context.channels or 0) == 1]
     if len(streams) >= 2 and len(mono) == len(streams):
@@ -172,6 +179,23 @@ class ProgrammeDecoder:
     def _ready(self) -> list[np.ndarray]:
         out = []
         queues = self._queues
+        longest = max(len(q) for q in queues)
+        if longest > max(
+            2, math.ceil(MAX_LAG_SECONDS * self.sample_rate / self.chunk_frames)
+        ):  # one track is far behind the others: memory must not grow with it
+            for i, q in enumerate(queues):
+                if q:
+                    continue
+                part = self.parts[i]
+                if part.stopped_at_seconds is None:
+                    lag = longest * self.chunk_frames / self.sample_rate
+                    raise FileFormatError(
+                        self.path,
+                        f"audio stream {part.stream_index} is {lag:.0f} s behind the programme's other tracks "
+                        "(not interleaved, or empty): measure it alone with --stream",
+                    )
+                # a track whose decoding stopped: silence from there, as its warning says
+                q.extend(np.zeros((len(part.layout), self.chunk_frames), np.float32) for _ in range(longest))
         while all(queues):
             parts = [q.popleft() for q in queues]
             chunk = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)

@@ -262,6 +262,8 @@ def join_segments(passes: list[VideoPass]) -> VideoReport:
             if p.error is not None:
                 kept[-1].stop(RuntimeError(p.error))
             break
+        if p.start_frame < kept[-1].frames:  # frames come faster than the rate: only one pass counts them
+            raise SeekMissed(f"segment {p.start_frame}: the frames before it overrun its place")
         kept.append(p)
     for a, b in zip(kept, kept[1:], strict=False):
         a.hold_until(b.start_frame)
