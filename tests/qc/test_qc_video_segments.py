@@ -142,3 +142,35 @@ def test_an_inexact_seek_falls_back_to_one_pass(tmp_path, monkeypatch):
     assert missed  # the segments were tried
     assert [e.to_dict() for e in many.events] == [e.to_dict() for e in one.events]
     assert many.video.frames == one.video.frames == FRAMES
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_damaged_packets_are_unreadable_frames_and_the_rest_is_measured(tmp_path, workers):
+    """Packets that fail to decode: an 'unreadable' event at their frames, then decoding goes on."""
+    path = make_clip(tmp_path / "hit.mov", fmt="mov", codec="prores_ks", rate=Fraction(25), timecode="10:00:00:00",
+                     frames=FRAMES, pix_fmt="yuv422p10le", black=(200, 215), audio=False)  # fmt: skip
+    with av.open(str(path)) as c:  # where frames 60-62 sit in the file (intra-only: one packet per frame)
+        where = [int(p.pos) for p in sorted((p for p in c.demux(c.streams.video[0]) if p.size), key=lambda p: p.pts)]
+    data = bytearray(path.read_bytes())
+    for frame in (60, 61, 62, 99, 100):  # 99-100 straddle a seam when split (segments of 25 frames)
+        data[where[frame] + 4 : where[frame] + 8] = b"XXXX"  # ProRes frame header 'icpf' broken
+    path.write_bytes(bytes(data))
+    result = analyze(path, workers=workers)
+    v = result.video
+    assert v.frames == FRAMES and v.stopped_at_frame is None and v.error is None
+    spans = {(e.kind, e.start_frame, e.end_frame) for e in result.events}
+    assert ("unreadable", 60, 63) in spans and ("unreadable", 99, 101) in spans, spans
+    if workers > 1:
+        plan = video_segments.plan_segments(str(path), probe(path), 4 * workers)
+        assert plan is not None and 100 in [seg.start_frame for seg in plan[1]]
+    assert ("black", 200, 215) in spans  # measured after the damage
+    assert not [e for e in result.events if e.kind == "freeze"]  # lost frames are not a held picture
+    ev = next(e for e in result.events if e.kind == "unreadable")
+    assert ev.start_tc == "10:00:02:10" and ev.detail["message"]
+
+    from postprod.qc.check import check
+    from postprod.qc.spec import parse_spec_text
+
+    judged = check(path, parse_spec_text("[black]\nmax_seconds = 5\n", "v.toml"))  # decodes the picture
+    integrity = next(c for c in judged.clauses if c.id == "file.integrity")
+    assert integrity.status == "fail" and "5 unreadable frame(s) in 2 place(s), from 10:00:02:10" in integrity.measured

@@ -134,13 +134,8 @@ def _shared_pass(
                 for packet in container.demux(vstream, *astreams):
                     sidx = packet.stream_index
                     if sidx == vidx:
-                        if vpass.error is not None:
-                            continue
-                        try:
-                            for frame in packet.decode():
-                                vpass.feed(frame)
-                        except _DECODE_ERRORS as exc:
-                            vpass.stop(exc)
+                        if vpass.error is None:
+                            vpass.decode(packet)  # a damaged packet is an unreadable event, not the end
                     elif dec.wants(sidx):
                         try:
                             frames = packet.decode()

@@ -216,11 +216,21 @@ class _Judge:
         expected = self.info.video[0].frames or 0
         if not expected and self.info.duration_seconds:
             expected = round(self.info.duration_seconds * self.rate)
+        damaged = [e for e in v.events if e.kind == "unreadable"]  # packets that failed to decode
+        findings = list(damaged)
+        parts = []
+        if damaged:
+            frames = sum(e.end_frame - e.start_frame for e in damaged)
+            parts.append(f"{frames} unreadable frame(s) in {len(damaged)} place(s), from {damaged[0].start_tc}")
         if v.error:  # the video pass says where decoding stopped, or that the file is shorter than it announces
-            msg = v.error
+            parts.append(v.error)
             end = max(v.frames + 1, expected or 0)
-            ev = frame_event(self.a.timebase, "unreadable", v.frames, end, stream=v.stream, detail={"message": msg})
-            self.add("file.integrity", "File decodes to the end", False, "every frame decodes", msg, findings=[ev])
+            findings.append(
+                frame_event(self.a.timebase, "unreadable", v.frames, end, stream=v.stream, detail={"message": v.error})
+            )
+        if parts:
+            msg = "; ".join(parts)
+            self.add("file.integrity", "File decodes to the end", False, "every frame decodes", msg, findings=findings)
         else:
             self.add("file.integrity", "File decodes to the end", True, "every frame decodes", f"{v.frames} frames")
 

@@ -17,6 +17,8 @@ from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
 
 Progress = Callable[[float], None]
+DEMUX_ERRORS = (av.FFmpegError, ValueError, EOFError)
+MAX_BAD_PACKETS = 250  # packets in a row that fail to decode before decoding is given up (10 s at 25 fps)
 _DECODE_THREADS = 0  # FFmpeg's pick (cores + 1 frame threads); more measured slower here
 _THREAD_TYPE = "FRAME"
 
@@ -145,9 +147,11 @@ def analyze_video(
         stream = container.streams.video[0]
         vpass = VideoPass(stream, info, options, str(path), progress)
         try:
-            for frame in container.decode(stream):
-                vpass.feed(frame)
-        except (av.FFmpegError, ValueError, EOFError) as exc:
+            for packet in container.demux(stream):
+                vpass.decode(packet)
+                if vpass.error is not None:
+                    break
+        except DEMUX_ERRORS as exc:  # the container: nothing can be read from here on
             vpass.stop(exc)
         return vpass.report()
     finally:
@@ -205,6 +209,9 @@ class VideoPass:
         self.ref: np.ndarray | None = None  # first frame of the current still (sampled luma)
         self.ref_rows: np.ndarray | None = None  # its row sums
         self.first_pts = first_pts
+        self.damage_at: int | None = None  # frame where packets that failed to decode began (pending)
+        self.damage_msg = ""
+        self.bad_packets = 0  # in a row
         self.error: str | None = None
         self.last_report = 0
         self.width = self.height = 0
@@ -232,6 +239,57 @@ class VideoPass:
         self.clo, self.chi = opts.chroma_range[0] * scale, opts.chroma_range[1] * scale
         return planes
 
+    def index_of(self, pts: int) -> int:
+        """The frame index of a presentation time: round((pts - first) * time_base * rate), in integers."""
+        num = (pts - (self.first_pts or 0)) * self.tb_num * self.rate.numerator
+        den = self.tb_den * self.rate.denominator
+        return int((2 * num + den) // (2 * den))
+
+    def seal(self, upto: int | None) -> None:
+        """A segment ends before frame `upto` (None: at the end of the stream): pending damage stops there."""
+        at = self.damage_at
+        if at is None:
+            return
+        if upto is None:
+            self._close_damage(self.frames)
+        elif at < upto:
+            self._close_damage(upto)
+        else:  # the damaged packet's frames belong to the next segment, which decodes them too
+            self.damage_at = None
+
+    def decode(self, packet: Any) -> None:
+        """Decode one packet and measure its frames; a packet that fails to decode marks its frames unreadable.
+
+        Decoding goes on after a damaged packet (as ffmpeg does), so the rest of the programme is still
+        measured and the damage is an event with its timecodes; MAX_BAD_PACKETS in a row give up.
+        """
+        try:
+            frames = packet.decode()
+        except (av.FFmpegError, ValueError) as exc:
+            self.damaged(exc)
+            return
+        for frame in frames:
+            self.feed(frame)
+
+    def damaged(self, exc: BaseException) -> None:
+        """A packet failed to decode: the frames it carried are unreadable."""
+        if self.damage_at is None:
+            self.damage_at = self.frames
+            self.damage_msg = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        self.bad_packets += 1
+        if self.bad_packets > MAX_BAD_PACKETS:
+            self.stop(exc)
+
+    def _close_damage(self, upto: int) -> bool:
+        """Mark the pending damage unreadable up to frame `upto` (at least one frame); True when there was some."""
+        at = self.damage_at
+        if at is None:
+            return False
+        self.runs.unreadable(at, max(upto, at + 1), self.damage_msg)
+        self.damage_at = None
+        self.bad_packets = 0
+        return True
+
     def feed(self, frame: Any) -> None:
         """Measure one decoded frame."""
         if self.error is not None:
@@ -244,10 +302,7 @@ class VideoPass:
         if frame.pts is not None:
             if self.first_pts is None:
                 self.first_pts = frame.pts
-            # round((pts - first) * time_base * rate) in integers: no Fraction per frame
-            num = (frame.pts - self.first_pts) * self.tb_num * self.rate.numerator
-            den = self.tb_den * self.rate.denominator
-            idx = max(idx, (2 * num + den) // (2 * den))
+            idx = max(idx, self.index_of(frame.pts))
         check_range = opts.check_range and not self.full_range
         y, chroma = planes.get(frame, check_range)
         n = y.size
@@ -288,8 +343,10 @@ class VideoPass:
             top = min(_leading(rows), _leading(rows[::-1])) * planes.step
             side = min(_leading(cols), _leading(cols[::-1])) * planes.step
         self.lmin, self.lmax = min(self.lmin, ymin), max(self.lmax, ymax)
-        count = idx - frames + 1  # more than 1 after a pts gap (VFR duplicate dropping)
-        self.runs.add(frames, count, blk, same, l_pct, c_pct, top, side)
+        count = idx - frames + 1  # more than 1 after a pts gap (VFR duplicate dropping, or damage)
+        held = not self._close_damage(idx)  # frames lost to damage are unreadable, not a held picture
+        self.bad_packets = 0
+        self.runs.add(frames, count, blk, same, l_pct, c_pct, top, side, held=held)
         self.last_flags = (blk, l_pct, c_pct, top, side)
         self.frames = frames = frames + count
         self.luma_sum += mean * count
@@ -329,6 +386,7 @@ class VideoPass:
 
     def report(self) -> VideoReport:
         """The measurements; raises when not one frame could be measured."""
+        self._close_damage(self.frames)
         frames, error, planes = self.frames, self.error, self.planes
         if not frames:
             if error:
@@ -364,12 +422,13 @@ class VideoPass:
 class _Run:
     """One open run of frames: where it began and what its frames measured."""
 
-    __slots__ = ("start", "peak", "counts")
+    __slots__ = ("start", "peak", "counts", "message")
 
     def __init__(self, start: int) -> None:
         self.start = start
         self.peak = 0.0
         self.counts: Counter[int] = Counter()
+        self.message = ""
 
 
 class _FrameRuns:
@@ -383,13 +442,22 @@ class _FrameRuns:
         self.dims = (0, 0)
 
     def add(
-        self, frame: int, count: int, black: bool, still: bool, lout: float, cout: float, top: int, side: int
+        self,
+        frame: int,
+        count: int,
+        black: bool,
+        still: bool,
+        lout: float,
+        cout: float,
+        top: int,
+        side: int,
+        held: bool = True,
     ) -> None:
         """Frames [frame, frame + count) with these measurements (count > 1 repeats a held picture)."""
         o = self.opts
         self._step("black", black, frame)
         if count > 1:  # a pts gap: the frames before this picture repeat the held one, so they are still
-            self._step("freeze", True, frame)
+            self._step("freeze", held, frame)
         self._step("freeze", still, frame + count - 1)
         self._step("luma_range", lout > o.range_max_percent, frame, lout)
         self._step("chroma_range", cout > o.range_max_percent, frame, cout)
@@ -407,6 +475,12 @@ class _FrameRuns:
                 run.counts[count[0]] += count[1]
         elif run is not None:
             self.done.append((kind, run.start, frame, self.open.pop(kind)))
+
+    def unreadable(self, start: int, end: int, message: str) -> None:
+        """Frames [start, end) that could not be decoded."""
+        run = _Run(start)
+        run.message = message
+        self.done.append(("unreadable", start, end, run))
 
     def close(self, frames: int) -> list[tuple[str, int, int, _Run]]:
         """Every run, the open ones closed at `frames` (the end of what was decoded)."""
@@ -442,6 +516,8 @@ def runs_to_events(
                 events.append(frame_event(tb, "freeze", s0, e, stream=sidx, detail=detail))
         elif kind in ("luma_range", "chroma_range"):
             events.append(frame_event(tb, kind, s, e, stream=sidx, detail={"max_percent": round(run.peak, 3)}))
+        elif kind == "unreadable":
+            events.append(frame_event(tb, "unreadable", s, e, stream=sidx, detail={"message": run.message}))
         elif kind in ("letterbox", "pillarbox") and e - s >= min_bars:
             detail = {"bar_pixels": _median(run.counts), "of": height if kind == "letterbox" else width}
             events.append(frame_event(tb, kind, s, e, stream=sidx, detail=detail))

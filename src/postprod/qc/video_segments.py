@@ -215,20 +215,31 @@ class SegmentedVideo:
                 container.seek(seg.seek_ts, stream=stream, backward=True, any_frame=False)
             stream.codec_context.flush_buffers()
             first = True
-            for frame in container.decode(stream):
-                pts = frame.pts
-                if pts is None:
-                    raise SeekMissed(f"segment {seg.index}: a frame without a presentation time")
-                if first and start is not None and pts > start:  # the seek went past the keyframe
-                    raise SeekMissed(f"segment {seg.index}: decoding began at {pts}, after {start}")
-                first = False
-                if start is not None and pts < start:
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except (av.FFmpegError, ValueError) as exc:  # damaged: its frames are unreadable, go on
+                    if not first:
+                        vpass.damaged(exc)
+                    if vpass.error is not None:
+                        return
                     continue
-                if end is not None and pts >= end:
-                    break
-                vpass.feed(frame)
+                for frame in frames:
+                    pts = frame.pts
+                    if pts is None:
+                        raise SeekMissed(f"segment {seg.index}: a frame without a presentation time")
+                    if first and start is not None and pts > start:  # the seek went past the keyframe
+                        raise SeekMissed(f"segment {seg.index}: decoding began at {pts}, after {start}")
+                    first = False
+                    if start is not None and pts < start:
+                        continue
+                    if end is not None and pts >= end:
+                        vpass.seal(vpass.index_of(pts))
+                        return
+                    vpass.feed(frame)
                 if self._cancel.is_set():
                     return
+            vpass.seal(None)
         except _DECODE_ERRORS as exc:
             vpass.stop(exc)
 
