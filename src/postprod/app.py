@@ -28,6 +28,7 @@ ROUTERS = (
     "registers",
     "planning",
     "cuts",
+    "webhooks",
 )
 
 
@@ -42,7 +43,9 @@ def api_router() -> APIRouter:
     return api
 
 
-def create_app(database_url: str | None = None, *, engine: Engine | None = None, web: bool = True) -> FastAPI:
+def create_app(
+    database_url: str | None = None, *, engine: Engine | None = None, web: bool = True, webhooks: bool = True
+) -> FastAPI:
     """The app on the given database (default: POSTPROD_DATABASE_URL, else ./postprod.db), schema migrated.
 
     Pages come from `postprod.web.routes.router` when that module exists (and `web` is true; its
@@ -61,7 +64,12 @@ def create_app(database_url: str | None = None, *, engine: Engine | None = None,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from postprod.services.webhooks import WebhookDispatcher
+
+        dispatcher = WebhookDispatcher(engine).start() if webhooks else None  # while the server runs
         yield
+        if dispatcher is not None:
+            dispatcher.stop()
         runner.shutdown()
 
     app = FastAPI(

@@ -283,3 +283,18 @@ def test_deliverable_qc_runs_as_a_job_and_keeps_the_run(world: World) -> None:
     refused = c.post(world.url("/productions/{pid}/deliverables/No file yet/qc-jobs"))
     assert refused.status_code == 422 and refused.json()["field"] == "file"
     assert world.client("T").post(world.url(f"/productions/{{pid}}/deliverables/{name}/qc-jobs")).status_code == 403
+
+
+def test_webhooks_over_the_api(world: World) -> None:
+    c = world.client("S")
+    made = c.post(world.url("/productions/{pid}/webhooks"), json={"url": "https://tools.example/postprod"})
+    assert made.status_code == 201, made.text
+    hook = made.json()
+    assert len(hook["secret"]) == 64 and hook["active"] and hook["delivered"] == 0
+    listed = c.get(world.url("/productions/{pid}/webhooks")).json()
+    assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]  # shown once
+    bad = c.post(world.url("/productions/{pid}/webhooks"), json={"url": "file:///etc/passwd"})
+    assert bad.status_code in (400, 422) and "url" in bad.text
+    assert c.delete(world.url(f"/productions/{{pid}}/webhooks/{hook['id']}")).status_code == 204
+    assert c.get(world.url("/productions/{pid}/webhooks")).json() == []
+    assert c.delete(world.url(f"/productions/{{pid}}/webhooks/{hook['id']}")).status_code == 404

@@ -86,6 +86,13 @@ def _dependency(w: World) -> tuple[str, str]:
     return b, a
 
 
+def _webhook(w: World) -> int:
+    with session_scope(w.engine, actor="fixture") as s:
+        from postprod.services import webhooks
+
+        return webhooks.create_webhook(s, get_production(s, w.production_id), "http://127.0.0.1:9/hook").id
+
+
 def _token(w: World, role: str) -> int:
     r = w.client(role).post(w.url("/auth/tokens"), json={"name": "scratch"})
     return int(r.json()["id"])
@@ -121,6 +128,19 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
     ("DELETE", "/productions/{production_id}/members/{membership_id}"): (
         "SA",
         lambda w, r: {"path": {"membership_id": _member(w)}},
+    ),
+    ("GET", "/productions/{production_id}/webhooks"): ("SA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/webhooks"): (
+        "SA",
+        lambda w, r: {"json": {"url": "https://tools.example/h"}},
+    ),
+    ("POST", "/productions/{production_id}/webhooks/{hook_id}/resume"): (
+        "SA",
+        lambda w, r: {"path": {"hook_id": _webhook(w)}},
+    ),
+    ("DELETE", "/productions/{production_id}/webhooks/{hook_id}"): (
+        "SA",
+        lambda w, r: {"path": {"hook_id": _webhook(w)}},
     ),
     ("GET", "/productions/{production_id}/shares"): (EVERYONE, lambda w, r: {}),
     ("POST", "/productions/{production_id}/shares"): (

@@ -31,8 +31,10 @@ from postprod.model.users import (
     User,
     WebSession,
 )
+from postprod.model.webhooks import Webhook
 
 __all__ = [
+    "Webhook",
     "Plan",
     "PlanKind",
     "PlanTask",

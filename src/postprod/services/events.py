@@ -63,7 +63,13 @@ class FeedCursor:
 
 
 def feed_step(
-    session: Session, cursor: FeedCursor, production_ids: list[int] | None, now: float, limit: int = 100
+    session: Session,
+    cursor: FeedCursor,
+    production_ids: list[int] | None,
+    now: float,
+    limit: int = 100,
+    *,
+    hide_budget: bool = False,
 ) -> list[dict[str, Any]]:
     """The next entries of the feed the user may see, in order, moving the cursor."""
     rows = session.execute(
@@ -77,4 +83,7 @@ def feed_step(
     q = select(AuditEntry).where(AuditEntry.id.in_(ready))
     if production_ids is not None:
         q = q.where(AuditEntry.production_id.in_(production_ids))
-    return [audit_dict(e) | {"production_id": e.production_id} for e in session.scalars(q.order_by(AuditEntry.id))]
+    return [
+        audit_dict(e, hide_budget=hide_budget) | {"production_id": e.production_id}
+        for e in session.scalars(q.order_by(AuditEntry.id))
+    ]

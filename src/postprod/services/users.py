@@ -369,6 +369,7 @@ ACTIONS = (
     "budget.read",  # rates and costs
     "member.manage",
     "share.manage",
+    "webhook.manage",  # other tools fed the production's changes
     "task.read",
     "task.create",
     "task.update",  # any field of a task
