@@ -109,6 +109,7 @@ class _Planes:
         self.has_chroma = not pix_fmt.startswith("gray")
         self.step = max(1, -(-width // max_width))
         self.rgb_source = self.convert is not None
+        self.chroma_steps: tuple[int, int] | None = None  # (rows, columns), set from the first frame
 
     def get(self, frame: Any, want_chroma: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
         if self.convert:
@@ -118,8 +119,18 @@ class _Planes:
         y = np.ascontiguousarray(_plane(frame, 0, self.dtype)[::s, ::s])
         chroma: list[np.ndarray] = []
         if want_chroma and self.has_chroma and len(frame.planes) >= 3:
-            # chroma sampled as sparsely as luma, copied: min and max then run on contiguous memory (5x faster)
-            chroma = [np.ascontiguousarray(_plane(frame, i, self.dtype)[::s, ::s]) for i in (1, 2)]
+            if self.chroma_steps is None:
+                # As densely as 4:2:0 chroma at the luma step, whatever the subsampling: 4:2:2 and 4:4:4
+                # planes take every other sampled row (and column), so a 10-bit 4:2:2 master costs no more
+                # than 4:2:0 (the range check needs the share of pixels out of range, not every pixel).
+                p = frame.planes[1]
+                self.chroma_steps = (
+                    max(1, s * 2 * p.height // max(1, frame.height)),
+                    max(1, s * 2 * p.width // max(1, frame.width)),
+                )
+            sy, sx = self.chroma_steps
+            # copied: min and max then run on contiguous memory (5x faster than on the strided view)
+            chroma = [np.ascontiguousarray(_plane(frame, i, self.dtype)[::sy, ::sx]) for i in (1, 2)]
         return y, chroma
 
 
