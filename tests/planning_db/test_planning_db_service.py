@@ -192,3 +192,25 @@ def test_nothing_to_replan_without_a_plan(session: Session, demo: Production) ->
         ops.replan_production(session, demo, ops.Incidents(slips=[("PIC-LOCK", 2)]))
     with pytest.raises(NotFound, match="plan run"):
         ops.set_baseline(session, demo)
+
+
+def test_old_plan_runs_are_pruned_baseline_and_scenarios_kept(
+    session: Session, demo: Production, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from postprod.services import planning as planning_svc
+
+    monkeypatch.setattr(planning_svc, "KEEP_CURRENT", 3)
+    first = ops.plan_production(session, demo, time_limit=0, today=TODAY)
+    base = ops.set_baseline(session, demo)
+    ops.replan_production(session, demo, ops.Incidents(slips=[("PIC-LOCK", 1)]), scenario="what if", time_limit=0)
+    runs = [ops.plan_production(session, demo, time_limit=0, today=TODAY)["plan_id"] for _ in range(4)]
+    current = session.scalars(select(Plan.id).where(Plan.kind == PlanKind.CURRENT).order_by(Plan.id)).all()
+    assert current == runs[-3:] and first["plan_id"] not in current  # the newest three runs
+    kinds = {p.kind for p in session.scalars(select(Plan).where(Plan.production_id == demo.id))}
+    assert {PlanKind.BASELINE, PlanKind.SCENARIO} <= kinds
+    assert session.get(Plan, base["id"]) is not None and _rows(session, base["id"])
+    orphan_rows = session.scalar(select(func.count()).select_from(PlanTask).where(PlanTask.plan_id.not_in(
+        select(Plan.id))))  # fmt: skip
+    assert orphan_rows == 0  # the pruned runs' rows went with them
+    assert ops.compare_plans(session, demo, "what if")["scenario_end"]  # still comparable
+    assert ops.show_plan(session, demo)["id"] == runs[-1]

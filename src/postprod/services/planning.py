@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from postprod.errors import NotFound
@@ -323,7 +323,38 @@ def store_plan(
         session.connection().execute(insert(_table(PlanTask)), values)
     if write_dates:
         write_planned_dates(session, inputs, plan)
+    if kind == PlanKind.CURRENT:
+        prune_plans(session, inputs.production_id)
     return row
+
+
+KEEP_CURRENT = 20  # plan runs kept (the newest); baselines and scenarios are kept until replaced
+
+
+def prune_plans(session: Session, production_id: int, keep: int | None = None) -> int:
+    """Forget the production's older plan runs (each holds a row per task): the newest `keep` stay.
+
+    Baselines and named scenarios are never pruned; a run is pruned with its rows (by the database's
+    cascade), and plans made from it keep their own data (their parent link becomes empty).
+    """
+    ids = list(
+        session.scalars(
+            select(PlanRow.id)
+            .where(PlanRow.production_id == production_id, PlanRow.kind == PlanKind.CURRENT)
+            .order_by(PlanRow.id.desc())
+            .offset(KEEP_CURRENT if keep is None else keep)
+        )
+    )
+    if not ids:
+        return 0
+    session.flush()
+    conn = session.connection()
+    conn.execute(delete(_table(PlanTask)).where(PlanTask.plan_id.in_(ids)))
+    conn.execute(update(_table(PlanRow)).where(PlanRow.parent_id.in_(ids)).values(parent_id=None))
+    conn.execute(delete(_table(PlanRow)).where(PlanRow.id.in_(ids)))
+    for obj in [o for o in session.identity_map.values() if isinstance(o, PlanRow) and o.id in ids]:
+        session.expunge(obj)
+    return len(ids)
 
 
 def _table(cls: type) -> Table:
