@@ -44,6 +44,7 @@ def make_clip(
     tone_hz: float = 440.0,
     tone_amp: float = 0.1,
     container_options: dict[str, str] | None = None,
+    gop_size: int | None = None,
 ) -> Path:
     """Write a clip; the spans are [start, end) video frames."""
     out = av.open(str(path), "w", format=fmt, options=container_options or {})
@@ -59,7 +60,9 @@ def make_clip(
         v.options = {**v.options, **options}
     if codec == "mpeg2video":
         v.bit_rate = 20_000_000  # intra at a master's bitrate (like IMX): a repeated picture decodes the same
-        v.gop_size = 1
+        v.gop_size = gop_size or 1
+        if gop_size:  # long GOP, as XDCAM HD: B-frames, decode order differs from presentation order
+            v.codec_context.max_b_frames = 2
     a = None
     if audio:
         a = out.add_stream(audio_codec, rate=SR)

@@ -25,6 +25,7 @@ CASES = {
                           {"preset": "veryfast", "crf": "0", "bf": "3", "g": "30", "x264-params": "open-gop=1:scenecut=0"}),
     "mov-prores-2997": ("mov", "prores_ks", Fraction(30000, 1001), "yuv422p10le", None),
     "mxf-mpeg2-25": ("mxf", "mpeg2video", Fraction(25), "yuv420p", None),
+    "mxf-mpeg2-long-gop": ("mxf", "mpeg2video", Fraction(25), "yuv422p", {"gop": "12"}),
 }  # fmt: skip
 
 
@@ -44,6 +45,8 @@ def short_segments(monkeypatch):
 
 def _clip(tmp_path, case, **kw):
     fmt, codec, rate, pix, options = CASES[case]
+    if options and "gop" in options:
+        kw["gop_size"], options = int(options["gop"]), None
     return make_clip(
         tmp_path / f"seg.{fmt}", fmt=fmt, codec=codec, rate=rate, timecode="01:00:00:00", frames=FRAMES,
         pix_fmt=pix, black=BLACK, options=options, picture_fn=lambda i: picture(_freezes(i)), **kw,
@@ -69,7 +72,12 @@ def test_segments_give_the_sequential_result(tmp_path, case):
     assert many.video.luma_mean == pytest.approx(one.video.luma_mean, rel=1e-12)
 
     kinds = {(e.kind, e.start_frame, e.end_frame) for e in many.events if e.kind in ("black", "freeze")}
-    assert kinds == {("black", *BLACK), ("freeze", *FREEZE), ("freeze", *SEAM_FREEZE)}, kinds
+    if "long-gop" in case:  # lossy P/B pictures of a still differ a little at first: its start is late
+        freezes = sorted((s, e) for k, s, e in kinds if k == "freeze")
+        assert ("black", *BLACK) in kinds and len(freezes) == 2, kinds
+        assert all(0 <= s - a <= 10 and e == b for (s, e), (a, b) in zip(freezes, (FREEZE, SEAM_FREEZE), strict=True))
+    else:
+        assert kinds == {("black", *BLACK), ("freeze", *FREEZE), ("freeze", *SEAM_FREEZE)}, kinds
     # the runs did cross seams: the plan put at least one seam inside each planted span
     for a, b in (BLACK, FREEZE):
         assert any(a < s < b for s in starts), (a, b, starts)
