@@ -168,3 +168,18 @@ def test_a_track_with_no_sound_is_refused_not_buffered(tmp_path, monkeypatch):
     out.close()
     with pytest.raises(PostprodError, match=r"audio stream 1 is \d+ s behind the programme's other tracks"):
         analyze_audio(str(path), tracks=[1, 2], chunk_frames=SR // 2)
+
+
+def test_spec_layout_clauses_judge_the_programme_of_tracks(eight):
+    path, _ = eight
+    text = '[audio]\ntracks = [1, 2, 3, 4, 5, 6]\nchannels = [6]\nlayouts = ["5.1*"]\n'
+    by_id = {c.id: c for c in check(path, parse_spec_text(text, "51.toml")).clauses}
+    assert by_id["audio.channels"].status == "pass" and by_id["audio.channels"].measured.startswith("6 (tracks 1")
+    assert by_id["audio.layout"].status == "pass" and by_id["audio.layout"].measured.startswith("5.1")
+    stereo = '[audio]\ntracks = [1, 2]\nlayouts = ["5.1"]\n'
+    by_id = {c.id: c for c in check(path, parse_spec_text(stereo, "st.toml")).clauses}
+    assert by_id["audio.layout"].status == "fail" and by_id["audio.layout"].measured == "stereo (tracks 1, 2)"
+    per_stream = "[audio]\nchannels = [1]\n"  # without tracks, each stream is judged
+    assert {c.id: c for c in check(path, parse_spec_text(per_stream, "m.toml")).clauses}[
+        "audio.channels"
+    ].status == "pass"

@@ -109,6 +109,10 @@ def _num(v: Any) -> float | None:
     return None if x is None else round(x, 2)
 
 
+# FFmpeg's names for the layouts a programme of tracks makes (channels in SMPTE order).
+_PROGRAMME_LAYOUTS = {1: "mono", 2: "stereo", 4: "quad", 6: "5.1", 8: "7.1"}
+
+
 def _match(value: str | None, patterns: list[str]) -> bool:
     if value is None:
         return False
@@ -317,8 +321,22 @@ class _Judge:
         each("audio.codec", "Audio codec", "codecs", lambda s: s.codec, lambda v, a: _match(v, a))
         each("audio.sample_rate", "Sample rate", "sample_rates", lambda s: s.sample_rate, lambda v, a: v in a)
         each("audio.bit_depth", "Audio bit depth", "bit_depths", lambda s: s.bit_depth, lambda v, a: v in a)
-        each("audio.channels", "Channel count", "channels", lambda s: s.channels, lambda v, a: v in a)
-        each("audio.layout", "Channel layout", "layouts", lambda s: s.layout, lambda v, a: _match(v, a))
+        tracks = sec.get("tracks")
+        if tracks and max(tracks) <= len(streams):
+            # The programme is spread over tracks: its channels and layout are those of the tracks together
+            # (six mono tracks make a 5.1), not of each stream.
+            n = sum(streams[t - 1].channels for t in tracks)
+            layout = _PROGRAMME_LAYOUTS.get(n, f"{n} channels")
+            where = f"tracks {', '.join(map(str, tracks))}"
+            if "channels" in sec:
+                ok = n in sec["channels"]
+                self.add("audio.channels", "Channel count", ok, _fmt_list(sec["channels"]), f"{n} ({where})")
+            if "layouts" in sec:
+                ok = _match(layout, sec["layouts"])
+                self.add("audio.layout", "Channel layout", ok, _fmt_list(sec["layouts"]), f"{layout} ({where})")
+        else:
+            each("audio.channels", "Channel count", "channels", lambda s: s.channels, lambda v, a: v in a)
+            each("audio.layout", "Channel layout", "layouts", lambda s: s.layout, lambda v, a: _match(v, a))
         forbidden = sec.get("forbidden")
         if forbidden:
             if self.a.audio is None:
