@@ -34,7 +34,7 @@ __all__ = [
 
 Progress = Callable[[float], None]
 CHUNK_FRAMES = 1 << 17  # frames per chunk when the caller sets no size (analysis of arrays)
-_CHUNK_SAMPLES = 1 << 22  # decoded chunks hold about this many samples (all channels), 16 MiB as float32
+CHUNK_SAMPLES = 1 << 22  # decoded chunks hold about this many samples (all channels), 16 MiB as float32
 _WAV_PACKET_BYTES = 1 << 18
 # Packed sample formats converted in NumPy as they are fed: dtype and scale to [-1, 1].
 _PACKED: dict[str, tuple[np.dtype[Any], Any]] = {
@@ -129,7 +129,7 @@ def layout_names(stream: Any) -> list[str]:
     return trade if len(set(trade)) == len(trade) else names
 
 
-def _open(path: str | Path) -> Any:
+def open_audio(path: str | Path) -> Any:
     options = {"max_size": str(_WAV_PACKET_BYTES)} if _is_wav(Path(path)) else None  # WAV packets: 4 KiB by default
     return open_media(path, options)
 
@@ -188,7 +188,7 @@ def _wav_declared_seconds(path: Path) -> float | None:
 
 def audio_stream_indices(path: str | Path) -> list[int]:
     """Indices (in the container) of the audio streams of a file."""
-    container = _open(path)
+    container = open_audio(path)
     try:
         return [s.index for s in container.streams if s.type == "audio"]
     finally:
@@ -208,10 +208,12 @@ class AudioDecoder:
         stream_index: int | None = None,
         chunk_frames: int | None = None,
         container: Any = None,
+        owns_container: bool | None = None,
     ) -> None:
+        """With `container` (already open), the decoder closes it only if `owns_container` says so."""
         self.path = str(path)
-        self._owns = container is None
-        self.container = _open(path) if container is None else container
+        self._owns = container is None if owns_container is None else owns_container
+        self.container = open_audio(path) if container is None else container
         audio = [s for s in self.container.streams if s.type == "audio"]
         if not audio:
             self.close()
@@ -236,7 +238,7 @@ class AudioDecoder:
         self.layout = layout_names(stream)
         self.codec = stream.codec_context.name
         nch = max(1, len(self.layout))
-        self.chunk_frames = int(chunk_frames) if chunk_frames else max(1 << 14, min(1 << 19, _CHUNK_SAMPLES // nch))
+        self.chunk_frames = int(chunk_frames) if chunk_frames else max(1 << 14, min(1 << 19, CHUNK_SAMPLES // nch))
         if self.chunk_frames < 1:
             self.close()
             raise InvalidInput("chunk size must be at least one frame", field="chunk_frames")

@@ -22,7 +22,7 @@ import av
 import numpy as np
 
 from postprod.errors import FileFormatError, InvalidInput
-from postprod.qc.audio import _CHUNK_SAMPLES, AudioDecoder, _open
+from postprod.qc.audio import CHUNK_SAMPLES, AudioDecoder, open_audio
 from postprod.qc.loudness import default_layout
 
 Progress = Any
@@ -95,12 +95,13 @@ class ProgrammeDecoder:
         chunk_frames: int | None = None,
         container: Any = None,
         note: str | None = None,
+        owns_container: bool | None = None,
     ) -> None:
         self.path = str(path)
-        self._owns = container is None
-        self.container = _open(path) if container is None else container
+        self._owns = container is None if owns_container is None else owns_container
+        self.container = open_audio(path) if container is None else container
         nch = sum(max(1, int(s.codec_context.channels or 0)) for s in streams)
-        size = chunk_frames or max(1 << 14, min(1 << 19, _CHUNK_SAMPLES // max(1, nch)))
+        size = chunk_frames or max(1 << 14, min(1 << 19, CHUNK_SAMPLES // max(1, nch)))
         self.parts = [AudioDecoder(path, s.index, chunk_frames=size, container=self.container) for s in streams]
         rates = sorted({p.sample_rate for p in self.parts})
         if len(rates) > 1:
@@ -261,22 +262,18 @@ def open_programme(
             raise InvalidInput("give a stream or tracks, not both", field="tracks")
         return AudioDecoder(path, stream_index, chunk_frames=chunk_frames, container=container)
     own = container is None
-    box = _open(path) if own else container
+    box = open_audio(path) if own else container
     try:
         streams, note = choose_tracks(box, str(path), tracks)
     except BaseException:
         if own:
             box.close()
         raise
-    one: AudioDecoder | ProgrammeDecoder
-    try:
+    try:  # the decoder closes the container when this function opened it
         if len(streams) == 1 and note is None:
-            one = AudioDecoder(path, int(streams[0].index), chunk_frames=chunk_frames, container=box)
-        else:
-            one = ProgrammeDecoder(path, streams, chunk_frames=chunk_frames, container=box, note=note)
+            return AudioDecoder(path, int(streams[0].index), chunk_frames, container=box, owns_container=own)
+        return ProgrammeDecoder(path, streams, chunk_frames, container=box, note=note, owns_container=own)
     except BaseException:
         if own:
             box.close()
         raise
-    one._owns = own  # the decoder closes the container it was handed when this function opened it
-    return one

@@ -430,7 +430,7 @@ class VideoPass:
         return report
 
 
-class _Run:
+class FrameRun:
     """One open run of frames: where it began and what its frames measured."""
 
     __slots__ = ("start", "peak", "counts", "message")
@@ -448,8 +448,8 @@ class _FrameRuns:
     def __init__(self, opts: VideoOptions, rate: Fraction) -> None:
         self.opts = opts
         self.rate = rate
-        self.open: dict[str, _Run] = {}
-        self.done: list[tuple[str, int, int, _Run]] = []
+        self.open: dict[str, FrameRun] = {}
+        self.done: list[tuple[str, int, int, FrameRun]] = []
         self.dims = (0, 0)
 
     def add(
@@ -480,7 +480,7 @@ class _FrameRuns:
         run = self.open.get(kind)
         if on:
             if run is None:
-                run = self.open[kind] = _Run(frame)
+                run = self.open[kind] = FrameRun(frame)
             run.peak = max(run.peak, value)
             if count is not None:
                 run.counts[count[0]] += count[1]
@@ -489,11 +489,11 @@ class _FrameRuns:
 
     def unreadable(self, start: int, end: int, message: str) -> None:
         """Frames [start, end) that could not be decoded."""
-        run = _Run(start)
+        run = FrameRun(start)
         run.message = message
         self.done.append(("unreadable", start, end, run))
 
-    def close(self, frames: int) -> list[tuple[str, int, int, _Run]]:
+    def close(self, frames: int) -> list[tuple[str, int, int, FrameRun]]:
         """Every run, the open ones closed at `frames` (the end of what was decoded)."""
         for kind in list(self.open):
             self.done.append((kind, self.open[kind].start, frames, self.open.pop(kind)))
@@ -505,7 +505,7 @@ class _FrameRuns:
 
 
 def runs_to_events(
-    runs: list[tuple[str, int, int, _Run]],
+    runs: list[tuple[str, int, int, FrameRun]],
     o: VideoOptions,
     rate: Fraction,
     tb: Timebase,

@@ -30,7 +30,7 @@ from typing import Any
 import av
 
 from postprod.qc.probe import ProbeResult, open_media
-from postprod.qc.video import VideoOptions, VideoPass, VideoReport, _Run
+from postprod.qc.video import FrameRun, VideoOptions, VideoPass, VideoReport
 
 Progress = Callable[[float], None]
 SEEKABLE = {"mov,mp4,m4a,3gp,3g2,mj2", "mxf", "matroska,webm"}
@@ -278,7 +278,7 @@ def join_segments(passes: list[VideoPass]) -> VideoReport:
         kept.append(p)
     for a, b in zip(kept, kept[1:], strict=False):
         a.hold_until(b.start_frame)
-    runs: list[tuple[str, int, int, _Run]] = []
+    runs: list[tuple[str, int, int, FrameRun]] = []
     last: dict[str, int] = {}  # kind -> position in runs of its latest run
     for i, p in enumerate(kept):
         part = sorted(p.runs.close(p.frames), key=lambda r: r[1])
@@ -286,7 +286,7 @@ def join_segments(passes: list[VideoPass]) -> VideoReport:
             prev, seam = kept[i - 1], p.start_frame
             y, rows, blk = p.first
             if not blk and prev.still(y, rows, prev.ref, prev.ref_rows):
-                part.insert(0, ("freeze", seam, seam + 1, _Run(seam)))
+                part.insert(0, ("freeze", seam, seam + 1, FrameRun(seam)))
         for kind, s, e, run in part:
             at = last.get(kind)
             if at is not None and runs[at][2] == s:  # touches the previous run of its kind: one run
