@@ -153,7 +153,7 @@ def test_an_inexact_seek_falls_back_to_one_pass(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("workers", [1, 3])
-def test_damaged_packets_are_unreadable_frames_and_the_rest_is_measured(tmp_path, workers):
+def test_damaged_packets_are_unreadable_frames_and_the_rest_is_measured(tmp_path, workers, monkeypatch):
     """Packets that fail to decode: an 'unreadable' event at their frames, then decoding goes on."""
     path = make_clip(tmp_path / "hit.mov", fmt="mov", codec="prores_ks", rate=Fraction(25), timecode="10:00:00:00",
                      frames=FRAMES, pix_fmt="yuv422p10le", black=(200, 215), audio=False)  # fmt: skip
@@ -163,6 +163,13 @@ def test_damaged_packets_are_unreadable_frames_and_the_rest_is_measured(tmp_path
     for frame in (60, 61, 62, 99, 100):  # 99-100 straddle a seam when split (segments of 25 frames)
         data[where[frame] + 4 : where[frame] + 8] = b"XXXX"  # ProRes frame header 'icpf' broken
     path.write_bytes(bytes(data))
+    if workers > 1:  # the damage is handled in the segments, not by falling back to one pass
+        import postprod.qc.analyze as analyze_mod
+
+        def no_fallback(*_a, **_k):
+            raise AssertionError("fell back to one pass")
+
+        monkeypatch.setattr(analyze_mod, "analyze_video", no_fallback)
     result = analyze(path, workers=workers)
     v = result.video
     assert v.frames == FRAMES and v.stopped_at_frame is None and v.error is None

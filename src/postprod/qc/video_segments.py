@@ -194,6 +194,7 @@ class SegmentedVideo:
                 self._segment(container, stream, seg)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by result()
             self.failures.append(exc)
+            self._cancel.set()  # the result is lost anyway: the other workers stop too
         finally:
             if container is not None:
                 container.close()
@@ -219,7 +220,8 @@ class SegmentedVideo:
                 try:
                     frames = packet.decode()
                 except (av.FFmpegError, ValueError) as exc:  # damaged: its frames are unreadable, go on
-                    if not first:
+                    ppts = packet.pts  # a picture of another segment (a leading B-frame, one past the end)
+                    if ppts is None or not ((start is not None and ppts < start) or (end is not None and ppts >= end)):
                         vpass.damaged(exc)
                     if vpass.error is not None:
                         return
@@ -228,13 +230,13 @@ class SegmentedVideo:
                     pts = frame.pts
                     if pts is None:
                         raise SeekMissed(f"segment {seg.index}: a frame without a presentation time")
-                    if first and start is not None and pts > start:  # the seek went past the keyframe
+                    if first and start is not None and pts > start and vpass.damage_at is None:
                         raise SeekMissed(f"segment {seg.index}: decoding began at {pts}, after {start}")
                     first = False
                     if start is not None and pts < start:
                         continue
                     if end is not None and pts >= end:
-                        vpass.seal(vpass.index_of(pts))
+                        vpass.seal(vpass.index_of(end))  # damage pending here stops at the next segment
                         return
                     vpass.feed(frame)
                 if self._cancel.is_set():
