@@ -67,6 +67,7 @@ def create_app(
         from postprod.services.webhooks import WebhookDispatcher
 
         dispatcher = WebhookDispatcher(engine).start() if webhooks else None  # while the server runs
+        runner.resume_queued()  # jobs queued before a restart run now
         yield
         if dispatcher is not None:
             dispatcher.stop()

@@ -298,3 +298,25 @@ def test_webhooks_over_the_api(world: World) -> None:
     assert c.delete(world.url(f"/productions/{{pid}}/webhooks/{hook['id']}")).status_code == 204
     assert c.get(world.url("/productions/{pid}/webhooks")).json() == []
     assert c.delete(world.url(f"/productions/{{pid}}/webhooks/{hook['id']}")).status_code == 404
+
+
+def test_jobs_queued_before_a_restart_run_when_the_server_starts(world: World) -> None:
+    from postprod.app import create_app
+    from postprod.db import session_scope
+    from postprod.jobs import JobRunner
+    from postprod.model import Job, JobStatus
+
+    with session_scope(world.engine, actor="before") as s:  # queued, then the server stopped
+        job = Job(kind="production-export", status=JobStatus.QUEUED, production_id=world.production_id,
+                  params={"production_id": world.production_id, "actor": "before"})  # fmt: skip
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    app = create_app(engine=world.engine, web=False, webhooks=False)
+    runner: JobRunner = app.state.jobs
+    with TestClient(app):  # the lifespan: startup resumes the queue
+        runner.wait(job_id, 60)
+    with session_scope(world.engine) as s:
+        done = s.get(Job, job_id)
+        assert done is not None and done.status == JobStatus.DONE and done.result["tasks"]
+    assert runner.resume_queued() == []  # nothing left; a job is never run twice

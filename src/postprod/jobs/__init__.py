@@ -1,4 +1,4 @@
-"""Long work off the request path: an in-process runner whose jobs keep their progress in the job table.
+"""Long work off the request path: jobs kept in the job table, run by the server's threads or Celery workers.
 
 See docs/jobs.md. A job is a kind (a function `work(session, progress, params) -> result` registered
 in jobs.kinds) and JSON parameters, kept in the job table; a thread of this process runs it, or a
@@ -176,6 +176,17 @@ class JobRunner:
 
         event.listen(session, "after_commit", start, once=True)
         return job
+
+    def resume_queued(self) -> list[int]:
+        """Dispatch the jobs still queued (a server that stopped before running them): their rows hold all.
+
+        Safe with several servers or a broker that kept the message: a job runs only once (execute()).
+        """
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id)).scalars())
+        for job_id in ids:
+            self.dispatch(job_id)
+        return ids
 
     def dispatch(self, job_id: int) -> None:
         """Hand a committed, queued job to whatever runs jobs: here, a thread of this process."""
