@@ -326,7 +326,8 @@ class _Judge:
             # The programme is spread over tracks: its channels and layout are those of the tracks together
             # (six mono tracks make a 5.1), not of each stream.
             n = sum(streams[t - 1].channels for t in tracks)
-            layout = _PROGRAMME_LAYOUTS.get(n, f"{n} channels")
+            one = streams[tracks[0] - 1]
+            layout = one.layout if len(tracks) == 1 and one.layout else _PROGRAMME_LAYOUTS.get(n, f"{n} channels")
             where = f"tracks {', '.join(map(str, tracks))}"
             if "channels" in sec:
                 ok = n in sec["channels"]
