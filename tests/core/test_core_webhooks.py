@@ -166,3 +166,34 @@ def test_unreachable_receiver_and_money_fields(world_engine: Engine) -> None:
     with session_scope(engine) as s:
         hook = s.query(Webhook).one()
         assert hook.failures == 1 and hook.last_status is None and "Error" in hook.last_error
+
+
+def test_webhook_commands(cli_db: str, receiver: Receiver) -> None:
+    from typer.testing import CliRunner
+
+    from postprod.cli.main import app
+    from postprod.db import get_engine
+
+    cli = CliRunner()
+
+    def ok(*args: str) -> str:
+        res = cli.invoke(app, list(args))
+        assert res.exit_code == 0, res.output
+        return res.stdout
+
+    ok("demo")
+    made = json.loads(ok("webhook", "add", receiver.url, "--json"))
+    assert len(made["secret"]) == 64
+    ok("task", "update", "DUB-EN-MIX", "--priority", "1")
+    assert wh.WebhookDispatcher(get_engine(), gap_wait=0.0).run_once() >= 1
+    (headers, body), *_ = receiver.received
+    assert wh.verify(made["secret"], body, headers["X-Postprod-Signature"])
+    listed = json.loads(ok("webhook", "list", "--json"))
+    assert listed[0]["delivered"] >= 1 and "secret" not in listed[0]
+    ok("webhook", "resume", str(made["id"]))
+    ok("webhook", "remove", str(made["id"]))
+    assert json.loads(ok("webhook", "list", "--json")) == []
+    bad = cli.invoke(app, ["webhook", "add", "not a url"])
+    assert bad.exit_code == 2 and "invalid webhook URL" in bad.output
+    gone = cli.invoke(app, ["webhook", "remove", "999"])
+    assert gone.exit_code == 2 and "no webhook 999" in gone.output

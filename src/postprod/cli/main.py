@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "serve": ("postprod.cli.serve", "serve", "command", ""),
     "worker": ("postprod.cli.serve", "worker", "command", ""),
     "user": ("postprod.cli.users", "app", "group", "Users, roles and API tokens."),
+    "webhook": ("postprod.cli.webhooks", "app", "group", "Webhooks: changes POSTed, signed, to other tools."),
 }
 # More groups (vfx, cues...) come from the cut module's EXTRA_GROUPS.
 EXTRA_GROUPS_MODULE = "postprod.cli.cut"
