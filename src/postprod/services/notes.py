@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -74,7 +75,7 @@ def audit_dict(e: AuditEntry, *, hide_budget: bool = False) -> dict[str, Any]:
     before, after = (without_budget(e.before), without_budget(e.after)) if hide_budget else (e.before, e.after)
     return {
         "id": e.id,
-        "at": e.at.isoformat(),
+        "at": (e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)).isoformat(),  # SQLite keeps UTC without zone
         "actor": e.actor,
         "action": e.action,
         "entity_type": e.entity_type,
