@@ -214,3 +214,19 @@ def test_old_plan_runs_are_pruned_baseline_and_scenarios_kept(
     assert orphan_rows == 0  # the pruned runs' rows went with them
     assert ops.compare_plans(session, demo, "what if")["scenario_end"]  # still comparable
     assert ops.show_plan(session, demo)["id"] == runs[-1]
+
+
+def test_planned_dates_move_a_task_to_a_new_version(session: Session, demo: Production) -> None:
+    """A plan that moves a task's dates changes what the task is: its version (the API's ETag) moves on."""
+    before = {t.key: (t.version, t.planned_start) for t in demo.tasks}
+    ops.plan_production(session, demo, time_limit=0, today=TODAY)
+    session.expire_all()
+    after = {t.key: (t.version, t.planned_start) for t in demo.tasks}
+    moved = [k for k in after if after[k][1] != before[k][1]]
+    assert moved
+    assert all(after[k][0] == before[k][0] + 1 for k in moved)
+    assert all(after[k][0] == before[k][0] for k in after if k not in moved)
+    task = get_task(session, demo, moved[0])
+    tasks_svc.update_task(session, task, priority=2, expected_version=after[moved[0]][0])  # the new version works
+    with pytest.raises(Conflict):
+        tasks_svc.update_task(session, task, priority=1, expected_version=before[moved[0]][0])

@@ -364,7 +364,7 @@ def _table(cls: type) -> Table:
 
 
 def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int:
-    """Copy the plan's dates onto the tasks whose planned dates differ (one executemany, no version bump)."""
+    """Copy the plan's dates onto the tasks whose planned dates differ (one executemany; their version moves on)."""
     current = {
         tid: (ps, pf)
         for tid, ps, pf in session.execute(
@@ -384,12 +384,14 @@ def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int
         stmt = (
             update(table)
             .where(table.c.id == bindparam("tid"))
-            .values(planned_start=bindparam("ps"), planned_finish=bindparam("pf"))
+            # a new version too: the task's representation (and its ETag) changed, so a client holding the
+            # old one gets 409 rather than writing over dates it has not seen
+            .values(planned_start=bindparam("ps"), planned_finish=bindparam("pf"), version=table.c.version + 1)
         )
         session.connection().execute(stmt, changes)
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Task):
-                session.expire(obj, ["planned_start", "planned_finish"])
+                session.expire(obj, ["planned_start", "planned_finish", "version"])
     return len(changes)
 
 
