@@ -47,12 +47,18 @@ def pages(pid: int) -> dict[str, str]:
         "deliverable": f"{p}/deliverables/Streaming master",
         "approvals": f"{p}/approvals",
         "activity": f"{p}/activity",
+        "webhooks": f"{p}/webhooks",
     }
 
 
 EVERYONE = {"supervisor", "director", "picturelead", "editor"}
+SUPERVISOR_ONLY = {"webhooks"}
 # What each role may open; everything else must be refused (403), and an outsider gets nothing.
-ALLOWED = {role: set(pages(0)) for role in EVERYONE} | {"client": {"dashboard", "approvals"}, "outsider": set()}
+ALLOWED = (
+    {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}
+    | {"supervisor": set(pages(0))}
+    | {"client": {"dashboard", "approvals"}, "outsider": set()}
+)
 
 
 def test_pages_by_role(site: tuple[TestClient, int]) -> None:
@@ -253,3 +259,30 @@ def test_french_catalogue_is_complete_and_compiled() -> None:
     with (po.parent / "messages.mo").open("rb") as f:
         mo = gettext.GNUTranslations(f)
     assert {k: mo.gettext(k) for k in translated} == translated
+
+
+def test_webhooks_page(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    csrf = login(c, "supervisor")
+    assert f'href="/p/{pid}/webhooks"' in c.get(f"/p/{pid}").text  # in the supervisor's tabs
+    r = c.post(f"/p/{pid}/webhooks", data={"url": "https://tools.example/in", "csrf_token": csrf})
+    assert r.status_code == 200 and 'id="new-secret"' in r.text
+    secret = re.search(r'id="new-secret">.*?<code>([0-9a-f]{64})</code>', r.text, re.S)
+    assert secret is not None
+    page = c.get(f"/p/{pid}/webhooks").text
+    assert "https://tools.example/in" in page and secret.group(1) not in page  # shown once
+    hook = re.search(r"/webhooks/(\d+)/remove", page)
+    assert hook is not None
+    bad = c.post(f"/p/{pid}/webhooks", data={"url": "gopher://x", "csrf_token": csrf})
+    assert bad.status_code == 422 and "invalid webhook URL" in bad.text
+    assert c.post(f"/p/{pid}/webhooks", data={"url": "https://x.example"}).status_code in (
+        302,
+        303,
+        401,
+        403,
+    )  # no CSRF
+    r = c.post(f"/p/{pid}/webhooks/{hook.group(1)}/remove", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "No webhook yet." in c.get(f"/p/{pid}/webhooks").text
+    login(c, "director")
+    assert f'href="/p/{pid}/webhooks"' not in c.get(f"/p/{pid}").text

@@ -13,14 +13,30 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from postprod.errors import PostprodError
 from postprod.services.users import Unauthorized
-from postprod.web import pages_auth, pages_delivery, pages_editorial, pages_people, pages_production, pages_tasks
+from postprod.web import (
+    pages_auth,
+    pages_delivery,
+    pages_editorial,
+    pages_people,
+    pages_production,
+    pages_tasks,
+    pages_webhooks,
+)
 from postprod.web.auth import LoginRequired, login_url
 from postprod.web.render import gettext_for, language_of, render
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for _module in (pages_auth, pages_production, pages_tasks, pages_people, pages_editorial, pages_delivery):
+for _module in (
+    pages_auth,
+    pages_production,
+    pages_tasks,
+    pages_people,
+    pages_editorial,
+    pages_delivery,
+    pages_webhooks,
+):
     router.include_router(_module.router)
 
 
