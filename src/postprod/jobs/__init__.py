@@ -93,7 +93,7 @@ def execute(engine: Engine, job_id: int) -> None:
         with db.session_scope(engine, actor=str(params.get("actor") or "job")) as session:
             result = work(session, progress, params)
     except PostprodError as exc:
-        _set(engine, job_id, status=JobStatus.FAILED, error=str(exc), finished_at=utcnow())
+        _set(engine, job_id, status=JobStatus.FAILED, error=str(exc), finished_at=utcnow(), params=None)
         return
     except Exception as exc:  # recorded on the job rather than lost in a thread or a worker
         log.exception("job %s failed", job_id)
@@ -103,9 +103,12 @@ def execute(engine: Engine, job_id: int) -> None:
             status=JobStatus.FAILED,
             error=f"internal error ({type(exc).__name__})",
             finished_at=utcnow(),
+            params=None,
         )
         return
-    _set(engine, job_id, status=JobStatus.DONE, progress=1.0, result=result, finished_at=utcnow())
+    # Once it has run, its parameters are not kept: a cut import carries a whole EDL, an import a
+    # whole production document.
+    _set(engine, job_id, status=JobStatus.DONE, progress=1.0, result=result, finished_at=utcnow(), params=None)
 
 
 def _set(engine: Engine, job_id: int, **values: Any) -> None:
