@@ -320,3 +320,63 @@ def test_jobs_queued_before_a_restart_run_when_the_server_starts(world: World) -
         done = s.get(Job, job_id)
         assert done is not None and done.status == JobStatus.DONE and done.result["tasks"]
     assert runner.resume_queued() == []  # nothing left; a job is never run twice
+
+
+def test_jobs_left_running_by_a_dead_process_run_again(world: World) -> None:
+    from datetime import timedelta
+
+    from postprod.app import create_app
+    from postprod.db import session_scope
+    from postprod.jobs import STALE, JobRunner
+    from postprod.model import Job, JobStatus
+    from postprod.model.base import utcnow
+
+    params = {"production_id": world.production_id, "actor": "before"}
+    with session_scope(world.engine, actor="before") as s:
+        dead = Job(kind="production-export", status=JobStatus.RUNNING, production_id=world.production_id,
+                   params=params, heartbeat_at=utcnow() - timedelta(seconds=STALE + 60))  # fmt: skip
+        alive = Job(kind="production-export", status=JobStatus.RUNNING, production_id=world.production_id,
+                    params=params, heartbeat_at=utcnow())  # another server's, beating  # fmt: skip
+        s.add_all([dead, alive])
+        s.flush()
+        dead_id, alive_id = dead.id, alive.id
+    app = create_app(engine=world.engine, web=False, webhooks=False)
+    runner: JobRunner = app.state.jobs
+    with TestClient(app):
+        runner.wait(dead_id, 60)
+    with session_scope(world.engine) as s:
+        redone, other = s.get(Job, dead_id), s.get(Job, alive_id)
+        assert redone is not None and redone.status == JobStatus.DONE and redone.result["tasks"]
+        assert other is not None and other.status == JobStatus.RUNNING  # left to the server running it
+
+
+def test_a_running_job_beats(world: World, monkeypatch) -> None:  # noqa: ANN001
+    import time as _time
+
+    import postprod.jobs as jobs_mod
+    from postprod.db import session_scope
+    from postprod.jobs.kinds import KINDS
+    from postprod.model import Job, JobStatus
+
+    beats: list[object] = []
+
+    def slow(s, progress, p):  # noqa: ANN001, ANN202
+        for _ in range(20):
+            _time.sleep(0.05)
+            with world.engine.connect() as conn:
+                beats.append(conn.execute(jobs_mod.select(Job.heartbeat_at).where(Job.id == p["id"])).scalar())
+        return {"ok": True}
+
+    monkeypatch.setitem(KINDS, "test-slow", slow)
+    monkeypatch.setattr(jobs_mod, "HEARTBEAT", 0.1)
+    with session_scope(world.engine, actor="t") as s:
+        job = Job(kind="test-slow", status=JobStatus.QUEUED, params={})
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    with world.engine.begin() as conn:
+        conn.execute(jobs_mod.update(Job).where(Job.id == job_id).values(params={"id": job_id}))
+    jobs_mod.execute(world.engine, job_id)
+    assert len({b for b in beats if b is not None}) >= 3  # the heartbeat moved while the work ran
+    with session_scope(world.engine) as s:
+        assert s.get(Job, job_id).status == JobStatus.DONE

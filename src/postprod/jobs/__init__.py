@@ -66,10 +66,11 @@ def execute(engine: Engine, job_id: int) -> None:
 
     with engine.begin() as conn:
         row = conn.execute(select(Job.kind, Job.params).where(Job.id == job_id)).one_or_none()
+        now = utcnow()
         taken = conn.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-            .values(status=JobStatus.RUNNING, started_at=utcnow())
+            .values(status=JobStatus.RUNNING, started_at=now, heartbeat_at=now)
         ).rowcount
     if row is None or not taken:
         log.warning("job %s: not found or not queued, not run", job_id)
@@ -89,13 +90,16 @@ def execute(engine: Engine, job_id: int) -> None:
             last = now
             _set_progress(engine, job_id, max(0.0, min(1.0, float(fraction))), message[:500])
 
+    beat = _Heartbeat(engine, job_id).start()
     try:
         with db.session_scope(engine, actor=str(params.get("actor") or "job")) as session:
             result = work(session, progress, params)
     except PostprodError as exc:
+        beat.stop()
         _set(engine, job_id, status=JobStatus.FAILED, error=str(exc), finished_at=utcnow(), params=None)
         return
     except Exception as exc:  # recorded on the job rather than lost in a thread or a worker
+        beat.stop()
         log.exception("job %s failed", job_id)
         _set(
             engine,
@@ -106,9 +110,80 @@ def execute(engine: Engine, job_id: int) -> None:
             params=None,
         )
         return
+    beat.stop()
     # Once it has run, its parameters are not kept: a cut import carries a whole EDL, an import a
     # whole production document.
     _set(engine, job_id, status=JobStatus.DONE, progress=1.0, result=result, finished_at=utcnow(), params=None)
+
+
+HEARTBEAT = 15.0  # seconds between a running job's signs of life
+STALE = 300.0  # a running job silent this long is taken for dead (its process stopped)
+
+
+class _Heartbeat:
+    """Marks a running job alive every HEARTBEAT seconds, from a thread, until stopped.
+
+    Best effort like progress: on SQLite the job's own write transaction may hold the lock, and a
+    missed beat only matters after STALE seconds of them.
+    """
+
+    def __init__(self, engine: Engine, job_id: int) -> None:
+        self.engine, self.job_id = engine, job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-heartbeat", daemon=True)
+
+    def start(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT):
+            sqlite = self.engine.dialect.name == "sqlite"
+            try:
+                with self.engine.begin() as conn:
+                    if sqlite:
+                        conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+                    try:
+                        conn.execute(update(Job).where(Job.id == self.job_id).values(heartbeat_at=utcnow()))
+                    finally:
+                        if sqlite:
+                            conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+            except OperationalError:
+                log.debug("job %s: heartbeat skipped (database busy)", self.job_id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def requeue_stale(engine: Engine, stale_seconds: float = STALE) -> list[int]:
+    """Put back in the queue the jobs marked running that have not beaten for `stale_seconds`.
+
+    Their process died (a restart, a crash): a job's work is one transaction, so it left nothing
+    behind and can simply run again. Jobs running in another live server keep beating.
+    """
+    from datetime import timedelta
+
+    limit = utcnow() - timedelta(seconds=stale_seconds)
+    with engine.begin() as conn:
+        ids = list(
+            conn.execute(
+                select(Job.id).where(
+                    Job.status == JobStatus.RUNNING,
+                    Job.params.is_not(None),
+                    (Job.heartbeat_at.is_(None)) | (Job.heartbeat_at < limit),
+                )
+            ).scalars()
+        )
+        if ids:
+            conn.execute(
+                update(Job)
+                .where(Job.id.in_(ids), Job.status == JobStatus.RUNNING)
+                .values(status=JobStatus.QUEUED, message="run again: its process had stopped")
+            )
+    for job_id in ids:
+        log.warning("job %s: no sign of life for %.0f s, queued again", job_id, stale_seconds)
+    return ids
 
 
 def _set(engine: Engine, job_id: int, **values: Any) -> None:
@@ -184,7 +259,9 @@ class JobRunner:
         """Dispatch the jobs still queued (a server that stopped before running them): their rows hold all.
 
         Safe with several servers or a broker that kept the message: a job runs only once (execute()).
+        Jobs left `running` by a process that died (no heartbeat for STALE seconds) are queued again.
         """
+        requeue_stale(self.engine)
         with self.engine.connect() as conn:
             ids = list(conn.execute(select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id)).scalars())
         for job_id in ids:
