@@ -7,12 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import av
-
 from postprod.errors import PostprodError
 from postprod.qc.events import Event, Timebase, seconds_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
-from postprod.qc.video import VideoOptions, VideoPass, VideoReport, analyze_video
+from postprod.qc.video import DEMUX_ERRORS, VideoOptions, VideoPass, VideoReport, analyze_video
 
 Progress = Callable[[float], None]
 
@@ -96,9 +94,6 @@ def run_audio(path: str | os.PathLike[str], opts: AudioOptions, progress: Progre
     )
 
 
-_DECODE_ERRORS = (av.FFmpegError, ValueError, EOFError)
-
-
 def _shared_pass(
     path: str | os.PathLike[str],
     info: ProbeResult,
@@ -136,16 +131,10 @@ def _shared_pass(
                     if sidx == vidx:
                         if vpass.error is None:
                             vpass.decode(packet)  # a damaged packet is an unreadable event, not the end
-                    elif dec.wants(sidx):
-                        try:
-                            frames = packet.decode()
-                        except av.FFmpegError as exc:
-                            dec.stop(exc, sidx)
-                            continue
-                        for frame in frames:
-                            for chunk in dec.feed(sidx, frame):
-                                apass.add(chunk)
-            except _DECODE_ERRORS as exc:  # the container itself: every stream ends here
+                    else:
+                        for chunk in dec.decode(packet):
+                            apass.add(chunk)
+            except DEMUX_ERRORS as exc:  # the container itself: every stream ends here
                 vpass.stop(exc)
                 dec.stop(exc)
             for chunk in dec.finish():

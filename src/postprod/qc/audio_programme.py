@@ -165,6 +165,18 @@ class ProgrammeDecoder:
         i = self._by_index.get(stream_index)
         return i is not None and self.parts[i].stopped_at_seconds is None
 
+    def decode(self, packet: Any) -> list[np.ndarray]:
+        """Decode one demuxed packet of a track; the programme chunks it completes (a damaged one stops that track)."""
+        sidx = packet.stream_index
+        if not self.wants(sidx):
+            return []
+        try:
+            frames = packet.decode()
+        except av.FFmpegError as exc:
+            self.stop(exc, sidx)
+            return []
+        return [chunk for frame in frames for chunk in self.feed(sidx, frame)]
+
     def feed(self, stream_index: int, frame: Any) -> list[np.ndarray]:
         """A decoded frame of one of the tracks in; the programme chunks now complete out."""
         i = self._by_index[stream_index]
@@ -229,19 +241,10 @@ class ProgrammeDecoder:
         expected = self.expected_seconds
         try:
             for packet in self.container.demux(*self.streams):
-                sidx = packet.stream_index
-                if not self.wants(sidx):
-                    continue
-                try:
-                    frames = packet.decode()
-                except av.FFmpegError as exc:
-                    self.stop(exc, sidx)
-                    continue
-                for frame in frames:
-                    for chunk in self.feed(sidx, frame):
-                        yield chunk
-                        if progress is not None and expected:
-                            progress(min(1.0, self.frames_read / self.sample_rate / expected))
+                for chunk in self.decode(packet):
+                    yield chunk
+                    if progress is not None and expected:
+                        progress(min(1.0, self.frames_read / self.sample_rate / expected))
         except av.FFmpegError as exc:
             self.stop(exc)
         yield from self.finish()

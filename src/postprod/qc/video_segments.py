@@ -30,7 +30,7 @@ from typing import Any
 import av
 
 from postprod.qc.probe import ProbeResult, open_media
-from postprod.qc.video import FrameRun, VideoOptions, VideoPass, VideoReport
+from postprod.qc.video import DEMUX_ERRORS, FrameRun, VideoOptions, VideoPass, VideoReport
 
 Progress = Callable[[float], None]
 SEEKABLE = {"mov,mp4,m4a,3gp,3g2,mj2", "mxf", "matroska,webm"}
@@ -39,7 +39,6 @@ MIN_SEGMENT_SECONDS = 5.0
 # threads share: 160x90 ran 25 % slower in segments, 720x576 MPEG-2 20 % faster (measured here).
 MIN_SEGMENT_PIXELS = 640 * 360
 MAX_WORKERS = 8
-_DECODE_ERRORS = (av.FFmpegError, ValueError, EOFError)
 
 
 class SeekMissed(Exception):
@@ -102,7 +101,7 @@ def plan_segments(path: str, info: ProbeResult, count: int) -> tuple[int, list[S
             if near is not None and near[0] > first_pts:
                 found[near[0]] = near[1]
         bounds = sorted(found.items())
-    except _DECODE_ERRORS:
+    except DEMUX_ERRORS:
         return None  # a damaged file: the sequential pass says where it stops
     finally:
         container.close()
@@ -242,7 +241,7 @@ class SegmentedVideo:
                 if self._cancel.is_set():
                     return
             vpass.seal(None)
-        except _DECODE_ERRORS as exc:
+        except DEMUX_ERRORS as exc:
             vpass.stop(exc)
 
     def result(self, progress: Progress | None = None, share: tuple[float, float] = (0.0, 1.0)) -> VideoReport:
