@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from postprod.planning import Calendar, Dependency, Pool, Problem, Task
@@ -88,10 +89,44 @@ def test_crossover_is_the_two_point_crossover_of_activity_lists() -> None:
         assert tuple(got) in options
 
 
+def test_batch_sgs_takes_an_empty_batch() -> None:
+    c = compile_problem(rcpsp(5))
+    start, mk = BatchSgs(c, c.horizon).run(np.empty((0, c.n)))
+    assert start.shape == (0, c.n) and mk.shape == (0,)
+    start, mk = BatchSgs(c, c.horizon).improve(np.empty((0, c.n)))
+    assert start.shape == (0, c.n) and mk.shape == (0,)
+
+
+def chain(n: int = 8) -> Problem:
+    """Tasks in one line: every activity list gives the same schedule, so the population shrinks to one."""
+    tasks = [Task(id=f"t{i}", duration=i % 3 + 1, demands={"R": 1}) for i in range(n)]
+    deps = [Dependency(f"t{i}", f"t{i + 1}") for i in range(n - 1)]
+    return Problem(
+        start=EPOCH, tasks=tasks, dependencies=deps, pools=[Pool("R", 1)], calendar=Calendar(weekdays=ALL_DAYS)
+    )
+
+
+@pytest.mark.parametrize("problem", [chain(), rcpsp(77, n=25), rcpsp(485, n=25)], ids=["chain", "seed77", "seed485"])
+def test_genetic_survives_a_population_of_one(problem: Problem) -> None:
+    # These crashed with "zero-size array to reduction operation" once every child was a duplicate.
+    c = compile_problem(problem)
+    rules = priority_rules(c)
+    first = sgs(c, rules["lft"])
+    best, count = genetic(c, list(rules.values()), first, time.perf_counter() + 1.0, seed=77)
+    assert best.makespan <= first.makespan and count > 0
+    if problem.tasks[0].id == "t0" and len(problem.tasks) == 8:
+        assert best.makespan == sum(t.duration for t in problem.tasks)
+
+
 @settings(
-    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(seed=st.integers(0, 10_000))
+@example(seed=77)  # the population collapsed to one and the next batch of children was empty
+@example(seed=485)
 def test_genetic_is_feasible_and_never_worse(seed: int, plan_checker: Callable[[Problem, object], None]) -> None:
     problem = rcpsp(seed, n=25)
     c = compile_problem(problem)

@@ -104,6 +104,9 @@ class BatchSgs:
         net = self.bwd if backward else self.fwd
         b, n = keys.shape
         h = self.horizon
+        if b == 0 or n == 0:
+            # nothing to place: every reduction below would run over an empty axis
+            return np.zeros((b, n), dtype=np.int64), np.zeros(b, dtype=np.int64)
         rows = np.arange(b)
         col = rows[:, None]
         nw = self.cp.size
@@ -222,6 +225,8 @@ def genetic(
 
     def take(start: np.ndarray, mk: np.ndarray) -> None:
         nonlocal best
+        if mk.size == 0:
+            return
         i = int(mk.argmin())
         if mk[i] < best.makespan:
             best = Schedule([int(x) for x in start[i]], [() for _ in range(n)], int(mk[i]), [])
@@ -236,8 +241,9 @@ def genetic(
         if progress is not None:
             progress(min(1.0, (now - t_begin) / span))
         p = len(pop_mk)
-        half = p // 2
-        if TOURNAMENT:
+        # a population of one (every list gave the same schedule) still breeds: one pair, mutated
+        half = max(1, p // 2)
+        if TOURNAMENT or p < 2:
             # pop is sorted best first: the smaller of two random ranks wins
             ma = rng.integers(0, p, size=(half, 2)).min(axis=1)
             fa = rng.integers(0, p, size=(half, 2)).min(axis=1)
