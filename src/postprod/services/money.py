@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
-from postprod.errors import PostprodError
 from postprod.model import AuditEntry
-from postprod.services.users import Grant, Resource, can
+from postprod.services.users import Forbidden, Grant, Resource, can
 
 RIGHT = "budget.read"
 
@@ -41,12 +40,6 @@ def show_all(_production_id: int | None) -> bool:
 def hide_all(_production_id: int | None) -> bool:
     """For what leaves to another tool (webhooks): no role stands behind it."""
     return False
-
-
-class MoneyHidden(PostprodError):
-    """A money field asked for (to sort or filter by) by a role that does not see the budget."""
-
-    http_status = 403
 
 
 def visible(grants: Iterable[Grant], production_id: int | None) -> bool:
@@ -114,4 +107,4 @@ def is_money_field(field_type: str) -> bool:
 
 def refuse_money_field(name: str, what: str, field: str) -> None:
     """Refuse to sort or filter by a money field for a role that does not see the budget (the order would tell)."""
-    raise MoneyHidden(f"{what} by {name} needs the budget right", field=field)
+    raise Forbidden(f"{what} by {name} needs the budget right", field=field)
