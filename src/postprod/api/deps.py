@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from postprod.jobs import JobRunner
 from postprod.model import Production, Task, User, WebSession
+from postprod.services import money
 from postprod.services import users as users_svc
 from postprod.services.common import get_production
 from postprod.services.task_pages import get_task_loaded
@@ -58,6 +59,14 @@ class Principal:
 
     def require_production(self, action: str, prod: Production) -> None:
         self.require(action, Resource(prod.id))
+
+    def sees_money(self, production_id: int | None) -> bool:
+        """Whether money of the production may reach this user (the budget right)."""
+        return money.visible(self.grants, production_id)
+
+    def gate(self, production_id: int | None, value: Any) -> Any:
+        """What may leave for this user: the value without money unless they hold the budget right."""
+        return money.gate(self.grants, production_id, value)
 
     @property
     def is_client_only(self) -> bool:

@@ -249,13 +249,17 @@ class AbsenceSpan(BaseModel):
     reason: str
 
 
+# Money fields are left out of the response, not emptied, for roles without the budget right.
+MONEY_ONLY = "Sent only to roles with the budget right (budget.read)."
+
+
 class PersonOut(BaseModel):
     id: int
     name: str
     role: str
     skills: list[str]
-    day_rate: str | int | float | None
-    currency: str
+    day_rate: str | int | float | None = Field(None, description=MONEY_ONLY)
+    currency: str | None = Field(None, description=MONEY_ONLY)
     email: str
     phone: str
     calendar: str | None
@@ -290,8 +294,8 @@ class RoomOut(BaseModel):
     id: int
     name: str
     kind: str
-    day_rate: str | int | float | None
-    currency: str
+    day_rate: str | int | float | None = Field(None, description=MONEY_ONLY)
+    currency: str | None = Field(None, description=MONEY_ONLY)
     location: str
     calendar: str | None
     absences: list[AbsenceSpan]

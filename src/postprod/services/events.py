@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from postprod.model import AuditEntry
 from postprod.model.base import utcnow
+from postprod.services.money import ShowsMoney, show_all
 from postprod.services.notes import audit_dict
 
 
@@ -18,13 +19,15 @@ def last_id(session: Session) -> int:
     return int(session.scalar(select(func.max(AuditEntry.id))) or 0)
 
 
-def changes_after(session: Session, production_ids: list[int] | None, after: int, limit: int) -> list[dict[str, Any]]:
-    """Entries with an ID above `after`, oldest first, in these productions (None: all)."""
+def changes_after(
+    session: Session, production_ids: list[int] | None, after: int, limit: int, *, money: ShowsMoney = show_all
+) -> list[dict[str, Any]]:
+    """Entries with an ID above `after`, oldest first, in these productions (None: all); money where `money` allows."""
     q = select(AuditEntry).where(AuditEntry.id > after)
     if production_ids is not None:
         q = q.where(AuditEntry.production_id.in_(production_ids))
     rows = session.scalars(q.order_by(AuditEntry.id).limit(limit))
-    return [audit_dict(e) | {"production_id": e.production_id} for e in rows]
+    return [audit_dict(e, money=money(e.production_id)) | {"production_id": e.production_id} for e in rows]
 
 
 class FeedCursor:
@@ -69,9 +72,9 @@ def feed_step(
     now: float,
     limit: int = 100,
     *,
-    hide_budget: bool = False,
+    money: ShowsMoney = show_all,
 ) -> list[dict[str, Any]]:
-    """The next entries of the feed the user may see, in order, moving the cursor."""
+    """The next entries of the feed the user may see, in order, moving the cursor; money where `money` allows."""
     rows = session.execute(
         select(AuditEntry.id, AuditEntry.at).where(AuditEntry.id > cursor.last).order_by(AuditEntry.id).limit(limit)
     ).all()
@@ -84,6 +87,6 @@ def feed_step(
     if production_ids is not None:
         q = q.where(AuditEntry.production_id.in_(production_ids))
     return [
-        audit_dict(e, hide_budget=hide_budget) | {"production_id": e.production_id}
+        audit_dict(e, money=money(e.production_id)) | {"production_id": e.production_id}
         for e in session.scalars(q.order_by(AuditEntry.id))
     ]

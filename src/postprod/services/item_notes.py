@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -61,15 +59,3 @@ def activity(
     if actor:
         q = q.where(AuditEntry.actor == actor.strip())
     return list(session.scalars(q.order_by(AuditEntry.id.desc()).limit(limit)))
-
-
-def without_budget_entry(e: AuditEntry) -> Any:
-    """An audit entry as the template reads it, without the money fields (for roles that do not see the budget)."""
-    from types import SimpleNamespace
-
-    from postprod.services.notes import without_budget
-
-    return SimpleNamespace(
-        id=e.id, at=e.at, actor=e.actor, action=e.action, entity_type=e.entity_type, label=e.label,
-        before=without_budget(e.before), after=without_budget(e.after),
-    )  # fmt: skip

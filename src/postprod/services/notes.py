@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from postprod.errors import InvalidInput
 from postprod.model import AuditEntry, Note, Production, Task
+from postprod.services.money import audit_values
 
 
 def add_note(session: Session, task: Task, body: str, author: str) -> Note:
@@ -62,17 +63,11 @@ def history(
     return list(session.scalars(q.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
 
 
-# Money in the audit trail: only roles that see the budget see these values change.
-BUDGET_FIELDS = frozenset({"day_rate", "bid_amount", "bid_currency"})
-
-
-def without_budget(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An entry's before or after values without the money fields."""
-    return None if values is None else {k: v for k, v in values.items() if k not in BUDGET_FIELDS}
-
-
-def audit_dict(e: AuditEntry, *, hide_budget: bool = False) -> dict[str, Any]:
-    before, after = (without_budget(e.before), without_budget(e.after)) if hide_budget else (e.before, e.after)
+def audit_dict(e: AuditEntry, *, money: bool = True) -> dict[str, Any]:
+    """An entry as plain data; its money fields only with `money` (the budget right, see services/money.py)."""
+    before, after = (
+        (e.before, e.after) if money else (audit_values(e.entity_type, e.before), audit_values(e.entity_type, e.after))
+    )
     return {
         "id": e.id,
         "at": (e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)).isoformat(),  # SQLite keeps UTC without zone

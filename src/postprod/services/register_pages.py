@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from postprod.errors import InvalidInput, NotFound
 from postprod.model import CutVersion, CutVersionContent, Note, Production
 from postprod.model.editorial import RegisterMixin
+from postprod.services.money import is_money_field, refuse_money_field
 from postprod.services.registers import Kind, Placement, attr_of, enum_value
 
 MAX_LIMIT = 500
@@ -29,10 +30,10 @@ class RegisterPage:
     notes: dict[int, int]
 
 
-def sort_columns(kind: Kind) -> list[str]:
-    """The fields a register can be sorted by (its own plain fields, then the common ones)."""
-    own = [f.name for f in kind.fields if f.type in ("key", "str", "int", "priority", "date", "money", "language")]
-    return own + ["reel", "in", "status", "vendor", "due"]
+def sort_columns(kind: Kind, *, money: bool = True) -> list[str]:
+    """The fields a register can be sorted by (its own plain fields, then the common ones); money ones only with `money`."""
+    types = ("key", "str", "int", "priority", "date", "language") + (("money",) if money else ())
+    return [f.name for f in kind.fields if f.type in types] + ["reel", "in", "status", "vendor", "due"]
 
 
 def page_entries(
@@ -47,8 +48,12 @@ def page_entries(
     sort: str = "in",
     limit: int = 50,
     offset: int = 0,
+    money: bool = True,
 ) -> RegisterPage:
-    """A page of a register; sort by a field name, '-' first for descending (cut order by default)."""
+    """A page of a register; sort by a field name, '-' first for descending (cut order by default).
+
+    Without `money` (no budget right) a money field is refused as a sort key: the order would tell the amounts.
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"invalid limit {limit}: 1 to {MAX_LIMIT}", field="limit")
     if offset < 0:
@@ -56,8 +61,10 @@ def page_entries(
     model: Any = kind.model
     desc = sort.startswith("-")
     name = sort.lstrip("-")
-    if name not in sort_columns(kind):
-        raise InvalidInput(f"invalid sort {sort!r}: one of {', '.join(sort_columns(kind))}", field="sort")
+    if not money and any(f.name == name and is_money_field(f.type) for f in kind.fields):
+        refuse_money_field(name, "sorting", "sort")
+    if name not in sort_columns(kind, money=money):
+        raise InvalidInput(f"invalid sort {sort!r}: one of {', '.join(sort_columns(kind, money=money))}", field="sort")
     base = [model.production_id == prod.id]
     where = list(base)
     if status:

@@ -508,11 +508,6 @@ def visible_production_ids(session: Session, user: User) -> list[int] | None:
     return sorted({m.production_id for m in user.memberships})
 
 
-def redact_budget(data: dict[str, Any]) -> dict[str, Any]:
-    """A person or room view without its rate, for roles that do not see the budget."""
-    return {**data, "day_rate": None} if "day_rate" in data else data
-
-
 def user_dict(u: User) -> dict[str, Any]:
     return {
         "id": u.id,

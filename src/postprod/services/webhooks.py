@@ -45,6 +45,7 @@ from postprod.errors import InvalidInput, NotFound
 from postprod.model import Production, Webhook
 from postprod.model.base import utcnow
 from postprod.services import events
+from postprod.services.money import hide_all
 
 log = logging.getLogger("postprod.webhooks")
 
@@ -196,7 +197,7 @@ class WebhookDispatcher:
             cursor = self._cursors.get(hook_id)
             if cursor is None or cursor.last != stored:
                 cursor = self._cursors[hook_id] = events.FeedCursor(stored, self.gap_wait)
-            entries = events.feed_step(s, cursor, [pid], mono, limit=MAX_BATCH, hide_budget=True)
+            entries = events.feed_step(s, cursor, [pid], mono, limit=MAX_BATCH, money=hide_all)
         if not entries:  # nothing for this hook (the cursor may still have passed other productions' entries)
             self._record(hook_id, cursor=cursor.last)
             return 0

@@ -79,6 +79,7 @@ def register(
     """A register as a sortable, filterable table, a page at a time, with inline status changes."""
     prod = production_for(session, principal, production_id, "register.read")
     kind = _kind(kind_name)
+    sees = principal.sees_money(prod.id)
     page = page_entries(
         session,
         prod,
@@ -90,6 +91,7 @@ def register(
         sort=sort,
         limit=PAGE,
         offset=offset,
+        money=sees,
     )
     filters = {"status": status or "", "reel": reel or "", "review": review or "", "q": q or ""}
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
@@ -106,7 +108,7 @@ def register(
         filters=filters,
         query=query,
         sort=sort,
-        sorts=sort_columns(kind),
+        sorts=sort_columns(kind, money=sees),
         offset=offset,
         limit=PAGE,
         columns=[f for f in kind.fields[1:] if f.type in ("str", "text", "int", "priority", "language", "date")][:4],
@@ -137,7 +139,7 @@ def _entry_page(
         kind=kind,
         titles=REGISTER_TITLES,
         entry=entry,
-        data=reg.entry_dict(kind, entry, place),
+        data=principal.gate(prod.id, reg.entry_dict(kind, entry, place)),
         next_statuses=sorted(kind.transitions.get(entry.status.value, frozenset())),  # type: ignore[attr-defined]
         can_edit=principal.can("register.edit", Resource(prod.id, department=dept)),
         can_note=principal.can("note.add", Resource(prod.id, department=dept)),
@@ -188,13 +190,13 @@ def register_status(
     except Conflict as exc:
         if "changed by someone else" not in exc.message:
             raise
-        current = reg.entry_dict(kind, entry, reg.Placement(session, prod))
+        current = principal.gate(prod.id, reg.entry_dict(kind, entry, reg.Placement(session, prod)))
         if wants_json:
             return JSONResponse({"error": exc.message, "field": "version", "current": current}, status_code=409)
         _ = page_context(request, principal, prod)["_t"]
         msg = _("Someone else changed this entry meanwhile: here it is as it is now. Your change was not saved.")
         return _entry_page(request, principal, session, prod, kind, entry, flash=msg, status=409)
     if wants_json:
-        data = reg.entry_dict(kind, entry, reg.Placement(session, prod))
+        data = principal.gate(prod.id, reg.entry_dict(kind, entry, reg.Placement(session, prod)))
         return JSONResponse(data | {"next_statuses": sorted(kind.transitions.get(data["status"], frozenset()))})
     return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/registers/{kind.name}"), status_code=303)

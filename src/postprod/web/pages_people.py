@@ -7,7 +7,6 @@ from fastapi.responses import HTMLResponse
 
 from postprod.api.deps import SessionDep
 from postprod.services import dashboard as dash
-from postprod.services.users import Resource
 from postprod.web.auth import PagePrincipal, page_context, production_for
 from postprod.web.render import render
 
@@ -25,6 +24,6 @@ def people(production_id: int, request: Request, principal: PagePrincipal, sessi
         prod,
         active="people",
         load=load,
-        show_rates=principal.can("budget.read", Resource(prod.id)),
+        show_rates=principal.sees_money(prod.id),
     )
     return render(request, "people.html", ctx)

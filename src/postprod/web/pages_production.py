@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from postprod.api.deps import SessionDep
 from postprod.services import dashboard as dash
-from postprod.services import item_notes
+from postprod.services import item_notes, money
 from postprod.services.users import Resource
 from postprod.web.auth import PagePrincipal, page_context, production_for
 from postprod.web.gantt_svg import gantt_svg
@@ -62,7 +62,6 @@ def activity(
     """The audit trail, newest first, a page at a time."""
     prod = production_for(session, principal, production_id, "history.read")
     entries = item_notes.activity(session, prod, before_id=before, actor=actor or None, limit=50)
-    if not principal.can("budget.read", Resource(prod.id)):
-        entries = [item_notes.without_budget_entry(e) for e in entries]
+    entries = [money.audit_view(e, money=principal.sees_money(prod.id)) for e in entries]
     ctx = page_context(request, principal, prod, active="activity", entries=entries, actor=actor or "")
     return render(request, "activity.html", ctx)

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from postprod.api.deps import Principal, PrincipalDep, SessionDep
 from postprod.api.schemas import AuditOut
 from postprod.services import events as svc
+from postprod.services import money
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["events"])
@@ -46,7 +47,7 @@ def recent(
 ) -> list[dict[str, Any]]:
     """Changes after an entry ID, oldest first (the stream's content, for pollers)."""
     scope = _scope(principal, session, production)
-    return svc.changes_after(session, scope, after, limit)
+    return svc.changes_after(session, scope, after, limit, money=money.shows_money(principal.grants))
 
 
 @router.get(
@@ -76,10 +77,11 @@ def stream(
         start = svc.last_id(session)
     factory = request.app.state.session_factory
     cursor = svc.FeedCursor(start)
+    shows_money = money.shows_money(principal.grants)
 
     def fetch() -> list[dict[str, Any]]:
         with factory() as s:
-            return svc.feed_step(s, cursor, scope, time.monotonic())
+            return svc.feed_step(s, cursor, scope, time.monotonic(), money=shows_money)
 
     async def events() -> AsyncIterator[str]:
         sent = 0

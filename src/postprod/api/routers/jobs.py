@@ -42,4 +42,4 @@ def result(job_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
     _check(principal, job)
     if job.status != JobStatus.DONE:
         raise Conflict(f"job {job.id} is {job.status.value}" + (f": {job.error}" if job.error else ""))
-    return job.result
+    return principal.gate(job.production_id, job.result)

@@ -64,6 +64,5 @@ def history(
     prod = load_production(session, production_id)
     principal.require_production("history.read", prod)
     t = load_task(session, prod, task) if task else None
-    hide = not principal.can("budget.read", Resource(prod.id))
     entries = svc.history(session, prod, task=t, entity_type=entity_type, limit=limit)
-    return [svc.audit_dict(e, hide_budget=hide) for e in entries]
+    return [svc.audit_dict(e, money=principal.sees_money(prod.id)) for e in entries]

@@ -21,13 +21,13 @@ from postprod.errors import InvalidInput
 from postprod.model import Absence, Production
 from postprod.services import people as svc
 from postprod.services.common import get_person, get_room, person_dict, room_dict
-from postprod.services.users import Resource, redact_budget
 
 router = APIRouter(tags=["people"])
 
 
 def _money(principal: Principal, prod: Production, data: dict[str, Any]) -> dict[str, Any]:
-    return data if principal.can("budget.read", Resource(prod.id)) else redact_budget(data)
+    gated: dict[str, Any] = principal.gate(prod.id, data)
+    return gated
 
 
 def _absence(a: Absence) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def _absence(a: Absence) -> dict[str, Any]:
     }
 
 
-@router.get("/productions/{production_id}/people", response_model=list[PersonOut])
+@router.get("/productions/{production_id}/people", response_model=list[PersonOut], response_model_exclude_unset=True)
 def list_people(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """The crew, by name."""
     prod = load_production(session, production_id)
@@ -49,15 +49,21 @@ def list_people(production_id: int, principal: PrincipalDep, session: SessionDep
     return [_money(principal, prod, person_dict(p)) for p in sorted(prod.people, key=lambda p: p.name)]
 
 
-@router.post("/productions/{production_id}/people", response_model=PersonOut, status_code=201)
+@router.post(
+    "/productions/{production_id}/people", response_model=PersonOut, response_model_exclude_unset=True, status_code=201
+)
 def add_person(production_id: int, body: PersonIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Add a crew member."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
-    return person_dict(svc.add_person(session, prod, **body.model_dump()))
+    return _money(principal, prod, person_dict(svc.add_person(session, prod, **body.model_dump())))
 
 
-@router.get("/productions/{production_id}/people/{person_ref}", response_model=PersonDetailOut)
+@router.get(
+    "/productions/{production_id}/people/{person_ref}",
+    response_model=PersonDetailOut,
+    response_model_exclude_unset=True,
+)
 def get_person_route(
     production_id: int, person_ref: str, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -69,7 +75,9 @@ def get_person_route(
     return _money(principal, prod, person_dict(person)) | {"tasks": tasks}
 
 
-@router.patch("/productions/{production_id}/people/{person_ref}", response_model=PersonOut)
+@router.patch(
+    "/productions/{production_id}/people/{person_ref}", response_model=PersonOut, response_model_exclude_unset=True
+)
 def update_person(
     production_id: int, person_ref: str, body: PersonPatch, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
@@ -77,10 +85,10 @@ def update_person(
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
     person = svc.update_person(session, get_person(session, prod, person_ref), **body.model_dump(exclude_unset=True))
-    return person_dict(person)
+    return _money(principal, prod, person_dict(person))
 
 
-@router.get("/productions/{production_id}/rooms", response_model=list[RoomOut])
+@router.get("/productions/{production_id}/rooms", response_model=list[RoomOut], response_model_exclude_unset=True)
 def list_rooms(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """The rooms, by name."""
     prod = load_production(session, production_id)
@@ -88,12 +96,14 @@ def list_rooms(production_id: int, principal: PrincipalDep, session: SessionDep)
     return [_money(principal, prod, room_dict(r)) for r in sorted(prod.rooms, key=lambda r: r.name)]
 
 
-@router.post("/productions/{production_id}/rooms", response_model=RoomOut, status_code=201)
+@router.post(
+    "/productions/{production_id}/rooms", response_model=RoomOut, response_model_exclude_unset=True, status_code=201
+)
 def add_room(production_id: int, body: RoomIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Add a room (edit suite, grading suite, mix stage...)."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
-    return room_dict(svc.add_room(session, prod, **body.model_dump()))
+    return _money(principal, prod, room_dict(svc.add_room(session, prod, **body.model_dump())))
 
 
 @router.get("/productions/{production_id}/absences", response_model=list[AbsenceOut])

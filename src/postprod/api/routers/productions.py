@@ -143,7 +143,10 @@ def export_production(production_id: int, principal: PrincipalDep, session: Sess
     """The whole production as one versioned JSON document (the `postprod export` format)."""
     prod = load_production(session, production_id)
     principal.require_production("production.export", prod)
-    return transfer.export_production(session, prod, actor=principal.user.username)
+    doc: dict[str, Any] = principal.gate(
+        prod.id, transfer.export_production(session, prod, actor=principal.user.username)
+    )
+    return doc
 
 
 @router.post("/productions/{production_id}/export-jobs", response_model=JobOut, status_code=202, tags=["transfer"])

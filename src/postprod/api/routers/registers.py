@@ -15,9 +15,9 @@ from postprod.errors import InvalidInput
 from postprod.jobs import job_dict
 from postprod.model import Production
 from postprod.services import deliverables as dlv
+from postprod.services import money, review
 from postprod.services import notes as notes_svc
 from postprod.services import registers as reg
-from postprod.services import review
 from postprod.services.register_pages import page_entries, sort_columns
 from postprod.services.users import Forbidden, Resource
 
@@ -62,6 +62,12 @@ def _expected(if_match: str | None, version: int | None) -> int:
     return version
 
 
+def _entry(principal: Principal, prod: Production, kind: reg.Kind, entry: Any, place: reg.Placement) -> dict[str, Any]:
+    """An entry as it may leave for the user (a VFX shot's bid only with the budget right)."""
+    data: dict[str, Any] = principal.gate(prod.id, reg.entry_dict(kind, entry, place))
+    return data
+
+
 def _check_read(
     principal: Principal, session: Any, prod: Production, department: str, target_type: str, item_id: int
 ) -> None:
@@ -76,14 +82,19 @@ def list_registers(production_id: int, principal: PrincipalDep, session: Session
     """The registers, their fields, statuses and sortable columns."""
     prod = load_production(session, production_id)
     principal.require_production("production.read", prod)
+    sees = principal.sees_money(prod.id)
     return [
         {
             "name": k.name,
             "label": k.label,
             "target_type": k.target_type,
             "statuses": k.statuses,
-            "fields": [{"name": f.name, "type": f.type, "help": f.help} for f in reg.all_fields(k)],
-            "sort": sort_columns(k),
+            "fields": [
+                {"name": f.name, "type": f.type, "help": f.help}
+                for f in reg.all_fields(k)
+                if sees or not money.is_money_field(f.type)
+            ],
+            "sort": sort_columns(k, money=sees),
         }
         for k in reg.KINDS.values()
     ]
@@ -108,15 +119,26 @@ def list_entries(
     k = reg.get_kind(kind)
     if not principal.can("register.read", Resource(prod.id, department=k.name)):
         raise Forbidden(f"{principal.user.username} may not read the {k.label} register")
+    sees = principal.sees_money(prod.id)
     page = page_entries(
-        session, prod, k, status=status, reel=reel, review=review_flag, search=q, sort=sort, limit=limit, offset=offset
+        session,
+        prod,
+        k,
+        status=status,
+        reel=reel,
+        review=review_flag,
+        search=q,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        money=sees,
     )
     return {
         "total": page.total,
         "limit": limit,
         "offset": offset,
         "by_status": page.by_status,
-        "items": [reg.entry_dict(k, e, page.place) for e in page.rows],
+        "items": principal.gate(prod.id, [reg.entry_dict(k, e, page.place) for e in page.rows]),
     }
 
 
@@ -129,7 +151,7 @@ def add_entry(
     k = reg.get_kind(kind)
     principal.require("register.edit", Resource(prod.id, department=k.name))
     entry = reg.add_entry(session, prod, k, body.values)
-    return reg.entry_dict(k, entry, reg.Placement(session, prod))
+    return _entry(principal, prod, k, entry, reg.Placement(session, prod))
 
 
 @router.get("/productions/{production_id}/registers/{kind}/{key}")
@@ -142,7 +164,7 @@ def get_entry(
     entry = reg.get_entry(session, prod, k, key)
     _check_read(principal, session, prod, k.name, k.target_type, entry.id)
     response.headers["ETag"] = f'"{entry.version}"'
-    data = reg.entry_dict(k, entry, reg.Placement(session, prod))
+    data = _entry(principal, prod, k, entry, reg.Placement(session, prod))
     return data | {"notes": [notes_svc.note_dict(n) for n in reg.entry_notes(session, k, entry)]}
 
 
@@ -165,10 +187,10 @@ def update_entry(
     expected = _expected(if_match, body.version)
     place = reg.Placement(session, prod)
     if expected != entry.version:
-        raise StaleWrite(f"{k.label} {key} was changed by someone else", reg.entry_dict(k, entry, place))
+        raise StaleWrite(f"{k.label} {key} was changed by someone else", _entry(principal, prod, k, entry, place))
     entry = reg.update_entry(session, prod, k, entry, body.values, reviewed=body.reviewed, expected_version=expected)
     response.headers["ETag"] = f'"{entry.version}"'
-    return reg.entry_dict(k, entry, place)
+    return _entry(principal, prod, k, entry, place)
 
 
 @router.delete("/productions/{production_id}/registers/{kind}/{key}", status_code=204)

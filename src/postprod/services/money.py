@@ -1,0 +1,110 @@
+"""The one gate money leaves through: day rates, bids and their currencies, for holders of the budget right only.
+
+Every exit calls it: API responses, pages, the history, the change feed and its stream,
+webhooks, exports, and the fields a register may be sorted or filtered by. A role without
+`budget.read` in a production never receives a money field of that production: the key is
+removed, not emptied, so that "no rate" and "a rate you may not see" look the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any
+
+from postprod.model import AuditEntry
+from postprod.services.users import Forbidden, Grant, Resource, can
+
+RIGHT = "budget.read"
+
+# Amounts, under the names they carry in data, model columns and audit entries.
+AMOUNT_KEYS = frozenset({"day_rate", "bid", "bid_amount"})
+# Currency keys that only ever name an amount's currency.
+MONEY_KEYS = AMOUNT_KEYS | {"bid_currency"}
+# A plain "currency" beside an amount is that amount's currency (a person's or room's rate, a shot's
+# bid) and goes with it; a production's currency, with no amount beside it, stays.
+CURRENCY = "currency"
+# Audit entries of these items carry a rate or a bid: their "currency" is money even when alone.
+PRICED_ENTITIES = frozenset({"Person", "Room", "VfxShot"})
+# Register field types that are money (services/registers.py): never offered to sort or filter by.
+MONEY_FIELD_TYPES = frozenset({"money", "currency"})
+
+# Whether money of a production (None: an entry whose production is gone) may be shown.
+ShowsMoney = Callable[[int | None], bool]
+
+
+def show_all(_production_id: int | None) -> bool:
+    return True
+
+
+def hide_all(_production_id: int | None) -> bool:
+    """For what leaves to another tool (webhooks): no role stands behind it."""
+    return False
+
+
+def visible(grants: Iterable[Grant], production_id: int | None) -> bool:
+    """Whether these grants see the money of the production."""
+    return can(grants, RIGHT, Resource(production_id)) if production_id is not None else _admin(grants)
+
+
+def _admin(grants: Iterable[Grant]) -> bool:
+    return any(g.role == "admin" for g in grants)
+
+
+def shows_money(grants: Iterable[Grant]) -> ShowsMoney:
+    """The production-by-production rule for these grants (for feeds spanning productions)."""
+    frozen = list(grants)
+    seen: dict[int | None, bool] = {}
+
+    def shows(production_id: int | None) -> bool:
+        if production_id not in seen:
+            seen[production_id] = visible(frozen, production_id)
+        return seen[production_id]
+
+    return shows
+
+
+def strip(value: Any) -> Any:
+    """A JSON-like value with every money field removed, at any depth (audit entries included)."""
+    if isinstance(value, dict):
+        priced = not AMOUNT_KEYS.isdisjoint(value)
+        out = {k: strip(v) for k, v in value.items() if k not in MONEY_KEYS and not (priced and k == CURRENCY)}
+        if out.get("entity_type") in PRICED_ENTITIES:  # an audit entry: its values' currency is the rate's
+            for side in ("before", "after"):
+                if isinstance(out.get(side), dict):
+                    out[side].pop(CURRENCY, None)
+        return out
+    if isinstance(value, list | tuple):
+        return [strip(v) for v in value]
+    return value
+
+
+def gate(grants: Iterable[Grant], production_id: int | None, value: Any) -> Any:
+    """The value as it may leave for these grants: unchanged for the budget right, else without money."""
+    return value if visible(grants, production_id) else strip(value)
+
+
+def audit_values(entity_type: str, values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An audit entry's before or after values without money."""
+    stripped: dict[str, Any] | None = strip({"entity_type": entity_type, "after": values})["after"]
+    return stripped
+
+
+def audit_view(e: AuditEntry, *, money: bool) -> Any:
+    """An audit entry as a page reads it (attributes), without money unless `money`."""
+    if money:
+        return e
+    return SimpleNamespace(
+        id=e.id, at=e.at, actor=e.actor, action=e.action, entity_type=e.entity_type, entity_id=e.entity_id,
+        label=e.label, before=audit_values(e.entity_type, e.before), after=audit_values(e.entity_type, e.after),
+    )  # fmt: skip
+
+
+def is_money_field(field_type: str) -> bool:
+    """Whether a register field of this type is money."""
+    return field_type in MONEY_FIELD_TYPES
+
+
+def refuse_money_field(name: str, what: str, field: str) -> None:
+    """Refuse to sort or filter by a money field for a role that does not see the budget (the order would tell)."""
+    raise Forbidden(f"{what} by {name} needs the budget right", field=field)
