@@ -1,9 +1,10 @@
-"""Settings read from the environment: where the database lives, who is acting."""
+"""Settings read from the environment: where the database lives, who is acting, what the server may reach."""
 
 from __future__ import annotations
 
 import getpass
 import os
+from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///postprod.db"
 
@@ -36,3 +37,24 @@ def current_actor() -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
+
+
+def allow_private_targets() -> bool:
+    """POSTPROD_WEBHOOK_ALLOW_PRIVATE=1: webhooks may reach loopback and private addresses (on-premises installs).
+
+    Off by default: a webhook URL is a request the server makes on a user's behalf, and it must not
+    reach the database, the broker or the cloud metadata service beside it.
+    """
+    return os.environ.get("POSTPROD_WEBHOOK_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def media_roots_setting() -> list[Path] | None:
+    """POSTPROD_MEDIA_ROOTS: the folders (os.pathsep-separated) media and files may be read from; None when unset.
+
+    Unset, the command line works under its current directory and the server reads no file at all
+    (see postprod.media_roots).
+    """
+    raw = os.environ.get("POSTPROD_MEDIA_ROOTS")
+    if raw is None or not raw.strip():
+        return None
+    return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,8 @@ def tone_file(w: World) -> str:
 
         import numpy as np
 
-        path = str(Path(tempfile.mkdtemp(prefix="postprod-api-")) / "printmaster.wav")
+        media = os.environ["POSTPROD_MEDIA_ROOTS"]  # the world's media root
+        path = str(Path(tempfile.mkdtemp(prefix="postprod-api-", dir=media)) / "printmaster.wav")
         n = np.arange(48000)
         x = np.round(10 ** (-23 / 20) * (2**23 - 1) * np.sin(2 * np.pi * 1000 * n / 48000)).astype("<i4")
         frames = np.repeat(x[:, None], 6, axis=1).reshape(-1)

@@ -52,6 +52,8 @@ def world(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[World]:
     monkeypatch.setenv("POSTPROD_PASSWORD_HASH", "fast")
+    (tmp_path / "media").mkdir()
+    monkeypatch.setenv("POSTPROD_MEDIA_ROOTS", str(tmp_path / "media"))  # where the server may read deliveries
     if backend == "sqlite":
         template, (pid, tokens) = request.getfixturevalue("sqlite_world")
         path = tmp_path / "world.db"

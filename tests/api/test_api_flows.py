@@ -295,6 +295,9 @@ def test_webhooks_over_the_api(world: World) -> None:
     assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]  # shown once
     bad = c.post(world.url("/productions/{pid}/webhooks"), json={"url": "file:///etc/passwd"})
     assert bad.status_code in (400, 422) and "url" in bad.text
+    for inside in ("http://169.254.169.254/latest/meta-data/", "http://0x7f000001:6379/", "http://[::1]:5432/"):
+        refused = c.post(world.url("/productions/{pid}/webhooks"), json={"url": inside})
+        assert refused.status_code == 422 and refused.json()["field"] == "url", refused.text
     assert c.delete(world.url(f"/productions/{{pid}}/webhooks/{hook['id']}")).status_code == 204
     assert c.get(world.url("/productions/{pid}/webhooks")).json() == []
     assert c.delete(world.url(f"/productions/{{pid}}/webhooks/{hook['id']}")).status_code == 404

@@ -90,7 +90,7 @@ def _webhook(w: World) -> int:
     with session_scope(w.engine, actor="fixture") as s:
         from postprod.services import webhooks
 
-        return webhooks.create_webhook(s, get_production(s, w.production_id), "http://127.0.0.1:9/hook").id
+        return webhooks.create_webhook(s, get_production(s, w.production_id), "https://hooks.example/in").id
 
 
 def _token(w: World, role: str) -> int:

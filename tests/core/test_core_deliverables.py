@@ -57,12 +57,16 @@ def _ok(*args: str) -> str:
     return r.stdout
 
 
-def test_failed_qc_sends_the_deliverable_to_fix_with_findings(cli_db: str, clip: Path, tmp_path: Path) -> None:
+def test_failed_qc_sends_the_deliverable_to_fix_with_findings(
+    cli_db: str, clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POSTPROD_MEDIA_ROOTS", str(clip.parent))
     strict, lenient = tmp_path / "strict.toml", tmp_path / "lenient.toml"
     strict.write_text(SPEC.format(freeze=1.0))
     lenient.write_text(SPEC.format(freeze=5.0))
     _ok("demo")
     _ok("deliverable", "add", "House master", "--spec", str(strict), "--file", str(clip), "--due", "2027-05-01")
+    strict.unlink()  # the spec's text was stored with the deliverable: the file is not read again
     r = runner.invoke(app, ["deliverable", "qc", "House master", "--json"])
     assert r.exit_code == 1, r.stderr
     run = json.loads(r.stdout)
@@ -85,7 +89,9 @@ def test_failed_qc_sends_the_deliverable_to_fix_with_findings(cli_db: str, clip:
     assert listed["Broadcast master (EBU R128)"]["status"] == "pending"
 
 
-def test_unusable_file_is_recorded_and_exits_2(cli_db: str, tmp_path: Path) -> None:
+def test_unusable_file_is_recorded_and_exits_2(cli_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the command line's media root is the current folder by default
+    monkeypatch.delenv("POSTPROD_MEDIA_ROOTS", raising=False)
     bad = tmp_path / "broken.mov"
     bad.write_bytes(b"not a movie at all")
     _ok("demo")

@@ -275,6 +275,8 @@ def test_webhooks_page(site: tuple[TestClient, int]) -> None:
     assert hook is not None
     bad = c.post(f"/p/{pid}/webhooks", data={"url": "gopher://x", "csrf_token": csrf})
     assert bad.status_code == 422 and "invalid webhook URL" in bad.text
+    inside = c.post(f"/p/{pid}/webhooks", data={"url": "http://169.254.169.254/", "csrf_token": csrf})
+    assert inside.status_code == 422 and "inside the server&#39;s network" in inside.text
     assert c.post(f"/p/{pid}/webhooks", data={"url": "https://x.example"}).status_code in (
         302,
         303,

@@ -8,30 +8,46 @@ from postprod.cli._common import JsonOpt, console, print_json, progress_bar, tab
 from postprod.cli.production import ProductionOpt
 from postprod.config import current_actor
 from postprod.db import session_scope
+from postprod.media_roots import local_roots
 from postprod.services import deliverables as svc
 from postprod.services.common import get_production
 
 app = typer.Typer(no_args_is_help=True, help="Deliverables, their specs and QC runs.")
 
 
+def _spec(spec: str | None) -> tuple[str | None, str | None]:
+    """A --spec that names a local .toml file: its text, read here on the user's machine, and its name."""
+    from postprod.qc.spec import looks_like_spec_file, read_spec_file
+
+    if spec and looks_like_spec_file(spec):
+        text, parsed = read_spec_file(spec)
+        return parsed.name, text
+    return spec, None
+
+
 @app.command("add")
 def add(
     name: str = typer.Argument(..., help="e.g. 'Broadcast master'."),
     spec: str | None = typer.Option(
-        None, "--spec", help="Built-in spec name (see `postprod qc specs`) or a .toml file."
+        None, "--spec", help="Built-in spec name (see `postprod qc specs`) or a .toml file (its text is stored)."
     ),
     due: str | None = typer.Option(None, "--due", help="YYYY-MM-DD"),
-    file: str | None = typer.Option(None, "--file", help="The delivered file to check."),
+    file: str | None = typer.Option(
+        None, "--file", help="The delivered file to check, under POSTPROD_MEDIA_ROOTS (default: this folder)."
+    ),
     description: str = typer.Option("", "--description"),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:
     """Add a deliverable with its spec and due date."""
+    spec, spec_toml = _spec(spec)
     with session_scope() as s:
         prod = get_production(s, production)
-        data = svc.deliverable_dict(
-            svc.add_deliverable(s, prod, name=name, spec=spec, due=due, file=file, description=description)
-        )
+        d = svc.add_deliverable(
+            s, prod, name=name, spec=spec, spec_toml=spec_toml, due=due, file=file, description=description,
+            roots=local_roots(),
+        )  # fmt: skip
+        data = svc.deliverable_dict(d)
     print_json(data) if json_out else console.print(f"added deliverable {data['name']}")
 
 
@@ -107,16 +123,20 @@ def _print_findings(run: dict) -> None:  # type: ignore[type-arg]
 def update(
     name: str,
     status: str | None = typer.Option(None, "--status"),
-    spec: str | None = typer.Option(None, "--spec"),
+    spec: str | None = typer.Option(None, "--spec", help="Built-in spec name or a .toml file (its text is stored)."),
     due: str | None = typer.Option(None, "--due"),
-    file: str | None = typer.Option(None, "--file"),
+    file: str | None = typer.Option(None, "--file", help="Under POSTPROD_MEDIA_ROOTS (default: this folder)."),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:
     """Change a deliverable's status, spec, due date or file."""
+    spec_name, spec_toml = _spec(spec)
     with session_scope() as s:
         d = svc.get_deliverable(s, get_production(s, production), name)
-        data = svc.deliverable_dict(svc.update_deliverable(s, d, status=status, spec=spec, due=due, file=file))
+        d = svc.update_deliverable(
+            s, d, status=status, spec=spec_name, spec_toml=spec_toml, due=due, file=file, roots=local_roots()
+        )
+        data = svc.deliverable_dict(d)
     print_json(data) if json_out else console.print(f"{data['name']}: {data['status']}")
 
 
@@ -129,7 +149,9 @@ def qc(
 ) -> None:
     """Check the deliverable's file against its spec and keep the run; exit 0 pass, 1 fail, 2 unusable file."""
     with progress_bar(f"QC {name}") as update:
-        data = svc.run_qc(production, name, actor=current_actor(), progress=update, report_path=report)
+        data = svc.run_qc(
+            production, name, actor=current_actor(), progress=update, report_path=report, roots=local_roots()
+        )
     if json_out:
         print_json(data)
     else:

@@ -98,5 +98,6 @@ def plan(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
 def deliverable_qc(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
     from postprod.services import deliverables as dlv
 
-    measured = dlv.measure(p["path"], p["spec"], lambda f: progress(f, "measuring"))
+    # the file is confined again to this worker's media roots; the spec is the stored one, never a path
+    measured = dlv.measure(p["path"], p["spec"], lambda f: progress(f, "measuring"), spec_toml=p.get("spec_toml"))
     return dlv.record_run(s, p["production_id"], p["deliverable_id"], measured, p.get("actor") or "")

@@ -32,7 +32,8 @@ class Deliverable(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     production_id: Mapped[int] = mapped_column(ForeignKey("production.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    spec: Mapped[str | None] = mapped_column(String(500))
+    spec: Mapped[str | None] = mapped_column(String(500))  # a built-in spec's name, or the name of its own
+    spec_text: Mapped[str | None] = mapped_column(Text)  # the TOML of the production's own spec (never a path)
     due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[DeliverableStatus] = mapped_column(str_enum(DeliverableStatus), default=DeliverableStatus.PENDING)
     file_path: Mapped[str | None] = mapped_column(Text)

@@ -286,22 +286,41 @@ def parse_spec_text(text: str, source: str, default_name: str = "custom") -> Spe
     return validate_spec(data, source, default_name)
 
 
-def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
-    """A built-in spec by name (e.g. "ebu-r128") or a spec file by path."""
-    text_name = str(name_or_path)
+def builtin_spec(name: str) -> Spec:
+    """A built-in spec by name (e.g. "ebu-r128"); NotFound, with a suggestion, for any other name."""
     builtins = builtin_specs()
-    if text_name in builtins:
-        path = builtins[text_name]
+    if name in builtins:
+        path = builtins[name]
         return parse_spec_text(path.read_text(encoding="utf-8"), f"specs/{path.name}", path.stem)
-    p = Path(name_or_path)
-    if p.suffix.lower() in (".toml",) or p.exists() or os.sep in text_name or "/" in text_name:
-        if not p.is_file():
-            raise NotFound(f"{text_name}: no such spec file")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FileFormatError(text_name, f"cannot read spec ({exc.__class__.__name__})") from None
-        return parse_spec_text(text, text_name, p.stem)
-    close = difflib.get_close_matches(text_name, list(builtins), n=1)
+    close = difflib.get_close_matches(name, list(builtins), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise NotFound(f"unknown spec {text_name!r}{hint} (built-in specs: {', '.join(builtins)}; or give a .toml path)")
+    raise NotFound(f"unknown spec {name!r}{hint} (built-in specs: {', '.join(builtins)}; or give a .toml path)")
+
+
+def looks_like_spec_file(name_or_path: str | os.PathLike[str]) -> bool:
+    """True when a --spec value names a file rather than a built-in spec."""
+    text_name = str(name_or_path)
+    if text_name in builtin_specs():
+        return False
+    p = Path(name_or_path)
+    return p.suffix.lower() == ".toml" or p.exists() or os.sep in text_name or "/" in text_name
+
+
+def read_spec_file(path: str | os.PathLike[str]) -> tuple[str, Spec]:
+    """A spec file's text and the spec it holds (for the command line, on the user's own machine)."""
+    text_name = str(path)
+    p = Path(path)
+    if not p.is_file():
+        raise NotFound(f"{text_name}: no such spec file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FileFormatError(text_name, f"cannot read spec ({exc.__class__.__name__})") from None
+    return text, parse_spec_text(text, text_name, p.stem)
+
+
+def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
+    """A built-in spec by name (e.g. "ebu-r128") or a spec file by path (the command line's `qc check`)."""
+    if looks_like_spec_file(name_or_path):
+        return read_spec_file(name_or_path)[1]
+    return builtin_spec(str(name_or_path))

@@ -1,22 +1,34 @@
-"""Deliverables and their QC runs: a failed run sends the deliverable back to "fix" with its findings."""
+"""Deliverables and their QC runs: a failed run sends the deliverable back to "fix" with its findings.
+
+A deliverable's spec is a built-in name or the TOML text of the production's own spec, stored
+with it (the server never reads a spec from a path). Its file must lie under the media roots
+(postprod.media_roots): the caller passes the roots of where it runs, the command line's or the
+server's; by default the server's, which read nothing until POSTPROD_MEDIA_ROOTS is set.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from postprod.db import session_scope
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
+from postprod.media_roots import confine, server_roots
 from postprod.model import Deliverable, DeliverableStatus, Production, QcFinding, QcRun
 from postprod.model.audit import jsonable
 from postprod.services.common import get_production, parse_date
+
+if TYPE_CHECKING:
+    from postprod.qc.spec import Spec
+
+MAX_SPEC_TEXT = 100_000  # characters of a production's own spec
 
 # Manual status changes: approval needs a passed QC (or no spec to check against); delivery needs approval.
 _NEEDS = {
@@ -33,13 +45,43 @@ def parse_status(value: str) -> DeliverableStatus:
         raise InvalidInput(f"invalid deliverable status {value!r}: one of {allowed}", field="status") from None
 
 
-def _check_spec(spec: str | None) -> str | None:
-    if spec is None or spec == "":
-        return None
-    from postprod.qc.spec import builtin_specs, load_spec
+def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, str | None]:
+    """The (name, TOML text) to store: a built-in by name, or the production's own spec given as text."""
+    if spec_toml is not None and spec_toml.strip():
+        if len(spec_toml) > MAX_SPEC_TEXT:
+            raise InvalidInput(f"spec_toml: longer than {MAX_SPEC_TEXT} characters", field="spec_toml")
+        from postprod.qc.spec import parse_spec_text
 
-    load_spec(spec)  # refuses an unknown name or a broken file, naming it
-    return spec if spec in builtin_specs() else str(Path(spec).resolve())
+        try:
+            parsed = parse_spec_text(spec_toml, "spec_toml")
+        except PostprodError as exc:  # a broken spec is refused now, naming the field
+            raise InvalidInput(str(exc), field="spec_toml") from None
+        name = (spec or "").strip() or parsed.name
+        return name[:200], spec_toml
+    if spec is None or spec == "":
+        return None, None
+    from postprod.qc.spec import builtin_spec
+
+    builtin_spec(spec)  # refuses any other name: a path is not read here
+    return spec, None
+
+
+def stored_spec(name: str, spec_toml: str | None) -> Spec:
+    """The spec a deliverable holds: its own text, or the built-in of that name."""
+    from postprod.qc.spec import builtin_spec, parse_spec_text
+
+    if spec_toml:
+        return parse_spec_text(spec_toml, f"spec {name!r}", name)
+    try:
+        return builtin_spec(name)
+    except NotFound:
+        raise NotFound(
+            f"spec {name!r} is neither built-in nor stored with the deliverable: set it again (its TOML text)"
+        ) from None
+
+
+def _file(file: str, roots: Sequence[Path] | None) -> str:
+    return str(confine(file, server_roots() if roots is None else roots))
 
 
 def get_deliverable(session: Session, prod: Production, ref: str | int) -> Deliverable:
@@ -66,8 +108,10 @@ def add_deliverable(
     due: str | None = None,
     file: str | None = None,
     description: str = "",
+    spec_toml: str | None = None,
+    roots: Sequence[Path] | None = None,
 ) -> Deliverable:
-    """Add a deliverable; its spec (built-in name or TOML path) is validated now, not at QC time."""
+    """Add a deliverable; its spec (built-in name or TOML text) is validated now, its file kept to the media roots."""
     name = name.strip()
     if not name:
         raise InvalidInput("name is empty", field="name")
@@ -76,12 +120,14 @@ def add_deliverable(
     ).first()
     if clash:
         raise Conflict(f"a deliverable named {name!r} already exists in {prod.title!r}")
+    spec_name, spec_text = _check_spec(spec, spec_toml)
     d = Deliverable(
         production_id=prod.id,
         name=name,
-        spec=_check_spec(spec),
+        spec=spec_name,
+        spec_text=spec_text,
         due_date=parse_date(due, "due") if due else None,
-        file_path=file,
+        file_path=_file(file, roots) if file else None,
         description=description,
         status=DeliverableStatus.PENDING,
     )
@@ -99,15 +145,18 @@ def update_deliverable(
     due: str | None = None,
     file: str | None = None,
     expected_version: int | None = None,
+    spec_toml: str | None = None,
+    roots: Sequence[Path] | None = None,
 ) -> Deliverable:
-    """Change a deliverable's status, spec, due date or file."""
+    """Change a deliverable's status, spec (a built-in name, or its own TOML text), due date or file."""
     if expected_version is not None and expected_version != d.version:
         raise Conflict(f"deliverable {d.name!r} was changed by someone else (version {d.version})")
-    if spec is not None:
-        d.spec = _check_spec(spec)
+    if spec is not None or spec_toml is not None:
+        d.spec, d.spec_text = _check_spec(spec, spec_toml)
     if due is not None:
         d.due_date = parse_date(due, "due") if due else None
     if file is not None:
+        file = _file(file, roots) if file else ""
         if file != d.file_path and d.status in (DeliverableStatus.QC_PASSED, DeliverableStatus.APPROVED):
             d.status = DeliverableStatus.PENDING  # a new file has not been checked
         d.file_path = file or None
@@ -144,6 +193,7 @@ def deliverable_dict(d: Deliverable) -> dict[str, Any]:
         "id": d.id,
         "name": d.name,
         "spec": d.spec,
+        "spec_custom": d.spec_text is not None,
         "due_date": jsonable(d.due_date),
         "status": d.status.value,
         "file": d.file_path,
@@ -185,14 +235,32 @@ def run_dict(run: QcRun, findings: bool = True) -> dict[str, Any]:
     return data
 
 
-def qc_target(session: Session, prod: Production, ref: str | int) -> tuple[int, str, str]:
-    """The deliverable to check, its file and its spec; refused when either is missing."""
+@dataclass
+class QcTarget:
+    """What a QC run needs: the deliverable, its file (under the media roots) and its spec (name and own text)."""
+
+    deliverable_id: int
+    path: str
+    spec: str
+    spec_toml: str | None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "deliverable_id": self.deliverable_id,
+            "path": self.path,
+            "spec": self.spec,
+            "spec_toml": self.spec_toml,
+        }
+
+
+def qc_target(session: Session, prod: Production, ref: str | int, roots: Sequence[Path] | None = None) -> QcTarget:
+    """The deliverable to check, its file and its spec; refused when either is missing or the file is outside the roots."""
     d = get_deliverable(session, prod, ref)
     if not d.file_path:
         raise InvalidInput(f"deliverable {d.name!r} has no file: set one with --file", field="file")
     if not d.spec:
         raise InvalidInput(f"deliverable {d.name!r} has no spec: set one with --spec", field="spec")
-    return d.id, d.file_path, d.spec
+    return QcTarget(d.id, _file(d.file_path, roots), d.spec, d.spec_text)
 
 
 @dataclass
@@ -207,18 +275,24 @@ class Measurement:
 
 
 def measure(
-    path: str, spec_ref: str, progress: Callable[[float], None] | None = None, report_path: str | None = None
+    path: str,
+    spec_ref: str,
+    progress: Callable[[float], None] | None = None,
+    report_path: str | None = None,
+    *,
+    spec_toml: str | None = None,
+    roots: Sequence[Path] | None = None,
 ) -> Measurement:
-    """Check the file against the spec (no database: this is the long part)."""
+    """Check the file (again confined to the roots) against the stored spec (no database: this is the long part)."""
     from postprod.qc.check import check
-    from postprod.qc.spec import load_spec
 
     m = Measurement(path=path, spec=spec_ref, started=datetime.now(UTC))
-    spec = load_spec(spec_ref)
+    spec = stored_spec(spec_ref, spec_toml)
     try:
-        if not os.path.isfile(path):
+        real = _file(path, roots)
+        if not os.path.isfile(real):
             raise NotFound(f"{path}: no such file")
-        m.result = check(path, spec, progress)
+        m.result = check(real, spec, progress)
         if report_path:
             from postprod.qc.report import write_report
 
@@ -281,6 +355,7 @@ def run_qc(
     actor: str,
     progress: Callable[[float], None] | None = None,
     report_path: str | None = None,
+    roots: Sequence[Path] | None = None,
 ) -> dict[str, Any]:
     """Check a deliverable's file against its spec and record the run.
 
@@ -291,7 +366,7 @@ def run_qc(
     with session_scope(actor=actor) as s:
         prod = get_production(s, production)
         prod_id = prod.id
-        d_id, path, spec_ref = qc_target(s, prod, deliverable)
-    m = measure(path, spec_ref, progress, report_path)
+        t = qc_target(s, prod, deliverable, roots)
+    m = measure(t.path, t.spec, progress, report_path, spec_toml=t.spec_toml, roots=roots)
     with session_scope(actor=actor) as s:
-        return record_run(s, prod_id, d_id, m, actor)
+        return record_run(s, prod_id, t.deliverable_id, m, actor)

@@ -178,9 +178,10 @@ class TaskDoc(_M):
 class DeliverableDoc(_M):
     name: str = Field(min_length=1, max_length=200)
     spec: str | None = None
+    spec_toml: str | None = Field(None, max_length=100_000)  # the production's own spec, as its text
     due_date: date | None = None
     status: DeliverableStatus
-    file: str | None = None
+    file: str | None = None  # kept as data: QC reads it only under the media roots
     description: str = ""
 
 
@@ -395,6 +396,7 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
                 "file": d.file_path,
                 "description": d.description,
             }
+            | ({"spec_toml": d.spec_text} if d.spec_text is not None else {})
             for d in sorted(deliverables, key=lambda d: d.name)
         ],
         **export_editorial(session, prod),
@@ -648,6 +650,7 @@ def import_production(
                 production_id=prod.id,
                 name=dv.name,
                 spec=dv.spec,
+                spec_text=dv.spec_toml,
                 due_date=dv.due_date,
                 status=dv.status,
                 file_path=dv.file,

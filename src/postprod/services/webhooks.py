@@ -17,11 +17,19 @@ DISABLE_AFTER failures in a row the hook is switched off, and says why. Delivery
 receivers skip events whose id they have seen. Money fields (rates, bids) are never sent.
 
 Several server processes may run a dispatcher: a hook is claimed (a lease on next_attempt_at)
-before its delivery, so one process delivers it at a time.
+before its delivery, so one process delivers it at a time. Within a process, hooks are delivered
+side by side by a small pool (POOL), so a slow receiver holds one worker, not the other hooks.
+
+A hook's URL is checked when it is made and again at each delivery, on the address actually
+connected to (postprod.outbound): no loopback, private, link-local or reserved address unless
+POSTPROD_WEBHOOK_ALLOW_PRIVATE is set, no redirect followed, and a failure is stored as its class
+only ("connection failed", "timeout", "HTTP 500", "address not allowed"). A production has at most
+MAX_HOOKS hooks.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -29,19 +37,17 @@ import logging
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from postprod import db
-from postprod.errors import InvalidInput, NotFound
+from postprod import db, outbound
+from postprod.errors import Conflict, NotFound
 from postprod.model import Production, Webhook
 from postprod.model.base import utcnow
 from postprod.services import events
@@ -50,7 +56,9 @@ from postprod.services.money import hide_all
 log = logging.getLogger("postprod.webhooks")
 
 MAX_BATCH = 100
-TIMEOUT = 5.0
+MAX_HOOKS = 20  # per production
+POOL = 4  # deliveries at once: a slow receiver holds one of them, not the others
+TIMEOUT = 5.0  # seconds to connect, and between bytes of the answer
 BACKOFF_MAX = 3600.0
 DISABLE_AFTER = 30  # failures in a row (about a day of retries at the longest back-off)
 LEASE = 60.0  # seconds a dispatcher owns a hook while it delivers
@@ -68,21 +76,15 @@ def verify(secret: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, body), signature)
 
 
-def _check_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"invalid webhook URL {url!r}: an http:// or https:// address", field="url")
-    if len(url) > 500:
-        raise InvalidInput("webhook URL longer than 500 characters", field="url")
-    return url
-
-
 def create_webhook(session: Session, prod: Production, url: str, actor: str = "") -> Webhook:
     """A new hook on the production; it receives the changes made from now on. Its secret is returned once."""
+    url = outbound.check_url(url)
+    count = session.scalar(select(func.count()).select_from(Webhook).where(Webhook.production_id == prod.id)) or 0
+    if count >= MAX_HOOKS:
+        raise Conflict(f"{prod.title!r} has {count} webhooks already, the most a production may have")
     hook = Webhook(
         production_id=prod.id,
-        url=_check_url(url),
+        url=url,
         secret=secrets.token_hex(32),
         cursor=events.last_id(session),
         created_by=actor,
@@ -138,13 +140,8 @@ def webhook_dict(hook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST with the standard library (no client library needed on the server); the HTTP status."""
-    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 - http(s) only, checked
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+    """POST to a checked public address of the URL's host, no redirect followed; the HTTP status."""
+    return outbound.post(url, body, headers, TIMEOUT)
 
 
 class WebhookDispatcher:
@@ -158,19 +155,41 @@ class WebhookDispatcher:
         self._cursors: dict[int, events.FeedCursor] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(max_workers=POOL, thread_name_prefix="postprod-webhook")
+        self._in_flight: dict[int, Future[int]] = {}
+        self._lock = threading.Lock()
 
-    def run_once(self, now: float | None = None) -> int:
-        """Deliver what is due; the number of changes delivered."""
+    def submit_due(self, now: float | None = None) -> list[Future[int]]:
+        """Start delivering every due hook not already on its way, POOL at a time; each future: changes delivered."""
         mono = time.monotonic() if now is None else now
         with self.engine.connect() as conn:
-            due = conn.execute(
-                select(Webhook.id).where(
-                    Webhook.active.is_(True),
-                    or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= utcnow()),
-                )
-            ).scalars()
-            ids = list(due)
-        return sum(self._deliver(hook_id, mono) for hook_id in ids)
+            ids = list(
+                conn.execute(
+                    select(Webhook.id).where(
+                        Webhook.active.is_(True),
+                        or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= utcnow()),
+                    )
+                ).scalars()
+            )
+        started: list[Future[int]] = []
+        for hook_id in ids:
+            with self._lock:
+                if hook_id in self._in_flight:
+                    continue
+                fut = self._in_flight[hook_id] = self._pool.submit(self._deliver, hook_id, mono)
+            fut.add_done_callback(functools.partial(self._finished, hook_id))
+            started.append(fut)
+        return started
+
+    def _finished(self, hook_id: int, fut: Future[int]) -> None:
+        with self._lock:
+            self._in_flight.pop(hook_id, None)
+        if not fut.cancelled() and fut.exception() is not None:
+            log.error("webhook %s: delivery round failed", hook_id, exc_info=fut.exception())
+
+    def run_once(self, now: float | None = None) -> int:
+        """Deliver what is due (hooks side by side) and wait for it; the number of changes delivered."""
+        return sum(f.result() for f in self.submit_due(now))
 
     def _claim(self, hook_id: int) -> bool:
         now = utcnow()
@@ -212,7 +231,9 @@ class WebhookDispatcher:
             status: int | None = self.send(url, body, headers)
             error = "" if status is not None and 200 <= status < 300 else f"HTTP {status}"
         except Exception as exc:  # noqa: BLE001 - any failure to deliver is retried, and recorded
-            status, error = None, f"{type(exc).__name__}: {exc}"[:500]
+            # Only the class of failure is kept: the far end's words would tell an open port from a closed one.
+            status, error = None, outbound.error_class(exc)
+            log.debug("webhook %s: %s", hook_id, exc)
         if not error:
             self._record(hook_id, cursor=cursor.last, status=status, delivered=len(entries))
             return len(entries)
@@ -254,7 +275,7 @@ class WebhookDispatcher:
         def loop() -> None:
             while not self._stop.wait(self.interval):
                 try:
-                    self.run_once()
+                    self.submit_due()  # not waited for: a slow receiver delays no other hook, nor the next round
                 except Exception:  # a database hiccup must not kill the dispatcher
                     log.exception("webhook round failed")
 
@@ -266,3 +287,4 @@ class WebhookDispatcher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=TIMEOUT + self.interval)
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -35,19 +35,26 @@ class EntryPatch(In):
     version: int | None = None
 
 
+_SPEC = "A built-in spec's name (`postprod qc specs`); with spec_toml, the name of the production's own spec"
+_SPEC_TOML = "The production's own delivery spec as TOML text (docs/delivery-specs.md), stored with the deliverable"
+_FILE = "The delivered file, under the server's media roots (POSTPROD_MEDIA_ROOTS); relative: from the first root"
+
+
 class DeliverableIn(In):
     name: str = Field(min_length=1, max_length=200)
-    spec: str | None = Field(None, max_length=64)
+    spec: str | None = Field(None, max_length=64, description=_SPEC)
+    spec_toml: str | None = Field(None, max_length=dlv.MAX_SPEC_TEXT, description=_SPEC_TOML)
     due: str | None = Field(None, max_length=10)
-    file: str | None = Field(None, max_length=1000)
+    file: str | None = Field(None, max_length=1000, description=_FILE)
     description: str = Field("", max_length=5000)
 
 
 class DeliverablePatch(In):
     status: str | None = Field(None, max_length=32)
-    spec: str | None = Field(None, max_length=64)
+    spec: str | None = Field(None, max_length=64, description=_SPEC)
+    spec_toml: str | None = Field(None, max_length=dlv.MAX_SPEC_TEXT, description=_SPEC_TOML)
     due: str | None = Field(None, max_length=10)
-    file: str | None = Field(None, max_length=1000)
+    file: str | None = Field(None, max_length=1000, description=_FILE)
     version: int | None = None
 
 
@@ -287,6 +294,6 @@ def qc_deliverable(
     """Check the deliverable's file against its spec in the background; the run is kept with its findings."""
     prod = load_production(session, production_id)
     principal.require("register.edit", Resource(prod.id, department="deliverables"))
-    d_id, path, spec = dlv.qc_target(session, prod, ref)  # no file or no spec: refused now, not in the job
-    params = {"production_id": prod.id, "deliverable_id": d_id, "path": path, "spec": spec}
+    target = dlv.qc_target(session, prod, ref)  # no file, no spec or a file outside the roots: refused now
+    params = {"production_id": prod.id, **target.params()}
     return job_dict(jobs.submit(session, "deliverable-qc", params, production_id=prod.id, user_id=principal.user.id))
