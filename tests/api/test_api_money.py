@@ -311,6 +311,14 @@ def test_a_lead_editing_a_shot_does_not_get_its_bid_back(world: World) -> None:
     r = c.patch(url, json={"values": {"vendor": "Mikros"}, "version": 1})
     assert r.status_code == 409 and r.json()["current"]["vendor"] == "Rodeo"
     assert not _money_in(r.text, "application/json")
+    # nor set or overwrite a bid it cannot read
     r = c.post(w.url("/productions/{pid}/registers/vfx"), json={"values": {"shot_id": "020_LED_0020", "bid": "5"}})
+    assert r.status_code == 403 and r.json()["field"] == "bid", r.text
+    r = c.patch(url, json={"values": {"bid": "1", "currency": "USD"}, "version": 2})
+    assert r.status_code == 403 and r.json()["field"] in ("bid", "currency"), r.text
+    r = c.post(w.url("/productions/{pid}/registers/vfx"), json={"values": {"shot_id": "020_LED_0020"}})
     assert r.status_code == 201 and "bid" not in r.json()
     c.close()
+    with w.scope() as s:
+        shot = registers.get_entry(s, get_production(s, w.production_id), registers.get_kind("vfx"), "020_LED_0010")
+        assert shot.bid_amount is not None and Decimal(str(shot.bid_amount)) == Decimal(BID)  # untouched

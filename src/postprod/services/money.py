@@ -108,3 +108,16 @@ def is_money_field(field_type: str) -> bool:
 def refuse_money_field(name: str, what: str, field: str) -> None:
     """Refuse to sort or filter by a money field for a role that does not see the budget (the order would tell)."""
     raise Forbidden(f"{what} by {name} needs the budget right", field=field)
+
+
+def refuse_blind_write(sees: bool, fields: Iterable[tuple[str, str]], values: Iterable[str]) -> None:
+    """Refuse to set a money field for a role that may not see it: it would overwrite an amount it cannot read.
+
+    `fields` are (name, type) of the item's fields, `values` the names being written.
+    """
+    if sees:
+        return
+    priced = {name for name, kind in fields if is_money_field(kind)}
+    for name in values:
+        if name in priced:
+            raise Forbidden(f"setting {name} needs the budget right", field=name)

@@ -75,6 +75,12 @@ def _entry(principal: Principal, prod: Production, kind: reg.Kind, entry: Any, p
     return data
 
 
+def _refuse_blind_money(principal: Principal, prod: Production, k: reg.Kind, values: dict[str, Any]) -> None:
+    """A role that does not see a bid may not set or overwrite it."""
+    fields = [(f.name, f.type) for f in reg.all_fields(k)]
+    money.refuse_blind_write(principal.sees_money(prod.id), fields, values)
+
+
 def _check_read(
     principal: Principal, session: Any, prod: Production, department: str, target_type: str, item_id: int
 ) -> None:
@@ -157,6 +163,7 @@ def add_entry(
     prod = load_production(session, production_id)
     k = reg.get_kind(kind)
     principal.require("register.edit", Resource(prod.id, department=k.name))
+    _refuse_blind_money(principal, prod, k, body.values)
     entry = reg.add_entry(session, prod, k, body.values)
     return _entry(principal, prod, k, entry, reg.Placement(session, prod))
 
@@ -191,6 +198,7 @@ def update_entry(
     k = reg.get_kind(kind)
     entry = reg.get_entry(session, prod, k, key)
     principal.require("register.edit", Resource(prod.id, department=k.name))
+    _refuse_blind_money(principal, prod, k, body.values)
     expected = _expected(if_match, body.version)
     place = reg.Placement(session, prod)
     if expected != entry.version:
