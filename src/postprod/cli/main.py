@@ -45,6 +45,19 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
 EXTRA_GROUPS_MODULE = "postprod.cli.cut"
 
 
+def database_error(exc: BaseException) -> PostprodError | None:
+    """The one-line error for a database that went away during a command (None for any other exception).
+
+    SQLAlchemy is looked up, not imported: a command that never touched the database has not loaded it.
+    """
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None or not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return None
+    from postprod.db import unavailable
+
+    return unavailable(exc)
+
+
 class _Group(TyperGroup):
     """The root group: a PostprodError from any command is one line on stderr and exit code 2."""
 
@@ -54,6 +67,12 @@ class _Group(TyperGroup):
         except PostprodError as exc:
             err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            err = database_error(exc)
+            if err is None:
+                raise
+            err_console.print(f"error: {err}", style="red", highlight=False, soft_wrap=True)
+            raise typer.Exit(err.exit_code) from None
 
 
 def _new_app() -> typer.Typer:
