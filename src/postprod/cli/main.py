@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "qc": ("postprod.cli.qc", "app", "group", "Probe, measure and check delivered media against a spec."),
     "cut": ("postprod.cli.cut", "app", "group", "Cut imports, versions and change lists."),
     "sample": ("postprod.cli.sample", "app", "group", "Example material: a cut and its recut, a line-up tone."),
+    "backup": ("postprod.cli.backup", "backup", "command", ""),
+    "restore": ("postprod.cli.backup", "restore", "command", ""),
     "serve": ("postprod.cli.serve", "serve", "command", ""),
     "worker": ("postprod.cli.serve", "worker", "command", ""),
     "user": ("postprod.cli.users", "app", "group", "Users, roles and API tokens."),
