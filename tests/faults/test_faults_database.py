@@ -128,7 +128,9 @@ def test_the_api_answers_503_while_the_database_is_away_and_recovers(tmp_path: P
                 assert c.post("/api/v1/auth/login", json=creds).status_code == 401
                 with admin.connect() as conn:
                     conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-                    conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": name})
+                    conn.execute(
+                        text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": name}
+                    )
                 for _ in range(3):
                     away = c.post("/api/v1/auth/login", json=creds)
                     assert away.status_code == 503, away.text
