@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from faults_support import PG_SERVER, Output, create_pg_database, fresh_database, free_port, pg_or_skip, postprod, stop
+from faults_support import PG_SERVER, Output, create_pg_database, free_port, fresh_database, pg_or_skip, postprod, stop
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from faults_support import Output, fresh_database, free_port, long_tone, postprod, stop, wait_healthy
+from faults_support import Output, free_port, fresh_database, long_tone, postprod, stop, wait_healthy
 from sqlalchemy import Engine, func, select
 
 import postprod.jobs as jobs_mod
@@ -55,7 +55,7 @@ def test_servers_sweeping_at_once_put_a_dead_job_back_exactly_once(engine: Engin
 
 def test_a_job_whose_process_keeps_dying_fails_rather_than_looping(engine: Engine) -> None:
     job_id = _dead_job(engine)
-    for attempt in range(1, jobs_mod.MAX_ATTEMPTS):
+    for _attempt in range(1, jobs_mod.MAX_ATTEMPTS):
         assert jobs_mod.requeue_stale(engine, 45) == [job_id]
         with engine.begin() as conn:  # taken again, and its process died again
             conn.execute(jobs_mod.update(Job).where(Job.id == job_id).values(status=JobStatus.RUNNING))

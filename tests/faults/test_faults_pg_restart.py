@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from faults_support import Output, fresh_database, free_port, postprod, stop, wait_healthy
+from faults_support import Output, free_port, fresh_database, postprod, stop, wait_healthy
 from sqlalchemy import func, select
 
 from postprod import db
