@@ -68,6 +68,7 @@ def create_app(
 
         dispatcher = WebhookDispatcher(engine).start() if webhooks else None  # while the server runs
         runner.resume_queued()  # jobs queued before a restart run now
+        runner.start_sweeping()  # and those of a process that dies meanwhile (this one's or another's)
         yield
         if dispatcher is not None:
             dispatcher.stop()

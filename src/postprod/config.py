@@ -28,6 +28,29 @@ def job_queue() -> str:
     return os.environ.get("POSTPROD_JOB_QUEUE", "").strip() or "postprod"
 
 
+def _seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def job_heartbeat() -> float:
+    """POSTPROD_JOB_HEARTBEAT: seconds between a running job's signs of life (default 15)."""
+    return _seconds("POSTPROD_JOB_HEARTBEAT", 15.0)
+
+
+def job_stale() -> float:
+    """POSTPROD_JOB_STALE: a running job silent this many seconds is taken for dead and queued again (default 45)."""
+    return _seconds("POSTPROD_JOB_STALE", 45.0)
+
+
+def job_sweep() -> float:
+    """POSTPROD_JOB_SWEEP: how often every server and worker looks for dead jobs, in seconds (default 10)."""
+    return _seconds("POSTPROD_JOB_SWEEP", 10.0)
+
+
 def current_actor() -> str:
     """Who the audit trail names for CLI changes: POSTPROD_USER, else the login name."""
     name = os.environ.get("POSTPROD_USER", "").strip()

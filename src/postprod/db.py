@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from postprod import config
+from postprod.errors import DatabaseUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -41,8 +45,31 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             dbapi_conn.create_function("upper", 1, _upper, deterministic=True)
 
         return engine
+    # A connection that died with its server (a restart) is noticed and replaced when next taken.
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {"connect_timeout": 10})  # a silent host is an error, not a hang
     return create_engine(url, **kwargs)
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown: its password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"
+
+
+def unavailable(exc: BaseException, url: str | None = None) -> DatabaseUnavailable:
+    """One line for a database that cannot be reached: the URL without its password, and the driver's reason."""
+    url = url or config.database_url()
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(orig).__name__
+    password = make_url(url).password if url else None
+    if password:
+        reason = reason.replace(str(password), "***")
+    return DatabaseUnavailable(f"database unreachable at {safe_url(url)}: {reason}")
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -77,16 +104,46 @@ def get_engine() -> Engine:
     url = config.database_url()
     engine = _engines.get(url)
     if engine is None:
-        engine = make_engine(url)
-        migrate(engine)
+        try:
+            engine = make_engine(url)
+            migrate(engine)
+        except (OperationalError, InterfaceError) as exc:
+            if engine is not None:
+                engine.dispose()
+            raise unavailable(exc, url) from None
         _engines[url] = engine
     return engine
 
 
-def reset_engines() -> None:
-    """Dispose of every engine made by get_engine (tests switch databases between runs)."""
+def wait_for_engine(
+    timeout: float | None = None, say: Callable[[str], None] = print, *, longest_pause: float = 10.0
+) -> Engine:
+    """get_engine(), trying again with growing pauses while the database cannot be reached.
+
+    For the long-running commands (serve, worker): a database that starts after them, or restarts,
+    is waited for with a message each try. `timeout` None waits for ever; once passed, the last
+    DatabaseUnavailable is raised.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = 0.5
+    while True:
+        try:
+            return get_engine()
+        except DatabaseUnavailable as exc:
+            if deadline is not None and time.monotonic() + pause > deadline:
+                raise
+            say(f"{exc}; trying again in {pause:g} s")
+            time.sleep(pause)
+            pause = min(pause * 2, longest_pause)
+
+
+def reset_engines(*, close: bool = True) -> None:
+    """Dispose of every engine made by get_engine (tests switch databases between runs).
+
+    `close=False` in a forked process: the parent's connections are dropped, not closed under it.
+    """
     for engine in _engines.values():
-        engine.dispose()
+        engine.dispose(close=close)
     _engines.clear()
 
 

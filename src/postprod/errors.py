@@ -58,6 +58,12 @@ class FileFormatError(PostprodError):
         super().__init__(f"{where}: {message}")
 
 
+class DatabaseUnavailable(PostprodError):
+    """The database cannot be reached (server down, database missing, sign-in refused): try again later."""
+
+    http_status = 503
+
+
 class InfeasibleError(PostprodError):
     """A problem with no solution; the message names the tasks that make it so."""
 

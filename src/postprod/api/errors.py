@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from postprod.errors import PostprodError
+from postprod.errors import DatabaseUnavailable, PostprodError
 
 log = logging.getLogger("postprod.api")
 
@@ -51,6 +52,21 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StaleDataError)
     async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
         return JSONResponse(error_body("changed by someone else meanwhile: reload and try again", "version"), 409)
+
+    async def _database(request: Request, exc: Exception) -> Any:
+        """The database went away (a restart, a network cut): 503 and try again, never a 500.
+
+        The request's transaction was rolled back; the pool replaces dead connections (pre-ping).
+        Answered like any PostprodError, by whichever handler the app has for those now (pages: HTML).
+        """
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        err = DatabaseUnavailable("the database is not reachable at the moment: try again shortly")
+        response = await app.exception_handlers[PostprodError](request, err)  # type: ignore[misc]
+        response.headers["Retry-After"] = "2"
+        return response
+
+    app.add_exception_handler(OperationalError, _database)
+    app.add_exception_handler(InterfaceError, _database)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -47,7 +47,7 @@ def print_json(data: Any) -> None:
 
 def note(message: str) -> None:
     """A one-line note on stderr (kept off stdout so --json stays parseable)."""
-    err_console.print(message, style="yellow", highlight=False)
+    err_console.print(message, style="yellow", highlight=False, soft_wrap=True)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

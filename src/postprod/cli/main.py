@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "qc": ("postprod.cli.qc", "app", "group", "Probe, measure and check delivered media against a spec."),
     "cut": ("postprod.cli.cut", "app", "group", "Cut imports, versions and change lists."),
     "sample": ("postprod.cli.sample", "app", "group", "Example material: a cut and its recut, a line-up tone."),
+    "backup": ("postprod.cli.backup", "backup", "command", ""),
+    "restore": ("postprod.cli.backup", "restore", "command", ""),
     "serve": ("postprod.cli.serve", "serve", "command", ""),
     "worker": ("postprod.cli.serve", "worker", "command", ""),
     "user": ("postprod.cli.users", "app", "group", "Users, roles and API tokens."),
@@ -43,6 +45,19 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
 }
 # More groups (vfx, cues...) come from the cut module's EXTRA_GROUPS.
 EXTRA_GROUPS_MODULE = "postprod.cli.cut"
+
+
+def database_error(exc: BaseException) -> PostprodError | None:
+    """The one-line error for a database that went away during a command (None for any other exception).
+
+    SQLAlchemy is looked up, not imported: a command that never touched the database has not loaded it.
+    """
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None or not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return None
+    from postprod.db import unavailable
+
+    return unavailable(exc)
 
 
 class _Group(TyperGroup):
@@ -54,6 +69,12 @@ class _Group(TyperGroup):
         except PostprodError as exc:
             err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            err = database_error(exc)
+            if err is None:
+                raise
+            err_console.print(f"error: {err}", style="red", highlight=False, soft_wrap=True)
+            raise typer.Exit(err.exit_code) from None
 
 
 def _new_app() -> typer.Typer:

@@ -7,7 +7,14 @@ import webbrowser
 
 import typer
 
-from postprod.cli._common import console, table
+from postprod.cli._common import console, note, table
+
+DbWaitOpt = typer.Option(
+    None,
+    "--db-wait",
+    min=0,
+    help="Seconds to wait for an unreachable database before giving up (default: wait until it comes).",
+)
 
 
 def serve(
@@ -15,16 +22,17 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     demo: bool = typer.Option(False, "--demo", help="Set up the demo production and one user per role first."),
     open_browser: bool = typer.Option(False, "--open", help="Open the app in the browser once it listens."),
+    db_wait: float | None = DbWaitOpt,
 ) -> None:
     """Serve the web app and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
 
     from postprod.app import create_app
-    from postprod.db import get_engine, session_scope
+    from postprod.db import session_scope, wait_for_engine
     from postprod.services.demo import create_demo
     from postprod.services.users import create_demo_users
 
-    engine = get_engine()
+    engine = wait_for_engine(db_wait, say=note)  # a database that starts after the server is waited for
     if demo:
         with session_scope(engine, actor="postprod") as s:
             prod, _created = create_demo(s)
@@ -45,6 +53,7 @@ def serve(
 
 def worker(
     concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, max=64, help="Jobs run at once."),
+    db_wait: float | None = DbWaitOpt,
 ) -> None:
     """Run jobs (QC, imports, plans) for the server: a Celery worker on POSTPROD_BROKER_URL.
 
@@ -58,10 +67,15 @@ def worker(
     if not url:
         raise PostprodError("POSTPROD_BROKER_URL is not set: jobs run in the server's own threads, no worker needed")
     try:
-        from postprod.jobs.worker import make_celery
+        from postprod.jobs.worker import make_celery, sweep_in_worker_processes
 
         app = make_celery(url, queue=config.job_queue())
     except ImportError:
         raise PostprodError("Celery is not installed: pip install 'postprod[workers]'") from None
+    from postprod import db
+
+    db.wait_for_engine(db_wait, say=note)  # the schema is there before any job is taken
+    db.reset_engines()  # no connection of this process is inherited by the forked pool processes
+    sweep_in_worker_processes(app)  # each pool process puts back the jobs of workers that died
     console.print(f"postprod worker on {url}, queue {config.job_queue()} ({concurrency} at once); Ctrl-C stops it")
     app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork"])

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from postprod import db
+from postprod import config, db
 from postprod.errors import NotFound, PostprodError
 from postprod.model import Job, JobStatus
 from postprod.model.base import utcnow
@@ -56,11 +56,27 @@ def get_job(session: Session, job_id: int) -> Job:
     return job
 
 
+class _TakenOver(Exception):
+    """The job is no longer this run's: it was queued again (its beats had stopped) and taken meanwhile."""
+
+
+# The jobs this process is running now: its own sweep never takes them for dead, even if a beat was missed.
+_running_here: set[int] = set()
+_running_lock = threading.Lock()
+
+
+def running_here() -> set[int]:
+    with _running_lock:
+        return set(_running_here)
+
+
 def execute(engine: Engine, job_id: int) -> None:
     """Run a queued job by its id: the work its kind names, with the parameters its row keeps.
 
     Whoever calls this (a thread of the server, a Celery worker) gets the same behaviour. A job that
-    is not queued any more (a broker delivering a message twice, say) is left alone.
+    is not queued any more (a broker delivering a message twice, say) is left alone. The work and the
+    job's `done` are one transaction, committed only while the job is still this run's (its
+    `started_at` unchanged): a run taken for dead and queued again can never record a second result.
     """
     from postprod.jobs.kinds import KINDS
 
@@ -72,14 +88,15 @@ def execute(engine: Engine, job_id: int) -> None:
             .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
             .values(status=JobStatus.RUNNING, started_at=now, heartbeat_at=now)
         ).rowcount
+        claim = conn.execute(select(Job.started_at).where(Job.id == job_id)).scalar() if taken else None
     if row is None or not taken:
         log.warning("job %s: not found or not queued, not run", job_id)
         return
     kind, params = row
-    params = dict(params or {})
+    params = {k: v for k, v in dict(params or {}).items() if k != ATTEMPTS}
     work = KINDS.get(kind)
     if work is None:
-        _set(engine, job_id, status=JobStatus.FAILED, error=f"unknown job kind {kind!r}", finished_at=utcnow())
+        _end(engine, job_id, claim, status=JobStatus.FAILED, error=f"unknown job kind {kind!r}", finished_at=utcnow())
         return
     last = 0.0
 
@@ -90,41 +107,62 @@ def execute(engine: Engine, job_id: int) -> None:
             last = now
             _set_progress(engine, job_id, max(0.0, min(1.0, float(fraction))), message[:500])
 
+    with _running_lock:
+        _running_here.add(job_id)
     beat = _Heartbeat(engine, job_id).start()
     try:
         with db.session_scope(engine, actor=str(params.get("actor") or "job")) as session:
             result = work(session, progress, params)
+            beat.stop()
+            # Once it has run, its parameters are not kept: a cut import carries a whole EDL, an
+            # import a whole production document.
+            done = {"progress": 1.0, "result": result, "finished_at": utcnow(), "params": None}
+            _end_in(session, job_id, claim, status=JobStatus.DONE, **done)
+    except _TakenOver:
+        log.warning("job %s: queued again and taken by another run meanwhile; this run's work rolled back", job_id)
     except PostprodError as exc:
         beat.stop()
-        _set(engine, job_id, status=JobStatus.FAILED, error=str(exc), finished_at=utcnow(), params=None)
-        return
+        _end(engine, job_id, claim, status=JobStatus.FAILED, error=str(exc), finished_at=utcnow(), params=None)
     except Exception as exc:  # recorded on the job rather than lost in a thread or a worker
         beat.stop()
         log.exception("job %s failed", job_id)
-        _set(
-            engine,
-            job_id,
-            status=JobStatus.FAILED,
-            error=f"internal error ({type(exc).__name__})",
-            finished_at=utcnow(),
-            params=None,
-        )
-        return
-    beat.stop()
-    # Once it has run, its parameters are not kept: a cut import carries a whole EDL, an import a
-    # whole production document.
-    _set(engine, job_id, status=JobStatus.DONE, progress=1.0, result=result, finished_at=utcnow(), params=None)
+        error = f"internal error ({type(exc).__name__})"
+        _end(engine, job_id, claim, status=JobStatus.FAILED, error=error, finished_at=utcnow(), params=None)
+    finally:
+        beat.stop()
+        with _running_lock:
+            _running_here.discard(job_id)
 
 
-HEARTBEAT = 15.0  # seconds between a running job's signs of life
-STALE = 300.0  # a running job silent this long is taken for dead (its process stopped)
+def _mine(job_id: int, claim: Any) -> Any:
+    return (Job.id == job_id) & (Job.status == JobStatus.RUNNING) & (Job.started_at == claim)
+
+
+def _end_in(session: Session, job_id: int, claim: Any, **values: Any) -> None:
+    """The job's outcome, in the work's own transaction; _TakenOver (rolling it all back) when not ours."""
+    if not session.connection().execute(update(Job).where(_mine(job_id, claim)).values(**values)).rowcount:
+        raise _TakenOver(job_id)
+
+
+def _end(engine: Engine, job_id: int, claim: Any, **values: Any) -> None:
+    """The job's outcome (a failure), unless another run has it now."""
+    with engine.begin() as conn:
+        if not conn.execute(update(Job).where(_mine(job_id, claim)).values(**values)).rowcount:
+            log.warning("job %s: queued again and taken by another run meanwhile; this run's outcome dropped", job_id)
+
+
+HEARTBEAT = config.job_heartbeat()  # seconds between a running job's signs of life (15)
+STALE = config.job_stale()  # a running job silent this long is taken for dead (its process stopped) (45)
+SWEEP = config.job_sweep()  # how often every server and worker looks for such jobs (10)
+MAX_ATTEMPTS = 3  # a job whose process died this many times is failed rather than run again
+ATTEMPTS = "_attempts"  # kept in the job's parameters while it waits to run again
 
 
 class _Heartbeat:
     """Marks a running job alive every HEARTBEAT seconds, from a thread, until stopped.
 
     Best effort like progress: on SQLite the job's own write transaction may hold the lock, and a
-    missed beat only matters after STALE seconds of them.
+    missed beat only matters after STALE seconds of them (and not at all to this process's own sweep).
     """
 
     def __init__(self, engine: Engine, job_id: int) -> None:
@@ -156,39 +194,84 @@ class _Heartbeat:
         self._thread.join(timeout=5)
 
 
-def requeue_stale(engine: Engine, stale_seconds: float = STALE) -> list[int]:
-    """Put back in the queue the jobs marked running that have not beaten for `stale_seconds`.
+def requeue_stale(engine: Engine, stale_seconds: float | None = None, *, skip: set[int] | None = None) -> list[int]:
+    """Put back in the queue the jobs marked running that have not beaten for `stale_seconds`; their ids.
 
-    Their process died (a restart, a crash): a job's work is one transaction, so it left nothing
-    behind and can simply run again. Jobs running in another live server keep beating.
+    Their process died (a restart, a crash, SIGKILL): a job's work and its outcome are one
+    transaction, so it left nothing behind and can simply run again. Jobs running in another live
+    process keep beating; `skip` names those this process runs itself. Each row is put back by an
+    update that repeats the conditions, so when several servers and workers sweep at once exactly
+    one of them gets it (and dispatches it). A job whose process died MAX_ATTEMPTS times fails.
     """
     from datetime import timedelta
 
-    limit = utcnow() - timedelta(seconds=stale_seconds)
-    with engine.begin() as conn:
-        ids = list(
-            conn.execute(
-                select(Job.id).where(
-                    Job.status == JobStatus.RUNNING,
-                    Job.params.is_not(None),
-                    (Job.heartbeat_at.is_(None)) | (Job.heartbeat_at < limit),
-                )
-            ).scalars()
-        )
-        if ids:
-            conn.execute(
-                update(Job)
-                .where(Job.id.in_(ids), Job.status == JobStatus.RUNNING)
-                .values(status=JobStatus.QUEUED, message="run again: its process had stopped")
-            )
-    for job_id in ids:
-        log.warning("job %s: no sign of life for %.0f s, queued again", job_id, stale_seconds)
+    limit = utcnow() - timedelta(seconds=STALE if stale_seconds is None else stale_seconds)
+    silent = (Job.status == JobStatus.RUNNING) & Job.params.is_not(None)
+    silent &= Job.heartbeat_at.is_(None) | (Job.heartbeat_at < limit)
+    with engine.connect() as conn:
+        found = conn.execute(select(Job.id, Job.params, Job.started_at).where(silent)).all()
+    ids: list[int] = []
+    for job_id, params, started_at in found:
+        if skip and job_id in skip:
+            continue
+        attempts = int((params or {}).get(ATTEMPTS, 0)) + 1
+        same_run = Job.started_at.is_(None) if started_at is None else Job.started_at == started_at
+        if attempts >= MAX_ATTEMPTS:
+            values: dict[str, Any] = {
+                "status": JobStatus.FAILED,
+                "error": f"its process stopped {attempts} times while running it",
+                "finished_at": utcnow(),
+                "params": None,
+            }
+        else:
+            values = {
+                "status": JobStatus.QUEUED,
+                "message": "run again: its process had stopped",
+                "params": {**(params or {}), ATTEMPTS: attempts},
+            }
+        with engine.begin() as conn:
+            changed = conn.execute(update(Job).where(silent, Job.id == job_id, same_run).values(**values)).rowcount
+        if changed and values["status"] == JobStatus.QUEUED:
+            ids.append(job_id)
+            log.warning("job %s: no sign of life for %.0f s, queued again", job_id, (utcnow() - limit).total_seconds())
+        elif changed:
+            log.warning("job %s: its process stopped %d times, failed", job_id, attempts)
     return ids
 
 
-def _set(engine: Engine, job_id: int, **values: Any) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(Job).where(Job.id == job_id).values(**values))
+class JobSweeper:
+    """Every SWEEP seconds, queues again the jobs whose process died and dispatches them: in every server and worker.
+
+    A database that cannot be reached for a while only skips rounds.
+    """
+
+    def __init__(self, engine: Engine, dispatch: Callable[[int], None], *, interval: float | None = None) -> None:
+        self.engine, self.dispatch = engine, dispatch
+        self.interval = SWEEP if interval is None else interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="postprod-job-sweep", daemon=True)
+
+    def start(self) -> JobSweeper:
+        self._thread.start()
+        return self
+
+    def run_once(self) -> list[int]:
+        ids = requeue_stale(self.engine, skip=running_here())
+        for job_id in ids:
+            self.dispatch(job_id)
+        return ids
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.run_once()
+            except Exception:  # a database restart must not end the sweeping
+                log.warning("job sweep skipped", exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
 
 def _set_progress(engine: Engine, job_id: int, fraction: float, message: str) -> None:
@@ -219,6 +302,7 @@ class JobRunner:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="postprod-job")
         self._futures: dict[int, Future[None]] = {}
         self._lock = threading.Lock()
+        self._sweeper: JobSweeper | None = None
 
     def submit(
         self,
@@ -261,7 +345,7 @@ class JobRunner:
         Safe with several servers or a broker that kept the message: a job runs only once (execute()).
         Jobs left `running` by a process that died (no heartbeat for STALE seconds) are queued again.
         """
-        requeue_stale(self.engine)
+        requeue_stale(self.engine, skip=running_here())
         with self.engine.connect() as conn:
             ids = list(conn.execute(select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id)).scalars())
         for job_id in ids:
@@ -280,7 +364,14 @@ class JobRunner:
         if fut is not None:
             fut.result(timeout=timeout)
 
+    def start_sweeping(self, interval: float | None = None) -> None:
+        """Look for jobs whose process died every `interval` seconds while this runner lives (the server does)."""
+        if self._sweeper is None:
+            self._sweeper = JobSweeper(self.engine, self.dispatch, interval=interval).start()
+
     def shutdown(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.stop()
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 

@@ -38,3 +38,21 @@ def make_celery(broker_url: str, engine: Engine | None = None, queue: str = "pos
         execute(engine if engine is not None else db.get_engine(), int(job_id))
 
     return app
+
+
+def sweep_in_worker_processes(app: Any) -> None:
+    """Each pool process of this worker sweeps for jobs whose process died, and sends them to the queue again.
+
+    Started once the process is forked (Celery's worker_process_init), so that it has its own
+    database connections; any number of workers and servers may sweep at once.
+    """
+    from celery.signals import worker_process_init
+
+    def start(**_kwargs: Any) -> None:
+        from postprod import db
+        from postprod.jobs import JobSweeper
+
+        db.reset_engines(close=False)
+        JobSweeper(db.get_engine(), lambda job_id: app.send_task(RUN_JOB, args=[job_id])).start()
+
+    worker_process_init.connect(start, weak=False)
