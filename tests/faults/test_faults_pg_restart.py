@@ -1,6 +1,6 @@
 """PostgreSQL restarted under 20 clients: 503s at worst while it is away, the server recovers alone, nothing half-written.
 
-Restarts the machine's PostgreSQL, so it runs only when POSTPROD_FAULT_TESTS=1 (.ci/run sets it).
+Restarts the machine's PostgreSQL, so it runs only when POSTPROD_FAULT_TESTS=1 (.ci/run runs it alone, after the suite).
 """
 
 from __future__ import annotations
