@@ -174,3 +174,32 @@ def test_a_password_changed_with_a_token_keeps_that_token_only(world: World) -> 
     assert script.get(world.url("/auth/me")).status_code == 200
     assert _me(TestClient(world.app), world, Authorization=f"Bearer {other}") == 401
     assert _me(browser, world) == 401
+
+
+def test_cli_password_reset_ends_the_users_sessions_and_tokens(cli_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from postprod.app import create_app
+    from postprod.cli.main import app as cli
+
+    monkeypatch.setenv("POSTPROD_PASSWORD_HASH", "fast")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["user", "add", "ana", "--password", "first-pass"]).exit_code == 0
+    token = runner.invoke(cli, ["user", "token", "ana"]).stdout.strip()
+    app = create_app(cli_db, web=False)
+    try:
+        browser = TestClient(app)
+        assert browser.post("/api/v1/auth/login", json={"username": "ana", "password": "first-pass"}).status_code == 200
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert TestClient(app).get("/api/v1/auth/me", headers=bearer).status_code == 200
+        result = runner.invoke(cli, ["user", "password", "ana", "--password", "second-pass"])
+        assert result.exit_code == 0 and "signed out" in result.stdout
+        assert TestClient(app).get("/api/v1/auth/me", headers=bearer).status_code == 401
+        assert browser.get("/api/v1/auth/me").status_code == 401
+        again = TestClient(app).post("/api/v1/auth/login", json={"username": "ana", "password": "second-pass"})
+        assert again.status_code == 200
+        short = runner.invoke(cli, ["user", "password", "ana", "--password", "short"])
+        assert short.exit_code == 2 and "password too short" in short.output
+    finally:
+        app.state.jobs.shutdown()
+        app.state.engine.dispose()
