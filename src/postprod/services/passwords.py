@@ -4,15 +4,19 @@ One argon2id hash with the recommended cost takes 64 MiB and most of a core for 
 sign-ins at once would take a server past a gigabyte and starve every other request. The gate lets
 `POSTPROD_HASH_CONCURRENCY` hashes run at once (default: half the cores, at least one), lets a few
 more wait briefly, and refuses the rest at once with `SignInBusy` (503, Retry-After), so that
-waiting sign-ins never pile up in the server's threads.
+waiting sign-ins never pile up in the server's threads. The hashes run in the gate's own threads,
+at a lower CPU priority (nice +10, and the argon2 lanes they start inherit it): under a flood of
+sign-ins the other requests still get the cores first.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -30,6 +34,18 @@ class SignInBusy(PostprodError):
         self.retry_after = 1
 
 
+T = TypeVar("T")
+HASH_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Make the calling thread (and the threads it starts) yield the CPU to the server's other threads."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: hash at normal priority
+        pass
+
+
 class HashGate:
     """At most `limit` hashes at once; at most `max_waiting` callers wait, each for `wait_seconds` at most."""
 
@@ -45,6 +61,18 @@ class HashGate:
         self.active = 0
         self.peak = 0  # the most hashes ever seen running at once (tests and benchmarks read it)
         self.refused = 0
+        self._pool: ThreadPoolExecutor | None = None
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Do the work in one of the gate's low-priority threads once a slot is free (or raise SignInBusy)."""
+        with self.slot():
+            if self._pool is None:
+                with self._lock:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(
+                            self.limit, thread_name_prefix="postprod-hash", initializer=_lower_priority
+                        )
+            return self._pool.submit(work).result()
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -98,17 +126,19 @@ def hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     """The argon2id hash of a password (through the gate)."""
-    with GATE.slot():
-        return hasher().hash(password)
+    return GATE.run(lambda: hasher().hash(password))
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
     """Whether the password matches the stored hash (through the gate); a malformed hash never matches."""
-    with GATE.slot():
+
+    def check() -> bool:
         try:
             return bool(hasher().verify(stored_hash, password))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+    return GATE.run(check)
 
 
 def needs_rehash(stored_hash: str) -> bool:
