@@ -1,7 +1,7 @@
 """Failed sign-ins per account and per client address, so that every server process throttles alike.
 
-Revision ID: 0011_signin
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-28 10:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_signin"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
