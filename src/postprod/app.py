@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from postprod import __version__, config, db
 
@@ -43,6 +44,16 @@ def api_router() -> APIRouter:
     return api
 
 
+class PostprodApp(FastAPI):
+    """FastAPI whose every answer, even Starlette's last-resort 500, carries the security headers,
+    and whose request bodies are capped before any route reads them (api/middleware.py)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        from postprod.api.middleware import BodyLimit, SecurityHeaders
+
+        return SecurityHeaders(BodyLimit(super().build_middleware_stack()))  # type: ignore[arg-type]
+
+
 def create_app(
     database_url: str | None = None, *, engine: Engine | None = None, web: bool = True, webhooks: bool = True
 ) -> FastAPI:
@@ -50,6 +61,8 @@ def create_app(
 
     Pages come from `postprod.web.routes.router` when that module exists (and `web` is true; its
     optional `setup(app)` is called too); the API is always at /api/v1, OpenAPI at /api/v1/openapi.json.
+    No interactive docs page: Swagger UI and ReDoc would load their scripts from a CDN, which the
+    Content-Security-Policy forbids; any OpenAPI viewer reads the JSON document instead.
     """
     from postprod.api import errors
     from postprod.jobs import make_runner
@@ -74,13 +87,13 @@ def create_app(
             dispatcher.stop()
         runner.shutdown()
 
-    app = FastAPI(
+    app = PostprodApp(
         lifespan=lifespan,
         title="postprod",
         version=__version__,
         description="The post-production supervisor's system: productions, tasks, people, registers, review.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.engine = engine

@@ -103,9 +103,16 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
         try:
             page = ctx.new_page()
             page.set_default_timeout(15_000)
+            # Anything the Content-Security-Policy blocks is reported on the console: there must be nothing.
+            blocked: list[str] = []
+            page.on(
+                "console",
+                lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None,
+            )
             # Sign in: the app sends a stranger to the sign-in page first.
-            page.goto(base + "/")
+            first = page.goto(base + "/")
             assert "/login" in page.url
+            assert first is not None and "script-src 'self'" in (first.header_value("content-security-policy") or "")
             page.fill("input[name=username]", "supervisor")
             page.fill("input[name=password]", "supervisor")
             page.click("button.primary")
@@ -148,6 +155,7 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
             page.goto(f"{base}/p/{pid}/gantt")
             assert page.locator("svg.gantt g.bar.crit").count() > 0
             page.screenshot(path=str(shots / "gantt-fr.png"))
+            assert blocked == [], blocked
         finally:
             ctx.close()
     if not os.environ.get("POSTPROD_SCREENSHOTS"):

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from postprod.jobs import JobRunner
-from postprod.model import Production, Task, User, WebSession
+from postprod.model import ApiToken, Production, Task, User, WebSession
 from postprod.services import money
 from postprod.services import users as users_svc
 from postprod.services.common import get_production
@@ -43,11 +43,12 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 @dataclass
 class Principal:
-    """The signed-in user, their grants, and the web session when they came with a cookie."""
+    """The signed-in user, their grants, and the web session or API token they came with."""
 
     user: User
     grants: list[Grant]
     web_session: WebSession | None = None
+    api_token: ApiToken | None = None
 
     def can(self, action: str, resource: Resource) -> bool:
         return users_svc.can(self.grants, action, resource)
@@ -77,11 +78,13 @@ def authenticate_request(request: Request, session: Session, *, csrf_token: str 
     """Who is asking: a Bearer token, or a session cookie (with its CSRF token on unsafe methods)."""
     auth = request.headers.get("authorization", "")
     ws: WebSession | None = None
+    token: ApiToken | None = None
     if auth:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthorized("use an Authorization: Bearer <token> header")
-        user = users_svc.user_for_token(session, value.strip())
+        token = users_svc.token_for_text(session, value.strip())
+        user = token.user
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
@@ -93,7 +96,7 @@ def authenticate_request(request: Request, session: Session, *, csrf_token: str 
                 raise Forbidden(f"missing or wrong CSRF token (send the {CSRF_HEADER} header)", field="csrf")
         user = ws.user
     session.info["actor"] = user.username
-    return Principal(user=user, grants=users_svc.grants_of(user), web_session=ws)
+    return Principal(user=user, grants=users_svc.grants_of(user), web_session=ws, api_token=token)
 
 
 def current_principal(request: Request, session: SessionDep) -> Principal:
@@ -101,6 +104,11 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address as the server sees it (behind a proxy: as Uvicorn's --forwarded-allow-ips allows)."""
+    return request.client.host if request.client else None
 
 
 def load_production(session: Session, production_id: int) -> Production:

@@ -47,6 +47,9 @@ def install(app: FastAPI) -> None:
         if current is not None:
             extra["current"] = current
         headers = {"ETag": f'"{current["version"]}"'} if current and "version" in current else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            headers = {**(headers or {}), "Retry-After": str(retry_after)}
         return JSONResponse(error_body(exc.message, exc.field, **extra), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(StaleDataError)

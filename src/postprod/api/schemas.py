@@ -56,7 +56,10 @@ class LoginOut(BaseModel):
 class MeIn(In):
     display_name: str | None = Field(None, max_length=120)
     language: Literal["en", "fr"] | None = None
-    password: str | None = Field(None, min_length=8, max_length=1024)
+    password: str | None = Field(
+        None, min_length=8, max_length=1024, description="A new password: needs current_password; signs out elsewhere"
+    )
+    current_password: str | None = Field(None, max_length=1024, description="Needed to change the password")
 
 
 class UserIn(In):

@@ -20,7 +20,11 @@ DbWaitOpt = typer.Option(
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
-    demo: bool = typer.Option(False, "--demo", help="Set up the demo production and one user per role first."),
+    demo: bool = typer.Option(
+        False,
+        "--demo",
+        help="Set up the demo production and one user per role first (random passwords unless on loopback).",
+    ),
     open_browser: bool = typer.Option(False, "--open", help="Open the app in the browser once it listens."),
     db_wait: float | None = DbWaitOpt,
 ) -> None:
@@ -30,22 +34,28 @@ def serve(
     from postprod.app import create_app
     from postprod.db import session_scope, wait_for_engine
     from postprod.services.demo import create_demo
+    from postprod.services.sign_in import demo_passwords, is_loopback_host
     from postprod.services.users import create_demo_users
 
     engine = wait_for_engine(db_wait, say=note)  # a database that starts after the server is waited for
     if demo:
         with session_scope(engine, actor="postprod") as s:
             prod, _created = create_demo(s)
-            accounts = create_demo_users(s, prod)
+            accounts = create_demo_users(s, prod, demo_passwords(host))
             title = prod.title
         table(
             f"Demo production {title!r}: sign in as",
             ["Username", "Password", "Role"],
             [(a["username"], a["password"], a["role"]) for a in accounts],
         )
+        if not is_loopback_host(host):
+            console.print(
+                f"[bold]{host} is reachable from other machines: the demo accounts got the random passwords "
+                "above (shown this once), not the documented ones.[/bold]"
+            )
     app = create_app(engine=engine)
     url = f"http://{host}:{port}"
-    console.print(f"postprod on {url}  (API {url}/api/v1, docs {url}/api/v1/docs); Ctrl-C stops it")
+    console.print(f"postprod on {url}  (API {url}/api/v1, OpenAPI {url}/api/v1/openapi.json); Ctrl-C stops it")
     if open_browser:
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -74,6 +74,23 @@ def grant(
     console.print(msg)
 
 
+@app.command("password")
+def password(
+    username: str = typer.Argument(...),
+    new_password: str = typer.Option(
+        ..., "--password", prompt="New password", hide_input=True, confirmation_prompt=True, help="The new password."
+    ),
+) -> None:
+    """Set a user's password (an administrator's reset): their sessions and API tokens all end."""
+    from postprod.services.sign_in import reset_password
+
+    with session_scope() as s:
+        user = svc.get_user(s, username)
+        reset_password(s, user, new_password)
+        msg = f"new password for {user.username}: their sessions and API tokens are signed out"
+    console.print(msg)
+
+
 @app.command("token")
 def token(
     username: str = typer.Argument(...),

@@ -28,12 +28,14 @@ from postprod.model.users import (
     Membership,
     Role,
     SharedItem,
+    SignInFailure,
     User,
     WebSession,
 )
 from postprod.model.webhooks import Webhook
 
 __all__ = [
+    "SignInFailure",
     "Webhook",
     "Plan",
     "PlanKind",

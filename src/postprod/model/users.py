@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from postprod.model.base import Base, TimestampMixin, str_enum, utcnow
@@ -107,6 +107,18 @@ class WebSession(Base):
     user: Mapped[User] = relationship()
 
 
+class SignInFailure(Base):
+    """Failed sign-ins of one account or one client address: how many lately, and until when the next is refused."""
+
+    __tablename__ = "sign_in_failure"
+
+    # "user:<username>" or "addr:<address>" (an IPv6 address counts by its /64 network).
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 __all__ = [
     "ApiToken",
     "ApprovalDecision",
@@ -118,6 +130,7 @@ __all__ = [
     "Membership",
     "Role",
     "SharedItem",
+    "SignInFailure",
     "User",
     "WebSession",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from collections.abc import Iterable
@@ -11,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
 from postprod.model import ApiToken, Membership, Person, Production, Role, User, WebSession
 from postprod.model.base import utcnow
+from postprod.services.passwords import hash_password, needs_rehash, verify_password
 
 
 class Unauthorized(PostprodError):
@@ -31,18 +29,6 @@ class Forbidden(PostprodError):
     """Signed in, but this role may not do this here."""
 
     http_status = 403
-
-
-_HASHERS: dict[str, PasswordHasher] = {}
-
-
-def _hasher_for_profile() -> PasswordHasher:
-    """argon2id with its recommended cost; POSTPROD_PASSWORD_HASH=fast (tests only) makes it cheap."""
-    profile = os.environ.get("POSTPROD_PASSWORD_HASH", "").strip().lower()
-    if profile not in _HASHERS:
-        fast = profile == "fast"
-        _HASHERS[profile] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else PasswordHasher()
-    return _HASHERS[profile]
 
 
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -95,7 +81,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name.strip(),
-        password_hash=_hasher_for_profile().hash(password),
+        password_hash=hash_password(password),
         language=_language(language),
         is_admin=is_admin,
         active=True,
@@ -156,23 +142,24 @@ def update_user(
 def set_password(session: Session, user: User, password: str) -> None:
     """Hash and store a new password (argon2id)."""
     _check_password(password)
-    user.password_hash = _hasher_for_profile().hash(password)
+    user.password_hash = hash_password(password)
     session.flush()
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    """The active user with this password; one vague error otherwise (no hint which part was wrong)."""
+    """The active user with this password; one vague error otherwise (no hint which part was wrong).
+
+    Interfaces sign in through `services.sign_in.sign_in`, which throttles repeated failures first.
+    """
     user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
     bad = Unauthorized("wrong username or password")
     if user is None or not user.active or not user.password_hash:
-        _hasher_for_profile().hash("x" * 8)  # spend the same time as a real check
+        hash_password("x" * 8)  # spend the same time as a real check
         raise bad
-    try:
-        _hasher_for_profile().verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise bad from None
-    if _hasher_for_profile().check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher_for_profile().hash(password)
+    if not verify_password(user.password_hash, password):
+        raise bad
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
         session.flush()
     return user
 
@@ -214,8 +201,8 @@ def revoke_token(session: Session, user: User, token_id: int) -> None:
     session.flush()
 
 
-def user_for_token(session: Session, text: str) -> User:
-    """The active user owning this bearer token; notes its last use (at most once a minute)."""
+def token_for_text(session: Session, text: str) -> ApiToken:
+    """The live token of this bearer text, its user active; notes its last use (at most once a minute)."""
     token = (
         session.scalars(
             select(ApiToken)
@@ -233,7 +220,12 @@ def user_for_token(session: Session, text: str) -> User:
     if token.last_used_at is None or now - _aware(token.last_used_at) > LAST_USED_RESOLUTION:
         token.last_used_at = now
         session.flush()
-    return token.user
+    return token
+
+
+def user_for_token(session: Session, text: str) -> User:
+    """The active user owning this bearer token."""
+    return token_for_text(session, text).user
 
 
 # --- web sessions ----------------------------------------------------------------------------
@@ -273,6 +265,21 @@ def end_session(session: Session, ws: WebSession) -> None:
     """Sign out: the cookie no longer works."""
     session.delete(ws)
     session.flush()
+
+
+def revoke_credentials(
+    session: Session, user: User, *, keep_session: WebSession | None = None, keep_token: ApiToken | None = None
+) -> tuple[int, int]:
+    """End every browser session and API token of the user but the ones kept; how many of each ended."""
+    ws_query = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep_session is not None:
+        ws_query = ws_query.where(WebSession.id != keep_session.id)
+    tok_query = delete(ApiToken).where(ApiToken.user_id == user.id)
+    if keep_token is not None:
+        tok_query = tok_query.where(ApiToken.id != keep_token.id)
+    sessions_ended = session.execute(ws_query).rowcount  # type: ignore[attr-defined]
+    tokens_ended = session.execute(tok_query).rowcount  # type: ignore[attr-defined]
+    return int(sessions_ended or 0), int(tokens_ended or 0)
 
 
 def csrf_matches(ws: WebSession, token: str | None) -> bool:
@@ -556,13 +563,24 @@ DEMO_USERS = [
 ]
 
 
-def create_demo_users(session: Session, prod: Production) -> list[dict[str, str]]:
-    """One user per role on the demo production (kept if they already exist); their sign-in details."""
+def create_demo_users(
+    session: Session, prod: Production, passwords: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """One user per role on the demo production; their sign-in details.
+
+    Without `passwords`, new accounts get the documented passwords and existing ones are kept as
+    they are. With them (username -> password), every demo account gets its password from there,
+    and an existing account whose password changes loses its sessions and tokens.
+    """
     out = []
-    for username, password, role, dept, person_role in DEMO_USERS:
+    for username, known, role, dept, person_role in DEMO_USERS:
+        password = (passwords or {}).get(username, known)
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             user = create_user(session, username=username, password=password, display_name=username.title())
+        elif passwords is not None and not verify_password(user.password_hash, password):
+            set_password(session, user, password)
+            revoke_credentials(session, user)
         person = None
         if person_role is not None:
             person = next((p.name for p in prod.people if p.role == person_role), None)

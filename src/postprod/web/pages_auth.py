@@ -8,8 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from postprod.api.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep
+from postprod.errors import InvalidInput
 from postprod.services import productions as productions_svc
+from postprod.services import sign_in
 from postprod.services import users as users_svc
+from postprod.services.passwords import SignInBusy
+from postprod.services.sign_in import TooManyAttempts
 from postprod.services.users import Resource, Unauthorized
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context
 from postprod.web.render import gettext_for, language_of, render
@@ -25,7 +29,9 @@ def safe_next(value: object, default: str = "/") -> str:
     return text if text.startswith("/") and not text.startswith("//") and "\\" not in text else default
 
 
-def _login_page(request: Request, *, error: str = "", next_url: str = "/", status: int = 200) -> HTMLResponse:
+def _login_page(
+    request: Request, *, error: str = "", next_url: str = "/", status: int = 200, retry_after: int | None = None
+) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
     resp = render(
         request,
@@ -34,7 +40,13 @@ def _login_page(request: Request, *, error: str = "", next_url: str = "/", statu
         status_code=status,
     )
     resp.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict")
+    if retry_after is not None:
+        resp.headers["Retry-After"] = str(retry_after)
     return resp
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -51,10 +63,17 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not sent or not cookie or not secrets.compare_digest(sent, cookie):
         return _login_page(request, error=_("The sign-in form expired: try again."), next_url=next_url, status=403)
+    username, password = str(form.get("username") or "")[:200], str(form.get("password") or "")
     try:
-        user = users_svc.authenticate(session, str(form.get("username") or ""), str(form.get("password") or ""))
+        user = sign_in.sign_in(session, username, password, address=_address(request))
     except Unauthorized:
         return _login_page(request, error=_("Wrong username or password."), next_url=next_url, status=401)
+    except TooManyAttempts as exc:
+        message = _("Too many failed sign-ins: try again in %(seconds)s s.") % {"seconds": exc.retry_after}
+        return _login_page(request, error=message, next_url=next_url, status=429, retry_after=exc.retry_after)
+    except SignInBusy as exc:
+        message = _("The server is busy checking other sign-ins: try again in a moment.")
+        return _login_page(request, error=message, next_url=next_url, status=503, retry_after=exc.retry_after)
     session.info["actor"] = user.username
     ws, value = users_svc.start_session(session, user)
     resp = RedirectResponse(next_url, status_code=303)
@@ -74,6 +93,47 @@ def logout(principal: FormPrincipal, session: SessionDep) -> Response:
     resp.delete_cookie(SESSION_COOKIE)
     resp.delete_cookie(CSRF_COOKIE)
     return resp
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, principal: PagePrincipal) -> HTMLResponse:
+    """One's account: the password change form."""
+    return render(request, "account.html", page_context(request, principal, active="account"))
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep) -> HTMLResponse:
+    """A new password, given the current one; every other session and API token of the user ends."""
+    ctx = page_context(request, principal, active="account")
+    _ = ctx["_t"]
+    new, again = str(form.get("new_password") or ""), str(form.get("new_password_again") or "")
+    if new != again:
+        ctx.update(flash=_("The two new passwords differ."), flash_kind="error")
+        return render(request, "account.html", ctx, status_code=422)
+    try:
+        sign_in.change_password(
+            session,
+            principal.user,
+            str(form.get("current_password") or ""),
+            new,
+            keep_session=principal.web_session,
+            address=_address(request),
+        )
+    except InvalidInput as exc:
+        messages = {
+            "current_password": _("Wrong current password."),
+            "password": _("The new password needs 8 to 1024 characters."),
+        }
+        ctx.update(flash=messages.get(exc.field or "", exc.message), flash_kind="error")
+        return render(request, "account.html", ctx, status_code=422)
+    except TooManyAttempts as exc:
+        message = _("Too many failed sign-ins: try again in %(seconds)s s.") % {"seconds": exc.retry_after}
+        ctx.update(flash=message, flash_kind="error")
+        resp = render(request, "account.html", ctx, status_code=429)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    ctx.update(flash=_("Password changed: your other sessions and API tokens are signed out."))
+    return render(request, "account.html", ctx)
 
 
 @router.post("/language")

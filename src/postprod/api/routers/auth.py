@@ -7,18 +7,26 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from postprod.api.deps import CSRF_COOKIE, SESSION_COOKIE, PrincipalDep, SessionDep
+from postprod.api.deps import CSRF_COOKIE, SESSION_COOKIE, PrincipalDep, SessionDep, client_address
 from postprod.api.schemas import LoginIn, LoginOut, MeIn, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
+from postprod.services import sign_in
 from postprod.services import users as svc
 from postprod.services.users import Forbidden
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/login", response_model=LoginOut)
+@router.post(
+    "/auth/login",
+    response_model=LoginOut,
+    responses={429: {"description": "Too many failed sign-ins lately: wait Retry-After seconds"}},
+)
 def login(body: LoginIn, request: Request, session: SessionDep) -> JSONResponse:
-    """Sign in with a password: sets the session cookie; the CSRF token comes back in the body and a cookie."""
-    user = svc.authenticate(session, body.username, body.password)
+    """Sign in with a password: sets the session cookie; the CSRF token comes back in the body and a cookie.
+
+    Repeated failures for one account or from one address are answered 429 with Retry-After.
+    """
+    user = sign_in.sign_in(session, body.username, body.password, address=client_address(request))
     session.info["actor"] = user.username
     ws, cookie = svc.start_session(session, user)
     secure = request.url.scheme == "https"
@@ -47,11 +55,23 @@ def me(principal: PrincipalDep) -> dict[str, Any]:
 
 
 @router.patch("/auth/me", response_model=UserOut)
-def update_me(body: MeIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
-    """Change one's display name, language (en, fr) or password."""
-    user = svc.update_user(
-        session, principal.user, display_name=body.display_name, language=body.language, password=body.password
-    )
+def update_me(body: MeIn, request: Request, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Change one's display name, language (en, fr) or password.
+
+    A new password needs the current one; it ends every other browser session and API token of the
+    user (the session or token of this request stays signed in).
+    """
+    if body.password is not None:
+        sign_in.change_password(
+            session,
+            principal.user,
+            body.current_password,
+            body.password,
+            keep_session=principal.web_session,
+            keep_token=principal.api_token,
+            address=client_address(request),
+        )
+    user = svc.update_user(session, principal.user, display_name=body.display_name, language=body.language)
     return svc.user_dict(user)
 
 
