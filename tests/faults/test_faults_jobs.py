@@ -138,7 +138,9 @@ def _qc_world(url: str, tmp_path: Path, seconds: int = 150) -> tuple[int, str, s
         create_demo_users(s, prod)
         token = create_token(s, get_user(s, "supervisor"), "faults")[1]
         tone = long_tone(tmp_path / "printmaster.wav", seconds)
-        d = deliverables.add_deliverable(s, prod, name="Printmaster", spec="dcp-audio", file=str(tone))
+        d = deliverables.add_deliverable(
+            s, prod, name="Printmaster", spec="dcp-audio", file=str(tone), roots=[tmp_path.resolve()]
+        )
         pid, name = prod.id, d.name
     engine.dispose()
     return pid, token, name
@@ -235,8 +237,8 @@ def test_a_celery_worker_killed_mid_qc_the_job_runs_again_once(tmp_path: Path) -
             from postprod.services.common import get_production
 
             with db.session_scope(engine, actor="test") as s:
-                d_id, path, spec = dlv.qc_target(s, get_production(s, pid), name)
-                params = {"production_id": pid, "deliverable_id": d_id, "path": path, "spec": spec}
+                target = dlv.qc_target(s, get_production(s, pid), name, roots=[tmp_path.resolve()])
+                params = {"production_id": pid, **target.params()}
                 job_id = runner.submit(s, "deliverable-qc", params, production_id=pid).id
             _wait_mid_job(engine, job_id)
             stop(first, first_out)  # SIGKILL the whole worker, pool process and all, mid-QC
