@@ -3,14 +3,15 @@
 Starts two `postprod serve` processes on 127.0.0.1 (random ports) over a fresh PostgreSQL schema
 with the demo production, then runs `--clients` threads (default 50) for `--seconds` (default 60),
 each on one server or the other, mixing reads (a task, the task list, the notes) and writes (a task's
-progress with If-Match, retried on 409; a note appended). In the second half, `--login-threads`
+progress with If-Match, retried on 409; a note appended). Each client pauses a random think time
+between its actions (`--think`, 1 s on average: a person at a desk; 0 for clients that fire back to back). In the second half, `--login-threads`
 (default 20) threads post wrong passwords to the sign-in as fast as they are answered.
 
 Checks at the end: no 5xx and no transport error; each task's version moved by exactly its
 accepted writes; the notes written are all there. Prints p50 and p99 of the clients' requests
 without and with the login hammer; the target is p50 <= 100 ms with it.
 
-Usage: python benchmarks/api_load.py [--seconds 60] [--clients 50] [--login-threads 20]
+Usage: python benchmarks/api_load.py [--seconds 60] [--clients 50] [--login-threads 20] [--think 1.0]
        [--database postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
@@ -75,6 +76,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--login-threads", type=int, default=20)
     ap.add_argument("--tasks", type=int, default=10, help="Tasks the writers share.")
+    ap.add_argument("--think", type=float, default=1.0, help="Mean pause between a client's actions, seconds.")
     ap.add_argument(
         "--database",
         default=os.environ.get("POSTPROD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
@@ -146,6 +148,8 @@ def main() -> None:
             rnd = random.Random(seed)
             with httpx.Client(base_url=bases[seed % 2], headers=headers, timeout=60) as c:
                 while time.monotonic() < stop_at:
+                    if args.think > 0:
+                        time.sleep(rnd.uniform(0.5, 1.5) * args.think)
                     roll = rnd.random()
                     key = rnd.choice(keys)
                     if roll < 0.35:
@@ -226,7 +230,10 @@ def main() -> None:
     five = sum(n for code, n in statuses.items() if code >= 500)
     total = sum(statuses.values())
     calm, hammered = latencies["calm"], latencies["login"]
-    print(f"{args.clients} clients on two servers (PostgreSQL) for {args.seconds:.0f} s: {total} requests")
+    print(
+        f"{args.clients} clients (think time {args.think:g} s) on two servers (PostgreSQL) "
+        f"for {args.seconds:.0f} s: {total} requests"
+    )
     print(f"  statuses: {dict(sorted(statuses.items()))}; 5xx: {five}; transport errors: {len(problems) - lost}")
     print(f"  accepted updates: {sum(accepted.values())}, notes written: {notes_written[0]}, lost updates: {lost}")
     print(f"  latency without the login hammer: p50 {pct(calm, 50) * 1000:.0f} ms, p99 {pct(calm, 99) * 1000:.0f} ms")
