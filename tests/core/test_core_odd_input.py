@@ -145,3 +145,24 @@ def test_sample_cut_writes_every_reel_length_it_offers(tmp_path: Path, events: i
     assert code == 0, err
     assert f"({events} events)" in " ".join(out.split())
     assert (tmp_path / "b.edl").read_text(encoding="ascii").count("\n") > events
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["absence", "remove", str(2**63)],
+        ["webhook", "resume", str(2**63)],
+        ["webhook", "remove", str(2**31)],
+        ["cut", "changes", "-r", "R1", "--from", str(2**63)],
+        ["history", "--limit", str(2**63)],
+    ],
+)
+def test_cli_large_numbers_are_exit_2_naming_the_option(cli_db: str, tmp_path: Path, args: list[str]) -> None:
+    assert run("demo")[0] == 0
+    if args[0] == "cut":  # a reel with one version, so that the number is what is looked up
+        old, new = tmp_path / "a.edl", tmp_path / "b.edl"
+        assert run("sample", "cut", str(old), str(new))[0] == 0
+        assert run("cut", "import", str(old), "-r", "R1")[0] == 0
+    code, _out, err = run(*args)
+    assert code == 2, err
+    assert "Traceback" not in err
