@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
@@ -65,6 +65,7 @@ def create_app(
     Content-Security-Policy forbids; any OpenAPI viewer reads the JSON document instead.
     """
     from postprod.api import errors
+    from postprod.api.deps import storable_params
     from postprod.jobs import make_runner
 
     if engine is None:
@@ -95,6 +96,7 @@ def create_app(
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(storable_params)],
     )
     app.state.engine = engine
     app.state.session_factory = db.session_factory(engine)

@@ -129,6 +129,16 @@ def tc_to_frames(tc: str, rate: Fraction, drop_frame: bool | None = None, *, fie
     return -frames if neg else frames
 
 
+def start_tc_to_frames(tc: str, rate: Fraction, *, field: str = "record_start_tc") -> int:
+    """Frame number of a start timecode, which is a time of day: 00:00:00:00 to 23:59:59 and its last frame."""
+    frames = tc_to_frames(tc, rate, field=field)
+    m = _TC_RE.match(tc)
+    assert m is not None  # tc_to_frames refused anything else
+    if m.group(1) or int(m.group(2)) > 23:
+        raise InvalidInput(f"invalid {field} {tc.strip()!r}: from 00:00:00:00 to 23:59:59:xx", field=field)
+    return frames
+
+
 def frames_to_tc(frames: int, rate: Fraction, drop_frame: bool = False) -> str:
     """Timecode of a frame number; ';' before the frames field when drop-frame."""
     fps = nominal_fps(rate)

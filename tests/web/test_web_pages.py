@@ -288,3 +288,20 @@ def test_webhooks_page(site: tuple[TestClient, int]) -> None:
     assert "No webhook yet." in c.get(f"/p/{pid}/webhooks").text
     login(c, "director")
     assert f'href="/p/{pid}/webhooks"' not in c.get(f"/p/{pid}").text
+
+
+def test_large_ids_and_nul_bytes_in_page_addresses_are_4xx(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    login(c, "supervisor")
+    for path in (
+        f"/p/{2**63}",
+        f"/p/{2**31}/board",
+        f"/p/{pid}/tasks/{2**63}",
+        f"/p/{pid}/registers/vfx/{2**63}",
+        f"/p/{pid}/tasks/PIC%00CUT",
+        f"/p/{pid}/board?department=vfx%00",
+    ):
+        r = c.get(path)
+        assert 400 <= r.status_code < 500, f"{path}: {r.status_code}"
+    r = c.get(f"/p/{pid}/board?department=vfx%00", headers={"Accept": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "department"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from postprod.errors import InvalidInput
 from postprod.jobs import JobRunner
+from postprod.limits import MAX_ID, has_nul
 from postprod.model import ApiToken, Production, Task, User, WebSession
 from postprod.services import money
 from postprod.services import users as users_svc
@@ -21,6 +24,35 @@ SESSION_COOKIE = "postprod_session"
 CSRF_COOKIE = "postprod_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# An ID in a path: what either database can hold (a larger one is a 422 naming it, not a database error).
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def storable_params(request: Request) -> None:
+    """Every route's first check: no NUL character in a path or query parameter (PostgreSQL refuses it in text)."""
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        if has_nul(name) or has_nul(value):
+            field = name.replace("\x00", "")
+            raise InvalidInput(f"invalid {field}: text may not contain a NUL character", field=field)
+
+
+_ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+
+
+def expected_version(if_match: str | None, version: int | None, what: str = "item") -> int:
+    """The version a conditional write is made against: the If-Match ETag, else the body's version field."""
+    from postprod.api.errors import PreconditionRequired
+
+    if if_match is not None:
+        m = _ETAG_RE.match(if_match.strip())
+        if m is None or int(m.group(1)) > MAX_ID:
+            raise InvalidInput(f"invalid If-Match {if_match!r}: the ETag of the {what} read", field="If-Match")
+        return int(m.group(1))
+    if version is None:
+        raise PreconditionRequired(f"send If-Match with the {what}'s ETag (or a version field)", field="version")
+    return version
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from postprod.errors import DatabaseUnavailable, PostprodError
 
@@ -35,6 +36,14 @@ class PreconditionRequired(PostprodError):
 
 def error_body(message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
     return {"error": message, "field": field, **extra}
+
+
+def field_of(loc: Any) -> str | None:
+    """The field a validation error names: its location without where it was sent (a field may be called body)."""
+    parts = [str(x) for x in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or None
 
 
 def install(app: FastAPI) -> None:
@@ -75,16 +84,46 @@ def install(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         first = errors[0] if errors else {}
-        loc = [str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "header")]
-        field = ".".join(loc) or None
-        msg = str(first.get("msg", "invalid request"))
+        field = field_of(first.get("loc", ()))
+        msg = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
         return JSONResponse(error_body(f"{field}: {msg}" if field else msg, field), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(error_body(str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body(f"internal error ({type(exc).__name__})"), 500)
+    app.add_middleware(UnexpectedErrors)
+
+
+class UnexpectedErrors:
+    """Any other failure becomes a JSON 500 and is logged; the exception goes no further.
+
+    An exception handler for `Exception` would answer too, but Starlette then raises the exception
+    again to the server, and Uvicorn closes the connection: the client's next request on that
+    keep-alive connection was reset. Only a failure after the response has started still reaches the
+    server (nothing else can be sent then).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = JSONResponse(error_body(f"internal error ({type(exc).__name__})"), 500)
+            await response(scope, receive, send)

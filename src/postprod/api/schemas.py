@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from postprod.limits import MAX_ID, storable
 
 Text200 = Field(max_length=200)
 
 
 class In(BaseModel):
-    """A request body: unknown fields are refused, so a typo is a 422 rather than ignored."""
+    """A request body: unknown fields are refused, so a typo is a 422 rather than ignored.
+
+    Every field must be storable in both databases: no NUL character in text, no integer beyond
+    the databases' integers (a 422 naming the field, not a database error).
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable(value)
 
 
 class ErrorOut(BaseModel):
@@ -226,7 +237,9 @@ class TaskIn(In):
 
 
 class TaskPatch(In):
-    version: int | None = Field(None, description="The version read (or send If-Match); a stale one gets 409")
+    version: int | None = Field(
+        None, ge=1, le=MAX_ID, description="The version read (or send If-Match); a stale one gets 409"
+    )
     status: str | None = Field(None, max_length=32)
     progress: int | None = Field(None, ge=0, le=100)
     assign: list[str] = Field(default_factory=list, max_length=50)

@@ -287,8 +287,12 @@ def versions(
 @app.command("changes")
 def changes(
     reel: str = typer.Option(..., "--reel", "-r", help="The reel."),
-    from_number: int | None = typer.Option(None, "--from", help="Old version number (default: the one before --to)."),
-    to_number: int | None = typer.Option(None, "--to", help="New version number (default: the latest)."),
+    from_number: int | None = typer.Option(
+        None, "--from", min=1, max=100000, help="Old version number (default: the one before --to)."
+    ),
+    to_number: int | None = typer.Option(
+        None, "--to", min=1, max=100000, help="New version number (default: the latest)."
+    ),
     csv_path: Path | None = typer.Option(None, "--csv", help="Write the change list as CSV."),
     html_path: Path | None = typer.Option(None, "--html", help="Write a standalone HTML change list."),
     edl_path: Path | None = typer.Option(None, "--edl", help="Write a change EDL."),

@@ -59,7 +59,7 @@ def _short(values: dict | None) -> str:  # type: ignore[type-arg]
 
 def history(
     task: str | None = typer.Option(None, "--task", "-t", help="Only this task."),
-    limit: int = typer.Option(50, "--limit", "-n"),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=10000),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:

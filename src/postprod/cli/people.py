@@ -7,6 +7,7 @@ import typer
 from postprod.cli._common import JsonOpt, console, print_json, table
 from postprod.cli.production import ProductionOpt
 from postprod.db import session_scope
+from postprod.limits import MAX_ID
 from postprod.services import people as svc
 from postprod.services.common import get_person, get_production, get_room, person_dict, room_dict
 
@@ -222,7 +223,9 @@ def absence_list(production: str | None = ProductionOpt, json_out: bool = JsonOp
 
 
 @absence_app.command("remove")
-def absence_remove(absence_id: int = typer.Argument(...), production: str | None = ProductionOpt) -> None:
+def absence_remove(
+    absence_id: int = typer.Argument(..., min=1, max=MAX_ID), production: str | None = ProductionOpt
+) -> None:
     """Remove an absence by its ID."""
     with session_scope() as s:
         svc.remove_absence(s, get_production(s, production), absence_id)

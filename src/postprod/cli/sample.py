@@ -25,7 +25,7 @@ def cut(
 ) -> None:
     """Write a reel as a CMX 3600 EDL and a recut of it (trims, inserts, deletes, moves, replacements)."""
     from postprod.editorial.edl_writer import cut_to_edl
-    from postprod.editorial.synth import make_pair
+    from postprod.editorial.synth import change_slots, make_pair
     from postprod.timecode import supports_drop_frame
 
     if not 40 <= events <= 3000:
@@ -33,10 +33,10 @@ def cut(
     fps = parse_rate(rate)
     msg = rate_note(rate)
     scale = max(1, events // 60)
-    pair = make_pair(
-        events, fps, drop_frame=supports_drop_frame(fps), seed=seed,
-        trims=3 * scale, inserts=2 * scale, deletes=2 * scale, moves=scale, replaces=scale,
-    )  # fmt: skip
+    counts = {"trims": 3 * scale, "inserts": 2 * scale, "deletes": 2 * scale, "moves": scale, "replaces": scale}
+    if 10 * scale + 2 > change_slots(events):  # a short reel (under 60 events) takes fewer changes
+        counts = {"trims": 2, "inserts": 1, "deletes": 1, "moves": 1, "replaces": 1}
+    pair = make_pair(events, fps, drop_frame=supports_drop_frame(fps), seed=seed, **counts)
     old.write_text(cut_to_edl(pair.old), encoding="ascii")
     new.write_text(cut_to_edl(pair.new), encoding="ascii")
     if msg:

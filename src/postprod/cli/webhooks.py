@@ -8,6 +8,7 @@ from postprod.cli._common import JsonOpt, console, print_json, table
 from postprod.cli.production import ProductionOpt
 from postprod.config import current_actor
 from postprod.db import session_scope
+from postprod.limits import MAX_ID
 from postprod.services import webhooks as svc
 from postprod.services.common import get_production
 
@@ -58,7 +59,9 @@ def list_cmd(production: str | None = ProductionOpt, json_out: bool = JsonOpt) -
 
 
 @app.command("resume")
-def resume(hook_id: int = typer.Argument(..., help="Webhook ID."), production: str | None = ProductionOpt) -> None:
+def resume(
+    hook_id: int = typer.Argument(..., min=1, max=MAX_ID, help="Webhook ID."), production: str | None = ProductionOpt
+) -> None:
     """Switch a webhook back on after failures; it retries from the first change not delivered."""
     with session_scope() as s:
         svc.resume_webhook(s, get_production(s, production), hook_id)
@@ -66,7 +69,9 @@ def resume(hook_id: int = typer.Argument(..., help="Webhook ID."), production: s
 
 
 @app.command("remove")
-def remove(hook_id: int = typer.Argument(..., help="Webhook ID."), production: str | None = ProductionOpt) -> None:
+def remove(
+    hook_id: int = typer.Argument(..., min=1, max=MAX_ID, help="Webhook ID."), production: str | None = ProductionOpt
+) -> None:
     """Stop sending to a webhook."""
     with session_scope() as s:
         svc.delete_webhook(s, get_production(s, production), hook_id)

@@ -105,6 +105,11 @@ def _copy(e: Event) -> Event:
     return replace(e, locators=[replace(loc) for loc in e.locators], vfx_ids=list(e.vfx_ids), comments=list(e.comments))
 
 
+def change_slots(n_events: int) -> int:
+    """How many changes (a move counts two, a version bump one) `make_pair` can place in a cut of n events."""
+    return len(range(2, n_events - 2, 4))
+
+
 def make_pair(
     n_events: int,
     rate: Fraction,
@@ -125,7 +130,7 @@ def make_pair(
     sources = _Sources(rng, fps, 4)
     n_ops = trims + inserts + deletes + 2 * moves + replaces
     slots = list(range(2, n_events - 2, 4))
-    if len(slots) < n_ops + version_bumps:
+    if change_slots(n_events) < n_ops + version_bumps:
         raise ValueError(f"{n_events} events are too few for {n_ops} changes")
     rng.shuffle(slots)
     it = iter(slots)

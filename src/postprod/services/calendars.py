@@ -22,7 +22,11 @@ def easter_sunday(year: int) -> date:
 
 
 def french_public_holidays(year: int) -> list[tuple[date, str]]:
-    """The eleven French public holidays of a year (jours fériés)."""
+    """The eleven French public holidays of a year (jours fériés), one entry per day.
+
+    Two can fall on one day (Ascension on 1 May in 2008, on 8 May in 2059): that day is listed once,
+    with both names.
+    """
     easter = easter_sunday(year)
     days = [
         (date(year, 1, 1), "Jour de l'an"),
@@ -37,7 +41,10 @@ def french_public_holidays(year: int) -> list[tuple[date, str]]:
         (date(year, 11, 11), "Armistice 1918"),
         (date(year, 12, 25), "Noël"),
     ]
-    return sorted(days)
+    names: dict[date, list[str]] = {}
+    for day, name in days:
+        names.setdefault(day, []).append(name)
+    return [(day, " / ".join(names[day])) for day in sorted(names)]
 
 
 def is_working_day(day: date, work_days: list[int], holidays: set[date]) -> bool:

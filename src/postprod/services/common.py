@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from postprod.errors import InvalidInput, NotFound
+from postprod.limits import as_id, check_date
 from postprod.model import Absence, Calendar, Department, Person, Production, Room, Setting, Task
 from postprod.model.audit import jsonable
 from postprod.timecode import format_rate
@@ -18,11 +19,12 @@ from postprod.timecode import format_rate
 def parse_date(value: str | date, field: str = "date") -> date:
     """An ISO date (YYYY-MM-DD); anything else is refused naming the field."""
     if isinstance(value, date):
-        return value
+        return check_date(value, field)
     try:
-        return date.fromisoformat(str(value).strip())
+        day = date.fromisoformat(str(value).strip())
     except ValueError:
         raise InvalidInput(f"invalid {field} {value!r}: expected YYYY-MM-DD", field=field) from None
+    return check_date(day, field)
 
 
 def get_production(session: Session, ref: str | int | None = None) -> Production:
@@ -46,8 +48,8 @@ def get_production(session: Session, ref: str | int | None = None) -> Production
         )
     text = str(ref).strip()
     prod: Production | None = None
-    if text.isdigit():
-        prod = session.get(Production, int(text))
+    if (ident := as_id(text)) is not None:
+        prod = session.get(Production, ident)
     if prod is None:
         prod = session.scalars(select(Production).where(func.lower(Production.title) == text.lower())).first()
     if prod is None:
@@ -71,8 +73,8 @@ def get_task(session: Session, production: Production, ref: str | int) -> Task:
     task = session.scalars(
         select(Task).where(Task.production_id == production.id, func.upper(Task.key) == text.upper())
     ).first()
-    if task is None and text.isdigit():
-        task = session.get(Task, int(text))
+    if task is None and (ident := as_id(text)) is not None:
+        task = session.get(Task, ident)
         if task is not None and task.production_id != production.id:
             task = None
     if task is None:
@@ -96,8 +98,8 @@ def get_person(session: Session, production: Production, ref: str | int) -> Pers
     person = session.scalars(
         select(Person).where(Person.production_id == production.id, func.lower(Person.name) == text.lower())
     ).first()
-    if person is None and text.isdigit():
-        person = session.get(Person, int(text))
+    if person is None and (ident := as_id(text)) is not None:
+        person = session.get(Person, ident)
         if person is not None and person.production_id != production.id:
             person = None
     if person is None:
@@ -111,8 +113,8 @@ def get_room(session: Session, production: Production, ref: str | int) -> Room:
     room = session.scalars(
         select(Room).where(Room.production_id == production.id, func.lower(Room.name) == text.lower())
     ).first()
-    if room is None and text.isdigit():
-        room = session.get(Room, int(text))
+    if room is None and (ident := as_id(text)) is not None:
+        room = session.get(Room, ident)
         if room is not None and room.production_id != production.id:
             room = None
     if room is None:

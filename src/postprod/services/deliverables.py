@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from postprod.db import session_scope
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
+from postprod.limits import as_id
 from postprod.media_roots import confine, server_roots
 from postprod.model import Deliverable, DeliverableStatus, Production, QcFinding, QcRun
 from postprod.model.audit import jsonable
@@ -90,8 +91,8 @@ def get_deliverable(session: Session, prod: Production, ref: str | int) -> Deliv
     d = session.scalars(
         select(Deliverable).where(Deliverable.production_id == prod.id, func.lower(Deliverable.name) == text.lower())
     ).first()
-    if d is None and text.isdigit():
-        d = session.get(Deliverable, int(text))
+    if d is None and (ident := as_id(text)) is not None:
+        d = session.get(Deliverable, ident)
         if d is not None and d.production_id != prod.id:
             d = None
     if d is None:

@@ -51,7 +51,7 @@ def parse_work_days(text: str | list[int]) -> list[int]:
             lo, _, hi = part.partition("-")
 
             def day(word: str) -> int:
-                if word.isdigit() and 1 <= int(word) <= 7:
+                if word in ("1", "2", "3", "4", "5", "6", "7"):
                     return int(word)
                 if word[:3] in names:
                     return names.index(word[:3]) + 1

@@ -31,7 +31,7 @@ from postprod.model import (
 from postprod.services.calendars import french_public_holidays
 from postprod.services.common import parse_date, production_dict
 from postprod.services.templates import load_template
-from postprod.timecode import parse_rate, supports_drop_frame, tc_to_frames
+from postprod.timecode import parse_rate, start_tc_to_frames, supports_drop_frame
 
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
@@ -139,7 +139,7 @@ def create_production(
                 field="delivery",
             )
     drop = ";" in record_start_tc and supports_drop_frame(rate)
-    tc_to_frames(record_start_tc, rate, field="record_start_tc")  # refuses a bad timecode
+    start_tc_to_frames(record_start_tc, rate, field="record_start_tc")  # refuses a bad timecode
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise InvalidInput(f"invalid currency {currency!r}: use an ISO code such as EUR", field="currency")
 

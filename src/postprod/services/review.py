@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.limits import as_id
 from postprod.model import (
     ApprovalDecision,
     ApprovalRequest,
@@ -64,7 +65,7 @@ def _model_target(model_name: str, target_type: str, department: str | None) -> 
         import postprod.model as m
 
         cls = getattr(m, model_name)
-        obj = session.get(cls, int(ref)) if str(ref).strip().isdigit() else None
+        obj = session.get(cls, ident) if (ident := as_id(ref)) is not None else None
         if obj is None or getattr(obj, "production_id", None) != prod.id:
             raise NotFound(f"no {target_type} {ref!r} in {prod.title!r}")
         dept = getattr(obj, "department_code", None) or department

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from postprod.errors import Conflict, InvalidInput
+from postprod.limits import as_id
 from postprod.model import Dependency, Production, Task, TaskAssignment
 from postprod.model.base import utcnow
 from postprod.services import tasks as tasks_svc
@@ -137,6 +138,6 @@ def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
         .unique()
         .first()
     )
-    if task is None and text.isdigit():
-        task = session.scalars(select(Task).where(in_prod, Task.id == int(text)).options(*opts)).unique().first()
+    if task is None and (ident := as_id(text)) is not None:
+        task = session.scalars(select(Task).where(in_prod, Task.id == ident).options(*opts)).unique().first()
     return task if task is not None else get_task(session, get_production(session, production_id), text)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from postprod import __version__
 from postprod.errors import Conflict, FileFormatError
+from postprod.limits import storable
 from postprod.model import (
     Absence,
     AuditEntry,
@@ -44,7 +45,7 @@ from postprod.model.audit import jsonable
 from postprod.services.common import absences_list
 from postprod.services.tasks import find_path
 from postprod.services.transfer_editorial import export_editorial, import_editorial, note_refs, parse_editorial
-from postprod.timecode import format_rate, parse_rate, tc_to_frames
+from postprod.timecode import format_rate, parse_rate, start_tc_to_frames
 
 FORMAT = "postprod.production"
 CURRENT_VERSION = 2
@@ -58,11 +59,9 @@ class _M(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, v: Any) -> Any:
-        # PostgreSQL cannot store NUL in text; refuse it here rather than fail half-way through the import.
-        if isinstance(v, str) and "\x00" in v:
-            raise ValueError("contains a NUL character")
-        return v
+    def _storable(cls, v: Any) -> Any:
+        # NUL in text, an integer or a date out of range: refused here rather than half-way through the import.
+        return storable(v)
 
 
 class DeliveryDoc(_M):
@@ -467,7 +466,7 @@ def _check_references(doc: ExportDoc, path: str) -> None:
     dupes([d.name for d in doc.deliverables], "deliverable")
     try:
         rate = parse_rate(doc.production.fps)
-        tc_to_frames(doc.production.record_start_tc, rate)
+        start_tc_to_frames(doc.production.record_start_tc, rate)
     except Exception as exc:
         raise FileFormatError(path, f"production.record_start_tc: {exc}") from None
     depts = {d.code for d in doc.departments}

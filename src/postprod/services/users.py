@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
+from postprod.limits import as_id
 from postprod.model import ApiToken, Membership, Person, Production, Role, User, WebSession
 from postprod.model.base import utcnow
 from postprod.services.passwords import hash_password, needs_rehash, verify_password
@@ -102,8 +103,8 @@ def get_user(session: Session, ref: str | int) -> User:
     """A user by username or ID."""
     text = str(ref).strip().lower()
     user = session.scalars(select(User).where(User.username == text)).first()
-    if user is None and text.isdigit():
-        user = session.get(User, int(text))
+    if user is None and (ident := as_id(text)) is not None:
+        user = session.get(User, ident)
     if user is None:
         raise NotFound(f"no user {text!r}")
     return user

@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from postprod.api.deps import Principal, SessionDep, authenticate_request
+from postprod.errors import InvalidInput
+from postprod.limits import has_nul
 from postprod.model import Production
 from postprod.services.common import get_production
 from postprod.services.users import Resource, Unauthorized
@@ -41,8 +43,13 @@ def page_principal(request: Request, session: SessionDep) -> Principal:
 
 
 async def form_data(request: Request) -> FormData:
-    """The posted form (read once; Starlette keeps it on the request)."""
-    return await request.form()
+    """The posted form (read once; Starlette keeps it on the request); no field may hold a NUL character."""
+    form = await request.form()
+    for name, value in form.multi_items():
+        if isinstance(value, str) and (has_nul(name) or has_nul(value)):
+            field = name.replace("\x00", "")
+            raise InvalidInput(f"invalid {field}: text may not contain a NUL character", field=field)
+    return form
 
 
 FormDep = Annotated[FormData, Depends(form_data)]

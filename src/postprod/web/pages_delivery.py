@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from postprod.api.deps import Principal, SessionDep
+from postprod.api.deps import Id, Principal, SessionDep
 from postprod.errors import InvalidInput
+from postprod.limits import MAX_ID
 from postprod.model import ApprovalRequest, Production
 from postprod.services import dashboard as dash
 from postprod.services import deliverables as deliverables_svc
@@ -21,7 +22,7 @@ router = APIRouter()
 
 
 @router.get("/p/{production_id}/deliverables", response_class=HTMLResponse)
-def deliverables(production_id: int, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+def deliverables(production_id: Id, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
     """What is owed, its status, its latest QC run and its approval."""
     prod = production_for(session, principal, production_id, "register.read")
     items = dash.deliverables_with_qc(session, prod)
@@ -32,7 +33,7 @@ def deliverables(production_id: int, request: Request, principal: PagePrincipal,
 
 @router.get("/p/{production_id}/deliverables/{deliverable_id}", response_class=HTMLResponse)
 def deliverable(
-    production_id: int, deliverable_id: str, request: Request, principal: PagePrincipal, session: SessionDep
+    production_id: Id, deliverable_id: str, request: Request, principal: PagePrincipal, session: SessionDep
 ) -> HTMLResponse:
     """A deliverable: its spec, every QC run, its approvals and notes; send it for approval from here."""
     prod = production_for(session, principal, production_id, "register.read")
@@ -67,7 +68,7 @@ def reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str]]:
 
 @router.get("/p/{production_id}/qc/{run_id}", response_class=HTMLResponse)
 def qc_run(
-    production_id: int, run_id: int, request: Request, principal: PagePrincipal, session: SessionDep
+    production_id: Id, run_id: Id, request: Request, principal: PagePrincipal, session: SessionDep
 ) -> HTMLResponse:
     """A stored QC run: the clauses checked and each finding with its timecode."""
     prod = production_for(session, principal, production_id, "register.read")
@@ -88,14 +89,14 @@ def _visible(
 
 @router.get("/p/{production_id}/approvals", response_class=HTMLResponse)
 def approvals(
-    production_id: int,
+    production_id: Id,
     request: Request,
     principal: PagePrincipal,
     session: SessionDep,
     status: str | None = Query(None, max_length=32),
     mine: bool = Query(False),
     target_type: str | None = Query(None, max_length=32),
-    target: int | None = Query(None, ge=1),
+    target: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> HTMLResponse:
     """Requests for approval, newest first: all, by status, those awaiting me, or those of one item."""
     prod = production_for(session, principal, production_id)
@@ -118,7 +119,7 @@ def approvals(
 
 @router.get("/p/{production_id}/approvals/{request_id}", response_class=HTMLResponse)
 def approval(
-    production_id: int, request_id: int, request: Request, principal: PagePrincipal, session: SessionDep
+    production_id: Id, request_id: Id, request: Request, principal: PagePrincipal, session: SessionDep
 ) -> HTMLResponse:
     """One request: the item, the reviewers and their decisions; a named reviewer decides here."""
     prod = production_for(session, principal, production_id)
@@ -143,7 +144,7 @@ def approval(
 
 
 @router.post("/p/{production_id}/approvals", response_model=None)
-def request_approval(production_id: int, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
+def request_approval(production_id: Id, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
     """Send an item to named members for approval."""
     prod = production_for(session, principal, production_id)
     target = review.resolve_target(session, prod, str(form.get("target_type") or ""), str(form.get("target") or ""))
@@ -157,9 +158,7 @@ def request_approval(production_id: int, principal: FormPrincipal, session: Sess
 
 
 @router.post("/p/{production_id}/approvals/{request_id}/decide", response_model=None)
-def decide(
-    production_id: int, request_id: int, principal: FormPrincipal, session: SessionDep, form: FormDep
-) -> Response:
+def decide(production_id: Id, request_id: Id, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
     """A named reviewer approves or asks for changes (with a note)."""
     prod = production_for(session, principal, production_id)
     req = review.get_request(session, request_id)

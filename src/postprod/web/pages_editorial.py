@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from postprod.api.deps import SessionDep
+from postprod.api.deps import Id, SessionDep
 from postprod.errors import Conflict, InvalidInput
 from postprod.model import Production
 from postprod.model.editorial import RegisterMixin
@@ -30,7 +30,7 @@ DEPARTMENT = {"vfx": "vfx", "adr": "adr", "foley": "foley", "music": "music", "d
 
 
 @router.get("/p/{production_id}/cuts", response_class=HTMLResponse)
-def cuts(production_id: int, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+def cuts(production_id: Id, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
     """Every imported version of every reel, with its change counts."""
     prod = production_for(session, principal, production_id, "register.read")
     versions = editorial_svc.list_versions(session, prod)
@@ -39,7 +39,7 @@ def cuts(production_id: int, request: Request, principal: PagePrincipal, session
 
 @router.get("/p/{production_id}/cuts/{version_id}", response_class=HTMLResponse)
 def cut_version(
-    production_id: int, version_id: int, request: Request, principal: PagePrincipal, session: SessionDep
+    production_id: Id, version_id: Id, request: Request, principal: PagePrincipal, session: SessionDep
 ) -> HTMLResponse:
     """One cut version and its change list against the version before."""
     prod = production_for(session, principal, production_id, "register.read")
@@ -64,7 +64,7 @@ def _kind(name: str) -> reg.Kind:
 
 @router.get("/p/{production_id}/registers/{kind_name}", response_class=HTMLResponse)
 def register(
-    production_id: int,
+    production_id: Id,
     kind_name: str,
     request: Request,
     principal: PagePrincipal,
@@ -155,7 +155,7 @@ def _entry_page(
 
 @router.get("/p/{production_id}/registers/{kind_name}/{entry_id}", response_class=HTMLResponse)
 def register_entry(
-    production_id: int, kind_name: str, entry_id: str, request: Request, principal: PagePrincipal, session: SessionDep
+    production_id: Id, kind_name: str, entry_id: str, request: Request, principal: PagePrincipal, session: SessionDep
 ) -> HTMLResponse:
     """One register entry with its fields and notes."""
     prod = production_for(session, principal, production_id, "register.read")
@@ -165,7 +165,7 @@ def register_entry(
 
 @router.post("/p/{production_id}/registers/{kind_name}/{entry_id}/status", response_model=None)
 def register_status(
-    production_id: int,
+    production_id: Id,
     kind_name: str,
     entry_id: str,
     request: Request,

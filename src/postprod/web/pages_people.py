@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from postprod.api.deps import SessionDep
+from postprod.api.deps import Id, SessionDep
 from postprod.services import dashboard as dash
 from postprod.web.auth import PagePrincipal, page_context, production_for
 from postprod.web.render import render
@@ -14,7 +14,7 @@ router = APIRouter()
 
 
 @router.get("/p/{production_id}/people", response_class=HTMLResponse)
-def people(production_id: int, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+def people(production_id: Id, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
     """Who is booked how much in the coming weeks; rates only for roles that see the budget."""
     prod = production_for(session, principal, production_id, "people.read")
     load = dash.people_load(session, prod)

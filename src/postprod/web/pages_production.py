@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from postprod.api.deps import SessionDep
+from postprod.api.deps import Id, SessionDep
+from postprod.limits import MAX_ID
 from postprod.services import dashboard as dash
 from postprod.services import item_notes, money
 from postprod.services.users import Resource
@@ -20,7 +21,7 @@ router = APIRouter()
 
 
 @router.get("/p/{production_id}", response_class=HTMLResponse)
-def dashboard(production_id: int, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+def dashboard(production_id: Id, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
     """Days to delivery, the critical path, late tasks, departments, deliverables and their QC."""
     prod = production_for(session, principal, production_id)
     data = dash.dashboard(session, prod)
@@ -33,7 +34,7 @@ def dashboard(production_id: int, request: Request, principal: PagePrincipal, se
 
 @router.get("/p/{production_id}/gantt", response_class=HTMLResponse)
 def gantt(
-    production_id: int,
+    production_id: Id,
     request: Request,
     principal: PagePrincipal,
     session: SessionDep,
@@ -52,11 +53,11 @@ def gantt(
 
 @router.get("/p/{production_id}/activity", response_class=HTMLResponse)
 def activity(
-    production_id: int,
+    production_id: Id,
     request: Request,
     principal: PagePrincipal,
     session: SessionDep,
-    before: int | None = Query(None, ge=1),
+    before: int | None = Query(None, ge=1, le=MAX_ID),
     actor: str | None = Query(None, max_length=120),
 ) -> HTMLResponse:
     """The audit trail, newest first, a page at a time."""

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from postprod.api.deps import SessionDep, task_resource
+from postprod.api.deps import Id, SessionDep, task_resource
 from postprod.errors import InvalidInput
 from postprod.model import TRANSITIONS, Task, TaskStatus
 from postprod.services import item_notes, review
@@ -34,7 +34,7 @@ def next_statuses(task: Task) -> list[str]:
 
 @router.get("/p/{production_id}/board", response_class=HTMLResponse)
 def board(
-    production_id: int,
+    production_id: Id,
     request: Request,
     principal: PagePrincipal,
     session: SessionDep,
@@ -85,7 +85,7 @@ def board(
 
 @router.get("/p/{production_id}/tasks/{task_ref}", response_class=HTMLResponse)
 def task_page(
-    production_id: int, task_ref: str, request: Request, principal: PagePrincipal, session: SessionDep
+    production_id: Id, task_ref: str, request: Request, principal: PagePrincipal, session: SessionDep
 ) -> HTMLResponse:
     """A task: its fields, links, notes, approvals and history."""
     prod = production_for(session, principal, production_id)
@@ -117,7 +117,7 @@ def _task_page(
 
 @router.post("/p/{production_id}/tasks/{task_ref}/status", response_model=None)
 def change_status(
-    production_id: int, task_ref: str, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+    production_id: Id, task_ref: str, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> Response:
     """Move a task if it is still at the version the page showed; else show it as it is now (409)."""
     prod = production_for(session, principal, production_id)
@@ -143,7 +143,7 @@ def change_status(
 
 
 @router.post("/p/{production_id}/notes", response_model=None)
-def add_note(production_id: int, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
+def add_note(production_id: Id, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
     """A note on any item of the production, signed with the user's name."""
     prod = production_for(session, principal, production_id)
     target_type = str(form.get("target_type") or "")

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from postprod.api.deps import SessionDep
+from postprod.api.deps import Id, SessionDep
 from postprod.services import webhooks as svc
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.render import render
@@ -22,7 +22,7 @@ def _page(request: Request, principal: Any, session: Any, prod: Any, **extra: An
 
 
 @router.get("/p/{production_id}/webhooks", response_class=HTMLResponse)
-def webhooks(production_id: int, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+def webhooks(production_id: Id, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
     """The production's webhooks, how their deliveries go, and a form to add one."""
     prod = production_for(session, principal, production_id, "webhook.manage")
     return _page(request, principal, session, prod)
@@ -30,7 +30,7 @@ def webhooks(production_id: int, request: Request, principal: PagePrincipal, ses
 
 @router.post("/p/{production_id}/webhooks", response_class=HTMLResponse)
 def add_webhook(
-    production_id: int, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+    production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> HTMLResponse:
     """Add a hook; the page shows its signing secret this once (it is not shown again)."""
     prod = production_for(session, principal, production_id, "webhook.manage")
@@ -41,7 +41,7 @@ def add_webhook(
 
 @router.post("/p/{production_id}/webhooks/{hook_id}/{action}", response_model=None)
 def change_webhook(
-    production_id: int, hook_id: int, action: str, principal: FormPrincipal, session: SessionDep, form: FormDep
+    production_id: Id, hook_id: Id, action: str, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> Response:
     """Resume a hook switched off after failures, or remove it."""
     prod = production_for(session, principal, production_id, "webhook.manage")

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from postprod.api.errors import field_of
 from postprod.errors import PostprodError
 from postprod.services.users import Unauthorized
 from postprod.web import (
@@ -89,8 +90,9 @@ def setup(app: FastAPI) -> None:
         if _wants_json(request) and api_validation is not None:
             return await api_validation(request, exc)  # type: ignore[misc]
         first = exc.errors()[0] if exc.errors() else {}
-        loc = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body"))
-        return _error_page(request, 422, f"{loc}: {first.get('msg', 'invalid request')}")
+        loc = field_of(first.get("loc", ())) or ""
+        msg = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+        return _error_page(request, 422, f"{loc}: {msg}")
 
     app.add_exception_handler(PostprodError, on_postprod)
     app.add_exception_handler(LoginRequired, on_login)

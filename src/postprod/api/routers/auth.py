@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from postprod.api.deps import CSRF_COOKIE, SESSION_COOKIE, PrincipalDep, SessionDep, client_address
+from postprod.api.deps import CSRF_COOKIE, SESSION_COOKIE, Id, PrincipalDep, SessionDep, client_address
 from postprod.api.schemas import LoginIn, LoginOut, MeIn, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
 from postprod.services import sign_in
 from postprod.services import users as svc
@@ -89,7 +89,7 @@ def create_token(body: TokenIn, principal: PrincipalDep, session: SessionDep) ->
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def revoke_token(token_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     """Revoke one of one's tokens."""
     svc.revoke_token(session, principal.user, token_id)
     return Response(status_code=204)

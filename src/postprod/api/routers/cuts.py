@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import Id, JobsDep, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import In, JobOut
 from postprod.errors import InvalidInput
 from postprod.jobs import job_dict
@@ -29,7 +29,7 @@ class CutImportIn(In):
 
 @router.get("/productions/{production_id}/cuts")
 def list_versions(
-    production_id: int, principal: PrincipalDep, session: SessionDep, reel: str | None = Query(None, max_length=64)
+    production_id: Id, principal: PrincipalDep, session: SessionDep, reel: str | None = Query(None, max_length=64)
 ) -> list[dict[str, Any]]:
     """Imported cut versions, by reel and number, with their change and carry summaries."""
     prod = load_production(session, production_id)
@@ -39,7 +39,7 @@ def list_versions(
 
 @router.get("/productions/{production_id}/cuts/{reel}/changes")
 def changes(
-    production_id: int,
+    production_id: Id,
     reel: str,
     principal: PrincipalDep,
     session: SessionDep,
@@ -55,7 +55,7 @@ def changes(
 
 @router.post("/productions/{production_id}/cuts/{reel}/import-jobs", response_model=JobOut, status_code=202)
 def import_version(
-    production_id: int, reel: str, body: CutImportIn, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
+    production_id: Id, reel: str, body: CutImportIn, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
 ) -> dict[str, Any]:
     """Import a new version of a reel in the background: diff with the previous one, carry the registers."""
     prod = load_production(session, production_id)

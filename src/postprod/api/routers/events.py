@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from postprod.api.deps import Principal, PrincipalDep, SessionDep
 from postprod.api.schemas import AuditOut
+from postprod.limits import MAX_ID
 from postprod.services import events as svc
 from postprod.services import money
 from postprod.services.users import Forbidden, Resource
@@ -41,8 +42,8 @@ def _scope(principal: Principal, session: Any, production: int | None) -> list[i
 def recent(
     principal: PrincipalDep,
     session: SessionDep,
-    production: int | None = Query(None, ge=1),
-    after: int = Query(0, ge=0, description="Only entries with a larger ID"),
+    production: int | None = Query(None, ge=1, le=MAX_ID),
+    after: int = Query(0, ge=0, le=MAX_ID, description="Only entries with a larger ID"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
     """Changes after an entry ID, oldest first (the stream's content, for pollers)."""
@@ -59,8 +60,8 @@ def stream(
     request: Request,
     principal: PrincipalDep,
     session: SessionDep,
-    production: int | None = Query(None, ge=1),
-    after: int | None = Query(None, ge=0, description="Start after this entry ID (default: from now on)"),
+    production: int | None = Query(None, ge=1, le=MAX_ID),
+    after: int | None = Query(None, ge=0, le=MAX_ID, description="Start after this entry ID (default: from now on)"),
     limit: int | None = Query(None, ge=1, le=100000, description="Close the stream after this many events"),
     timeout: float | None = Query(None, gt=0, le=86400, description="Close the stream after this many seconds"),
     last_event_id: str | None = Header(None, max_length=20),
@@ -71,8 +72,9 @@ def stream(
     """
     scope = _scope(principal, session, production)
     start = after
-    if last_event_id and last_event_id.strip().isdigit():
-        start = int(last_event_id.strip())
+    resume = (last_event_id or "").strip()
+    if resume.isascii() and resume.isdigit() and int(resume) <= MAX_ID:
+        start = int(resume)
     if start is None:
         start = svc.last_id(session)
     factory = request.app.state.session_factory

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from postprod.api.deps import Principal, PrincipalDep, SessionDep
+from postprod.api.deps import Id, Principal, PrincipalDep, SessionDep
 from postprod.api.schemas import JobOut
 from postprod.errors import Conflict
 from postprod.jobs import get_job, job_dict
@@ -28,7 +28,7 @@ def _check(principal: Principal, job: Job) -> None:
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get(job_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def get(job_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """A job's status and progress (0..1), and its error if it failed."""
     job = get_job(session, job_id)
     _check(principal, job)
@@ -36,7 +36,7 @@ def get(job_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, 
 
 
 @router.get("/jobs/{job_id}/result")
-def result(job_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+def result(job_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     """What a finished job produced (an export document, an import summary...)."""
     job = get_job(session, job_id)
     _check(principal, job)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from postprod.api.deps import PrincipalDep, SessionDep, load_production, load_task, task_resource
+from postprod.api.deps import Id, PrincipalDep, SessionDep, load_production, load_task, task_resource
 from postprod.api.schemas import AuditOut, NoteIn, NoteOut
 from postprod.services import notes as svc
 from postprod.services import review
@@ -17,7 +17,7 @@ router = APIRouter(tags=["notes"])
 
 @router.get("/productions/{production_id}/notes", response_model=list[NoteOut])
 def list_notes(
-    production_id: int,
+    production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     task: str | None = Query(None, max_length=64, description="Only this task's notes"),
@@ -41,7 +41,7 @@ def list_notes(
 
 @router.post("/productions/{production_id}/tasks/{task_ref}/notes", response_model=NoteOut, status_code=201)
 def add_note(
-    production_id: int, task_ref: str, body: NoteIn, principal: PrincipalDep, session: SessionDep
+    production_id: Id, task_ref: str, body: NoteIn, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """Add a note to a task, signed with the user's name."""
     prod = load_production(session, production_id)
@@ -53,7 +53,7 @@ def add_note(
 
 @router.get("/productions/{production_id}/history", response_model=list[AuditOut])
 def history(
-    production_id: int,
+    production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     task: str | None = Query(None, max_length=64),

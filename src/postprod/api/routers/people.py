@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from postprod.api.deps import Principal, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import Id, Principal, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import (
     AbsenceIn,
     AbsenceOut,
@@ -42,7 +42,7 @@ def _absence(a: Absence) -> dict[str, Any]:
 
 
 @router.get("/productions/{production_id}/people", response_model=list[PersonOut], response_model_exclude_unset=True)
-def list_people(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_people(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """The crew, by name."""
     prod = load_production(session, production_id)
     principal.require_production("people.read", prod)
@@ -52,7 +52,7 @@ def list_people(production_id: int, principal: PrincipalDep, session: SessionDep
 @router.post(
     "/productions/{production_id}/people", response_model=PersonOut, response_model_exclude_unset=True, status_code=201
 )
-def add_person(production_id: int, body: PersonIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def add_person(production_id: Id, body: PersonIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Add a crew member."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
@@ -65,7 +65,7 @@ def add_person(production_id: int, body: PersonIn, principal: PrincipalDep, sess
     response_model_exclude_unset=True,
 )
 def get_person_route(
-    production_id: int, person_ref: str, principal: PrincipalDep, session: SessionDep
+    production_id: Id, person_ref: str, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """One crew member with the tasks they are assigned to."""
     prod = load_production(session, production_id)
@@ -79,7 +79,7 @@ def get_person_route(
     "/productions/{production_id}/people/{person_ref}", response_model=PersonOut, response_model_exclude_unset=True
 )
 def update_person(
-    production_id: int, person_ref: str, body: PersonPatch, principal: PrincipalDep, session: SessionDep
+    production_id: Id, person_ref: str, body: PersonPatch, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """Change a person's role, skills, rate or contact."""
     prod = load_production(session, production_id)
@@ -89,7 +89,7 @@ def update_person(
 
 
 @router.get("/productions/{production_id}/rooms", response_model=list[RoomOut], response_model_exclude_unset=True)
-def list_rooms(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_rooms(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """The rooms, by name."""
     prod = load_production(session, production_id)
     principal.require_production("people.read", prod)
@@ -99,7 +99,7 @@ def list_rooms(production_id: int, principal: PrincipalDep, session: SessionDep)
 @router.post(
     "/productions/{production_id}/rooms", response_model=RoomOut, response_model_exclude_unset=True, status_code=201
 )
-def add_room(production_id: int, body: RoomIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def add_room(production_id: Id, body: RoomIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Add a room (edit suite, grading suite, mix stage...)."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
@@ -107,7 +107,7 @@ def add_room(production_id: int, body: RoomIn, principal: PrincipalDep, session:
 
 
 @router.get("/productions/{production_id}/absences", response_model=list[AbsenceOut])
-def list_absences(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_absences(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """Absences of people and rooms, by start date."""
     prod = load_production(session, production_id)
     principal.require_production("people.read", prod)
@@ -115,7 +115,7 @@ def list_absences(production_id: int, principal: PrincipalDep, session: SessionD
 
 
 @router.post("/productions/{production_id}/absences", response_model=AbsenceOut, status_code=201)
-def add_absence(production_id: int, body: AbsenceIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def add_absence(production_id: Id, body: AbsenceIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """A person (or a room) unavailable from start to end, inclusive."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
@@ -128,7 +128,7 @@ def add_absence(production_id: int, body: AbsenceIn, principal: PrincipalDep, se
 
 
 @router.delete("/productions/{production_id}/absences/{absence_id}", status_code=204)
-def remove_absence(production_id: int, absence_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def remove_absence(production_id: Id, absence_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     """Remove an absence."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import Id, JobsDep, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import In, JobOut
 from postprod.jobs import job_dict
 from postprod.services import planning_ops as ops
@@ -21,7 +21,7 @@ class PlanJobIn(In):
 
 
 @router.get("/productions/{production_id}/plans")
-def list_plans(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_plans(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """The stored plans (current, baselines, scenarios), newest first."""
     prod = load_production(session, production_id)
     principal.require_production("task.read", prod)
@@ -30,7 +30,7 @@ def list_plans(production_id: int, principal: PrincipalDep, session: SessionDep)
 
 @router.get("/productions/{production_id}/plans/compare")
 def compare(
-    production_id: int,
+    production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     scenario: str | None = Query(None, max_length=120),
@@ -43,7 +43,7 @@ def compare(
 
 
 @router.get("/productions/{production_id}/plans/{name}")
-def show_plan(production_id: int, name: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def show_plan(production_id: Id, name: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """A stored plan ("current", "baseline" or a scenario name) with every task's dates, people, room, slack."""
     prod = load_production(session, production_id)
     principal.require_production("task.read", prod)
@@ -51,7 +51,7 @@ def show_plan(production_id: int, name: str, principal: PrincipalDep, session: S
 
 
 @router.post("/productions/{production_id}/plans/baseline", status_code=201)
-def baseline(production_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def baseline(production_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Freeze the current plan as the baseline."""
     prod = load_production(session, production_id)
     principal.require_production("production.update", prod)
@@ -60,7 +60,7 @@ def baseline(production_id: int, principal: PrincipalDep, session: SessionDep) -
 
 @router.post("/productions/{production_id}/plan-jobs", response_model=JobOut, status_code=202)
 def plan_job(
-    production_id: int, body: PlanJobIn, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
+    production_id: Id, body: PlanJobIn, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
 ) -> dict[str, Any]:
     """Plan the production in the background; the job's result is the run summary, the tasks get their dates."""
     prod = load_production(session, production_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from postprod.api.deps import JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import Id, JobsDep, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import (
     JobOut,
     MemberIn,
@@ -60,7 +60,7 @@ def create_production(body: ProductionIn, principal: PrincipalDep, session: Sess
 
 
 @router.get("/productions/{production_id}", response_model=OverviewOut)
-def overview(production_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def overview(production_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """What a supervisor reads first: dates, counts by status and department, late tasks."""
     prod = load_production(session, production_id)
     principal.require_production("production.read", prod)
@@ -69,7 +69,7 @@ def overview(production_id: int, principal: PrincipalDep, session: SessionDep) -
 
 @router.patch("/productions/{production_id}", response_model=ProductionOut)
 def update_production(
-    production_id: int, body: ProductionPatch, principal: PrincipalDep, session: SessionDep
+    production_id: Id, body: ProductionPatch, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """Change status, title, description, or add a delivery date."""
     prod = load_production(session, production_id)
@@ -78,7 +78,7 @@ def update_production(
 
 
 @router.delete("/productions/{production_id}", status_code=204)
-def delete_production(production_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def delete_production(production_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     """Delete a production and everything in it."""
     prod = load_production(session, production_id)
     principal.require_production("production.delete", prod)
@@ -87,7 +87,7 @@ def delete_production(production_id: int, principal: PrincipalDep, session: Sess
 
 
 @router.get("/productions/{production_id}/members", response_model=list[MembershipOut])
-def list_members(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_members(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """Who has which role in the production."""
     prod = load_production(session, production_id)
     principal.require_production("people.read", prod)
@@ -95,7 +95,7 @@ def list_members(production_id: int, principal: PrincipalDep, session: SessionDe
 
 
 @router.post("/productions/{production_id}/members", response_model=MembershipOut, status_code=201)
-def add_member(production_id: int, body: MemberIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def add_member(production_id: Id, body: MemberIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Give a user a role here (a department lead names a department, a technician a crew member)."""
     prod = load_production(session, production_id)
     principal.require_production("member.manage", prod)
@@ -105,7 +105,7 @@ def add_member(production_id: int, body: MemberIn, principal: PrincipalDep, sess
 
 
 @router.delete("/productions/{production_id}/members/{membership_id}", status_code=204)
-def remove_member(production_id: int, membership_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def remove_member(production_id: Id, membership_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     """Take a role away."""
     prod = load_production(session, production_id)
     principal.require_production("member.manage", prod)
@@ -114,7 +114,7 @@ def remove_member(production_id: int, membership_id: int, principal: PrincipalDe
 
 
 @router.get("/productions/{production_id}/shares", response_model=list[ShareOut])
-def list_shares(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_shares(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """Items shown to the production's clients."""
     prod = load_production(session, production_id)
     principal.require_production("production.read", prod)
@@ -122,7 +122,7 @@ def list_shares(production_id: int, principal: PrincipalDep, session: SessionDep
 
 
 @router.post("/productions/{production_id}/shares", response_model=ShareOut, status_code=201)
-def share(production_id: int, body: ShareIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def share(production_id: Id, body: ShareIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Show an item (a task, a deliverable, a register entry) to the clients."""
     prod = load_production(session, production_id)
     principal.require_production("share.manage", prod)
@@ -130,7 +130,7 @@ def share(production_id: int, body: ShareIn, principal: PrincipalDep, session: S
 
 
 @router.delete("/productions/{production_id}/shares/{share_id}", status_code=204)
-def unshare(production_id: int, share_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def unshare(production_id: Id, share_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     """Stop showing an item to the clients."""
     prod = load_production(session, production_id)
     principal.require_production("share.manage", prod)
@@ -139,7 +139,7 @@ def unshare(production_id: int, share_id: int, principal: PrincipalDep, session:
 
 
 @router.get("/productions/{production_id}/export", tags=["transfer"])
-def export_production(production_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def export_production(production_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """The whole production as one versioned JSON document (the `postprod export` format)."""
     prod = load_production(session, production_id)
     principal.require_production("production.export", prod)
@@ -150,7 +150,7 @@ def export_production(production_id: int, principal: PrincipalDep, session: Sess
 
 
 @router.post("/productions/{production_id}/export-jobs", response_model=JobOut, status_code=202, tags=["transfer"])
-def export_job(production_id: int, principal: PrincipalDep, session: SessionDep, jobs: JobsDep) -> dict[str, Any]:
+def export_job(production_id: Id, principal: PrincipalDep, session: SessionDep, jobs: JobsDep) -> dict[str, Any]:
     """Export in the background; the document is at /jobs/{id}/result once the job is done."""
     prod = load_production(session, production_id)
     principal.require_production("production.export", prod)

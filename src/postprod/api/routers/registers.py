@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
 
-from postprod.api.deps import JobsDep, Principal, PrincipalDep, SessionDep, load_production
-from postprod.api.errors import PreconditionRequired, StaleWrite
+from postprod.api.deps import Id, JobsDep, Principal, PrincipalDep, SessionDep, expected_version, load_production
+from postprod.api.errors import StaleWrite
 from postprod.api.schemas import In, JobOut, NoteIn, NoteOut
-from postprod.errors import InvalidInput
 from postprod.jobs import job_dict
+from postprod.limits import MAX_ID
 from postprod.model import Production
 from postprod.services import deliverables as dlv
 from postprod.services import money, review
@@ -22,7 +21,6 @@ from postprod.services.register_pages import page_entries, sort_columns
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["registers"])
-_ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
 class EntryIn(In):
@@ -32,7 +30,7 @@ class EntryIn(In):
 class EntryPatch(In):
     values: dict[str, str] = Field(default_factory=dict, max_length=40)
     reviewed: bool = Field(False, description="Clear the 'review after recut' flag")
-    version: int | None = None
+    version: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 _SPEC = "A built-in spec's name (`postprod qc specs`); with spec_toml, the name of the production's own spec"
@@ -55,18 +53,7 @@ class DeliverablePatch(In):
     spec_toml: str | None = Field(None, max_length=dlv.MAX_SPEC_TEXT, description=_SPEC_TOML)
     due: str | None = Field(None, max_length=10)
     file: str | None = Field(None, max_length=1000, description=_FILE)
-    version: int | None = None
-
-
-def _expected(if_match: str | None, version: int | None) -> int:
-    if if_match is not None:
-        m = _ETAG_RE.match(if_match.strip())
-        if m is None:
-            raise InvalidInput(f"invalid If-Match {if_match!r}: the ETag of the item read", field="If-Match")
-        return int(m.group(1))
-    if version is None:
-        raise PreconditionRequired("send If-Match with the item's ETag (or a version field)", field="version")
-    return version
+    version: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 def _entry(principal: Principal, prod: Production, kind: reg.Kind, entry: Any, place: reg.Placement) -> dict[str, Any]:
@@ -91,7 +78,7 @@ def _check_read(
 
 
 @router.get("/productions/{production_id}/registers")
-def list_registers(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_registers(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """The registers, their fields, statuses and sortable columns."""
     prod = load_production(session, production_id)
     principal.require_production("production.read", prod)
@@ -115,7 +102,7 @@ def list_registers(production_id: int, principal: PrincipalDep, session: Session
 
 @router.get("/productions/{production_id}/registers/{kind}")
 def list_entries(
-    production_id: int,
+    production_id: Id,
     kind: str,
     principal: PrincipalDep,
     session: SessionDep,
@@ -157,7 +144,7 @@ def list_entries(
 
 @router.post("/productions/{production_id}/registers/{kind}", status_code=201)
 def add_entry(
-    production_id: int, kind: str, body: EntryIn, principal: PrincipalDep, session: SessionDep
+    production_id: Id, kind: str, body: EntryIn, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """Add an entry (shot, cue, dubbed version) from field values."""
     prod = load_production(session, production_id)
@@ -170,7 +157,7 @@ def add_entry(
 
 @router.get("/productions/{production_id}/registers/{kind}/{key}")
 def get_entry(
-    production_id: int, kind: str, key: str, principal: PrincipalDep, session: SessionDep, response: Response
+    production_id: Id, kind: str, key: str, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> dict[str, Any]:
     """One entry with its notes; its ETag is its version."""
     prod = load_production(session, production_id)
@@ -184,7 +171,7 @@ def get_entry(
 
 @router.patch("/productions/{production_id}/registers/{kind}/{key}")
 def update_entry(
-    production_id: int,
+    production_id: Id,
     kind: str,
     key: str,
     body: EntryPatch,
@@ -199,7 +186,7 @@ def update_entry(
     entry = reg.get_entry(session, prod, k, key)
     principal.require("register.edit", Resource(prod.id, department=k.name))
     _refuse_blind_money(principal, prod, k, body.values)
-    expected = _expected(if_match, body.version)
+    expected = expected_version(if_match, body.version)
     place = reg.Placement(session, prod)
     if expected != entry.version:
         raise StaleWrite(f"{k.label} {key} was changed by someone else", _entry(principal, prod, k, entry, place))
@@ -209,7 +196,7 @@ def update_entry(
 
 
 @router.delete("/productions/{production_id}/registers/{kind}/{key}", status_code=204)
-def delete_entry(production_id: int, kind: str, key: str, principal: PrincipalDep, session: SessionDep) -> Response:
+def delete_entry(production_id: Id, kind: str, key: str, principal: PrincipalDep, session: SessionDep) -> Response:
     """Remove an entry with its notes."""
     prod = load_production(session, production_id)
     k = reg.get_kind(kind)
@@ -221,7 +208,7 @@ def delete_entry(production_id: int, kind: str, key: str, principal: PrincipalDe
 
 @router.post("/productions/{production_id}/registers/{kind}/{key}/notes", response_model=NoteOut, status_code=201)
 def add_entry_note(
-    production_id: int, kind: str, key: str, body: NoteIn, principal: PrincipalDep, session: SessionDep
+    production_id: Id, kind: str, key: str, body: NoteIn, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """A note on a register entry."""
     prod = load_production(session, production_id)
@@ -233,7 +220,7 @@ def add_entry_note(
 
 @router.get("/productions/{production_id}/deliverables", tags=["deliverables"])
 def list_deliverables(
-    production_id: int, principal: PrincipalDep, session: SessionDep, status: str | None = Query(None, max_length=32)
+    production_id: Id, principal: PrincipalDep, session: SessionDep, status: str | None = Query(None, max_length=32)
 ) -> list[dict[str, Any]]:
     """The deliverables with their last QC run; clients see the shared ones."""
     prod = load_production(session, production_id)
@@ -248,7 +235,7 @@ def list_deliverables(
 
 @router.post("/productions/{production_id}/deliverables", status_code=201, tags=["deliverables"])
 def add_deliverable(
-    production_id: int, body: DeliverableIn, principal: PrincipalDep, session: SessionDep
+    production_id: Id, body: DeliverableIn, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """Add a deliverable with its spec, due date and file."""
     prod = load_production(session, production_id)
@@ -258,7 +245,7 @@ def add_deliverable(
 
 @router.get("/productions/{production_id}/deliverables/{ref}", tags=["deliverables"])
 def get_deliverable(
-    production_id: int, ref: str, principal: PrincipalDep, session: SessionDep, response: Response
+    production_id: Id, ref: str, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> dict[str, Any]:
     """One deliverable with its QC runs; its ETag is its version."""
     prod = load_production(session, production_id)
@@ -270,7 +257,7 @@ def get_deliverable(
 
 @router.patch("/productions/{production_id}/deliverables/{ref}", tags=["deliverables"])
 def update_deliverable(
-    production_id: int,
+    production_id: Id,
     ref: str,
     body: DeliverablePatch,
     principal: PrincipalDep,
@@ -282,7 +269,7 @@ def update_deliverable(
     prod = load_production(session, production_id)
     d = dlv.get_deliverable(session, prod, ref)
     principal.require("register.edit", Resource(prod.id, department="deliverables"))
-    expected = _expected(if_match, body.version)
+    expected = expected_version(if_match, body.version)
     if expected != d.version:
         raise StaleWrite(f"deliverable {d.name!r} was changed by someone else", dlv.deliverable_dict(d))
     d = dlv.update_deliverable(session, d, **body.model_dump(exclude={"version"}), expected_version=expected)
@@ -297,7 +284,7 @@ def update_deliverable(
     tags=["deliverables"],
 )
 def qc_deliverable(
-    production_id: int, ref: str, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
+    production_id: Id, ref: str, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
 ) -> dict[str, Any]:
     """Check the deliverable's file against its spec in the background; the run is kept with its findings."""
     prod = load_production(session, production_id)

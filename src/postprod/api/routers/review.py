@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from postprod.api.deps import Principal, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import Id, Principal, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import ApprovalIn, ApprovalOut, DecisionIn
 from postprod.model import ApprovalRequest
 from postprod.services import review as svc
@@ -26,7 +26,7 @@ def _may_read(principal: Principal, req: ApprovalRequest) -> bool:
 
 @router.get("/productions/{production_id}/approvals", response_model=list[ApprovalOut])
 def list_approvals(
-    production_id: int,
+    production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     status: str | None = Query(None, max_length=32),
@@ -45,7 +45,7 @@ def list_approvals(
 
 @router.post("/productions/{production_id}/approvals", response_model=ApprovalOut, status_code=201)
 def request_approval(
-    production_id: int, body: ApprovalIn, principal: PrincipalDep, session: SessionDep
+    production_id: Id, body: ApprovalIn, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """Send a task, deliverable or register entry to named users for approval."""
     prod = load_production(session, production_id)
@@ -57,7 +57,7 @@ def request_approval(
 
 
 @router.get("/approvals/{request_id}", response_model=ApprovalOut)
-def get_approval(request_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def get_approval(request_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """One approval request with every reviewer's decision and note."""
     req = svc.get_request(session, request_id)
     if not _may_read(principal, req):
@@ -66,7 +66,7 @@ def get_approval(request_id: int, principal: PrincipalDep, session: SessionDep) 
 
 
 @router.post("/approvals/{request_id}/decision", response_model=ApprovalOut)
-def decide(request_id: int, body: DecisionIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def decide(request_id: Id, body: DecisionIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """A named reviewer approves, or asks for changes saying which in the note."""
     req = svc.get_request(session, request_id)
     if not _may_read(principal, req):
@@ -76,7 +76,7 @@ def decide(request_id: int, body: DecisionIn, principal: PrincipalDep, session: 
 
 
 @router.post("/approvals/{request_id}/cancel", response_model=ApprovalOut)
-def cancel(request_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def cancel(request_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Withdraw a pending request (whoever may request approval on the item)."""
     req = svc.get_request(session, request_id)
     prod = load_production(session, req.production_id)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
 
-from postprod.api.deps import PrincipalDep, SessionDep, load_production, load_task, task_resource
-from postprod.api.errors import PreconditionRequired
+from postprod.api.deps import Id, PrincipalDep, SessionDep, expected_version, load_production, load_task, task_resource
 from postprod.api.schemas import DependencyIn, TaskDetailOut, TaskIn, TaskPage, TaskPatch
-from postprod.errors import InvalidInput
 from postprod.services import review
 from postprod.services import tasks as svc
 from postprod.services.common import get_department, task_dict
@@ -18,8 +15,6 @@ from postprod.services.task_pages import page_tasks, update_task_checked
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["tasks"])
-
-_ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
 def _detail(task: Any) -> dict[str, Any]:
@@ -32,7 +27,7 @@ def _etag(version: int) -> str:
 
 @router.get("/productions/{production_id}/tasks", response_model=TaskPage)
 def list_tasks(
-    production_id: int,
+    production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     department: str | None = Query(None, max_length=120),
@@ -73,7 +68,7 @@ def list_tasks(
 
 @router.post("/productions/{production_id}/tasks", response_model=TaskDetailOut, status_code=201)
 def create_task(
-    production_id: int, body: TaskIn, principal: PrincipalDep, session: SessionDep, response: Response
+    production_id: Id, body: TaskIn, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> dict[str, Any]:
     """Add a task (and the tasks it waits for)."""
     prod = load_production(session, production_id)
@@ -101,7 +96,7 @@ def create_task(
 
 @router.get("/productions/{production_id}/tasks/{task_ref}", response_model=TaskDetailOut)
 def get_task(
-    production_id: int, task_ref: str, principal: PrincipalDep, session: SessionDep, response: Response
+    production_id: Id, task_ref: str, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> dict[str, Any]:
     """One task; its ETag is its version, to send back as If-Match when changing it."""
     task = load_task(session, production_id, task_ref)
@@ -116,7 +111,7 @@ def get_task(
     responses={409: {"description": "Stale version: the body's `current` is the task as it is now"}},
 )
 def update_task(
-    production_id: int,
+    production_id: Id,
     task_ref: str,
     body: TaskPatch,
     principal: PrincipalDep,
@@ -127,14 +122,7 @@ def update_task(
     """Change a task if it is still at the version read (If-Match or `version`); else 409 with its current state."""
     prod = load_production(session, production_id)
     task = load_task(session, prod, task_ref)
-    expected = body.version
-    if if_match is not None:
-        m = _ETAG_RE.match(if_match.strip())
-        if m is None:
-            raise InvalidInput(f"invalid If-Match {if_match!r}: the ETag of the task read", field="If-Match")
-        expected = int(m.group(1))
-    if expected is None:
-        raise PreconditionRequired("send If-Match with the task's ETag (or a version field)", field="version")
+    expected = expected_version(if_match, body.version, "task")
     changes = body.model_dump(exclude={"version"}, exclude_defaults=True)
     action = "task.progress" if set(changes) <= {"status", "progress"} else "task.update"
     principal.require(action, task_resource(session, task, principal))
@@ -144,7 +132,7 @@ def update_task(
 
 
 @router.delete("/productions/{production_id}/tasks/{task_ref}", status_code=204)
-def delete_task(production_id: int, task_ref: str, principal: PrincipalDep, session: SessionDep) -> Response:
+def delete_task(production_id: Id, task_ref: str, principal: PrincipalDep, session: SessionDep) -> Response:
     """Delete a task with its dependencies, assignments and notes."""
     prod = load_production(session, production_id)
     task = load_task(session, prod, task_ref)
@@ -157,7 +145,7 @@ def delete_task(production_id: int, task_ref: str, principal: PrincipalDep, sess
     "/productions/{production_id}/tasks/{task_ref}/dependencies", response_model=TaskDetailOut, status_code=201
 )
 def add_dependency(
-    production_id: int, task_ref: str, body: DependencyIn, principal: PrincipalDep, session: SessionDep
+    production_id: Id, task_ref: str, body: DependencyIn, principal: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
     """Make the task wait for another (finish-to-start, lag in work days); a cycle is refused and named."""
     prod = load_production(session, production_id)
@@ -169,7 +157,7 @@ def add_dependency(
 
 @router.delete("/productions/{production_id}/tasks/{task_ref}/dependencies/{on}", status_code=204)
 def remove_dependency(
-    production_id: int, task_ref: str, on: str, principal: PrincipalDep, session: SessionDep
+    production_id: Id, task_ref: str, on: str, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     """The task no longer waits for `on`."""
     prod = load_production(session, production_id)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from postprod.api.deps import PrincipalDep, SessionDep, load_production
+from postprod.api.deps import Id, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import In
 from postprod.services import webhooks as svc
 
@@ -19,7 +19,7 @@ class WebhookIn(In):
 
 
 @router.get("/productions/{production_id}/webhooks")
-def list_webhooks(production_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_webhooks(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """The production's hooks and how their deliveries go (secrets are not shown again)."""
     prod = load_production(session, production_id)
     principal.require_production("webhook.manage", prod)
@@ -27,7 +27,7 @@ def list_webhooks(production_id: int, principal: PrincipalDep, session: SessionD
 
 
 @router.post("/productions/{production_id}/webhooks", status_code=201)
-def add_webhook(production_id: int, body: WebhookIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def add_webhook(production_id: Id, body: WebhookIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Send the production's changes from now on to a URL; the answer holds the signing secret, shown once."""
     prod = load_production(session, production_id)
     principal.require_production("webhook.manage", prod)
@@ -36,7 +36,7 @@ def add_webhook(production_id: int, body: WebhookIn, principal: PrincipalDep, se
 
 
 @router.post("/productions/{production_id}/webhooks/{hook_id}/resume")
-def resume_webhook(production_id: int, hook_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def resume_webhook(production_id: Id, hook_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """Switch a hook back on after failures: it retries at once from the first change not delivered."""
     prod = load_production(session, production_id)
     principal.require_production("webhook.manage", prod)
@@ -44,7 +44,7 @@ def resume_webhook(production_id: int, hook_id: int, principal: PrincipalDep, se
 
 
 @router.delete("/productions/{production_id}/webhooks/{hook_id}", status_code=204)
-def delete_webhook(production_id: int, hook_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def delete_webhook(production_id: Id, hook_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     """Stop sending to that hook."""
     prod = load_production(session, production_id)
     principal.require_production("webhook.manage", prod)
