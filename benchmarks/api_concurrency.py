@@ -43,8 +43,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def setup(base_url: str) -> tuple[str, str]:
-    """A fresh schema with the demo production; the schema's URL and a supervisor token."""
+def demo_schema(base_url: str, schema: str = SCHEMA) -> tuple[str, str, int]:
+    """A fresh schema with the demo production; the schema's URL, a supervisor token and the production's id."""
     from postprod import db
     from postprod.db import session_scope
     from postprod.services.demo import create_demo
@@ -52,19 +52,20 @@ def setup(base_url: str) -> tuple[str, str]:
 
     admin = db.make_engine(base_url)
     with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
     admin.dispose()
     sep = "&" if "?" in base_url else "?"
-    url = f"{base_url}{sep}options=-csearch_path%3D{SCHEMA}"
+    url = f"{base_url}{sep}options=-csearch_path%3D{schema}"
     engine = db.make_engine(url)
-    db.migrate(engine)
+    db.migrate(engine)  # once, before any server starts
     with session_scope(engine, actor="bench") as s:
         prod, _ = create_demo(s)
         create_demo_users(s, prod)
         token = create_token(s, get_user(s, "supervisor"), "bench")[1]
+        pid = prod.id
     engine.dispose()
-    return url, token
+    return url, token, pid
 
 
 def main() -> None:
@@ -77,7 +78,7 @@ def main() -> None:
         default=os.environ.get("POSTPROD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
     )
     args = ap.parse_args()
-    url, token = setup(args.database)
+    url, token, _pid = demo_schema(args.database)
     port = free_port()
     env = {**os.environ, "POSTPROD_DATABASE_URL": url, "BENCH_PORT": str(port)}
     proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env)

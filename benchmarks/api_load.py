@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -29,39 +28,11 @@ from collections import Counter
 from statistics import quantiles
 
 import httpx
-from sqlalchemy import text
 
 SCHEMA = "pp_bench_load"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def setup(base_url: str) -> tuple[str, str, int]:
-    """A fresh schema with the demo production; its URL, a supervisor's token, the production's id."""
-    from postprod import db
-    from postprod.services.demo import create_demo
-    from postprod.services.users import create_demo_users, create_token, get_user
-
-    admin = db.make_engine(base_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    admin.dispose()
-    sep = "&" if "?" in base_url else "?"
-    url = f"{base_url}{sep}options=-csearch_path%3D{SCHEMA}"
-    engine = db.make_engine(url)
-    db.migrate(engine)  # once, before the two servers start
-    with db.session_scope(engine, actor="bench") as s:
-        prod, _ = create_demo(s)
-        create_demo_users(s, prod)
-        token = create_token(s, get_user(s, "supervisor"), "bench")[1]
-        pid = prod.id
-    engine.dispose()
-    return url, token, pid
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api_concurrency import demo_schema, free_port  # noqa: E402
 
 
 def pct(values: list[float], q: int) -> float:
@@ -82,7 +53,7 @@ def main() -> None:
         default=os.environ.get("POSTPROD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
     )
     args = ap.parse_args()
-    url, token, pid = setup(args.database)
+    url, token, pid = demo_schema(args.database, SCHEMA)
     ports = [free_port(), free_port()]
     env = {**os.environ, "POSTPROD_DATABASE_URL": url}
     env.pop("POSTPROD_BROKER_URL", None)
@@ -245,8 +216,8 @@ def main() -> None:
     print(f"  p50 under the login hammer <= 100 ms: {'yes' if target else 'NO'}")
     for r in refused:
         print("   422 example: " + r)
-    for p in problems[:20]:
-        print("   - " + p)
+    for line in problems[:20]:
+        print("   - " + line)
     if problems or five:
         raise SystemExit(1)
     if not target:
