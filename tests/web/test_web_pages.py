@@ -233,6 +233,23 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
     assert r.status_code == 422
 
 
+def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestClient, int]) -> None:
+    """The feed says "création" and "Tâche", not the audit trail's "create" and class names such as "TaskAssignment"."""
+    from postprod.model.base import Base
+    from postprod.web.vocabulary import ENTITY_TYPES
+
+    audited = {m.class_.__name__ for m in Base.registry.mappers if hasattr(m.class_, "audit_production_id")}
+    assert audited and sorted(audited - ENTITY_TYPES.keys()) == []
+    c, pid = site
+    csrf = login(c, "supervisor")
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(f"/p/{pid}/activity").text
+    cells = re.findall(r'<td><span class="muted">([^<]*)</span>', page)
+    assert "Tâche" in cells and "Attribution" in cells and "Plan VFX" in cells
+    assert not {"Task", "TaskAssignment", "VfxShot", "Membership"} & set(cells)
+    assert ">création<" in page and ">create<" not in page
+
+
 def test_french_catalogue_is_complete_and_compiled() -> None:
     """Every string of the pages has a French translation, and the committed .mo matches the .po."""
     import gettext

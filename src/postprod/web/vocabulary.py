@@ -68,7 +68,37 @@ DEPARTMENTS = (
     N_("Deliverables"),
 )
 
-ACTIONS = (N_("insert"), N_("update"), N_("delete"))
+# Audit trail actions (model/audit.py) and cut change list events share these words.
+ACTIONS = (N_("create"), N_("insert"), N_("update"), N_("delete"))
+
+# What an audit entry is about: the model class name (AuditEntry.entity_type) -> words.
+ENTITY_TYPES = {
+    "Absence": N_("Absence"),
+    "AdrCue": N_("ADR cue"),
+    "ApprovalRequest": N_("Approval request"),
+    "ApprovalReview": N_("Reviewer"),
+    "Calendar": N_("Calendar"),
+    "CutVersion": N_("Cut version"),
+    "Deliverable": N_("Deliverable"),
+    "Department": N_("Department"),
+    "DeliveryDate": N_("Delivery date"),
+    "Dependency": N_("Dependency"),
+    "DubbingVersion": N_("Dubbed version"),
+    "FoleyCue": N_("Foley cue"),
+    "Membership": N_("Member"),
+    "MusicCue": N_("Music cue"),
+    "Note": N_("Note"),
+    "Person": N_("Person"),
+    "Plan": N_("Plan"),
+    "PlanTask": N_("Planned task"),
+    "Production": N_("Production"),
+    "QcRun": N_("QC run"),
+    "Room": N_("Room"),
+    "SharedItem": N_("Shared with clients"),
+    "Task": N_("Task"),
+    "TaskAssignment": N_("Assignment"),
+    "VfxShot": N_("VFX shot"),
+}
 
 ITEM_TYPES = (
     N_("task"),
