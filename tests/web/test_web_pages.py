@@ -212,6 +212,38 @@ def test_approve_a_deliverable(site: tuple[TestClient, int]) -> None:
     assert "s-approved" in c.get(f"/p/{pid}/deliverables").text
 
 
+def test_a_client_named_as_reviewer_finds_and_decides_the_request(site: tuple[TestClient, int]) -> None:
+    """The client sees a request naming them (the dashboard counts it) without the item being shared,
+    but not the item's internal notes nor a link to a page they may not open; other requests stay hidden."""
+    c, pid = site
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/deliverables/Streaming master").text
+    did = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    note = {"target_type": "deliverable", "target_id": did, "body": "Internal: grade still moving", "csrf_token": csrf}
+    assert c.post(f"/p/{pid}/notes", data=note, follow_redirects=False).status_code == 303
+    sent = {}
+    for name, reviewers in (("Streaming master", ["client", "director"]), ("DCP audio", ["director"])):
+        page = c.get(f"/p/{pid}/deliverables/{name}").text
+        target = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+        r = c.post(
+            f"/p/{pid}/approvals",
+            data={"target_type": "deliverable", "target": target, "reviewers": reviewers, "csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        sent[name] = r.headers["location"]
+    assert "Internal: grade still moving" in c.get(sent["Streaming master"]).text
+    csrf = login(c, "client")
+    listing = c.get(f"/p/{pid}/approvals").text
+    assert f'href="{sent["Streaming master"]}"' in listing and f'href="{sent["DCP audio"]}"' not in listing
+    page = c.get(sent["Streaming master"])
+    assert page.status_code == 200 and 'id="decide"' in page.text
+    assert "Internal: grade still moving" not in page.text and f'href="/p/{pid}/deliverables/' not in page.text
+    assert c.get(sent["DCP audio"]).status_code == 403
+    r = c.post(sent["Streaming master"] + "/decide", data={"decision": "approved", "csrf_token": csrf})
+    assert r.status_code == 200 and "s-approved" in r.text
+
+
 def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], engine: Engine) -> None:
     c, pid = site
     csrf = login(c, "supervisor")
