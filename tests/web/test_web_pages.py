@@ -282,6 +282,22 @@ def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestCli
     assert ">création<" in page and ">create<" not in page
 
 
+def test_register_entry_dates_in_the_users_format(site: tuple[TestClient, int], engine: Engine) -> None:
+    from postprod.services import registers
+
+    c, pid = site
+    with db.session_scope(engine, actor="seed") as s:
+        prod = get_production(s, pid)
+        kind = registers.get_kind("vfx")
+        registers.update_entry(s, prod, kind, registers.get_entry(s, prod, kind, "053_CSC_0750"), {"due": "2027-02-20"})
+    csrf = login(c, "supervisor")
+    url = f"/p/{pid}/registers/vfx/053_CSC_0750"
+    assert "2027-02-20" in c.get(url).text
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(url).text
+    assert "20/02/2027" in page and "2027-02-20" not in page
+
+
 def test_french_catalogue_is_complete_and_compiled() -> None:
     """Every string of the pages has a French translation, and the committed .mo matches the .po."""
     import gettext

@@ -16,9 +16,16 @@ from postprod.web.i18n import pick_language, translations
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _day(value: date | datetime | None, lang: str = "en") -> str:
-    if value is None:
+def _day(value: date | datetime | str | None, lang: str = "en") -> str:
+    """A date (or an ISO date string, as entry dicts carry them) the language's way."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        text = value
+        try:
+            value = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        except ValueError:
+            return text
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
     return value.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
