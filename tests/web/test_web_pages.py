@@ -298,6 +298,31 @@ def test_register_entry_dates_in_the_users_format(site: tuple[TestClient, int], 
     assert "20/02/2027" in page and "2027-02-20" not in page
 
 
+def test_cut_versions_in_french(site: tuple[TestClient, int], engine: Engine, tmp_path: Path) -> None:
+    """Change kinds and what was carried are words of the catalogue, not the change summary's keys."""
+    from fractions import Fraction
+
+    from postprod.editorial.edl_writer import cut_to_edl
+    from postprod.editorial.synth import make_pair
+    from postprod.services import editorial
+
+    c, pid = site
+    pair = make_pair(30, Fraction(24), seed=3, trims=1, inserts=1, deletes=1, moves=1, replaces=1, version_bumps=0)
+    for n, cut in enumerate((pair.old, pair.new), start=1):
+        path = tmp_path / f"v{n}.edl"
+        path.write_text(cut_to_edl(cut), encoding="utf-8")
+        with db.session_scope(engine, actor="seed") as s:
+            editorial.import_cut(s, get_production(s, pid), path, reel="R1", actor="seed")
+    csrf = login(c, "supervisor")
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(f"/p/{pid}/cuts").text
+    assert "insertion 1" in page and "déplacement 1" in page and "Écart de durée" in page
+    assert "old events" not in page and "unchanged slid" not in page and "move 1" not in page
+    v2 = re.search(rf'href="(/p/{pid}/cuts/\d+)">v2<', page).group(1)  # type: ignore[union-attr]
+    page = c.get(v2).text
+    assert ">remplacement<" in page and "inchangés" in page and ">replace<" not in page and "unchanged 0" not in page
+
+
 def test_french_catalogue_is_complete_and_compiled() -> None:
     """Every string of the pages has a French translation, and the committed .mo matches the .po."""
     import gettext
