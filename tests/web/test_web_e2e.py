@@ -163,7 +163,7 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
 
 
 def test_phone_width_pages_fit_the_screen(server: tuple[str, int], tmp_path: Path) -> None:
-    """At 390 px no page is wider than the screen: the header wraps and wide tables scroll in their box."""
+    """At 390 px no page is wider than the screen: the header wraps and wide tables scroll in their box; in French."""
     base, pid = server
     p = f"{base}/p/{pid}"
     urls = [
@@ -205,6 +205,12 @@ def test_phone_width_pages_fit_the_screen(server: tuple[str, int], tmp_path: Pat
                 if width > 390:
                     wide[url.removeprefix(base)] = width
             assert wide == {}, wide
+            # The register's inline status menu, rebuilt by the script after a change, stays in French.
+            page.goto(f"{p}/registers/vfx")
+            menu = page.locator("#register tbody tr select[name=status]").first
+            menu.select_option("in-progress")
+            page.locator("#register tbody tr.flash-ok").wait_for()
+            assert menu.locator("option").first.inner_text() == "en cours"
             assert errors == [], errors
         finally:
             ctx.close()

@@ -183,6 +183,25 @@ def test_register_inline_status_and_notes(site: tuple[TestClient, int]) -> None:
     )
 
 
+def test_inline_status_answers_carry_labels_in_the_users_language(site: tuple[TestClient, int]) -> None:
+    """The script rebuilds the status menu from the answer: in French its words must be French."""
+    c, pid = site
+    csrf = login(c, "supervisor")
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(f"/p/{pid}/registers/vfx").text
+    url = "/p/{}/registers/vfx/{}/status".format(pid, re.search(r"registers/vfx/(\d+)/status", page).group(1))  # type: ignore[union-attr]
+    hdrs = {"Accept": "application/json", "X-CSRF-Token": csrf}
+    r = c.post(url, data={"status": "in-progress", "version": 1}, headers=hdrs)
+    assert r.status_code == 200 and r.json()["labels"]["in-progress"] == "en cours"
+    assert set(r.json()["labels"]) == {"in-progress", *r.json()["next_statuses"]}
+    r = c.post(url, data={"status": "omitted", "version": 1}, headers=hdrs)
+    assert r.status_code == 409 and r.json()["labels"] == {"in-progress": "en cours"}
+    assert "Quelqu" in r.json()["error"]
+    version = re.search(r'name="version" value="(\d+)"', c.get(f"/p/{pid}/tasks/VFX-SPOTTING").text).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/p/{pid}/tasks/VFX-SPOTTING/status", data={"status": "in-progress", "version": version}, headers=hdrs)
+    assert r.status_code == 200 and r.json()["labels"]["in-progress"] == "en cours"
+
+
 def test_approve_a_deliverable(site: tuple[TestClient, int]) -> None:
     c, pid = site
     csrf = login(c, "supervisor")

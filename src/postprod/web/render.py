@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,11 @@ def _day(value: date | datetime | str | None, lang: str = "en") -> str:
 def _label(value: str | None) -> str:
     """A status or code as words ("in-review" -> "in review")."""
     return (value or "").replace("-", " ").replace("_", " ")
+
+
+def status_labels(gettext: Any, statuses: Iterable[str]) -> dict[str, str]:
+    """Statuses as the pages show them in the user's language, for the inline status forms' script."""
+    return {s: gettext(_label(s)) for s in statuses}
 
 
 @cache
