@@ -295,7 +295,7 @@ def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestCli
     csrf = login(c, "supervisor")
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/activity").text
-    cells = re.findall(r'<td><span class="muted">([^<]*)</span>', page)
+    cells = re.findall(r'<td class="item"><span class="muted">([^<]*)</span>', page)
     assert "Tâche" in cells and "Attribution" in cells and "Plan VFX" in cells
     assert not {"Task", "TaskAssignment", "VfxShot", "Membership"} & set(cells)
     assert ">création<" in page and ">create<" not in page
