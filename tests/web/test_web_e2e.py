@@ -160,3 +160,57 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
             ctx.close()
     if not os.environ.get("POSTPROD_SCREENSHOTS"):
         shutil.rmtree(shots, ignore_errors=True)
+
+
+def test_phone_width_pages_fit_the_screen(server: tuple[str, int], tmp_path: Path) -> None:
+    """At 390 px no page is wider than the screen: the header wraps and wide tables scroll in their box; in French."""
+    base, pid = server
+    p = f"{base}/p/{pid}"
+    urls = [
+        p,
+        f"{p}/board",
+        f"{p}/tasks/PIC-EDITORS-CUT",
+        f"{p}/people",
+        f"{p}/registers/vfx",
+        f"{p}/deliverables",
+        f"{p}/approvals",
+        f"{p}/activity",
+        f"{p}/webhooks",
+        f"{base}/account",
+    ]
+    with sync_api.sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=ARGS,
+            headless=True,
+            viewport={"width": 390, "height": 844},
+        )
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(15_000)
+            errors: list[str] = []
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.goto(base + "/login")
+            page.fill("input[name=username]", "supervisor")
+            page.fill("input[name=password]", "supervisor")
+            page.click("button.primary")
+            page.wait_for_url(base + "/")
+            page.click("header form.lang button[value=fr]")
+            page.wait_for_selector("text=Se déconnecter")
+            wide = {}
+            for url in urls:
+                page.goto(url)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > 390:
+                    wide[url.removeprefix(base)] = width
+            assert wide == {}, wide
+            # The register's inline status menu, rebuilt by the script after a change, stays in French.
+            page.goto(f"{p}/registers/vfx")
+            menu = page.locator("#register tbody tr select[name=status]").first
+            menu.select_option("in-progress")
+            page.locator("#register tbody tr.flash-ok").wait_for()
+            assert menu.locator("option").first.inner_text() == "en cours"
+            assert errors == [], errors
+        finally:
+            ctx.close()

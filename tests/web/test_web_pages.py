@@ -183,6 +183,25 @@ def test_register_inline_status_and_notes(site: tuple[TestClient, int]) -> None:
     )
 
 
+def test_inline_status_answers_carry_labels_in_the_users_language(site: tuple[TestClient, int]) -> None:
+    """The script rebuilds the status menu from the answer: in French its words must be French."""
+    c, pid = site
+    csrf = login(c, "supervisor")
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(f"/p/{pid}/registers/vfx").text
+    url = "/p/{}/registers/vfx/{}/status".format(pid, re.search(r"registers/vfx/(\d+)/status", page).group(1))  # type: ignore[union-attr]
+    hdrs = {"Accept": "application/json", "X-CSRF-Token": csrf}
+    r = c.post(url, data={"status": "in-progress", "version": 1}, headers=hdrs)
+    assert r.status_code == 200 and r.json()["labels"]["in-progress"] == "en cours"
+    assert set(r.json()["labels"]) == {"in-progress", *r.json()["next_statuses"]}
+    r = c.post(url, data={"status": "omitted", "version": 1}, headers=hdrs)
+    assert r.status_code == 409 and r.json()["labels"] == {"in-progress": "en cours"}
+    assert "Quelqu" in r.json()["error"]
+    version = re.search(r'name="version" value="(\d+)"', c.get(f"/p/{pid}/tasks/VFX-SPOTTING").text).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/p/{pid}/tasks/VFX-SPOTTING/status", data={"status": "in-progress", "version": version}, headers=hdrs)
+    assert r.status_code == 200 and r.json()["labels"]["in-progress"] == "en cours"
+
+
 def test_approve_a_deliverable(site: tuple[TestClient, int]) -> None:
     c, pid = site
     csrf = login(c, "supervisor")
@@ -212,6 +231,38 @@ def test_approve_a_deliverable(site: tuple[TestClient, int]) -> None:
     assert "s-approved" in c.get(f"/p/{pid}/deliverables").text
 
 
+def test_a_client_named_as_reviewer_finds_and_decides_the_request(site: tuple[TestClient, int]) -> None:
+    """The client sees a request naming them (the dashboard counts it) without the item being shared,
+    but not the item's internal notes nor a link to a page they may not open; other requests stay hidden."""
+    c, pid = site
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/deliverables/Streaming master").text
+    did = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    note = {"target_type": "deliverable", "target_id": did, "body": "Internal: grade still moving", "csrf_token": csrf}
+    assert c.post(f"/p/{pid}/notes", data=note, follow_redirects=False).status_code == 303
+    sent = {}
+    for name, reviewers in (("Streaming master", ["client", "director"]), ("DCP audio", ["director"])):
+        page = c.get(f"/p/{pid}/deliverables/{name}").text
+        target = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+        r = c.post(
+            f"/p/{pid}/approvals",
+            data={"target_type": "deliverable", "target": target, "reviewers": reviewers, "csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        sent[name] = r.headers["location"]
+    assert "Internal: grade still moving" in c.get(sent["Streaming master"]).text
+    csrf = login(c, "client")
+    listing = c.get(f"/p/{pid}/approvals").text
+    assert f'href="{sent["Streaming master"]}"' in listing and f'href="{sent["DCP audio"]}"' not in listing
+    page = c.get(sent["Streaming master"])
+    assert page.status_code == 200 and 'id="decide"' in page.text
+    assert "Internal: grade still moving" not in page.text and f'href="/p/{pid}/deliverables/' not in page.text
+    assert c.get(sent["DCP audio"]).status_code == 403
+    r = c.post(sent["Streaming master"] + "/decide", data={"decision": "approved", "csrf_token": csrf})
+    assert r.status_code == 200 and "s-approved" in r.text
+
+
 def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], engine: Engine) -> None:
     c, pid = site
     csrf = login(c, "supervisor")
@@ -231,6 +282,64 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
     assert "Plans VFX" in c.get(f"/p/{pid}/registers/vfx").text
     r = c.post("/language", data={"language": "xx", "next": "/", "csrf_token": csrf})
     assert r.status_code == 422
+
+
+def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestClient, int]) -> None:
+    """The feed says "création" and "Tâche", not the audit trail's "create" and class names such as "TaskAssignment"."""
+    from postprod.model.base import Base
+    from postprod.web.vocabulary import ENTITY_TYPES
+
+    audited = {m.class_.__name__ for m in Base.registry.mappers if hasattr(m.class_, "audit_production_id")}
+    assert audited and sorted(audited - ENTITY_TYPES.keys()) == []
+    c, pid = site
+    csrf = login(c, "supervisor")
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(f"/p/{pid}/activity").text
+    cells = re.findall(r'<td class="item"><span class="muted">([^<]*)</span>', page)
+    assert "Tâche" in cells and "Attribution" in cells and "Plan VFX" in cells
+    assert not {"Task", "TaskAssignment", "VfxShot", "Membership"} & set(cells)
+    assert ">création<" in page and ">create<" not in page
+
+
+def test_register_entry_dates_in_the_users_format(site: tuple[TestClient, int], engine: Engine) -> None:
+    from postprod.services import registers
+
+    c, pid = site
+    with db.session_scope(engine, actor="seed") as s:
+        prod = get_production(s, pid)
+        kind = registers.get_kind("vfx")
+        registers.update_entry(s, prod, kind, registers.get_entry(s, prod, kind, "053_CSC_0750"), {"due": "2027-02-20"})
+    csrf = login(c, "supervisor")
+    url = f"/p/{pid}/registers/vfx/053_CSC_0750"
+    assert "2027-02-20" in c.get(url).text
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(url).text
+    assert "20/02/2027" in page and "2027-02-20" not in page
+
+
+def test_cut_versions_in_french(site: tuple[TestClient, int], engine: Engine, tmp_path: Path) -> None:
+    """Change kinds and what was carried are words of the catalogue, not the change summary's keys."""
+    from fractions import Fraction
+
+    from postprod.editorial.edl_writer import cut_to_edl
+    from postprod.editorial.synth import make_pair
+    from postprod.services import editorial
+
+    c, pid = site
+    pair = make_pair(30, Fraction(24), seed=3, trims=1, inserts=1, deletes=1, moves=1, replaces=1, version_bumps=0)
+    for n, cut in enumerate((pair.old, pair.new), start=1):
+        path = tmp_path / f"v{n}.edl"
+        path.write_text(cut_to_edl(cut), encoding="utf-8")
+        with db.session_scope(engine, actor="seed") as s:
+            editorial.import_cut(s, get_production(s, pid), path, reel="R1", actor="seed")
+    csrf = login(c, "supervisor")
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(f"/p/{pid}/cuts").text
+    assert "insertion 1" in page and "déplacement 1" in page and "Écart de durée" in page
+    assert "old events" not in page and "unchanged slid" not in page and "move 1" not in page
+    v2 = re.search(rf'href="(/p/{pid}/cuts/\d+)">v2<', page).group(1)  # type: ignore[union-attr]
+    page = c.get(v2).text
+    assert ">remplacement<" in page and "inchangés" in page and ">replace<" not in page and "unchanged 0" not in page
 
 
 def test_french_catalogue_is_complete_and_compiled() -> None:

@@ -120,8 +120,11 @@ def test_account_page_changes_the_password_and_signs_out_other_sessions(
     assert other.get(f"/p/{pid}", follow_redirects=False).status_code == 200  # nothing changed yet
     no_csrf = {k: v for k, v in form.items() if k != "csrf_token"} | {"current_password": "picturelead"}
     assert c.post("/account/password", data=no_csrf, follow_redirects=False).status_code in (303, 403)
-    r = c.post("/account/password", data=form | {"current_password": "picturelead"})
+    r = c.post("/account/password", data=form | {"current_password": "picturelead"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/account?changed=1"  # a reload posts nothing again
+    r = c.get(r.headers["location"])
     assert r.status_code == 200 and "Password changed" in r.text
+    assert 'name="username" value="picturelead" autocomplete="username"' in r.text  # for password managers
     assert c.get(f"/p/{pid}", follow_redirects=False).status_code == 200  # this browser stays signed in
     r = other.get(f"/p/{pid}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")

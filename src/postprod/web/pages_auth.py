@@ -96,14 +96,20 @@ def logout(principal: FormPrincipal, session: SessionDep) -> Response:
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account(request: Request, principal: PagePrincipal) -> HTMLResponse:
-    """One's account: the password change form."""
-    return render(request, "account.html", page_context(request, principal, active="account"))
+def account(request: Request, principal: PagePrincipal, changed: bool = False) -> HTMLResponse:
+    """One's account: the password change form (and, after a change, its confirmation)."""
+    ctx = page_context(request, principal, active="account")
+    _ = ctx["_t"]
+    if changed:
+        ctx["flash"] = _("Password changed: your other sessions and API tokens are signed out.")
+    return render(request, "account.html", ctx)
 
 
-@router.post("/account/password", response_class=HTMLResponse)
-def change_password(request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep) -> HTMLResponse:
-    """A new password, given the current one; every other session and API token of the user ends."""
+@router.post("/account/password", response_model=None)
+def change_password(request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
+    """A new password, given the current one; every other session and API token of the user ends.
+
+    Success redirects to the account page, so reloading it does not post the old passwords again."""
     ctx = page_context(request, principal, active="account")
     _ = ctx["_t"]
     new, again = str(form.get("new_password") or ""), str(form.get("new_password_again") or "")
@@ -132,8 +138,7 @@ def change_password(request: Request, principal: FormPrincipal, session: Session
         resp = render(request, "account.html", ctx, status_code=429)
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
-    ctx.update(flash=_("Password changed: your other sessions and API tokens are signed out."))
-    return render(request, "account.html", ctx)
+    return RedirectResponse("/account?changed=1", status_code=303)
 
 
 @router.post("/language")

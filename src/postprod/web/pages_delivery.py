@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -79,11 +81,17 @@ def qc_run(
 def _visible(
     principal: Principal, session: SessionDep, prod_id: int, reqs: list[ApprovalRequest]
 ) -> list[ApprovalRequest]:
-    """All requests for members who read approvals; only those of shared items for clients."""
+    """All requests for members who read approvals; for clients, those of shared items and those naming them."""
     if principal.can("approval.read", Resource(prod_id)):
         return reqs
     if principal.can("approval.read", Resource(prod_id, shared=True)):
-        return [r for r in reqs if review.is_shared(session, prod_id, r.target_type, r.target_id)]
+        me = principal.user.id
+        return [
+            r
+            for r in reqs
+            if any(rv.reviewer_id == me for rv in r.reviews)
+            or review.is_shared(session, prod_id, r.target_type, r.target_id)
+        ]
     raise Forbidden(f"{principal.user.username} may not read approvals here")
 
 
@@ -129,6 +137,19 @@ def approval(
     if not _visible(principal, session, prod.id, [req]):
         raise Forbidden(f"{principal.user.username} may not read this request")
     mine = next((r for r in req.reviews if r.reviewer_id == principal.user.id), None)
+    # A client named on a request of an item not shared with clients sees the request, not the item's notes.
+    shared = principal.can("approval.read", Resource(prod.id)) or review.is_shared(
+        session, prod.id, req.target_type, req.target_id
+    )
+    if req.target_type == "deliverable":
+        item_href = (
+            f"/p/{prod.id}/deliverables/{req.target_id}" if principal.can("register.read", Resource(prod.id)) else ""
+        )
+    elif req.target_type == "task":
+        readable = principal.can("task.read", Resource(prod.id, shared=shared))
+        item_href = f"/p/{prod.id}/tasks/{quote(req.label)}" if readable else ""
+    else:
+        item_href = ""
     ctx = page_context(
         request,
         principal,
@@ -138,7 +159,8 @@ def approval(
         usernames=review.usernames(session),
         my_review=mine,
         can_decide=mine is not None and req.status.value == "pending",
-        notes=item_notes.item_notes(session, prod, req.target_type, req.target_id),
+        notes=item_notes.item_notes(session, prod, req.target_type, req.target_id) if shared else [],
+        item_href=item_href,
     )
     return render(request, "approval.html", ctx)
 

@@ -19,7 +19,7 @@ from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_delivery import reviewers
-from postprod.web.render import render
+from postprod.web.render import render, status_labels
 from postprod.web.vocabulary import REGISTER_TABS, REGISTER_TITLES
 
 router = APIRouter()
@@ -183,6 +183,7 @@ def register_status(
     except ValueError:
         raise InvalidInput("the form lost the entry's version: reload the page", field="version") from None
     wants_json = "application/json" in request.headers.get("accept", "")
+    _ = page_context(request, principal, prod)["_t"]
     try:
         reg.update_entry(
             session, prod, kind, entry, {"status": str(form.get("status") or "")}, expected_version=version
@@ -191,12 +192,15 @@ def register_status(
         if "changed by someone else" not in exc.message:
             raise
         current = principal.gate(prod.id, reg.entry_dict(kind, entry, reg.Placement(session, prod)))
-        if wants_json:
-            return JSONResponse({"error": exc.message, "field": "version", "current": current}, status_code=409)
-        _ = page_context(request, principal, prod)["_t"]
         msg = _("Someone else changed this entry meanwhile: here it is as it is now. Your change was not saved.")
+        if wants_json:
+            labels = status_labels(_, [current["status"]])
+            body = {"error": msg, "field": "version", "current": current, "labels": labels}
+            return JSONResponse(body, status_code=409)
         return _entry_page(request, principal, session, prod, kind, entry, flash=msg, status=409)
     if wants_json:
         data = principal.gate(prod.id, reg.entry_dict(kind, entry, reg.Placement(session, prod)))
-        return JSONResponse(data | {"next_statuses": sorted(kind.transitions.get(data["status"], frozenset()))})
+        nexts = sorted(kind.transitions.get(data["status"], frozenset()))
+        labels = status_labels(_, [data["status"], *nexts])
+        return JSONResponse(data | {"next_statuses": nexts, "labels": labels})
     return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/registers/{kind.name}"), status_code=303)

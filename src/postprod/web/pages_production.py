@@ -16,6 +16,7 @@ from postprod.services.users import Resource
 from postprod.web.auth import PagePrincipal, page_context, production_for
 from postprod.web.gantt_svg import gantt_svg
 from postprod.web.render import render
+from postprod.web.vocabulary import ENTITY_TYPES
 
 router = APIRouter()
 
@@ -64,5 +65,7 @@ def activity(
     prod = production_for(session, principal, production_id, "history.read")
     entries = item_notes.activity(session, prod, before_id=before, actor=actor or None, limit=50)
     entries = [money.audit_view(e, money=principal.sees_money(prod.id)) for e in entries]
-    ctx = page_context(request, principal, prod, active="activity", entries=entries, actor=actor or "")
+    ctx = page_context(
+        request, principal, prod, active="activity", entries=entries, actor=actor or "", entity_types=ENTITY_TYPES
+    )
     return render(request, "activity.html", ctx)

@@ -18,7 +18,7 @@ from postprod.services.tasks import parse_status
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
-from postprod.web.render import render
+from postprod.web.render import render, status_labels
 
 router = APIRouter()
 
@@ -128,17 +128,21 @@ def change_status(
     except ValueError:
         raise InvalidInput("the form lost the task's version: reload the page", field="version") from None
     wants_json = "application/json" in request.headers.get("accept", "")
+    _ = page_context(request, principal, prod)["_t"]
     try:
         task = update_task_checked(session, task, version, status=str(form.get("status") or ""))
     except StaleTask as exc:
-        if wants_json:
-            return JSONResponse({"error": exc.message, "field": "version", "current": exc.current}, status_code=409)
-        fresh = get_task(session, prod, task_ref)
-        _ = page_context(request, principal, prod)["_t"]
         msg = _("Someone else changed this task meanwhile: here it is as it is now. Your change was not saved.")
+        if wants_json:
+            labels = status_labels(_, [str(exc.current.get("status", ""))])
+            body = {"error": msg, "field": "version", "current": exc.current, "labels": labels}
+            return JSONResponse(body, status_code=409)
+        fresh = get_task(session, prod, task_ref)
         return _task_page(request, principal, session, prod, fresh, flash=msg, status=409)
     if wants_json:
-        return JSONResponse(task_dict(task) | {"next_statuses": next_statuses(task)})
+        nexts = next_statuses(task)
+        labels = status_labels(_, [task.status.value, *nexts])
+        return JSONResponse(task_dict(task) | {"next_statuses": nexts, "labels": labels})
     return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/tasks/{task.key}"), status_code=303)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -16,9 +17,16 @@ from postprod.web.i18n import pick_language, translations
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _day(value: date | datetime | None, lang: str = "en") -> str:
-    if value is None:
+def _day(value: date | datetime | str | None, lang: str = "en") -> str:
+    """A date (or an ISO date string, as entry dicts carry them) the language's way."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        text = value
+        try:
+            value = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        except ValueError:
+            return text
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
     return value.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
@@ -27,6 +35,11 @@ def _day(value: date | datetime | None, lang: str = "en") -> str:
 def _label(value: str | None) -> str:
     """A status or code as words ("in-review" -> "in review")."""
     return (value or "").replace("-", " ").replace("_", " ")
+
+
+def status_labels(gettext: Any, statuses: Iterable[str]) -> dict[str, str]:
+    """Statuses as the pages show them in the user's language, for the inline status forms' script."""
+    return {s: gettext(_label(s)) for s in statuses}
 
 
 @cache

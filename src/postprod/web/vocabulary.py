@@ -68,7 +68,41 @@ DEPARTMENTS = (
     N_("Deliverables"),
 )
 
-ACTIONS = (N_("insert"), N_("update"), N_("delete"))
+# Audit trail actions (model/audit.py).
+ACTIONS = (N_("create"), N_("update"), N_("delete"))
+
+# A cut version's change list (editorial/diff.py CHANGE_TYPES) and what its import carried over in the registers.
+CHANGE_TYPES = (N_("insert"), N_("delete"), N_("trim"), N_("move"), N_("replace"))
+CARRIED = (N_("unchanged"), N_("shifted"), N_("review"), N_("placed"), N_("unplaced"), N_("pending"))
+
+# What an audit entry is about: the model class name (AuditEntry.entity_type) -> words.
+ENTITY_TYPES = {
+    "Absence": N_("Absence"),
+    "AdrCue": N_("ADR cue"),
+    "ApprovalRequest": N_("Approval request"),
+    "ApprovalReview": N_("Reviewer"),
+    "Calendar": N_("Calendar"),
+    "CutVersion": N_("Cut version"),
+    "Deliverable": N_("Deliverable"),
+    "Department": N_("Department"),
+    "DeliveryDate": N_("Delivery date"),
+    "Dependency": N_("Dependency"),
+    "DubbingVersion": N_("Dubbed version"),
+    "FoleyCue": N_("Foley cue"),
+    "Membership": N_("Member"),
+    "MusicCue": N_("Music cue"),
+    "Note": N_("Note"),
+    "Person": N_("Person"),
+    "Plan": N_("Plan"),
+    "PlanTask": N_("Planned task"),
+    "Production": N_("Production"),
+    "QcRun": N_("QC run"),
+    "Room": N_("Room"),
+    "SharedItem": N_("Shared with clients"),
+    "Task": N_("Task"),
+    "TaskAssignment": N_("Assignment"),
+    "VfxShot": N_("VFX shot"),
+}
 
 ITEM_TYPES = (
     N_("task"),

@@ -27,28 +27,30 @@
         // The board regroups cards by status: reload keeps the page honest (server-rendered truth).
         if (box.tagName === "ARTICLE") { window.location.reload(); return; }
         form.querySelector("input[name=version]").value = r.body.version;
-        rebuild(form.querySelector("select[name=status]"), r.body.status, r.body.next_statuses || []);
+        rebuild(form.querySelector("select[name=status]"), r.body.status, r.body.next_statuses || [], r.body.labels);
         flash(box, true, "");
       } else {
         var cur = r.body.current;
         if (cur && cur.version !== undefined) {
           form.querySelector("input[name=version]").value = cur.version;
-          rebuild(form.querySelector("select[name=status]"), cur.status, []);
+          rebuild(form.querySelector("select[name=status]"), cur.status, [], r.body.labels);
         }
         flash(box, false, r.body.error || ("error " + r.status));
       }
     }).catch(function () { form.submit(); });
   }
 
-  function rebuild(select, current, next) {
+  // Options in the page's language: the server sends each status's label with the new statuses.
+  function rebuild(select, current, next, labels) {
     if (!select) { return; }
+    var word = function (s) { return (labels && labels[s]) || s.replace(/[-_]/g, " "); };
     select.innerHTML = "";
     var o = document.createElement("option");
-    o.value = current; o.textContent = current.replace(/-/g, " "); o.selected = true;
+    o.value = current; o.textContent = word(current); o.selected = true;
     select.appendChild(o);
     next.forEach(function (s) {
       var n = document.createElement("option");
-      n.value = s; n.textContent = "\u2192 " + s.replace(/-/g, " ");
+      n.value = s; n.textContent = "\u2192 " + word(s);
       select.appendChild(n);
     });
   }
