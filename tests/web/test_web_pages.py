@@ -280,6 +280,12 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
     assert '<html lang="fr">' in r.text and "Tableau de bord" in r.text and "Jours avant livraison" in r.text
     assert "Départements" in r.text and "Montage image" in r.text
     assert "Plans VFX" in c.get(f"/p/{pid}/registers/vfx").text
+    # the weekly load in the language's numbers: 2,5 days, never 2.5 on a French page
+    cells = re.findall(r'<td class="load l\d"[^>]*>([^<]*)</td>', c.get(f"/p/{pid}/people").text)
+    assert any(v.strip() for v in cells) and not any("." in v for v in cells), cells[:20]
+    from postprod.web.render import _num
+
+    assert (_num(2.5, "fr"), _num(2.5, "en"), _num(5.0, "fr"), _num(2.25, "fr", 2)) == ("2,5", "2.5", "5", "2,25")
     r = c.post("/language", data={"language": "xx", "next": "/", "csrf_token": csrf})
     assert r.status_code == 422
 

@@ -32,6 +32,15 @@ def _day(value: date | datetime | str | None, lang: str = "en") -> str:
     return value.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
 
 
+def _num(value: float | int | None, lang: str = "en", digits: int = 1) -> str:
+    """A number the language's way (2,5 in French, 2.5 in English), at most `digits` decimals."""
+    from babel.numbers import format_decimal
+
+    if value is None:
+        return ""
+    return str(format_decimal(round(float(value), digits), format="#,##0." + "#" * digits, locale=lang))
+
+
 def _label(value: str | None) -> str:
     """A status or code as words ("in-review" -> "in review")."""
     return (value or "").replace("-", " ").replace("_", " ")
@@ -54,6 +63,7 @@ def environment(lang: str) -> Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["day"] = lambda v: _day(v, lang)
+    env.filters["num"] = lambda v, digits=1: _num(v, lang, digits)
     env.filters["label"] = _label
     env.globals["lang"] = lang
     return env
