@@ -20,6 +20,10 @@ from sqlalchemy.orm import Session
 from postprod import db
 from postprod.model import Base
 
+# Refused sign-ins are answered at once in the tests (the hold before a 429 has a test of its own,
+# tests/api/test_api_sign_in.py); servers the tests start inherit this.
+os.environ.setdefault("POSTPROD_SIGN_IN_HOLD", "0")
+
 PG_BASE = os.environ.get("POSTPROD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("POSTPROD_SHARED_DATA", REPO.parent / "shared" / "data"))

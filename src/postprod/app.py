@@ -49,9 +49,9 @@ class PostprodApp(FastAPI):
     and whose request bodies are capped before any route reads them (api/middleware.py)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        from postprod.api.middleware import BodyLimit, SecurityHeaders
+        from postprod.api.middleware import BodyLimit, HoldRefusedSignIns, SecurityHeaders
 
-        return SecurityHeaders(BodyLimit(super().build_middleware_stack()))  # type: ignore[arg-type]
+        return SecurityHeaders(HoldRefusedSignIns(BodyLimit(super().build_middleware_stack())))  # type: ignore[arg-type]
 
 
 def create_app(

@@ -40,6 +40,25 @@ def test_fifty_wrong_passwords_are_throttled_with_growing_waits(world: World) ->
     assert _login(c, world, "supervisor", "supervisor").status_code == 200
 
 
+def test_refused_sign_ins_are_held_back_and_nothing_else_is(world: World) -> None:
+    """A throttled sign-in is answered after the hold (an asyncio sleep); other answers are not held."""
+    from postprod.api.middleware import HoldRefusedSignIns
+
+    c = TestClient(HoldRefusedSignIns(world.app, hold=0.6))
+
+    def timed(method: str, path: str, **kw: Any) -> tuple[int, float]:
+        began = time.perf_counter()
+        r = c.request(method, path, **kw)
+        return r.status_code, time.perf_counter() - began
+
+    quick = [timed("POST", world.url(LOGIN), json={"username": "director", "password": "no"}) for _ in range(5)]
+    assert [code for code, _ in quick] == [401] * 5 and max(t for _, t in quick) < 0.5, quick
+    code, took = timed("POST", world.url(LOGIN), json={"username": "director", "password": "no"})
+    assert code == 429 and took >= 0.6, (code, took)
+    code, took = timed("GET", "/api/v1/health")
+    assert code == 200 and took < 0.5, (code, took)
+
+
 def test_waits_double_up_to_a_cap_and_a_success_clears_the_account(world: World) -> None:
     from postprod.db import session_scope
     from postprod.model.base import utcnow

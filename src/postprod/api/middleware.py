@@ -1,10 +1,12 @@
-"""What every HTTP answer carries and every request may weigh: security headers and a cap on bodies.
+"""What every HTTP answer carries and every request may weigh: security headers, a cap on bodies, and
+refused sign-ins held back.
 
-Both are plain ASGI middleware around the whole app (API, pages, static files and error answers alike).
+All are plain ASGI middleware around the whole app (API, pages, static files and error answers alike).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -34,6 +36,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+# The sign-in, over the API and as the page's form.
+SIGN_IN_PATH = re.compile(r"^/(api/v1/auth/)?login$")
 
 SECURITY_HEADERS = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
@@ -82,7 +87,7 @@ def default_limits() -> tuple[int, list[tuple[re.Pattern[str], int]]]:
     """
     upload = _env_bytes("POSTPROD_MAX_UPLOAD_MB", 64 * MiB)
     rules = [
-        (re.compile(r"^/(api/v1/auth/)?login$"), 16 * 1024),
+        (SIGN_IN_PATH, 16 * 1024),
         (re.compile(r"^/api/v1/productions/[^/]+/cuts/[^/]+/import-jobs$"), upload),
         (re.compile(r"^/api/v1/productions/import$"), upload),
     ]
@@ -91,6 +96,40 @@ def default_limits() -> tuple[int, list[tuple[re.Pattern[str], int]]]:
 
 def _too_large(limit: int) -> str:
     return f"request body too large: at most {limit} bytes here"
+
+
+def _sign_in_hold() -> float:
+    """POSTPROD_SIGN_IN_HOLD: seconds a refused sign-in is held before its answer (default 1; 0 answers at once)."""
+    try:
+        value = float(os.environ.get("POSTPROD_SIGN_IN_HOLD", "").strip() or 1.0)
+    except ValueError:
+        value = 1.0
+    return max(0.0, min(value, 5.0))
+
+
+class HoldRefusedSignIns:
+    """Holds a sign-in refused as throttled (429) or busy (503) a moment before answering.
+
+    A client hammering the sign-in then gets its answers at the pace of the holds, not as fast as
+    the server can refuse: the wait is an asyncio sleep (no thread, no CPU), so a flood of refused
+    sign-ins leaves the cores to everybody else's requests.
+    """
+
+    def __init__(self, app: ASGIApp, hold: float | None = None) -> None:
+        self.app = app
+        self.hold = _sign_in_hold() if hold is None else hold
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.hold <= 0 or not SIGN_IN_PATH.match(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_held(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status") in (429, 503):
+                await asyncio.sleep(self.hold)
+            await send(message)
+
+        await self.app(scope, receive, send_held)
 
 
 class BodyLimit:
