@@ -13,7 +13,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.web.webkit import cheap_passwords, seed
@@ -88,21 +90,27 @@ def _count(page: object, status: str) -> int:
     return int(text)
 
 
+@contextmanager
+def _page(pw: Any, profile: Path, width: int, height: int) -> Iterator[Any]:
+    """A page in Debian's Chromium with a profile of its own, closed with its browser."""
+    ctx = pw.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True,
+        viewport={"width": width, "height": height},
+    )  # fmt: skip
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+    finally:
+        ctx.close()
+
+
 def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) -> None:
     base, pid = server
     shots = Path(os.environ.get("POSTPROD_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=ARGS,
-            headless=True,
-            viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            page = ctx.new_page()
-            page.set_default_timeout(15_000)
+        with _page(pw, tmp_path / "profile", 1400, 1000) as page:
             # Anything the Content-Security-Policy blocks is reported on the console: there must be nothing.
             blocked: list[str] = []
             page.on(
@@ -156,8 +164,6 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
             assert page.locator("svg.gantt g.bar.crit").count() > 0
             page.screenshot(path=str(shots / "gantt-fr.png"))
             assert blocked == [], blocked
-        finally:
-            ctx.close()
     if not os.environ.get("POSTPROD_SCREENSHOTS"):
         shutil.rmtree(shots, ignore_errors=True)
 
@@ -179,16 +185,7 @@ def test_phone_width_pages_fit_the_screen(server: tuple[str, int], tmp_path: Pat
         f"{base}/account",
     ]
     with sync_api.sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=ARGS,
-            headless=True,
-            viewport={"width": 390, "height": 844},
-        )
-        try:
-            page = ctx.new_page()
-            page.set_default_timeout(15_000)
+        with _page(pw, tmp_path / "profile", 390, 844) as page:
             errors: list[str] = []
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
             page.goto(base + "/login")
@@ -212,5 +209,3 @@ def test_phone_width_pages_fit_the_screen(server: tuple[str, int], tmp_path: Pat
             page.locator("#register tbody tr.flash-ok").wait_for()
             assert menu.locator("option").first.inner_text() == "en cours"
             assert errors == [], errors
-        finally:
-            ctx.close()

@@ -10,16 +10,9 @@ import asyncio
 import json
 import os
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from starlette.exceptions import HTTPException
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No inline script, no script from elsewhere, never framed. Styles allow inline `style` attributes
 # (the progress bars' widths); scripts do not.
