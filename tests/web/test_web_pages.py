@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from tests.conftest import _empty_tables
-from tests.web.webkit import cheap_passwords, client, login, seed
+from tests.web.webkit import login
 
 from postprod import db
 from postprod.services import planning_ops
 from postprod.services.common import get_production
-
-
-@pytest.fixture
-def site(engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, int]]:
-    cheap_passwords(monkeypatch)
-    pid = seed(engine)
-    with client(engine) as c:
-        yield c, pid
-    if backend == "postgresql":
-        _empty_tables(engine)
 
 
 def pages(pid: int) -> dict[str, str]:

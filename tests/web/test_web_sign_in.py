@@ -4,29 +4,17 @@ password change, a throttled sign-in form; `serve --demo` off loopback; on both 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from tests.conftest import _empty_tables
-from tests.web.webkit import PASSWORDS, cheap_passwords, client, login, seed
+from tests.web.webkit import PASSWORDS, cheap_passwords, login
 from typer.testing import CliRunner
 
 from postprod.cli.main import app as cli
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "postprod" / "web" / "templates"
-
-
-@pytest.fixture
-def site(engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, int]]:
-    cheap_passwords(monkeypatch)
-    pid = seed(engine)
-    with client(engine) as c:
-        yield c, pid
-    if backend == "postgresql":
-        _empty_tables(engine)
 
 
 def _assert_secure(headers: object, what: str) -> None:
