@@ -8,24 +8,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from postprod.cli.main import app
 from postprod.errors import InvalidInput
 from postprod.limits import MAX_ID, as_id, storable_problem
 from postprod.services.calendars import french_public_holidays
 from postprod.services.common import get_production, get_task, parse_date
 from postprod.services.productions import create_production
 from postprod.timecode import start_tc_to_frames
-
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+from tests.core.test_core_cli import run
 
 
 @pytest.mark.parametrize(
