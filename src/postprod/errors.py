@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PostprodError(Exception):
     """A user-facing error: one line saying what and where. CLI exit code 2, API 4xx."""
@@ -34,6 +36,23 @@ class Conflict(PostprodError):
     """A duplicate, or an edit made against a stale version."""
 
     http_status = 409
+
+
+class StaleWrite(Conflict):
+    """A write made against a version the item no longer has; carries the item as it is now."""
+
+    def __init__(
+        self, message: str, current: dict[str, Any] | None = None, *, production_id: int | None = None
+    ) -> None:
+        super().__init__(message, field="version")
+        self.current = current
+        self.production_id = production_id  # whose money gate the current state passes on its way out
+
+
+class PreconditionRequired(PostprodError):
+    """A write that must say which version it changes (If-Match or a version field)."""
+
+    http_status = 428
 
 
 class CycleError(InvalidInput):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -36,23 +35,6 @@ def storable_params(request: Request) -> None:
         if has_nul(name) or has_nul(value):
             field = name.replace("\x00", "")
             raise InvalidInput(f"invalid {field}: text may not contain a NUL character", field=field)
-
-
-_ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
-
-
-def expected_version(if_match: str | None, version: int | None, what: str = "item") -> int:
-    """The version a conditional write is made against: the If-Match ETag, else the body's version field."""
-    from postprod.api.errors import PreconditionRequired
-
-    if if_match is not None:
-        m = _ETAG_RE.match(if_match.strip())
-        if m is None or int(m.group(1)) > MAX_ID:
-            raise InvalidInput(f"invalid If-Match {if_match!r}: the ETag of the {what} read", field="If-Match")
-        return int(m.group(1))
-    if version is None:
-        raise PreconditionRequired(f"send If-Match with the {what}'s ETag (or a version field)", field="version")
-    return version
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -132,7 +114,9 @@ def authenticate_request(request: Request, session: Session, *, csrf_token: str 
 
 
 def current_principal(request: Request, session: SessionDep) -> Principal:
-    return authenticate_request(request, session)
+    principal = authenticate_request(request, session)
+    request.state.principal = principal  # for the error handlers: a stale write's current state passes its gate
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -13,25 +13,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from postprod.errors import DatabaseUnavailable, PostprodError
+from postprod.errors import DatabaseUnavailable, PostprodError, PreconditionRequired, StaleWrite
+from postprod.services.money import strip
+
+__all__ = ["PreconditionRequired", "StaleWrite", "error_body", "field_of", "install"]
 
 log = logging.getLogger("postprod.api")
-
-
-class StaleWrite(PostprodError):
-    """A conditional write against a version that is no longer current; carries the current state."""
-
-    http_status = 409
-
-    def __init__(self, message: str, current: dict[str, Any] | None = None) -> None:
-        super().__init__(message, field="version")
-        self.current = current
-
-
-class PreconditionRequired(PostprodError):
-    """A write that must say which version it changes (If-Match or a version field)."""
-
-    http_status = 428
 
 
 def error_body(message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -54,6 +41,10 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         current = getattr(exc, "current", None)
         if current is not None:
+            # The item as it is now leaves through the money gate like any answer (none without a principal).
+            principal = getattr(_request.state, "principal", None)
+            pid = getattr(exc, "production_id", None)
+            current = principal.gate(pid, current) if principal is not None else strip(current)
             extra["current"] = current
         headers = {"ETag": f'"{current["version"]}"'} if current and "version" in current else None
         retry_after = getattr(exc, "retry_after", None)

@@ -24,6 +24,7 @@ from postprod.limits import as_id
 from postprod.media_roots import confine, server_roots
 from postprod.model import Deliverable, DeliverableStatus, Production, QcFinding, QcRun
 from postprod.model.audit import jsonable
+from postprod.services import items
 from postprod.services.common import get_production, parse_date
 
 if TYPE_CHECKING:
@@ -150,8 +151,7 @@ def update_deliverable(
     roots: Sequence[Path] | None = None,
 ) -> Deliverable:
     """Change a deliverable's status, spec (a built-in name, or its own TOML text), due date or file."""
-    if expected_version is not None and expected_version != d.version:
-        raise Conflict(f"deliverable {d.name!r} was changed by someone else (version {d.version})")
+    items.check_version(d, expected_version, deliverable_dict, what=f"deliverable {d.name!r}")
     if spec is not None or spec_toml is not None:
         d.spec, d.spec_text = _check_spec(spec, spec_toml)
     if due is not None:

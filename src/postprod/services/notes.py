@@ -10,18 +10,13 @@ from sqlalchemy.orm import Session
 
 from postprod.errors import InvalidInput
 from postprod.model import AuditEntry, Note, Production, Task
+from postprod.services import items
 from postprod.services.money import audit_values
 
 
 def add_note(session: Session, task: Task, body: str, author: str) -> Note:
     """Attach a note to a task."""
-    body = body.strip()
-    if not body:
-        raise InvalidInput("the note is empty", field="body")
-    note = Note(production_id=task.production_id, target_type="task", target_id=task.id, author=author, body=body)
-    session.add(note)
-    session.flush()
-    return note
+    return items.add_note(session, task.production_id, "task", task.id, body, author)
 
 
 def list_notes(session: Session, prod: Production, task: Task | None = None) -> list[Note]:
@@ -79,3 +74,17 @@ def audit_dict(e: AuditEntry, *, money: bool = True) -> dict[str, Any]:
         "before": before,
         "after": after,
     }
+
+
+def activity(
+    session: Session, prod: Production, *, before_id: int | None = None, actor: str | None = None, limit: int = 50
+) -> list[AuditEntry]:
+    """A page of the audit trail, newest first; the next page starts before the last ID shown."""
+    if not 1 <= limit <= 500:
+        raise InvalidInput(f"invalid limit {limit}: 1 to 500", field="limit")
+    q = select(AuditEntry).where(AuditEntry.production_id == prod.id)
+    if before_id is not None:
+        q = q.where(AuditEntry.id < before_id)
+    if actor:
+        q = q.where(AuditEntry.actor == actor.strip())
+    return list(session.scalars(q.order_by(AuditEntry.id.desc()).limit(limit)))

@@ -38,6 +38,7 @@ from postprod.model.editorial import (
     VfxShot,
     VfxStatus,
 )
+from postprod.services import items
 from postprod.services.common import parse_date
 from postprod.timecode import frames_to_tc, tc_to_frames
 
@@ -457,12 +458,10 @@ def update_entry(
     today: date | None = None,
 ) -> RegisterMixin:
     """Change an entry; an illegal status change or a stale version is refused whole."""
-    if expected_version is not None and expected_version != entry.version:
-        raise Conflict(
-            f"{kind.label} {getattr(entry, kind.key)} was changed by someone else "
-            f"(version {entry.version}, not {expected_version})"
-        )
     place = Placement(session, prod)
+    items.check_version(
+        entry, expected_version, lambda e: entry_dict(kind, e, place), what=f"{kind.label} {getattr(entry, kind.key)}"
+    )
     key_name = kind.fields[0].name
     typed = parse_values(kind, values, place, values.get("reel", entry.reel))
     if key_name in typed and typed[key_name] != getattr(entry, kind.key):
@@ -482,9 +481,7 @@ def update_entry(
 
 
 def delete_entry(session: Session, kind: Kind, entry: RegisterMixin) -> None:
-    """Remove an entry with its notes."""
-    for note in session.scalars(select(Note).where(Note.target_type == kind.target_type, Note.target_id == entry.id)):
-        session.delete(note)
+    """Remove an entry; its notes, shares and approvals go with it (items)."""
     session.delete(entry)
     session.flush()
 
@@ -580,22 +577,8 @@ def review_list(
 
 def add_entry_note(session: Session, kind: Kind, entry: RegisterMixin, body: str, author: str) -> Note:
     """Attach a note to a register entry."""
-    body = body.strip()
-    if not body:
-        raise InvalidInput("the note is empty", field="body")
-    note = Note(
-        production_id=entry.production_id, target_type=kind.target_type, target_id=entry.id, author=author, body=body
-    )
-    session.add(note)
-    session.flush()
-    return note
+    return items.add_note(session, entry.production_id, kind.target_type, entry.id, body, author)
 
 
 def entry_notes(session: Session, kind: Kind, entry: RegisterMixin) -> list[Note]:
-    return list(
-        session.scalars(
-            select(Note)
-            .where(Note.target_type == kind.target_type, Note.target_id == entry.id)
-            .order_by(Note.created_at, Note.id)
-        )
-    )
+    return items.notes_of(session, entry.production_id, kind.target_type, entry.id)

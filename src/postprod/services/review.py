@@ -1,126 +1,39 @@
 """Review and approval of items by named people, and items shared with clients.
 
-An item is named by a target type and a reference: "task" takes a task key or ID; other
-areas register their types with `register_target` (a deliverable, a VFX shot, an ADR cue...).
+An item is named by a target type and a reference (a task key, a shot ID, a deliverable's name...);
+the kinds of item are those of the item registry (services/items.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postprod.errors import Conflict, InvalidInput, NotFound
-from postprod.limits import as_id
 from postprod.model import (
     ApprovalDecision,
     ApprovalRequest,
     ApprovalReview,
     ApprovalStatus,
     Membership,
-    Note,
     Production,
     SharedItem,
     User,
 )
-from postprod.model.audit import entity_label
 from postprod.model.base import utcnow
-from postprod.services.common import get_task
-
-
-@dataclass(frozen=True)
-class Target:
-    """A reviewable item: its type, ID, label and department (for department leads)."""
-
-    type: str
-    id: int
-    label: str
-    department: str | None
-
-
-Resolver = Callable[[Session, Production, str], Target]
-_RESOLVERS: dict[str, Resolver] = {}
-
-
-def register_target(target_type: str, resolver: Resolver) -> None:
-    """Make another kind of item reviewable and shareable (called by the area that owns it)."""
-    _RESOLVERS[target_type] = resolver
-
-
-def _task_target(session: Session, prod: Production, ref: str) -> Target:
-    task = get_task(session, prod, ref)
-    return Target("task", task.id, task.key, task.department.code)
-
-
-register_target("task", _task_target)
-
-
-def _model_target(model_name: str, target_type: str, department: str | None) -> Resolver:
-    """A resolver by numeric ID for a model of another area, found lazily by class name."""
-
-    def resolve(session: Session, prod: Production, ref: str) -> Target:
-        import postprod.model as m
-
-        cls = getattr(m, model_name)
-        obj = session.get(cls, ident) if (ident := as_id(ref)) is not None else None
-        if obj is None or getattr(obj, "production_id", None) != prod.id:
-            raise NotFound(f"no {target_type} {ref!r} in {prod.title!r}")
-        dept = getattr(obj, "department_code", None) or department
-        return Target(target_type, obj.id, entity_label(obj) or f"{target_type} {obj.id}", dept)
-
-    return resolve
-
-
-def _register_target(kind_name: str) -> Resolver:
-    """A resolver for a register entry by its key (shot ID, cue number, language) or ID."""
-
-    def resolve(session: Session, prod: Production, ref: str) -> Target:
-        from postprod.services import registers
-
-        kind = registers.get_kind(kind_name)
-        entry = registers.get_entry(session, prod, kind, ref)
-        return Target(kind.target_type, entry.id, f"{kind.label} {getattr(entry, kind.key)}", kind.name)
-
-    return resolve
-
-
-# Each area's items, under the target types their notes use (vfx_shot, adr_cue...).
-
-
-def _deliverable_target(session: Session, prod: Production, ref: str) -> Target:
-    from postprod.services import deliverables
-
-    d = deliverables.get_deliverable(session, prod, ref)
-    return Target("deliverable", d.id, d.name, "deliverables")
-
-
-register_target("deliverable", _deliverable_target)
-register_target("cut_version", _model_target("CutVersion", "cut_version", "picture-editing"))
-for _kind, _type in (
-    ("vfx", "vfx_shot"),
-    ("adr", "adr_cue"),
-    ("foley", "foley_cue"),
-    ("music", "music_cue"),
-    ("dubbing", "dubbing_version"),
-):
-    register_target(_type, _register_target(_kind))
+from postprod.services import items
+from postprod.services.items import Target
 
 
 def target_types() -> list[str]:
-    return sorted(_RESOLVERS)
+    return items.kind_names()
 
 
 def resolve_target(session: Session, prod: Production, target_type: str, ref: str | int) -> Target:
     """The item a request names; an unknown type or reference is refused naming the field."""
-    resolver = _RESOLVERS.get(target_type.strip().lower().replace("-", "_"))
-    if resolver is None:
-        raise InvalidInput(
-            f"invalid target type {target_type!r}: one of {', '.join(target_types())}", field="target_type"
-        )
-    return resolver(session, prod, str(ref))
+    return items.resolve(session, prod, target_type, ref)
 
 
 # --- sharing with clients --------------------------------------------------------------------
@@ -129,6 +42,8 @@ def resolve_target(session: Session, prod: Production, target_type: str, ref: st
 def share(session: Session, prod: Production, target_type: str, ref: str | int) -> SharedItem:
     """Show an item to the production's clients."""
     target = resolve_target(session, prod, target_type, ref)
+    if not items.get_kind(target.type).client_visible:
+        raise InvalidInput(f"{target.label} cannot be shown to clients", field="target_type")
     if is_shared(session, prod.id, target.type, target.id):
         raise Conflict(f"{target.label} is already shared")
     item = SharedItem(production_id=prod.id, target_type=target.type, target_id=target.id, label=target.label)
@@ -259,16 +174,7 @@ def decide(session: Session, req: ApprovalRequest, reviewer: User, decision: str
         req.status = ApprovalStatus.APPROVED
         req.decided_at = now
     body = f"{choice.value}" + (f": {note.strip()}" if note.strip() else "")
-    session.add(
-        Note(
-            production_id=req.production_id,
-            target_type=req.target_type,
-            target_id=req.target_id,
-            author=reviewer.name,
-            body=body,
-        )
-    )
-    session.flush()
+    items.add_note(session, req.production_id, req.target_type, req.target_id, body[: items.MAX_NOTE], reviewer.name)
     return req
 
 

@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from postprod.errors import Conflict, InvalidInput
+from postprod.errors import InvalidInput, StaleWrite
 from postprod.limits import as_id
 from postprod.model import Dependency, Production, Task, TaskAssignment
 from postprod.model.base import utcnow
+from postprod.services import items
 from postprod.services import tasks as tasks_svc
 from postprod.services.common import get_department, get_person, task_dict
 
@@ -27,14 +28,6 @@ SORTS = {
     "updated": (Task.updated_at,),
 }
 MAX_LIMIT = 500
-
-
-class StaleTask(Conflict):
-    """A conditional write on a task that changed meanwhile; carries the task as it is now."""
-
-    def __init__(self, message: str, current: dict[str, Any]) -> None:
-        super().__init__(message, field="version")
-        self.current = current
 
 
 def page_tasks(
@@ -98,11 +91,7 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
     The version check is made twice: against the row read, and by the UPDATE itself (the ORM's
     version column), so a writer that committed in between makes this one fail with the current state.
     """
-    if expected_version != task.version:
-        raise StaleTask(
-            f"task {task.key} was changed by someone else (version {task.version}, not {expected_version})",
-            task_dict(task),
-        )
+    items.check_version(task, expected_version, task_dict, what=f"task {task.key}")
     try:
         # Touch the row first, so the version moves once, and with assignment changes too (another table).
         task.updated_at = utcnow()
@@ -112,7 +101,9 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
         session.rollback()
         fresh = session.get(Task, task.id, populate_existing=True)
         current = task_dict(fresh) if fresh is not None else {}
-        raise StaleTask(f"task {task.key} was changed by someone else meanwhile", current) from None
+        raise StaleWrite(
+            f"task {task.key} was changed by someone else meanwhile", current, production_id=task.production_id
+        ) from None
     return task
 
 

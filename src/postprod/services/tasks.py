@@ -19,7 +19,8 @@ from postprod.model import (
     TaskAssignment,
     TaskStatus,
 )
-from postprod.services.common import get_department, get_person, parse_date
+from postprod.services import items
+from postprod.services.common import get_department, get_person, parse_date, task_dict
 
 
 def parse_status(value: str) -> TaskStatus:
@@ -146,8 +147,7 @@ def update_task(
     today: date | None = None,
 ) -> Task:
     """Change a task; an illegal status transition or a stale version is refused whole."""
-    if expected_version is not None and expected_version != task.version:
-        raise Conflict(f"task {task.key} was changed by someone else (version {task.version}, not {expected_version})")
+    items.check_version(task, expected_version, task_dict, what=f"task {task.key}")
     today = today or date.today()
     prod = task.production
     if status is not None:
@@ -263,10 +263,6 @@ def remove_dependency(session: Session, successor: Task, predecessor: Task) -> N
 
 
 def delete_task(session: Session, task: Task) -> None:
-    """Remove a task with its links, assignments and notes."""
-    from postprod.model import Note
-
-    for note in session.scalars(select(Note).where(Note.target_type == "task", Note.target_id == task.id)):
-        session.delete(note)
+    """Remove a task with its links and assignments; its notes, shares and approvals go with it (items)."""
     session.delete(task)
     session.flush()

@@ -42,9 +42,10 @@ from postprod.model import (
     TaskStatus,
 )
 from postprod.model.audit import jsonable
+from postprod.services import items
 from postprod.services.common import absences_list
 from postprod.services.tasks import find_path
-from postprod.services.transfer_editorial import export_editorial, import_editorial, note_refs, parse_editorial
+from postprod.services.transfer_editorial import export_editorial, import_editorial, parse_editorial
 from postprod.timecode import format_rate, parse_rate, start_tc_to_frames
 
 FORMAT = "postprod.production"
@@ -185,9 +186,7 @@ class DeliverableDoc(_M):
 
 
 class NoteDoc(_M):
-    target_type: Literal[
-        "task", "deliverable", "cut_version", "vfx_shot", "adr_cue", "foley_cue", "music_cue", "dubbing_version"
-    ]
+    target_type: str  # a kind of the item registry (services/items.py), checked with the references
     target: str | int | list[str | int]
     author: str
     at: datetime
@@ -291,9 +290,7 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
     tasks = sorted(prod.tasks, key=lambda t: (t.position, t.key))
     notes = session.scalars(select(Note).where(Note.production_id == prod.id).order_by(Note.created_at, Note.id))
     deliverables = list(session.scalars(select(Deliverable).where(Deliverable.production_id == prod.id)))
-    refs: dict[tuple[str, int], Any] = note_refs(session, prod)
-    refs.update({("task", t.id): t.key for t in prod.tasks})
-    refs.update({("deliverable", d.id): d.name for d in deliverables})
+    refs = items.export_refs(session, prod)
     history = session.scalars(
         select(AuditEntry).where(AuditEntry.production_id == prod.id).order_by(AuditEntry.at, AuditEntry.id)
     )
@@ -501,31 +498,19 @@ def _check_references(doc: ExportDoc, path: str) -> None:
             if back is not None:
                 cycle = [doc.tasks[j].key for j in back] + [t.key]
                 raise FileFormatError(path, "dependency cycle: " + " -> ".join(cycle))
-    for n in doc.notes:
-        if _note_key(n) not in _note_targets(doc):
+    targets = items.document_refs(doc)
+    for i, n in enumerate(doc.notes):
+        if n.target_type not in items.KINDS:
+            raise FileFormatError(
+                path,
+                f"notes.{i}.target_type: unknown item type {n.target_type!r}; one of {', '.join(items.kind_names())}",
+            )
+        if _note_key(n) not in targets:
             raise FileFormatError(path, f"note by {n.author}: unknown {n.target_type} {n.target!r}")
 
 
 def _note_key(n: NoteDoc) -> tuple[str, Any]:
-    target = n.target
-    if isinstance(target, list):
-        return (n.target_type, tuple(target))
-    if n.target_type == "task" and isinstance(target, str):
-        return ("task", target.upper())
-    if n.target_type == "deliverable" and isinstance(target, str):
-        return ("deliverable", target.lower())
-    return (n.target_type, target)
-
-
-def _note_targets(doc: ExportDoc) -> set[tuple[str, Any]]:
-    from postprod.services.transfer_editorial import NOTE_REGISTERS
-
-    found: set[tuple[str, Any]] = {("task", t.key.upper()) for t in doc.tasks}
-    found |= {("deliverable", d.name.lower()) for d in doc.deliverables}
-    found |= {("cut_version", (cv.get("reel"), cv.get("number"))) for cv in doc.cut_versions}
-    for target_type, name in NOTE_REGISTERS.items():
-        found |= {(target_type, i) for i in range(len(doc.registers.get(name, [])))}
-    return found
+    return (n.target_type, items.ref_key(n.target))
 
 
 def import_production(
@@ -641,8 +626,7 @@ def import_production(
                         predecessor=tasks[dep.task.upper()], successor=tasks[td.key.upper()], lag_days=dep.lag_days
                     )
                 )
-        new_ids = import_editorial(session, prod, doc.cut_versions, doc.registers, people, path)
-        new_ids = {(t, k if not isinstance(k, tuple) else tuple(k)): v for (t, k), v in new_ids.items()}
+        import_editorial(session, prod, doc.cut_versions, doc.registers, people, path)
         made_deliverables = {}
         for dv in doc.deliverables:
             made_deliverables[dv.name.lower()] = d_obj = Deliverable(
@@ -657,8 +641,10 @@ def import_production(
             )
             session.add(d_obj)
         session.flush()
-        new_ids.update({("task", k): t.id for k, t in tasks.items()})
-        new_ids.update({("deliverable", k): d.id for k, d in made_deliverables.items()})
+        # The new items as the document names them: the export's references, read back from them.
+        new_ids = {
+            (kind, items.ref_key(ref)): item_id for (kind, item_id), ref in items.export_refs(session, prod).items()
+        }
         for nd in doc.notes:
             session.add(
                 Note(

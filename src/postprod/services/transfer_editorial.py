@@ -15,17 +15,11 @@ from sqlalchemy import Boolean, Date, DateTime, Enum, Integer, Numeric, String, 
 from sqlalchemy.orm import Session
 
 from postprod.errors import FileFormatError
-from postprod.model import AdrCue, CutVersion, DubbingVersion, FoleyCue, MusicCue, Person, Production, VfxShot
+from postprod.model import CutVersion, Person, Production
 from postprod.model.audit import jsonable
 from postprod.model.editorial import CutVersionContent
+from postprod.services import items
 
-REGISTERS: dict[str, Any] = {
-    "vfx_shots": VfxShot,
-    "adr_cues": AdrCue,
-    "foley_cues": FoleyCue,
-    "music_cues": MusicCue,
-    "dubbing_versions": DubbingVersion,
-}
 _SKIP = {"id", "production_id", "version", "created_at", "updated_at", "assignee_id", "cut_version_id", "previous_id"}
 
 
@@ -64,39 +58,22 @@ def export_editorial(session: Session, prod: Production) -> dict[str, Any]:
             }
         )
     registers: dict[str, list[dict[str, Any]]] = {}
-    for name, cls in REGISTERS.items():
+    for name, cls in items.register_lists().items():
         rows = session.scalars(select(cls).where(cls.production_id == prod.id).order_by(cls.id))
+        links = hasattr(cls, "assignee_id")  # a register entry is placed on a cut and given to a person
         registers[name] = [
             _row(e)
-            | {
-                "assignee": people.get(e.assignee_id) if e.assignee_id else None,
-                "cut_version": ref.get(e.cut_version_id) if e.cut_version_id else None,
-            }
+            | (
+                {
+                    "assignee": people.get(e.assignee_id) if e.assignee_id else None,
+                    "cut_version": ref.get(e.cut_version_id) if e.cut_version_id else None,
+                }
+                if links
+                else {}
+            )
             for e in rows
         ]
     return {"cut_versions": cut_versions, "registers": registers}
-
-
-# Note target types of the registers, and the export list each one lives in.
-NOTE_REGISTERS = {
-    "vfx_shot": "vfx_shots",
-    "adr_cue": "adr_cues",
-    "foley_cue": "foley_cues",
-    "music_cue": "music_cues",
-    "dubbing_version": "dubbing_versions",
-}
-
-
-def note_refs(session: Session, prod: Production) -> dict[tuple[str, int], Any]:
-    """How a note names its item in the export: [reel, number] for a cut version, the index in its register."""
-    refs: dict[tuple[str, int], Any] = {}
-    for cv in session.scalars(select(CutVersion).where(CutVersion.production_id == prod.id)):
-        refs[("cut_version", cv.id)] = [cv.reel, cv.number]
-    for target_type, name in NOTE_REGISTERS.items():
-        cls = REGISTERS[name]
-        ids = session.scalars(select(cls.id).where(cls.production_id == prod.id).order_by(cls.id))
-        refs.update({(target_type, i): n for n, i in enumerate(ids)})
-    return refs
 
 
 def _decode(col: Any, value: Any, where: str, path: str) -> Any:
@@ -172,9 +149,11 @@ def parse_editorial(
             )
     parsed: dict[str, list[tuple[dict[str, Any], Any, Any]]] = {}
     for name, rows in (registers or {}).items():
-        cls = REGISTERS.get(name)
+        cls = items.register_lists().get(name)
         if cls is None:
-            raise FileFormatError(path, f"registers: unknown register {name!r}; registers: {', '.join(REGISTERS)}")
+            raise FileFormatError(
+                path, f"registers: unknown register {name!r}; registers: {', '.join(items.register_lists())}"
+            )
         parsed[name] = []
         for i, raw in enumerate(rows or []):
             where = f"registers.{name}.{i}"
@@ -195,8 +174,8 @@ def import_editorial(
     registers: dict[str, Any],
     people: dict[str, Person],
     path: str,
-) -> dict[tuple[str, Any], int]:
-    """Create the cut versions and register entries of a document (already checked); their new IDs by note ref."""
+) -> None:
+    """Create the cut versions and register entries of a document (already checked)."""
     versions, parsed = parse_editorial(cut_versions, registers, set(people), path)
     made: dict[tuple[str, int], CutVersion] = {}
     for values, _previous, _content in versions:
@@ -219,7 +198,7 @@ def import_editorial(
             )
     entries: dict[str, list[Any]] = {}
     for name, rows in parsed.items():
-        cls = REGISTERS[name]
+        cls = items.register_lists()[name]
         entries[name] = []
         for values, who, anchor in rows:
             entry = cls(production_id=prod.id, **values)
@@ -230,7 +209,3 @@ def import_editorial(
             session.add(entry)
             entries[name].append(entry)
     session.flush()
-    ids: dict[tuple[str, Any], int] = {("cut_version", key): cv.id for key, cv in made.items()}
-    for target_type, name in NOTE_REGISTERS.items():
-        ids.update({(target_type, n): e.id for n, e in enumerate(entries.get(name, []))})
-    return ids

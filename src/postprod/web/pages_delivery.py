@@ -13,7 +13,7 @@ from postprod.limits import MAX_ID
 from postprod.model import ApprovalRequest, Production
 from postprod.services import dashboard as dash
 from postprod.services import deliverables as deliverables_svc
-from postprod.services import item_notes, review
+from postprod.services import items, review
 from postprod.services import users as users_svc
 from postprod.services.users import Forbidden, Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
@@ -55,7 +55,7 @@ def deliverable(
         members=reviewers(session, prod),
         can_request=principal.can("approval.request", res),
         can_note=principal.can("note.add", res),
-        notes=item_notes.item_notes(session, prod, "deliverable", d.id),
+        notes=items.notes_of(session, prod, "deliverable", d.id),
     )
     return render(request, "deliverable.html", ctx)
 
@@ -159,7 +159,7 @@ def approval(
         usernames=review.usernames(session),
         my_review=mine,
         can_decide=mine is not None and req.status.value == "pending",
-        notes=item_notes.item_notes(session, prod, req.target_type, req.target_id) if shared else [],
+        notes=items.notes_of(session, prod, req.target_type, req.target_id) if shared else [],
         item_href=item_href,
     )
     return render(request, "approval.html", ctx)

@@ -12,7 +12,7 @@ from postprod.errors import Conflict, InvalidInput
 from postprod.model import Production
 from postprod.model.editorial import RegisterMixin
 from postprod.services import editorial as editorial_svc
-from postprod.services import item_notes
+from postprod.services import items
 from postprod.services import registers as reg
 from postprod.services.register_pages import page_entries, sort_columns, version_changes
 from postprod.services.users import Resource
@@ -52,7 +52,7 @@ def cut_version(
         cv=cv,
         info=editorial_svc.version_dict(cv),
         changes=changes,
-        notes=item_notes.item_notes(session, prod, "cut_version", cv.id),
+        notes=items.notes_of(session, prod, "cut_version", cv.id),
         can_note=principal.can("note.add", Resource(prod.id, department="picture-editing")),
     )
     return render(request, "cut_version.html", ctx)
@@ -145,7 +145,7 @@ def _entry_page(
         can_note=principal.can("note.add", Resource(prod.id, department=dept)),
         can_request=principal.can("approval.request", Resource(prod.id, department=dept)),
         members=reviewers(session, prod),
-        notes=item_notes.item_notes(session, prod, kind.target_type, entry.id),
+        notes=items.notes_of(session, prod, kind.target_type, entry.id),
         review_type=kind.target_type.replace("_", "-"),
         flash=flash,
         flash_kind="error" if status >= 400 else "ok",

@@ -11,7 +11,8 @@ from markupsafe import Markup
 from postprod.api.deps import Id, SessionDep
 from postprod.limits import MAX_ID
 from postprod.services import dashboard as dash
-from postprod.services import item_notes, money
+from postprod.services import money
+from postprod.services import notes as notes_svc
 from postprod.services.users import Resource
 from postprod.web.auth import PagePrincipal, page_context, production_for
 from postprod.web.gantt_svg import gantt_svg
@@ -63,7 +64,7 @@ def activity(
 ) -> HTMLResponse:
     """The audit trail, newest first, a page at a time."""
     prod = production_for(session, principal, production_id, "history.read")
-    entries = item_notes.activity(session, prod, before_id=before, actor=actor or None, limit=50)
+    entries = notes_svc.activity(session, prod, before_id=before, actor=actor or None, limit=50)
     entries = [money.audit_view(e, money=principal.sees_money(prod.id)) for e in entries]
     ctx = page_context(
         request, principal, prod, active="activity", entries=entries, actor=actor or "", entity_types=ENTITY_TYPES

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from postprod.api.deps import Id, SessionDep, task_resource
-from postprod.errors import InvalidInput
+from postprod.errors import InvalidInput, StaleWrite
 from postprod.model import TRANSITIONS, Task, TaskStatus
-from postprod.services import item_notes, review
+from postprod.services import items, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
-from postprod.services.task_pages import StaleTask, page_tasks, update_task_checked
+from postprod.services.task_pages import page_tasks, update_task_checked
 from postprod.services.tasks import parse_status
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
@@ -107,7 +107,7 @@ def _task_page(
         next_statuses=next_statuses(task),
         can_move=principal.can("task.progress", res),
         can_note=principal.can("note.add", res),
-        notes=item_notes.item_notes(session, prod, "task", task.id),
+        notes=items.notes_of(session, prod, "task", task.id),
         history=notes_svc.history(session, prod, task=task, limit=30),
         flash=flash,
         flash_kind="error" if status >= 400 else "ok",
@@ -131,11 +131,12 @@ def change_status(
     _ = page_context(request, principal, prod)["_t"]
     try:
         task = update_task_checked(session, task, version, status=str(form.get("status") or ""))
-    except StaleTask as exc:
+    except StaleWrite as exc:
         msg = _("Someone else changed this task meanwhile: here it is as it is now. Your change was not saved.")
         if wants_json:
-            labels = status_labels(_, [str(exc.current.get("status", ""))])
-            body = {"error": msg, "field": "version", "current": exc.current, "labels": labels}
+            current = exc.current or {}
+            labels = status_labels(_, [str(current.get("status", ""))])
+            body = {"error": msg, "field": "version", "current": current, "labels": labels}
             return JSONResponse(body, status_code=409)
         fresh = get_task(session, prod, task_ref)
         return _task_page(request, principal, session, prod, fresh, flash=msg, status=409)
@@ -162,5 +163,5 @@ def add_note(production_id: Id, principal: FormPrincipal, session: SessionDep, f
         target_id = target.id
     else:
         raise InvalidInput(f"invalid item type {target_type!r}", field="target_type")
-    item_notes.add_item_note(session, prod, target_type, target_id, str(form.get("body") or ""), principal.user.name)
+    items.add_note(session, prod, target_type, target_id, str(form.get("body") or ""), principal.user.name)
     return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}"), status_code=303)

@@ -7,14 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
 
-from postprod.api.deps import Id, JobsDep, Principal, PrincipalDep, SessionDep, expected_version, load_production
-from postprod.api.errors import StaleWrite
+from postprod.api.deps import Id, JobsDep, Principal, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import In, JobOut, NoteIn, NoteOut
 from postprod.jobs import job_dict
 from postprod.limits import MAX_ID
 from postprod.model import Production
 from postprod.services import deliverables as dlv
-from postprod.services import money, review
+from postprod.services import items, money, review
 from postprod.services import notes as notes_svc
 from postprod.services import registers as reg
 from postprod.services.register_pages import page_entries, sort_columns
@@ -186,10 +185,8 @@ def update_entry(
     entry = reg.get_entry(session, prod, k, key)
     principal.require("register.edit", Resource(prod.id, department=k.name))
     _refuse_blind_money(principal, prod, k, body.values)
-    expected = expected_version(if_match, body.version)
+    expected = items.expected_version(if_match, body.version)
     place = reg.Placement(session, prod)
-    if expected != entry.version:
-        raise StaleWrite(f"{k.label} {key} was changed by someone else", _entry(principal, prod, k, entry, place))
     entry = reg.update_entry(session, prod, k, entry, body.values, reviewed=body.reviewed, expected_version=expected)
     response.headers["ETag"] = f'"{entry.version}"'
     return _entry(principal, prod, k, entry, place)
@@ -269,9 +266,7 @@ def update_deliverable(
     prod = load_production(session, production_id)
     d = dlv.get_deliverable(session, prod, ref)
     principal.require("register.edit", Resource(prod.id, department="deliverables"))
-    expected = expected_version(if_match, body.version)
-    if expected != d.version:
-        raise StaleWrite(f"deliverable {d.name!r} was changed by someone else", dlv.deliverable_dict(d))
+    expected = items.expected_version(if_match, body.version)
     d = dlv.update_deliverable(session, d, **body.model_dump(exclude={"version"}), expected_version=expected)
     response.headers["ETag"] = f'"{d.version}"'
     return dlv.deliverable_dict(d)

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
 
-from postprod.api.deps import Id, PrincipalDep, SessionDep, expected_version, load_production, load_task, task_resource
+from postprod.api.deps import Id, PrincipalDep, SessionDep, load_production, load_task, task_resource
 from postprod.api.schemas import DependencyIn, TaskDetailOut, TaskIn, TaskPage, TaskPatch
-from postprod.services import review
+from postprod.services import items, review
 from postprod.services import tasks as svc
 from postprod.services.common import get_department, task_dict
 from postprod.services.task_pages import page_tasks, update_task_checked
@@ -122,7 +122,7 @@ def update_task(
     """Change a task if it is still at the version read (If-Match or `version`); else 409 with its current state."""
     prod = load_production(session, production_id)
     task = load_task(session, prod, task_ref)
-    expected = expected_version(if_match, body.version, "task")
+    expected = items.expected_version(if_match, body.version, "task")
     changes = body.model_dump(exclude={"version"}, exclude_defaults=True)
     action = "task.progress" if set(changes) <= {"status", "progress"} else "task.update"
     principal.require(action, task_resource(session, task, principal))

@@ -1,0 +1,347 @@
+"""The items of a production, in one registry: what notes, sharing, review, export and history work on.
+
+An item is a task, a deliverable, a cut version or a register entry (VFX shot, ADR, foley and music
+cue, dubbed version); budget lines, purchase orders and invoices come the same way. Each kind is one
+`ItemKind` entry, registered with `register`: its name (the target type notes, shares and approvals
+use), its model, how to find one by its reference, its label and department, whether clients may
+see it, and how the production's export names it. Registering a kind is enough for:
+
+- notes: `add_note` (one way, one set of checks) and `notes_of`;
+- sharing and approvals (`services.review` resolves targets here);
+- export and import (notes name their item by its export reference; kinds exported as a plain list
+  of rows under `registers` need no code of their own);
+- history (`history_of`: the audit trail of one item);
+- deletion: an item's notes, shares and approval requests go when the item goes (a mapper event,
+  so no delete path can forget them).
+
+The stale-write check lives here too: `check_version` compares the version a writer read with the
+item's and raises `StaleWrite` (409 in the API, one line and exit 2 in the CLI); the ETag a client
+sends is parsed once, in `expected_version`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm import Session
+
+from postprod.errors import InvalidInput, NotFound, PreconditionRequired, StaleWrite
+from postprod.limits import MAX_ID, as_id
+from postprod.model import (
+    ApprovalRequest,
+    AuditEntry,
+    CutVersion,
+    Deliverable,
+    Note,
+    Production,
+    SharedItem,
+    Task,
+)
+from postprod.model.audit import entity_label
+
+Finder = Callable[[Session, Production, str], Any]
+
+MAX_NOTE = 10_000
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    """One kind of item of a production."""
+
+    name: str  # the target type that notes, shares and approvals are filed under
+    model: type[Any]
+    find: Finder  # by its reference (a key, a name, an ID); NotFound when the production has none
+    label: Callable[[Any], str]
+    department: Callable[[Any], str | None]
+    client_visible: bool = True  # may be shared with the production's clients
+    # Export: a kind with its own section in the document names its items by `note_ref` (a task's
+    # key...) and lists the references a document holds with `doc_refs`; a kind with `register_list`
+    # is exported as plain rows under registers[register_list] and named by its index there.
+    register_list: str | None = None
+    note_ref: Callable[[Any], Any] | None = None
+    doc_refs: Callable[[Any], Iterable[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """An item a request names: its kind, ID, label and department (for department leads)."""
+
+    type: str
+    id: int
+    label: str
+    department: str | None
+
+
+KINDS: dict[str, ItemKind] = {}
+
+
+def register(kind: ItemKind) -> ItemKind:
+    """Add a kind of item; its notes, shares and approvals are removed with each item deleted."""
+    if kind.register_list is None and (kind.note_ref is None or kind.doc_refs is None):
+        raise ValueError(f"item kind {kind.name}: give register_list, or note_ref and doc_refs")
+    fresh = kind.name not in KINDS
+    KINDS[kind.name] = kind
+    if fresh and not event.contains(kind.model, "after_delete", _forget):
+        event.listen(kind.model, "after_delete", _forget)
+    return kind
+
+
+def unregister(name: str) -> None:
+    """Remove a kind (tests that define their own)."""
+    kind = KINDS.pop(name, None)
+    if kind is not None and event.contains(kind.model, "after_delete", _forget):
+        if not any(k.model is kind.model for k in KINDS.values()):
+            event.remove(kind.model, "after_delete", _forget)
+
+
+def _forget(_mapper: Any, connection: Any, target: Any) -> None:
+    """An item deleted: its notes, shares and approval requests (with their reviews) go in the same flush."""
+    names = [k.name for k in KINDS.values() if isinstance(target, k.model)]
+    for model in (Note, SharedItem, ApprovalRequest):
+        connection.execute(delete(model).where(model.target_type.in_(names), model.target_id == target.id))
+
+
+def kind_names() -> list[str]:
+    return sorted(KINDS)
+
+
+def get_kind(name: str) -> ItemKind:
+    """A kind by name ("vfx_shot", "vfx-shot"); an unknown one is refused naming the field."""
+    kind = KINDS.get(name.strip().lower().replace("-", "_"))
+    if kind is None:
+        raise InvalidInput(f"invalid item type {name!r}: one of {', '.join(kind_names())}", field="target_type")
+    return kind
+
+
+def kind_of(obj: Any) -> ItemKind:
+    for kind in KINDS.values():
+        if type(obj) is kind.model:
+            return kind
+    raise InvalidInput(f"{type(obj).__name__} is not an item of a production", field="target_type")
+
+
+def target_of(obj: Any) -> Target:
+    kind = kind_of(obj)
+    return Target(kind.name, obj.id, kind.label(obj), kind.department(obj))
+
+
+def resolve(session: Session, prod: Production, target_type: str, ref: str | int) -> Target:
+    """The item a request names by type and reference; an unknown type or reference is refused."""
+    kind = get_kind(target_type)
+    obj = kind.find(session, prod, str(ref))
+    return Target(kind.name, obj.id, kind.label(obj), kind.department(obj))
+
+
+def find_by_id(model: type[Any], what: str) -> Finder:
+    """A finder by numeric ID, for kinds with no key of their own."""
+
+    def find(session: Session, prod: Production, ref: str) -> Any:
+        obj = session.get(model, ident) if (ident := as_id(ref)) is not None else None
+        if obj is None or obj.production_id != prod.id:
+            raise NotFound(f"no {what} {ref!r} in {prod.title!r}")
+        return obj
+
+    return find
+
+
+# --- notes -----------------------------------------------------------------------------------------
+
+
+def _pid(prod: Production | int) -> int:
+    return prod if isinstance(prod, int) else prod.id
+
+
+def add_note(
+    session: Session, prod: Production | int, target_type: str, target_id: int, body: str, author: str
+) -> Note:
+    """Attach a note to an item the caller has loaded from this production: the one way to add a note."""
+    kind = get_kind(target_type)
+    body = body.strip()
+    if not body:
+        raise InvalidInput("the note is empty", field="body")
+    if len(body) > MAX_NOTE:
+        raise InvalidInput(f"the note is too long ({len(body)} characters, at most {MAX_NOTE})", field="body")
+    note = Note(production_id=_pid(prod), target_type=kind.name, target_id=target_id, author=author, body=body)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes_of(session: Session, prod: Production | int, target_type: str, target_id: int) -> list[Note]:
+    """An item's notes, oldest first."""
+    return list(
+        session.scalars(
+            select(Note)
+            .where(Note.production_id == _pid(prod), Note.target_type == target_type, Note.target_id == target_id)
+            .order_by(Note.created_at, Note.id)
+        )
+    )
+
+
+def history_of(session: Session, prod: Production, target_type: str, target_id: int) -> list[AuditEntry]:
+    """An item's audit trail, oldest first (creation, each change, deletion)."""
+    kind = get_kind(target_type)
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.production_id == prod.id,
+                AuditEntry.entity_type == kind.model.__name__,
+                AuditEntry.entity_id == target_id,
+            )
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+# --- stale writes ------------------------------------------------------------------------------------
+
+_ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+
+
+def expected_version(if_match: str | None, version: int | None, what: str = "item") -> int:
+    """The version a conditional write is made against: the If-Match ETag, else the given version."""
+    if if_match is not None:
+        m = _ETAG_RE.match(if_match.strip())
+        if m is None or int(m.group(1)) > MAX_ID:
+            raise InvalidInput(f"invalid If-Match {if_match!r}: the ETag of the {what} read", field="If-Match")
+        return int(m.group(1))
+    if version is None:
+        raise PreconditionRequired(f"send If-Match with the {what}'s ETag (or a version field)", field="version")
+    return version
+
+
+def check_version(
+    item: Any, expected: int | None, current: Callable[[Any], dict[str, Any]] | None = None, *, what: str = ""
+) -> None:
+    """Refuse a write made against a version the item no longer has; `current` gives its state for the answer."""
+    if expected is None or expected == item.version:
+        return
+    label = what or kind_of(item).label(item)
+    raise StaleWrite(
+        f"{label} was changed by someone else (version {item.version}, not {expected})",
+        current(item) if current is not None else None,
+        production_id=item.production_id,
+    )
+
+
+# --- the built-in kinds ------------------------------------------------------------------------------
+
+
+def _find_task(session: Session, prod: Production, ref: str) -> Any:
+    from postprod.services.common import get_task
+
+    return get_task(session, prod, ref)
+
+
+def _find_deliverable(session: Session, prod: Production, ref: str) -> Any:
+    from postprod.services.deliverables import get_deliverable
+
+    return get_deliverable(session, prod, ref)
+
+
+def _register_kind(name: str, register: str, export_list: str, model: type[Any]) -> ItemKind:
+    """A register's entries (VFX shots, cues, dubbed versions): found by key (shot ID, cue number...) or ID."""
+
+    def find(session: Session, prod: Production, ref: str) -> Any:
+        from postprod.services import registers
+
+        return registers.get_entry(session, prod, registers.get_kind(register), ref)
+
+    def label(entry: Any) -> str:
+        from postprod.services import registers
+
+        kind = registers.get_kind(register)
+        return f"{kind.label} {getattr(entry, kind.key)}"
+
+    return ItemKind(name, model, find, label, lambda _e: register, register_list=export_list)
+
+
+def _builtin() -> None:
+    from postprod.model import AdrCue, DubbingVersion, FoleyCue, MusicCue, VfxShot
+
+    register(
+        ItemKind(
+            "task",
+            Task,
+            _find_task,
+            lambda t: t.key,
+            lambda t: t.department.code,
+            note_ref=lambda t: t.key,
+            doc_refs=lambda doc: [t.key for t in doc.tasks],
+        )
+    )
+    register(
+        ItemKind(
+            "deliverable",
+            Deliverable,
+            _find_deliverable,
+            lambda d: d.name,
+            lambda _d: "deliverables",
+            note_ref=lambda d: d.name,
+            doc_refs=lambda doc: [d.name for d in doc.deliverables],
+        )
+    )
+    register(
+        ItemKind(
+            "cut_version",
+            CutVersion,
+            find_by_id(CutVersion, "cut_version"),
+            lambda cv: entity_label(cv) or f"cut_version {cv.id}",
+            lambda cv: getattr(cv, "department_code", None) or "picture-editing",
+            note_ref=lambda cv: [cv.reel, cv.number],
+            doc_refs=lambda doc: [[cv.get("reel"), cv.get("number")] for cv in doc.cut_versions],
+        )
+    )
+    for name, reg, export_list, model in (
+        ("vfx_shot", "vfx", "vfx_shots", VfxShot),
+        ("adr_cue", "adr", "adr_cues", AdrCue),
+        ("foley_cue", "foley", "foley_cues", FoleyCue),
+        ("music_cue", "music", "music_cues", MusicCue),
+        ("dubbing_version", "dubbing", "dubbing_versions", DubbingVersion),
+    ):
+        register(_register_kind(name, reg, export_list, model))
+
+
+_builtin()
+
+
+def ref_key(value: Any) -> Any:
+    """A note reference as compared: lists as tuples, text without case (task keys, deliverable names)."""
+    if isinstance(value, list | tuple):
+        return tuple(ref_key(v) for v in value)
+    if isinstance(value, str):
+        return value.casefold()
+    return value
+
+
+def register_lists() -> dict[str, type[Any]]:
+    """The kinds exported as plain rows: their list name under `registers` and their model."""
+    return {k.register_list: k.model for k in KINDS.values() if k.register_list is not None}
+
+
+def export_refs(session: Session, prod: Production) -> dict[tuple[str, int], Any]:
+    """How the export names each item a note may be on: (kind, ID) -> its reference in the document."""
+    refs: dict[tuple[str, int], Any] = {}
+    for kind in KINDS.values():
+        rows = session.scalars(select(kind.model).where(kind.model.production_id == prod.id).order_by(kind.model.id))
+        if kind.register_list is not None:
+            refs.update({(kind.name, obj.id): n for n, obj in enumerate(rows)})
+        elif kind.note_ref is not None:
+            refs.update({(kind.name, obj.id): kind.note_ref(obj) for obj in rows})
+    return refs
+
+
+def document_refs(doc: Any) -> set[tuple[str, Any]]:
+    """The (kind, reference) pairs a production document holds, compared as `ref_key` compares them."""
+    found: set[tuple[str, Any]] = set()
+    for kind in KINDS.values():
+        if kind.register_list is not None:
+            found |= {(kind.name, i) for i in range(len(doc.registers.get(kind.register_list, [])))}
+        elif kind.doc_refs is not None:
+            found |= {(kind.name, ref_key(r)) for r in kind.doc_refs(doc)}
+    return found
