@@ -16,7 +16,7 @@ from postprod.model import ApiToken, Production, Task, User, WebSession
 from postprod.services import money
 from postprod.services import users as users_svc
 from postprod.services.common import get_production
-from postprod.services.task_pages import get_task_loaded
+from postprod.services.tasks import get_task_loaded
 from postprod.services.users import Forbidden, Grant, Resource, Unauthorized
 
 SESSION_COOKIE = "postprod_session"

@@ -62,7 +62,9 @@ def list_cmd(
         prod = get_production(s, production)
         rows = [
             task_dict(t)
-            for t in svc.list_tasks(s, prod, department=department, status=status, assignee=assignee, language=language)
+            for t in svc.list_tasks(
+                s, prod, department=department, status=status, assignee=assignee, language=language, limit=None
+            ).items
         ]
         title = f"{prod.title}: {len(rows)} tasks"
     if json_out:

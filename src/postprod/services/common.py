@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,16 @@ from postprod.limits import as_id, check_date
 from postprod.model import Absence, Calendar, Department, Person, Production, Room, Setting, Task
 from postprod.model.audit import jsonable
 from postprod.timecode import format_rate
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list and the total matching (the CLI asks for every row: one page)."""
+
+    total: int
+    items: list[T]
 
 
 def parse_date(value: str | date, field: str = "date") -> date:

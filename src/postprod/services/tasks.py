@@ -1,15 +1,18 @@
-"""Task use cases: list with filters, create, change status and progress, assign, depend."""
+"""Tasks: one paged, filtered, sorted list; create, change (conditionally, never losing a write), assign, depend."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
-from postprod.errors import Conflict, CycleError, IllegalTransition, InvalidInput
+from postprod.errors import Conflict, CycleError, IllegalTransition, InvalidInput, StaleWrite
+from postprod.limits import as_id
 from postprod.model import (
     TRANSITIONS,
     Dependency,
@@ -19,8 +22,9 @@ from postprod.model import (
     TaskAssignment,
     TaskStatus,
 )
+from postprod.model.base import utcnow
 from postprod.services import items
-from postprod.services.common import get_department, get_person, parse_date, task_dict
+from postprod.services.common import Page, get_department, get_person, parse_date, task_dict
 
 
 def parse_status(value: str) -> TaskStatus:
@@ -31,38 +35,6 @@ def parse_status(value: str) -> TaskStatus:
     except ValueError:
         allowed = ", ".join(s.value for s in TaskStatus)
         raise InvalidInput(f"invalid status {value!r}: one of {allowed}", field="status") from None
-
-
-def list_tasks(
-    session: Session,
-    prod: Production,
-    *,
-    department: str | None = None,
-    status: str | None = None,
-    assignee: str | None = None,
-    language: str | None = None,
-) -> list[Task]:
-    """The production's tasks in pipeline order, filtered by department, status, assignee, language."""
-    q = (
-        select(Task)
-        .where(Task.production_id == prod.id)
-        .options(
-            selectinload(Task.assignments).selectinload(TaskAssignment.person),
-            selectinload(Task.predecessors).selectinload(Dependency.predecessor),
-            selectinload(Task.department),
-        )
-        .order_by(Task.position, Task.id)
-    )
-    if department:
-        q = q.where(Task.department_id == get_department(session, prod, department).id)
-    if status:
-        q = q.where(Task.status == parse_status(status))
-    if assignee:
-        person = get_person(session, prod, assignee)
-        q = q.where(Task.assignments.any(TaskAssignment.person_id == person.id))
-    if language:
-        q = q.where(Task.language == language.lower())
-    return list(session.scalars(q))
 
 
 def _parse_estimate(value: str | float | Decimal) -> Decimal:
@@ -266,3 +238,126 @@ def delete_task(session: Session, task: Task) -> None:
     """Remove a task with its links and assignments; its notes, shares and approvals go with it (items)."""
     session.delete(task)
     session.flush()
+
+
+# --- pages and conditional writes, for the API and the pages ------------------------------------
+
+SORTS = {
+    "position": (Task.position,),
+    "key": (Task.key,),
+    "name": (Task.name,),
+    "status": (Task.status,),
+    "priority": (Task.priority,),
+    "progress": (Task.progress,),
+    "due": (Task.due_date,),
+    "estimate": (Task.estimate_days,),
+    "updated": (Task.updated_at,),
+}
+MAX_LIMIT = 500
+
+
+def list_tasks(
+    session: Session,
+    prod: Production,
+    *,
+    department: str | None = None,
+    status: str | None = None,
+    assignee: str | None = None,
+    language: str | None = None,
+    search: str | None = None,
+    only_ids: set[int] | None = None,
+    sort: str = "position",
+    limit: int | None = 50,
+    offset: int = 0,
+) -> Page[Task]:
+    """The production's tasks, filtered and sorted by the database, a page at a time (`limit` None: all).
+
+    Sort by a name, '-' first for descending; the total is of all the tasks matching.
+    """
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"invalid limit {limit}: 1 to {MAX_LIMIT}", field="limit")
+    if offset < 0:
+        raise InvalidInput(f"invalid offset {offset}: 0 or more", field="offset")
+    desc = sort.startswith("-")
+    cols = SORTS.get(sort.lstrip("-"))
+    if cols is None:
+        raise InvalidInput(f"invalid sort {sort!r}: one of {', '.join(SORTS)} (prefix - to reverse)", field="sort")
+    where = [Task.production_id == prod.id]
+    if department:
+        where.append(Task.department_id == get_department(session, prod, department).id)
+    if status:
+        where.append(Task.status == parse_status(status))
+    if assignee:
+        person = get_person(session, prod, assignee)
+        where.append(Task.assignments.any(TaskAssignment.person_id == person.id))
+    if language:
+        where.append(Task.language == language.lower())
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        where.append(func.lower(Task.key).like(pattern) | func.lower(Task.name).like(pattern))
+    if only_ids is not None:
+        where.append(Task.id.in_(only_ids or {-1}))
+    total = int(session.scalar(select(func.count()).select_from(Task).where(*where)) or 0)
+    order = [c.desc() if desc else c.asc() for c in cols] + [Task.id.desc() if desc else Task.id.asc()]
+    q = (
+        select(Task)
+        .where(*where)
+        .options(
+            selectinload(Task.assignments).selectinload(TaskAssignment.person),
+            selectinload(Task.predecessors).selectinload(Dependency.predecessor),
+            selectinload(Task.department),
+        )
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    return Page(total, list(session.scalars(q)))
+
+
+def update_task_checked(session: Session, task: Task, expected_version: int, **changes: Any) -> Task:
+    """Change a task only if it is still at the expected version; every accepted change bumps the version.
+
+    The version check is made twice: against the row read, and by the UPDATE itself (the ORM's
+    version column), so a writer that committed in between makes this one fail with the current state.
+    """
+    items.check_version(task, expected_version, task_dict, what=f"task {task.key}")
+    try:
+        # Touch the row first, so the version moves once, and with assignment changes too (another table).
+        task.updated_at = utcnow()
+        update_task(session, task, **changes)
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        fresh = session.get(Task, task.id, populate_existing=True)
+        current = task_dict(fresh) if fresh is not None else {}
+        raise StaleWrite(
+            f"task {task.key} was changed by someone else meanwhile", current, production_id=task.production_id
+        ) from None
+    return task
+
+
+def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
+    """A task by key or ID, with everything its view shows loaded in one query (the hot read path).
+
+    The production is only loaded when the task is not found, to name it in the error.
+    """
+    from sqlalchemy.orm import joinedload
+
+    from postprod.services.common import get_production, get_task
+
+    opts = (
+        joinedload(Task.department),
+        joinedload(Task.assignments).joinedload(TaskAssignment.person),
+        joinedload(Task.predecessors).joinedload(Dependency.predecessor),
+        joinedload(Task.successors).joinedload(Dependency.successor),
+    )
+    text = str(ref).strip()
+    in_prod = Task.production_id == production_id
+    task = (
+        session.scalars(select(Task).where(in_prod, func.upper(Task.key) == text.upper()).options(*opts))
+        .unique()
+        .first()
+    )
+    if task is None and (ident := as_id(text)) is not None:
+        task = session.scalars(select(Task).where(in_prod, Task.id == ident).options(*opts)).unique().first()
+    return task if task is not None else get_task(session, get_production(session, production_id), text)

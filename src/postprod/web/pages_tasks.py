@@ -13,8 +13,7 @@ from postprod.model import TRANSITIONS, Task, TaskStatus
 from postprod.services import items, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
-from postprod.services.task_pages import page_tasks, update_task_checked
-from postprod.services.tasks import parse_status
+from postprod.services.tasks import list_tasks, parse_status, update_task_checked
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
@@ -56,7 +55,7 @@ def board(
     for s in TaskStatus:
         if status and s.value != status:
             continue
-        n, rows = page_tasks(
+        page = list_tasks(
             session,
             prod,
             department=dept.code if dept else None,
@@ -64,7 +63,7 @@ def board(
             search=q or None,
             limit=BOARD_LIMIT if status else COLUMN_LIMIT,
         )
-        columns[s.value], counts[s.value] = rows, n
+        columns[s.value], counts[s.value] = page.items, page.total
     tasks = [t for rows in columns.values() for t in rows]
     editable = {t.id for t in tasks if principal.can("task.progress", task_resource(session, t, principal))}
     ctx = page_context(

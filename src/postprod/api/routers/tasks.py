@@ -11,7 +11,7 @@ from postprod.api.schemas import DependencyIn, TaskDetailOut, TaskIn, TaskPage, 
 from postprod.services import items, review
 from postprod.services import tasks as svc
 from postprod.services.common import get_department, task_dict
-from postprod.services.task_pages import page_tasks, update_task_checked
+from postprod.services.tasks import update_task_checked
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["tasks"])
@@ -50,7 +50,7 @@ def list_tasks(
         if not principal.can("task.read", Resource(prod.id, shared=True)):
             raise Forbidden(f"{principal.user.username} may not read tasks here")
         only = review.shared_ids(session, prod.id, "task")
-    total, rows = page_tasks(
+    page = svc.list_tasks(
         session,
         prod,
         department=department,
@@ -63,7 +63,7 @@ def list_tasks(
         limit=limit,
         offset=offset,
     )
-    return {"total": total, "limit": limit, "offset": offset, "items": [task_dict(t) for t in rows]}
+    return {"total": page.total, "limit": limit, "offset": offset, "items": [task_dict(t) for t in page.items]}
 
 
 @router.post("/productions/{production_id}/tasks", response_model=TaskDetailOut, status_code=201)
