@@ -73,11 +73,12 @@ def test_add_update_workflow_and_concurrency(session: Session) -> None:
     assert rg.get_entry(session, prod, DUB, "de").id == dub.id
     rg.add_entry(session, prod, FOLEY, {"number": "F1", "description": "steps on gravel", "category": "footsteps"})
     assert [
-        rg.entry_dict(FOLEY, e, rg.Placement(session, prod))["key"] for e in rg.list_entries(session, prod, FOLEY)
+        rg.entry_dict(FOLEY, e, rg.Placement(session, prod))["key"]
+        for e in rg.list_entries(session, prod, FOLEY, limit=None).rows
     ] == ["F1"]
-    assert len(rg.list_entries(session, prod, ADR, status="approved", assignee=person)) == 1
-    assert rg.list_entries(session, prod, ADR, status="spotted") == []
-    assert len(rg.list_entries(session, prod, ADR, search="marie")) == 1
+    assert rg.list_entries(session, prod, ADR, status="approved", assignee=person).total == 1
+    assert rg.list_entries(session, prod, ADR, status="spotted").rows == []
+    assert rg.list_entries(session, prod, ADR, search="marie").total == 1
     rg.delete_entry(session, ADR, cue)
     assert session.scalar(select(func.count()).select_from(Note).where(Note.target_type == "adr_cue")) == 0
 
@@ -146,7 +147,9 @@ def test_adr_spotting_export_and_update(session: Session, tmp_path: Path) -> Non
     )
     res = rio.import_entries(session, prod, ADR, tsv)
     assert res.created == 2 and res.ignored_columns == ["Scene"] and res.delimiter == "\t"
-    rows = [rg.entry_dict(ADR, e, rg.Placement(session, prod)) for e in rg.list_entries(session, prod, ADR)]
+    rows = [
+        rg.entry_dict(ADR, e, rg.Placement(session, prod)) for e in rg.list_entries(session, prod, ADR, limit=None).rows
+    ]
     assert [(r["key"], r["character"], r["line"], r["reason"], r["record_out_tc"]) for r in rows] == [
         ("101", "MARIE", "Where were you?", "traffic noise", "01:00:03:12"),
         ("102", "PAUL", "Nowhere.", "added line", "01:00:05:00"),

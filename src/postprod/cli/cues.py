@@ -121,7 +121,8 @@ def _make_group(kind: svc.Kind) -> typer.Typer:
                 vendor=kw["vendor"],
                 review=review,
                 search=kw["search"],
-            )
+                limit=None,
+            ).rows
             place = svc.Placement(s, prod)
             rows = [svc.entry_dict(kind, e, place) for e in entries]
             title = f"{prod.title}: {len(rows)} {kind.label}s"

@@ -251,7 +251,7 @@ def cue_sheet(session: Session, prod: Production) -> dict[str, Any]:
     total = Fraction(0)
     by_usage: dict[str, list[Any]] = {}
     unplaced = []
-    for cue in list_entries(session, prod, kind):
+    for cue in list_entries(session, prod, kind, limit=None).rows:
         assert isinstance(cue, MusicCue)
         if cue.status == MusicStatus.OMITTED:
             continue

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from postprod.errors import Conflict, IllegalTransition, InvalidInput, NotFound
@@ -26,6 +26,7 @@ from postprod.model.editorial import (
     AdrCue,
     AdrStatus,
     CutVersion,
+    CutVersionContent,
     DubbingStatus,
     DubbingVersion,
     FoleyCue,
@@ -40,6 +41,7 @@ from postprod.model.editorial import (
 )
 from postprod.services import items
 from postprod.services.common import parse_date
+from postprod.services.money import is_money_field, refuse_money_field
 from postprod.timecode import frames_to_tc, tc_to_frames
 
 MAX_TEXT = {"str": 200, "key": 64, "text": 10_000}
@@ -486,41 +488,6 @@ def delete_entry(session: Session, kind: Kind, entry: RegisterMixin) -> None:
     session.flush()
 
 
-def list_entries(
-    session: Session,
-    prod: Production,
-    kind: Kind,
-    *,
-    reel: str | None = None,
-    status: str | None = None,
-    assignee: str | None = None,
-    vendor: str | None = None,
-    review: bool | None = None,
-    search: str | None = None,
-) -> list[RegisterMixin]:
-    """Entries of a register in cut order (reel, record in, key), filtered."""
-    model: Any = kind.model
-    q = select(model).where(model.production_id == prod.id)
-    if reel:
-        q = q.where(model.reel == reel.strip())
-    if status:
-        q = q.where(model.status == enum_value(kind.status_enum, status, "status"))
-    if assignee:
-        q = q.where(model.assignee_id == Placement(session, prod).person(assignee).id)
-    if vendor:
-        q = q.where(func.lower(model.vendor) == vendor.strip().lower())
-    if review is not None:
-        q = q.where(model.review.is_(review))
-    rows = list(session.scalars(q))
-    if search:
-        needle = search.strip().lower()
-        rows = [r for r in rows if needle in " ".join(str(v) for v in entry_texts(kind, r)).lower()]
-    rows.sort(
-        key=lambda r: (r.reel or "", r.record_in if r.record_in is not None else -1, natural(getattr(r, kind.key)))
-    )
-    return rows
-
-
 def entry_texts(kind: Kind, entry: RegisterMixin) -> list[Any]:
     return [getattr(entry, attr_of(kind, f.name)) for f in kind.fields if f.type in ("key", "str", "text")]
 
@@ -571,7 +538,7 @@ def review_list(
     """Every entry flagged for review after a recut, register by register."""
     out: list[tuple[Kind, RegisterMixin]] = []
     for kind in kinds or list(KINDS.values()):
-        out.extend((kind, e) for e in list_entries(session, prod, kind, review=True))
+        out.extend((kind, e) for e in list_entries(session, prod, kind, review=True, limit=None).rows)
     return out
 
 
@@ -582,3 +549,131 @@ def add_entry_note(session: Session, kind: Kind, entry: RegisterMixin, body: str
 
 def entry_notes(session: Session, kind: Kind, entry: RegisterMixin) -> list[Note]:
     return items.notes_of(session, entry.production_id, kind.target_type, entry.id)
+
+
+# --- a register a page at a time ----------------------------------------------------------------
+
+MAX_LIMIT = 500
+
+
+@dataclass
+class RegisterPage:
+    """One page of a register, the total matching, counts by status, and the reels present."""
+
+    kind: Kind
+    rows: list[RegisterMixin]
+    total: int
+    by_status: dict[str, int]
+    reels: list[str]
+    place: Placement
+    notes: dict[int, int]
+
+
+def sort_columns(kind: Kind, *, money: bool = True) -> list[str]:
+    """The fields a register can be sorted by (its own plain fields, then the common ones); money ones only with `money`."""
+    types = ("key", "str", "int", "priority", "date", "language") + (("money",) if money else ())
+    return [f.name for f in kind.fields if f.type in types] + ["reel", "in", "status", "vendor", "due"]
+
+
+def list_entries(
+    session: Session,
+    prod: Production,
+    kind: Kind,
+    *,
+    status: str | None = None,
+    reel: str | None = None,
+    assignee: str | None = None,
+    vendor: str | None = None,
+    review: bool | None = None,
+    search: str | None = None,
+    sort: str = "in",
+    limit: int | None = 50,
+    offset: int = 0,
+    money: bool = True,
+) -> RegisterPage:
+    """A register, filtered, sorted and counted by the database, a page at a time (`limit` None: all).
+
+    Sort by a field name, '-' first for descending (cut order by default). Without `money` (no budget
+    right) a money field is refused as a sort key: the order would tell the amounts.
+    """
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"invalid limit {limit}: 1 to {MAX_LIMIT}", field="limit")
+    if offset < 0:
+        raise InvalidInput(f"invalid offset {offset}: 0 or more", field="offset")
+    model: Any = kind.model
+    desc = sort.startswith("-")
+    name = sort.lstrip("-")
+    if not money and any(f.name == name and is_money_field(f.type) for f in kind.fields):
+        refuse_money_field(name, "sorting", "sort")
+    if name not in sort_columns(kind, money=money):
+        raise InvalidInput(f"invalid sort {sort!r}: one of {', '.join(sort_columns(kind, money=money))}", field="sort")
+    base = [model.production_id == prod.id]
+    where = list(base)
+    if status:
+        where.append(model.status == enum_value(kind.status_enum, status, "status"))
+    if reel:
+        where.append(model.reel == reel.strip())
+    if assignee:
+        where.append(model.assignee_id == Placement(session, prod).person(assignee).id)
+    if vendor:
+        where.append(func.lower(model.vendor) == vendor.strip().lower())
+    if review is not None:
+        where.append(model.review.is_(review))
+    if search and search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        texts = [getattr(model, attr_of(kind, f.name)) for f in kind.fields if f.type in ("key", "str", "text")]
+        where.append(or_(*(func.lower(c).like(pattern) for c in texts)))
+    total = int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+    col = getattr(model, attr_of(kind, name))
+    key_col = getattr(model, kind.key)
+    order = [col.desc() if desc else col.asc()]
+    nulls = [col.is_(None)]  # NULLs last either way, then the key, so the order is total and pages never overlap
+    if name in ("reel", "in"):
+        # Cut order: what is not placed on the cut yet comes first (the cue sheet lists it so), last reversed.
+        placed = [model.reel.is_not(None), model.record_in.is_not(None)]
+        nulls = []
+        order = [
+            *(p.desc() if desc else p.asc() for p in placed[:1]),
+            model.reel.desc() if desc else model.reel.asc(),
+            *(p.desc() if desc else p.asc() for p in placed[1:]),
+            model.record_in.desc() if desc else model.record_in.asc(),
+        ]
+    q = (
+        select(model)
+        .where(*where)
+        .order_by(*nulls, *order, func.length(key_col), key_col, model.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = list(session.scalars(q))
+    by_status = {
+        s.value: int(n)
+        for s, n in session.execute(select(model.status, func.count()).where(*base).group_by(model.status)).all()
+    }
+    reels = [
+        r
+        for (r,) in session.execute(
+            select(model.reel).where(*base, model.reel.is_not(None)).group_by(model.reel).order_by(model.reel)
+        ).all()
+    ]
+    notes: dict[int, int] = {}
+    if rows:
+        notes = dict(
+            session.execute(
+                select(Note.target_id, func.count())
+                .where(Note.target_type == kind.target_type, Note.target_id.in_([r.id for r in rows]))
+                .group_by(Note.target_id)
+            ).all()
+        )
+    return RegisterPage(kind, rows, total, by_status, reels, Placement(session, prod), notes)
+
+
+def version_changes(
+    session: Session, prod: Production, version_id: int
+) -> tuple[CutVersion, list[dict[str, Any]] | None]:
+    """A cut version of the production and its stored change list against the version before (None for v1)."""
+    cv = session.get(CutVersion, version_id)
+    if cv is None or cv.production_id != prod.id:
+        raise NotFound(f"no cut version {version_id} in {prod.title!r}")
+    content = session.get(CutVersionContent, cv.id)
+    return cv, content.changes if content is not None else None

@@ -14,7 +14,7 @@ from postprod.model.editorial import RegisterMixin
 from postprod.services import editorial as editorial_svc
 from postprod.services import items
 from postprod.services import registers as reg
-from postprod.services.register_pages import page_entries, sort_columns, version_changes
+from postprod.services.registers import list_entries, sort_columns, version_changes
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
@@ -80,7 +80,7 @@ def register(
     prod = production_for(session, principal, production_id, "register.read")
     kind = _kind(kind_name)
     sees = principal.sees_money(prod.id)
-    page = page_entries(
+    page = list_entries(
         session,
         prod,
         kind,

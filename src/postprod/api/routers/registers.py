@@ -16,7 +16,7 @@ from postprod.services import deliverables as dlv
 from postprod.services import items, money, review
 from postprod.services import notes as notes_svc
 from postprod.services import registers as reg
-from postprod.services.register_pages import page_entries, sort_columns
+from postprod.services.registers import sort_columns
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["registers"])
@@ -119,7 +119,7 @@ def list_entries(
     if not principal.can("register.read", Resource(prod.id, department=k.name)):
         raise Forbidden(f"{principal.user.username} may not read the {k.label} register")
     sees = principal.sees_money(prod.id)
-    page = page_entries(
+    page = reg.list_entries(
         session,
         prod,
         k,
