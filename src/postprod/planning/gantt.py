@@ -1,7 +1,14 @@
-"""Gantt charts of a plan: standalone HTML (inline SVG), SVG and PNG, critical path in red."""
+"""Gantt charts: one SVG renderer for the pages and for files (standalone SVG, HTML; PNG through matplotlib).
+
+The chart is drawn from lanes of bars (`Chart`), whoever builds them: a solved `Plan` here
+(`chart_of`), the stored plan in the database for the pages (services/dashboard.py). Bars that
+overlap in a lane go on as many tracks as they need; the critical path is red, late work is
+marked in orange, today and the delivery date are drawn when they fall in the span.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
@@ -10,13 +17,57 @@ from postprod.errors import InvalidInput
 from postprod.planning.problem import Plan, ScheduledTask
 
 LANES = ("person", "room", "task")
-ROW = 22
-LEFT = 170
-TOP = 40
-DAY_MIN = 3.0
+ROW = 26
+BAR = 16
+LEFT = 190
+TOP = 44
 CRITICAL = "#d62728"
-NORMAL = "#4e79a7"
-LATE = "#ff7f0e"
+NORMAL = "#3b6ea8"
+DONE = "#7f9cba"
+LATE = "#e67e22"
+
+# The chart's look when it leaves the pages (a file): the same rules as the pages' stylesheet.
+STANDALONE_STYLE = (
+    "svg.gantt{font:11px system-ui,sans-serif}"
+    ".band{fill:#f7f8fa}.wk{stroke:#e3e6ec}.tick{fill:#6b7385;font-size:10px}"
+    ".month{fill:#1d2330;font-weight:600}.lane{fill:#1d2330}"
+    ".barlabel{fill:#fff;font-size:10px}.today{stroke:#2e7d4f;stroke-width:1.5}"
+    ".delivery{stroke:#c0392b;stroke-width:2;stroke-dasharray:4 3}.delivery-label{fill:#c0392b;font-weight:600}"
+    ".heading{font-size:13px;font-weight:700}.legend{fill:#6b7385}"
+)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One task's bar in a lane."""
+
+    key: str
+    name: str
+    start: date
+    finish: date
+    critical: bool
+    late_days: int = 0
+    status: str = ""
+    department: str = ""
+    people: tuple[str, ...] = ()
+
+
+@dataclass
+class Lane:
+    """A row of the chart: a person, a room, a task, or nobody (an empty label)."""
+
+    label: str
+    bars: list[Bar] = field(default_factory=list)
+
+
+@dataclass
+class Chart:
+    """Lanes of bars and the span of days they are drawn over."""
+
+    lanes: list[Lane]
+    start: date
+    end: date
+    delivery: date | None = None
 
 
 def lanes_of(plan: Plan, by: str) -> list[tuple[str, list[ScheduledTask]]]:
@@ -39,64 +90,134 @@ def lanes_of(plan: Plan, by: str) -> list[tuple[str, list[ScheduledTask]]]:
     return out
 
 
-def _span(plan: Plan) -> tuple[date, int]:
+def chart_of(plan: Plan, lanes: str = "person") -> Chart:
+    """A solved plan as a chart, in lanes per person, room or task."""
+    crit = set(plan.critical_path)
+    rows = [
+        Lane(
+            "" if name == "(unassigned)" else name,
+            [Bar(t.id, t.id, t.start, t.finish, t.id in crit, t.late_days, people=tuple(t.people)) for t in tasks],
+        )
+        for name, tasks in lanes_of(plan, lanes)
+    ]
     first = min((t.start for t in plan.tasks), default=plan.start)
     last = max((t.finish for t in plan.tasks), default=plan.start)
-    return first, (last - first).days + 1
+    return Chart(rows, first, max(last, first + timedelta(days=1)))
+
+
+def svg(
+    chart: Chart,
+    zoom: float,
+    *,
+    unassigned: str = "(unassigned)",
+    delivery_label: str = "delivery",
+    today: date | None = None,
+    title: str | None = None,
+    legend: str | None = None,
+    standalone: bool = False,
+) -> str:
+    """The chart as one SVG element; `zoom` is pixels per day. `standalone` carries its own style (for a file)."""
+    days = (chart.end - chart.start).days + 1
+    head = 22 if title else 0
+    top = TOP + head
+    width = LEFT + int(days * zoom) + 20
+    rows = sum(max(1, len(_tracks(lane.bars))) for lane in chart.lanes)
+    height = top + rows * ROW + 10 + (20 if legend else 0)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title or "Gantt")}">'
+    ]
+    if standalone:
+        out.append(f"<style>{STANDALONE_STYLE}</style>")
+        out.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>')
+    if title:
+        out.append(f"<title>{escape(title)}</title>")
+        out.append(f'<text x="8" y="16" class="heading">{escape(title)}</text>')
+    # Week lines and month labels.
+    d = chart.start
+    while d <= chart.end:
+        x = LEFT + (d - chart.start).days * zoom
+        if d.weekday() == 0:
+            out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height}" class="wk"/>')
+            if zoom >= 4 or d.day <= 7:
+                out.append(f'<text x="{x + 2:.1f}" y="{top - 10}" class="tick">{d.strftime("%d/%m")}</text>')
+        if d.day == 1:
+            out.append(f'<text x="{x + 2:.1f}" y="{head + 14}" class="month">{d.strftime("%m/%Y")}</text>')
+        d += timedelta(days=1)
+    y = top
+    for i, lane in enumerate(chart.lanes):
+        tracks = _tracks(lane.bars)
+        h = max(1, len(tracks)) * ROW
+        if i % 2 == 0:
+            out.append(f'<rect x="0" y="{y}" width="{width}" height="{h}" class="band"/>')
+        label = (lane.label or unassigned)[:28]
+        out.append(f'<text x="8" y="{y + ROW / 2 + 4:.0f}" class="lane">{escape(label)}</text>')
+        for t, track in enumerate(tracks):
+            for bar in track:
+                out.append(_bar(bar, chart.start, zoom, y + t * ROW + (ROW - BAR) / 2))
+        y += h
+    if today is not None and chart.start <= today <= chart.end:
+        x = LEFT + (today - chart.start).days * zoom
+        out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height}" class="today"/>')
+    if chart.delivery and chart.start <= chart.delivery <= chart.end:
+        x = LEFT + (chart.delivery - chart.start).days * zoom
+        out.append(f'<line x1="{x:.1f}" y1="{top - 20}" x2="{x:.1f}" y2="{height}" class="delivery"/>')
+        out.append(f'<text x="{x + 3:.1f}" y="{top - 22}" class="delivery-label">{escape(delivery_label)}</text>')
+    if legend:
+        out.append(f'<text x="8" y="{height - 6}" class="legend">{escape(legend)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _bar(bar: Bar, start: date, zoom: float, by: float) -> str:
+    x = LEFT + (bar.start - start).days * zoom
+    w = max(zoom, ((bar.finish - bar.start).days + 1) * zoom)
+    colour = CRITICAL if bar.critical else DONE if bar.status in ("done", "approved") else NORMAL
+    cls = "bar crit" if bar.critical else "bar"
+    tip = f"{bar.key} · {bar.name} · " if bar.name != bar.key else f"{bar.key} · "
+    tip += f"{bar.start.isoformat()} → {bar.finish.isoformat()}"
+    if bar.people:
+        tip += f" ({', '.join(bar.people)})"
+    if bar.late_days:
+        tip += f" · +{bar.late_days}"
+    out = [
+        f'<g class="{cls}" data-key="{escape(bar.key)}"><title>{escape(tip)}</title>'
+        f'<rect x="{x:.1f}" y="{by:.1f}" width="{w:.1f}" height="{BAR}" rx="3" fill="{colour}"/>'
+    ]
+    if bar.late_days:
+        out.append(f'<rect x="{x + w - 4:.1f}" y="{by:.1f}" width="4" height="{BAR}" fill="{LATE}"/>')
+    fits = int((w - 8) / 6.2)
+    if fits >= 4:
+        label = bar.key if len(bar.key) <= fits else bar.key[: fits - 1] + "…"
+        out.append(f'<text x="{x + 4:.1f}" y="{by + 12:.1f}" class="barlabel">{escape(label)}</text>')
+    out.append("</g>")
+    return "".join(out)
+
+
+def _tracks(bars: list[Bar]) -> list[list[Bar]]:
+    """Bars of a lane in as few rows as they fit without overlapping (first fit by start)."""
+    tracks: list[list[Bar]] = []
+    ends: list[date] = []
+    for bar in sorted(bars, key=lambda b: (b.start, b.finish)):
+        for i, end in enumerate(ends):
+            if bar.start > end:
+                tracks[i].append(bar)
+                ends[i] = bar.finish
+                break
+        else:
+            tracks.append([bar])
+            ends.append(bar.finish)
+    return tracks
 
 
 def to_svg(plan: Plan, lanes: str = "person", title: str = "") -> str:
-    """The chart as one SVG document (no external references)."""
-    rows = lanes_of(plan, lanes)
-    first, days = _span(plan)
-    day_w = max(DAY_MIN, min(24.0, 1100.0 / max(days, 1)))
-    width = LEFT + days * day_w + 20
-    height = TOP + len(rows) * ROW + 30
-    crit = set(plan.critical_path)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
-        f'viewBox="0 0 {width:.0f} {height}" font-family="sans-serif" font-size="11">',
-        f"<title>{escape(title or 'Plan')}</title>",
-        f'<rect x="0" y="0" width="{width:.0f}" height="{height}" fill="white"/>',
-        f'<text x="8" y="16" font-size="13" font-weight="bold">{escape(title or "Plan")} '
-        f"(end {plan.end_date.isoformat()}, {len(plan.tasks)} tasks)</text>",
-    ]
-    step = 7 if days > 28 else 1
-    if days > 400:
-        step = 28
-    d = 0
-    while d < days:
-        x = LEFT + d * day_w
-        day = first + timedelta(days=d)
-        parts.append(f'<line x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>')
-        parts.append(f'<text x="{x + 2:.1f}" y="{TOP - 12}" fill="#555">{day.strftime("%d %b")}</text>')
-        d += step
-    for r, (name, tasks) in enumerate(rows):
-        y = TOP + r * ROW
-        if r % 2:
-            parts.append(f'<rect x="0" y="{y}" width="{width:.0f}" height="{ROW}" fill="#f6f6f6"/>')
-        parts.append(f'<text x="6" y="{y + 15}">{escape(name[:26])}</text>')
-        for t in tasks:
-            x = LEFT + (t.start - first).days * day_w
-            w = max(day_w * ((t.finish - t.start).days + 1), 2.0)
-            fill = CRITICAL if t.id in crit else NORMAL
-            stroke = f' stroke="{LATE}" stroke-width="2"' if t.late_days else ""
-            tip = f"{t.id}: {t.start.isoformat()} to {t.finish.isoformat()}"
-            if t.people:
-                tip += f" ({', '.join(t.people)})"
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{ROW - 6}" rx="2" fill="{fill}"{stroke}>'
-                f"<title>{escape(tip)}</title></rect>"
-            )
-            if w > 30:
-                parts.append(
-                    f'<text x="{x + 3:.1f}" y="{y + 15}" fill="white" font-size="10">{escape(t.id[: int(w / 6)])}</text>'
-                )
-    parts.append(
-        f'<text x="8" y="{height - 6}" fill="#555">red: critical path; orange outline: late; lanes per {lanes}</text>'
-    )
-    parts.append("</svg>")
-    return "\n".join(parts)
+    """The chart of a solved plan as one SVG document (no external references)."""
+    chart = chart_of(plan, lanes)
+    days = (chart.end - chart.start).days + 1
+    zoom = max(3.0, min(24.0, 1100.0 / max(days, 1)))
+    heading = f"{title or 'Plan'} (end {plan.end_date.isoformat()}, {len(plan.tasks)} tasks)"
+    legend = f"red: critical path; orange mark: late; lanes per {lanes}"
+    return svg(chart, zoom, title=heading, legend=legend, standalone=True)
 
 
 def to_html(plan: Plan, lanes: str = "person", title: str = "") -> str:
@@ -123,16 +244,16 @@ def to_png(plan: Plan, path: str | Path, lanes: str = "person", title: str = "")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = lanes_of(plan, lanes)
-    first, days = _span(plan)
-    crit = set(plan.critical_path)
+    chart = chart_of(plan, lanes)
+    first, days = chart.start, (chart.end - chart.start).days + 1
+    rows = chart.lanes
     fig, ax = plt.subplots(figsize=(min(30, 6 + days / 10), min(40, 1.5 + 0.3 * len(rows))))
     try:
-        for r, (_name, tasks) in enumerate(rows):
-            bars = [((t.start - first).days, (t.finish - t.start).days + 1) for t in tasks]
-            colors = [CRITICAL if t.id in crit else NORMAL for t in tasks]
+        for r, lane in enumerate(rows):
+            bars = [((b.start - first).days, (b.finish - b.start).days + 1) for b in lane.bars]
+            colors = [CRITICAL if b.critical else NORMAL for b in lane.bars]
             ax.broken_barh(bars, (r - 0.4, 0.8), facecolors=colors)
-        ax.set_yticks(range(len(rows)), [name[:26] for name, _ in rows])
+        ax.set_yticks(range(len(rows)), [(lane.label or "(unassigned)")[:26] for lane in rows])
         ax.invert_yaxis()
         ax.set_xlabel(f"days from {first.isoformat()}")
         ax.set_title(title or f"Plan (end {plan.end_date.isoformat()})")

@@ -6,7 +6,7 @@ tasks reads in a few queries, never one per task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,6 +31,7 @@ from postprod.model import (
     TaskAssignment,
     TaskStatus,
 )
+from postprod.planning.gantt import Bar, Chart, Lane
 
 # Statuses in which a task's work is behind it (a late one in these is not late any more).
 FINISHED = (TaskStatus.DONE, TaskStatus.APPROVED)
@@ -223,36 +224,10 @@ def deliverables_with_qc(session: Session, prod: Production) -> list[dict[str, A
 
 
 @dataclass
-class GanttBar:
-    """One task's bar in a lane."""
+class GanttView(Chart):
+    """The stored plan laid out in lanes (planning/gantt.py draws it), with the plan it comes from."""
 
-    key: str
-    name: str
-    start: date
-    finish: date
-    critical: bool
-    late_days: int
-    status: str
-    department: str
-
-
-@dataclass
-class GanttLane:
-    """A row of the chart: a person, a room, or nobody."""
-
-    label: str
-    bars: list[GanttBar] = field(default_factory=list)
-
-
-@dataclass
-class GanttView:
-    """The stored plan laid out in lanes, with the span of days it covers."""
-
-    plan: Plan
-    lanes: list[GanttLane]
-    start: date
-    end: date
-    delivery: date | None
+    plan: Any = None
 
 
 def gantt(session: Session, prod: Production, lanes: str = "person", department: str | None = None) -> GanttView | None:
@@ -287,17 +262,17 @@ def gantt(session: Session, prod: Production, lanes: str = "person", department:
         names = dict(session.execute(select(Room.id, Room.name).where(Room.production_id == prod.id)).all())
     else:
         names = dict(session.execute(select(Person.id, Person.name).where(Person.production_id == prod.id)).all())
-    by_lane: dict[str, GanttLane] = {}
-    loose = GanttLane("")
+    by_lane: dict[str, Lane] = {}
+    loose = Lane("")
     for key, start_d, finish, critical, late, person_ids, room_id, name, status, dept in rows:
-        bar = GanttBar(key, name, start_d, finish, critical, late, status.value, dept)
+        bar = Bar(key, name, start_d, finish, critical, late, status.value, dept)
         ids = [room_id] if lanes == "room" and room_id is not None else (person_ids or []) if lanes != "room" else []
         placed = False
         for i in ids:
             label = names.get(i)
             if label is None:
                 continue
-            by_lane.setdefault(label, GanttLane(label)).bars.append(bar)
+            by_lane.setdefault(label, Lane(label)).bars.append(bar)
             placed = True
         if not placed:
             loose.bars.append(bar)
@@ -308,7 +283,7 @@ def gantt(session: Session, prod: Production, lanes: str = "person", department:
     ends = [b.finish for lane in out for b in lane.bars]
     start = min(starts, default=plan.start_date)
     end = max(ends + ([prod.delivery_date] if prod.delivery_date else []), default=plan.end_date)
-    return GanttView(plan, out, start, max(end, start + timedelta(days=1)), prod.delivery_date)
+    return GanttView(out, start, max(end, start + timedelta(days=1)), prod.delivery_date, plan=plan)
 
 
 # --- people and room load -----------------------------------------------------------------------

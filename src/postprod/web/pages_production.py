@@ -10,12 +10,12 @@ from markupsafe import Markup
 
 from postprod.api.deps import Id, SessionDep
 from postprod.limits import MAX_ID
+from postprod.planning import gantt as gantt_chart
 from postprod.services import dashboard as dash
 from postprod.services import money
 from postprod.services import notes as notes_svc
 from postprod.services.users import Resource
 from postprod.web.auth import PagePrincipal, page_context, production_for
-from postprod.web.gantt_svg import gantt_svg
 from postprod.web.render import render
 from postprod.web.vocabulary import ENTITY_TYPES
 
@@ -49,7 +49,13 @@ def gantt(
     view = dash.gantt(session, prod, lanes=lanes, department=department or None)
     ctx = page_context(request, principal, prod, active="gantt", lanes=lanes, zoom=zoom, department=department)
     _ = ctx["_t"]
-    svg = Markup(gantt_svg(view, zoom, _("(unassigned)"), _("delivery"), date.today())) if view is not None else None
+    svg = (
+        Markup(
+            gantt_chart.svg(view, zoom, unassigned=_("(unassigned)"), delivery_label=_("delivery"), today=date.today())
+        )
+        if view is not None
+        else None
+    )
     return render(request, "gantt.html", {**ctx, "view": view, "svg": svg})
 
 
