@@ -69,10 +69,7 @@ def create_app(
     from postprod.jobs import make_runner
 
     if engine is None:
-        url = database_url or config.database_url()
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        engine = db.make_engine(url)
+        engine = db.make_engine(database_url or config.database_url())
         db.migrate(engine)
     runner = make_runner(engine)  # Celery workers when POSTPROD_BROKER_URL is set, else threads here
 

@@ -11,10 +11,13 @@ DEFAULT_DATABASE_URL = "sqlite:///postprod.db"
 
 def database_url() -> str:
     """POSTPROD_DATABASE_URL, or the SQLite file ./postprod.db (no server needed)."""
-    url = os.environ.get("POSTPROD_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    return with_driver(os.environ.get("POSTPROD_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+
+
+def with_driver(url: str) -> str:
+    """A database URL with the driver postprod ships: psycopg 3 (plain postgresql:// would ask for psycopg2)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
-        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
 

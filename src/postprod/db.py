@@ -29,7 +29,7 @@ def _upper(value: Any) -> Any:
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for the URL; SQLite gets foreign keys on and a busy timeout."""
-    url = url or config.database_url()
+    url = config.with_driver(url) if url else config.database_url()
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
