@@ -204,9 +204,9 @@ def main() -> None:
     from postprod.model import PlanKind
     from postprod.planning.replan import PersonAway, replan
     from postprod.planning.solver import solve
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
     from postprod.services.common import get_production
-    from postprod.services.planning import engine_plan, latest_plan, load_inputs
+    from postprod.services.planning.store import engine_plan, latest_plan, load_inputs
 
     suffix = str(int(time.time()))
     t0 = time.perf_counter()

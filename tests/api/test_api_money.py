@@ -21,7 +21,8 @@ from fastapi.testclient import TestClient
 
 from postprod.app import create_app
 from postprod.model import CutVersion
-from postprod.services import deliverables, events, money, people, planning_ops, registers, review, users, webhooks
+from postprod.services import deliverables, events, money, people, registers, review, users, webhooks
+from postprod.services import planning as planning_ops
 from postprod.services.common import get_production
 
 PERSON_RATE, ROOM_RATE, OLD_BID, BID = "91357.24", "82468.13", "64680.91", "73579.02"

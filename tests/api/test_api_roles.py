@@ -292,7 +292,7 @@ def _deliverable_patch(w: World) -> Req:
 def _planned(w: World, req: Req) -> Req:
     """The world's production planned once (current plan and baseline), then the request unchanged."""
     if not getattr(w, "planned", False):
-        from postprod.services import planning_ops
+        from postprod.services import planning as planning_ops
 
         with session_scope(w.engine, actor="fixture") as s:
             prod = get_production(s, w.production_id)

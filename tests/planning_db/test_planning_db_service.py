@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from postprod.errors import Conflict, CycleError, InfeasibleError, NotFound
 from postprod.model import Absence, Dependency, Person, Plan, PlanKind, PlanTask, Production, Task
-from postprod.services import planning_ops as ops
+from postprod.services import planning as ops
 from postprod.services import tasks as tasks_svc
 from postprod.services.calendars import working_days_between
 from postprod.services.common import get_task
@@ -197,7 +197,7 @@ def test_nothing_to_replan_without_a_plan(session: Session, demo: Production) ->
 def test_old_plan_runs_are_pruned_baseline_and_scenarios_kept(
     session: Session, demo: Production, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from postprod.services import planning as planning_svc
+    from postprod.services.planning import store as planning_svc
 
     monkeypatch.setattr(planning_svc, "KEEP_CURRENT", 3)
     first = ops.plan_production(session, demo, time_limit=0, today=TODAY)

@@ -22,7 +22,7 @@ from tests.web.webkit import cheap_passwords, seed
 
 from postprod import db
 from postprod.app import create_app
-from postprod.services import planning_ops
+from postprod.services import planning as planning_ops
 from postprod.services.common import get_production
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from tests.web.webkit import login
 
 from postprod import db
-from postprod.services import planning_ops
+from postprod.services import planning as planning_ops
 from postprod.services.common import get_production
 
 

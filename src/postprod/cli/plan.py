@@ -124,7 +124,7 @@ def run_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Plan a production from its tasks, people, rooms and calendars, and store it as the current plan."""
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
 
     with progress_bar("planning") as update:
         data = ops.run(
@@ -157,7 +157,7 @@ def replan_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Replan after an incident: started and finished work stays, as few tasks as possible move."""
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
 
     inc = ops.Incidents(
         slips=[ops.parse_slip(x) for x in slip],
@@ -203,7 +203,7 @@ def replan_cmd(
 @app.command("baseline")
 def baseline_cmd(production: str | None = ProductionArg, as_json: bool = JsonOpt) -> None:
     """Freeze the current plan as the baseline that scenarios and progress are measured against."""
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
     from postprod.services.common import get_production
 
     with session_scope() as s:
@@ -222,7 +222,7 @@ def compare_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Compare a scenario (or the current plan) with the baseline: end date, moved tasks, load."""
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
     from postprod.services.common import get_production
 
     with session_scope() as s:
@@ -253,7 +253,7 @@ def compare_cmd(
 @app.command("slippage")
 def slippage_cmd(production: str | None = ProductionArg, today: str | None = TodayOpt, as_json: bool = JsonOpt) -> None:
     """Baseline against actual: how far each started, finished or overdue task has drifted."""
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
     from postprod.services.common import get_production
 
     with session_scope() as s:
@@ -286,7 +286,7 @@ def slippage_cmd(production: str | None = ProductionArg, today: str | None = Tod
 @app.command("show")
 def show_cmd(production: str | None = ProductionArg, plan: str | None = PlanOpt, as_json: bool = JsonOpt) -> None:
     """Show a stored plan: every task's dates, people, room, slack and flags."""
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
     from postprod.services.common import get_production
 
     with session_scope() as s:
@@ -324,7 +324,7 @@ def show_cmd(production: str | None = ProductionArg, plan: str | None = PlanOpt,
 @app.command("list")
 def list_cmd(production: str | None = ProductionArg, as_json: bool = JsonOpt) -> None:
     """List the stored plans (current, baselines, scenarios), newest first."""
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
     from postprod.services.common import get_production
 
     with session_scope() as s:
@@ -351,7 +351,7 @@ def gantt_cmd(
 ) -> None:
     """Draw a stored plan as a Gantt chart, the critical path in red, lanes per person or room."""
     from postprod.planning.gantt import LANES, write
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
     from postprod.services.common import get_production
 
     if lanes not in LANES:

@@ -82,7 +82,7 @@ def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
 
 @job_kind("plan")
 def plan(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    from postprod.services import planning_ops as ops
+    from postprod.services import planning as ops
     from postprod.services.common import get_production
 
     return ops.plan_production(

@@ -10,7 +10,7 @@ from pydantic import Field
 from postprod.api.deps import Id, JobsDep, PrincipalDep, SessionDep, load_production
 from postprod.api.schemas import In, JobOut
 from postprod.jobs import job_dict
-from postprod.services import planning_ops as ops
+from postprod.services import planning as ops
 
 router = APIRouter(tags=["planning"])
 

@@ -26,7 +26,7 @@ from postprod.planning.replan import DependencyChanged, Incident, PersonAway, Ta
 from postprod.services import people as people_svc
 from postprod.services import tasks as tasks_svc
 from postprod.services.common import get_department, get_person, get_production, get_task, parse_date
-from postprod.services.planning import (
+from postprod.services.planning.store import (
     Inputs,
     engine_plan,
     latest_plan,
@@ -655,7 +655,7 @@ def list_plans(session: Session, prod: Production) -> list[dict[str, Any]]:
 
 def gantt_plan(session: Session, prod: Production, name: str | None = None) -> tuple[eng.Plan, str]:
     """A stored plan ready to draw (people and rooms by name) and a title for the chart."""
-    from postprod.services.planning import named_plan
+    from postprod.services.planning.store import named_plan
 
     inputs = load_inputs(session, prod)
     row = _find_plan(session, prod, name)

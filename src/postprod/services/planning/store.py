@@ -2,7 +2,7 @@
 
 The solver never runs inside a transaction: the inputs are read in one short transaction
 (`load_inputs`), solved with no connection held, then the plan is written in another
-(`store_plan`). `services.planning_ops` builds the use cases (run, replan, baseline, compare,
+(`store_plan`). `services.planning` (the package) builds the use cases (run, replan, baseline, compare,
 slippage) on these pieces.
 """
 
