@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "deliverable": ("postprod.cli.deliverables", "app", "group", "Deliverables, their specs and QC runs."),
     "plan": ("postprod.cli.plan", "app", "group", "Schedules: plan, replan, Gantt, PSPLIB."),
     "qc": ("postprod.cli.qc", "app", "group", "Probe, measure and check delivered media against a spec."),
+    "subtitles": ("postprod.cli.subtitles", "app", "group", "Subtitle and caption files: conversion for delivery."),
     "cut": ("postprod.cli.cut", "app", "group", "Cut imports, versions and change lists."),
     "sample": ("postprod.cli.sample", "app", "group", "Example material: a cut and its recut, a line-up tone."),
     "backup": ("postprod.cli.backup", "backup", "command", ""),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from postprod.errors import InvalidInput
 from postprod.qc.analyze import Analysis, AudioOptions, analyze
 from postprod.qc.events import Event, frame_event
 from postprod.qc.probe import ProbeResult, probe
@@ -136,6 +137,10 @@ def check(
     info: ProbeResult | None = None,
 ) -> CheckResult:
     """Probe and analyse the file (only what the spec needs), then judge every clause of the spec."""
+    if spec.is_timed_text:
+        raise InvalidInput(
+            f"spec {spec.name!r} is a timed-text spec: check subtitle files with `postprod qc subtitles`", field="spec"
+        )
     info = info or probe(path)
     vopts = VideoOptions()
     lr = spec.section("legal_range")
