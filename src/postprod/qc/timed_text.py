@@ -135,14 +135,17 @@ def read_subtitles(
         from postprod.qc.ebu_stl import read_stl
 
         return read_stl(name, data)
+    if fmt == "ttml":
+        declared = re.search(rb"""^<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)""", data.lstrip(codecs.BOM_UTF8)[:200])
+        if declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"):
+            decode_text(name, data, encoding)  # a byte that is not UTF-8 is named as such, not as bad XML
+        return read_ttml(name, data)
     text = decode_text(name, data, encoding)
     if fmt == "srt":
         return read_srt(name, text)
     if fmt == "vtt":
         return read_vtt(name, text)
-    if fmt == "scc":
-        return read_scc(name, text)
-    return read_ttml(name, data)
+    return read_scc(name, text)
 
 
 def decode_text(name: str, data: bytes, encoding: str | None = None) -> str:
