@@ -47,7 +47,6 @@ def register(app: typer.Typer) -> None:
         report: Path | None = typer.Option(None, "--report", help="Write a standalone HTML report here."),
     ) -> None:
         """Check subtitles against a timed-text spec: exit 0 when every clause passes, 1 when one fails, 2 on unusable input."""
-        from postprod.qc.report import write_report
         from postprod.qc.spec import load_spec
         from postprod.qc.subtitle_check import check_subtitle_file
         from postprod.timecode import parse_rate
@@ -65,6 +64,8 @@ def register(app: typer.Typer) -> None:
             file, the_spec, rate=the_rate, start_tc=start, fmt=fmt, encoding=encoding, master=master
         )
         if report is not None:
+            from postprod.qc.report import write_report  # loads the media QC too: only when asked
+
             try:
                 write_report(result, report)
             except OSError as exc:

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from postprod.errors import InvalidInput
-from postprod.qc.check import FAIL, PASS, ClauseResult
+from postprod.qc.clauses import FAIL, PASS, ClauseResult
 from postprod.qc.events import Event, Timebase
 from postprod.qc.spec import Spec, allowed_characters
 from postprod.qc.timed_text import FORMAT_NAMES, Subtitle, SubtitleFile, read_subtitles
@@ -112,8 +112,9 @@ class SubtitleCheckResult:
                 "shot_changes": None if p.shot_changes is None else len(p.shot_changes),
             },
             "warnings": list(self.warnings),
-            "clauses": [c.to_dict() for c in self.clauses],
-            "findings": [finding_dict(f) for f in self.findings],
+            # each finding once: in the flat list, with its clause (not again under the clause)
+            "clauses": [{k: v for k, v in c.to_dict().items() if k != "findings"} for c in self.clauses],
+            "findings": [finding_dict(f) | {"clause": c.id} for c in self.clauses for f in c.findings],
         }
 
 
