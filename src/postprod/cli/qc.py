@@ -158,8 +158,19 @@ def specs_cmd(as_json: bool = JsonOpt) -> None:
 
     specs = [load_spec(name) for name in builtin_specs()]
     if as_json:
-        print_json([{"name": s.name, "title": s.title, "description": s.description} for s in specs])
+        print_json(
+            [
+                {"name": s.name, "title": s.title, "description": s.description, "kind": _kind(s.is_timed_text)}
+                for s in specs
+            ]
+        )
         return
     table(
-        "built-in delivery specs", ["name", "title", "description"], [(s.name, s.title, s.description) for s in specs]
+        "built-in delivery specs",
+        ["name", "kind", "title", "description"],
+        [(s.name, _kind(s.is_timed_text), s.title, s.description) for s in specs],
     )
+
+
+def _kind(timed_text: bool) -> str:
+    return "subtitles" if timed_text else "media"
