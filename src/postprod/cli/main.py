@@ -36,7 +36,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "qc": ("postprod.cli.qc", "app", "group", "Probe, measure and check delivered media against a spec."),
     "subtitles": ("postprod.cli.subtitles", "app", "group", "Subtitle and caption files: conversion for delivery."),
     "cut": ("postprod.cli.cut", "app", "group", "Cut imports, versions and change lists."),
-    "sample": ("postprod.cli.sample", "app", "group", "Example material: a cut and its recut, a line-up tone."),
+    "sample": (
+        "postprod.cli.sample",
+        "app",
+        "group",
+        "Example material: a cut and its recut, a line-up tone, subtitles.",
+    ),
     "backup": ("postprod.cli.backup", "backup", "command", ""),
     "restore": ("postprod.cli.backup", "restore", "command", ""),
     "serve": ("postprod.cli.serve", "serve", "command", ""),
