@@ -5,7 +5,7 @@ The file: a feature's worth of SRT subtitles (2,000, one or two lines, 1 to 6 s,
     - pysubs2 reading the file and the same rules checked on its events (line length, lines, reading
       speed, durations, gaps, overlaps), written here as plainly as a user would;
     - ttconv reading the file into its document model (reading only, no check).
-(b) The whole command, interpreter start-up included: `postprod qc subtitles FILE --spec subtitles-netflix-en
+(b) The whole command, interpreter start-up included (from compiled bytecode, after a warm-up run): `postprod qc subtitles FILE --spec subtitles-netflix-en
     --json` against `python -c` running the pysubs2 check.
 Contenders alternate run by run; medians of --runs runs, ratios and the machine's load are printed.
 
@@ -15,6 +15,7 @@ Contenders alternate run by run; medians of --runs runs, ratios and the machine'
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -132,10 +133,15 @@ def main() -> None:
 
         script = Path(tmp) / "pysubs2_check.py"
         script.write_text(PYSUBS2_CHECK)
+        # Commands run as an installed tool does, from compiled bytecode: a shell that sets
+        # PYTHONDONTWRITEBYTECODE would make every run compile postprod's sources again.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         cmd = {
             "postprod qc subtitles": lambda: run([*POSTPROD, "qc", "subtitles", str(path), "--spec", "subtitles-netflix-en", "--json"], ok=(0, 1)),
             "python + pysubs2 check": lambda: run([sys.executable, str(script), str(path)]),
         }  # fmt: skip
+        for warm_up in cmd.values():
+            warm_up()
         whole = alternate(cmd, args.runs)
         print("(b) the whole command, interpreter start-up included, median of", args.runs)
         p = median(whole["postprod qc subtitles"])
