@@ -285,6 +285,20 @@ def test_deliverable_qc_runs_as_a_job_and_keeps_the_run(world: World) -> None:
     assert world.client("T").post(world.url(f"/productions/{{pid}}/deliverables/{name}/qc-jobs")).status_code == 403
 
 
+def test_subtitle_deliverable_needs_its_language(world: World) -> None:
+    c = world.client("S")
+    url = world.url("/productions/{pid}/deliverables")
+    missing = c.post(url, json={"name": "Subtitles DE", "spec": "subtitles-netflix-en"})
+    assert missing.status_code == 422 and missing.json()["field"] == "language", missing.text
+    bad = c.post(url, json={"name": "Subtitles DE", "spec": "subtitles-netflix-en", "language": "deutsch!"})
+    assert bad.status_code == 422 and bad.json()["field"] == "language", bad.text
+    made = c.post(url, json={"name": "Subtitles DE", "spec": "subtitles-netflix-en", "language": "de"})
+    assert made.status_code == 201, made.text
+    assert made.json()["language"] == "de" and made.json()["kind"] == "subtitles"
+    shown = c.get(world.url("/productions/{pid}/deliverables/Subtitles DE")).json()
+    assert shown["language_work"]["language"] == "de"
+
+
 def test_webhooks_over_the_api(world: World) -> None:
     c = world.client("S")
     made = c.post(world.url("/productions/{pid}/webhooks"), json={"url": "https://tools.example/postprod"})

@@ -211,7 +211,17 @@ def test_cli_probe_analyze_and_specs(programme):
         "01:00:00;12",
     )
     res = runner.invoke(app, ["qc", "specs", "--json"])
-    assert {s["name"] for s in json.loads(res.stdout)} == {"ebu-r128", "atsc-a85", "streaming", "dcp-audio", "dvd"}
+    listed = json.loads(res.stdout)
+    assert {s["name"] for s in listed if s["kind"] == "media"} == {
+        "ebu-r128",
+        "atsc-a85",
+        "streaming",
+        "dcp-audio",
+        "dvd",
+    }
+    assert {s["name"] for s in listed if s["kind"] == "subtitles"} == {
+        "subtitles-netflix-en", "subtitles-netflix-fr", "subtitles-bbc", "subtitles-fr"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(("amp", "code"), [(10 ** (-23 / 20), 0), (10 ** (-16 / 20), 1)])

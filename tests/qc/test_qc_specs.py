@@ -11,7 +11,8 @@ from postprod.qc.spec import builtin_specs, load_spec, parse_spec_text
 
 
 def test_builtin_specs_load_with_their_targets():
-    assert set(builtin_specs()) == {"ebu-r128", "atsc-a85", "streaming", "dcp-audio", "dvd"}
+    media = {n for n in builtin_specs() if not load_spec(n).is_timed_text}
+    assert media == {"ebu-r128", "atsc-a85", "streaming", "dcp-audio", "dvd"}
     ebu = load_spec("ebu-r128")
     assert (ebu.get("loudness", "target"), ebu.get("loudness", "tolerance"), ebu.get("loudness", "max_true_peak")) == (
         -23.0,

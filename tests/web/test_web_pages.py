@@ -408,3 +408,24 @@ def test_large_ids_and_nul_bytes_in_page_addresses_are_4xx(site: tuple[TestClien
         assert 400 <= r.status_code < 500, f"{path}: {r.status_code}"
     r = c.get(f"/p/{pid}/board?department=vfx%00", headers={"Accept": "application/json"})
     assert r.status_code == 422 and r.json()["field"] == "department"
+
+
+def test_subtitle_deliverable_shows_its_language_work(site: tuple[TestClient, int], engine: Engine) -> None:
+    """A subtitle deliverable's page links the dubbed version and the tasks of its language, in both languages."""
+    from sqlalchemy.orm import Session
+
+    from postprod.model import Deliverable, DubbingVersion
+
+    c, pid = site
+    with Session(engine) as s:
+        s.add(DubbingVersion(production_id=pid, language="en", studio="Studio Anglais"))
+        s.add(Deliverable(production_id=pid, name="Subtitles EN", spec="subtitles-netflix-en", language="en"))
+        s.commit()
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/deliverables/Subtitles EN").text
+    assert "Studio Anglais" in page and f'href="/p/{pid}/registers/dubbing/en"' in page
+    tasks = re.findall(rf'href="/p/{pid}/tasks/([A-Z0-9-]+)"', page)
+    assert tasks and all("-EN-" in t for t in tasks)
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(f"/p/{pid}/deliverables/Subtitles EN").text
+    assert "Version doublée" in page and "Langue" in page and "Tâches" in page

@@ -36,6 +36,11 @@ def add(
         None, "--file", help="The delivered file to check, under POSTPROD_MEDIA_ROOTS (default: this folder)."
     ),
     description: str = typer.Option("", "--description"),
+    language: str | None = typer.Option(
+        None,
+        "--language",
+        help="Language of subtitles or a dubbed version (fr, en-GB): links it to that language's work.",
+    ),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:
@@ -45,7 +50,7 @@ def add(
         prod = get_production(s, production)
         d = svc.add_deliverable(
             s, prod, name=name, spec=spec, spec_toml=spec_toml, due=due, file=file, description=description,
-            roots=local_roots(),
+            roots=local_roots(), language=language,
         )  # fmt: skip
         data = svc.deliverable_dict(d)
     print_json(data) if json_out else console.print(f"added deliverable {data['name']}")
@@ -87,12 +92,21 @@ def show(name: str, production: str | None = ProductionOpt, json_out: bool = Jso
         d = svc.get_deliverable(s, get_production(s, production), name)
         data = svc.deliverable_dict(d)
         data["qc_runs"] = [svc.run_dict(r) for r in d.runs]
+        data["language_work"] = svc.language_work(s, d)
     if json_out:
         print_json(data)
         return
     console.print(
         f"[bold]{data['name']}[/bold]  status: {data['status']}  spec: {data['spec'] or '-'}  due: {data['due_date'] or '-'}"
+        + (f"  language: {data['language']}" if data["language"] else "")
     )
+    work = data["language_work"]
+    if work:
+        dub = work["dubbing"]
+        console.print(
+            f"{work['language']} work: dubbed version {dub['status'] if dub else 'none'}; "
+            + (", ".join(f"{t['key']} {t['status']}" for t in work["tasks"]) or "no task in this language")
+        )
     for r in data["qc_runs"]:
         console.print(f"run #{r['id']} {r['started_at'][:19]} {r['result']} {r['error']}")
     if data["qc_runs"]:
@@ -126,16 +140,18 @@ def update(
     spec: str | None = typer.Option(None, "--spec", help="Built-in spec name or a .toml file (its text is stored)."),
     due: str | None = typer.Option(None, "--due"),
     file: str | None = typer.Option(None, "--file", help="Under POSTPROD_MEDIA_ROOTS (default: this folder)."),
+    language: str | None = typer.Option(None, "--language", help="Language of subtitles or a dubbed version."),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Change a deliverable's status, spec, due date or file."""
+    """Change a deliverable's status, spec, due date, file or language."""
     spec_name, spec_toml = _spec(spec)
     with session_scope() as s:
         d = svc.get_deliverable(s, get_production(s, production), name)
         d = svc.update_deliverable(
-            s, d, status=status, spec=spec_name, spec_toml=spec_toml, due=due, file=file, roots=local_roots()
-        )
+            s, d, status=status, spec=spec_name, spec_toml=spec_toml, due=due, file=file, roots=local_roots(),
+            language=language,
+        )  # fmt: skip
         data = svc.deliverable_dict(d)
     print_json(data) if json_out else console.print(f"{data['name']}: {data['status']}")
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import typer
 
-from postprod.cli import qc_audio
+from postprod.cli import qc_audio, qc_subtitles
 from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
 from postprod.errors import PostprodError
 
 app = typer.Typer(no_args_is_help=True, help="Probe, measure and check delivered media against a spec.")
 
 qc_audio.register(app)
+qc_subtitles.register(app)
 
 
 @contextmanager
@@ -157,8 +158,19 @@ def specs_cmd(as_json: bool = JsonOpt) -> None:
 
     specs = [load_spec(name) for name in builtin_specs()]
     if as_json:
-        print_json([{"name": s.name, "title": s.title, "description": s.description} for s in specs])
+        print_json(
+            [
+                {"name": s.name, "title": s.title, "description": s.description, "kind": _kind(s.is_timed_text)}
+                for s in specs
+            ]
+        )
         return
     table(
-        "built-in delivery specs", ["name", "title", "description"], [(s.name, s.title, s.description) for s in specs]
+        "built-in delivery specs",
+        ["name", "kind", "title", "description"],
+        [(s.name, _kind(s.is_timed_text), s.title, s.description) for s in specs],
     )
+
+
+def _kind(timed_text: bool) -> str:
+    return "subtitles" if timed_text else "media"

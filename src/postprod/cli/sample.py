@@ -1,4 +1,4 @@
-"""`postprod sample ...`: example material to try postprod with (a cut and its recut, a line-up tone)."""
+"""`postprod sample ...`: example material to try postprod with (a cut and its recut, a line-up tone, subtitles)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from postprod.cli._common import console
 from postprod.errors import InvalidInput
 from postprod.timecode import parse_rate, rate_note
 
-app = typer.Typer(no_args_is_help=True, help="Example material: a cut and its recut, a line-up tone.")
+app = typer.Typer(no_args_is_help=True, help="Example material: a cut and its recut, a line-up tone, subtitles.")
 
 
 @app.command("cut")
@@ -77,3 +77,40 @@ def tone(
     console.print(
         f"wrote {out}: {seconds:g} s of {frequency:g} Hz at {level:g} dBFS, {channels} channels, {sample_rate} Hz, 24-bit"
     )
+
+
+_LINES = (
+    ("Where were you last night?", "I waited for hours."),
+    ("At the studio.", "The mix ran late again."),
+    ("You could have called.",),
+    ("I know. I'm sorry.", "It won't happen again."),
+    ("<i>That's what you said last time.</i>",),
+    ("Then let me make it up to you.", "Dinner, tomorrow?"),
+)
+
+
+@app.command("subtitles")
+def subtitles(
+    out: Path = typer.Argument(..., help="SRT file to write."),
+    count: int = typer.Option(40, "--count", help="Subtitles (1 to 5000)."),
+) -> None:
+    """Write an English SRT that meets the common streaming style guide (check it with `qc subtitles`)."""
+    if not 1 <= count <= 5000:
+        raise InvalidInput(f"invalid --count {count}: 1 to 5000", field="count")
+    blocks = []
+    t = 1000  # milliseconds; every time on a 40 ms (25 fps) frame
+    for i in range(count):
+        lines = _LINES[i % len(_LINES)]
+        chars = sum(len(ln.replace("<i>", "").replace("</i>", "")) for ln in lines)
+        dur = max(1200, -(-chars * 1000 // 14) // 40 * 40 + 40)  # about 14 characters a second
+        blocks.append(f"{i + 1}\n{_srt_time(t)} --> {_srt_time(t + dur)}\n" + "\n".join(lines) + "\n")
+        t += dur + 480
+    out.write_text("\n".join(blocks), encoding="utf-8")
+    console.print(f"wrote {out} ({count} subtitles)")
+
+
+def _srt_time(ms: int) -> str:
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"

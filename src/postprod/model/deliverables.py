@@ -38,6 +38,9 @@ class Deliverable(TimestampMixin, Base):
     status: Mapped[DeliverableStatus] = mapped_column(str_enum(DeliverableStatus), default=DeliverableStatus.PENDING)
     file_path: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The language of a subtitle or dubbed deliverable: it links it to that language's dubbing and
+    # subtitling work (the DubbingVersion and the tasks of the same language).
+    language: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     runs: Mapped[list[QcRun]] = relationship(

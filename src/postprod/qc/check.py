@@ -9,39 +9,16 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from postprod.errors import InvalidInput
 from postprod.qc.analyze import Analysis, AudioOptions, analyze
-from postprod.qc.events import Event, frame_event
+from postprod.qc.clauses import FAIL, NOT_CHECKED, PASS, ClauseResult
+from postprod.qc.events import frame_event
 from postprod.qc.probe import ProbeResult, probe
 from postprod.qc.spec import Spec
 from postprod.qc.video import VideoOptions
 from postprod.timecode import format_rate
 
 Progress = Callable[[float], None]
-PASS, FAIL, NOT_CHECKED = "pass", "fail", "not_checked"
-
-
-@dataclass
-class ClauseResult:
-    """One clause of the spec: what it asks, what was measured, pass or fail, and the findings behind it."""
-
-    id: str
-    title: str
-    status: str
-    expected: str
-    measured: str
-    findings: list[Event] = field(default_factory=list)
-    message: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "status": self.status,
-            "expected": self.expected,
-            "measured": self.measured,
-            "message": self.message,
-            "findings": [f.to_dict() for f in self.findings],
-        }
 
 
 @dataclass
@@ -136,6 +113,10 @@ def check(
     info: ProbeResult | None = None,
 ) -> CheckResult:
     """Probe and analyse the file (only what the spec needs), then judge every clause of the spec."""
+    if spec.is_timed_text:
+        raise InvalidInput(
+            f"spec {spec.name!r} is a timed-text spec: check subtitle files with `postprod qc subtitles`", field="spec"
+        )
     info = info or probe(path)
     vopts = VideoOptions()
     lr = spec.section("legal_range")

@@ -6,12 +6,15 @@ import math
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from postprod.qc.check import CheckResult
-from postprod.qc.events import Event
+from postprod.qc.events import Event, Timebase
+
+if TYPE_CHECKING:
+    from postprod.qc.subtitle_check import SubtitleCheckResult
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 PLOT_W, PLOT_H, PAD_L, PAD_B, PAD_T = 900, 240, 48, 28, 10
@@ -30,6 +33,18 @@ _COLOURS = {
     "silent_channel": "#17becf",
     "identical_channels": "#bcbd22",
     "unreadable": "#000000",
+    "line_length": "#1f77b4",
+    "line_count": "#2f6fb3",
+    "reading_speed": "#d62728",
+    "min_duration": "#ff7f0e",
+    "max_duration": "#e6a100",
+    "gap": "#8c564b",
+    "overlap": "#c62828",
+    "before_programme": "#000000",
+    "after_programme": "#000000",
+    "characters": "#7b4fa0",
+    "italics": "#e377c2",
+    "shot_change": "#17becf",
 }
 _MAX_POINTS = 2000
 
@@ -110,9 +125,14 @@ def _nice_ticks(span: float) -> list[float]:
 
 def timeline(result: CheckResult, duration: float) -> dict[str, Any]:
     """One lane per kind of finding, each finding a bar placed at its time; failing findings outlined red."""
-    failing = {id(f) for c in result.clauses if c.status == "fail" for f in c.findings}
-    events: list[Event] = list(result.analysis.events)
-    for c in result.clauses:
+    return timeline_of(result.clauses, list(result.analysis.events), result.analysis.timebase, duration)
+
+
+def timeline_of(clauses: list[Any], events: list[Event], tb: Timebase, duration: float) -> dict[str, Any]:
+    """The timeline of the findings of clauses (and other events), on a timebase."""
+    failing = {id(f) for c in clauses if c.status == "fail" for f in c.findings}
+    events = list(events)
+    for c in clauses:
         for f in c.findings:
             if f not in events:
                 events.append(f)
@@ -138,7 +158,7 @@ def timeline(result: CheckResult, duration: float) -> dict[str, Any]:
     ticks = [
         {
             "x": round(130 + w * t / span, 1),
-            "label": result.analysis.timebase.tc(round(t * float(result.analysis.timebase.rate))),
+            "label": tb.tc(round(t * float(tb.rate))),
         }
         for t in _nice_ticks(span)
     ]
@@ -152,10 +172,60 @@ def timeline(result: CheckResult, duration: float) -> dict[str, Any]:
     }
 
 
-def render_report(result: CheckResult) -> str:
-    """The report as one HTML document."""
+def _template() -> Any:
     env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
-    tpl = env.get_template("qc_report.html.j2")
+    return env.get_template("qc_report.html.j2")
+
+
+def render_subtitle_report(result: SubtitleCheckResult) -> str:
+    """The report of a subtitle check: the same document as media QC's, with the subtitles' findings."""
+    from postprod.qc.timed_text import FORMAT_NAMES
+
+    p = result.programme
+    tb = result.timebase
+    end = max((pl.end for pl in result.placed), default=0)
+    frames = max(p.frames or 0, end)
+    duration = float(frames / p.rate)
+    f = result.file
+    facts = [
+        ("Format", FORMAT_NAMES.get(f.format, f.format)),
+        ("Subtitles", str(len(f.subtitles))),
+        (
+            "Frame rate",
+            f"{p.rate.numerator}/{p.rate.denominator}" if p.rate.denominator != 1 else str(p.rate.numerator),
+        ),
+        ("Programme start", p.start_tc),
+    ]
+    if f.language:
+        facts.append(("Language", f.language))
+    if p.master:
+        facts.append(
+            ("Master", f"{os.path.basename(p.master)}: {p.frames} frames, {len(p.shot_changes or [])} shot changes")
+        )
+    findings = result.findings
+    return _template().render(
+        r=result,
+        d=result.to_dict(),
+        file_name=os.path.basename(result.path),
+        duration=duration,
+        duration_tc=tb.tc(frames),
+        facts=facts,
+        plot=None,
+        timeline=timeline_of(result.clauses, [], tb, duration),
+        findings=findings,
+        events=[],
+        subtitle_findings=findings,
+        frames_note="Frames are counted from the programme's first frame; end timecodes are exclusive.",
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        colours=_COLOURS,
+    )
+
+
+def render_report(result: CheckResult | SubtitleCheckResult) -> str:
+    """The report as one HTML document."""
+    if not isinstance(result, CheckResult):
+        return render_subtitle_report(result)
+    tpl = _template()
     a = result.analysis
     if a.video is not None:
         duration = float(a.video.frames / a.timebase.rate)
@@ -177,7 +247,7 @@ def render_report(result: CheckResult) -> str:
     )
 
 
-def write_report(result: CheckResult, path: str | os.PathLike[str]) -> Path:
+def write_report(result: CheckResult | SubtitleCheckResult, path: str | os.PathLike[str]) -> Path:
     """Write the HTML report to a file."""
     out = Path(path)
     out.write_text(render_report(result), encoding="utf-8")

@@ -122,6 +122,49 @@ def _code_pair(v: Any) -> tuple[int, int]:
     return (lo, hi)
 
 
+def _nonneg_int(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise _Bad("expected a whole number")
+    if v < 0:
+        raise _Bad(f"expected a whole number >= 0, got {v}")
+    return v
+
+
+def _positive(v: Any) -> float:
+    x = _number(v)
+    if x <= 0:
+        raise _Bad(f"expected a number > 0, got {v}")
+    return x
+
+
+# Named character sets for a timed-text spec's allowed_characters (any other item is taken as literal characters).
+CHARACTER_SETS = {
+    "ascii": "".join(chr(c) for c in range(0x20, 0x7F)),
+    "latin-1": "".join(chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x100))),
+    "latin-9": "".join(
+        chr(c)
+        for c in (*range(0x20, 0x7F), *range(0xA0, 0x100))
+        if c not in (0xA4, 0xA6, 0xA8, 0xB4, 0xB8, 0xBC, 0xBD, 0xBE)
+    )
+    + "€ŠšŽžŒœŸ",
+}
+
+
+def _charset(v: Any) -> str:
+    s = v if isinstance(v, str) else None
+    if not s:
+        raise _Bad(f"expected a character set ({', '.join(CHARACTER_SETS)}) or a string of characters, got {v!r}")
+    return s
+
+
+def allowed_characters(items: list[str]) -> frozenset[str]:
+    """The characters a timed-text spec allows: its named sets and literal characters together."""
+    out: set[str] = set()
+    for item in items:
+        out |= set(CHARACTER_SETS.get(item, item))
+    return frozenset(out)
+
+
 def _mode(v: Any) -> dict[str, Any]:
     if not isinstance(v, dict) or set(v) != {"resolution", "frame_rate"}:
         raise _Bad('expected {resolution = "720x576", frame_rate = "25"}')
@@ -184,12 +227,30 @@ SCHEMA: dict[str, dict[str, Checker]] = {
     "clipping": {"allowed": _bool},
     "legal_range": {"luma": _code_pair, "chroma": _code_pair, "max_percent": _nonneg},
     "bars": {"allowed": _bool},
+    # Timed text (subtitles and captions): a spec with this section checks subtitle files, not media.
+    "subtitles": {
+        "max_chars_per_line": _positive_int,
+        "max_lines": _positive_int,
+        "max_cps": _positive,
+        "cps_count_spaces": _bool,
+        "max_wpm": _positive,
+        "min_duration_seconds": _nonneg,
+        "max_duration_seconds": _positive,
+        "min_gap_frames": _nonneg_int,
+        "overlaps_allowed": _bool,
+        "within_programme": _bool,
+        "allowed_characters": _list(_charset),
+        "balanced_italics": _bool,
+        "shot_change_frames": _positive_int,
+    },
 }
+TIMED_TEXT_SECTIONS = ("spec", "timecode", "subtitles")
 
 _PAIRS = [
     ("duration", "min_seconds", "max_seconds"),
     ("black", "head_min_seconds", "head_max_seconds"),
     ("black", "tail_min_seconds", "tail_max_seconds"),
+    ("subtitles", "min_duration_seconds", "max_duration_seconds"),
 ]
 
 
@@ -211,6 +272,11 @@ class Spec:
     @property
     def description(self) -> str:
         return str(self.get("spec", "description", ""))
+
+    @property
+    def is_timed_text(self) -> bool:
+        """A spec for subtitle and caption files (it has a [subtitles] section), not for media."""
+        return "subtitles" in self.sections
 
     @property
     def needs_video_analysis(self) -> bool:
@@ -267,6 +333,12 @@ def validate_spec(data: dict[str, Any], source: str, default_name: str) -> Spec:
         raise FileFormatError(source, "loudness.tolerance: given without loudness.target")
     if "target" in loud and "measurement" not in loud:
         raise FileFormatError(source, 'loudness.measurement: required with a target (e.g. "full-programme")')
+    if "subtitles" in sections:
+        extra = [sec for sec in sections if sec not in TIMED_TEXT_SECTIONS]
+        if extra:
+            raise FileFormatError(
+                source, f"{extra[0]}: a timed-text spec ([subtitles]) has only [spec], [timecode] and [subtitles]"
+            )
     meta = sections.get("spec", {})
     name = meta.get("name", default_name)
     return Spec(name=name, title=meta.get("title", name), path=source, sections=sections)

@@ -8,7 +8,9 @@ server's; by default the server's, which read nothing until POSTPROD_MEDIA_ROOTS
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +47,38 @@ def parse_status(value: str) -> DeliverableStatus:
     except ValueError:
         allowed = ", ".join(s.value for s in DeliverableStatus)
         raise InvalidInput(f"invalid deliverable status {value!r}: one of {allowed}", field="status") from None
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def parse_language(value: str | None) -> str | None:
+    """A language code (BCP 47: "fr", "en-GB", "pt-BR"); "" clears it."""
+    if value is None or not value.strip():
+        return None
+    code = value.strip()
+    code = code[:3].lower() + code[3:] if "-" in code else code.lower()
+    if len(code) > 16 or not _LANGUAGE.match(code):
+        raise InvalidInput(f"invalid language {value!r}: a code such as fr, en or pt-BR", field="language")
+    return code
+
+
+@functools.lru_cache(maxsize=256)
+def _is_subtitles(spec: str | None, spec_text: str | None) -> bool:
+    """Whether a deliverable's spec is a timed-text spec (the deliverable is a subtitle file)."""
+    if not spec:
+        return False
+    try:
+        return stored_spec(spec, spec_text).is_timed_text
+    except PostprodError:
+        return False
+
+
+def _need_language(d: Deliverable) -> None:
+    if d.language is None and _is_subtitles(d.spec, d.spec_text):
+        raise InvalidInput(
+            f"deliverable {d.name!r} has a timed-text spec: give the subtitles' --language", field="language"
+        )
 
 
 def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, str | None]:
@@ -112,6 +146,7 @@ def add_deliverable(
     description: str = "",
     spec_toml: str | None = None,
     roots: Sequence[Path] | None = None,
+    language: str | None = None,
 ) -> Deliverable:
     """Add a deliverable; its spec (built-in name or TOML text) is validated now, its file kept to the media roots."""
     name = name.strip()
@@ -132,7 +167,9 @@ def add_deliverable(
         file_path=_file(file, roots) if file else None,
         description=description,
         status=DeliverableStatus.PENDING,
+        language=parse_language(language),
     )
+    _need_language(d)
     session.add(d)
     session.flush()
     return d
@@ -149,11 +186,15 @@ def update_deliverable(
     expected_version: int | None = None,
     spec_toml: str | None = None,
     roots: Sequence[Path] | None = None,
+    language: str | None = None,
 ) -> Deliverable:
     """Change a deliverable's status, spec (a built-in name, or its own TOML text), due date or file."""
     items.check_version(d, expected_version, deliverable_dict, what=f"deliverable {d.name!r}")
     if spec is not None or spec_toml is not None:
         d.spec, d.spec_text = _check_spec(spec, spec_toml)
+    if language is not None:
+        d.language = parse_language(language)
+    _need_language(d)
     if due is not None:
         d.due_date = parse_date(due, "due") if due else None
     if file is not None:
@@ -199,9 +240,38 @@ def deliverable_dict(d: Deliverable) -> dict[str, Any]:
         "status": d.status.value,
         "file": d.file_path,
         "description": d.description,
+        "language": d.language,
+        "kind": "subtitles" if _is_subtitles(d.spec, d.spec_text) else "media",
         "version": d.version,
         "runs": len(d.runs),
         "last_run": run_dict(last, findings=False) if last else None,
+    }
+
+
+def language_work(session: Session, d: Deliverable) -> dict[str, Any] | None:
+    """The dubbing and subtitling work of the deliverable's language: its dubbed version and its tasks."""
+    if d.language is None:
+        return None
+    from postprod.model import DubbingVersion, Task
+
+    lang = d.language.lower()
+    base = lang.split("-")[0]
+    dub = session.scalars(
+        select(DubbingVersion).where(
+            DubbingVersion.production_id == d.production_id, func.lower(DubbingVersion.language).in_([lang, base])
+        )
+    ).first()
+    tasks = session.scalars(
+        select(Task)
+        .where(Task.production_id == d.production_id, func.lower(Task.language).in_([lang, base]))
+        .order_by(Task.key)
+    ).all()
+    return {
+        "language": d.language,
+        "dubbing": None
+        if dub is None
+        else {"id": dub.id, "language": dub.language, "status": dub.status.value, "studio": dub.studio},
+        "tasks": [{"key": t.key, "name": t.name, "status": t.status.value, "progress": t.progress} for t in tasks],
     }
 
 
@@ -293,7 +363,12 @@ def measure(
         real = _file(path, roots)
         if not os.path.isfile(real):
             raise NotFound(f"{path}: no such file")
-        m.result = check(real, spec, progress)
+        if spec.is_timed_text:  # a subtitle file, on the frame grid the spec's [timecode] or the file gives
+            from postprod.qc.subtitle_check import check_subtitle_file
+
+            m.result = check_subtitle_file(real, spec)
+        else:
+            m.result = check(real, spec, progress)
         if report_path:
             from postprod.qc.report import write_report
 
@@ -322,7 +397,7 @@ def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measureme
     )
     if m.result is not None:
         data = m.result.to_dict()
-        run.summary = data["summary"] | {"loudness": data["loudness"]}
+        run.summary = data["summary"] | {"loudness": data.get("loudness")}
         run.clauses = [{k: v for k, v in c.items() if k != "findings"} for c in data["clauses"]]
         for c in m.result.clauses:
             if c.status == "pass":
@@ -330,6 +405,11 @@ def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measureme
             if not c.findings:
                 run.findings.append(QcFinding(clause=c.id, kind="clause", message=c.message or c.measured))
             for e in c.findings:
+                sub = e.detail.get("subtitle")
+                message = c.message
+                if sub is not None:  # a subtitle's finding: its number, text and value against the limit
+                    text = " / ".join(str(e.detail.get("text", "")).splitlines())
+                    message = f"subtitle {sub}: {e.detail.get('measured')} (limit {e.detail.get('limit')}); {text}"
                 run.findings.append(
                     QcFinding(
                         clause=c.id,
@@ -340,7 +420,7 @@ def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measureme
                         end_tc=e.end_tc,
                         stream=e.stream,
                         channel=e.channel,
-                        message=c.message,
+                        message=message,
                     )
                 )
     session.add(run)

@@ -183,6 +183,7 @@ class DeliverableDoc(_M):
     status: DeliverableStatus
     file: str | None = None  # kept as data: QC reads it only under the media roots
     description: str = ""
+    language: str | None = Field(None, max_length=16)
 
 
 class NoteDoc(_M):
@@ -393,6 +394,7 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
                 "description": d.description,
             }
             | ({"spec_toml": d.spec_text} if d.spec_text is not None else {})
+            | ({"language": d.language} if d.language is not None else {})
             for d in sorted(deliverables, key=lambda d: d.name)
         ],
         **export_editorial(session, prod),
@@ -638,6 +640,7 @@ def import_production(
                 status=dv.status,
                 file_path=dv.file,
                 description=dv.description,
+                language=dv.language,
             )
             session.add(d_obj)
         session.flush()

@@ -56,6 +56,7 @@ def deliverable(
         can_request=principal.can("approval.request", res),
         can_note=principal.can("note.add", res),
         notes=items.notes_of(session, prod, "deliverable", d.id),
+        work=deliverables_svc.language_work(session, d),
     )
     return render(request, "deliverable.html", ctx)
 

@@ -33,6 +33,7 @@ class EntryPatch(In):
 
 
 _SPEC = "A built-in spec's name (`postprod qc specs`); with spec_toml, the name of the production's own spec"
+_LANGUAGE = "The language of a subtitle or dubbed deliverable (fr, en-GB...): it links it to that language's work"
 _SPEC_TOML = "The production's own delivery spec as TOML text (docs/delivery-specs.md), stored with the deliverable"
 _FILE = "The delivered file, under the server's media roots (POSTPROD_MEDIA_ROOTS); relative: from the first root"
 
@@ -44,6 +45,7 @@ class DeliverableIn(In):
     due: str | None = Field(None, max_length=10)
     file: str | None = Field(None, max_length=1000, description=_FILE)
     description: str = Field("", max_length=5000)
+    language: str | None = Field(None, max_length=16, description=_LANGUAGE)
 
 
 class DeliverablePatch(In):
@@ -52,6 +54,7 @@ class DeliverablePatch(In):
     spec_toml: str | None = Field(None, max_length=dlv.MAX_SPEC_TEXT, description=_SPEC_TOML)
     due: str | None = Field(None, max_length=10)
     file: str | None = Field(None, max_length=1000, description=_FILE)
+    language: str | None = Field(None, max_length=16, description=_LANGUAGE)
     version: int | None = Field(None, ge=1, le=MAX_ID)
 
 
@@ -249,7 +252,10 @@ def get_deliverable(
     d = dlv.get_deliverable(session, prod, ref)
     _check_read(principal, session, prod, "deliverables", "deliverable", d.id)
     response.headers["ETag"] = f'"{d.version}"'
-    return dlv.deliverable_dict(d) | {"qc_runs": [dlv.run_dict(r, findings=False) for r in d.runs]}
+    return dlv.deliverable_dict(d) | {
+        "qc_runs": [dlv.run_dict(r, findings=False) for r in d.runs],
+        "language_work": dlv.language_work(session, d),
+    }
 
 
 @router.patch("/productions/{production_id}/deliverables/{ref}", tags=["deliverables"])
