@@ -65,7 +65,7 @@ def create_app(
     Content-Security-Policy forbids; any OpenAPI viewer reads the JSON document instead.
     """
     from postprod.api import errors
-    from postprod.api.deps import storable_params
+    from postprod.http_deps import storable_params
     from postprod.jobs import make_runner
 
     if engine is None:

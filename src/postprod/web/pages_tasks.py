@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from postprod.api.deps import Id, SessionDep, task_resource
 from postprod.errors import InvalidInput
+from postprod.http_deps import Id, SessionDep
 from postprod.model import TRANSITIONS, Task, TaskStatus
 from postprod.services import item_notes, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
+from postprod.services.principal import task_resource
 from postprod.services.task_pages import StaleTask, page_tasks, update_task_checked
 from postprod.services.tasks import parse_status
 from postprod.services.users import Resource

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from postprod.api.deps import Id, JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import JobsDep, load_production
 from postprod.api.schemas import (
     JobOut,
     MemberIn,
@@ -19,6 +19,7 @@ from postprod.api.schemas import (
     ShareOut,
     TemplateOut,
 )
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
 from postprod.services import productions as svc
 from postprod.services import review, transfer

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
 
-from postprod.api.deps import Id, JobsDep, Principal, PrincipalDep, SessionDep, expected_version, load_production
+from postprod.api.deps import JobsDep, expected_version, load_production
 from postprod.api.errors import StaleWrite
 from postprod.api.schemas import In, JobOut, NoteIn, NoteOut
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
 from postprod.limits import MAX_ID
 from postprod.model import Production
@@ -17,6 +18,7 @@ from postprod.services import deliverables as dlv
 from postprod.services import money, review
 from postprod.services import notes as notes_svc
 from postprod.services import registers as reg
+from postprod.services.principal import Principal
 from postprod.services.register_pages import page_entries, sort_columns
 from postprod.services.users import Forbidden, Resource
 
