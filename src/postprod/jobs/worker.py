@@ -11,6 +11,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from postprod import db
+from postprod.jobs.runner import JobSweeper, execute
+
 RUN_JOB = "postprod.run_job"
 
 
@@ -32,9 +35,6 @@ def make_celery(broker_url: str, engine: Engine | None = None, queue: str = "pos
 
     @app.task(name=RUN_JOB, shared=False)  # each app its own: a dispatcher's must not shadow a worker's
     def run_job(job_id: int) -> None:
-        from postprod import db
-        from postprod.jobs import execute
-
         execute(engine if engine is not None else db.get_engine(), int(job_id))
 
     return app
@@ -49,9 +49,6 @@ def sweep_in_worker_processes(app: Any) -> None:
     from celery.signals import worker_process_init
 
     def start(**_kwargs: Any) -> None:
-        from postprod import db
-        from postprod.jobs import JobSweeper
-
         db.reset_engines(close=False)
         JobSweeper(db.get_engine(), lambda job_id: app.send_task(RUN_JOB, args=[job_id])).start()
 
