@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, print_json, progress_bar, table
-from postprod.cli.production import ProductionOpt
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, progress_bar, table
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.media_roots import local_roots
 from postprod.services import deliverables as svc
 from postprod.services.common import get_production
 
-app = typer.Typer(no_args_is_help=True, help="Deliverables, their specs and QC runs.")
+app = typer.Typer(no_args_is_help=True)
 
 
 def _spec(spec: str | None) -> tuple[str | None, str | None]:

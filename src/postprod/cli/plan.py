@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, print_json, progress_bar, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, progress_bar, table
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.errors import FileFormatError, InvalidInput
@@ -74,7 +74,6 @@ def gantt_file(
 # --- productions -------------------------------------------------------------------------------
 
 ProductionArg = typer.Argument(None, help="Production ID or title (default: the current one).")
-ProductionOpt = typer.Option(None, "--production", "-p", help="Production ID or title (default: the current one).")
 TodayOpt = typer.Option(None, "--today", help="Plan as if today were this date (YYYY-MM-DD).")
 PlanOpt = typer.Option(None, "--plan", help="current (default), baseline, or a scenario's name.")
 

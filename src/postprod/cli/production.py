@@ -15,9 +15,7 @@ from postprod.services.demo import create_demo
 from postprod.services.templates import template_names
 from postprod.timecode import rate_note
 
-app = typer.Typer(no_args_is_help=True, help="Create, list and read productions.")
-
-ProductionOpt = typer.Option(None, "--production", "-p", help="Production ID or title (default: the only one).")
+app = typer.Typer(no_args_is_help=True)
 
 
 def show_overview(data: dict[str, Any]) -> None:

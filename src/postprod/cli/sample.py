@@ -12,7 +12,7 @@ from postprod.cli._common import console
 from postprod.errors import InvalidInput
 from postprod.timecode import parse_rate, rate_note
 
-app = typer.Typer(no_args_is_help=True, help="Example material: a cut and its recut, a line-up tone.")
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("cut")

@@ -9,7 +9,7 @@ from postprod.db import session_scope
 from postprod.services import users as svc
 from postprod.services.common import get_production
 
-app = typer.Typer(no_args_is_help=True, help="Users, roles and API tokens.")
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("add")
