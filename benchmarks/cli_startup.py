@@ -62,7 +62,7 @@ def main() -> None:
             "postprod task list (demo)": (postprod("task", "list"), "0.6"),
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for name, (cmd, _) in commands.items():  # once each first: the files and .pyc caches are warm
+        for cmd, _ in commands.values():  # once each first: the files and .pyc caches are warm
             run(cmd, env)
         for _ in range(args.runs):
             for name, (cmd, _) in commands.items():
