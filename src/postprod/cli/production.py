@@ -12,7 +12,7 @@ from postprod.db import session_scope
 from postprod.services import productions as svc
 from postprod.services.common import get_production, production_dict, use_production
 from postprod.services.demo import create_demo
-from postprod.services.templates import template_names
+from postprod.services.templates import load_template, template_names
 from postprod.timecode import rate_note
 
 app = typer.Typer(no_args_is_help=True)
@@ -194,8 +194,6 @@ def delete(
 @app.command("templates")
 def templates(json_out: bool = JsonOpt) -> None:
     """List the production templates."""
-    from postprod.services.templates import load_template
-
     rows = []
     for name in template_names():
         tpl = load_template(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Body, Query, Response
@@ -169,8 +170,6 @@ def import_production(
     title: str | None = Query(None, max_length=200, description="Import under another title"),
 ) -> dict[str, Any]:
     """Import a production in the background (the document is checked first: a bad one is a 422 now)."""
-    import json
-
     principal.require("production.create", Resource(None))
     transfer.read_document(json.dumps(document), "document")  # a bad document is a 422 now, not a failed job
     user_id = principal.user.id
