@@ -160,7 +160,10 @@ def import_cmd(
     json_out: bool = JsonOpt,
 ) -> None:
     """Import a new version of a reel: change list against the previous one, registers carried with it."""
+    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.config import current_actor
+
+    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.db import session_scope
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
@@ -207,6 +210,7 @@ def versions(
     json_out: bool = JsonOpt,
 ) -> None:
     """List the imported versions of each reel with their change and carry counts."""
+    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.db import session_scope
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
@@ -256,6 +260,7 @@ def changes(
     json_out: bool = JsonOpt,
 ) -> None:
     """Change list between two imported versions of a reel."""
+    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.db import session_scope
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
