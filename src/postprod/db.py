@@ -75,7 +75,7 @@ def unavailable(exc: BaseException, url: str | None = None) -> DatabaseUnavailab
 
 def alembic_config(engine: Engine) -> Any:
     """An Alembic Config pointing at the packaged migrations and this engine."""
-    from alembic.config import Config
+    from alembic.config import Config  # Alembic only when migrating or restoring: ~0.1 s off every command
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

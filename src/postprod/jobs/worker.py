@@ -19,7 +19,7 @@ RUN_JOB = "postprod.run_job"
 
 def make_celery(broker_url: str, engine: Engine | None = None, queue: str = "postprod") -> Any:
     """A Celery app on the broker and queue; its task uses `engine`, or the configured database when None."""
-    from celery import Celery
+    from celery import Celery  # an optional extra (`postprod[workers]`): loaded only with a broker configured
 
     app = Celery("postprod", broker=broker_url)
     app.conf.update(
@@ -46,7 +46,7 @@ def sweep_in_worker_processes(app: Any) -> None:
     Started once the process is forked (Celery's worker_process_init), so that it has its own
     database connections; any number of workers and servers may sweep at once.
     """
-    from celery.signals import worker_process_init
+    from celery.signals import worker_process_init  # the optional extra, as above
 
     def start(**_kwargs: Any) -> None:
         db.reset_engines(close=False)

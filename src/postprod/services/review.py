@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import postprod.model as m
 from postprod.errors import Conflict, InvalidInput, NotFound
 from postprod.limits import as_id
 from postprod.model import (
@@ -28,7 +29,9 @@ from postprod.model import (
 )
 from postprod.model.audit import entity_label
 from postprod.model.base import utcnow
+from postprod.services import deliverables, registers
 from postprod.services.common import get_task
+from postprod.services.users import Forbidden
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,6 @@ def _model_target(model_name: str, target_type: str, department: str | None) -> 
     """A resolver by numeric ID for a model of another area, found lazily by class name."""
 
     def resolve(session: Session, prod: Production, ref: str) -> Target:
-        import postprod.model as m
-
         cls = getattr(m, model_name)
         obj = session.get(cls, ident) if (ident := as_id(ref)) is not None else None
         if obj is None or getattr(obj, "production_id", None) != prod.id:
@@ -78,8 +79,6 @@ def _register_target(kind_name: str) -> Resolver:
     """A resolver for a register entry by its key (shot ID, cue number, language) or ID."""
 
     def resolve(session: Session, prod: Production, ref: str) -> Target:
-        from postprod.services import registers
-
         kind = registers.get_kind(kind_name)
         entry = registers.get_entry(session, prod, kind, ref)
         return Target(kind.target_type, entry.id, f"{kind.label} {getattr(entry, kind.key)}", kind.name)
@@ -91,8 +90,6 @@ def _register_target(kind_name: str) -> Resolver:
 
 
 def _deliverable_target(session: Session, prod: Production, ref: str) -> Target:
-    from postprod.services import deliverables
-
     d = deliverables.get_deliverable(session, prod, ref)
     return Target("deliverable", d.id, d.name, "deliverables")
 
@@ -243,8 +240,6 @@ def decide(session: Session, req: ApprovalRequest, reviewer: User, decision: str
         raise Conflict(f"request {req.id} is already {req.status.value}")
     review = next((r for r in req.reviews if r.reviewer_id == reviewer.id), None)
     if review is None:
-        from postprod.services.users import Forbidden
-
         raise Forbidden(f"{reviewer.username} is not a reviewer of request {req.id}")
     if choice == ApprovalDecision.CHANGES_REQUESTED and not note.strip():
         raise InvalidInput("say which changes in a note", field="note")

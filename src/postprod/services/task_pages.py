@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from postprod.errors import Conflict, InvalidInput
@@ -13,7 +13,7 @@ from postprod.limits import as_id
 from postprod.model import Dependency, Production, Task, TaskAssignment
 from postprod.model.base import utcnow
 from postprod.services import tasks as tasks_svc
-from postprod.services.common import get_department, get_person, task_dict
+from postprod.services.common import get_department, get_person, get_production, get_task, task_dict
 
 SORTS = {
     "position": (Task.position,),
@@ -121,10 +121,6 @@ def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
 
     The production is only loaded when the task is not found, to name it in the error.
     """
-    from sqlalchemy.orm import joinedload
-
-    from postprod.services.common import get_production, get_task
-
     opts = (
         joinedload(Task.department),
         joinedload(Task.assignments).joinedload(TaskAssignment.person),

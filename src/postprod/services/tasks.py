@@ -13,6 +13,7 @@ from postprod.errors import Conflict, CycleError, IllegalTransition, InvalidInpu
 from postprod.model import (
     TRANSITIONS,
     Dependency,
+    Note,
     Production,
     RoomKind,
     Task,
@@ -264,8 +265,6 @@ def remove_dependency(session: Session, successor: Task, predecessor: Task) -> N
 
 def delete_task(session: Session, task: Task) -> None:
     """Remove a task with its links, assignments and notes."""
-    from postprod.model import Note
-
     for note in session.scalars(select(Note).where(Note.target_type == "task", Note.target_id == task.id)):
         session.delete(note)
     session.delete(task)

@@ -44,7 +44,13 @@ from postprod.model import (
 from postprod.model.audit import jsonable
 from postprod.services.common import absences_list
 from postprod.services.tasks import find_path
-from postprod.services.transfer_editorial import export_editorial, import_editorial, note_refs, parse_editorial
+from postprod.services.transfer_editorial import (
+    NOTE_REGISTERS,
+    export_editorial,
+    import_editorial,
+    note_refs,
+    parse_editorial,
+)
 from postprod.timecode import format_rate, parse_rate, start_tc_to_frames
 
 FORMAT = "postprod.production"
@@ -518,8 +524,6 @@ def _note_key(n: NoteDoc) -> tuple[str, Any]:
 
 
 def _note_targets(doc: ExportDoc) -> set[tuple[str, Any]]:
-    from postprod.services.transfer_editorial import NOTE_REGISTERS
-
     found: set[tuple[str, Any]] = {("task", t.key.upper()) for t in doc.tasks}
     found |= {("deliverable", d.name.lower()) for d in doc.deliverables}
     found |= {("cut_version", (cv.get("reel"), cv.get("number"))) for cv in doc.cut_versions}
