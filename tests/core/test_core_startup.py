@@ -54,7 +54,16 @@ def test_help_lists_every_group_without_importing_any(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("cut", "diff", "--help"), ("cut", "inspect", "--help"), ("qc", "specs"), ("sample", "--help")],
+    [
+        ("cut", "diff", "--help"),
+        ("cut", "inspect", "--help"),
+        ("vfx", "pulls", "--help"),
+        ("qc", "specs"),
+        ("qc", "check", "--help"),
+        ("plan", "psplib", "--help"),
+        ("plan", "gantt-file", "--help"),
+        ("sample", "--help"),
+    ],
 )
 def test_commands_without_a_database_import_no_database_code(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert not database_modules(imported_by(tmp_path, *args)), args
