@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,30 +84,26 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+# A migration's own `revision = "..."` and `down_revision = ...` lines (annotated or not).
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.+)$", re.MULTILINE)
+
+
 def packaged_heads() -> set[str]:
     """The head revisions of the packaged migrations: those no other migration revises.
 
-    Read from each file's `revision` and `down_revision` assignments with `ast`, not through Alembic's
+    Read from each file's `revision` and `down_revision` lines, not through Alembic's
     ScriptDirectory, which imports Alembic and every migration module (about 0.3 s) on each command
     just to find the schema already current; a test checks that both agree.
     """
     revisions: set[str] = set()
     revised: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.AnnAssign) and node.value is not None:
-                target: ast.expr = node.target
-                value = node.value
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, value = node.targets[0], node.value
-            else:
-                continue
-            name = target.id if isinstance(target, ast.Name) else ""
+        for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            found = ast.literal_eval(value.strip())
             if name == "revision":
-                revisions.add(ast.literal_eval(value))
-            elif name == "down_revision":
-                down = ast.literal_eval(value)
-                revised.update([down] if isinstance(down, str) else down or ())
+                revisions.add(found)
+            else:
+                revised.update([found] if isinstance(found, str) else found or ())
     return revisions - revised
 
 
