@@ -99,3 +99,16 @@ def test_the_table_help_is_each_command_s_own() -> None:
 def test_an_unknown_command_names_the_nearest_one() -> None:
     result = CliRunner().invoke(app, ["tsk", "list"])
     assert result.exit_code == 2 and "Did you mean 'task'?" in result.output
+
+
+def test_a_command_of_flags_only_does_not_load_pydantic(tmp_path: Path) -> None:
+    """Typer would coerce the absent --help flag through Pydantic; the root gives the flag a plain False."""
+    modules = imported_by(tmp_path, "qc", "specs", "--json")
+    assert "postprod.qc.spec" in modules and "pydantic" not in modules
+
+
+def test_help_still_answers_at_every_level() -> None:
+    runner = CliRunner()
+    for args in (["--help"], ["qc", "--help"], ["qc", "specs", "--help"], ["cues", "adr", "list", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "Usage" in result.stdout, args

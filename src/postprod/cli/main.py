@@ -126,6 +126,21 @@ class _Listed(TyperCommand):
         super().__init__(name=name, help=entry.help)
 
 
+def _plain_help_flags(cmd: click.Command) -> None:
+    """Give the --help flag of the command and of its subcommands the value False when it is not given.
+
+    Typer leaves it None, and coerces a None through a Pydantic TypeAdapter, which imports Pydantic
+    (0.1-0.15 s here) on every command line, even for a command whose options are flags only. With
+    False, Typer's own shortcut for bool flags applies; --help behaves as before.
+    """
+    ctx = click.Context(cmd)
+    option = cmd.get_help_option(ctx)
+    if option is not None:
+        option.default = False
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_help_flags(sub)
+
+
 class LazyGroup(TyperGroup):
     """The root group: commands come from COMMANDS, each module imported when its command is used.
 
@@ -157,12 +172,23 @@ class LazyGroup(TyperGroup):
         obj = getattr(importlib.import_module(entry.module), entry.attr)
         if entry.group:
             info = TyperInfo(obj, name=name, help=entry.help)
-            return get_group_from_info(
+            cmd: click.Command = get_group_from_info(
                 info, pretty_exceptions_short=True, suggest_commands=True, rich_markup_mode=self.rich_markup_mode
             )
-        return get_command_from_info(
-            CommandInfo(name=name, callback=obj), pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode
-        )
+        else:
+            cmd = get_command_from_info(
+                CommandInfo(name=name, callback=obj),
+                pretty_exceptions_short=True,
+                rich_markup_mode=self.rich_markup_mode,
+            )
+        _plain_help_flags(cmd)
+        return cmd
+
+    def get_help_option(self, ctx: click.Context) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.default = False  # see _plain_help_flags
+        return option
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True  # the list of commands comes from the table: nothing is imported for it
