@@ -15,7 +15,7 @@ from difflib import get_close_matches
 from typing import Any
 
 import typer
-from typer import _click as click
+from typer import _click as click  # Typer carries its own Click: its groups and commands derive from this one
 from typer.core import TyperCommand, TyperGroup
 from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
