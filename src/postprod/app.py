@@ -13,6 +13,11 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
 from postprod import __version__, config, db
+from postprod.api import errors
+from postprod.api.middleware import BodyLimit, HoldRefusedSignIns, SecurityHeaders
+from postprod.http_deps import storable_params
+from postprod.jobs import make_runner
+from postprod.services.webhooks import WebhookDispatcher
 
 API_PREFIX = "/api/v1"
 
@@ -49,8 +54,6 @@ class PostprodApp(FastAPI):
     and whose request bodies are capped before any route reads them (api/middleware.py)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        from postprod.api.middleware import BodyLimit, HoldRefusedSignIns, SecurityHeaders
-
         return SecurityHeaders(HoldRefusedSignIns(BodyLimit(super().build_middleware_stack())))  # type: ignore[arg-type]
 
 
@@ -64,10 +67,6 @@ def create_app(
     No interactive docs page: Swagger UI and ReDoc would load their scripts from a CDN, which the
     Content-Security-Policy forbids; any OpenAPI viewer reads the JSON document instead.
     """
-    from postprod.api import errors
-    from postprod.api.deps import storable_params
-    from postprod.jobs import make_runner
-
     if engine is None:
         engine = db.make_engine(database_url or config.database_url())
         db.migrate(engine)
@@ -75,8 +74,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        from postprod.services.webhooks import WebhookDispatcher
-
         dispatcher = WebhookDispatcher(engine).start() if webhooks else None  # while the server runs
         runner.resume_queued()  # jobs queued before a restart run now
         runner.start_sweeping()  # and those of a process that dies meanwhile (this one's or another's)

@@ -370,7 +370,7 @@ def test_jobs_left_running_by_a_dead_process_run_again(world: World) -> None:
 def test_a_running_job_beats(world: World, monkeypatch) -> None:  # noqa: ANN001
     import time as _time
 
-    import postprod.jobs as jobs_mod
+    import postprod.jobs.runner as jobs_mod
     from postprod.db import session_scope
     from postprod.jobs.kinds import KINDS
     from postprod.model import Job, JobStatus

@@ -10,10 +10,11 @@ import opentimelineio as otio
 import pytest
 
 from postprod.editorial.diff import diff_cuts
-from postprod.editorial.model import Cut
+from postprod.editorial.otio_writer import cut_to_otio
 from postprod.editorial.pulls import pull_list, pulls_csv, pulls_edl, pulls_otio
 from postprod.editorial.readers import read_cut
 from postprod.editorial.readers.cmx3600 import parse_edl
+from postprod.editorial.readers.otio_reader import cut_from_otio
 from postprod.editorial.retime import Cue, retime_cues
 from postprod.editorial.synth import generate_cut, make_pair
 from postprod.errors import InvalidInput
@@ -122,9 +123,9 @@ def test_otio_round_trip_keeps_events() -> None:
     cut = generate_cut(50, Fraction(30000, 1001), drop_frame=True, seed=4)
     cut.events[3].speed = Fraction(12)
     cut.events[3].tracks = ("V", "A1", "A2", "A3")
-    tl = cut.to_otio()
+    tl = cut_to_otio(cut)
     text = otio.adapters.write_to_string(tl, "otio_json")
-    back = Cut.from_otio(otio.adapters.read_from_string(text, "otio_json"))
+    back = cut_from_otio(otio.adapters.read_from_string(text, "otio_json"))
     assert back.rate == cut.rate and back.drop_frame
     key = [
         (e.number, e.reel, e.source_in, e.source_out, e.record_in, e.record_out, e.vfx_ids, e.speed) for e in cut.events
@@ -141,7 +142,7 @@ def test_otio_round_trip_keeps_events() -> None:
 def test_fcp_xml_via_adapter(tmp_path: Path) -> None:
     cut = generate_cut(12, Fraction(25), seed=8)
     xml = tmp_path / "cut.xml"
-    otio.adapters.write_to_file(cut.to_otio(), str(xml), adapter_name="fcp_xml")
+    otio.adapters.write_to_file(cut_to_otio(cut), str(xml), adapter_name="fcp_xml")
     back = read_cut(xml)
     assert back.format == "fcp7" and back.rate == 25
     assert [(e.source_in, e.record_duration) for e in back.events] == [

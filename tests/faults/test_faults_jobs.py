@@ -13,7 +13,7 @@ import pytest
 from faults_support import Output, free_port, fresh_database, long_tone, postprod, stop, wait_healthy
 from sqlalchemy import Engine, func, select
 
-import postprod.jobs as jobs_mod
+import postprod.jobs.runner as jobs_mod
 from postprod import db
 from postprod.model import Job, JobStatus
 from postprod.model.base import utcnow

@@ -152,7 +152,7 @@ def test_cli_loudness_json_and_errors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("codec", "layout"), [("pcm_s16le", "stereo"), ("pcm_s24le", "5.1"), ("flac", "stereo")])
 def test_numpy_conversion_matches_ffmpeg_converter(tmp_path: Path, monkeypatch, codec: str, layout: str) -> None:  # noqa: ANN001
-    from postprod.qc import audio as audio_mod
+    from postprod.qc import audio_decode as audio_mod
 
     channels = 6 if layout == "5.1" else 2
     path = tmp_path / ("x.flac" if codec == "flac" else "x.wav")

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from postprod.errors import DatabaseUnavailable, PostprodError, PreconditionRequired, StaleWrite
+from postprod.http_deps import field_of
 from postprod.services.money import strip
 
 __all__ = ["PreconditionRequired", "StaleWrite", "error_body", "field_of", "install"]
@@ -23,14 +24,6 @@ log = logging.getLogger("postprod.api")
 
 def error_body(message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
     return {"error": message, "field": field, **extra}
-
-
-def field_of(loc: Any) -> str | None:
-    """The field a validation error names: its location without where it was sent (a field may be called body)."""
-    parts = [str(x) for x in loc]
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        parts = parts[1:]
-    return ".".join(parts) or None
 
 
 def install(app: FastAPI) -> None:

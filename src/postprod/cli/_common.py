@@ -12,13 +12,14 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 console = Console()
 err_console = Console(stderr=True)
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON for scripting instead of a table.")
+ProductionOpt = typer.Option(
+    None, "--production", "-p", help="Production ID or title (default: the current one, or the only one)."
+)
 
 
 def _default(obj: Any) -> Any:
@@ -52,6 +53,8 @@ def note(message: str) -> None:
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Print a Rich table."""
+    from rich.table import Table  # imported when a table is printed: `--help` and --json do without
+
     t = Table(title=title, show_lines=False)
     for col in columns:
         t.add_column(col)
@@ -63,6 +66,9 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
 @contextmanager
 def progress_bar(description: str, total: float | None = 1.0) -> Iterator[Callable[[float], None]]:
     """A Rich progress bar on stderr; yields update(fraction_done) for the work to call."""
+    # Imported when a bar is shown: Rich's progress module and its spinners cost most commands ~30 ms.
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

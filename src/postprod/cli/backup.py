@@ -6,14 +6,13 @@ from pathlib import Path
 
 import typer
 
+from postprod import config
 from postprod.cli._common import console
+from postprod.services import backup as svc
 
 
 def backup(file: Path = typer.Argument(..., help="The backup file to write.")) -> None:
     """Copy the whole database to FILE while it is in use (SQLite's backup API; pg_dump for PostgreSQL)."""
-    from postprod import config
-    from postprod.services import backup as svc
-
     console.print(svc.backup(config.database_url(), file), highlight=False, soft_wrap=True)
 
 
@@ -22,7 +21,4 @@ def restore(
     force: bool = typer.Option(False, "--force", help="Replace what the database holds (refused otherwise)."),
 ) -> None:
     """Restore a backup onto the configured database, which must be empty unless --force is given."""
-    from postprod import config
-    from postprod.services import backup as svc
-
     console.print(svc.restore(config.database_url(), file, force=force), highlight=False, soft_wrap=True)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, print_json, table
-from postprod.cli.production import ProductionOpt
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
 from postprod.db import session_scope
 from postprod.errors import NotFound
 from postprod.services import people as svc
 from postprod.services import productions
 from postprod.services.common import calendar_dict, get_calendar, get_person, get_production, get_room
 
-calendar_app = typer.Typer(no_args_is_help=True, help="Working calendars: days, hours, holidays.")
-department_app = typer.Typer(no_args_is_help=True, help="Departments, standard and custom.")
+calendar_app = typer.Typer(no_args_is_help=True)
+department_app = typer.Typer(no_args_is_help=True)
 
 
 @calendar_app.command("list")

@@ -10,8 +10,7 @@ from typing import Any
 import typer
 from rich.panel import Panel
 
-from postprod.cli._common import JsonOpt, console, err_console, note, print_json, table
-from postprod.cli.production import ProductionOpt
+from postprod.cli._common import JsonOpt, ProductionOpt, console, err_console, note, print_json, table
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.errors import FileFormatError, InvalidInput
@@ -19,8 +18,8 @@ from postprod.services import register_io as io_svc
 from postprod.services import registers as svc
 from postprod.services.common import get_production
 
-app = typer.Typer(no_args_is_help=True, help="Registers: VFX shots, ADR, foley and music cues, dubbed versions.")
-music_app = typer.Typer(no_args_is_help=True, help="Music: the cue sheet.")
+app = typer.Typer(no_args_is_help=True)
+music_app = typer.Typer(no_args_is_help=True)
 
 # Option name on the command line -> Python parameter name (in/out are keywords).
 _PARAM = {"in": "tc_in", "out": "tc_out"}

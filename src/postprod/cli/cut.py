@@ -2,54 +2,24 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, note, print_json, progress_bar, table
-from postprod.cli.production import ProductionOpt
-from postprod.editorial.diff import ChangeList
-from postprod.editorial.model import Cut
-from postprod.errors import FileFormatError
-from postprod.timecode import parse_rate, rate_note
+from postprod.cli._common import JsonOpt, ProductionOpt, console, note, print_json, progress_bar, table
+from postprod.cli._cut_files import (
+    MAX_WARNINGS_SHOWN,
+    LenientOpt,
+    RateOpt,
+    load_cut,
+    rate_option,
+    show_warnings,
+    write_text,
+)
+from postprod.editorial.diff import CHANGE_TYPES, ChangeList, diff_cuts
+from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
 
 app = typer.Typer(no_args_is_help=True)
-
-RateOpt = typer.Option(
-    None, "--rate", help="Frame rate: 23.976, 24, 25, 29.97, 30, 50, 59.94, 60 or a fraction such as 24000/1001."
-)
-LenientOpt = typer.Option(
-    False, "--lenient", help="Import the good events of a partly broken file and list what was skipped."
-)
-MAX_WARNINGS_SHOWN = 20
-
-
-def rate_option(value: str | None) -> Fraction | None:
-    """The --rate value as an exact rate, with a note when a decimal was read as an NTSC fraction."""
-    if value is None:
-        return None
-    rate = parse_rate(value, field="rate")
-    msg = rate_note(value)
-    if msg:
-        note(msg)
-    return rate
-
-
-def load_cut(path: Path, rate: Fraction | None, lenient: bool) -> Cut:
-    """Read a cut file, with a progress bar for big ones."""
-    from postprod.editorial.readers import read_cut
-
-    with progress_bar(f"reading {path.name}") as update:
-        return read_cut(path, rate, lenient=lenient, progress=update)
-
-
-def show_warnings(cut: Cut) -> None:
-    """Print the reader's warnings (the first few) on stderr."""
-    for w in cut.warnings[:MAX_WARNINGS_SHOWN]:
-        note(f"warning: {cut.path}: {w}")
-    if len(cut.warnings) > MAX_WARNINGS_SHOWN:
-        note(f"... and {len(cut.warnings) - MAX_WARNINGS_SHOWN} more warnings (--json lists them all)")
 
 
 @app.command("inspect")
@@ -110,14 +80,6 @@ def inspect(
     show_warnings(cut)
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise FileFormatError(str(path), f"cannot write: {exc.strerror or exc}") from exc
-    note(f"wrote {path}")
-
-
 @app.command("diff")
 def diff(
     old: Path = typer.Argument(..., help="The old version of the cut."),
@@ -132,8 +94,6 @@ def diff(
     json_out: bool = JsonOpt,
 ) -> None:
     """Change list between two versions: inserts, deletes, trims, moves and replaces."""
-    from postprod.editorial.diff import diff_cuts
-
     r = rate_option(rate)
     old_cut = load_cut(old, r, lenient)
     new_cut = load_cut(new, r if r is not None else old_cut.rate, lenient)
@@ -149,17 +109,13 @@ def diff(
 
 def _write_change_list(cl: ChangeList, csv_path: Path | None, html_path: Path | None, edl_path: Path | None) -> None:
     """Write the change list as CSV, HTML and a change EDL, where asked."""
-    from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
-
     for path, render in ((csv_path, change_list_csv), (html_path, change_list_html), (edl_path, change_list_edl)):
         if path:
-            _write(path, render(cl))
+            write_text(path, render(cl))
 
 
 def _print_changes(cl: ChangeList, title: str) -> None:
     """The change list as a table and a one-line summary."""
-    from postprod.editorial.diff import CHANGE_TYPES
-
     rows = []
     for c in cl.changes:
         d = c.to_dict(cl)
@@ -204,7 +160,10 @@ def import_cmd(
     json_out: bool = JsonOpt,
 ) -> None:
     """Import a new version of a reel: change list against the previous one, registers carried with it."""
+    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.config import current_actor
+
+    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.db import session_scope
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
@@ -251,6 +210,7 @@ def versions(
     json_out: bool = JsonOpt,
 ) -> None:
     """List the imported versions of each reel with their change and carry counts."""
+    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.db import session_scope
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
@@ -300,6 +260,7 @@ def changes(
     json_out: bool = JsonOpt,
 ) -> None:
     """Change list between two imported versions of a reel."""
+    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.db import session_scope
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
@@ -315,10 +276,3 @@ def changes(
         print_json(data)
         return
     _print_changes(cl, title)
-
-
-from postprod.cli.cues import app as cues_app  # noqa: E402
-from postprod.cli.cues import music_app  # noqa: E402
-from postprod.cli.vfx import app as vfx_app  # noqa: E402  (vfx reuses the helpers above)
-
-EXTRA_GROUPS = {"vfx": vfx_app, "cues": cues_app, "music": music_app}

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, print_json, progress_bar, table
-from postprod.cli.production import ProductionOpt
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, progress_bar, table
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.media_roots import local_roots
+from postprod.qc.spec import looks_like_spec_file, read_spec_file
 from postprod.services import deliverables as svc
 from postprod.services.common import get_production
 
-app = typer.Typer(no_args_is_help=True, help="Deliverables, their specs and QC runs.")
+app = typer.Typer(no_args_is_help=True)
 
 
 def _spec(spec: str | None) -> tuple[str | None, str | None]:
     """A --spec that names a local .toml file: its text, read here on the user's machine, and its name."""
-    from postprod.qc.spec import looks_like_spec_file, read_spec_file
-
     if spec and looks_like_spec_file(spec):
         text, parsed = read_spec_file(spec)
         return parsed.name, text

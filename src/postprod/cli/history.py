@@ -6,14 +6,13 @@ import json
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, print_json, table
-from postprod.cli.production import ProductionOpt
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.services import notes as svc
 from postprod.services.common import get_production, get_task
 
-note_app = typer.Typer(no_args_is_help=True, help="Notes on tasks.")
+note_app = typer.Typer(no_args_is_help=True)
 
 
 @note_app.command("add")

@@ -1,56 +1,109 @@
-"""Entry point of the `postprod` command: registers the command groups, turns errors into exit codes.
+"""Entry point of the `postprod` command: the table of command groups, loaded lazily, and errors as exit codes.
 
-Groups are imported only when used: `postprod qc loudness` does not pay for the database layer,
-and `postprod task list` does not load the media engines. `app` (all groups) is built on first
-access, for tests and for `postprod --help`.
+Every group and command is registered once, in COMMANDS, with the module that defines it and its
+help text. The root group imports a module only when its command runs (or its own --help is
+asked): `postprod --help` lists the table without importing any group, `postprod qc loudness`
+does not pay for the database layer, and `postprod task list` does not load the media engines.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer import _click as click  # Typer carries its own Click: its groups and commands derive from this one
+from typer.core import TyperCommand, TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
 from postprod.cli._common import err_console
 from postprod.errors import PostprodError
 
-# name -> (module, attribute, "group" | "command", help)
-COMMANDS: dict[str, tuple[str, str, str, str]] = {
-    "demo": ("postprod.cli.production", "demo", "command", ""),
-    "production": ("postprod.cli.production", "app", "group", "Create, list and read productions."),
-    "task": ("postprod.cli.tasks", "app", "group", "List, show and change tasks."),
-    "person": ("postprod.cli.people", "person_app", "group", "The crew: skills, rates, calendars."),
-    "room": ("postprod.cli.people", "room_app", "group", "Rooms: edit suites, grading suites, stages."),
-    "absence": ("postprod.cli.people", "absence_app", "group", "Absences of people and rooms."),
-    "calendar": ("postprod.cli.calendars", "calendar_app", "group", "Working calendars: days, hours, holidays."),
-    "department": ("postprod.cli.calendars", "department_app", "group", "Departments, standard and custom."),
-    "note": ("postprod.cli.history", "note_app", "group", "Notes on tasks."),
-    "history": ("postprod.cli.history", "history", "command", ""),
-    "export": ("postprod.cli.transfer", "export", "command", ""),
-    "import": ("postprod.cli.transfer", "import_", "command", ""),
-    "deliverable": ("postprod.cli.deliverables", "app", "group", "Deliverables, their specs and QC runs."),
-    "plan": ("postprod.cli.plan", "app", "group", "Schedules: plan, replan, Gantt, PSPLIB."),
-    "qc": ("postprod.cli.qc", "app", "group", "Probe, measure and check delivered media against a spec."),
-    "subtitles": ("postprod.cli.subtitles", "app", "group", "Subtitle and caption files: conversion for delivery."),
-    "cut": ("postprod.cli.cut", "app", "group", "Cut imports, versions and change lists."),
-    "sample": (
-        "postprod.cli.sample",
-        "app",
-        "group",
-        "Example material: a cut and its recut, a line-up tone, subtitles.",
+
+@dataclass(frozen=True)
+class Entry:
+    """One command of the root: where it is defined, whether it is a group of commands, its help line."""
+
+    module: str
+    attr: str
+    help: str
+    group: bool = True
+
+
+# The whole command line, in the order `postprod --help` lists it. Adding a group is one entry here.
+COMMANDS: dict[str, Entry] = {
+    "demo": Entry(
+        "postprod.cli.production",
+        "demo",
+        "Set up the sample feature film (crew, rooms, calendars, tasks) and print its overview.",
+        group=False,
     ),
-    "backup": ("postprod.cli.backup", "backup", "command", ""),
-    "restore": ("postprod.cli.backup", "restore", "command", ""),
-    "serve": ("postprod.cli.serve", "serve", "command", ""),
-    "worker": ("postprod.cli.serve", "worker", "command", ""),
-    "user": ("postprod.cli.users", "app", "group", "Users, roles and API tokens."),
-    "webhook": ("postprod.cli.webhooks", "app", "group", "Webhooks: changes POSTed, signed, to other tools."),
+    "history": Entry(
+        "postprod.cli.history",
+        "history",
+        "The audit trail: who changed what, when, before and after (newest first).",
+        group=False,
+    ),
+    "export": Entry(
+        "postprod.cli.transfer",
+        "export",
+        "Export a production (tasks, people, rooms, calendars, notes, history) as JSON.",
+        group=False,
+    ),
+    "import": Entry(
+        "postprod.cli.transfer",
+        "import_",
+        "Import a production from an export file (older format versions are upgraded).",
+        group=False,
+    ),
+    "backup": Entry(
+        "postprod.cli.backup",
+        "backup",
+        "Copy the whole database to FILE while it is in use (SQLite's backup API; pg_dump for PostgreSQL).",
+        group=False,
+    ),
+    "restore": Entry(
+        "postprod.cli.backup",
+        "restore",
+        "Restore a backup onto the configured database, which must be empty unless --force is given.",
+        group=False,
+    ),
+    "serve": Entry(
+        "postprod.cli.serve",
+        "serve",
+        "Serve the web app and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json).",
+        group=False,
+    ),
+    "worker": Entry(
+        "postprod.cli.serve",
+        "worker",
+        "Run jobs (QC, imports, plans) for the server: a Celery worker on POSTPROD_BROKER_URL.",
+        group=False,
+    ),
+    "production": Entry("postprod.cli.production", "app", "Create, list and read productions."),
+    "task": Entry("postprod.cli.tasks", "app", "List, show and change tasks."),
+    "person": Entry("postprod.cli.people", "person_app", "The crew: skills, rates, calendars."),
+    "room": Entry("postprod.cli.people", "room_app", "Rooms: edit suites, grading suites, stages."),
+    "absence": Entry("postprod.cli.people", "absence_app", "Absences of people and rooms."),
+    "calendar": Entry("postprod.cli.calendars", "calendar_app", "Working calendars: days, hours, holidays."),
+    "department": Entry("postprod.cli.calendars", "department_app", "Departments, standard and custom."),
+    "note": Entry("postprod.cli.history", "note_app", "Notes on tasks."),
+    "deliverable": Entry("postprod.cli.deliverables", "app", "Deliverables, their specs and QC runs."),
+    "plan": Entry("postprod.cli.plan", "app", "Schedules: plan, replan, Gantt, PSPLIB."),
+    "qc": Entry("postprod.cli.qc", "app", "Probe, measure and check delivered media against a spec."),
+    "subtitles": Entry("postprod.cli.subtitles", "app", "Subtitle and caption files: conversion for delivery."),
+    "cut": Entry("postprod.cli.cut", "app", "Cut imports, versions and change lists."),
+    "sample": Entry("postprod.cli.sample", "app", "Example material: a cut and its recut, a line-up tone, subtitles."),
+    "user": Entry("postprod.cli.users", "app", "Users, roles and API tokens."),
+    "webhook": Entry("postprod.cli.webhooks", "app", "Webhooks: changes POSTed, signed, to other tools."),
+    "vfx": Entry("postprod.cli.vfx", "app", "VFX shot lists and pull lists from a cut."),
+    "cues": Entry("postprod.cli.cues", "app", "Registers: VFX shots, ADR, foley and music cues, dubbed versions."),
+    "music": Entry("postprod.cli.cues", "music_app", "Music: the cue sheet."),
 }
-# More groups (vfx, cues...) come from the cut module's EXTRA_GROUPS.
-EXTRA_GROUPS_MODULE = "postprod.cli.cut"
 
 
 def database_error(exc: BaseException) -> PostprodError | None:
@@ -61,15 +114,102 @@ def database_error(exc: BaseException) -> PostprodError | None:
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if sa_exc is None or not isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
         return None
+    # Imported here: only a command that already loaded SQLAlchemy can get this far.
     from postprod.db import unavailable
 
     return unavailable(exc)
 
 
-class _Group(TyperGroup):
-    """The root group: a PostprodError from any command is one line on stderr and exit code 2."""
+class _Listed(TyperCommand):
+    """A command as the root's help lists it: its name and the table's help line, its module not imported."""
 
-    def invoke(self, ctx: Any) -> Any:
+    def __init__(self, name: str, entry: Entry) -> None:
+        super().__init__(name=name, help=entry.help)
+
+
+def _plain_help_flags(cmd: click.Command) -> None:
+    """Give the --help flag of the command and of its subcommands the value False when it is not given.
+
+    Typer leaves it None, and coerces a None through a Pydantic TypeAdapter, which imports Pydantic
+    (0.1-0.15 s here) on every command line, even for a command whose options are flags only. With
+    False, Typer's own shortcut for bool flags applies; --help behaves as before.
+    """
+    ctx = click.Context(cmd)
+    option = cmd.get_help_option(ctx)
+    if option is not None:
+        option.default = False
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_help_flags(sub)
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands come from COMMANDS, each module imported when its command is used.
+
+    A PostprodError from any command is one line on stderr and exit code 2 (so is a database that
+    went away).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._loaded: dict[str, click.Command] = {}
+        self._listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return self.commands.get(cmd_name)
+        if cmd_name in self._loaded:
+            return self._loaded[cmd_name]
+        if self._listing:
+            return _Listed(cmd_name, entry)
+        self._loaded[cmd_name] = cmd = self._load(cmd_name, entry)
+        return cmd
+
+    def _load(self, name: str, entry: Entry) -> click.Command:
+        """The command of an entry, built as `app.add_typer(obj, name=..., help=...)` would build it."""
+        obj = getattr(importlib.import_module(entry.module), entry.attr)
+        if entry.group:
+            info = TyperInfo(obj, name=name, help=entry.help)
+            cmd: click.Command = get_group_from_info(
+                info, pretty_exceptions_short=True, suggest_commands=True, rich_markup_mode=self.rich_markup_mode
+            )
+        else:
+            cmd = get_command_from_info(
+                CommandInfo(name=name, callback=obj),
+                pretty_exceptions_short=True,
+                rich_markup_mode=self.rich_markup_mode,
+            )
+        _plain_help_flags(cmd)
+        return cmd
+
+    def get_help_option(self, ctx: click.Context) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.default = False  # see _plain_help_flags
+        return option
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True  # the list of commands comes from the table: nothing is imported for it
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return self._click_resolve_command(ctx, args)
+        except click.exceptions.UsageError as e:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches:
+                e.message = e.message.rstrip(".") + ". Did you mean " + ", ".join(f"{m!r}" for m in matches) + "?"
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PostprodError as exc:
@@ -83,66 +223,25 @@ class _Group(TyperGroup):
             raise typer.Exit(err.exit_code) from None
 
 
-def _new_app() -> typer.Typer:
-    app = typer.Typer(
-        cls=_Group,
-        name="postprod",
-        help="The post-production supervisor's system: productions, planning, cut, registers and QC.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
-    )
-
-    @app.callback()
-    def _root() -> None:
-        """The post-production supervisor's system: productions, planning, cut, registers and QC."""
-
-    return app
+app = typer.Typer(
+    cls=LazyGroup,
+    name="postprod",
+    help="The post-production supervisor's system: productions, planning, cut, registers and QC.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 
 
-def _register(app: typer.Typer, name: str) -> None:
-    module, attr, kind, help_text = COMMANDS[name]
-    obj = getattr(importlib.import_module(module), attr)
-    if kind == "group":
-        app.add_typer(obj, name=name, help=help_text or None)
-    else:
-        app.command(name)(obj)
-
-
-def build_app(only: str | None = None) -> typer.Typer:
-    """The CLI with every group, or with just the one a command line names."""
-    app = _new_app()
-    if only in COMMANDS:
-        _register(app, only)
-        return app
-    for name in COMMANDS:
-        _register(app, name)
-    extras = getattr(importlib.import_module(EXTRA_GROUPS_MODULE), "EXTRA_GROUPS", {})
-    for name, sub in extras.items():
-        app.add_typer(sub, name=name)
-    return app
-
-
-_full_app: typer.Typer | None = None
-
-
-def __getattr__(name: str) -> Any:
-    global _full_app
-    if name == "app":
-        if _full_app is None:
-            _full_app = build_app()
-        return _full_app
-    raise AttributeError(name)
-
-
-def _first_word(argv: list[str]) -> str | None:
-    return next((a for a in argv if not a.startswith("-")), None)
+@app.callback()
+def _root() -> None:
+    """The post-production supervisor's system: productions, planning, cut, registers and QC."""
 
 
 def main() -> None:
     """Run the CLI: a PostprodError becomes one line on stderr and exit code 2."""
     try:
-        build_app(_first_word(sys.argv[1:]))()
+        app()
     except PostprodError as exc:
         err_console.print(f"error: {exc}", style="red", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, print_json, table
-from postprod.cli.production import ProductionOpt
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
 from postprod.db import session_scope
 from postprod.limits import MAX_ID
 from postprod.services import people as svc
 from postprod.services.common import get_person, get_production, get_room, person_dict, room_dict
 
-person_app = typer.Typer(no_args_is_help=True, help="The crew: skills, rates, calendars.")
-room_app = typer.Typer(no_args_is_help=True, help="Rooms: edit suites, grading suites, stages.")
-absence_app = typer.Typer(no_args_is_help=True, help="Absences of people and rooms.")
+person_app = typer.Typer(no_args_is_help=True)
+room_app = typer.Typer(no_args_is_help=True)
+absence_app = typer.Typer(no_args_is_help=True)
 
 
 @person_app.command("list")

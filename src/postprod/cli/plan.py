@@ -1,4 +1,8 @@
-"""CLI group 'plan': plan, replan and compare productions, Gantt charts, PSPLIB instances."""
+"""CLI group 'plan': plan, replan and compare productions, Gantt charts, PSPLIB instances.
+
+Each command imports what it uses: `plan psplib` and `plan gantt-file` start without the database
+layer, the production commands without the solver's OR-Tools (the planning service loads it when it
+solves)."""
 
 from __future__ import annotations
 
@@ -9,9 +13,8 @@ from typing import Any
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, print_json, progress_bar, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, progress_bar, table
 from postprod.config import current_actor
-from postprod.db import session_scope
 from postprod.errors import FileFormatError, InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
@@ -24,6 +27,7 @@ def psplib(
     as_json: bool = JsonOpt,
 ) -> None:
     """Solve a PSPLIB RCPSP instance and print its makespan, lower bound and whether it is optimal."""
+    # the solver's engine (OR-Tools, NumPy) only for this command
     from postprod.planning.compiled import compile_problem
     from postprod.planning.psplib import read_sm
     from postprod.planning.solver import solve_compiled
@@ -53,6 +57,7 @@ def gantt_file(
     lanes: str = typer.Option("person", "--lanes", help="Lanes per person, room or task."),
 ) -> None:
     """Draw a Gantt chart of a saved plan, the critical path in red."""
+    # the engine alone: a saved plan needs no database
     from postprod.planning.gantt import write
     from postprod.planning.problem import Plan
 
@@ -74,13 +79,12 @@ def gantt_file(
 # --- productions -------------------------------------------------------------------------------
 
 ProductionArg = typer.Argument(None, help="Production ID or title (default: the current one).")
-ProductionOpt = typer.Option(None, "--production", "-p", help="Production ID or title (default: the current one).")
 TodayOpt = typer.Option(None, "--today", help="Plan as if today were this date (YYYY-MM-DD).")
 PlanOpt = typer.Option(None, "--plan", help="current (default), baseline, or a scenario's name.")
 
 
 def _today(value: str | None) -> date | None:
-    from postprod.services.common import parse_date
+    from postprod.services.common import parse_date  # with the database layer, as the commands calling this
 
     return parse_date(value, "today") if value else None
 
@@ -124,6 +128,7 @@ def run_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Plan a production from its tasks, people, rooms and calendars, and store it as the current plan."""
+    # the database layer: only the production commands load it (see the module docstring)
     from postprod.services import planning as ops
 
     with progress_bar("planning") as update:
@@ -157,6 +162,7 @@ def replan_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Replan after an incident: started and finished work stays, as few tasks as possible move."""
+    # the database layer: only the production commands load it (see the module docstring)
     from postprod.services import planning as ops
 
     inc = ops.Incidents(
@@ -203,6 +209,8 @@ def replan_cmd(
 @app.command("baseline")
 def baseline_cmd(production: str | None = ProductionArg, as_json: bool = JsonOpt) -> None:
     """Freeze the current plan as the baseline that scenarios and progress are measured against."""
+    # the database layer: only the production commands load it (see the module docstring)
+    from postprod.db import session_scope
     from postprod.services import planning as ops
     from postprod.services.common import get_production
 
@@ -222,6 +230,8 @@ def compare_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Compare a scenario (or the current plan) with the baseline: end date, moved tasks, load."""
+    # the database layer: only the production commands load it (see the module docstring)
+    from postprod.db import session_scope
     from postprod.services import planning as ops
     from postprod.services.common import get_production
 
@@ -253,6 +263,8 @@ def compare_cmd(
 @app.command("slippage")
 def slippage_cmd(production: str | None = ProductionArg, today: str | None = TodayOpt, as_json: bool = JsonOpt) -> None:
     """Baseline against actual: how far each started, finished or overdue task has drifted."""
+    # the database layer: only the production commands load it (see the module docstring)
+    from postprod.db import session_scope
     from postprod.services import planning as ops
     from postprod.services.common import get_production
 
@@ -286,6 +298,8 @@ def slippage_cmd(production: str | None = ProductionArg, today: str | None = Tod
 @app.command("show")
 def show_cmd(production: str | None = ProductionArg, plan: str | None = PlanOpt, as_json: bool = JsonOpt) -> None:
     """Show a stored plan: every task's dates, people, room, slack and flags."""
+    # the database layer: only the production commands load it (see the module docstring)
+    from postprod.db import session_scope
     from postprod.services import planning as ops
     from postprod.services.common import get_production
 
@@ -324,6 +338,8 @@ def show_cmd(production: str | None = ProductionArg, plan: str | None = PlanOpt,
 @app.command("list")
 def list_cmd(production: str | None = ProductionArg, as_json: bool = JsonOpt) -> None:
     """List the stored plans (current, baselines, scenarios), newest first."""
+    # the database layer: only the production commands load it (see the module docstring)
+    from postprod.db import session_scope
     from postprod.services import planning as ops
     from postprod.services.common import get_production
 
@@ -350,6 +366,8 @@ def gantt_cmd(
     plan: str | None = PlanOpt,
 ) -> None:
     """Draw a stored plan as a Gantt chart, the critical path in red, lanes per person or room."""
+    # the database layer: only the production commands load it (see the module docstring)
+    from postprod.db import session_scope
     from postprod.planning.gantt import LANES, write
     from postprod.services import planning as ops
     from postprod.services.common import get_production

@@ -12,12 +12,10 @@ from postprod.db import session_scope
 from postprod.services import productions as svc
 from postprod.services.common import get_production, production_dict, use_production
 from postprod.services.demo import create_demo
-from postprod.services.templates import template_names
+from postprod.services.templates import load_template, template_names
 from postprod.timecode import rate_note
 
-app = typer.Typer(no_args_is_help=True, help="Create, list and read productions.")
-
-ProductionOpt = typer.Option(None, "--production", "-p", help="Production ID or title (default: the only one).")
+app = typer.Typer(no_args_is_help=True)
 
 
 def show_overview(data: dict[str, Any]) -> None:
@@ -196,8 +194,6 @@ def delete(
 @app.command("templates")
 def templates(json_out: bool = JsonOpt) -> None:
     """List the production templates."""
-    from postprod.services.templates import load_template
-
     rows = []
     for name in template_names():
         tpl = load_template(name)

@@ -11,6 +11,7 @@ import typer
 from postprod.cli import qc_audio, qc_subtitles
 from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
 from postprod.errors import PostprodError
+from postprod.qc.spec import builtin_specs, load_spec
 
 app = typer.Typer(no_args_is_help=True, help="Probe, measure and check delivered media against a spec.")
 
@@ -31,7 +32,7 @@ def _progress(description: str) -> Iterator[Callable[[float], None] | None]:
 @app.command("probe")
 def probe_cmd(file: Path = typer.Argument(..., help="Media file."), as_json: bool = JsonOpt) -> None:
     """Container, duration, start timecode and stream properties of a file."""
-    from postprod.qc.probe import probe
+    from postprod.qc.probe import probe  # each command loads its own engine: `qc specs` starts without PyAV
 
     info = probe(file)
     if as_json:
@@ -74,6 +75,7 @@ def analyze_cmd(
     ),
 ) -> None:
     """Measure a file in one pass per stream and list every event with frames and timecodes."""
+    # the analysis engines (PyAV, NumPy, SciPy) for this command only
     from postprod.qc.analyze import AudioOptions, analyze
     from postprod.qc.audio_programme import parse_tracks
 
@@ -115,9 +117,9 @@ def check_cmd(
     report: Path | None = typer.Option(None, "--report", help="Write a standalone HTML report here."),
 ) -> None:
     """Check a file against a delivery spec: exit 0 when every clause passes, 1 when one fails, 2 on unusable input."""
+    # the analysis engines and the report's Jinja for this command only
     from postprod.qc.check import check
     from postprod.qc.report import write_report
-    from postprod.qc.spec import load_spec
 
     the_spec = load_spec(spec)
     with _progress(f"checking {file.name}") as update:
@@ -154,8 +156,6 @@ def check_cmd(
 @app.command("specs")
 def specs_cmd(as_json: bool = JsonOpt) -> None:
     """List the built-in delivery specs."""
-    from postprod.qc.spec import builtin_specs, load_spec
-
     specs = [load_spec(name) for name in builtin_specs()]
     if as_json:
         print_json(

@@ -27,6 +27,7 @@ def measure_file(
     tracks: list[int] | None = None,
 ) -> tuple[LoudnessResult, Any]:
     """Stream the programme's sound (one stream, or tracks measured together) through the meter, chunk by chunk."""
+    # the engine (PyAV, NumPy, SciPy) loads when the command runs, not with the qc group
     from postprod.qc.audio_programme import open_programme
     from postprod.qc.loudness import LoudnessMeter
 
@@ -57,7 +58,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """Integrated loudness, loudness range, max momentary/short-term, true and sample peaks."""
-        from postprod.qc.audio_programme import parse_tracks
+        from postprod.qc.audio_programme import parse_tracks  # as above: the engine when the command runs
 
         chosen = parse_tracks(tracks) if tracks is not None else None
         result, dec = measure_file(file, stream, not as_json and err_console.is_terminal, tracks=chosen)

@@ -10,9 +10,9 @@ import typer
 
 from postprod.cli._common import console
 from postprod.errors import InvalidInput
-from postprod.timecode import parse_rate, rate_note
+from postprod.timecode import parse_rate, rate_note, supports_drop_frame
 
-app = typer.Typer(no_args_is_help=True, help="Example material: a cut and its recut, a line-up tone, subtitles.")
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("cut")
@@ -24,9 +24,9 @@ def cut(
     seed: int = typer.Option(1, "--seed", help="Another seed gives another cut."),
 ) -> None:
     """Write a reel as a CMX 3600 EDL and a recut of it (trims, inserts, deletes, moves, replacements)."""
+    # the editorial engine for this command only (`sample tone` needs NumPy instead)
     from postprod.editorial.edl_writer import cut_to_edl
     from postprod.editorial.synth import change_slots, make_pair
-    from postprod.timecode import supports_drop_frame
 
     if not 40 <= events <= 3000:
         raise InvalidInput(f"invalid --events {events}: 40 to 3000", field="events")
@@ -60,7 +60,7 @@ def tone(
         raise InvalidInput(f"invalid --level {level}: -90 to 0 dBFS", field="level")
     if not 0 < seconds <= 3600 or not 1 <= channels <= 16 or sample_rate not in (44100, 48000, 96000):
         raise InvalidInput("seconds 0-3600, channels 1-16, sample rate 44100, 48000 or 96000")
-    import numpy as np
+    import numpy as np  # for this command only: `sample cut` starts without NumPy
 
     amp = 10 ** (level / 20) * (2**23 - 1)
     with wave.open(str(out), "wb") as w:

@@ -7,7 +7,10 @@ import webbrowser
 
 import typer
 
+from postprod import config, db
 from postprod.cli._common import console, note, table
+from postprod.db import session_scope, wait_for_engine
+from postprod.errors import PostprodError
 
 DbWaitOpt = typer.Option(
     None,
@@ -29,10 +32,10 @@ def serve(
     db_wait: float | None = DbWaitOpt,
 ) -> None:
     """Serve the web app and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
+    # The web stack and the demo's services: only `serve` loads them (`worker` loads Celery instead).
     import uvicorn
 
     from postprod.app import create_app
-    from postprod.db import session_scope, wait_for_engine
     from postprod.services.demo import create_demo
     from postprod.services.sign_in import demo_passwords, is_loopback_host
     from postprod.services.users import create_demo_users
@@ -70,19 +73,16 @@ def worker(
     Needs the same POSTPROD_DATABASE_URL (and POSTPROD_JOB_QUEUE, if set) as the server, and
     `pip install 'postprod[workers]'`.
     """
-    from postprod import config
-    from postprod.errors import PostprodError
-
     url = config.broker_url()
     if not url:
         raise PostprodError("POSTPROD_BROKER_URL is not set: jobs run in the server's own threads, no worker needed")
     try:
+        # Celery is an optional extra: imported here, so that its absence is one line, not a traceback.
         from postprod.jobs.worker import make_celery, sweep_in_worker_processes
 
         app = make_celery(url, queue=config.job_queue())
     except ImportError:
         raise PostprodError("Celery is not installed: pip install 'postprod[workers]'") from None
-    from postprod import db
 
     db.wait_for_engine(db_wait, say=note)  # the schema is there before any job is taken
     db.reset_engines()  # no connection of this process is inherited by the forked pool processes

@@ -7,15 +7,14 @@ from typing import Any
 import typer
 from rich.panel import Panel
 
-from postprod.cli._common import JsonOpt, console, print_json, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
 from postprod.cli.history import note_add
-from postprod.cli.production import ProductionOpt
 from postprod.db import session_scope
 from postprod.services import notes as notes_svc
 from postprod.services import tasks as svc
 from postprod.services.common import get_production, get_task, task_dict
 
-app = typer.Typer(no_args_is_help=True, help="List, show and change tasks.")
+app = typer.Typer(no_args_is_help=True)
 
 _STATUS_STYLE = {
     "not-started": "dim",

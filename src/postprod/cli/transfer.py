@@ -9,8 +9,7 @@ from pathlib import Path
 
 import typer
 
-from postprod.cli._common import console, err_console
-from postprod.cli.production import ProductionOpt
+from postprod.cli._common import ProductionOpt, console, err_console
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.errors import FileFormatError

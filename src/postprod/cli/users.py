@@ -8,8 +8,9 @@ from postprod.cli._common import JsonOpt, console, print_json, table
 from postprod.db import session_scope
 from postprod.services import users as svc
 from postprod.services.common import get_production
+from postprod.services.sign_in import reset_password
 
-app = typer.Typer(no_args_is_help=True, help="Users, roles and API tokens.")
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("add")
@@ -82,8 +83,6 @@ def password(
     ),
 ) -> None:
     """Set a user's password (an administrator's reset): their sessions and API tokens all end."""
-    from postprod.services.sign_in import reset_password
-
     with session_scope() as s:
         user = svc.get_user(s, username)
         reset_password(s, user, new_password)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import opentimelineio as otio
 import typer
 
 from postprod.cli._common import JsonOpt, note, print_json, table
+from postprod.cli._cut_files import load_cut, rate_option, show_warnings, write_text
+from postprod.editorial.pulls import pull_list, pulls_csv, pulls_edl, pulls_otio
 
-app = typer.Typer(no_args_is_help=True, help="VFX shot lists and pull lists from a cut.")
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("pulls")
@@ -23,19 +26,14 @@ def pulls(
     json_out: bool = JsonOpt,
 ) -> None:
     """Pull list: each VFX shot's source with handles, record range, duration, speed and comp frames (from 1001)."""
-    import opentimelineio as otio
-
-    from postprod.cli.cut import _write, load_cut, rate_option, show_warnings
-    from postprod.editorial.pulls import pull_list, pulls_csv, pulls_edl, pulls_otio
-
     cut = load_cut(file, rate_option(rate), lenient)
     pl = pull_list(cut, handles=handles)
     if csv_path:
-        _write(csv_path, pulls_csv(pl))
+        write_text(csv_path, pulls_csv(pl))
     if edl_path:
-        _write(edl_path, pulls_edl(pl))
+        write_text(edl_path, pulls_edl(pl))
     if otio_path:
-        _write(otio_path, otio.adapters.write_to_string(pulls_otio(pl), "otio_json"))
+        write_text(otio_path, otio.adapters.write_to_string(pulls_otio(pl), "otio_json"))
     if json_out:
         print_json(pl.to_dict())
         return

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from postprod.cli._common import JsonOpt, console, print_json, table
-from postprod.cli.production import ProductionOpt
+from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.limits import MAX_ID
 from postprod.services import webhooks as svc
 from postprod.services.common import get_production
 
-app = typer.Typer(no_args_is_help=True, help="Webhooks: the production's changes POSTed, signed, to other tools.")
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("add")

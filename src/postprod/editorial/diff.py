@@ -11,6 +11,7 @@ A shot that only slid along the timeline is not a change.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -191,8 +192,6 @@ def _patience(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, i
 
 def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Longest increasing subsequence on the second index (pairs sorted by the first): O(n log n)."""
-    import bisect
-
     tails: list[int] = []
     tail_idx: list[int] = []
     prev = [-1] * len(pairs)

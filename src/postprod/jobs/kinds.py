@@ -7,12 +7,20 @@ and calls the function registered under that kind. Parameters are plain JSON: id
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+from postprod.services import deliverables as dlv
+from postprod.services import editorial as ed
+from postprod.services import planning as ops
+from postprod.services import transfer
+from postprod.services import users as users_svc
+from postprod.services.common import get_production
 
 Progress = Callable[[float, str], None]
 JobFunction = Callable[[Session, Progress, dict[str, Any]], Any]
@@ -32,20 +40,12 @@ def job_kind(name: str) -> Callable[[JobFunction], JobFunction]:
 
 @job_kind("production-export")
 def export_production(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    from postprod.services import transfer
-    from postprod.services.common import get_production
-
     progress(0.1, "reading the production")
     return transfer.export_production(s, get_production(s, p["production_id"]), actor=p.get("actor"))
 
 
 @job_kind("production-import")
 def import_production(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    import json
-
-    from postprod.services import transfer
-    from postprod.services import users as users_svc
-
     doc = transfer.read_document(json.dumps(p["document"]), "document")
     progress(0.05, f"importing {len(doc.tasks)} tasks")
     prod = transfer.import_production(s, doc, title=p.get("title"))
@@ -56,9 +56,6 @@ def import_production(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
 
 @job_kind("cut-import")
 def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    from postprod.services import editorial as ed
-    from postprod.services.common import get_production
-
     # The readers take a file: the text goes to a temporary one for the job's duration.
     fd, tmp = tempfile.mkstemp(prefix="postprod-cut-", suffix=p["suffix"])
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -82,9 +79,6 @@ def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
 
 @job_kind("plan")
 def plan(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    from postprod.services import planning as ops
-    from postprod.services.common import get_production
-
     return ops.plan_production(
         s,
         get_production(s, p["production_id"]),
@@ -96,8 +90,6 @@ def plan(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
 
 @job_kind("deliverable-qc")
 def deliverable_qc(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    from postprod.services import deliverables as dlv
-
     # the file is confined again to this worker's media roots; the spec is the stored one, never a path
     measured = dlv.measure(p["path"], p["spec"], lambda f: progress(f, "measuring"), spec_toml=p.get("spec_toml"))
     return dlv.record_run(s, p["production_id"], p["deliverable_id"], measured, p.get("actor") or "")

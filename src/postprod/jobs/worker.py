@@ -11,12 +11,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from postprod import db
+from postprod.jobs.runner import JobSweeper, execute
+
 RUN_JOB = "postprod.run_job"
 
 
 def make_celery(broker_url: str, engine: Engine | None = None, queue: str = "postprod") -> Any:
     """A Celery app on the broker and queue; its task uses `engine`, or the configured database when None."""
-    from celery import Celery
+    from celery import Celery  # an optional extra (`postprod[workers]`): loaded only with a broker configured
 
     app = Celery("postprod", broker=broker_url)
     app.conf.update(
@@ -32,9 +35,6 @@ def make_celery(broker_url: str, engine: Engine | None = None, queue: str = "pos
 
     @app.task(name=RUN_JOB, shared=False)  # each app its own: a dispatcher's must not shadow a worker's
     def run_job(job_id: int) -> None:
-        from postprod import db
-        from postprod.jobs import execute
-
         execute(engine if engine is not None else db.get_engine(), int(job_id))
 
     return app
@@ -46,12 +46,9 @@ def sweep_in_worker_processes(app: Any) -> None:
     Started once the process is forked (Celery's worker_process_init), so that it has its own
     database connections; any number of workers and servers may sweep at once.
     """
-    from celery.signals import worker_process_init
+    from celery.signals import worker_process_init  # the optional extra, as above
 
     def start(**_kwargs: Any) -> None:
-        from postprod import db
-        from postprod.jobs import JobSweeper
-
         db.reset_engines(close=False)
         JobSweeper(db.get_engine(), lambda job_id: app.send_task(RUN_JOB, args=[job_id])).start()
 

@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy import DateTime, Enum, MetaData, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -50,7 +50,5 @@ class TimestampMixin:
 
 def column_values(obj: Any) -> dict[str, Any]:
     """The mapped column values of an object, by attribute key."""
-    from sqlalchemy import inspect
-
     mapper = inspect(type(obj))
     return {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs}

@@ -117,7 +117,7 @@ def critical_path(
     preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     for dep in dependencies:
         a, b = dep[0], dep[1]
-        lag = int(dep[2]) if len(dep) > 2 else 0  # type: ignore[misc]
+        lag = int(dep[2]) if len(dep) > 2 else 0
         for name in (a, b):
             if name not in index:
                 raise InvalidInput(f"dependency names unknown task {name!r}")

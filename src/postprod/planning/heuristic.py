@@ -54,7 +54,8 @@ def _windows(free: np.ndarray, d: int) -> np.ndarray:
     m, length = free.shape
     cs = np.zeros((m, length + 1), dtype=np.int64)
     np.cumsum(~free, axis=1, out=cs[:, 1:])
-    return cs[:, d:] == cs[:, :-d]
+    win: np.ndarray = cs[:, d:] == cs[:, :-d]
+    return win
 
 
 class _Sgs:

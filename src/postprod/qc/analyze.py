@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from postprod.errors import PostprodError
+from postprod.qc.audio import AudioPass, analyze_audio
+from postprod.qc.audio_programme import ProgrammeDecoder, check_tracks, choose_tracks
 from postprod.qc.events import Event, Timebase, seconds_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
 from postprod.qc.video import DEMUX_ERRORS, VideoOptions, VideoPass, VideoReport, analyze_video
+from postprod.qc.video_segments import MAX_WORKERS, SeekMissed, SegmentedVideo, plan_segments, workers_available
 
 Progress = Callable[[float], None]
 
@@ -81,8 +84,6 @@ def audio_events_to_frames(report: Any, info: ProbeResult, tb: Timebase) -> list
 
 def run_audio(path: str | os.PathLike[str], opts: AudioOptions, progress: Progress | None) -> Any:
     """The audio engine's analysis of the first audio stream."""
-    from postprod.qc.audio import analyze_audio
-
     return analyze_audio(
         str(path),
         silence_threshold_db=opts.silence_threshold_db,
@@ -108,9 +109,6 @@ def _shared_pass(
     kept short (about 1 s) so the main thread never leaves the decoder's threads idle for long.
     The meter filters each chunk in its own worker threads (NumPy and the filter release the GIL).
     """
-    from postprod.qc.audio import AudioPass
-    from postprod.qc.audio_programme import ProgrammeDecoder, choose_tracks
-
     warnings: list[str] = []
     container = open_media(path)
     try:
@@ -157,8 +155,6 @@ def _segmented(
     path: str | os.PathLike[str], info: ProbeResult, options: VideoOptions | None, workers: int | None
 ) -> Any:
     """The picture split over worker threads (video_segments), or None when one pass is the way."""
-    from postprod.qc.video_segments import MAX_WORKERS, SegmentedVideo, plan_segments, workers_available
-
     n = min(workers_available(), MAX_WORKERS) if workers is None else workers
     if n < 2:
         return None
@@ -196,8 +192,6 @@ def analyze(
         result.warnings.append("no audio stream")
     aopts = audio_options or AudioOptions()
     if do_audio and aopts.tracks:  # refused before any decoding, whichever path reads the sound
-        from postprod.qc.audio_programme import check_tracks
-
         check_tracks(str(path), aopts.tracks, len(info.audio))
     segmented = _segmented(path, info, video_options, workers) if do_video else None
     if segmented is not None:
@@ -214,7 +208,6 @@ def analyze(
         except BaseException:
             segmented.cancel()
             raise
-        from postprod.qc.video_segments import SeekMissed
 
         try:
             result.video = segmented.result(progress, (0.0, v_share) if not do_audio else (1 - v_share, v_share))

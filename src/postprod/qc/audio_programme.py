@@ -22,10 +22,9 @@ import av
 import numpy as np
 
 from postprod.errors import FileFormatError, InvalidInput
-from postprod.qc.audio import CHUNK_SAMPLES, AudioDecoder, open_audio
+from postprod.qc.audio_decode import CHUNK_SAMPLES, AudioDecoder, AudioSource, Progress, open_audio
 from postprod.qc.loudness import default_layout
 
-Progress = Any
 MAX_LAG_SECONDS = 120.0  # how far one track may run ahead of another before it is an error
 
 
@@ -258,7 +257,7 @@ def open_programme(
     stream_index: int | None = None,
     chunk_frames: int | None = None,
     container: Any = None,
-) -> Any:
+) -> AudioSource:
     """An AudioDecoder for one stream, a ProgrammeDecoder for several (the tracks, or the default choice)."""
     if stream_index is not None:
         if tracks:

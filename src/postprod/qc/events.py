@@ -121,7 +121,7 @@ def seconds_event(
 
 def runs(mask: Any) -> list[tuple[int, int]]:
     """[start, end) runs of True in a 1-D boolean array."""
-    import numpy as np
+    import numpy as np  # NumPy only here: `qc probe` reads a file's events without it
 
     m = np.asarray(mask, dtype=bool)
     if m.size == 0:

@@ -12,6 +12,7 @@ from typing import Any
 import av
 
 from postprod.errors import FileFormatError, InvalidInput
+from postprod.qc.events import Timebase
 from postprod.timecode import format_rate, parse_rate, supports_drop_frame, tc_to_frames
 
 # FFmpeg enum values (libavutil/pixfmt.h), named as ffprobe names them.
@@ -412,8 +413,6 @@ def _probe_open(container: Any, p: Path) -> ProbeResult:
 
 def timebase_for(info: ProbeResult) -> Any:
     """The Timebase that turns frame indexes of this file into its programme timecode."""
-    from postprod.qc.events import Timebase
-
     rate = info.frame_rate or Fraction(25)
     return Timebase(
         rate=rate,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from postprod.errors import NotFound
 from postprod.model import (
     ApprovalRequest,
     ApprovalStatus,
@@ -341,8 +342,6 @@ def people_load(session: Session, prod: Production, today: date | None = None, w
 
 def get_qc_run(session: Session, prod: Production, run_id: int) -> QcRun:
     """A stored QC run of one of the production's deliverables, with its findings."""
-    from postprod.errors import NotFound
-
     run = session.scalars(
         select(QcRun).where(QcRun.id == run_id).options(selectinload(QcRun.findings), selectinload(QcRun.deliverable))
     ).first()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -26,11 +26,9 @@ from postprod.limits import as_id
 from postprod.media_roots import confine, server_roots
 from postprod.model import Deliverable, DeliverableStatus, Production, QcFinding, QcRun
 from postprod.model.audit import jsonable
+from postprod.qc.spec import Spec, builtin_spec, parse_spec_text
 from postprod.services import items
 from postprod.services.common import get_production, parse_date
-
-if TYPE_CHECKING:
-    from postprod.qc.spec import Spec
 
 MAX_SPEC_TEXT = 100_000  # characters of a production's own spec
 
@@ -86,8 +84,6 @@ def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, st
     if spec_toml is not None and spec_toml.strip():
         if len(spec_toml) > MAX_SPEC_TEXT:
             raise InvalidInput(f"spec_toml: longer than {MAX_SPEC_TEXT} characters", field="spec_toml")
-        from postprod.qc.spec import parse_spec_text
-
         try:
             parsed = parse_spec_text(spec_toml, "spec_toml")
         except PostprodError as exc:  # a broken spec is refused now, naming the field
@@ -96,16 +92,12 @@ def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, st
         return name[:200], spec_toml
     if spec is None or spec == "":
         return None, None
-    from postprod.qc.spec import builtin_spec
-
     builtin_spec(spec)  # refuses any other name: a path is not read here
     return spec, None
 
 
 def stored_spec(name: str, spec_toml: str | None) -> Spec:
     """The spec a deliverable holds: its own text, or the built-in of that name."""
-    from postprod.qc.spec import builtin_spec, parse_spec_text
-
     if spec_toml:
         return parse_spec_text(spec_toml, f"spec {name!r}", name)
     try:
@@ -355,6 +347,7 @@ def measure(
     roots: Sequence[Path] | None = None,
 ) -> Measurement:
     """Check the file (again confined to the roots) against the stored spec (no database: this is the long part)."""
+    # The QC engine (PyAV, NumPy, SciPy) loads only when a file is measured, not with every deliverable command.
     from postprod.qc.check import check
 
     m = Measurement(path=path, spec=spec_ref, started=datetime.now(UTC))
@@ -370,7 +363,7 @@ def measure(
         else:
             m.result = check(real, spec, progress)
         if report_path:
-            from postprod.qc.report import write_report
+            from postprod.qc.report import write_report  # Jinja and the report's engine: only when one is asked
 
             write_report(m.result, report_path)
     except PostprodError as exc:

@@ -86,6 +86,7 @@ def create_demo(
     # A first plan (the fast heuristic) and its baseline, so the schedule, the Gantt and the
     # critical path have something to show from the start.
     if plan:
+        # the planning service (and NumPy) only when the demo is planned: the production commands start without it
         from postprod.services import planning as planning_ops
 
         planning_ops.plan_production(session, prod, time_limit=0, today=today, strict_due=False)

@@ -304,6 +304,7 @@ def overview(session: Session, prod: Production, today: date | None = None) -> d
         }
     delivery = prod.delivery_date
     late = [t.key for t in tasks if t.due_date and t.due_date < today and t.status != TaskStatus.DONE]
+    # the planning service (and NumPy) only for the overview: `production list` starts without it
     from postprod.services.planning import current_plan
 
     plan = current_plan(session, prod)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -494,8 +495,6 @@ def entry_texts(kind: Kind, entry: RegisterMixin) -> list[Any]:
 
 def natural(text: str) -> tuple[Any, ...]:
     """Sort key putting cue 2 before cue 10 (and 1M2 before 1M10)."""
-    import re
-
     return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))
 
 

@@ -25,6 +25,7 @@ from postprod.model import (
 from postprod.model.base import utcnow
 from postprod.services import items
 from postprod.services.items import Target
+from postprod.services.users import Forbidden
 
 
 def target_types() -> list[str]:
@@ -158,8 +159,6 @@ def decide(session: Session, req: ApprovalRequest, reviewer: User, decision: str
         raise Conflict(f"request {req.id} is already {req.status.value}")
     review = next((r for r in req.reviews if r.reviewer_id == reviewer.id), None)
     if review is None:
-        from postprod.services.users import Forbidden
-
         raise Forbidden(f"{reviewer.username} is not a reviewer of request {req.id}")
     if choice == ApprovalDecision.CHANGES_REQUESTED and not note.strip():
         raise InvalidInput("say which changes in a note", field="note")

@@ -7,7 +7,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -17,6 +17,7 @@ from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
 from postprod.limits import as_id
 from postprod.model import ApiToken, Membership, Person, Production, Role, User, WebSession
 from postprod.model.base import utcnow
+from postprod.services.common import get_department, get_person
 from postprod.services.passwords import hash_password, needs_rehash, verify_password
 
 
@@ -45,8 +46,6 @@ def _sha256(text: str) -> str:
 
 def _aware(value: datetime) -> datetime:
     """SQLite gives naive datetimes back; they were stored in UTC."""
-    from datetime import UTC
-
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -311,8 +310,6 @@ def grant(
     person: str | int | None = None,
 ) -> Membership:
     """Give a user a role in a production; a department lead needs a department, a technician a person."""
-    from postprod.services.common import get_department, get_person
-
     r = role if isinstance(role, Role) else parse_role(role)
     dept_code = ""
     if r == Role.DEPARTMENT_LEAD:

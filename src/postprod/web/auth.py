@@ -8,11 +8,12 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from postprod.api.deps import Principal, SessionDep, authenticate_request
 from postprod.errors import InvalidInput
+from postprod.http_deps import SessionDep, authenticate_request
 from postprod.limits import has_nul
 from postprod.model import Production
 from postprod.services.common import get_production
+from postprod.services.principal import Principal
 from postprod.services.users import Resource, Unauthorized
 from postprod.web.render import gettext_for, language_of
 

@@ -7,8 +7,8 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from postprod.api.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep
 from postprod.errors import InvalidInput
+from postprod.http_deps import SessionDep, clear_session_cookies, client_address, set_session_cookies
 from postprod.services import productions as productions_svc
 from postprod.services import sign_in
 from postprod.services import users as users_svc
@@ -45,10 +45,6 @@ def _login_page(
     return resp
 
 
-def _address(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> HTMLResponse:
     return _login_page(request, next_url=safe_next(next))
@@ -65,7 +61,7 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
         return _login_page(request, error=_("The sign-in form expired: try again."), next_url=next_url, status=403)
     username, password = str(form.get("username") or "")[:200], str(form.get("password") or "")
     try:
-        user = sign_in.sign_in(session, username, password, address=_address(request))
+        user = sign_in.sign_in(session, username, password, address=client_address(request))
     except Unauthorized:
         return _login_page(request, error=_("Wrong username or password."), next_url=next_url, status=401)
     except TooManyAttempts as exc:
@@ -77,10 +73,7 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     session.info["actor"] = user.username
     ws, value = users_svc.start_session(session, user)
     resp = RedirectResponse(next_url, status_code=303)
-    secure = request.url.scheme == "https"
-    max_age = users_svc.SESSION_DAYS * 86400
-    resp.set_cookie(SESSION_COOKIE, value, max_age=max_age, httponly=True, samesite="lax", secure=secure)
-    resp.set_cookie(CSRF_COOKIE, ws.csrf_token, max_age=max_age, httponly=False, samesite="lax", secure=secure)
+    set_session_cookies(resp, request, ws, value)
     resp.delete_cookie(LOGIN_COOKIE)
     return resp
 
@@ -90,8 +83,7 @@ def logout(principal: FormPrincipal, session: SessionDep) -> Response:
     if principal.web_session is not None:
         users_svc.end_session(session, principal.web_session)
     resp = RedirectResponse("/login", status_code=303)
-    resp.delete_cookie(SESSION_COOKIE)
-    resp.delete_cookie(CSRF_COOKIE)
+    clear_session_cookies(resp)
     return resp
 
 
@@ -123,7 +115,7 @@ def change_password(request: Request, principal: FormPrincipal, session: Session
             str(form.get("current_password") or ""),
             new,
             keep_session=principal.web_session,
-            address=_address(request),
+            address=client_address(request),
         )
     except InvalidInput as exc:
         messages = {

@@ -7,14 +7,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from postprod.api.deps import Id, Principal, SessionDep
 from postprod.errors import InvalidInput
+from postprod.http_deps import Id, SessionDep
 from postprod.limits import MAX_ID
 from postprod.model import ApprovalRequest, Production
 from postprod.services import dashboard as dash
 from postprod.services import deliverables as deliverables_svc
 from postprod.services import items, review
 from postprod.services import users as users_svc
+from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from postprod.api.deps import Id, SessionDep
 from postprod.errors import Conflict, InvalidInput
+from postprod.http_deps import Id, SessionDep
 from postprod.model import Production
 from postprod.model.editorial import RegisterMixin
 from postprod.services import editorial as editorial_svc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from postprod.api.deps import Id, SessionDep
+from postprod.http_deps import Id, SessionDep
 from postprod.services import dashboard as dash
 from postprod.web.auth import PagePrincipal, page_context, production_for
 from postprod.web.render import render

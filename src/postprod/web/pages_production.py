@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from postprod.api.deps import Id, SessionDep
+from postprod.http_deps import Id, SessionDep
 from postprod.limits import MAX_ID
 from postprod.planning import gantt as gantt_chart
 from postprod.services import dashboard as dash

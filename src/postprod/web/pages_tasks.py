@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from postprod.api.deps import Id, SessionDep, task_resource
 from postprod.errors import InvalidInput, StaleWrite
+from postprod.http_deps import Id, SessionDep
 from postprod.model import TRANSITIONS, Task, TaskStatus
 from postprod.services import items, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
+from postprod.services.principal import task_resource
 from postprod.services.tasks import list_tasks, parse_status, update_task_checked
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from postprod.api.deps import Id, SessionDep
+from postprod.http_deps import Id, SessionDep
 from postprod.services import webhooks as svc
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.render import render

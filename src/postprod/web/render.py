@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -34,8 +35,6 @@ def _day(value: date | datetime | str | None, lang: str = "en") -> str:
 
 def _num(value: float | int | None, lang: str = "en", digits: int = 1) -> str:
     """A number the language's way (2,5 in French, 2.5 in English), at most `digits` decimals."""
-    from babel.numbers import format_decimal
-
     if value is None:
         return ""
     return str(format_decimal(round(float(value), digits), format="#,##0." + "#" * digits, locale=lang))

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from postprod.api.errors import field_of
 from postprod.errors import PostprodError
+from postprod.http_deps import field_of
 from postprod.services.users import Unauthorized
 from postprod.web import (
     pages_auth,

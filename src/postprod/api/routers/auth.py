@@ -7,8 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from postprod.api.deps import CSRF_COOKIE, SESSION_COOKIE, Id, PrincipalDep, SessionDep, client_address
 from postprod.api.schemas import LoginIn, LoginOut, MeIn, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
+from postprod.http_deps import (
+    Id,
+    PrincipalDep,
+    SessionDep,
+    clear_session_cookies,
+    client_address,
+    set_session_cookies,
+)
 from postprod.services import sign_in
 from postprod.services import users as svc
 from postprod.services.users import Forbidden
@@ -29,11 +36,8 @@ def login(body: LoginIn, request: Request, session: SessionDep) -> JSONResponse:
     user = sign_in.sign_in(session, body.username, body.password, address=client_address(request))
     session.info["actor"] = user.username
     ws, cookie = svc.start_session(session, user)
-    secure = request.url.scheme == "https"
     resp = JSONResponse({"user": svc.user_dict(user), "csrf_token": ws.csrf_token})
-    max_age = svc.SESSION_DAYS * 86400
-    resp.set_cookie(SESSION_COOKIE, cookie, max_age=max_age, httponly=True, samesite="lax", secure=secure)
-    resp.set_cookie(CSRF_COOKIE, ws.csrf_token, max_age=max_age, httponly=False, samesite="lax", secure=secure)
+    set_session_cookies(resp, request, ws, cookie)
     return resp
 
 
@@ -43,8 +47,7 @@ def logout(principal: PrincipalDep, session: SessionDep) -> Response:
     if principal.web_session is not None:
         svc.end_session(session, principal.web_session)
     resp = Response(status_code=204)
-    resp.delete_cookie(SESSION_COOKIE)
-    resp.delete_cookie(CSRF_COOKIE)
+    clear_session_cookies(resp)
     return resp
 
 

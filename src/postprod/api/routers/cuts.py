@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from postprod.api.deps import Id, JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import JobsDep, load_production
 from postprod.api.schemas import In, JobOut
 from postprod.errors import InvalidInput
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
 from postprod.services import editorial as ed
 from postprod.services.users import Resource

@@ -11,11 +11,12 @@ import anyio
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from postprod.api.deps import Principal, PrincipalDep, SessionDep
 from postprod.api.schemas import AuditOut
+from postprod.http_deps import PrincipalDep, SessionDep
 from postprod.limits import MAX_ID
 from postprod.services import events as svc
 from postprod.services import money
+from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["events"])

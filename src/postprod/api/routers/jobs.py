@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from postprod.api.deps import Id, Principal, PrincipalDep, SessionDep
 from postprod.api.schemas import JobOut
 from postprod.errors import Conflict
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import get_job, job_dict
 from postprod.model import Job, JobStatus
+from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["jobs"])

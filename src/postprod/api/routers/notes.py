@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from postprod.api.deps import Id, PrincipalDep, SessionDep, load_production, load_task, task_resource
+from postprod.api.deps import load_production, load_task
 from postprod.api.schemas import AuditOut, NoteIn, NoteOut
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.services import notes as svc
 from postprod.services import review
+from postprod.services.principal import task_resource
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["notes"])

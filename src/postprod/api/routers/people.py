@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from postprod.api.deps import Id, Principal, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import load_production
 from postprod.api.schemas import (
     AbsenceIn,
     AbsenceOut,
@@ -18,9 +18,11 @@ from postprod.api.schemas import (
     RoomOut,
 )
 from postprod.errors import InvalidInput
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.model import Absence, Production
 from postprod.services import people as svc
 from postprod.services.common import get_person, get_room, person_dict, room_dict
+from postprod.services.principal import Principal
 
 router = APIRouter(tags=["people"])
 

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from postprod.api.deps import Id, JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import JobsDep, load_production
 from postprod.api.schemas import In, JobOut
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
 from postprod.services import planning as ops
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from postprod.api.deps import Id, JobsDep, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import JobsDep, load_production
 from postprod.api.schemas import (
     JobOut,
     MemberIn,
@@ -19,6 +20,7 @@ from postprod.api.schemas import (
     ShareOut,
     TemplateOut,
 )
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
 from postprod.services import productions as svc
 from postprod.services import review, transfer
@@ -168,8 +170,6 @@ def import_production(
     title: str | None = Query(None, max_length=200, description="Import under another title"),
 ) -> dict[str, Any]:
     """Import a production in the background (the document is checked first: a bad one is a 422 now)."""
-    import json
-
     principal.require("production.create", Resource(None))
     transfer.read_document(json.dumps(document), "document")  # a bad document is a 422 now, not a failed job
     user_id = principal.user.id

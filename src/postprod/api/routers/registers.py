@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
 
-from postprod.api.deps import Id, JobsDep, Principal, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import JobsDep, load_production
 from postprod.api.schemas import In, JobOut, NoteIn, NoteOut
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
 from postprod.limits import MAX_ID
 from postprod.model import Production
@@ -16,6 +17,7 @@ from postprod.services import deliverables as dlv
 from postprod.services import items, money, review
 from postprod.services import notes as notes_svc
 from postprod.services import registers as reg
+from postprod.services.principal import Principal
 from postprod.services.registers import sort_columns
 from postprod.services.users import Forbidden, Resource
 

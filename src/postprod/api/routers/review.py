@@ -6,11 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from postprod.api.deps import Id, Principal, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import load_production
 from postprod.api.schemas import ApprovalIn, ApprovalOut, DecisionIn
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.model import ApprovalRequest
 from postprod.services import review as svc
 from postprod.services import users as users_svc
+from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["review"])

@@ -6,11 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
 
-from postprod.api.deps import Id, PrincipalDep, SessionDep, load_production, load_task, task_resource
+from postprod.api.deps import load_production, load_task
 from postprod.api.schemas import DependencyIn, TaskDetailOut, TaskIn, TaskPage, TaskPatch
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.services import items, review
 from postprod.services import tasks as svc
 from postprod.services.common import get_department, task_dict
+from postprod.services.principal import task_resource
 from postprod.services.tasks import update_task_checked
 from postprod.services.users import Forbidden, Resource
 

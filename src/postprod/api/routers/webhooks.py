@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from postprod.api.deps import Id, PrincipalDep, SessionDep, load_production
+from postprod.api.deps import load_production
 from postprod.api.schemas import In
+from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.services import webhooks as svc
 
 router = APIRouter(tags=["webhooks"])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from postprod.editorial.model import Cut
+from postprod.editorial.readers.cmx3600 import read_edl
 from postprod.errors import FileFormatError
 from postprod.timecode import parse_rate
 
@@ -18,13 +19,12 @@ Reader = Callable[[str, Fraction | None, bool, Callable[[float], None] | None], 
 
 
 def _edl(path: str, rate: Fraction | None, lenient: bool, progress: Callable[[float], None] | None) -> Cut:
-    from postprod.editorial.readers.cmx3600 import read_edl
-
     return read_edl(path, rate, lenient=lenient, progress=progress)
 
 
 def _otio(adapter: str | None, fmt: str) -> Reader:
     def read(path: str, rate: Fraction | None, lenient: bool, progress: Callable[[float], None] | None) -> Cut:
+        # OpenTimelineIO and its adapters load for these formats only: an EDL is read without them
         from postprod.editorial.readers.otio_reader import read_with_otio
 
         return read_with_otio(path, adapter=adapter, fmt=fmt, rate=rate, progress=progress)

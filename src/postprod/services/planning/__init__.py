@@ -31,6 +31,7 @@ from postprod.services.planning.store import (
     engine_plan,
     latest_plan,
     load_inputs,
+    named_plan,
     person_key,
     plan_row_dict,
     require_plan,
@@ -49,7 +50,7 @@ REPLAN_TIME_LIMIT = 2.0
 
 
 def _solve(inputs: Inputs, time_limit: float, strict_due: bool, progress: Progress | None) -> eng.Plan:
-    from postprod.planning.solver import solve
+    from postprod.planning.solver import solve  # OR-Tools (~0.3 s to import) only when a plan is solved
 
     return solve(inputs.problem, time_limit, progress, strict_due=strict_due)
 
@@ -336,7 +337,7 @@ def _find_person(session: Session, prod: Production, ref: str) -> Person:
 
 
 def _compute_replan(r: _Replan, time_limit: float, progress: Progress | None) -> Any:
-    from postprod.planning.replan import replan
+    from postprod.planning.replan import replan  # OR-Tools, as in _solve
 
     return replan(r.inputs.problem, r.base, r.incidents, today=r.inputs.today, time_limit=time_limit, progress=progress)
 
@@ -562,7 +563,7 @@ def compare_plans(
     session: Session, prod: Production, scenario: str | None = None, *, against: str = "baseline"
 ) -> dict[str, Any]:
     """A scenario (or the current plan) against the baseline: end dates, moved tasks, load per person and room."""
-    from postprod.planning.scenario import compare
+    from postprod.planning.scenario import compare  # scenarios replan: OR-Tools, as in _solve
 
     inputs = load_inputs(session, prod)
     other = _find_plan(session, prod, scenario)
@@ -585,7 +586,7 @@ def compare_plans(
 
 def slippage_report(session: Session, prod: Production, today: date | None = None) -> dict[str, Any]:
     """Baseline against actual: each task's drift in working days, from progress and actual dates."""
-    from postprod.planning.scenario import Actual, slippage
+    from postprod.planning.scenario import Actual, slippage  # OR-Tools, as in _solve
 
     today = today or date.today()
     inputs = load_inputs(session, prod, today)
@@ -655,8 +656,6 @@ def list_plans(session: Session, prod: Production) -> list[dict[str, Any]]:
 
 def gantt_plan(session: Session, prod: Production, name: str | None = None) -> tuple[eng.Plan, str]:
     """A stored plan ready to draw (people and rooms by name) and a title for the chart."""
-    from postprod.services.planning.store import named_plan
-
     inputs = load_inputs(session, prod)
     row = _find_plan(session, prod, name)
     plan = named_plan(engine_plan(session, row, inputs.problem), inputs)

@@ -110,7 +110,7 @@ def load_inputs(session: Session, prod: Production, today: date | None = None) -
         elif owner_room is not None:
             away[room_key(owner_room)].append((start, end))
 
-    def own_calendar(key: str, cal_id: int | None) -> eng.Calendar | None:
+    def own_calendar(key: str, cal_id: int | None) -> cal_engine.Calendar | None:
         cal = _calendar(calendars[cal_id], holidays) if cal_id is not None and cal_id in calendars else base
         if away.get(key):
             cal = cal_engine.Calendar(cal.weekdays, cal.holidays, tuple(sorted(away[key])))

@@ -1,0 +1,105 @@
+"""Benchmark: how long whole `postprod` processes take, against `python -c "import typer"` in the same run.
+
+Each command runs as a new process, as a user types it, with the same Python as this script. The
+commands take turns, round after round, so a busy machine slows them alike; the figure is each
+one's median over the rounds. Targets (issue 11): `postprod --help` and `postprod qc specs` at most
+0.2 s above the floor of importing Typer; `postprod cut diff` of two 3,000-event EDLs at most 0.5 s
+in all; `postprod task list` on the demo production (SQLite) at most 0.6 s.
+
+The two EDLs are those of benchmarks/editorial.py (a reel and its recut, 55 changes). The diff of
+`postprod sample cut`'s pair (450 changes) is shown too, without a target: its time goes mostly to
+Rich laying out the 450-row table (`--json` prints the same change list in a fraction of it).
+
+Run: python benchmarks/cli_startup.py [--runs 7] [--events 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+from postprod.editorial.edl_writer import cut_to_edl
+from postprod.editorial.synth import make_pair
+
+# The `postprod` console script's own two lines, so the figures do not depend on where it is installed.
+POSTPROD = "import sys; from postprod.cli.main import main; sys.argv[0] = 'postprod'; sys.exit(main())"
+
+
+def postprod(*args: str) -> list[str]:
+    return [sys.executable, "-c", POSTPROD, *args]
+
+
+def run(cmd: list[str], env: dict[str, str]) -> float:
+    """Seconds the process took, from start to exit; it must succeed."""
+    t = time.perf_counter()
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    took = time.perf_counter() - t
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[3:]) or cmd[-1]} failed ({done.returncode}): {done.stderr.strip()}")
+    return took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--events", type=int, default=3000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "POSTPROD_DATABASE_URL": f"sqlite:///{Path(tmp) / 'demo.db'}",
+            "COLUMNS": "120",
+        }
+        env.pop("POSTPROD_PRODUCTION", None)
+        old, new = str(Path(tmp) / "old.edl"), str(Path(tmp) / "new.edl")
+        # The inputs, made by postprod itself: two versions of a reel, as benchmarks/editorial.py
+        # makes them; `postprod sample cut`'s pair; the demo production.
+        pair = make_pair(args.events, Fraction(24), seed=42, trims=20, inserts=10, deletes=10, moves=5, replaces=10)
+        Path(old).write_text(cut_to_edl(pair.old))
+        Path(new).write_text(cut_to_edl(pair.new))
+        s_old, s_new = str(Path(tmp) / "sample_old.edl"), str(Path(tmp) / "sample_new.edl")
+        run(postprod("sample", "cut", s_old, s_new, "--events", str(args.events)), env)
+        run(postprod("demo"), env)
+        commands: dict[str, tuple[list[str], str]] = {
+            'python -c "import typer"': ([sys.executable, "-c", "import typer"], "floor"),
+            "postprod --help": (postprod("--help"), "floor + 0.2"),
+            "postprod qc specs": (postprod("qc", "specs"), "floor + 0.2"),
+            f"postprod cut diff ({args.events} events)": (postprod("cut", "diff", old, new, "--rate", "24"), "0.5"),
+            "postprod task list (demo)": (postprod("task", "list"), "0.6"),
+            "cut diff, sample pair": (postprod("cut", "diff", s_old, s_new, "--rate", "24"), "info"),
+            "cut diff, sample pair, --json": (postprod("cut", "diff", s_old, s_new, "--rate", "24", "--json"), "info"),
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for cmd, _ in commands.values():  # once each first: the files and .pyc caches are warm
+            run(cmd, env)
+        for _ in range(args.runs):
+            for name, (cmd, _) in commands.items():
+                times[name].append(run(cmd, env))
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    floor = medians['python -c "import typer"']
+    print(f"median of {args.runs} runs each, whole processes ({sys.executable})")
+    failed = False
+    for name, (_, target) in commands.items():
+        m = medians[name]
+        if target in ("floor", "info"):
+            print(f"  {name:<32} {m:6.3f} s" + ("" if target == "floor" else f"  floor + {m - floor:5.3f} s"))
+            continue
+        limit = floor + 0.2 if target.startswith("floor") else float(target)
+        ok = m <= limit
+        failed |= not ok
+        print(
+            f"  {name:<32} {m:6.3f} s  floor + {m - floor:5.3f} s  ({m / floor:4.1f}x the floor)  "
+            f"target <= {limit:.3f} s ({target}): {'ok' if ok else 'MISSED'}"
+        )
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
