@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from postprod.cli.main import app
 from postprod.qc.shots import detect
-from postprod.qc.timed_text import read_subtitles
+from postprod.qc.subtitle_read import read_subtitles
 
 runner = CliRunner()
 CUTS = (40, 70)  # shot changes of the master, frames from its first

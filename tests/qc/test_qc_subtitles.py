@@ -16,7 +16,7 @@ from postprod.cli.main import app
 from postprod.errors import FileFormatError, InvalidInput
 from postprod.qc.spec import parse_spec_text
 from postprod.qc.subtitle_check import Programme, check_subtitles
-from postprod.qc.timed_text import read_subtitles
+from postprod.qc.subtitle_read import read_subtitles
 from postprod.timecode import frames_to_tc, supports_drop_frame, tc_to_frames
 
 runner = CliRunner()

@@ -18,7 +18,8 @@ from postprod.errors import InvalidInput
 from postprod.qc.clauses import FAIL, PASS, ClauseResult
 from postprod.qc.events import Event, Timebase
 from postprod.qc.spec import Spec, allowed_characters
-from postprod.qc.timed_text import FORMAT_NAMES, Subtitle, SubtitleFile, read_subtitles
+from postprod.qc.subtitle_read import read_subtitles
+from postprod.qc.timed_text import FORMAT_NAMES, Subtitle, SubtitleFile
 from postprod.timecode import format_rate, frames_to_tc, supports_drop_frame
 
 Progress = Callable[[float], None]

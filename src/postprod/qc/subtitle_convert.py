@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from postprod.errors import FileFormatError, InvalidInput
-from postprod.qc.timed_text import FORMATS, SubtitleFile, _interval, decode_text, read_subtitles, ttconv_log
+from postprod.qc.subtitle_read import read_subtitles
+from postprod.qc.timed_text import FORMATS, SubtitleFile, _interval, decode_text, ttconv_log
 from postprod.timecode import start_tc_to_frames, supports_drop_frame
 
 Progress = Callable[[float], None]

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from postprod.db import session_scope
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
-from postprod.limits import as_id
 from postprod.media_roots import confine, server_roots
 from postprod.model import Deliverable, DeliverableStatus, Production, QcFinding, QcRun
 from postprod.model.audit import jsonable
@@ -114,16 +113,7 @@ def _file(file: str, roots: Sequence[Path] | None) -> str:
 
 def get_deliverable(session: Session, prod: Production, ref: str | int) -> Deliverable:
     """A deliverable by name (case-insensitive) or ID."""
-    text = str(ref).strip()
-    d = session.scalars(
-        select(Deliverable).where(Deliverable.production_id == prod.id, func.lower(Deliverable.name) == text.lower())
-    ).first()
-    if d is None and (ident := as_id(text)) is not None:
-        d = session.get(Deliverable, ident)
-        if d is not None and d.production_id != prod.id:
-            d = None
-    if d is None:
-        raise NotFound(f"no deliverable {text!r} in {prod.title!r}")
+    d: Deliverable = items.find_by_key(session, prod, Deliverable, "name", str(ref), "deliverable")
     return d
 
 

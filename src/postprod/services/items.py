@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from postprod.errors import InvalidInput, NotFound, PreconditionRequired, StaleWrite
@@ -42,6 +42,7 @@ from postprod.model import (
     Task,
 )
 from postprod.model.audit import entity_label
+from postprod.services.common import get_task
 
 Finder = Callable[[Session, Production, str], Any]
 
@@ -148,6 +149,19 @@ def find_by_id(model: type[Any], what: str) -> Finder:
     return find
 
 
+def find_by_key(session: Session, prod: Production, model: type[Any], key: str, ref: str, what: str) -> Any:
+    """An item of the production by its key column (any case), else by numeric ID: the one lookup every kind uses."""
+    text = str(ref).strip()
+    col = getattr(model, key)
+    obj = session.scalars(select(model).where(model.production_id == prod.id, func.lower(col) == text.lower())).first()
+    if obj is None and (ident := as_id(text)) is not None:
+        cand = session.get(model, ident)
+        obj = cand if cand is not None and cand.production_id == prod.id else None
+    if obj is None:
+        raise NotFound(f"no {what} {text!r} in {prod.title!r}")
+    return obj
+
+
 # --- notes -----------------------------------------------------------------------------------------
 
 
@@ -232,33 +246,16 @@ def check_version(
 # --- the built-in kinds ------------------------------------------------------------------------------
 
 
-def _find_task(session: Session, prod: Production, ref: str) -> Any:
-    from postprod.services.common import get_task
-
-    return get_task(session, prod, ref)
+def _entry_label(label: str, key: str) -> Callable[[Any], str]:
+    return lambda entry: f"{label} {getattr(entry, key)}"
 
 
-def _find_deliverable(session: Session, prod: Production, ref: str) -> Any:
-    from postprod.services.deliverables import get_deliverable
-
-    return get_deliverable(session, prod, ref)
+def _constant(value: str) -> Callable[[Any], str | None]:
+    return lambda _obj: value
 
 
-def _register_kind(name: str, register: str, export_list: str, model: type[Any]) -> ItemKind:
-    """A register's entries (VFX shots, cues, dubbed versions): found by key (shot ID, cue number...) or ID."""
-
-    def find(session: Session, prod: Production, ref: str) -> Any:
-        from postprod.services import registers
-
-        return registers.get_entry(session, prod, registers.get_kind(register), ref)
-
-    def label(entry: Any) -> str:
-        from postprod.services import registers
-
-        kind = registers.get_kind(register)
-        return f"{kind.label} {getattr(entry, kind.key)}"
-
-    return ItemKind(name, model, find, label, lambda _e: register, register_list=export_list)
+def _keyed(model: type[Any], key: str, what: str) -> Finder:
+    return lambda session, prod, ref: find_by_key(session, prod, model, key, ref, what)
 
 
 def _builtin() -> None:
@@ -268,7 +265,7 @@ def _builtin() -> None:
         ItemKind(
             "task",
             Task,
-            _find_task,
+            get_task,
             lambda t: t.key,
             lambda t: t.department.code,
             note_ref=lambda t: t.key,
@@ -279,7 +276,7 @@ def _builtin() -> None:
         ItemKind(
             "deliverable",
             Deliverable,
-            _find_deliverable,
+            _keyed(Deliverable, "name", "deliverable"),
             lambda d: d.name,
             lambda _d: "deliverables",
             note_ref=lambda d: d.name,
@@ -297,14 +294,24 @@ def _builtin() -> None:
             doc_refs=lambda doc: [[cv.get("reel"), cv.get("number")] for cv in doc.cut_versions],
         )
     )
-    for name, reg, export_list, model in (
-        ("vfx_shot", "vfx", "vfx_shots", VfxShot),
-        ("adr_cue", "adr", "adr_cues", AdrCue),
-        ("foley_cue", "foley", "foley_cues", FoleyCue),
-        ("music_cue", "music", "music_cues", MusicCue),
-        ("dubbing_version", "dubbing", "dubbing_versions", DubbingVersion),
+    # A register's entries, found by key (shot ID, cue number, language) or ID; their department is the register.
+    for name, reg, export_list, model, key, label in (
+        ("vfx_shot", "vfx", "vfx_shots", VfxShot, "shot_id", "VFX shot"),
+        ("adr_cue", "adr", "adr_cues", AdrCue, "number", "ADR cue"),
+        ("foley_cue", "foley", "foley_cues", FoleyCue, "number", "foley cue"),
+        ("music_cue", "music", "music_cues", MusicCue, "number", "music cue"),
+        ("dubbing_version", "dubbing", "dubbing_versions", DubbingVersion, "language", "dubbed version"),
     ):
-        register(_register_kind(name, reg, export_list, model))
+        register(
+            ItemKind(
+                name,
+                model,
+                _keyed(model, key, label),
+                _entry_label(label, key),
+                _constant(reg),
+                register_list=export_list,
+            )
+        )
 
 
 _builtin()

@@ -14,7 +14,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from postprod.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from postprod.limits import as_id
 from postprod.model import Note, Person, Production
 from postprod.model.audit import jsonable
 from postprod.model.editorial import (
@@ -397,12 +396,7 @@ def find_entry(session: Session, prod: Production, kind: Kind, key: str) -> Regi
 
 def get_entry(session: Session, prod: Production, kind: Kind, key: str) -> RegisterMixin:
     """An entry by its key (cue number, shot ID or language), or by numeric ID."""
-    entry = find_entry(session, prod, kind, key)
-    if entry is None and (ident := as_id(key)) is not None:
-        cand = session.get(kind.model, ident)
-        entry = cand if cand is not None and cand.production_id == prod.id else None
-    if entry is None:
-        raise NotFound(f"no {kind.label} {key.strip()!r} in {prod.title!r}")
+    entry: RegisterMixin = items.find_by_key(session, prod, kind.model, kind.key, key, kind.label)
     return entry
 
 
