@@ -148,6 +148,7 @@ def check(
     fmax = spec.get("freeze", "max_seconds")
     if fmax is not None:
         vopts.freeze_min_seconds = min(vopts.freeze_min_seconds, fmax)
+    vopts.freeze_tolerance = spec.get("freeze", "noise", vopts.freeze_tolerance)
     aopts = AudioOptions()
     smax = spec.get("silence", "max_seconds")
     if smax is not None:

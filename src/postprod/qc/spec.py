@@ -43,6 +43,13 @@ def _nonneg(v: Any) -> float:
     return x
 
 
+def _fraction(v: Any) -> float:
+    x = _number(v)
+    if not 0 <= x <= 1:
+        raise _Bad(f"expected a fraction of full scale from 0 to 1, got {v}")
+    return x
+
+
 def _positive_int(v: Any) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
         raise _Bad("expected a whole number")
@@ -179,7 +186,9 @@ SCHEMA: dict[str, dict[str, Checker]] = {
         "tail_max_seconds": _nonneg,
         "max_seconds": _nonneg,
     },
-    "freeze": {"max_seconds": _nonneg},
+    # noise: how far a held picture may drift from its first frame through compression (mean luma
+    # difference, fraction of full scale); 0 counts exact repeats only
+    "freeze": {"max_seconds": _nonneg, "noise": _fraction},
     "silence": {"max_seconds": _nonneg, "threshold_db": _number},
     "clipping": {"allowed": _bool},
     "legal_range": {"luma": _code_pair, "chroma": _code_pair, "max_percent": _nonneg},
