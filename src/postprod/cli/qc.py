@@ -8,13 +8,14 @@ from pathlib import Path
 
 import typer
 
-from postprod.cli import qc_audio
+from postprod.cli import qc_audio, qc_conform
 from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
 from postprod.errors import PostprodError
 
 app = typer.Typer(no_args_is_help=True, help="Probe, measure and check delivered media against a spec.")
 
 qc_audio.register(app)
+qc_conform.register(app)
 
 
 @contextmanager

@@ -193,6 +193,9 @@ SCHEMA: dict[str, dict[str, Checker]] = {
     "clipping": {"allowed": _bool},
     "legal_range": {"luma": _code_pair, "chroma": _code_pair, "max_percent": _nonneg},
     "bars": {"allowed": _bool},
+    # the master against a locked cut version of the production ("R1" for the latest, or "R1 v3"), checked
+    # when a deliverable is checked (the version is read from the database)
+    "conform": {"cut": _text, "max_shift": _positive_int, "flash_frames": _positive_int},
 }
 
 _PAIRS = [
@@ -223,7 +226,7 @@ class Spec:
 
     @property
     def needs_video_analysis(self) -> bool:
-        return any(s in self.sections for s in ("black", "freeze", "legal_range", "bars"))
+        return any(s in self.sections for s in ("black", "freeze", "legal_range", "bars", "conform"))
 
     @property
     def needs_audio_analysis(self) -> bool:

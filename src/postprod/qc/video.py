@@ -15,6 +15,7 @@ import numpy as np
 from postprod.errors import FileFormatError
 from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
+from postprod.qc.shots import ShotTrack
 
 Progress = Callable[[float], None]
 DEMUX_ERRORS = (av.FFmpegError, ValueError, EOFError)
@@ -53,6 +54,7 @@ class VideoOptions:
     bars_min_seconds: float = 1.0
     check_bars: bool = True
     max_width: int = 320  # luma is sampled with a stride that brings the width under this
+    shots: bool = False  # keep the per-frame change numbers that shot changes are found from (qc.shots)
 
 
 @dataclass
@@ -74,6 +76,7 @@ class VideoReport:
     max_chroma_out_percent: float = 0.0
     stopped_at_frame: int | None = None
     error: str | None = None
+    shots: ShotTrack | None = None  # per-frame change numbers, when VideoOptions.shots asked for them
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -258,6 +261,7 @@ class VideoPass:
         self.black_thr = self.freeze_thr = self.soft_thr = self.repeat_thr = self.bar_thr = 0.0
         self.lo = self.hi = self.clo = self.chi = 0
         self.full_range = False
+        self.shots = ShotTrack(start_frame) if opts.shots else None
 
     def _setup(self, frame: Any) -> _Planes:
         opts = self.opts
@@ -277,6 +281,8 @@ class VideoPass:
         self.freeze_thr = opts.freeze_noise * full_scale
         self.soft_thr = max(self.freeze_thr, opts.freeze_tolerance * full_scale)
         self.repeat_thr = opts.freeze_repeat * full_scale
+        if self.shots is not None:
+            self.shots.scale = scale
         self.lo, self.hi = opts.luma_range[0] * scale, opts.luma_range[1] * scale
         self.clo, self.chi = opts.chroma_range[0] * scale, opts.chroma_range[1] * scale
         return planes
@@ -346,7 +352,7 @@ class VideoPass:
                 self.first_pts = frame.pts
             idx = max(idx, self.index_of(frame.pts))
         check_range = opts.check_range and not self.full_range
-        y, chroma = planes.get(frame, check_range)
+        y, chroma = planes.get(frame, check_range or self.shots is not None)
         n = y.size
         # Row sums fit in uint32 (NumPy sums uint8/uint16 into uint32 several times faster than into 64
         # bits): the sampled picture is at most max_width wide, and rows * 65535 stays far below 2**32.
@@ -391,6 +397,8 @@ class VideoPass:
         held = not self._close_damage(idx)  # frames lost to damage are unreadable, not a held picture
         self.bad_packets = 0
         self.runs.add(frames, count, blk, same, l_pct, c_pct, top, side, held=held, step=repeat)
+        if self.shots is not None:
+            self.shots.add(y, chroma, count)
         self.last_flags = (blk, l_pct, c_pct, top, side)
         self.frames = frames = frames + count
         self.luma_sum += mean * count
@@ -434,6 +442,8 @@ class VideoPass:
         if frame > self.frames and self.first is not None:
             blk, lout, cout, top, side = self.last_flags
             self.runs.add(self.frames, frame - self.frames, blk, EXACT, lout, cout, top, side)
+            if self.shots is not None:
+                self.shots.hold(frame - self.frames)
             self.luma_sum += self.last_mean * (frame - self.frames)
             self.frames = frame
 
@@ -469,6 +479,7 @@ class VideoPass:
             luma_max=self.lmax,
             max_luma_out_percent=float(self.max_lout),
             max_chroma_out_percent=float(self.max_cout),
+            shots=self.shots,
         )
         announced = self.announced_frames()
         if error:

@@ -302,6 +302,10 @@ def join_segments(passes: list[VideoPass]) -> VideoReport:
                 continue
             last[kind] = len(runs)
             runs.append((kind, s, e, run))
+    if head.shots is not None:
+        for p in kept[1:]:
+            if p.shots is not None:
+                head.shots.join(p.shots)
     tail = kept[-1]
     head.runs.done = runs
     head.runs.open = {}
