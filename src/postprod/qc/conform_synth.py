@@ -169,12 +169,14 @@ def render_master(
     codec: str = "libx264",
     options: dict[str, str] | None = None,
     sources: Sources | None = None,
+    scale: int = 1,
 ) -> Master:
     """Render the cut (with the planted errors) as a movie whose timecode starts head_frames of black before
-    the cut's first record frame."""
+    the cut's first record frame; scale > 1 draws the pictures that many times smaller and enlarges them
+    (a large master made quickly)."""
     planted = planted or Planted()
     made = planted_cut(cut, planted)
-    w, h = size
+    w, h = size[0] // scale, size[1] // scale
     src = sources or Sources(w, h)
     video = sorted((e for e in made.events if e.is_video and e.record_duration > 0), key=lambda e: e.record_in)
     starts = [e.record_in for e in video]
@@ -208,14 +210,17 @@ def render_master(
     tc = frames_to_tc(first, rate, cut.drop_frame)
     out.metadata["timecode"] = tc
     stream: Any = out.add_stream(codec, rate=rate)
-    stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+    stream.width, stream.height, stream.pix_fmt = w * scale, h * scale, "yuv420p"
     stream.metadata["timecode"] = tc
     stream.options = (
         options if options is not None else ({"preset": "ultrafast", "crf": "16"} if codec == "libx264" else {})
     )
     n = 0
     for rec in range(first, end):
-        vf = av.VideoFrame.from_ndarray(picture(rec), format="rgb24")
+        img = picture(rec)
+        if scale > 1:
+            img = np.repeat(np.repeat(img, scale, axis=0), scale, axis=1)
+        vf = av.VideoFrame.from_ndarray(img, format="rgb24")
         vf.pts = n
         vf.time_base = 1 / rate
         for p in stream.encode(vf):
