@@ -25,10 +25,9 @@ from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qc_media import POSTPROD, alternate, load, median, run  # noqa: E402
-
 from postprod.editorial.edl_writer import cut_to_edl  # noqa: E402
 from postprod.qc.conform_synth import make_cut, render_master  # noqa: E402
+from qc_media import POSTPROD, alternate, load, median, run  # noqa: E402
 
 
 def main() -> None:

@@ -115,7 +115,7 @@ def main() -> None:
                 frames += m.frames
         print(f"made {len(masters)} masters, {frames} frames at 640x360, in {time.perf_counter() - t0:.0f} s")
         print(f"PySceneDetect {scenedetect.__version__}; median of {args.runs} runs per master, alternated")
-        for label, m, cuts, neutral in masters:
+        for _label, m, cuts, neutral in masters:
             for name, fn in contenders.items():
                 found = fn(m.path)
                 for k, slack in ((0, 0), (2, 1)):
