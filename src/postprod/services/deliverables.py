@@ -338,7 +338,10 @@ def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measureme
     )
     if m.result is not None:
         data = m.result.to_dict()
-        run.summary = data["summary"] | {"loudness": data["loudness"]}
+        run.summary = data["summary"] | {"loudness": data["loudness"], "frames": data["frames"]}
+        if data.get("conform"):
+            c = data["conform"]
+            run.summary["conform"] = {k: c[k] for k in ("edits", "matched_exact", "detected", "counts")}
         run.clauses = [{k: v for k, v in c.items() if k != "findings"} for c in data["clauses"]]
         for c in m.result.clauses:
             if c.status == "pass":
