@@ -217,10 +217,13 @@ def conform(
                 exact += 1
     # hard cuts: the closest pairs first, one change per edit
     cuts = [ed for ed in edits if ed.kind == "cut"]
-    pairs = sorted(
-        ((abs(d - ed.record_frame), d, i) for i, ed in enumerate(cuts) for d in found if d not in used),
-        key=lambda p: (p[0], p[1]),
-    )
+    free = sorted(d for d in found if d not in used)
+    pairs = []
+    for i, ed in enumerate(cuts):  # only the changes within max_shift of each edit (bisect, not every pair)
+        r = ed.record_frame
+        for d in free[bisect.bisect_left(free, r - o.max_shift) : bisect.bisect_right(free, r + o.max_shift)]:
+            pairs.append((abs(d - r), d, i))
+    pairs.sort(key=lambda p: (p[0], p[1]))
     matched: dict[int, int] = {}  # edit index -> change
     for dist, d, i in pairs:
         if dist > o.max_shift or i in matched or d in used:
