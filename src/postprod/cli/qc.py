@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from postprod.cli import qc_audio, qc_subtitles
+from postprod.cli import qc_audio, qc_conform, qc_subtitles
 from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
 from postprod.errors import PostprodError
 from postprod.qc.spec import builtin_specs, load_spec
@@ -17,6 +17,7 @@ app = typer.Typer(no_args_is_help=True, help="Probe, measure and check delivered
 
 qc_audio.register(app)
 qc_subtitles.register(app)
+qc_conform.register(app)
 
 
 @contextmanager

@@ -91,5 +91,10 @@ def plan(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
 @job_kind("deliverable-qc")
 def deliverable_qc(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
     # the file is confined again to this worker's media roots; the spec is the stored one, never a path
-    measured = dlv.measure(p["path"], p["spec"], lambda f: progress(f, "measuring"), spec_toml=p.get("spec_toml"))
+    from postprod.services.common import get_production
+
+    cut = dlv.spec_cut(s, get_production(s, p["production_id"]), dlv.stored_spec(p["spec"], p.get("spec_toml")))
+    measured = dlv.measure(
+        p["path"], p["spec"], lambda f: progress(f, "measuring"), spec_toml=p.get("spec_toml"), cut=cut
+    )
     return dlv.record_run(s, p["production_id"], p["deliverable_id"], measured, p.get("actor") or "")

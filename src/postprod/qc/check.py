@@ -7,9 +7,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from postprod.errors import InvalidInput
+from postprod.errors import InvalidInput, PostprodError
 from postprod.qc.analyze import Analysis, AudioOptions, analyze
 from postprod.qc.clauses import FAIL, NOT_CHECKED, PASS, ClauseResult
 from postprod.qc.events import frame_event
@@ -17,6 +17,10 @@ from postprod.qc.probe import ProbeResult, probe
 from postprod.qc.spec import Spec
 from postprod.qc.video import VideoOptions
 from postprod.timecode import format_rate
+
+if TYPE_CHECKING:
+    from postprod.editorial.model import Cut
+    from postprod.qc.conform import ConformResult
 
 Progress = Callable[[float], None]
 
@@ -29,6 +33,7 @@ class CheckResult:
     spec: Spec
     analysis: Analysis
     clauses: list[ClauseResult] = field(default_factory=list)
+    conform: ConformResult | None = None
 
     @property
     def passed(self) -> bool:
@@ -67,6 +72,7 @@ class CheckResult:
             "warnings": list(a.warnings),
             "clauses": [c.to_dict() for c in self.clauses],
             "events": [e.to_dict() for e in a.events],
+            "conform": None if self.conform is None else self.conform.to_dict(),
         }
 
 
@@ -111,8 +117,13 @@ def check(
     progress: Progress | None = None,
     *,
     info: ProbeResult | None = None,
+    cut: Cut | None = None,
 ) -> CheckResult:
-    """Probe and analyse the file (only what the spec needs), then judge every clause of the spec."""
+    """Probe and analyse the file (only what the spec needs), then judge every clause of the spec.
+
+    cut: the cut version the spec's [conform] section names (read by the caller); the shot changes are
+    then found in the same decoding pass as the other picture measures.
+    """
     if spec.is_timed_text:
         raise InvalidInput(
             f"spec {spec.name!r} is a timed-text spec: check subtitle files with `postprod qc subtitles`", field="spec"
@@ -126,9 +137,11 @@ def check(
         vopts.chroma_range = lr.get("chroma", vopts.chroma_range)
         vopts.range_max_percent = lr.get("max_percent", vopts.range_max_percent)
     vopts.check_bars = spec.section("bars") is not None
+    vopts.shots = cut is not None and spec.section("conform") is not None
     fmax = spec.get("freeze", "max_seconds")
     if fmax is not None:
         vopts.freeze_min_seconds = min(vopts.freeze_min_seconds, fmax)
+    vopts.freeze_tolerance = spec.get("freeze", "noise", vopts.freeze_tolerance)
     aopts = AudioOptions()
     smax = spec.get("silence", "max_seconds")
     if smax is not None:
@@ -147,15 +160,18 @@ def check(
         progress=progress,
     )
     result = CheckResult(path=str(path), spec=spec, analysis=analysis)
-    judge = _Judge(spec, analysis, result.clauses)
+    judge = _Judge(spec, analysis, result.clauses, cut)
     judge.run()
+    result.conform = judge.conformed
     return result
 
 
 class _Judge:
     """Evaluates the spec's sections in order, appending one ClauseResult per clause."""
 
-    def __init__(self, spec: Spec, analysis: Analysis, out: list[ClauseResult]) -> None:
+    def __init__(self, spec: Spec, analysis: Analysis, out: list[ClauseResult], cut: Cut | None = None) -> None:
+        self.cut = cut
+        self.conformed: ConformResult | None = None
         self.spec = spec
         self.a = analysis
         self.info = analysis.probe
@@ -193,6 +209,8 @@ class _Judge:
             self.legal_range()
         if s.section("bars") is not None:
             self.bars()
+        if s.section("conform") is not None:
+            self.conform()
 
     def integrity(self) -> None:
         v = self.a.video
@@ -522,6 +540,37 @@ class _Judge:
             "no bars",
             f"{len(evs)} runs with bars" if evs else "none",
             findings=evs,
+        )
+
+    def conform(self) -> None:
+        sec = self.spec.section("conform") or {}
+        ref = sec.get("cut", "the cut")
+        title, expected = "Master matches the cut", f"every edit of {ref}"
+        if self.cut is None:
+            self.add("conform", title, None, expected, "cut not available",
+                     message="the cut version is read when the deliverable is checked; or run `postprod qc conform`")  # fmt: skip
+            return
+        if not self._needs_video("conform", title, expected):
+            return
+        from postprod.qc.conform import ConformOptions, conform_analysis
+
+        opts = ConformOptions()
+        opts.max_shift = sec.get("max_shift", opts.max_shift)
+        opts.flash_frames = sec.get("flash_frames", opts.flash_frames)
+        try:
+            res = conform_analysis(self.a, self.cut, opts)
+        except PostprodError as exc:
+            self.add("conform", title, False, expected, "not comparable", message=str(exc))
+            return
+        self.conformed = res
+        counts = ", ".join(f"{n} {k}" for k, n in res.counts().items() if n)
+        self.add(
+            "conform",
+            title,
+            res.passed,
+            f"{expected} ({res.edits} edits)",
+            f"{res.matched_exact} of {res.edits} edits exact" + (f"; {counts}" if counts else ""),
+            findings=res.findings,
         )
 
 

@@ -43,6 +43,13 @@ def _nonneg(v: Any) -> float:
     return x
 
 
+def _fraction(v: Any) -> float:
+    x = _number(v)
+    if not 0 <= x <= 1:
+        raise _Bad(f"expected a fraction of full scale from 0 to 1, got {v}")
+    return x
+
+
 def _positive_int(v: Any) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
         raise _Bad("expected a whole number")
@@ -222,7 +229,9 @@ SCHEMA: dict[str, dict[str, Checker]] = {
         "tail_max_seconds": _nonneg,
         "max_seconds": _nonneg,
     },
-    "freeze": {"max_seconds": _nonneg},
+    # noise: how far a held picture may drift from its first frame through compression (mean luma
+    # difference, fraction of full scale); 0 counts exact repeats only
+    "freeze": {"max_seconds": _nonneg, "noise": _fraction},
     "silence": {"max_seconds": _nonneg, "threshold_db": _number},
     "clipping": {"allowed": _bool},
     "legal_range": {"luma": _code_pair, "chroma": _code_pair, "max_percent": _nonneg},
@@ -243,6 +252,9 @@ SCHEMA: dict[str, dict[str, Checker]] = {
         "balanced_italics": _bool,
         "shot_change_frames": _positive_int,
     },
+    # the master against a locked cut version of the production ("R1" for the latest, or "R1 v3"), checked
+    # when a deliverable is checked (the version is read from the database)
+    "conform": {"cut": _text, "max_shift": _positive_int, "flash_frames": _positive_int},
 }
 TIMED_TEXT_SECTIONS = ("spec", "timecode", "subtitles")
 
@@ -280,7 +292,7 @@ class Spec:
 
     @property
     def needs_video_analysis(self) -> bool:
-        return any(s in self.sections for s in ("black", "freeze", "legal_range", "bars"))
+        return any(s in self.sections for s in ("black", "freeze", "legal_range", "bars", "conform"))
 
     @property
     def needs_audio_analysis(self) -> bool:

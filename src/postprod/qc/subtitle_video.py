@@ -8,9 +8,18 @@ from fractions import Fraction
 
 from postprod.errors import FileFormatError
 from postprod.qc.probe import probe
+from postprod.qc.shots import find_cuts
 
-# The one import of shot-change detection: any `shot_changes(path) -> list[int]` (frames from the first).
-from postprod.qc.shots import shot_changes
+
+def shot_changes(path: str | os.PathLike[str]) -> list[int]:
+    """The frames (from the master's first) where a new shot begins: the conform check's detection, one decode."""
+    from postprod.qc.analyze import analyze  # the media decoders only when a master is given
+    from postprod.qc.video import VideoOptions
+
+    analysis = analyze(path, audio=False, video_options=VideoOptions(shots=True))
+    if analysis.video is None or analysis.video.shots is None:
+        raise FileFormatError(str(path), "no video stream: the master must have a picture")
+    return find_cuts(analysis.video.shots)
 
 
 @dataclass

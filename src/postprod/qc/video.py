@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -15,6 +15,7 @@ import numpy as np
 from postprod.errors import FileFormatError
 from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
+from postprod.qc.shots import ShotTrack
 
 Progress = Callable[[float], None]
 DEMUX_ERRORS = (av.FFmpegError, ValueError, EOFError)
@@ -31,6 +32,18 @@ class VideoOptions:
     black_ratio: float = 0.98  # a frame is black when 98 % of its pixels are (picture_black_ratio_th)
     black_min_frames: int = 1
     freeze_noise: float = 0.001  # mean absolute luma difference to the still's first frame, fraction of full scale
+    # Through compression a held picture is not repeated exactly: it drifts from its first frame by the
+    # codec's noise (0.01 to 2.3 levels of 255 in long-GOP MPEG-2, up to ~4 in low-rate H.264, rising at
+    # each I-frame). A run of frames within freeze_tolerance of its first frame is a freeze when the stream
+    # itself shows the picture held: at least freeze_held_share of its frames repeat one of the REPEAT_LAGS
+    # frames before within freeze_repeat (the codec skipped their blocks). Grain or slow motion makes every
+    # frame a new picture, so it is not held. (Measured on the material of tests/qc/test_qc_freeze_codec.py:
+    # a still after fast motion repeats in 47 to 82 % of its frames in MPEG-2 at 6 to 12 Mbit/s, 100 % in
+    # H.264 at 1.5 to 4; grain of 4 levels in 5 to 14 %, except in H.264 under 3 Mbit/s, where the encoder
+    # skips the grain for stretches and 40 % or more of the frames do repeat.)
+    freeze_tolerance: float = 0.02  # 0: exact repeats only (ffmpeg's freezedetect)
+    freeze_repeat: float = 0.0006  # 0.15 levels of 255
+    freeze_held_share: float = 0.3
     freeze_min_seconds: float = 1.0
     luma_range: tuple[int, int] = (16, 235)  # 8-bit codes, scaled for higher bit depths
     chroma_range: tuple[int, int] = (16, 240)
@@ -41,6 +54,7 @@ class VideoOptions:
     bars_min_seconds: float = 1.0
     check_bars: bool = True
     max_width: int = 320  # luma is sampled with a stride that brings the width under this
+    shots: bool = False  # keep the per-frame change numbers that shot changes are found from (qc.shots)
 
 
 @dataclass
@@ -62,6 +76,7 @@ class VideoReport:
     max_chroma_out_percent: float = 0.0
     stopped_at_frame: int | None = None
     error: str | None = None
+    shots: ShotTrack | None = None  # per-frame change numbers, when VideoOptions.shots asked for them
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +147,20 @@ class _Planes:
             # copied: min and max then run on contiguous memory (5x faster than on the strided view)
             chroma = [np.ascontiguousarray(_plane(frame, i, self.dtype)[::sy, ::sx]) for i in (1, 2)]
         return y, chroma
+
+
+EXACT, NEAR = 2, 1  # a frame's closeness to the first frame of its still (0: a new picture)
+FRESH, REPEAT, MOVED = 0, 1, 2  # how a frame of a still follows the frame before (VideoPass.step)
+
+
+def _within(y: np.ndarray, rows: np.ndarray, ref: np.ndarray, ref_rows: np.ndarray, bound: float) -> int | None:
+    """sum|y - ref| over the sampled picture when it is at most bound, else None."""
+    if int(np.abs(rows.astype(np.int64) - ref_rows).sum()) > bound:
+        return None  # sum|y - ref| >= sum over rows of |row sum difference|: too different
+    diff = np.maximum(y, ref)
+    diff -= np.minimum(y, ref)  # |y - ref| without leaving the sample type
+    total = int(diff.sum(dtype=np.uint64))
+    return total if total <= bound else None
 
 
 def _leading(mask: np.ndarray) -> int:
@@ -219,6 +248,8 @@ class VideoPass:
         self.lmin, self.lmax = 1 << 20, -1
         self.ref: np.ndarray | None = None  # first frame of the current still (sampled luma)
         self.ref_rows: np.ndarray | None = None  # its row sums
+        # the frames before (sampled luma, row sums), latest last
+        self.recent: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=REPEAT_LAGS)
         self.first_pts = first_pts
         self.damage_at: int | None = None  # frame where packets that failed to decode began (pending)
         self.damage_msg = ""
@@ -227,9 +258,10 @@ class VideoPass:
         self.last_report = 0
         self.width = self.height = 0
         self.bits = 8
-        self.black_thr = self.freeze_thr = self.bar_thr = 0.0
+        self.black_thr = self.freeze_thr = self.soft_thr = self.repeat_thr = self.bar_thr = 0.0
         self.lo = self.hi = self.clo = self.chi = 0
         self.full_range = False
+        self.shots = ShotTrack(start_frame) if opts.shots else None
 
     def _setup(self, frame: Any) -> _Planes:
         opts = self.opts
@@ -245,7 +277,12 @@ class VideoPass:
         black_lvl, white_lvl = (0, 255 * scale) if full else (16 * scale, 235 * scale)
         self.black_thr = black_lvl + opts.black_pixel_threshold * (white_lvl - black_lvl)
         self.bar_thr = black_lvl + opts.bars_threshold * (white_lvl - black_lvl)
-        self.freeze_thr = opts.freeze_noise * ((1 << bits) - 1)
+        full_scale = (1 << bits) - 1
+        self.freeze_thr = opts.freeze_noise * full_scale
+        self.soft_thr = max(self.freeze_thr, opts.freeze_tolerance * full_scale)
+        self.repeat_thr = opts.freeze_repeat * full_scale
+        if self.shots is not None:
+            self.shots.scale = scale
         self.lo, self.hi = opts.luma_range[0] * scale, opts.luma_range[1] * scale
         self.clo, self.chi = opts.chroma_range[0] * scale, opts.chroma_range[1] * scale
         return planes
@@ -315,7 +352,7 @@ class VideoPass:
                 self.first_pts = frame.pts
             idx = max(idx, self.index_of(frame.pts))
         check_range = opts.check_range and not self.full_range
-        y, chroma = planes.get(frame, check_range)
+        y, chroma = planes.get(frame, check_range or self.shots is not None)
         n = y.size
         # Row sums fit in uint32 (NumPy sums uint8/uint16 into uint32 several times faster than into 64
         # bits): the sampled picture is at most max_width wide, and rows * 65535 stays far below 2**32.
@@ -332,9 +369,11 @@ class VideoPass:
             blk = bool(np.count_nonzero(y <= black_thr) >= opts.black_ratio * n)
         if self.first is None:
             self.first = (y, row_sums, blk)
-        same = not blk and self.still(y, row_sums, self.ref, self.ref_rows)
+        same = 0 if blk else self.still(y, row_sums, self.ref, self.ref_rows)
         if not same:
             self.ref, self.ref_rows = y, row_sums
+        repeat = REPEAT if same == EXACT else self.step(y, row_sums) if same == NEAR else FRESH
+        self.recent.append((y, row_sums))
         l_pct = c_pct = 0.0
         if check_range:
             lo, hi, clo, chi = self.lo, self.hi, self.clo, self.chi
@@ -357,7 +396,9 @@ class VideoPass:
         count = idx - frames + 1  # more than 1 after a pts gap (VFR duplicate dropping, or damage)
         held = not self._close_damage(idx)  # frames lost to damage are unreadable, not a held picture
         self.bad_packets = 0
-        self.runs.add(frames, count, blk, same, l_pct, c_pct, top, side, held=held)
+        self.runs.add(frames, count, blk, same, l_pct, c_pct, top, side, held=held, step=repeat)
+        if self.shots is not None:
+            self.shots.add(y, chroma, count)
         self.last_flags = (blk, l_pct, c_pct, top, side)
         self.frames = frames = frames + count
         self.luma_sum += mean * count
@@ -367,22 +408,42 @@ class VideoPass:
             self.last_report = frames
             self.progress(min(1.0, float(frames / self.rate) / self.duration))
 
-    def still(self, y: np.ndarray, rows: np.ndarray, ref: np.ndarray | None, ref_rows: np.ndarray | None) -> bool:
-        """Whether a sampled frame matches the first frame of a still within the freeze noise."""
+    def still(self, y: np.ndarray, rows: np.ndarray, ref: np.ndarray | None, ref_rows: np.ndarray | None) -> int:
+        """How close a sampled frame is to the first frame of a still: EXACT within the freeze noise, NEAR within
+        the compression tolerance, else 0."""
         if ref is None or ref_rows is None:
-            return False
-        bound = self.freeze_thr * y.size
-        if int(np.abs(rows.astype(np.int64) - ref_rows).sum()) > bound:
-            return False  # sum|y - ref| >= sum over rows of |row sum difference|: too different
-        diff = np.maximum(y, ref)
-        diff -= np.minimum(y, ref)  # |y - ref| without leaving the sample type
-        return int(diff.sum(dtype=np.uint64)) <= bound
+            return 0
+        total = _within(y, rows, ref, ref_rows, self.soft_thr * y.size)
+        if total is None:
+            return 0
+        return EXACT if total <= self.freeze_thr * y.size else NEAR
+
+    def step(self, y: np.ndarray, rows: np.ndarray) -> int:
+        """How a frame follows the ones before: REPEAT when it repeats one of them within the repeat noise (the
+        codec skipped its blocks; in long GOPs a B-frame repeats the B-frame of the GOP before rather than the
+        P-frame next to it), FRESH when it is within half the compression tolerance of the frame before (coded
+        afresh, as an I-frame is), else MOVED (a new picture)."""
+        if not self.recent:
+            return MOVED
+        last, last_rows = self.recent[-1]
+        total = _within(y, rows, last, last_rows, self.soft_thr * y.size / 2)
+        if total is None:
+            return MOVED
+        bound = self.repeat_thr * y.size
+        if total <= bound:
+            return REPEAT
+        for earlier, earlier_rows in list(self.recent)[:-1]:
+            if _within(y, rows, earlier, earlier_rows, bound) is not None:
+                return REPEAT
+        return FRESH
 
     def hold_until(self, frame: int) -> None:
         """The last picture is held up to `frame` (a gap in the presentation times before the next segment)."""
         if frame > self.frames and self.first is not None:
             blk, lout, cout, top, side = self.last_flags
-            self.runs.add(self.frames, frame - self.frames, blk, True, lout, cout, top, side)
+            self.runs.add(self.frames, frame - self.frames, blk, EXACT, lout, cout, top, side)
+            if self.shots is not None:
+                self.shots.hold(frame - self.frames)
             self.luma_sum += self.last_mean * (frame - self.frames)
             self.frames = frame
 
@@ -418,6 +479,7 @@ class VideoPass:
             luma_max=self.lmax,
             max_luma_out_percent=float(self.max_lout),
             max_chroma_out_percent=float(self.max_cout),
+            shots=self.shots,
         )
         announced = self.announced_frames()
         if error:
@@ -433,13 +495,14 @@ class VideoPass:
 class FrameRun:
     """One open run of frames: where it began and what its frames measured."""
 
-    __slots__ = ("start", "peak", "counts", "message")
+    __slots__ = ("start", "peak", "counts", "message", "held")
 
     def __init__(self, start: int) -> None:
         self.start = start
         self.peak = 0.0
         self.counts: Counter[int] = Counter()
         self.message = ""
+        self.held = bytearray()  # freeze runs: how each frame follows the one before (FRESH, REPEAT, MOVED)
 
 
 class _FrameRuns:
@@ -457,24 +520,34 @@ class _FrameRuns:
         frame: int,
         count: int,
         black: bool,
-        still: bool,
+        still: int,
         lout: float,
         cout: float,
         top: int,
         side: int,
         held: bool = True,
+        step: int = REPEAT,
     ) -> None:
-        """Frames [frame, frame + count) with these measurements (count > 1 repeats a held picture)."""
+        """Frames [frame, frame + count) with these measurements (count > 1 repeats a held picture).
+
+        still: EXACT, NEAR or 0 (VideoPass.still); step: how the frame follows the one before (VideoPass.step).
+        """
         o = self.opts
         self._step("black", black, frame)
         if count > 1:  # a pts gap: the frames before this picture repeat the held one, so they are still
-            self._step("freeze", held, frame)
-        self._step("freeze", still, frame + count - 1)
+            self._freeze(held, frame, count - 1, REPEAT)
+        self._freeze(bool(still), frame + count - 1, 1, REPEAT if still == EXACT else step)
         self._step("luma_range", lout > o.range_max_percent, frame, lout)
         self._step("chroma_range", cout > o.range_max_percent, frame, cout)
         w, h = self.dims
         self._step("letterbox", h > 0 and top >= o.bars_min_fraction * h, frame, count=(top, count))
         self._step("pillarbox", w > 0 and side >= o.bars_min_fraction * w, frame, count=(side, count))
+
+    def _freeze(self, on: bool, frame: int, count: int, step: int) -> None:
+        """`count` frames from `frame` within the tolerance of their still's first frame (on), or a new picture."""
+        self._step("freeze", on, frame)
+        if on:
+            self.open["freeze"].held.extend(bytes((step,)) * count)
 
     def _step(self, kind: str, on: bool, frame: int, value: float = 0.0, count: tuple[int, int] | None = None) -> None:
         run = self.open.get(kind)
@@ -521,7 +594,10 @@ def runs_to_events(
         if kind == "black" and e - s >= o.black_min_frames:
             events.append(frame_event(tb, "black", s, e, stream=sidx))
         elif kind == "freeze":
-            s0 = max(0, s - 1)  # a frame is still when it matches the first frame of its still
+            span = held_span(run.held, o.freeze_held_share) if len(run.held) == e - s else (0, e - s)
+            if span is None:
+                continue
+            s0, e = max(0, s + span[0] - 1), s + span[1]  # the frame before a still frame is its still's first
             if e - s0 >= min_freeze:
                 detail = {"seconds": round(float((e - s0) / rate), 3)}
                 events.append(frame_event(tb, "freeze", s0, e, stream=sidx, detail=detail))
@@ -534,6 +610,44 @@ def runs_to_events(
             events.append(frame_event(tb, kind, s, e, stream=sidx, detail=detail))
     events.sort(key=lambda ev: (ev.start_frame, ev.kind))
     return events
+
+
+REPEAT_LAGS = 3  # a frame of a held picture repeats one of the 3 frames before it (IBBP: the same kind of frame)
+HELD_SLACK = 2.0  # a run's ends join its held part when they weigh at most this (about 7 frames at 0.3)
+
+
+def held_span(held: bytes | bytearray, share: float) -> tuple[int, int] | None:
+    """The part [a, b) of a run of still frames where the picture is held, or None (`held`: how each frame
+    follows the ones before, FRESH, REPEAT or MOVED, as VideoPass.step gives).
+
+    The run's frames are within the tolerance of the frame before the run. When the run's first frame MOVED
+    from it, that frame is the still's first frame and the still is what follows; otherwise the still began
+    with the frame before the run. Each frame that repeats weighs 1 - share, any other -share: a run that
+    weighs at least nothing is held whole (repeats are at least `share` of it, the other frames being those
+    the codec coded afresh: an I-frame and its neighbours, or the frames it refined after motion). Otherwise
+    the held part is the part of greatest weight, widened to the run's ends when what lies beyond weighs
+    little. A locked-off shot with grain, or a slow pan, makes a new picture of nearly every frame: no part
+    of it weighs anything.
+    """
+    marks = np.frombuffer(bytes(held), dtype=np.uint8)
+    first = 1 if len(marks) and marks[0] == MOVED else 0
+    w = (marks[first:] == REPEAT).astype(np.float64) - share
+    n = len(w)
+    if n == 0:
+        return None
+    cum = np.concatenate(([0.0], np.cumsum(w)))
+    a, b = 0, n
+    if cum[n] < 0:
+        low = np.minimum.accumulate(cum)
+        b = int(np.argmax(cum - low))
+        if cum[b] - low[b] <= 1e-9:
+            return None
+        a = int(np.argmin(cum[: b + 1]))
+        if cum[a] >= -HELD_SLACK:
+            a = 0
+        if cum[n] - cum[b] >= -HELD_SLACK:
+            b = n
+    return first + a, first + b
 
 
 def _median(counts: Counter[int]) -> int:

@@ -30,7 +30,7 @@ from typing import Any
 import av
 
 from postprod.qc.probe import ProbeResult, open_media
-from postprod.qc.video import DEMUX_ERRORS, FrameRun, VideoOptions, VideoPass, VideoReport
+from postprod.qc.video import DEMUX_ERRORS, EXACT, REPEAT, FrameRun, VideoOptions, VideoPass, VideoReport
 
 Progress = Callable[[float], None]
 SEEKABLE = {"mov,mp4,m4a,3gp,3g2,mj2", "mxf", "matroska,webm"}
@@ -286,18 +286,26 @@ def join_segments(passes: list[VideoPass]) -> VideoReport:
         if i and p.first is not None:
             prev, seam = kept[i - 1], p.start_frame
             y, rows, blk = p.first
-            if not blk and prev.still(y, rows, prev.ref, prev.ref_rows):
-                part.insert(0, ("freeze", seam, seam + 1, FrameRun(seam)))
+            level = 0 if blk else prev.still(y, rows, prev.ref, prev.ref_rows)
+            if level:
+                run = FrameRun(seam)
+                run.held.append(REPEAT if level == EXACT else prev.step(y, rows))
+                part.insert(0, ("freeze", seam, seam + 1, run))
         for kind, s, e, run in part:
             at = last.get(kind)
             if at is not None and runs[at][2] == s:  # touches the previous run of its kind: one run
                 k, s0, _, r0 = runs[at]
                 r0.peak = max(r0.peak, run.peak)
                 r0.counts.update(run.counts)
+                r0.held += run.held
                 runs[at] = (k, s0, e, r0)
                 continue
             last[kind] = len(runs)
             runs.append((kind, s, e, run))
+    if head.shots is not None:
+        for p in kept[1:]:
+            if p.shots is not None:
+                head.shots.join(p.shots)
     tail = kept[-1]
     head.runs.done = runs
     head.runs.open = {}

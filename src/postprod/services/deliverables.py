@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -28,6 +28,10 @@ from postprod.model.audit import jsonable
 from postprod.qc.spec import Spec, builtin_spec, parse_spec_text
 from postprod.services import items
 from postprod.services.common import get_production, parse_date
+
+if TYPE_CHECKING:
+    from postprod.editorial.model import Cut
+    from postprod.qc.spec import Spec
 
 MAX_SPEC_TEXT = 100_000  # characters of a production's own spec
 
@@ -105,6 +109,16 @@ def stored_spec(name: str, spec_toml: str | None) -> Spec:
         raise NotFound(
             f"spec {name!r} is neither built-in nor stored with the deliverable: set it again (its TOML text)"
         ) from None
+
+
+def spec_cut(session: Session, prod: Production, spec: Spec) -> Cut | None:
+    """The cut version a spec's [conform] section names, as the engine's Cut; None when it names none."""
+    ref = spec.get("conform", "cut")
+    if not ref:
+        return None
+    from postprod.services import editorial as ed
+
+    return ed.stored_cut(session, ed.version_by_ref(session, prod, ref, field="spec"))
 
 
 def _file(file: str, roots: Sequence[Path] | None) -> str:
@@ -313,6 +327,7 @@ def qc_target(session: Session, prod: Production, ref: str | int, roots: Sequenc
         raise InvalidInput(f"deliverable {d.name!r} has no file: set one with --file", field="file")
     if not d.spec:
         raise InvalidInput(f"deliverable {d.name!r} has no spec: set one with --spec", field="spec")
+    spec_cut(session, prod, stored_spec(d.spec, d.spec_text))  # a cut version it names must exist: refused now
     return QcTarget(d.id, _file(d.file_path, roots), d.spec, d.spec_text)
 
 
@@ -335,8 +350,12 @@ def measure(
     *,
     spec_toml: str | None = None,
     roots: Sequence[Path] | None = None,
+    cut: Cut | None = None,
 ) -> Measurement:
-    """Check the file (again confined to the roots) against the stored spec (no database: this is the long part)."""
+    """Check the file (again confined to the roots) against the stored spec (no database: this is the long part).
+
+    cut: the cut version the spec's [conform] section names (spec_cut), read beforehand.
+    """
     # The QC engine (PyAV, NumPy, SciPy) loads only when a file is measured, not with every deliverable command.
     from postprod.qc.check import check
 
@@ -351,7 +370,7 @@ def measure(
 
             m.result = check_subtitle_file(real, spec)
         else:
-            m.result = check(real, spec, progress)
+            m.result = check(real, spec, progress, cut=cut)
         if report_path:
             from postprod.qc.report import write_report  # Jinja and the report's engine: only when one is asked
 
@@ -380,7 +399,10 @@ def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measureme
     )
     if m.result is not None:
         data = m.result.to_dict()
-        run.summary = data["summary"] | {"loudness": data.get("loudness")}
+        run.summary = data["summary"] | {"loudness": data.get("loudness"), "frames": data.get("frames")}
+        if data.get("conform"):
+            c = data["conform"]
+            run.summary["conform"] = {k: c[k] for k in ("edits", "matched_exact", "detected", "counts")}
         run.clauses = [{k: v for k, v in c.items() if k != "findings"} for c in data["clauses"]]
         for c in m.result.clauses:
             if c.status == "pass":
@@ -403,7 +425,7 @@ def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measureme
                         end_tc=e.end_tc,
                         stream=e.stream,
                         channel=e.channel,
-                        message=message,
+                        message=str(e.detail.get("message") or message),
                     )
                 )
     session.add(run)
@@ -431,6 +453,7 @@ def run_qc(
         prod = get_production(s, production)
         prod_id = prod.id
         t = qc_target(s, prod, deliverable, roots)
-    m = measure(t.path, t.spec, progress, report_path, spec_toml=t.spec_toml, roots=roots)
+        cut = spec_cut(s, prod, stored_spec(t.spec, t.spec_toml))
+    m = measure(t.path, t.spec, progress, report_path, spec_toml=t.spec_toml, roots=roots, cut=cut)
     with session_scope(actor=actor) as s:
         return record_run(s, prod_id, t.deliverable_id, m, actor)

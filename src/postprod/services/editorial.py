@@ -150,6 +150,22 @@ def get_version(session: Session, prod: Production, reel: str, number: int | Non
     return cv
 
 
+def version_by_ref(session: Session, prod: Production, ref: str, *, field: str = "cut") -> CutVersion:
+    """A version named as its reel ("R1": the latest) or its reel and number ("R1 v3", as versions are listed)."""
+    text = " ".join(ref.split())
+    reel, _, number = text.rpartition(" ")
+    if reel and number[:1] in ("v", "V") and number[1:].isdigit():
+        n = int(number[1:])
+        if not 0 < n <= 100_000:
+            raise InvalidInput(f"{field}: version {n} is out of range", field=field)
+        return get_version(session, prod, _reel_name(reel), n)
+    if not text or " " in text:
+        raise InvalidInput(
+            f"{field}: {ref!r} is not a cut version (a reel, or a reel and version: 'R1 v3')", field=field
+        )
+    return get_version(session, prod, _reel_name(text))
+
+
 def version_dict(cv: CutVersion) -> dict[str, Any]:
     return {
         "id": cv.id,

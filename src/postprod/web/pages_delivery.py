@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from postprod.errors import InvalidInput
 from postprod.http_deps import Id, SessionDep
 from postprod.limits import MAX_ID
-from postprod.model import ApprovalRequest, Production
+from postprod.model import ApprovalRequest, Production, QcRun
 from postprod.services import dashboard as dash
 from postprod.services import deliverables as deliverables_svc
 from postprod.services import items, review
@@ -58,8 +59,43 @@ def deliverable(
         can_note=principal.can("note.add", res),
         notes=items.notes_of(session, prod, "deliverable", d.id),
         work=deliverables_svc.language_work(session, d),
+        timeline=findings_timeline(d.runs[-1] if d.runs else None),
     )
     return render(request, "deliverable.html", ctx)
+
+
+TIMELINE_W, LANE_H, LABEL_W = 1000, 20, 150
+_CONFORM = {"moved_cut", "missing_cut", "extra_cut", "flash_frame", "transition", "duration"}
+
+
+def findings_timeline(run: QcRun | None) -> dict[str, Any] | None:
+    """The findings of a QC run along the programme: one lane per kind, each finding a bar at its frames
+    (the conform check's lanes last); None when the run has no finding placed in frames."""
+    if run is None:
+        return None
+    placed = [f for f in run.findings if f.start_frame is not None and f.end_frame is not None]
+    if not placed:
+        return None
+    total = max([int((run.summary or {}).get("frames") or 0), *(int(f.end_frame or 0) for f in placed)])
+    span = max(1, total)
+    kinds = sorted({f.kind for f in placed}, key=lambda k: (k in _CONFORM, k))
+    width = TIMELINE_W - LABEL_W
+    lanes = []
+    for i, kind in enumerate(kinds):
+        bars = []
+        for f in placed:
+            if f.kind != kind:
+                continue
+            s, e = int(f.start_frame or 0), int(f.end_frame or 0)
+            bars.append(
+                {
+                    "x": round(LABEL_W + width * s / span, 1),
+                    "w": round(max(2.0, width * (e - s) / span), 1),
+                    "title": f"{f.start_tc or ''} – {f.end_tc or ''} {f.message}".strip(),
+                }
+            )
+        lanes.append({"kind": kind, "y": 4 + i * LANE_H, "bars": bars, "conform": kind in _CONFORM})
+    return {"width": TIMELINE_W, "height": 8 + len(kinds) * LANE_H, "left": LABEL_W, "lanes": lanes, "run": run}
 
 
 def reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str]]:

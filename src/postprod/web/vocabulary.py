@@ -68,6 +68,30 @@ DEPARTMENTS = (
     N_("Deliverables"),
 )
 
+# Kinds of QC findings (qc.video, qc.audio, qc.conform), as the label filter writes them.
+FINDING_KINDS = (
+    N_("black"),
+    N_("freeze"),
+    N_("luma range"),
+    N_("chroma range"),
+    N_("letterbox"),
+    N_("pillarbox"),
+    N_("unreadable"),
+    N_("silence"),
+    N_("clipping"),
+    N_("phase"),
+    N_("dc offset"),
+    N_("silent channel"),
+    N_("identical channels"),
+    N_("clause"),
+    N_("moved cut"),
+    N_("missing cut"),
+    N_("extra cut"),
+    N_("flash frame"),
+    N_("transition"),
+    N_("duration"),
+)
+
 # Audit trail actions (model/audit.py).
 ACTIONS = (N_("create"), N_("update"), N_("delete"))
 
