@@ -14,7 +14,6 @@ from subtitle_synth import Sub, write_srt
 from typer.testing import CliRunner
 
 from postprod.cli.main import app
-from postprod.qc.shots import detect
 from postprod.qc.subtitle_read import read_subtitles
 
 runner = CliRunner()
@@ -45,14 +44,6 @@ def test_shot_changes_from_one_decode(master: Path) -> None:
     info = master_info(master)
     assert info.shot_changes == list(CUTS)
     assert info.frames == 100 and info.rate == 25 and info.start_tc == "10:00:00:00"
-
-
-def test_detection_needs_a_peak_not_motion() -> None:
-    steady = [(i, 20.0) for i in range(1, 50)]  # a fast pan: large differences, all alike
-    assert detect(steady) == []
-    cut = [(i, 2.0) for i in range(1, 50)]
-    cut[29] = (30, 40.0)
-    assert detect(cut) == [30]
 
 
 def test_subtitles_near_shot_changes_and_past_the_end(master: Path, tmp_path: Path) -> None:
