@@ -182,9 +182,15 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None, actor: str | None = None) -> Iterator[Session]:
-    """One transaction: commit on success, roll back everything on any error."""
-    session = session_factory(engine)()
+def session_scope(
+    engine: Engine | None = None, actor: str | None = None, *, factory: sessionmaker[Session] | None = None
+) -> Iterator[Session]:
+    """One transaction: commit on success, roll back everything on any error.
+
+    Every interface opens its transactions here: a command, a request (`http_deps.get_session`,
+    with the server's `factory`), a job.
+    """
+    session = (factory or session_factory(engine))()
     session.info["actor"] = actor or config.current_actor()
     try:
         yield session

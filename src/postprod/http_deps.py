@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request, Response
 from sqlalchemy.orm import Session
 
+from postprod import db
 from postprod.errors import InvalidInput
 from postprod.limits import MAX_ID, has_nul
 from postprod.model import WebSession
@@ -41,16 +42,8 @@ def field_of(loc: Any) -> str | None:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back on any error."""
-    session: Session = request.app.state.session_factory()
-    session.info["actor"] = "anonymous"
-    try:
+    with db.session_scope(actor="anonymous", factory=request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit is never a 200.
