@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -42,7 +43,7 @@ class StaleWrite(Conflict):
     """A write made against a version the item no longer has; carries the item as it is now."""
 
     def __init__(
-        self, message: str, current: dict[str, Any] | None = None, *, production_id: int | None = None
+        self, message: str, current: Mapping[str, Any] | None = None, *, production_id: int | None = None
     ) -> None:
         super().__init__(message, field="version")
         self.current = current

@@ -1,4 +1,9 @@
-"""Pydantic models of the API's requests and responses: the OpenAPI document comes from these."""
+"""Pydantic models of the API's requests, and of the few answers that are the API's own.
+
+The answers that are a service's view (a task, a person, a QC run...) are the service's own
+`TypedDict`s (`services.common.view`): the routes declare them as they are, so that each shape is
+described once. The OpenAPI document comes from both.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from postprod.limits import MAX_ID, storable
+from postprod.services.users import UserView
 
 Text200 = Field(max_length=200)
 
@@ -40,27 +46,8 @@ class LoginIn(In):
     password: str = Field(min_length=1, max_length=1024)
 
 
-class MembershipOut(BaseModel):
-    id: int
-    user: str
-    production_id: int
-    role: str
-    department: str | None
-    person_id: int | None
-
-
-class UserOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    language: str
-    active: bool
-    is_admin: bool
-    memberships: list[MembershipOut]
-
-
 class LoginOut(BaseModel):
-    user: UserOut
+    user: UserView
     csrf_token: str
 
 
@@ -86,19 +73,6 @@ class TokenIn(In):
     days: int | None = Field(None, ge=1, le=3650)
 
 
-class TokenOut(BaseModel):
-    id: int
-    name: str
-    prefix: str
-    created_at: str
-    last_used_at: str | None
-    expires_at: str | None
-
-
-class NewTokenOut(TokenOut):
-    token: str
-
-
 class MemberIn(In):
     user: str = Field(min_length=1, max_length=64)
     role: Literal["supervisor", "production-director", "department-lead", "technician", "client"]
@@ -107,30 +81,6 @@ class MemberIn(In):
 
 
 # --- productions -----------------------------------------------------------------------------
-
-
-class DeliveryOut(BaseModel):
-    label: str
-    due: str
-
-
-class ProductionOut(BaseModel):
-    id: int
-    title: str
-    kind: str
-    template: str | None
-    runtime_minutes: int
-    fps: str
-    record_start_tc: str
-    drop_frame: bool
-    original_language: str
-    dubbed_languages: list[str]
-    start_date: str
-    deliveries: list[DeliveryOut]
-    delivery_date: str | None
-    status: str
-    currency: str
-    description: str
 
 
 class ProductionIn(In):
@@ -154,72 +104,7 @@ class ProductionPatch(In):
     add_delivery: str | None = Field(None, max_length=200, description="label=YYYY-MM-DD")
 
 
-class DepartmentSummary(BaseModel):
-    name: str
-    tasks: int
-    estimate_days: float
-    progress_percent: float
-
-
-class OverviewOut(BaseModel):
-    production: ProductionOut
-    days_to_delivery: int | None
-    tasks: int
-    tasks_by_status: dict[str, int]
-    departments: dict[str, DepartmentSummary]
-    estimate_days_total: float
-    people: int
-    rooms: int
-    late_tasks: list[str]
-
-
-class TemplateOut(BaseModel):
-    name: str
-    title: str
-    reference_runtime: int
-    tasks: int
-
-
 # --- tasks -----------------------------------------------------------------------------------
-
-
-class DependsOn(BaseModel):
-    task: str
-    lag_days: int
-
-
-class TaskOut(BaseModel):
-    id: int
-    key: str
-    name: str
-    department: str
-    status: str
-    estimate_days: str | int | float
-    required_skills: list[str]
-    room_kind: str | None
-    language: str | None
-    priority: int
-    progress: int
-    assignees: list[str]
-    depends_on: list[DependsOn]
-    due_date: str | None
-    planned_start: str | None
-    planned_finish: str | None
-    actual_start: str | None
-    actual_finish: str | None
-    description: str
-    version: int
-
-
-class TaskDetailOut(TaskOut):
-    successors: list[str]
-
-
-class TaskPage(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[TaskOut]
 
 
 class TaskIn(In):
@@ -259,33 +144,6 @@ class DependencyIn(In):
 # --- people, rooms, absences -----------------------------------------------------------------
 
 
-class AbsenceSpan(BaseModel):
-    start: str
-    end: str
-    reason: str
-
-
-# Money fields are left out of the response, not emptied, for roles without the budget right.
-MONEY_ONLY = "Sent only to roles with the budget right (budget.read)."
-
-
-class PersonOut(BaseModel):
-    id: int
-    name: str
-    role: str
-    skills: list[str]
-    day_rate: str | int | float | None = Field(None, description=MONEY_ONLY)
-    currency: str | None = Field(None, description=MONEY_ONLY)
-    email: str
-    phone: str
-    calendar: str | None
-    absences: list[AbsenceSpan]
-
-
-class PersonDetailOut(PersonOut):
-    tasks: list[str]
-
-
 class PersonIn(In):
     name: str = Field(min_length=1, max_length=120)
     role: str = Field("", max_length=120)
@@ -306,17 +164,6 @@ class PersonPatch(In):
     phone: str | None = Field(None, max_length=64)
 
 
-class RoomOut(BaseModel):
-    id: int
-    name: str
-    kind: str
-    day_rate: str | int | float | None = Field(None, description=MONEY_ONLY)
-    currency: str | None = Field(None, description=MONEY_ONLY)
-    location: str
-    calendar: str | None
-    absences: list[AbsenceSpan]
-
-
 class RoomIn(In):
     name: str = Field(min_length=1, max_length=120)
     kind: str = Field(max_length=32)
@@ -324,15 +171,6 @@ class RoomIn(In):
     currency: str | None = Field(None, max_length=3)
     location: str = Field("", max_length=200)
     calendar: str | None = Field(None, max_length=120)
-
-
-class AbsenceOut(BaseModel):
-    id: int
-    who: str
-    kind: Literal["person", "room"]
-    start: str
-    end: str
-    reason: str
 
 
 class AbsenceIn(In):
@@ -346,41 +184,13 @@ class AbsenceIn(In):
 # --- notes, history, shares, approvals, jobs -------------------------------------------------
 
 
-class NoteOut(BaseModel):
-    id: int
-    target_type: str
-    target: str | int
-    author: str
-    at: str
-    body: str
-
-
 class NoteIn(In):
     body: str = Field(min_length=1, max_length=20000)
-
-
-class AuditOut(BaseModel):
-    id: int
-    at: str
-    actor: str
-    action: str
-    entity_type: str
-    entity_id: int
-    label: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
 
 
 class ShareIn(In):
     target_type: str = Field(max_length=32)
     target: str = Field(min_length=1, max_length=64)
-
-
-class ShareOut(BaseModel):
-    id: int
-    target_type: str
-    target_id: int
-    label: str
 
 
 class ApprovalIn(In):
@@ -393,38 +203,3 @@ class ApprovalIn(In):
 class DecisionIn(In):
     decision: Literal["approved", "changes-requested"]
     note: str = Field("", max_length=5000)
-
-
-class ReviewOut(BaseModel):
-    reviewer: str
-    decision: str
-    note: str
-    decided_at: str | None
-
-
-class ApprovalOut(BaseModel):
-    id: int
-    production_id: int
-    target_type: str
-    target_id: int
-    label: str
-    message: str
-    requested_by: str | None
-    status: str
-    created_at: str
-    decided_at: str | None
-    reviews: list[ReviewOut]
-
-
-class JobOut(BaseModel):
-    id: int
-    kind: str
-    status: str
-    progress: float
-    message: str
-    error: str
-    production_id: int | None
-    created_at: str
-    started_at: str | None
-    finished_at: str | None
-    has_result: bool

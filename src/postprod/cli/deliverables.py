@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import typer
 
 from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, progress_bar, table
@@ -88,9 +91,7 @@ def show(name: str, production: str | None = ProductionOpt, json_out: bool = Jso
     """Show a deliverable with its QC runs and the findings of the last one."""
     with session_scope() as s:
         d = svc.get_deliverable(s, get_production(s, production), name)
-        data = svc.deliverable_dict(d)
-        data["qc_runs"] = [svc.run_dict(r) for r in d.runs]
-        data["language_work"] = svc.language_work(s, d)
+        data = svc.deliverable_detail(s, d)
     if json_out:
         print_json(data)
         return
@@ -111,7 +112,7 @@ def show(name: str, production: str | None = ProductionOpt, json_out: bool = Jso
         _print_findings(data["qc_runs"][-1])
 
 
-def _print_findings(run: dict) -> None:  # type: ignore[type-arg]
+def _print_findings(run: Mapping[str, Any]) -> None:
     if run["findings"]:
         table(
             f"Findings of run #{run['id']}",

@@ -8,7 +8,7 @@ from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, ta
 from postprod.db import session_scope
 from postprod.limits import MAX_ID
 from postprod.services import people as svc
-from postprod.services.common import get_person, get_production, get_room, person_dict, room_dict
+from postprod.services.common import get_person, get_production, get_room, person_detail, person_dict, room_dict
 
 person_app = typer.Typer(no_args_is_help=True)
 room_app = typer.Typer(no_args_is_help=True)
@@ -46,8 +46,7 @@ def person_show(name: str, production: str | None = ProductionOpt, json_out: boo
     with session_scope() as s:
         prod = get_production(s, production)
         person = get_person(s, prod, name)
-        data = person_dict(person)
-        data["tasks"] = sorted(t.key for t in prod.tasks if any(a.person_id == person.id for a in t.assignments))
+        data = person_detail(prod, person)
     if json_out:
         print_json(data)
         return

@@ -310,7 +310,7 @@ def show_cmd(production: str | None = ProductionArg, plan: str | None = PlanOpt,
         return
     console.print(
         f"[bold]{data['production']}[/bold]: {data['name']} plan #{data['id']} ({data['kind']}), "
-        f"end {data['end_date']}, made {data['created_at'][:16]} by {data['created_by'] or '-'}"
+        f"end {data['end_date']}, made {(data['created_at'] or '-')[:16]} by {data['created_by'] or '-'}"
         + (f"\nincident: {data['incident']}" if data["incident"] else "")
     )
     table(

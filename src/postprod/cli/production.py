@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 from rich.panel import Panel
 
@@ -12,13 +10,14 @@ from postprod.db import session_scope
 from postprod.services import productions as svc
 from postprod.services.common import get_production, production_dict, use_production
 from postprod.services.demo import create_demo
+from postprod.services.productions import OverviewView
 from postprod.services.templates import load_template, template_names
 from postprod.timecode import rate_note
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def show_overview(data: dict[str, Any]) -> None:
+def show_overview(data: OverviewView) -> None:
     """Print a production overview as a panel and a department table."""
     p = data["production"]
     deliveries = ", ".join(f"{d['label']} {d['due']}" for d in p["deliveries"]) or "none set"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import typer
@@ -10,7 +11,6 @@ from rich.panel import Panel
 from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
 from postprod.cli.history import note_add
 from postprod.db import session_scope
-from postprod.services import notes as notes_svc
 from postprod.services import tasks as svc
 from postprod.services.common import get_production, get_task, task_dict
 
@@ -27,7 +27,7 @@ _STATUS_STYLE = {
 }
 
 
-def _print_tasks(rows: list[dict[str, Any]], title: str) -> None:
+def _print_tasks(rows: Sequence[Mapping[str, Any]], title: str) -> None:
     table(
         title,
         ["Key", "Task", "Dept", "Status", "Days", "%", "Assignees", "After"],
@@ -82,10 +82,7 @@ def show(
     with session_scope() as s:
         prod = get_production(s, production)
         task = get_task(s, prod, key)
-        data = task_dict(task)
-        data["successors"] = [d.successor.key for d in task.successors]
-        keys = {task.id: task.key}
-        data["notes"] = [notes_svc.note_dict(n, keys) for n in notes_svc.list_notes(s, prod, task)]
+        data = svc.task_detail_with_notes(s, prod, task)
     if json_out:
         print_json(data)
         return

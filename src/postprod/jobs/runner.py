@@ -14,12 +14,14 @@ from typing import Any
 from sqlalchemy import Engine, event, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod import config, db
 from postprod.errors import NotFound, PostprodError
 from postprod.jobs.kinds import KINDS
 from postprod.model import Job, JobStatus
 from postprod.model.base import utcnow
+from postprod.services.common import described
 
 log = logging.getLogger("postprod.jobs")
 
@@ -29,7 +31,22 @@ Progress = Callable[[float, str], None]
 PROGRESS_INTERVAL = 0.25
 
 
-def job_dict(job: Job) -> dict[str, Any]:
+@described(has_result="Whether the finished job left a result to fetch.")
+class JobView(TypedDict):
+    id: int
+    kind: str
+    status: str
+    progress: float
+    message: str
+    error: str
+    production_id: int | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    has_result: bool
+
+
+def job_dict(job: Job) -> JobView:
     return {
         "id": job.id,
         "kind": job.kind,

@@ -1,14 +1,22 @@
-"""Finding things by the names users type, and turning them into plain dicts."""
+"""Finding things by the names users type, and turning them into plain views.
+
+A view is a `TypedDict`: what a service returns to every interface (the CLI's `--json`, the API,
+the pages, exports) in one typed shape. The API declares its responses with these same types (no
+second description), and the money gate (`services.money`) removes keys from them as from any dict:
+money fields are `NotRequired`, left out, not emptied, for roles without the budget right.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NotRequired, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict  # Pydantic reads TypedDicts from here before Python 3.12
 
 from postprod.errors import InvalidInput, NotFound
 from postprod.limits import as_id, check_date
@@ -17,6 +25,31 @@ from postprod.model.audit import jsonable
 from postprod.timecode import format_rate
 
 T = TypeVar("T")
+V = TypeVar("V")
+
+MONEY_ONLY = "Sent only to roles with the budget right (budget.read)."
+
+
+def described(**fields: str) -> Callable[[V], V]:
+    """Describe a view's fields for the API's document (a TypedDict holds no field metadata of its own).
+
+    The descriptions are added when the document is built: nothing is parsed from the source (Pydantic's
+    attribute docstrings read each class's source, which tripled the server's start-up).
+    """
+
+    def extra(schema: dict[str, Any]) -> None:
+        for name, text in fields.items():
+            schema.get("properties", {}).get(name, {})["description"] = text
+
+    def mark(cls: V) -> V:
+        setattr(cls, "__pydantic_config__", {"json_schema_extra": extra})  # noqa: B010 (no attribute on a TypedDict)
+        return cls
+
+    return mark
+
+
+# A date, a decimal or a number as JSON (`model.audit.jsonable`).
+Amount = str | int | float
 
 
 @dataclass(frozen=True)
@@ -146,7 +179,59 @@ def get_calendar(session: Session, production: Production, name: str | None) -> 
 # --- plain views, for --json, the API and exports ---------------------------------------------
 
 
-def production_dict(p: Production) -> dict[str, Any]:
+class DeliveryView(TypedDict):
+    label: str
+    due: str
+
+
+class ProductionView(TypedDict):
+    id: int
+    title: str
+    kind: str
+    template: str | None
+    runtime_minutes: int
+    fps: str
+    record_start_tc: str
+    drop_frame: bool
+    original_language: str
+    dubbed_languages: list[str]
+    start_date: str
+    deliveries: list[DeliveryView]
+    delivery_date: str | None
+    status: str
+    currency: str
+    description: str
+
+
+class DependsOn(TypedDict):
+    task: str
+    lag_days: int
+
+
+class TaskView(TypedDict):
+    id: int
+    key: str
+    name: str
+    department: str
+    status: str
+    estimate_days: Amount
+    required_skills: list[str]
+    room_kind: str | None
+    language: str | None
+    priority: int
+    progress: int
+    assignees: list[str]
+    depends_on: list[DependsOn]
+    due_date: str | None
+    planned_start: str | None
+    planned_finish: str | None
+    actual_start: str | None
+    actual_finish: str | None
+    description: str
+    version: int
+
+
+def production_dict(p: Production) -> ProductionView:
     return {
         "id": p.id,
         "title": p.title,
@@ -167,7 +252,7 @@ def production_dict(p: Production) -> dict[str, Any]:
     }
 
 
-def task_dict(t: Task) -> dict[str, Any]:
+def task_dict(t: Task) -> TaskView:
     return {
         "id": t.id,
         "key": t.key,
@@ -192,12 +277,63 @@ def task_dict(t: Task) -> dict[str, Any]:
     }
 
 
-def absences_list(items: list[Absence]) -> list[dict[str, Any]]:
+class AbsenceSpan(TypedDict):
+    start: str
+    end: str
+    reason: str
+
+
+@described(day_rate=MONEY_ONLY, currency=MONEY_ONLY)
+class PersonView(TypedDict):
+    id: int
+    name: str
+    role: str
+    skills: list[str]
+    day_rate: NotRequired[Amount | None]
+    currency: NotRequired[str | None]
+    email: str
+    phone: str
+    calendar: str | None
+    absences: list[AbsenceSpan]
+
+
+@described(tasks="The keys of the tasks the person is assigned to.")
+class PersonDetailView(PersonView):
+    tasks: list[str]
+
+
+@described(day_rate=MONEY_ONLY, currency=MONEY_ONLY)
+class RoomView(TypedDict):
+    id: int
+    name: str
+    kind: str
+    day_rate: NotRequired[Amount | None]
+    currency: NotRequired[str | None]
+    location: str
+    calendar: str | None
+    absences: list[AbsenceSpan]
+
+
+class HolidayView(TypedDict):
+    day: str
+    name: str
+
+
+class CalendarView(TypedDict):
+    name: str
+    work_days: list[int]
+    day_start: str
+    day_end: str
+    is_default: bool
+    holidays: list[HolidayView]
+
+
+def absences_list(items: list[Absence]) -> list[AbsenceSpan]:
     """Absences as {start, end, reason}, in their order."""
     return [{"start": a.start.isoformat(), "end": a.end.isoformat(), "reason": a.reason} for a in items]
 
 
-def person_dict(p: Person) -> dict[str, Any]:
+def person_dict(p: Person) -> PersonView:
     return {
         "id": p.id,
         "name": p.name,
@@ -212,7 +348,13 @@ def person_dict(p: Person) -> dict[str, Any]:
     }
 
 
-def room_dict(r: Room) -> dict[str, Any]:
+def person_detail(prod: Production, p: Person) -> PersonDetailView:
+    """A person with the tasks they are assigned to."""
+    tasks = sorted(t.key for t in prod.tasks if any(a.person_id == p.id for a in t.assignments))
+    return {**person_dict(p), "tasks": tasks}
+
+
+def room_dict(r: Room) -> RoomView:
     return {
         "id": r.id,
         "name": r.name,
@@ -225,7 +367,7 @@ def room_dict(r: Room) -> dict[str, Any]:
     }
 
 
-def calendar_dict(c: Calendar) -> dict[str, Any]:
+def calendar_dict(c: Calendar) -> CalendarView:
     return {
         "name": c.name,
         "work_days": list(c.work_days),

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from typing_extensions import TypedDict
 
 from postprod.db import session_scope
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
@@ -27,7 +28,7 @@ from postprod.model import Deliverable, DeliverableStatus, Production, QcFinding
 from postprod.model.audit import jsonable
 from postprod.qc.spec import Spec, builtin_spec, parse_spec_text
 from postprod.services import items
-from postprod.services.common import get_production, parse_date
+from postprod.services.common import described, get_production, parse_date
 
 if TYPE_CHECKING:
     from postprod.editorial.model import Cut
@@ -225,7 +226,56 @@ def list_deliverables(session: Session, prod: Production, status: str | None = N
     return list(session.scalars(q))
 
 
-def deliverable_dict(d: Deliverable) -> dict[str, Any]:
+class FindingView(TypedDict):
+    clause: str
+    kind: str
+    start_frame: int | None
+    end_frame: int | None
+    start_tc: str | None
+    end_tc: str | None
+    stream: int | None
+    channel: int | None
+    message: str
+
+
+@described(
+    result="pass, fail or error.", clauses="Each clause of the spec with its verdict (with the run's findings only)."
+)
+class QcRunView(TypedDict):
+    id: int
+    started_at: str
+    finished_at: str | None
+    actor: str
+    file: str
+    spec: str
+    result: str
+    error: str
+    summary: dict[str, Any]
+    clauses: NotRequired[list[dict[str, Any]]]
+    findings: NotRequired[list[FindingView]]
+
+
+@described(
+    spec_custom="Whether the deliverable keeps its own spec text rather than a built-in spec.",
+    kind="subtitles or media.",
+)
+class DeliverableView(TypedDict):
+    id: int
+    name: str
+    spec: str | None
+    spec_custom: bool
+    due_date: str | None
+    status: str
+    file: str | None
+    description: str
+    language: str | None
+    kind: str
+    version: int
+    runs: int
+    last_run: QcRunView | None
+
+
+def deliverable_dict(d: Deliverable) -> DeliverableView:
     last = d.runs[-1] if d.runs else None
     return {
         "id": d.id,
@@ -244,7 +294,39 @@ def deliverable_dict(d: Deliverable) -> dict[str, Any]:
     }
 
 
-def language_work(session: Session, d: Deliverable) -> dict[str, Any] | None:
+class DubbingRef(TypedDict):
+    id: int
+    language: str
+    status: str
+    studio: str
+
+
+class LanguageTask(TypedDict):
+    key: str
+    name: str
+    status: str
+    progress: int
+
+
+@described(dubbing="The dubbed version of the language, if the production has one.")
+class LanguageWork(TypedDict):
+    language: str
+    dubbing: DubbingRef | None
+    tasks: list[LanguageTask]
+
+
+class DeliverableDetailView(DeliverableView):
+    qc_runs: list[QcRunView]
+    language_work: LanguageWork | None
+
+
+def deliverable_detail(session: Session, d: Deliverable, *, findings: bool = True) -> DeliverableDetailView:
+    """A deliverable with its QC runs (and their findings, unless not `findings`) and the work of its language."""
+    runs = [run_dict(r, findings=findings) for r in d.runs]
+    return {**deliverable_dict(d), "qc_runs": runs, "language_work": language_work(session, d)}
+
+
+def language_work(session: Session, d: Deliverable) -> LanguageWork | None:
     """The dubbing and subtitling work of the deliverable's language: its dubbed version and its tasks."""
     if d.language is None:
         return None
@@ -271,8 +353,8 @@ def language_work(session: Session, d: Deliverable) -> dict[str, Any] | None:
     }
 
 
-def run_dict(run: QcRun, findings: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def run_dict(run: QcRun, findings: bool = True) -> QcRunView:
+    data: QcRunView = {
         "id": run.id,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,

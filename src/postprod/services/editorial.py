@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from typing_extensions import TypedDict
 
 from postprod.editorial.diff import ChangeList, diff_cuts
 from postprod.editorial.model import Cut, Event, Locator
@@ -30,6 +31,7 @@ from postprod.model import Production
 from postprod.model.audit import AuditEntry, entity_label, jsonable
 from postprod.model.base import utcnow
 from postprod.model.editorial import REGISTER_MODELS, CutVersion, CutVersionContent, RegisterMixin, VfxShot
+from postprod.services.common import described
 from postprod.timecode import format_rate, frames_to_tc
 
 Progress = Callable[[float], None]
@@ -166,7 +168,30 @@ def version_by_ref(session: Session, prod: Production, ref: str, *, field: str =
     return get_version(session, prod, _reel_name(text))
 
 
-def version_dict(cv: CutVersion) -> dict[str, Any]:
+@described(
+    changes="The change list's counts against the version before.",
+    carried="What the import did to the registers' cues: unchanged, shifted, to review...",
+)
+class CutVersionView(TypedDict):
+    id: int
+    reel: str
+    version: int
+    label: str
+    file: str
+    format: str
+    rate: str
+    drop_frame: bool
+    events: int
+    record_start_tc: str
+    record_end_tc: str
+    duration_frames: int
+    imported_at: str
+    imported_by: str
+    changes: dict[str, Any] | None
+    carried: dict[str, Any] | None
+
+
+def version_dict(cv: CutVersion) -> CutVersionView:
     return {
         "id": cv.id,
         "reel": cv.reel,

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from postprod.model import AuditEntry
 from postprod.model.base import utcnow
+from postprod.services.common import described
 from postprod.services.money import ShowsMoney, show_all
-from postprod.services.notes import audit_dict
+from postprod.services.notes import AuditView, audit_dict
 
 
 def last_id(session: Session) -> int:
@@ -19,15 +20,20 @@ def last_id(session: Session) -> int:
     return int(session.scalar(select(func.max(AuditEntry.id))) or 0)
 
 
+@described(production_id="The production the change belongs to (None once it is deleted).")
+class ChangeView(AuditView):
+    production_id: int | None
+
+
 def changes_after(
     session: Session, production_ids: list[int] | None, after: int, limit: int, *, money: ShowsMoney = show_all
-) -> list[dict[str, Any]]:
+) -> list[ChangeView]:
     """Entries with an ID above `after`, oldest first, in these productions (None: all); money where `money` allows."""
     q = select(AuditEntry).where(AuditEntry.id > after)
     if production_ids is not None:
         q = q.where(AuditEntry.production_id.in_(production_ids))
     rows = session.scalars(q.order_by(AuditEntry.id).limit(limit))
-    return [audit_dict(e, money=money(e.production_id)) | {"production_id": e.production_id} for e in rows]
+    return [{**audit_dict(e, money=money(e.production_id)), "production_id": e.production_id} for e in rows]
 
 
 class FeedCursor:

@@ -22,7 +22,7 @@ sends is parsed once, in `expected_version`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,7 +230,7 @@ def expected_version(if_match: str | None, version: int | None, what: str = "ite
 
 
 def check_version(
-    item: Any, expected: int | None, current: Callable[[Any], dict[str, Any]] | None = None, *, what: str = ""
+    item: Any, expected: int | None, current: Callable[[Any], Mapping[str, Any]] | None = None, *, what: str = ""
 ) -> None:
     """Refuse a write made against a version the item no longer has; `current` gives its state for the answer."""
     if expected is None or expected == item.version:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from postprod.model import AuditEntry
 from postprod.services.users import Forbidden, Grant, Resource, can
+
+T = TypeVar("T")
 
 RIGHT = "budget.read"
 
@@ -79,9 +81,13 @@ def strip(value: Any) -> Any:
     return value
 
 
-def gate(grants: Iterable[Grant], production_id: int | None, value: Any) -> Any:
-    """The value as it may leave for these grants: unchanged for the budget right, else without money."""
-    return value if visible(grants, production_id) else strip(value)
+def gate(grants: Iterable[Grant], production_id: int | None, value: T) -> T:
+    """The value as it may leave for these grants: unchanged for the budget right, else without money.
+
+    Its type stays: a view's money fields are `NotRequired` (services.common), so one without them is still one.
+    """
+    gated: T = value if visible(grants, production_id) else strip(value)
+    return gated
 
 
 def audit_values(entity_type: str, values: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod.errors import InvalidInput
 from postprod.model import AuditEntry, Note, Production, Task
 from postprod.services import items
+from postprod.services.common import described
 from postprod.services.money import audit_values
 
 
@@ -27,8 +29,33 @@ def list_notes(session: Session, prod: Production, task: Task | None = None) -> 
     return list(session.scalars(q))
 
 
-def note_dict(note: Note, task_keys: dict[int, str] | None = None) -> dict[str, Any]:
-    target = task_keys.get(note.target_id) if task_keys and note.target_type == "task" else note.target_id
+@described(target="A task's key, or the item's ID.")
+class NoteView(TypedDict):
+    id: int
+    target_type: str
+    target: str | int
+    author: str
+    at: str
+    body: str
+
+
+@described(before="The item's values before (money only for roles with the budget right).")
+class AuditView(TypedDict):
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: int
+    label: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def note_dict(note: Note, task_keys: dict[int, str] | None = None) -> NoteView:
+    target: str | int = note.target_id
+    if task_keys and note.target_type == "task":
+        target = task_keys.get(note.target_id, note.target_id)
     return {
         "id": note.id,
         "target_type": note.target_type,
@@ -58,7 +85,7 @@ def history(
     return list(session.scalars(q.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
 
 
-def audit_dict(e: AuditEntry, *, money: bool = True) -> dict[str, Any]:
+def audit_dict(e: AuditEntry, *, money: bool = True) -> AuditView:
     """An entry as plain data; its money fields only with `money` (the budget right, see services/money.py)."""
     before, after = (
         (e.before, e.after) if money else (audit_values(e.entity_type, e.before), audit_values(e.entity_type, e.after))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod.errors import Conflict, InvalidInput
 from postprod.model import Absence, Calendar, Holiday, Person, Production, Room, RoomKind
@@ -266,3 +268,23 @@ def remove_absence(session: Session, prod: Production, absence_id: int) -> None:
         raise InvalidInput(f"no absence {absence_id} in {prod.title!r}", field="id")
     session.delete(absence)
     session.flush()
+
+
+class AbsenceView(TypedDict):
+    id: int
+    who: str
+    kind: Literal["person", "room"]
+    start: str
+    end: str
+    reason: str
+
+
+def absence_dict(a: Absence) -> AbsenceView:
+    return {
+        "id": a.id,
+        "who": a.person.name if a.person else a.room.name if a.room else "",
+        "kind": "person" if a.person else "room",
+        "start": a.start.isoformat(),
+        "end": a.end.isoformat(),
+        "reason": a.reason,
+    }

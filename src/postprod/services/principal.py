@@ -5,7 +5,7 @@ values (`postprod.http_deps` for FastAPI); nothing here knows a request object."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,9 @@ from postprod.services.users import Forbidden, Grant, Resource, Unauthorized
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Where the CSRF token of a session travels when it is not a form field.
 CSRF_HEADER = "X-CSRF-Token"
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,7 +47,7 @@ class Principal:
         """Whether money of the production may reach this user (the budget right)."""
         return money.visible(self.grants, production_id)
 
-    def gate(self, production_id: int | None, value: Any) -> Any:
+    def gate(self, production_id: int | None, value: T) -> T:
         """What may leave for this user: the value without money unless they hold the budget right."""
         return money.gate(self.grants, production_id, value)
 

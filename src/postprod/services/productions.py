@@ -6,10 +6,10 @@ import re
 from collections import Counter
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod.errors import Conflict, InvalidInput
 from postprod.model import (
@@ -29,8 +29,8 @@ from postprod.model import (
     TaskStatus,
 )
 from postprod.services.calendars import french_public_holidays
-from postprod.services.common import parse_date, production_dict
-from postprod.services.templates import load_template
+from postprod.services.common import ProductionView, described, parse_date, production_dict
+from postprod.services.templates import load_template, template_names
 from postprod.timecode import parse_rate, start_tc_to_frames, supports_drop_frame
 
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
@@ -286,12 +286,60 @@ def update_production(
     return prod
 
 
-def overview(session: Session, prod: Production, today: date | None = None) -> dict[str, Any]:
+class DepartmentSummary(TypedDict):
+    name: str
+    tasks: int
+    estimate_days: float
+    progress_percent: float
+
+
+class PlanSummary(TypedDict):
+    end_date: str
+    days_after_delivery: int | None
+    critical_path: list[str]
+    late_tasks: list[str]
+    solver: str
+    created_at: str
+
+
+@described(plan="The current plan's end and critical path, once the production is planned.")
+class OverviewView(TypedDict):
+    production: ProductionView
+    days_to_delivery: int | None
+    tasks: int
+    tasks_by_status: dict[str, int]
+    departments: dict[str, DepartmentSummary]
+    estimate_days_total: float
+    people: int
+    rooms: int
+    late_tasks: list[str]
+    plan: PlanSummary | None
+
+
+class TemplateView(TypedDict):
+    name: str
+    title: str
+    reference_runtime: int
+    tasks: int
+
+
+def templates() -> list[TemplateView]:
+    """The production templates, by name."""
+    out: list[TemplateView] = []
+    for name in template_names():
+        tpl = load_template(name)
+        out.append(
+            {"name": name, "title": tpl.title, "reference_runtime": tpl.reference_runtime, "tasks": len(tpl.tasks)}
+        )
+    return out
+
+
+def overview(session: Session, prod: Production, today: date | None = None) -> OverviewView:
     """What a supervisor reads first: dates, counts by status and department, crew and rooms."""
     today = today or date.today()
     tasks = list(prod.tasks)
     by_status = Counter(t.status.value for t in tasks)
-    depts: dict[str, dict[str, Any]] = {}
+    depts: dict[str, DepartmentSummary] = {}
     for d in prod.departments:
         mine = [t for t in tasks if t.department_id == d.id]
         est = sum((t.estimate_days for t in mine), Decimal(0))

@@ -6,10 +6,9 @@ the kinds of item are those of the item registry (services/items.py).
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod.errors import Conflict, InvalidInput, NotFound
 from postprod.model import (
@@ -87,7 +86,14 @@ def shared_ids(session: Session, production_id: int, target_type: str) -> set[in
     return set(rows)
 
 
-def share_dict(s: SharedItem) -> dict[str, Any]:
+class ShareView(TypedDict):
+    id: int
+    target_type: str
+    target_id: int
+    label: str
+
+
+def share_dict(s: SharedItem) -> ShareView:
     return {"id": s.id, "target_type": s.target_type, "target_id": s.target_id, "label": s.label}
 
 
@@ -202,7 +208,28 @@ def list_requests(
     return list(session.scalars(q.order_by(ApprovalRequest.id.desc())))
 
 
-def approval_dict(req: ApprovalRequest, usernames: dict[int, str]) -> dict[str, Any]:
+class ReviewView(TypedDict):
+    reviewer: str
+    decision: str
+    note: str
+    decided_at: str | None
+
+
+class ApprovalView(TypedDict):
+    id: int
+    production_id: int
+    target_type: str
+    target_id: int
+    label: str
+    message: str
+    requested_by: str | None
+    status: str
+    created_at: str
+    decided_at: str | None
+    reviews: list[ReviewView]
+
+
+def approval_dict(req: ApprovalRequest, usernames: dict[int, str]) -> ApprovalView:
     return {
         "id": req.id,
         "production_id": req.production_id,

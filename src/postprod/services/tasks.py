@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NotRequired
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from typing_extensions import TypedDict
 
 from postprod.errors import Conflict, CycleError, IllegalTransition, InvalidInput, StaleWrite
 from postprod.limits import as_id
@@ -24,7 +25,8 @@ from postprod.model import (
 )
 from postprod.model.base import utcnow
 from postprod.services import items
-from postprod.services.common import Page, get_department, get_person, parse_date, task_dict
+from postprod.services.common import Page, TaskView, described, get_department, get_person, parse_date, task_dict
+from postprod.services.notes import NoteView, list_notes, note_dict
 
 
 def parse_status(value: str) -> TaskStatus:
@@ -314,6 +316,33 @@ def list_tasks(
     return Page(total, list(session.scalars(q)))
 
 
+@described(successors="The keys of the tasks that wait for this one.")
+class TaskDetailView(TaskView):
+    successors: list[str]
+    notes: NotRequired[list[NoteView]]
+
+
+class TaskListView(TypedDict):
+    """One page of a task list: the total matching, and the tasks from `offset`."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[TaskView]
+
+
+def task_detail(task: Task) -> TaskDetailView:
+    """A task with the tasks that wait for it."""
+    return {**task_dict(task), "successors": [d.successor.key for d in task.successors]}
+
+
+def task_detail_with_notes(session: Session, prod: Production, task: Task) -> TaskDetailView:
+    """A task with its successors and its notes (the command line's `task show`)."""
+    data = task_detail(task)
+    data["notes"] = [note_dict(n, {task.id: task.key}) for n in list_notes(session, prod, task)]
+    return data
+
+
 def update_task_checked(session: Session, task: Task, expected_version: int, **changes: Any) -> Task:
     """Change a task only if it is still at the expected version; every accepted change bumps the version.
 
@@ -329,7 +358,7 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
     except StaleDataError:
         session.rollback()
         fresh = session.get(Task, task.id, populate_existing=True)
-        current = task_dict(fresh) if fresh is not None else {}
+        current = task_dict(fresh) if fresh is not None else None
         raise StaleWrite(
             f"task {task.key} was changed by someone else meanwhile", current, production_id=task.production_id
         ) from None

@@ -8,16 +8,16 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
+from typing_extensions import TypedDict
 
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
 from postprod.limits import as_id
 from postprod.model import ApiToken, Membership, Person, Production, Role, User, WebSession
 from postprod.model.base import utcnow
-from postprod.services.common import get_department, get_person
+from postprod.services.common import described, get_department, get_person
 from postprod.services.passwords import hash_password, needs_rehash, verify_password
 
 
@@ -513,7 +513,40 @@ def visible_production_ids(session: Session, user: User) -> list[int] | None:
     return sorted({m.production_id for m in user.memberships})
 
 
-def user_dict(u: User) -> dict[str, Any]:
+class MembershipView(TypedDict):
+    id: int
+    user: str
+    production_id: int
+    role: str
+    department: str | None
+    person_id: int | None
+
+
+class UserView(TypedDict):
+    id: int
+    username: str
+    display_name: str
+    language: str
+    active: bool
+    is_admin: bool
+    memberships: list[MembershipView]
+
+
+class TokenView(TypedDict):
+    id: int
+    name: str
+    prefix: str
+    created_at: str
+    last_used_at: str | None
+    expires_at: str | None
+
+
+@described(token="The token's text: in this answer only.")
+class NewTokenView(TokenView):
+    token: str
+
+
+def user_dict(u: User) -> UserView:
     return {
         "id": u.id,
         "username": u.username,
@@ -525,7 +558,7 @@ def user_dict(u: User) -> dict[str, Any]:
     }
 
 
-def membership_dict(m: Membership) -> dict[str, Any]:
+def membership_dict(m: Membership) -> MembershipView:
     return {
         "id": m.id,
         "user": m.user.username,
@@ -536,7 +569,7 @@ def membership_dict(m: Membership) -> dict[str, Any]:
     }
 
 
-def token_dict(t: ApiToken) -> dict[str, Any]:
+def token_dict(t: ApiToken) -> TokenView:
     return {
         "id": t.id,
         "name": t.name,

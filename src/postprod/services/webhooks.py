@@ -41,16 +41,18 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
+from typing import Any, NotRequired
 
 from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod import db, outbound
 from postprod.errors import Conflict, NotFound
 from postprod.model import Production, Webhook
 from postprod.model.base import utcnow
 from postprod.services import events
+from postprod.services.common import described
 from postprod.services.money import hide_all
 
 log = logging.getLogger("postprod.webhooks")
@@ -119,8 +121,25 @@ def resume_webhook(session: Session, prod: Production, hook_id: int) -> Webhook:
     return hook
 
 
-def webhook_dict(hook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {
+@described(secret="The signing secret: only when the hook is made.")
+class WebhookView(TypedDict):
+    id: int
+    production_id: int
+    url: str
+    active: bool
+    delivered: int
+    failures: int
+    last_status: int | None
+    last_error: str
+    last_delivery_at: str | None
+    next_attempt_at: str | None
+    created_by: str
+    created_at: str
+    secret: NotRequired[str]
+
+
+def webhook_dict(hook: Webhook, *, with_secret: bool = False) -> WebhookView:
+    out: WebhookView = {
         "id": hook.id,
         "production_id": hook.production_id,
         "url": hook.url,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from postprod.api.schemas import LoginIn, LoginOut, MeIn, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
+from postprod.api.schemas import LoginIn, LoginOut, MeIn, TokenIn, UserIn
 from postprod.http_deps import (
     Id,
     PrincipalDep,
@@ -18,7 +16,7 @@ from postprod.http_deps import (
 )
 from postprod.services import sign_in
 from postprod.services import users as svc
-from postprod.services.users import Forbidden
+from postprod.services.users import Forbidden, NewTokenView, TokenView, UserView
 
 router = APIRouter(tags=["auth"])
 
@@ -51,14 +49,14 @@ def logout(principal: PrincipalDep, session: SessionDep) -> Response:
     return resp
 
 
-@router.get("/auth/me", response_model=UserOut)
-def me(principal: PrincipalDep) -> dict[str, Any]:
+@router.get("/auth/me", response_model=UserView)
+def me(principal: PrincipalDep) -> UserView:
     """Who is signed in, with their roles."""
     return svc.user_dict(principal.user)
 
 
-@router.patch("/auth/me", response_model=UserOut)
-def update_me(body: MeIn, request: Request, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.patch("/auth/me", response_model=UserView)
+def update_me(body: MeIn, request: Request, principal: PrincipalDep, session: SessionDep) -> UserView:
     """Change one's display name, language (en, fr) or password.
 
     A new password needs the current one; it ends every other browser session and API token of the
@@ -78,17 +76,17 @@ def update_me(body: MeIn, request: Request, principal: PrincipalDep, session: Se
     return svc.user_dict(user)
 
 
-@router.get("/auth/tokens", response_model=list[TokenOut])
-def list_tokens(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/auth/tokens", response_model=list[TokenView])
+def list_tokens(principal: PrincipalDep, session: SessionDep) -> list[TokenView]:
     """One's API tokens (never the token text)."""
     return [svc.token_dict(t) for t in svc.list_tokens(session, principal.user)]
 
 
-@router.post("/auth/tokens", response_model=NewTokenOut, status_code=201)
-def create_token(body: TokenIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.post("/auth/tokens", response_model=NewTokenView, status_code=201)
+def create_token(body: TokenIn, principal: PrincipalDep, session: SessionDep) -> NewTokenView:
     """A new API token for scripts; its text is in this answer only."""
     token, text = svc.create_token(session, principal.user, body.name, days=body.days)
-    return svc.token_dict(token) | {"token": text}
+    return {**svc.token_dict(token), "token": text}
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=204)
@@ -103,15 +101,15 @@ def _require_admin(principal: PrincipalDep) -> None:
         raise Forbidden(f"{principal.user.username} may not manage users (administrators only)")
 
 
-@router.get("/users", response_model=list[UserOut], tags=["users"])
-def list_users(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/users", response_model=list[UserView], tags=["users"])
+def list_users(principal: PrincipalDep, session: SessionDep) -> list[UserView]:
     """Every user (administrators)."""
     _require_admin(principal)
     return [svc.user_dict(u) for u in svc.list_users(session)]
 
 
-@router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
-def create_user(body: UserIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.post("/users", response_model=UserView, status_code=201, tags=["users"])
+def create_user(body: UserIn, principal: PrincipalDep, session: SessionDep) -> UserView:
     """Add a user (administrators)."""
     _require_admin(principal)
     user = svc.create_user(

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from postprod.api.deps import JobsDep, load_production
-from postprod.api.schemas import In, JobOut
+from postprod.api.schemas import In
 from postprod.errors import InvalidInput
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
+from postprod.jobs.runner import JobView
 from postprod.services import editorial as ed
 from postprod.services.users import Resource
 
@@ -31,7 +32,7 @@ class CutImportIn(In):
 @router.get("/productions/{production_id}/cuts")
 def list_versions(
     production_id: Id, principal: PrincipalDep, session: SessionDep, reel: str | None = Query(None, max_length=64)
-) -> list[dict[str, Any]]:
+) -> list[ed.CutVersionView]:
     """Imported cut versions, by reel and number, with their change and carry summaries."""
     prod = load_production(session, production_id)
     principal.require("register.read", Resource(prod.id, department="picture-editing"))
@@ -54,10 +55,10 @@ def changes(
     return cl.to_dict() | {"reel": new.reel, "from": old.number, "to": new.number}
 
 
-@router.post("/productions/{production_id}/cuts/{reel}/import-jobs", response_model=JobOut, status_code=202)
+@router.post("/productions/{production_id}/cuts/{reel}/import-jobs", response_model=JobView, status_code=202)
 def import_version(
     production_id: Id, reel: str, body: CutImportIn, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
-) -> dict[str, Any]:
+) -> JobView:
     """Import a new version of a reel in the background: diff with the previous one, carry the registers."""
     prod = load_production(session, production_id)
     principal.require("register.edit", Resource(prod.id, department="picture-editing"))

@@ -11,7 +11,6 @@ import anyio
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from postprod.api.schemas import AuditOut
 from postprod.http_deps import PrincipalDep, SessionDep
 from postprod.limits import MAX_ID
 from postprod.services import events as svc
@@ -39,14 +38,14 @@ def _scope(principal: Principal, session: Any, production: int | None) -> list[i
     return allowed
 
 
-@router.get("/events/recent", response_model=list[AuditOut])
+@router.get("/events/recent", response_model=list[svc.ChangeView])
 def recent(
     principal: PrincipalDep,
     session: SessionDep,
     production: int | None = Query(None, ge=1, le=MAX_ID),
     after: int = Query(0, ge=0, le=MAX_ID, description="Only entries with a larger ID"),
     limit: int = Query(100, ge=1, le=1000),
-) -> list[dict[str, Any]]:
+) -> list[svc.ChangeView]:
     """Changes after an entry ID, oldest first (the stream's content, for pollers)."""
     scope = _scope(principal, session, production)
     return svc.changes_after(session, scope, after, limit, money=money.shows_money(principal.grants))

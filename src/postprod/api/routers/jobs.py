@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from postprod.api.schemas import JobOut
 from postprod.errors import Conflict
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import get_job, job_dict
+from postprod.jobs.runner import JobView
 from postprod.model import Job, JobStatus
 from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
@@ -28,8 +28,8 @@ def _check(principal: Principal, job: Job) -> None:
     raise Forbidden(f"{principal.user.username} may not see job {job.id}")
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut)
-def get(job_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.get("/jobs/{job_id}", response_model=JobView)
+def get(job_id: Id, principal: PrincipalDep, session: SessionDep) -> JobView:
     """A job's status and progress (0..1), and its error if it failed."""
     job = get_job(session, job_id)
     _check(principal, job)

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
 
 from postprod.api.deps import load_production, load_task
-from postprod.api.schemas import AuditOut, NoteIn, NoteOut
+from postprod.api.schemas import NoteIn
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.services import notes as svc
 from postprod.services import review
+from postprod.services.notes import AuditView, NoteView
 from postprod.services.principal import task_resource
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["notes"])
 
 
-@router.get("/productions/{production_id}/notes", response_model=list[NoteOut])
+@router.get("/productions/{production_id}/notes", response_model=list[NoteView])
 def list_notes(
     production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     task: str | None = Query(None, max_length=64, description="Only this task's notes"),
-) -> list[dict[str, Any]]:
+) -> list[NoteView]:
     """Notes of the production (or of one task), oldest first; clients see those of shared items."""
     prod = load_production(session, production_id)
     t = load_task(session, prod, task) if task else None
@@ -41,10 +40,8 @@ def list_notes(
     return [svc.note_dict(n, keys) for n in rows]
 
 
-@router.post("/productions/{production_id}/tasks/{task_ref}/notes", response_model=NoteOut, status_code=201)
-def add_note(
-    production_id: Id, task_ref: str, body: NoteIn, principal: PrincipalDep, session: SessionDep
-) -> dict[str, Any]:
+@router.post("/productions/{production_id}/tasks/{task_ref}/notes", response_model=NoteView, status_code=201)
+def add_note(production_id: Id, task_ref: str, body: NoteIn, principal: PrincipalDep, session: SessionDep) -> NoteView:
     """Add a note to a task, signed with the user's name."""
     prod = load_production(session, production_id)
     t = load_task(session, prod, task_ref)
@@ -53,7 +50,7 @@ def add_note(
     return svc.note_dict(note, {t.id: t.key})
 
 
-@router.get("/productions/{production_id}/history", response_model=list[AuditOut])
+@router.get("/productions/{production_id}/history", response_model=list[AuditView])
 def history(
     production_id: Id,
     principal: PrincipalDep,
@@ -61,7 +58,7 @@ def history(
     task: str | None = Query(None, max_length=64),
     entity_type: str | None = Query(None, max_length=32),
     limit: int = Query(50, ge=1, le=1000),
-) -> list[dict[str, Any]]:
+) -> list[AuditView]:
     """Who changed what, when, before and after (newest first)."""
     prod = load_production(session, production_id)
     principal.require_production("history.read", prod)

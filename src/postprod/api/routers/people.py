@@ -2,49 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 from fastapi import APIRouter, Response
 
 from postprod.api.deps import load_production
-from postprod.api.schemas import (
-    AbsenceIn,
-    AbsenceOut,
-    PersonDetailOut,
-    PersonIn,
-    PersonOut,
-    PersonPatch,
-    RoomIn,
-    RoomOut,
-)
+from postprod.api.schemas import AbsenceIn, PersonIn, PersonPatch, RoomIn
 from postprod.errors import InvalidInput
 from postprod.http_deps import Id, PrincipalDep, SessionDep
-from postprod.model import Absence, Production
+from postprod.model import Production
 from postprod.services import people as svc
-from postprod.services.common import get_person, get_room, person_dict, room_dict
+from postprod.services.common import (
+    PersonDetailView,
+    PersonView,
+    RoomView,
+    get_person,
+    get_room,
+    person_detail,
+    person_dict,
+    room_dict,
+)
+from postprod.services.people import AbsenceView, absence_dict
 from postprod.services.principal import Principal
 
 router = APIRouter(tags=["people"])
 
-
-def _money(principal: Principal, prod: Production, data: dict[str, Any]) -> dict[str, Any]:
-    gated: dict[str, Any] = principal.gate(prod.id, data)
-    return gated
+V = TypeVar("V")
 
 
-def _absence(a: Absence) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "who": a.person.name if a.person else a.room.name if a.room else "",
-        "kind": "person" if a.person else "room",
-        "start": a.start.isoformat(),
-        "end": a.end.isoformat(),
-        "reason": a.reason,
-    }
+def _money(principal: Principal, prod: Production, data: V) -> V:
+    return principal.gate(prod.id, data)
 
 
-@router.get("/productions/{production_id}/people", response_model=list[PersonOut], response_model_exclude_unset=True)
-def list_people(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/productions/{production_id}/people", response_model=list[PersonView], response_model_exclude_unset=True)
+def list_people(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[PersonView]:
     """The crew, by name."""
     prod = load_production(session, production_id)
     principal.require_production("people.read", prod)
@@ -52,9 +43,9 @@ def list_people(production_id: Id, principal: PrincipalDep, session: SessionDep)
 
 
 @router.post(
-    "/productions/{production_id}/people", response_model=PersonOut, response_model_exclude_unset=True, status_code=201
+    "/productions/{production_id}/people", response_model=PersonView, response_model_exclude_unset=True, status_code=201
 )
-def add_person(production_id: Id, body: PersonIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def add_person(production_id: Id, body: PersonIn, principal: PrincipalDep, session: SessionDep) -> PersonView:
     """Add a crew member."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
@@ -63,26 +54,24 @@ def add_person(production_id: Id, body: PersonIn, principal: PrincipalDep, sessi
 
 @router.get(
     "/productions/{production_id}/people/{person_ref}",
-    response_model=PersonDetailOut,
+    response_model=PersonDetailView,
     response_model_exclude_unset=True,
 )
 def get_person_route(
     production_id: Id, person_ref: str, principal: PrincipalDep, session: SessionDep
-) -> dict[str, Any]:
+) -> PersonDetailView:
     """One crew member with the tasks they are assigned to."""
     prod = load_production(session, production_id)
     principal.require_production("people.read", prod)
-    person = get_person(session, prod, person_ref)
-    tasks = sorted(t.key for t in prod.tasks if any(a.person_id == person.id for a in t.assignments))
-    return _money(principal, prod, person_dict(person)) | {"tasks": tasks}
+    return _money(principal, prod, person_detail(prod, get_person(session, prod, person_ref)))
 
 
 @router.patch(
-    "/productions/{production_id}/people/{person_ref}", response_model=PersonOut, response_model_exclude_unset=True
+    "/productions/{production_id}/people/{person_ref}", response_model=PersonView, response_model_exclude_unset=True
 )
 def update_person(
     production_id: Id, person_ref: str, body: PersonPatch, principal: PrincipalDep, session: SessionDep
-) -> dict[str, Any]:
+) -> PersonView:
     """Change a person's role, skills, rate or contact."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
@@ -90,8 +79,8 @@ def update_person(
     return _money(principal, prod, person_dict(person))
 
 
-@router.get("/productions/{production_id}/rooms", response_model=list[RoomOut], response_model_exclude_unset=True)
-def list_rooms(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/productions/{production_id}/rooms", response_model=list[RoomView], response_model_exclude_unset=True)
+def list_rooms(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[RoomView]:
     """The rooms, by name."""
     prod = load_production(session, production_id)
     principal.require_production("people.read", prod)
@@ -99,25 +88,25 @@ def list_rooms(production_id: Id, principal: PrincipalDep, session: SessionDep) 
 
 
 @router.post(
-    "/productions/{production_id}/rooms", response_model=RoomOut, response_model_exclude_unset=True, status_code=201
+    "/productions/{production_id}/rooms", response_model=RoomView, response_model_exclude_unset=True, status_code=201
 )
-def add_room(production_id: Id, body: RoomIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def add_room(production_id: Id, body: RoomIn, principal: PrincipalDep, session: SessionDep) -> RoomView:
     """Add a room (edit suite, grading suite, mix stage...)."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
     return _money(principal, prod, room_dict(svc.add_room(session, prod, **body.model_dump())))
 
 
-@router.get("/productions/{production_id}/absences", response_model=list[AbsenceOut])
-def list_absences(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/productions/{production_id}/absences", response_model=list[AbsenceView])
+def list_absences(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[AbsenceView]:
     """Absences of people and rooms, by start date."""
     prod = load_production(session, production_id)
     principal.require_production("people.read", prod)
-    return [_absence(a) for a in svc.list_absences(session, prod)]
+    return [absence_dict(a) for a in svc.list_absences(session, prod)]
 
 
-@router.post("/productions/{production_id}/absences", response_model=AbsenceOut, status_code=201)
-def add_absence(production_id: Id, body: AbsenceIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.post("/productions/{production_id}/absences", response_model=AbsenceView, status_code=201)
+def addabsence_dict(production_id: Id, body: AbsenceIn, principal: PrincipalDep, session: SessionDep) -> AbsenceView:
     """A person (or a room) unavailable from start to end, inclusive."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)
@@ -126,11 +115,11 @@ def add_absence(production_id: Id, body: AbsenceIn, principal: PrincipalDep, ses
     person = get_person(session, prod, body.person) if body.person is not None else None
     room = get_room(session, prod, body.room) if body.room is not None else None
     a = svc.add_absence(session, prod, person=person, room=room, start=body.start, end=body.end, reason=body.reason)
-    return _absence(a)
+    return absence_dict(a)
 
 
 @router.delete("/productions/{production_id}/absences/{absence_id}", status_code=204)
-def remove_absence(production_id: Id, absence_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
+def removeabsence_dict(production_id: Id, absence_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     """Remove an absence."""
     prod = load_production(session, production_id)
     principal.require_production("people.edit", prod)

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from postprod.api.deps import JobsDep, load_production
-from postprod.api.schemas import In, JobOut
+from postprod.api.schemas import In
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
+from postprod.jobs.runner import JobView
 from postprod.services import planning as ops
 
 router = APIRouter(tags=["planning"])
@@ -22,7 +23,7 @@ class PlanJobIn(In):
 
 
 @router.get("/productions/{production_id}/plans")
-def list_plans(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_plans(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[ops.PlanHeaderView]:
     """The stored plans (current, baselines, scenarios), newest first."""
     prod = load_production(session, production_id)
     principal.require_production("task.read", prod)
@@ -44,7 +45,7 @@ def compare(
 
 
 @router.get("/productions/{production_id}/plans/{name}")
-def show_plan(production_id: Id, name: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def show_plan(production_id: Id, name: str, principal: PrincipalDep, session: SessionDep) -> ops.PlanView:
     """A stored plan ("current", "baseline" or a scenario name) with every task's dates, people, room, slack."""
     prod = load_production(session, production_id)
     principal.require_production("task.read", prod)
@@ -52,17 +53,17 @@ def show_plan(production_id: Id, name: str, principal: PrincipalDep, session: Se
 
 
 @router.post("/productions/{production_id}/plans/baseline", status_code=201)
-def baseline(production_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def baseline(production_id: Id, principal: PrincipalDep, session: SessionDep) -> ops.PlanRowView:
     """Freeze the current plan as the baseline."""
     prod = load_production(session, production_id)
     principal.require_production("production.update", prod)
     return ops.set_baseline(session, prod)
 
 
-@router.post("/productions/{production_id}/plan-jobs", response_model=JobOut, status_code=202)
+@router.post("/productions/{production_id}/plan-jobs", response_model=JobView, status_code=202)
 def plan_job(
     production_id: Id, body: PlanJobIn, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
-) -> dict[str, Any]:
+) -> JobView:
     """Plan the production in the background; the job's result is the run summary, the tasks get their dates."""
     prod = load_production(session, production_id)
     principal.require_production("production.update", prod)

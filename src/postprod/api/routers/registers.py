@@ -8,15 +8,17 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
 
 from postprod.api.deps import JobsDep, load_production
-from postprod.api.schemas import In, JobOut, NoteIn, NoteOut
+from postprod.api.schemas import In, NoteIn
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
+from postprod.jobs.runner import JobView
 from postprod.limits import MAX_ID
 from postprod.model import Production
 from postprod.services import deliverables as dlv
 from postprod.services import items, money, review
 from postprod.services import notes as notes_svc
 from postprod.services import registers as reg
+from postprod.services.notes import NoteView
 from postprod.services.principal import Principal
 from postprod.services.registers import sort_columns
 from postprod.services.users import Forbidden, Resource
@@ -208,10 +210,10 @@ def delete_entry(production_id: Id, kind: str, key: str, principal: PrincipalDep
     return Response(status_code=204)
 
 
-@router.post("/productions/{production_id}/registers/{kind}/{key}/notes", response_model=NoteOut, status_code=201)
+@router.post("/productions/{production_id}/registers/{kind}/{key}/notes", response_model=NoteView, status_code=201)
 def add_entry_note(
     production_id: Id, kind: str, key: str, body: NoteIn, principal: PrincipalDep, session: SessionDep
-) -> dict[str, Any]:
+) -> NoteView:
     """A note on a register entry."""
     prod = load_production(session, production_id)
     k = reg.get_kind(kind)
@@ -223,7 +225,7 @@ def add_entry_note(
 @router.get("/productions/{production_id}/deliverables", tags=["deliverables"])
 def list_deliverables(
     production_id: Id, principal: PrincipalDep, session: SessionDep, status: str | None = Query(None, max_length=32)
-) -> list[dict[str, Any]]:
+) -> list[dlv.DeliverableView]:
     """The deliverables with their last QC run; clients see the shared ones."""
     prod = load_production(session, production_id)
     rows = dlv.list_deliverables(session, prod, status)
@@ -238,7 +240,7 @@ def list_deliverables(
 @router.post("/productions/{production_id}/deliverables", status_code=201, tags=["deliverables"])
 def add_deliverable(
     production_id: Id, body: DeliverableIn, principal: PrincipalDep, session: SessionDep
-) -> dict[str, Any]:
+) -> dlv.DeliverableView:
     """Add a deliverable with its spec, due date and file."""
     prod = load_production(session, production_id)
     principal.require("register.edit", Resource(prod.id, department="deliverables"))
@@ -248,16 +250,13 @@ def add_deliverable(
 @router.get("/productions/{production_id}/deliverables/{ref}", tags=["deliverables"])
 def get_deliverable(
     production_id: Id, ref: str, principal: PrincipalDep, session: SessionDep, response: Response
-) -> dict[str, Any]:
+) -> dlv.DeliverableDetailView:
     """One deliverable with its QC runs; its ETag is its version."""
     prod = load_production(session, production_id)
     d = dlv.get_deliverable(session, prod, ref)
     _check_read(principal, session, prod, "deliverables", "deliverable", d.id)
     response.headers["ETag"] = f'"{d.version}"'
-    return dlv.deliverable_dict(d) | {
-        "qc_runs": [dlv.run_dict(r, findings=False) for r in d.runs],
-        "language_work": dlv.language_work(session, d),
-    }
+    return dlv.deliverable_detail(session, d, findings=False)
 
 
 @router.patch("/productions/{production_id}/deliverables/{ref}", tags=["deliverables"])
@@ -269,7 +268,7 @@ def update_deliverable(
     session: SessionDep,
     response: Response,
     if_match: str | None = Header(None, max_length=40),
-) -> dict[str, Any]:
+) -> dlv.DeliverableView:
     """Change status, spec, due date or file if still at the version read; else 409 with the current state."""
     prod = load_production(session, production_id)
     d = dlv.get_deliverable(session, prod, ref)
@@ -282,13 +281,11 @@ def update_deliverable(
 
 @router.post(
     "/productions/{production_id}/deliverables/{ref}/qc-jobs",
-    response_model=JobOut,
+    response_model=JobView,
     status_code=202,
     tags=["deliverables"],
 )
-def qc_deliverable(
-    production_id: Id, ref: str, principal: PrincipalDep, session: SessionDep, jobs: JobsDep
-) -> dict[str, Any]:
+def qc_deliverable(production_id: Id, ref: str, principal: PrincipalDep, session: SessionDep, jobs: JobsDep) -> JobView:
     """Check the deliverable's file against its spec in the background; the run is kept with its findings."""
     prod = load_production(session, production_id)
     principal.require("register.edit", Resource(prod.id, department="deliverables"))

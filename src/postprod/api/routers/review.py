@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
 
 from postprod.api.deps import load_production
-from postprod.api.schemas import ApprovalIn, ApprovalOut, DecisionIn
+from postprod.api.schemas import ApprovalIn, DecisionIn
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.model import ApprovalRequest
 from postprod.services import review as svc
 from postprod.services import users as users_svc
 from postprod.services.principal import Principal
+from postprod.services.review import ApprovalView
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["review"])
@@ -26,14 +25,14 @@ def _may_read(principal: Principal, req: ApprovalRequest) -> bool:
     )
 
 
-@router.get("/productions/{production_id}/approvals", response_model=list[ApprovalOut])
+@router.get("/productions/{production_id}/approvals", response_model=list[ApprovalView])
 def list_approvals(
     production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     status: str | None = Query(None, max_length=32),
     mine: bool = Query(False, description="Only requests the user is a reviewer of"),
-) -> list[dict[str, Any]]:
+) -> list[ApprovalView]:
     """Approval requests of the production, newest first."""
     prod = load_production(session, production_id)
     if not principal.can("approval.read", Resource(prod.id)):
@@ -45,10 +44,8 @@ def list_approvals(
     return [svc.approval_dict(r, names) for r in rows]
 
 
-@router.post("/productions/{production_id}/approvals", response_model=ApprovalOut, status_code=201)
-def request_approval(
-    production_id: Id, body: ApprovalIn, principal: PrincipalDep, session: SessionDep
-) -> dict[str, Any]:
+@router.post("/productions/{production_id}/approvals", response_model=ApprovalView, status_code=201)
+def request_approval(production_id: Id, body: ApprovalIn, principal: PrincipalDep, session: SessionDep) -> ApprovalView:
     """Send a task, deliverable or register entry to named users for approval."""
     prod = load_production(session, production_id)
     target = svc.resolve_target(session, prod, body.target_type, body.target)
@@ -58,8 +55,8 @@ def request_approval(
     return svc.approval_dict(req, svc.usernames(session))
 
 
-@router.get("/approvals/{request_id}", response_model=ApprovalOut)
-def get_approval(request_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.get("/approvals/{request_id}", response_model=ApprovalView)
+def get_approval(request_id: Id, principal: PrincipalDep, session: SessionDep) -> ApprovalView:
     """One approval request with every reviewer's decision and note."""
     req = svc.get_request(session, request_id)
     if not _may_read(principal, req):
@@ -67,8 +64,8 @@ def get_approval(request_id: Id, principal: PrincipalDep, session: SessionDep) -
     return svc.approval_dict(req, svc.usernames(session))
 
 
-@router.post("/approvals/{request_id}/decision", response_model=ApprovalOut)
-def decide(request_id: Id, body: DecisionIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.post("/approvals/{request_id}/decision", response_model=ApprovalView)
+def decide(request_id: Id, body: DecisionIn, principal: PrincipalDep, session: SessionDep) -> ApprovalView:
     """A named reviewer approves, or asks for changes saying which in the note."""
     req = svc.get_request(session, request_id)
     if not _may_read(principal, req):
@@ -77,8 +74,8 @@ def decide(request_id: Id, body: DecisionIn, principal: PrincipalDep, session: S
     return svc.approval_dict(req, svc.usernames(session))
 
 
-@router.post("/approvals/{request_id}/cancel", response_model=ApprovalOut)
-def cancel(request_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.post("/approvals/{request_id}/cancel", response_model=ApprovalView)
+def cancel(request_id: Id, principal: PrincipalDep, session: SessionDep) -> ApprovalView:
     """Withdraw a pending request (whoever may request approval on the item)."""
     req = svc.get_request(session, request_id)
     prod = load_production(session, req.production_id)

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Header, Query, Response
 
 from postprod.api.deps import load_production, load_task
-from postprod.api.schemas import DependencyIn, TaskDetailOut, TaskIn, TaskPage, TaskPatch
+from postprod.api.schemas import DependencyIn, TaskIn, TaskPatch
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.services import items, review
 from postprod.services import tasks as svc
 from postprod.services.common import get_department, task_dict
 from postprod.services.principal import task_resource
-from postprod.services.tasks import update_task_checked
+from postprod.services.tasks import TaskDetailView, TaskListView, update_task_checked
 from postprod.services.users import Forbidden, Resource
 
 router = APIRouter(tags=["tasks"])
-
-
-def _detail(task: Any) -> dict[str, Any]:
-    return task_dict(task) | {"successors": [d.successor.key for d in task.successors]}
 
 
 def _etag(version: int) -> str:
     return f'"{version}"'
 
 
-@router.get("/productions/{production_id}/tasks", response_model=TaskPage)
+@router.get("/productions/{production_id}/tasks", response_model=TaskListView)
 def list_tasks(
     production_id: Id,
     principal: PrincipalDep,
@@ -44,7 +38,7 @@ def list_tasks(
     ),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=10_000_000),
-) -> dict[str, Any]:
+) -> TaskListView:
     """A page of the production's tasks, filtered and sorted; clients see only what is shared with them."""
     prod = load_production(session, production_id)
     only: set[int] | None = None
@@ -68,10 +62,10 @@ def list_tasks(
     return {"total": page.total, "limit": limit, "offset": offset, "items": [task_dict(t) for t in page.items]}
 
 
-@router.post("/productions/{production_id}/tasks", response_model=TaskDetailOut, status_code=201)
+@router.post("/productions/{production_id}/tasks", response_model=TaskDetailView, status_code=201)
 def create_task(
     production_id: Id, body: TaskIn, principal: PrincipalDep, session: SessionDep, response: Response
-) -> dict[str, Any]:
+) -> TaskDetailView:
     """Add a task (and the tasks it waits for)."""
     prod = load_production(session, production_id)
     dept = get_department(session, prod, body.department)
@@ -93,23 +87,23 @@ def create_task(
     for pred in body.after:
         svc.add_dependency(session, task, load_task(session, prod, pred))
     response.headers["ETag"] = _etag(task.version)
-    return _detail(task)
+    return svc.task_detail(task)
 
 
-@router.get("/productions/{production_id}/tasks/{task_ref}", response_model=TaskDetailOut)
+@router.get("/productions/{production_id}/tasks/{task_ref}", response_model=TaskDetailView)
 def get_task(
     production_id: Id, task_ref: str, principal: PrincipalDep, session: SessionDep, response: Response
-) -> dict[str, Any]:
+) -> TaskDetailView:
     """One task; its ETag is its version, to send back as If-Match when changing it."""
     task = load_task(session, production_id, task_ref)
     principal.require("task.read", task_resource(session, task, principal))
     response.headers["ETag"] = _etag(task.version)
-    return _detail(task)
+    return svc.task_detail(task)
 
 
 @router.patch(
     "/productions/{production_id}/tasks/{task_ref}",
-    response_model=TaskDetailOut,
+    response_model=TaskDetailView,
     responses={409: {"description": "Stale version: the body's `current` is the task as it is now"}},
 )
 def update_task(
@@ -120,7 +114,7 @@ def update_task(
     session: SessionDep,
     response: Response,
     if_match: str | None = Header(None, max_length=40),
-) -> dict[str, Any]:
+) -> TaskDetailView:
     """Change a task if it is still at the version read (If-Match or `version`); else 409 with its current state."""
     prod = load_production(session, production_id)
     task = load_task(session, prod, task_ref)
@@ -130,7 +124,7 @@ def update_task(
     principal.require(action, task_resource(session, task, principal))
     task = update_task_checked(session, task, expected, **changes)
     response.headers["ETag"] = _etag(task.version)
-    return _detail(task)
+    return svc.task_detail(task)
 
 
 @router.delete("/productions/{production_id}/tasks/{task_ref}", status_code=204)
@@ -144,17 +138,17 @@ def delete_task(production_id: Id, task_ref: str, principal: PrincipalDep, sessi
 
 
 @router.post(
-    "/productions/{production_id}/tasks/{task_ref}/dependencies", response_model=TaskDetailOut, status_code=201
+    "/productions/{production_id}/tasks/{task_ref}/dependencies", response_model=TaskDetailView, status_code=201
 )
 def add_dependency(
     production_id: Id, task_ref: str, body: DependencyIn, principal: PrincipalDep, session: SessionDep
-) -> dict[str, Any]:
+) -> TaskDetailView:
     """Make the task wait for another (finish-to-start, lag in work days); a cycle is refused and named."""
     prod = load_production(session, production_id)
     task = load_task(session, prod, task_ref)
     principal.require("dependency.edit", task_resource(session, task, principal))
     svc.add_dependency(session, task, load_task(session, prod, body.on), body.lag_days)
-    return _detail(task)
+    return svc.task_detail(task)
 
 
 @router.delete("/productions/{production_id}/tasks/{task_ref}/dependencies/{on}", status_code=204)

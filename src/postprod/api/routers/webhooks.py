@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from pydantic import Field
 
@@ -20,7 +18,7 @@ class WebhookIn(In):
 
 
 @router.get("/productions/{production_id}/webhooks")
-def list_webhooks(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_webhooks(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[svc.WebhookView]:
     """The production's hooks and how their deliveries go (secrets are not shown again)."""
     prod = load_production(session, production_id)
     principal.require_production("webhook.manage", prod)
@@ -28,7 +26,7 @@ def list_webhooks(production_id: Id, principal: PrincipalDep, session: SessionDe
 
 
 @router.post("/productions/{production_id}/webhooks", status_code=201)
-def add_webhook(production_id: Id, body: WebhookIn, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def add_webhook(production_id: Id, body: WebhookIn, principal: PrincipalDep, session: SessionDep) -> svc.WebhookView:
     """Send the production's changes from now on to a URL; the answer holds the signing secret, shown once."""
     prod = load_production(session, production_id)
     principal.require_production("webhook.manage", prod)
@@ -37,7 +35,7 @@ def add_webhook(production_id: Id, body: WebhookIn, principal: PrincipalDep, ses
 
 
 @router.post("/productions/{production_id}/webhooks/{hook_id}/resume")
-def resume_webhook(production_id: Id, hook_id: Id, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def resume_webhook(production_id: Id, hook_id: Id, principal: PrincipalDep, session: SessionDep) -> svc.WebhookView:
     """Switch a hook back on after failures: it retries at once from the first change not delivered."""
     prod = load_production(session, production_id)
     principal.require_production("webhook.manage", prod)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import insert, literal, select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod.db import session_scope
 from postprod.errors import Conflict, InvalidInput, NotFound
@@ -25,14 +26,17 @@ from postprod.planning.calendar import working_days_between
 from postprod.planning.replan import DependencyChanged, Incident, PersonAway, TaskAdded, TaskSlips
 from postprod.services import people as people_svc
 from postprod.services import tasks as tasks_svc
-from postprod.services.common import get_department, get_person, get_production, get_task, parse_date
+from postprod.services.common import described, get_department, get_person, get_production, get_task, parse_date
 from postprod.services.planning.store import (
     Inputs,
+    PlanHeaderView,
+    PlanRowView,
     engine_plan,
     latest_plan,
     load_inputs,
     named_plan,
     person_key,
+    plan_header,
     plan_row_dict,
     require_plan,
     store_plan,
@@ -503,7 +507,7 @@ def _scenario_name(name: str | None) -> str | None:
 # --- baseline, comparison, slippage ------------------------------------------------------------
 
 
-def set_baseline(session: Session, prod: Production) -> dict[str, Any]:
+def set_baseline(session: Session, prod: Production) -> PlanRowView:
     """Freeze the current plan as the baseline (the previous baseline stays in the history)."""
     cur = require_plan(session, prod, PlanKind.CURRENT)
     row = PlanRow(
@@ -584,7 +588,17 @@ def compare_plans(
     return data
 
 
-def slippage_report(session: Session, prod: Production, today: date | None = None) -> dict[str, Any]:
+@described(tasks="Each task's drift against the baseline: start and finish slips in working days")
+class SlippageView(TypedDict):
+    baseline_id: int
+    baseline_end: str
+    today: str
+    late: int
+    worst_finish_slip: int
+    tasks: list[dict[str, Any]]
+
+
+def slippage_report(session: Session, prod: Production, today: date | None = None) -> SlippageView:
     """Baseline against actual: each task's drift in working days, from progress and actual dates."""
     from postprod.planning.scenario import Actual, slippage  # OR-Tools, as in _solve
 
@@ -618,13 +632,33 @@ def slippage_report(session: Session, prod: Production, today: date | None = Non
     }
 
 
-def show_plan(session: Session, prod: Production, name: str | None = None) -> dict[str, Any]:
+@described(slack="Working days the task may slip without moving the end", late_days="Working days past its due date")
+class PlanTaskView(TypedDict):
+    key: str
+    name: str
+    start: str
+    finish: str
+    work_days: int
+    people: list[str]
+    room: str | None
+    slack: int
+    critical: bool
+    late_days: int
+    fixed: bool
+
+
+class PlanView(PlanRowView):
+    production: str
+    tasks: list[PlanTaskView]
+
+
+def show_plan(session: Session, prod: Production, name: str | None = None) -> PlanView:
     """A stored plan with its tasks, people and rooms by name."""
     row = _find_plan(session, prod, name)
     people = dict(session.execute(select(Person.id, Person.name).where(Person.production_id == prod.id)).all())
     rooms = dict(session.execute(select(Room.id, Room.name).where(Room.production_id == prod.id)).all())
     names = dict(session.execute(select(Task.key, Task.name).where(Task.production_id == prod.id)).all())
-    tasks = [
+    tasks: list[PlanTaskView] = [
         {
             "key": t.task_key,
             "name": names.get(t.task_key, t.task_key),
@@ -642,16 +676,13 @@ def show_plan(session: Session, prod: Production, name: str | None = None) -> di
             select(PlanTask).where(PlanTask.plan_id == row.id).order_by(PlanTask.start, PlanTask.task_key)
         )
     ]
-    return plan_row_dict(row) | {"production": prod.title, "tasks": tasks}
+    return {**plan_row_dict(row), "production": prod.title, "tasks": tasks}
 
 
-def list_plans(session: Session, prod: Production) -> list[dict[str, Any]]:
+def list_plans(session: Session, prod: Production) -> list[PlanHeaderView]:
     """Every stored plan of the production, newest first (headers only)."""
     rows = session.scalars(select(PlanRow).where(PlanRow.production_id == prod.id).order_by(PlanRow.id.desc()))
-    return [
-        {k: v for k, v in plan_row_dict(r).items() if k not in ("critical_path", "moves", "warnings", "late")}
-        for r in rows
-    ]
+    return [plan_header(r) for r in rows]
 
 
 def gantt_plan(session: Session, prod: Production, name: str | None = None) -> tuple[eng.Plan, str]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod.errors import NotFound
 from postprod.model import (
@@ -36,6 +37,7 @@ from postprod.model import (
 from postprod.model import Plan as PlanRow
 from postprod.planning import calendar as cal_engine
 from postprod.planning import problem as eng
+from postprod.services.common import described
 
 STARTED = frozenset({TaskStatus.IN_PROGRESS, TaskStatus.IN_REVIEW, TaskStatus.APPROVED, TaskStatus.RETAKE})
 
@@ -473,8 +475,41 @@ def named_plan(plan: eng.Plan, inputs: Inputs) -> eng.Plan:
     )
 
 
-def plan_row_dict(row: PlanRow) -> dict[str, Any]:
-    """The stored plan's header as plain data."""
+@described(
+    kind="current, baseline or scenario",
+    makespan="Working days from the start to the end",
+    lower_bound="No plan can end sooner (working days)",
+    incident="What a replan was made for",
+)
+class PlanHeaderView(TypedDict):
+    id: int
+    name: str
+    kind: str
+    created_at: str | None
+    created_by: str
+    solver: str
+    time_limit: float
+    start_date: str
+    today: str
+    makespan: int
+    end_date: str
+    delivery_date: str | None
+    lower_bound: int
+    optimal: bool
+    seconds: float
+    incident: str
+    parent_id: int | None
+
+
+class PlanRowView(PlanHeaderView):
+    critical_path: list[str]
+    late: list[str]
+    warnings: list[str]
+    moves: list[dict[str, Any]]
+
+
+def plan_header(row: PlanRow) -> PlanHeaderView:
+    """A stored plan's header, for lists."""
     return {
         "id": row.id,
         "name": row.name,
@@ -493,6 +528,13 @@ def plan_row_dict(row: PlanRow) -> dict[str, Any]:
         "seconds": row.seconds,
         "incident": row.incident,
         "parent_id": row.parent_id,
+    }
+
+
+def plan_row_dict(row: PlanRow) -> PlanRowView:
+    """The stored plan's header with its critical path, late tasks, warnings and moves."""
+    return {
+        **plan_header(row),
         "critical_path": list(row.critical_path),
         "late": list(row.late),
         "warnings": list(row.warnings),
