@@ -9,80 +9,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import pytest
-from tests.web.webkit import cheap_passwords, seed
+from tests.web.browser import accessibility_violations, open_page, server, sync_api
 
-from postprod import db
-from postprod.app import create_app
-from postprod.services import planning as planning_ops
-from postprod.services.common import get_production
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-# CI installs both and sets POSTPROD_REQUIRE_CHROMIUM=1: there a missing browser fails instead of skipping.
-_REQUIRED = os.environ.get("POSTPROD_REQUIRE_CHROMIUM") == "1"
-if _REQUIRED:
-    from playwright import sync_api
-
-    assert CHROMIUM.exists(), "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-else:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)"
-    )
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-            allow_module_level=True,
-        )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
-    """The app on Uvicorn in a thread, on a free port, over a fresh SQLite file with the demo planned."""
-    import uvicorn
-
-    cheap_passwords(monkeypatch)
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'e2e.db'}")
-    db.migrate(engine)
-    pid = seed(engine)
-    with db.session_scope(engine, actor="planner") as s:
-        planning_ops.plan_production(s, get_production(s, pid), time_limit=0.5)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(engine=engine), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", pid
-    srv.should_exit = True
-    thread.join(10)
-    engine.dispose()
+__all__ = ["server"]  # the fixture, used by name
 
 
 def _count(page: object, status: str) -> int:
@@ -90,27 +21,12 @@ def _count(page: object, status: str) -> int:
     return int(text)
 
 
-@contextmanager
-def _page(pw: Any, profile: Path, width: int, height: int) -> Iterator[Any]:
-    """A page in Debian's Chromium with a profile of its own, closed with its browser."""
-    ctx = pw.chromium.launch_persistent_context(
-        str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True,
-        viewport={"width": width, "height": height},
-    )  # fmt: skip
-    try:
-        page = ctx.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-    finally:
-        ctx.close()
-
-
 def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) -> None:
     base, pid = server
     shots = Path(os.environ.get("POSTPROD_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
-        with _page(pw, tmp_path / "profile", 1400, 1000) as page:
+        with open_page(pw, tmp_path / "profile", 1400, 1000) as page:
             # Anything the Content-Security-Policy blocks is reported on the console: there must be nothing.
             blocked: list[str] = []
             page.on(
@@ -129,6 +45,7 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
             assert page.locator("#critical-path").inner_text().strip() in ("on track", "tight", "late")
             before = _count(page, "in-progress") if page.locator("#count-in-progress").count() else 0
             page.screenshot(path=str(shots / "dashboard-en.png"), full_page=True)
+            assert accessibility_violations(page) == []
 
             # Move a task on the VFX board (the form posts in place, then the board regroups).
             page.goto(f"{base}/p/{pid}/board?department=vfx")
@@ -185,7 +102,7 @@ def test_phone_width_pages_fit_the_screen(server: tuple[str, int], tmp_path: Pat
         f"{base}/account",
     ]
     with sync_api.sync_playwright() as pw:
-        with _page(pw, tmp_path / "profile", 390, 844) as page:
+        with open_page(pw, tmp_path / "profile", 390, 844) as page:
             errors: list[str] = []
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
             page.goto(base + "/login")
