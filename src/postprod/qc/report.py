@@ -51,7 +51,8 @@ _MAX_POINTS = 2000
 
 def _series(loud: Any, name: str) -> list[tuple[float, float]]:
     raw = getattr(loud, name, None) or []
-    pts = [(float(t), float(v)) for t, v in raw]
+    # a reading of digital silence is None (no loudness): plotted at the bottom, as -inf
+    pts = [(float(t), -math.inf if v is None else float(v)) for t, v in raw]
     if len(pts) > _MAX_POINTS:  # keep the loudest point of each bucket so peaks stay visible
         step = math.ceil(len(pts) / _MAX_POINTS)
         pts = [
