@@ -125,7 +125,8 @@ def _shared_pass(
         try:
             try:
                 for packet in container.demux(vstream, *astreams):
-                    sidx = packet.stream_index
+                    # packet.stream: the flush packets a demux ends with carry stream_index 0, whatever their stream
+                    sidx = packet.stream.index
                     if sidx == vidx:
                         if vpass.error is None:
                             vpass.decode(packet)  # a damaged packet is an unreadable event, not the end

@@ -166,7 +166,7 @@ class ProgrammeDecoder:
 
     def decode(self, packet: Any) -> list[np.ndarray]:
         """Decode one demuxed packet of a track; the programme chunks it completes (a damaged one stops that track)."""
-        sidx = packet.stream_index
+        sidx = packet.stream.index  # not stream_index: 0 on the flush packets a demux ends with
         if not self.wants(sidx):
             return []
         try:
