@@ -27,8 +27,9 @@ Progress = Callable[[float], None]
 CHUNK_SAMPLES = 1 << 22  # decoded chunks hold about this many samples (all channels), 16 MiB as float32
 _WAV_PACKET_BYTES = 1 << 18
 Chunk = NDArray[np.float32]  # planar samples (channels, frames) in [-1, 1]
+PackedSample = np.int16 | np.int32 | np.float32
 # Packed sample formats converted in NumPy as they are fed: dtype and scale to [-1, 1].
-_PACKED: dict[str, tuple[np.dtype[np.int16 | np.int32 | np.float32], np.float32]] = {
+_PACKED: dict[str, tuple[np.dtype[PackedSample], np.float32]] = {
     "s16": (np.dtype("<i2"), np.float32(1.0 / 32768.0)),
     "s32": (np.dtype("<i4"), np.float32(1.0 / 2147483648.0)),
     "flt": (np.dtype("<f4"), np.float32(1.0)),
@@ -224,9 +225,7 @@ class AudioDecoder:
         self._convert = _Planar(len(self.layout))
         self._buf = np.empty((len(self.layout), self.chunk_frames), dtype=np.float32)
         self._held = 0
-        self._pending: list[
-            NDArray[np.int16 | np.int32 | np.float32]
-        ] = []  # packed samples not yet scaled into the buffer
+        self._pending: list[NDArray[PackedSample]] = []  # packed samples not yet scaled into the buffer
         self._pending_frames = 0
         self._pending_fmt = ""
         self._first = True
