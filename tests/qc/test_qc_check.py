@@ -133,6 +133,21 @@ def test_cli_check_exit_codes_json_and_report(programme, specs, tmp_path):
     assert "<polyline" in report.read_text()  # loudness over time plotted
 
 
+def test_report_of_a_programme_that_starts_in_digital_silence(tmp_path):
+    # the first short-term readings of digital silence have no loudness (None): plotted at the bottom
+    path = make_clip(
+        tmp_path / "quiet_head.mov", fmt="mov", codec="libx264", rate=Fraction(25), timecode=None, frames=100,
+        silence=(0, 25),
+    )  # fmt: skip
+    report = tmp_path / "qc.html"
+    res = runner.invoke(app, ["qc", "check", str(path), "--spec", "ebu-r128", "--report", str(report)])
+    assert res.exit_code in (0, 1), res.output
+    points = re.search(r'<polyline[^>]*points="([^"]+)"', report.read_text())
+    assert points is not None
+    ys = [float(p.split(",")[1]) for p in points.group(1).split()]
+    assert ys[0] == max(ys)  # the silent head at the bottom of the plot
+
+
 def test_cli_unusable_input_exits_2_with_one_line(programme, tmp_path):
     empty = tmp_path / "empty.mov"
     empty.write_bytes(b"")

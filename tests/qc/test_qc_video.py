@@ -121,3 +121,23 @@ def test_truncated_file_reports_where_it_stopped(tmp_path):
     rep = analyze_video(path, info=info)
     assert 20 < rep.frames < 90
     assert rep.events == [] or all(e.end_frame <= rep.frames for e in rep.events)
+
+
+def test_one_demux_reads_a_file_whose_sound_comes_before_its_picture(tmp_path):
+    # At the end of a demux PyAV yields one empty packet per stream to flush its decoder, all with stream
+    # index 0: each must reach its own stream's decoder (the picture's last frames are in its flush).
+    made = make_clip(tmp_path / "v.mov", fmt="mov", codec="libx264", rate=Fraction(25), timecode=None, frames=50)
+    path = tmp_path / "audio_first.mov"
+    with av.open(str(made)) as src, av.open(str(path), "w") as out:
+        a_in, v_in = src.streams.audio[0], src.streams.video[0]
+        a_out = out.add_stream_from_template(a_in)
+        v_out = out.add_stream_from_template(v_in)
+        for packet in src.demux(a_in, v_in):
+            if packet.dts is None:
+                continue
+            packet.stream = a_out if packet.stream is a_in else v_out
+            out.mux(packet)
+    assert probe(path).audio[0].index == 0
+    result = analyze(path, workers=1)
+    assert result.video is not None and result.video.frames == 50 and result.video.error is None
+    assert result.audio is not None and result.audio.duration_seconds == pytest.approx(2.0, abs=0.05)

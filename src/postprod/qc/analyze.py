@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from postprod.errors import PostprodError
-from postprod.qc.audio import AudioPass, analyze_audio
+from postprod.qc.audio import AudioPass, AudioReport, analyze_audio
 from postprod.qc.audio_programme import ProgrammeDecoder, check_tracks, choose_tracks
 from postprod.qc.events import Event, Timebase, seconds_event
+from postprod.qc.loudness import LoudnessResult
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
 from postprod.qc.video import DEMUX_ERRORS, VideoOptions, VideoPass, VideoReport, analyze_video
 from postprod.qc.video_segments import MAX_WORKERS, SeekMissed, SegmentedVideo, plan_segments, workers_available
@@ -36,13 +37,13 @@ class Analysis:
     probe: ProbeResult
     timebase: Timebase
     video: VideoReport | None = None
-    audio: Any = None  # postprod.qc.audio.AudioReport
+    audio: AudioReport | None = None
     events: list[Event] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def loudness(self) -> Any:
-        return getattr(self.audio, "loudness", None)
+    def loudness(self) -> LoudnessResult | None:
+        return None if self.audio is None else self.audio.loudness
 
     def to_dict(self) -> dict[str, Any]:
         audio: dict[str, Any] | None = None
@@ -57,17 +58,12 @@ class Analysis:
         }
 
 
-def audio_events_to_frames(report: Any, info: ProbeResult, tb: Timebase) -> list[Event]:
+def audio_events_to_frames(report: AudioReport, info: ProbeResult, tb: Timebase) -> list[Event]:
     """Audio events (seconds from the audio stream's first sample) as runs of video frames."""
-    audio_start = getattr(report, "start_seconds", None)
-    if audio_start is None:
-        stream = getattr(report, "stream_index", None)
-        audio_start = next((x.start_seconds for x in info.audio if x.index == stream), 0.0)
     video_start = info.video[0].start_seconds if info.video else 0.0
-    offset = float(audio_start) - video_start
+    offset = float(report.start_seconds) - video_start
     out = []
-    for ev in getattr(report, "events", []) or []:
-        detail = ev.detail if isinstance(ev.detail, dict) else ({"detail": ev.detail} if ev.detail else {})
+    for ev in report.events:
         out.append(
             seconds_event(
                 tb,
@@ -76,13 +72,13 @@ def audio_events_to_frames(report: Any, info: ProbeResult, tb: Timebase) -> list
                 float(ev.end_seconds) + offset,
                 stream=ev.stream,
                 channel=ev.channel,
-                detail=detail,
+                detail=ev.detail,
             )
         )
     return out
 
 
-def run_audio(path: str | os.PathLike[str], opts: AudioOptions, progress: Progress | None) -> Any:
+def run_audio(path: str | os.PathLike[str], opts: AudioOptions, progress: Progress | None) -> AudioReport:
     """The audio engine's analysis of the first audio stream."""
     return analyze_audio(
         str(path),
@@ -101,7 +97,7 @@ def _shared_pass(
     video_options: VideoOptions | None,
     opts: AudioOptions,
     progress: Progress | None,
-) -> tuple[VideoReport | None, Any, list[str]]:
+) -> tuple[VideoReport, AudioReport | None, list[str]]:
     """Picture and sound from ONE demux of the file: each packet goes to its stream's decoder.
 
     Reading the file once halves the I/O and the container's index in memory, and the sound is
@@ -125,7 +121,8 @@ def _shared_pass(
         try:
             try:
                 for packet in container.demux(vstream, *astreams):
-                    sidx = packet.stream_index
+                    # packet.stream: the flush packets a demux ends with carry stream_index 0, whatever their stream
+                    sidx = packet.stream.index
                     if sidx == vidx:
                         if vpass.error is None:
                             vpass.decode(packet)  # a damaged packet is an unreadable event, not the end
@@ -141,6 +138,7 @@ def _shared_pass(
             apass.close()
             raise
         video = vpass.report()
+        audio: AudioReport | None
         try:
             audio = apass.report()
         except PostprodError as exc:
@@ -153,7 +151,7 @@ def _shared_pass(
 
 def _segmented(
     path: str | os.PathLike[str], info: ProbeResult, options: VideoOptions | None, workers: int | None
-) -> Any:
+) -> SegmentedVideo | None:
     """The picture split over worker threads (video_segments), or None when one pass is the way."""
     n = min(workers_available(), MAX_WORKERS) if workers is None else workers
     if n < 2:
@@ -230,7 +228,7 @@ def analyze(
             result.warnings.append(result.video.error)
         result.events.extend(result.video.events)
     if result.audio is not None:
-        result.warnings.extend(f"audio: {w}" for w in getattr(result.audio, "warnings", []) or [])
+        result.warnings.extend(f"audio: {w}" for w in result.audio.warnings)
         result.events.extend(audio_events_to_frames(result.audio, info, tb))
     if progress:
         progress(1.0)
@@ -238,7 +236,9 @@ def analyze(
     return result
 
 
-def _audio_or_warning(path: str | os.PathLike[str], opts: AudioOptions, progress: Progress, warnings: list[str]) -> Any:
+def _audio_or_warning(
+    path: str | os.PathLike[str], opts: AudioOptions, progress: Progress, warnings: list[str]
+) -> AudioReport | None:
     """The sound's analysis beside the picture: a sound that cannot be read is a warning, not a failure."""
     try:
         return run_audio(path, opts, progress)

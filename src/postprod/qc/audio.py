@@ -9,15 +9,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
 from postprod.errors import FileFormatError, InvalidInput
 from postprod.qc.audio_decode import AudioDecoder, AudioSource, Progress, audio_stream_indices
 from postprod.qc.audio_detect import AudioDetectors, AudioEvent, channel_pairs
-from postprod.qc.audio_programme import open_programme
-from postprod.qc.loudness import LoudnessMeter, LoudnessResult, default_layout
+from postprod.qc.audio_programme import ProgrammeDecoder, open_programme
+from postprod.qc.loudness import LoudnessMeter, LoudnessResult, Samples, default_layout
 
 __all__ = [
     "AudioData",
@@ -38,7 +38,7 @@ CHUNK_FRAMES = 1 << 17  # frames per chunk when the caller sets no size (analysi
 class AudioData:
     """Decoded audio of one stream: samples (frames, channels) float32 in [-1, 1] at the native rate."""
 
-    samples: np.ndarray
+    samples: Samples
     sample_rate: int
     layout: list[str]
     stream_index: int
@@ -46,6 +46,26 @@ class AudioData:
     path: str = ""
     truncated: bool = False
     stopped_at_seconds: float | None = None
+
+
+class DcOffset(TypedDict):
+    """A channel's mean over the whole stream, and that in dBFS (None for none at all)."""
+
+    channel: str
+    mean: float
+    dbfs: float | None
+
+
+class PhaseCorrelation(TypedDict):
+    """A left/right pair's correlation over the whole stream (None when either side is silent)."""
+
+    pair: str
+    correlation: float | None
+
+
+class ChannelPeak(TypedDict):
+    channel: str
+    sample_peak_dbfs: float | None
 
 
 @dataclass
@@ -64,9 +84,9 @@ class AudioReport:
     start_seconds: float
     loudness: LoudnessResult
     events: list[AudioEvent]
-    dc_offset: list[dict[str, Any]]
-    phase_correlation: list[dict[str, Any]]
-    channel_peaks_dbfs: list[dict[str, Any]] = field(default_factory=list)
+    dc_offset: list[DcOffset]
+    phase_correlation: list[PhaseCorrelation]
+    channel_peaks_dbfs: list[ChannelPeak] = field(default_factory=list)
     codec: str = ""
     truncated: bool = False
     stopped_at_seconds: float | None = None
@@ -172,7 +192,7 @@ class AudioPass:
                                   clip_min_run=clip_min_run, dc_threshold_db=dc_threshold_db,
                                   phase_threshold=phase_threshold)  # fmt: skip
 
-    def add(self, chunk: np.ndarray) -> None:
+    def add(self, chunk: Samples) -> None:
         """Measure one chunk (channels, frames); the meter filters it in its worker threads."""
         self.meter.add_planar(chunk)
         self.det.add(chunk)
@@ -189,7 +209,7 @@ class AudioPass:
             raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
         report = _report(dec.path, dec.stream_index, dec.sample_rate, dec.layout, dec.start_seconds, self.meter,
                          self.det, dec.codec, dec.truncated, dec.stopped_at_seconds, dec.warnings)  # fmt: skip
-        owners = getattr(dec, "channel_streams", None)
+        owners = dec.channel_streams if isinstance(dec, ProgrammeDecoder) else None
         if owners:  # a programme of several tracks: each channel's events name the stream that carries it
             report.streams = list(dict.fromkeys(s for s, _ in owners))
             where = {name: owners[i][0] for i, name in enumerate(dec.layout)}
@@ -246,11 +266,11 @@ def _report(
     loud = meter.result()
     det.finish()
     dc = [
-        {"channel": name, "mean": round(m, 8), "dbfs": round(20 * math.log10(abs(m)), 2) if m else None}
+        DcOffset(channel=name, mean=round(m, 8), dbfs=round(20 * math.log10(abs(m)), 2) if m else None)
         for name, m in zip(layout, det.dc_offsets(), strict=True)
     ]
-    phase = [{"pair": pair, "correlation": r} for pair, r in det.correlations()]
-    peaks = [{"channel": c.name, "sample_peak_dbfs": c.sample_peak_dbfs} for c in loud.channels]
+    phase = [PhaseCorrelation(pair=pair, correlation=r) for pair, r in det.correlations()]
+    peaks = [ChannelPeak(channel=c.name, sample_peak_dbfs=c.sample_peak_dbfs) for c in loud.channels]
     return AudioReport(
         path=path,
         stream_index=stream_index,

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 from postprod.errors import FileFormatError, InvalidInput
 from postprod.qc.loudness import default_layout
 from postprod.qc.probe import open_media
 
+if TYPE_CHECKING:
+    from av.container import InputContainer
+
 Progress = Callable[[float], None]
 CHUNK_SAMPLES = 1 << 22  # decoded chunks hold about this many samples (all channels), 16 MiB as float32
 _WAV_PACKET_BYTES = 1 << 18
+Chunk = NDArray[np.float32]  # planar samples (channels, frames) in [-1, 1]
+PackedSample = np.int16 | np.int32 | np.float32
 # Packed sample formats converted in NumPy as they are fed: dtype and scale to [-1, 1].
-_PACKED: dict[str, tuple[np.dtype[Any], Any]] = {
+_PACKED: dict[str, tuple[np.dtype[PackedSample], np.float32]] = {
     "s16": (np.dtype("<i2"), np.float32(1.0 / 32768.0)),
     "s32": (np.dtype("<i4"), np.float32(1.0 / 2147483648.0)),
     "flt": (np.dtype("<f4"), np.float32(1.0)),
@@ -62,7 +68,7 @@ class AudioSource(Protocol):
     @property
     def warnings(self) -> list[str]: ...
 
-    def chunks(self, progress: Progress | None = None) -> Iterator[np.ndarray]: ...
+    def chunks(self, progress: Progress | None = None) -> Iterator[Chunk]: ...
 
     def close(self) -> None: ...
 
@@ -71,7 +77,7 @@ class AudioSource(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-def layout_names(stream: Any) -> list[str]:
+def layout_names(stream: av.AudioStream) -> list[str]:
     """Channel names of an audio stream in the trade's terms (L, R, C, LFE, Ls, Rs, Lrs, Rrs ...)."""
     channels = int(stream.codec_context.channels or 0)
     try:
@@ -89,7 +95,7 @@ def layout_names(stream: Any) -> list[str]:
     return trade if len(set(trade)) == len(trade) else names
 
 
-def open_audio(path: str | Path) -> Any:
+def open_audio(path: str | Path) -> InputContainer:
     options = {"max_size": str(_WAV_PACKET_BYTES)} if _is_wav(Path(path)) else None  # WAV packets: 4 KiB by default
     return open_media(path, options)
 
@@ -150,7 +156,7 @@ def audio_stream_indices(path: str | Path) -> list[int]:
     """Indices (in the container) of the audio streams of a file."""
     container = open_audio(path)
     try:
-        return [s.index for s in container.streams if s.type == "audio"]
+        return [s.index for s in container.streams.audio]
     finally:
         container.close()
 
@@ -167,14 +173,14 @@ class AudioDecoder:
         path: str | Path,
         stream_index: int | None = None,
         chunk_frames: int | None = None,
-        container: Any = None,
+        container: InputContainer | None = None,
         owns_container: bool | None = None,
     ) -> None:
         """With `container` (already open), the decoder closes it only if `owns_container` says so."""
         self.path = str(path)
         self._owns = container is None if owns_container is None else owns_container
         self.container = open_audio(path) if container is None else container
-        audio = [s for s in self.container.streams if s.type == "audio"]
+        audio = self.container.streams.audio
         if not audio:
             self.close()
             raise FileFormatError(self.path, "no audio stream")
@@ -219,7 +225,7 @@ class AudioDecoder:
         self._convert = _Planar(len(self.layout))
         self._buf = np.empty((len(self.layout), self.chunk_frames), dtype=np.float32)
         self._held = 0
-        self._pending: list[np.ndarray] = []  # packed samples not yet scaled into the buffer
+        self._pending: list[NDArray[PackedSample]] = []  # packed samples not yet scaled into the buffer
         self._pending_frames = 0
         self._pending_fmt = ""
         self._first = True
@@ -235,7 +241,7 @@ class AudioDecoder:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def chunks(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
+    def chunks(self, progress: Progress | None = None) -> Iterator[Chunk]:
         """Planar float32 chunks (channels, frames), each a new array; stops cleanly at a damaged or truncated point."""
         try:
             for frame in self.container.decode(self.stream):
@@ -249,7 +255,7 @@ class AudioDecoder:
         if progress is not None:
             progress(1.0)
 
-    def feed(self, frame: Any) -> list[np.ndarray]:
+    def feed(self, frame: av.AudioFrame) -> list[Chunk]:
         """One decoded frame in; the chunks it completes out (usually none)."""
         if self._first and frame.pts is not None and frame.time_base:
             self.start_seconds = float(frame.pts * frame.time_base)
@@ -268,7 +274,10 @@ class AudioDecoder:
             else:
                 out = []
             self._pending_fmt = fmt
-            self._pending.append(np.frombuffer(frame.planes[0], dtype=_PACKED[fmt][0], count=frame.samples * nch))
+            # memoryview: the plane's own memory, no copy (NumPy's stubs for Python 3.11 name the buffer
+            # types they take, and a PyAV plane is none of them)
+            raw = np.frombuffer(memoryview(frame.planes[0]), dtype=_PACKED[fmt][0], count=frame.samples * nch)
+            self._pending.append(raw)
             self._pending_frames += frame.samples
             if self._held + self._pending_frames >= self.chunk_frames:
                 out.extend(self._flush_pending())
@@ -277,7 +286,7 @@ class AudioDecoder:
         out.extend(self._take(self._convert(frame)))
         return out
 
-    def _flush_pending(self) -> list[np.ndarray]:
+    def _flush_pending(self) -> list[Chunk]:
         """Scale the gathered packed samples into the chunk buffer; the chunks they complete."""
         if not self._pending:
             return []
@@ -286,7 +295,7 @@ class AudioDecoder:
         self._pending, self._pending_frames = [], 0
         return self._take(raw.reshape(-1, nch).T, _PACKED[self._pending_fmt][1])
 
-    def _take(self, planes: np.ndarray, scale: Any = None) -> list[np.ndarray]:
+    def _take(self, planes: NDArray[np.number], scale: np.float32 | None = None) -> list[Chunk]:
         out = []
         size = self.chunk_frames
         n = planes.shape[1]
@@ -320,7 +329,7 @@ class AudioDecoder:
             self.stopped_at_seconds = (self.frames_read + self._held + self._pending_frames) / self.sample_rate
             self.warnings.append(f"decoding stopped at {self.stopped_at_seconds:.3f} s: {_reason(exc)}")
 
-    def finish(self) -> list[np.ndarray]:
+    def finish(self) -> list[Chunk]:
         """The last chunks (what the converter and the buffer still hold); notes a file shorter than announced."""
         if self._finished:
             return []
@@ -348,12 +357,11 @@ class _Planar:
 
     def __init__(self, nch: int) -> None:
         self.nch = nch
-        self.resampler: Any = None
-        self.key: tuple[Any, ...] | None = None
+        self.resampler: av.AudioResampler | None = None
+        self.key: tuple[str, str, int] | None = None
         self.numpy_only = False
-        self.queue: list[Any] = []
 
-    def __call__(self, frame: Any) -> np.ndarray:
+    def __call__(self, frame: av.AudioFrame) -> Chunk:
         if frame.format.name == "fltp" and len(frame.planes) == self.nch:
             return self._planes(frame)
         if not self.numpy_only:
@@ -366,9 +374,9 @@ class _Planar:
                 return out
         return _to_float(_raw(frame, self.nch), frame.format.name, self.nch)
 
-    def _resample(self, frame: Any) -> np.ndarray:
+    def _resample(self, frame: av.AudioFrame) -> Chunk:
         key = (frame.format.name, frame.layout.name, frame.sample_rate)
-        if key != self.key:
+        if key != self.key or self.resampler is None:
             self.key = key
             self.resampler = av.AudioResampler(format="fltp", layout=frame.layout, rate=frame.sample_rate)
         frames = self.resampler.resample(frame)
@@ -377,16 +385,16 @@ class _Planar:
             return np.zeros((self.nch, 0), dtype=np.float32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
-    def _planes(self, frame: Any) -> np.ndarray:
+    def _planes(self, frame: av.AudioFrame) -> Chunk:
         if frame.format.name != "fltp" or len(frame.planes) != self.nch:
             raise ValueError("converter gave another layout")
         n = frame.samples
         out = np.empty((self.nch, n), dtype=np.float32)
         for c, plane in enumerate(frame.planes):
-            out[c] = np.frombuffer(plane, dtype=np.float32, count=n)
+            out[c] = np.frombuffer(memoryview(plane), dtype=np.float32, count=n)
         return out
 
-    def flush(self) -> list[np.ndarray]:
+    def flush(self) -> list[Chunk]:
         """Samples the converter still holds at the end (none for a plain format change)."""
         if self.resampler is None:
             return []
@@ -397,7 +405,7 @@ class _Planar:
         return [self._planes(f) for f in frames if f.samples]
 
 
-def _to_float(raw: np.ndarray, fmt: str, nch: int) -> np.ndarray:
+def _to_float(raw: NDArray[np.number], fmt: str, nch: int) -> Chunk:
     """Raw decoded samples of one frame as planar float32 (channels, frames) in [-1, 1]."""
     src = raw if fmt.endswith("p") else raw.reshape(-1, nch).T
     base = fmt.rstrip("p")
@@ -406,10 +414,13 @@ def _to_float(raw: np.ndarray, fmt: str, nch: int) -> np.ndarray:
     if base == "u8":
         return ((src.astype(np.float32) - 128.0) * np.float32(_SCALE["u8"])).astype(np.float32)
     if base in _SCALE:
-        return np.multiply(src, np.float32(_SCALE[base]), dtype=np.float32)
+        scaled: Chunk = np.multiply(
+            src, np.float32(_SCALE[base]), dtype=np.float32
+        )  # NumPy types ufuncs as returning Any
+        return scaled
     raise InvalidInput(f"unsupported audio sample format {fmt}", field="sample_format")
 
 
-def _raw(frame: Any, nch: int) -> np.ndarray:
+def _raw(frame: av.AudioFrame, nch: int) -> NDArray[np.number]:
     raw = frame.to_ndarray()
     return raw[:nch, : frame.samples] if frame.format.is_planar else raw.reshape(-1)[: frame.samples * nch]

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
+
+from postprod.qc.loudness import Samples
 
 PHASE_WINDOW_SECONDS = 1.0
 CLIP_MERGE_SECONDS = 0.5
@@ -58,7 +61,7 @@ def _db(value: float) -> float | None:
     return round(20.0 * math.log10(value), 2) if value > 0.0 else None
 
 
-def _dots(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+def _dots(a: Samples, b: Samples) -> tuple[float, float, float]:
     """Sums of a*b, a*a and b*b in float64 (einsum, not BLAS: OpenBLAS threads thrash on a busy machine)."""
     return (
         float(np.einsum("i,i->", a, b, dtype=np.float64)),
@@ -67,11 +70,14 @@ def _dots(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     )
 
 
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
+def _same(a: Samples, b: Samples) -> bool:
     """Whether two channels match within the tolerance (a cheap look at the start first)."""
     if np.abs(a[:256] - b[:256]).max(initial=0.0) > IDENTICAL_TOLERANCE:
         return False
     return bool(np.abs(a - b).max(initial=0.0) <= IDENTICAL_TOLERANCE)
+
+
+Bounds = tuple[NDArray[np.intp], NDArray[np.intp]]  # the starts and ends of runs (sample indices)
 
 
 class _Runs:
@@ -80,10 +86,10 @@ class _Runs:
     def __init__(self) -> None:
         self.open_start: int | None = None
 
-    def feed(self, mask: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    def feed(self, mask: NDArray[np.bool_], offset: int) -> Bounds:
         """Runs that ended within this chunk (global indices); a run still open is carried over."""
         if mask.shape[0] == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            return np.zeros(0, np.intp), np.zeros(0, np.intp)
         d = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(d == 1) + offset
         ends = np.flatnonzero(d == -1) + offset
@@ -99,11 +105,11 @@ class _Runs:
             starts, ends = starts[:-1], ends[:-1]
         return starts, ends
 
-    def finish(self, total: int) -> tuple[np.ndarray, np.ndarray]:
+    def finish(self, total: int) -> Bounds:
         """The run still open at the end of the stream, if any."""
         if self.open_start is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        run = np.array([self.open_start]), np.array([total])
+            return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        run = np.array([self.open_start], np.intp), np.array([total], np.intp)
         self.open_start = None
         return run
 
@@ -145,12 +151,12 @@ class AudioDetectors:
         self.pairs = channel_pairs(layout)
         self.pair_sums = np.zeros((len(self.pairs), 3))  # sum xy, sum xx, sum yy
         self.win = max(1, round(PHASE_WINDOW_SECONDS * sample_rate))
-        self.pending = np.zeros((self.nch, 0))
+        self.pending: Samples = np.zeros((self.nch, 0))
         self.windows_done = 0
         self.phase_open: list[list[float] | None] = [None] * len(self.pairs)  # [start window, min corr]
         self.same = {(i, j) for i in range(self.nch) for j in range(i + 1, self.nch)}
 
-    def add(self, x: np.ndarray) -> None:
+    def add(self, x: Samples) -> None:
         """Feed one planar chunk (channels, frames), float32 or float64."""
         n = x.shape[1]
         if n == 0:
@@ -175,7 +181,7 @@ class AudioDetectors:
             self._phase(x)
         self.total += n
 
-    def _silence(self, starts: np.ndarray, ends: np.ndarray) -> None:
+    def _silence(self, starts: NDArray[np.intp], ends: NDArray[np.intp]) -> None:
         keep = ends - starts >= self.silence_min
         for s, e in zip(starts[keep].tolist(), ends[keep].tolist(), strict=True):
             self.events.append(
@@ -189,7 +195,7 @@ class AudioDetectors:
                 )  # fmt: skip
             )
 
-    def _clips(self, c: int, starts: np.ndarray, ends: np.ndarray) -> None:
+    def _clips(self, c: int, starts: NDArray[np.intp], ends: NDArray[np.intp]) -> None:
         keep = ends - starts >= self.clip_min_run
         for s, e in zip(starts[keep].tolist(), ends[keep].tolist(), strict=True):
             self._clip(c, s, e)
@@ -214,7 +220,7 @@ class AudioDetectors:
                        {"clipped_samples": cur[2], "runs": cur[3], "start_sample": cur[0], "end_sample": cur[1]})
         )  # fmt: skip
 
-    def _phase(self, x: np.ndarray) -> None:
+    def _phase(self, x: Samples) -> None:
         """Correlation of each pair per 1 s window (sums in float64); the whole-stream sums from the windows."""
         have = self.pending.shape[1]
         if have + x.shape[1] < self.win:

@@ -16,21 +16,26 @@ import math
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 
 from postprod.errors import FileFormatError, InvalidInput
-from postprod.qc.audio_decode import CHUNK_SAMPLES, AudioDecoder, AudioSource, Progress, open_audio
+from postprod.qc.audio_decode import CHUNK_SAMPLES, AudioDecoder, AudioSource, Chunk, Progress, open_audio
 from postprod.qc.loudness import default_layout
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.packet import Packet
+    from av.stream import Stream
 
 MAX_LAG_SECONDS = 120.0  # how far one track may run ahead of another before it is an error
 
 
-def audio_streams(container: Any) -> list[Any]:
+def audio_streams(container: InputContainer) -> list[av.AudioStream]:
     """The file's audio streams, in track order."""
-    return [s for s in container.streams if s.type == "audio"]
+    return list(container.streams.audio)
 
 
 def parse_tracks(text: str) -> list[int]:
@@ -61,7 +66,9 @@ def check_tracks(path: str, tracks: list[int], count: int) -> None:
         raise FileFormatError(path, f"no audio track {missing[0]}: the file has {count} audio track(s)")
 
 
-def choose_tracks(container: Any, path: str, tracks: list[int] | None) -> tuple[list[Any], str | None]:
+def choose_tracks(
+    container: InputContainer, path: str, tracks: list[int] | None
+) -> tuple[list[av.AudioStream], str | None]:
     """The audio streams that make the programme, and a note when they were chosen by default."""
     streams = audio_streams(container)
     if not streams:
@@ -90,9 +97,9 @@ class ProgrammeDecoder:
     def __init__(
         self,
         path: str | Path,
-        streams: list[Any],
+        streams: list[av.AudioStream],
         chunk_frames: int | None = None,
-        container: Any = None,
+        container: InputContainer | None = None,
         note: str | None = None,
         owns_container: bool | None = None,
     ) -> None:
@@ -117,12 +124,12 @@ class ProgrammeDecoder:
         self.channel_streams = [(p.stream_index, c) for p in self.parts for c in range(len(p.layout))]
         self.layout = first.layout if len(self.parts) == 1 else default_layout(len(self.channel_streams))
         self._by_index = {p.stream_index: i for i, p in enumerate(self.parts)}
-        self._queues: list[deque[np.ndarray]] = [deque() for _ in self.parts]
+        self._queues: list[deque[Chunk]] = [deque() for _ in self.parts]
         self._notes = [note] if note else []
         self.frames_read = 0
 
     @property
-    def streams(self) -> list[Any]:
+    def streams(self) -> list[av.AudioStream]:
         return [p.stream for p in self.parts]
 
     @property
@@ -164,19 +171,20 @@ class ProgrammeDecoder:
         i = self._by_index.get(stream_index)
         return i is not None and self.parts[i].stopped_at_seconds is None
 
-    def decode(self, packet: Any) -> list[np.ndarray]:
+    def decode(self, packet: Packet[Stream]) -> list[Chunk]:
         """Decode one demuxed packet of a track; the programme chunks it completes (a damaged one stops that track)."""
-        sidx = packet.stream_index
+        sidx = packet.stream.index  # not stream_index: 0 on the flush packets a demux ends with
         if not self.wants(sidx):
             return []
         try:
-            frames = packet.decode()
+            # packet.decode() would do the same, but PyAV types its result as any stream's frames
+            frames = self.parts[self._by_index[sidx]].stream.decode(packet)
         except av.FFmpegError as exc:
             self.stop(exc, sidx)
             return []
         return [chunk for frame in frames for chunk in self.feed(sidx, frame)]
 
-    def feed(self, stream_index: int, frame: Any) -> list[np.ndarray]:
+    def feed(self, stream_index: int, frame: av.AudioFrame) -> list[Chunk]:
         """A decoded frame of one of the tracks in; the programme chunks now complete out."""
         i = self._by_index[stream_index]
         self._queues[i].extend(self.parts[i].feed(frame))
@@ -188,7 +196,7 @@ class ProgrammeDecoder:
             if stream_index is None or p.stream_index == stream_index:
                 p.stop(exc)
 
-    def _ready(self) -> list[np.ndarray]:
+    def _ready(self) -> list[Chunk]:
         out = []
         queues = self._queues
         longest = max(len(q) for q in queues)
@@ -215,7 +223,7 @@ class ProgrammeDecoder:
             out.append(chunk)
         return out
 
-    def finish(self) -> list[np.ndarray]:
+    def finish(self) -> list[Chunk]:
         """The last chunks; tracks of unequal length are cut to the shortest (with a warning)."""
         for i, p in enumerate(self.parts):
             self._queues[i].extend(p.finish())
@@ -235,7 +243,7 @@ class ProgrammeDecoder:
             q.clear()
         return out
 
-    def chunks(self, progress: Progress | None = None) -> Iterator[np.ndarray]:
+    def chunks(self, progress: Progress | None = None) -> Iterator[Chunk]:
         """Programme chunks (channels, frames) from one demux of the tracks; stops cleanly where decoding fails."""
         expected = self.expected_seconds
         try:
@@ -256,7 +264,7 @@ def open_programme(
     tracks: list[int] | None = None,
     stream_index: int | None = None,
     chunk_frames: int | None = None,
-    container: Any = None,
+    container: InputContainer | None = None,
 ) -> AudioSource:
     """An AudioDecoder for one stream, a ProgrammeDecoder for several (the tracks, or the default choice)."""
     if stream_index is not None:
@@ -264,7 +272,7 @@ def open_programme(
             raise InvalidInput("give a stream or tracks, not both", field="tracks")
         return AudioDecoder(path, stream_index, chunk_frames=chunk_frames, container=container)
     own = container is None
-    box = open_audio(path) if own else container
+    box = open_audio(path) if container is None else container
     try:
         streams, note = choose_tracks(box, str(path), tracks)
     except BaseException:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from postprod.errors import InvalidInput, PostprodError
 from postprod.qc.analyze import Analysis, AudioOptions, analyze
 from postprod.qc.clauses import FAIL, NOT_CHECKED, PASS, ClauseResult
-from postprod.qc.events import frame_event
-from postprod.qc.probe import ProbeResult, probe
+from postprod.qc.events import Event, frame_event
+from postprod.qc.probe import AudioStreamInfo, ProbeResult, probe
 from postprod.qc.spec import Spec
 from postprod.qc.video import VideoOptions
 from postprod.timecode import format_rate
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from postprod.qc.conform import ConformResult
 
 Progress = Callable[[float], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,7 +77,7 @@ class CheckResult:
         }
 
 
-def _raw(v: Any) -> float | None:
+def _raw(v: float | None) -> float | None:
     """A finite float, or None for missing, NaN and infinite values."""
     if v is None:
         return None
@@ -87,7 +88,7 @@ def _raw(v: Any) -> float | None:
     return x if x == x and abs(x) != float("inf") else None
 
 
-def _num(v: Any) -> float | None:
+def _num(v: float | None) -> float | None:
     x = _raw(v)
     return None if x is None else round(x, 2)
 
@@ -103,7 +104,7 @@ def _match(value: str | None, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(v, p.lower()) for p in patterns)
 
 
-def _fmt_list(items: list[Any]) -> str:
+def _fmt_list(items: Sequence[object]) -> str:
     return " or ".join(format_rate(x) if isinstance(x, Fraction) else str(x) for x in items)
 
 
@@ -178,9 +179,20 @@ class _Judge:
         self.out = out
         self.rate = analysis.timebase.rate
 
-    def add(self, cid: str, title: str, ok: bool | None, expected: str, measured: str, **kw: Any) -> None:
+    def add(
+        self,
+        cid: str,
+        title: str,
+        ok: bool | None,
+        expected: str,
+        measured: str,
+        *,
+        findings: list[Event] | None = None,
+        message: str = "",
+    ) -> None:
         status = NOT_CHECKED if ok is None else (PASS if ok else FAIL)
-        self.out.append(ClauseResult(cid, title, status, expected, measured, **kw))
+        found = [] if findings is None else findings
+        self.out.append(ClauseResult(cid, title, status, expected, measured, findings=found, message=message))
 
     def run(self) -> None:
         self.integrity()
@@ -307,8 +319,8 @@ class _Judge:
             ok = len(streams) >= sec["min_streams"]
             self.add("audio.streams", "Audio streams", ok, f"at least {sec['min_streams']}", str(len(streams)))
 
-        def each(
-            cid: str, title: str, key: str, value: Callable[[Any], Any], match: Callable[[Any, list[Any]], bool]
+        def each(  # the spec's list under `key` (its items as the schema types them) against each stream's value
+            cid: str, title: str, key: str, value: Callable[[AudioStreamInfo], T], match: Callable[[T, list[Any]], bool]
         ) -> None:
             if key not in sec:
                 return

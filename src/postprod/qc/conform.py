@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postprod.editorial.model import Cut
 from postprod.editorial.model import Event as CutEvent
@@ -30,6 +30,9 @@ from postprod.errors import FileFormatError
 from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.shots import ShotOptions, ShotTrack, find_cuts, signature_distance
 from postprod.timecode import format_rate, tc_to_frames
+
+if TYPE_CHECKING:
+    from postprod.qc.analyze import Analysis
 
 BLACK_REELS = {"BL", "BLK", "BLACK"}
 KINDS = ("moved_cut", "missing_cut", "extra_cut", "flash_frame", "transition", "duration")
@@ -153,7 +156,7 @@ class _Finder:
         i = bisect.bisect_right(self.starts, record) - 1
         return self.video[i] if i >= 0 else None
 
-    def add(self, kind: str, start: int, end: int, record: int, ev: CutEvent | None, **detail: Any) -> None:
+    def add(self, kind: str, start: int, end: int, record: int, ev: CutEvent | None, **detail: int | str) -> None:
         """A finding over record frames [start, end) (placed on the master's frames), about record frame `record`."""
         d: dict[str, Any] = {"record_frame": record, "record_tc": self.cut.tc(record)}
         if ev is not None:
@@ -332,7 +335,7 @@ def conform_file(
     options: ConformOptions | None = None,
     progress: Progress | None = None,
     audio: bool = False,
-) -> tuple[Any, ConformResult]:
+) -> tuple[Analysis, ConformResult]:
     """Analyse a master (the picture, and the sound when asked) keeping its shot changes, then conform it to
     the cut; returns (Analysis, ConformResult). The cut must be at the master's frame rate."""
     from postprod.qc.analyze import analyze
@@ -352,7 +355,7 @@ def conform_file(
     return analysis, result
 
 
-def conform_analysis(analysis: Any, cut: Cut, options: ConformOptions | None = None) -> ConformResult:
+def conform_analysis(analysis: Analysis, cut: Cut, options: ConformOptions | None = None) -> ConformResult:
     """Conform an analysis made with VideoOptions(shots=True) to the cut."""
     video = analysis.video
     if video is None or video.shots is None:

@@ -15,15 +15,19 @@ import zlib
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 from postprod.editorial.model import Cut, Event
+from postprod.errors import InvalidInput
 from postprod.timecode import frames_to_tc, nominal_fps, supports_drop_frame, tc_to_frames
 
 BLACK_REELS = {"BL", "BLK", "BLACK"}
+Picture = NDArray[np.uint8]  # RGB, (height, width, 3)
+# a reel: its texture (twice the picture each way), velocity, the object's colour and velocity, phase
+Reel = tuple[Picture, tuple[float, float], NDArray[np.uint8], tuple[float, float], int]
 
 
 class Sources:
@@ -31,9 +35,9 @@ class Sources:
 
     def __init__(self, width: int, height: int) -> None:
         self.w, self.h = width, height
-        self._reels: dict[str, tuple[np.ndarray, tuple[float, float], np.ndarray, tuple[float, float], int]] = {}
+        self._reels: dict[str, Reel] = {}
 
-    def _reel(self, reel: str) -> tuple[np.ndarray, tuple[float, float], np.ndarray, tuple[float, float], int]:
+    def _reel(self, reel: str) -> Reel:
         got = self._reels.get(reel)
         if got is None:
             rng = np.random.default_rng(zlib.crc32(reel.encode()))
@@ -59,7 +63,7 @@ class Sources:
             self._reels[reel] = got
         return got
 
-    def frame(self, reel: str, source_frame: int) -> np.ndarray:
+    def frame(self, reel: str, source_frame: int) -> Picture:
         """The picture of a reel at a source frame (black for a black reel)."""
         if reel.upper() in BLACK_REELS:
             return np.zeros((self.h, self.w, 3), np.uint8)
@@ -187,7 +191,7 @@ def render_master(
         e = next(x for x in made.events if x.number == number)
         flashes[(e.record_in + e.record_out) // 2] = f"FLASH{number}"
 
-    def picture(rec: int) -> np.ndarray:
+    def picture(rec: int) -> Picture:
         if rec in flashes:
             return src.frame(flashes[rec], rec)
         i = bisect.bisect_right(starts, rec) - 1
@@ -206,14 +210,17 @@ def render_master(
         return img
 
     rate = cut.rate
-    out: Any = av.open(str(path), "w")
+    out = av.open(str(path), "w")
     tc = frames_to_tc(first, rate, cut.drop_frame)
     out.metadata["timecode"] = tc
-    stream: Any = out.add_stream(codec, rate=rate)
+    stream = out.add_stream(codec, rate=rate)
+    if not isinstance(stream, av.VideoStream):
+        out.close()
+        raise InvalidInput(f"{codec} is not a video codec", field="codec")
     stream.width, stream.height, stream.pix_fmt = w * scale, h * scale, "yuv420p"
     stream.metadata["timecode"] = tc
-    stream.options = (
-        options if options is not None else ({"preset": "ultrafast", "crf": "16"} if codec == "libx264" else {})
+    stream.options = (  # a copy: PyAV types a stream's options as dict[str, object]
+        {**options} if options is not None else ({"preset": "ultrafast", "crf": "16"} if codec == "libx264" else {})
     )
     n = 0
     for rec in range(first, end):

@@ -47,7 +47,7 @@ class Event:
     start_tc: str
     end_tc: str
     stream: int | None = None
-    channel: int | None = None
+    channel: str | None = None  # an audio channel's name (L, R, Ls ..., or a pair L/R)
     detail: dict[str, Any] = field(default_factory=dict)
     start_seconds: float = 0.0
     end_seconds: float = 0.0
@@ -82,7 +82,7 @@ def frame_event(
     end: int,
     *,
     stream: int | None = None,
-    channel: int | None = None,
+    channel: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Event:
     """An event over frames [start, end) with TCs and seconds filled in."""
@@ -107,7 +107,7 @@ def seconds_event(
     end_seconds: float,
     *,
     stream: int | None = None,
-    channel: int | None = None,
+    channel: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Event:
     """An event given in seconds from the first video frame, widened to whole frames."""
@@ -117,15 +117,3 @@ def seconds_event(
     ev.start_seconds = start_seconds
     ev.end_seconds = end_seconds
     return ev
-
-
-def runs(mask: Any) -> list[tuple[int, int]]:
-    """[start, end) runs of True in a 1-D boolean array."""
-    import numpy as np  # NumPy only here: `qc probe` reads a file's events without it
-
-    m = np.asarray(mask, dtype=bool)
-    if m.size == 0:
-        return []
-    padded = np.concatenate(([False], m, [False]))
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]

@@ -16,15 +16,21 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
 
 from postprod.errors import InvalidInput
 
 Progress = Callable[[float], None]
+Samples = NDArray[np.float32 | np.float64]  # float32 as decoded, float64 from arrays
+F64 = NDArray[np.float64]
+SosFilt = Callable[[F64, F64, F64], None]  # (sos, x in place, state in place), as SciPy's compiled cascade
+_FilterOut = tuple[int, float, F64 | None]  # a channel's sample peak and hop energies (LoudnessMeter._filter)
 
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
@@ -77,7 +83,7 @@ def default_layout(channels: int) -> list[str]:
     return [f"ch{i + 1}" for i in range(channels)]
 
 
-def k_weighting_sos(sample_rate: int) -> np.ndarray:
+def k_weighting_sos(sample_rate: int) -> F64:
     """K-weighting (shelf pre-filter, then RLB high-pass) as two biquads, from the analog prototypes.
 
     Same derivation as libebur128: the BS.1770 48 kHz coefficients are the bilinear transform of
@@ -113,7 +119,7 @@ def true_peak_factor(sample_rate: int) -> int:
     return max(4, math.ceil(192000 / sample_rate))
 
 
-def true_peak_phases(factor: int, taps_per_phase: int = _TP_TAPS_PER_PHASE) -> np.ndarray:
+def true_peak_phases(factor: int, taps_per_phase: int = _TP_TAPS_PER_PHASE) -> F64:
     """Polyphase interpolation filter (Kaiser-windowed sinc, a Nyquist filter): rows are phases 1..factor-1.
 
     Phase 0 is the identity (the input samples themselves), so only the in-between phases are computed.
@@ -190,7 +196,7 @@ def worker_count(jobs: int, limit: int = 4) -> int:
     return max(1, min(jobs, limit, os.cpu_count() or 1))
 
 
-def _load_sosfilt() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
+def _load_sosfilt() -> SosFilt:
     """SciPy's compiled biquad cascade (in place, state updated), loaded without importing scipy.signal.
 
     `import scipy.signal` costs 0.3-0.7 s of start-up (it pulls in scipy.stats); the filter itself is
@@ -201,8 +207,10 @@ def _load_sosfilt() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
     name = "scipy.signal._sosfilt"
     try:
         loaded = sys.modules.get(name)
-        if loaded is not None and _sosfilt_ok(loaded._sosfilt):
-            return loaded._sosfilt  # type: ignore[no-any-return]
+        if loaded is not None:
+            found: SosFilt = loaded._sosfilt  # an extension module's attribute: typed here, checked below
+            if _sosfilt_ok(found):
+                return found
         spec = importlib.util.find_spec("scipy")
         if spec is None or spec.origin is None:
             raise ImportError("scipy")
@@ -215,17 +223,17 @@ def _load_sosfilt() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
             raise ImportError(name)
         module = importlib.util.module_from_spec(mod_spec)
         loader.exec_module(module)
-        fn = module._sosfilt
+        fn: SosFilt = module._sosfilt
         if not _sosfilt_ok(fn):
             raise ImportError(f"unexpected {name}")
         # An extension module initialises once per process: register it, so that a later
         # `import scipy.signal` finds this very module instead of an empty second copy.
         sys.modules.setdefault(name, module)
-        return fn  # type: ignore[no-any-return]
+        return fn
     except (ImportError, OSError, StopIteration, AttributeError, TypeError, ValueError):
         from scipy.signal import sosfilt  # the fallback only: scipy.signal costs ~0.3 s to import
 
-        def fallback(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> None:
+        def fallback(sos: F64, x: F64, zi: F64) -> None:
             y, zf = sosfilt(sos, x, axis=1, zi=zi.transpose(1, 0, 2))  # public layout: (sections, signals, 2)
             x[...] = y
             zi[...] = zf.transpose(1, 0, 2)
@@ -233,7 +241,7 @@ def _load_sosfilt() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
         return fallback
 
 
-def _sosfilt_ok(fn: Any) -> bool:
+def _sosfilt_ok(fn: SosFilt) -> bool:
     """Whether fn filters like a direct-form biquad cascade and keeps its state across calls."""
     sos = np.array([[0.5, 0.25, -0.125, 1.0, -0.5, 0.25], [1.0, -2.0, 1.0, 1.0, -1.9, 0.91]])
     x = np.linspace(-1.0, 1.0, 16)
@@ -251,11 +259,11 @@ def _sosfilt_ok(fn: Any) -> bool:
     return bool(np.allclose(np.concatenate([a[0], b[0]]), want, rtol=1e-12, atol=1e-12))
 
 
-_SOSFILT: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
+_SOSFILT: SosFilt | None = None
 _SOSFILT_LOCK = threading.Lock()
 
 
-def _sosfilt_fn() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
+def _sosfilt_fn() -> SosFilt:
     """The filter, loaded once (under a lock: imports must not race between threads)."""
     global _SOSFILT
     with _SOSFILT_LOCK:
@@ -264,7 +272,7 @@ def _sosfilt_fn() -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
         return _SOSFILT
 
 
-def _sosfilt(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> None:
+def _sosfilt(sos: F64, x: F64, zi: F64) -> None:
     """Filter x (signals, samples), float64 C-contiguous, in place; zi (signals, sections, 2) is updated."""
     (_SOSFILT or _sosfilt_fn())(sos, x, zi)
 
@@ -278,7 +286,7 @@ class _TruePeak:
     are computed exactly, loudest first, as one small matrix product per batch (float64).
     """
 
-    def __init__(self, phases: np.ndarray) -> None:
+    def __init__(self, phases: F64) -> None:
         nph, taps = phases.shape
         half = taps // 2
         self.nph = nph
@@ -295,11 +303,11 @@ class _TruePeak:
         self.batch = max(16, _TP_BATCH_MACS // a.size)
         # |interpolated| <= gain * max|samples under the filter|; the margin covers rounding.
         self.gain = float(np.abs(phases).sum(axis=1).max()) * (1.0 + 1e-9)
-        self.tail: np.ndarray = np.zeros(size)  # left context (zeros before the start), then unprocessed samples
+        self.tail: Samples = np.zeros(size)  # left context (zeros before the start), then unprocessed samples
         self.fed = 0  # samples added, to leave out positions past the last sample at the end
         self.peak = 0.0
 
-    def add(self, x: np.ndarray) -> None:
+    def add(self, x: Samples) -> None:
         """Feed consecutive samples of the channel."""
         if x.shape[0] == 0:
             return
@@ -326,7 +334,7 @@ class _TruePeak:
             self._fine(ext, rows, blocks)
         self.tail = ext[(rows - 2) * size :].copy()
 
-    def _fine(self, ext: np.ndarray, rows: int, blocks: np.ndarray) -> None:
+    def _fine(self, ext: Samples, rows: int, blocks: NDArray[np.intp]) -> None:
         """Row bounds inside the candidate blocks, then the exact values of the rows that can beat the peak."""
         per = _TP_BLOCK_ROWS
         grid = ext[: rows * self.L].reshape(rows, self.L)
@@ -340,7 +348,7 @@ class _TruePeak:
         keep = (centre >= 1) & (centre <= rows - 2) & (bound > self.peak)
         self._rows(ext, centre[keep], bound[keep])
 
-    def _rows(self, ext: np.ndarray, centre: np.ndarray, bound: np.ndarray) -> None:
+    def _rows(self, ext: Samples, centre: NDArray[np.intp], bound: F64) -> None:
         """Exact values of the given centre rows (window = the row and its neighbours), loudest bound first."""
         if centre.size == 0:
             return
@@ -386,7 +394,7 @@ class _MaxSeries:
         self.carry_t = np.zeros(0, dtype=np.int64)
         self.carry_v = np.zeros(0)
 
-    def add(self, t: np.ndarray, v: np.ndarray) -> None:
+    def add(self, t: NDArray[np.int64], v: F64) -> None:
         t = np.concatenate([self.carry_t, t])
         v = np.concatenate([self.carry_v, v])
         whole = (t.shape[0] // self.stride) * self.stride
@@ -403,7 +411,7 @@ class _MaxSeries:
             self.stride *= 2
 
     @staticmethod
-    def _groups(t: np.ndarray, v: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    def _groups(t: NDArray[np.int64], v: F64, size: int) -> tuple[NDArray[np.int64], F64]:
         if size == 1:
             return t, v
         tv, vv = t.reshape(-1, size), v.reshape(-1, size)
@@ -411,7 +419,7 @@ class _MaxSeries:
         rows = np.arange(vv.shape[0])
         return tv[rows, pick], vv[rows, pick]
 
-    def points(self) -> tuple[np.ndarray, np.ndarray]:
+    def points(self) -> tuple[NDArray[np.int64], F64]:
         if self.carry_t.shape[0]:
             i = int(self.carry_v.argmax())
             return np.append(self.t, self.carry_t[i]), np.append(self.v, self.carry_v[i])
@@ -466,8 +474,8 @@ class LoudnessMeter:
         self.samples_done = 0
         self.m_max = 0.0
         self.s_max = 0.0
-        self.blocks_m: list[np.ndarray] = []
-        self.blocks_s: list[np.ndarray] = []
+        self.blocks_m: list[F64] = []
+        self.blocks_s: list[F64] = []
         self.series_m = _MaxSeries()
         self.series_s = _MaxSeries()
         self.factor = true_peak_factor(self.rate)
@@ -475,10 +483,10 @@ class LoudnessMeter:
         self.sample_peak = np.zeros(self.nch)
         workers = worker_count(2 * self.nch) if threads is None else threads
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="loudness") if workers > 1 else None
-        self._pending: list[Future[Any]] = []
+        self._pending: list[Future[_FilterOut | None]] = []
         self._finished: LoudnessResult | None = None
 
-    def add(self, samples: np.ndarray) -> None:
+    def add(self, samples: Samples) -> None:
         """Feed interleaved samples shaped (frames, channels), floats in [-1, 1]."""
         x = np.asarray(samples)
         if x.ndim == 1 and self.nch == 1:
@@ -487,7 +495,7 @@ class LoudnessMeter:
             raise InvalidInput(f"expected samples shaped (frames, {self.nch}), got {x.shape}", field="samples")
         self.add_planar(np.ascontiguousarray(x.T))
 
-    def add_planar(self, planar: np.ndarray) -> None:
+    def add_planar(self, planar: Samples) -> None:
         """Feed planar samples shaped (channels, frames), float32 or float64; kept (unmodified) until the next call."""
         x = np.asarray(planar)
         if x.dtype != np.float32:
@@ -498,18 +506,18 @@ class LoudnessMeter:
         if x.shape[1] == 0:
             return
         self.samples_done += x.shape[1]
-        jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        jobs: list[Callable[[], _FilterOut | None]] = []
         for c in range(self.nch):
-            jobs.append((self._filter, (c, x[c])))
+            jobs.append(partial(self._filter, c, x[c]))
             if self.tp:
-                jobs.append((self.tp[c].add, (x[c],)))
+                jobs.append(partial(self.tp[c].add, x[c]))
         if self._pool is None:
             self._pending = []
-            self._fold([fn(*args) for fn, args in jobs])
+            self._fold([job() for job in jobs])
         else:
-            self._pending = [self._pool.submit(fn, *args) for fn, args in jobs]
+            self._pending = [self._pool.submit(job) for job in jobs]
 
-    def _filter(self, c: int, x: np.ndarray) -> tuple[int, float, np.ndarray | None]:
+    def _filter(self, c: int, x: Samples) -> _FilterOut:
         """Sample peak, and hop energies of the K-weighted channel (None for a zero-weight channel)."""
         peak = max(float(x.max()), -float(x.min()))
         if not math.isfinite(peak):
@@ -553,8 +561,8 @@ class LoudnessMeter:
             raise error
         self._fold(results)
 
-    def _fold(self, results: list[Any]) -> None:
-        hops: np.ndarray | None = None
+    def _fold(self, results: list[_FilterOut | None]) -> None:
+        hops: F64 | None = None
         for item in results:
             if item is None:  # a true-peak job
                 continue
@@ -568,7 +576,7 @@ class LoudnessMeter:
             hops = np.zeros(max(0, m))
         self._windows(hops)
 
-    def _windows(self, hops: np.ndarray) -> None:
+    def _windows(self, hops: F64) -> None:
         """Slide the 400 ms and 3 s windows hop by hop over the new hop energies."""
         m = hops.shape[0]
         if m == 0:
@@ -638,10 +646,10 @@ def _series(series: _MaxSeries, sec: float) -> list[tuple[float, float | None]]:
 
 
 def _energy(lufs: float) -> float:
-    return 10.0 ** ((lufs - _OFFSET) / 10.0)
+    return float(10.0 ** ((lufs - _OFFSET) / 10.0))  # float ** float is typed Any (a negative base gives complex)
 
 
-def gated_mean(blocks: np.ndarray) -> float:
+def gated_mean(blocks: F64) -> float:
     """Mean energy of the 400 ms blocks kept by the absolute (-70 LUFS) and relative (-10 LU) gates."""
     kept = blocks[blocks > _energy(ABSOLUTE_GATE_LUFS)]
     if kept.size == 0:
@@ -651,7 +659,7 @@ def gated_mean(blocks: np.ndarray) -> float:
     return float(kept.mean()) if kept.size else 0.0
 
 
-def loudness_range(short_term: np.ndarray) -> float | None:
+def loudness_range(short_term: F64) -> float | None:
     """EBU Tech 3342 loudness range of short-term (3 s) energies: gated, 10th to 95th percentile."""
     kept = short_term[short_term > _energy(ABSOLUTE_GATE_LUFS)]
     if kept.size == 0:
@@ -664,7 +672,7 @@ def loudness_range(short_term: np.ndarray) -> float | None:
 
 
 def measure_loudness(
-    samples: np.ndarray,
+    samples: Samples,
     sample_rate: int,
     layout: list[str] | None = None,
     progress: Progress | None = None,

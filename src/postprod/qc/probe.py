@@ -7,13 +7,17 @@ import re
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 
 from postprod.errors import FileFormatError, InvalidInput
 from postprod.qc.events import Timebase
 from postprod.timecode import format_rate, parse_rate, supports_drop_frame, tc_to_frames
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.stream import Stream
 
 # FFmpeg enum values (libavutil/pixfmt.h), named as ffprobe names them.
 _PRIMARIES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "film", 9: "bt2020",
@@ -134,7 +138,7 @@ class ProbeResult:
         }
 
 
-def open_media(path: str | os.PathLike[str], options: dict[str, str] | None = None) -> Any:
+def open_media(path: str | os.PathLike[str], options: dict[str, str] | None = None) -> InputContainer:
     """Open a media file with PyAV, turning every failure into a one-line FileFormatError."""
     p = Path(path)
     if not p.exists():
@@ -194,7 +198,7 @@ def _cut(pos: int, size: int, seen_mdat: bool) -> str:
     )
 
 
-def _fraction(value: Any) -> Fraction | None:
+def _fraction(value: Fraction | None) -> Fraction | None:
     if value is None:
         return None
     try:
@@ -204,7 +208,7 @@ def _fraction(value: Any) -> Fraction | None:
     return f if f > 0 else None
 
 
-def _frame_rate(stream: Any) -> Fraction | None:
+def _frame_rate(stream: av.VideoStream) -> Fraction | None:
     """Exact frame rate: average_rate, else guessed_rate, else base_rate; snapped to a standard NTSC fraction."""
     for attr in ("average_rate", "guessed_rate", "base_rate"):
         rate = _fraction(getattr(stream, attr, None))
@@ -217,14 +221,14 @@ def _frame_rate(stream: Any) -> Fraction | None:
     return None
 
 
-def _start(stream: Any) -> float:
+def _start(stream: Stream) -> float:
     """A stream's start time in seconds (0 when unknown)."""
     if stream.start_time is None or stream.time_base is None:
         return 0.0
     return float(stream.start_time * stream.time_base)
 
 
-def _container_name(container: Any, path: Path) -> str:
+def _container_name(container: InputContainer, path: Path) -> str:
     """Short container name: mov and mp4 share a demuxer, so tell them apart by brand."""
     name = container.format.name
     if name.startswith("mov,mp4"):
@@ -247,7 +251,7 @@ def _bit_depth(pix_fmt: str | None) -> int | None:
     return max(c.bits for c in comps) if comps else None
 
 
-def _scan(stream: Any, container: Any) -> str:
+def _scan(stream: av.VideoStream, container: InputContainer) -> str:
     cc = stream.codec_context
     order = _FIELD_ORDER.get(int(getattr(cc, "field_order", 0) or 0))
     if order:
@@ -255,7 +259,7 @@ def _scan(stream: Any, container: Any) -> str:
     return "unknown"
 
 
-def _find_timecode(container: Any) -> tuple[str | None, str | None]:
+def _find_timecode(container: InputContainer) -> tuple[str | None, str | None]:
     """Start timecode and where it came from: tmcd/data stream, video stream, then format tags."""
     for s in container.streams:
         tc = s.metadata.get("timecode")
@@ -290,7 +294,7 @@ def gop_timecode(header: bytes) -> str | None:
     return f"{hh:02d}:{mm:02d}:{ss:02d}{';' if drop else ':'}{ff:02d}"
 
 
-def _mpeg_gop_timecode(container: Any) -> tuple[str | None, str | None]:
+def _mpeg_gop_timecode(container: InputContainer) -> tuple[str | None, str | None]:
     """Start timecode from the first GOP header of MPEG-1/2 video (programme streams, TS, VOB, MXF D-10).
 
     FFmpeg's decoder reads it but PyAV does not expose it; the header is a fixed bit layout, so the
@@ -329,13 +333,15 @@ def probe(path: str | os.PathLike[str]) -> ProbeResult:
         container.close()
 
 
-def _probe_open(container: Any, p: Path) -> ProbeResult:
+def _probe_open(container: InputContainer, p: Path) -> ProbeResult:
     video: list[VideoStreamInfo] = []
     audio: list[AudioStreamInfo] = []
     others: list[str] = []
     for s in container.streams:
-        cc = s.codec_context
-        if s.type == "video" and cc is not None:
+        # isinstance, not s.type: the same test (PyAV picks the class by the stream's media type), which
+        # also gives each branch its codec context's type
+        if isinstance(s, av.VideoStream) and s.codec_context is not None:
+            cc = s.codec_context
             if s.disposition and "attached_pic" in str(s.disposition).lower():
                 others.append(f"{s.index}:attached_pic")
                 continue
@@ -366,19 +372,20 @@ def _probe_open(container: Any, p: Path) -> ProbeResult:
                     start_seconds=_start(s),
                 )
             )
-        elif s.type == "audio" and cc is not None:
-            m = _PCM_BITS.match(cc.name)
+        elif isinstance(s, av.AudioStream) and s.codec_context is not None:
+            acc = s.codec_context
+            m = _PCM_BITS.match(acc.name)
             bits = int(m.group(1)) if m else None
-            layout = cc.layout.name if cc.layout is not None else ""
+            layout = acc.layout.name if acc.layout is not None else ""
             audio.append(
                 AudioStreamInfo(
                     index=s.index,
-                    codec=cc.name,
-                    sample_rate=int(cc.sample_rate or 0),
+                    codec=acc.name,
+                    sample_rate=int(acc.sample_rate or 0),
                     bit_depth=bits,
-                    channels=int(cc.channels or 0),
+                    channels=int(acc.channels or 0),
                     layout=layout,
-                    sample_format=cc.format.name if cc.format is not None else None,
+                    sample_format=acc.format.name if acc.format is not None else None,
                     start_seconds=_start(s),
                 )
             )
@@ -411,7 +418,7 @@ def _probe_open(container: Any, p: Path) -> ProbeResult:
     )
 
 
-def timebase_for(info: ProbeResult) -> Any:
+def timebase_for(info: ProbeResult) -> Timebase:
     """The Timebase that turns frame indexes of this file into its programme timecode."""
     rate = info.frame_rate or Fraction(25)
     return Timebase(

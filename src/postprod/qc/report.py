@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from postprod.qc.check import CheckResult
+from postprod.qc.clauses import ClauseResult
 from postprod.qc.events import Event, Timebase
 
 if TYPE_CHECKING:
@@ -49,9 +50,9 @@ _COLOURS = {
 _MAX_POINTS = 2000
 
 
-def _series(loud: Any, name: str) -> list[tuple[float, float]]:
-    raw = getattr(loud, name, None) or []
-    pts = [(float(t), float(v)) for t, v in raw]
+def _series(raw: list[tuple[float, float | None]]) -> list[tuple[float, float]]:
+    # a reading of digital silence is None (no loudness): plotted at the bottom, as -inf
+    pts = [(float(t), -math.inf if v is None else float(v)) for t, v in raw]
     if len(pts) > _MAX_POINTS:  # keep the loudest point of each bucket so peaks stay visible
         step = math.ceil(len(pts) / _MAX_POINTS)
         pts = [
@@ -66,11 +67,11 @@ def loudness_plot(result: CheckResult, duration: float) -> dict[str, Any] | None
     loud = result.analysis.loudness
     if loud is None:
         return None
-    pts = _series(loud, "short_term_series")
+    pts = _series(loud.short_term_series)
     if not pts:
         return None
-    target = result.spec.get("loudness", "target")
-    tol = result.spec.get("loudness", "tolerance", 0.0)
+    target: float | None = result.spec.get("loudness", "target")
+    tol: float = result.spec.get("loudness", "tolerance", 0.0)
     finite = [v for _, v in pts if math.isfinite(v)]
     top = max([*finite, (target or -20.0) + tol, -10.0])
     y_max = math.ceil(top / 5) * 5 + 5
@@ -95,7 +96,7 @@ def loudness_plot(result: CheckResult, duration: float) -> dict[str, Any] | None
             "target": target,
             "tol": tol,
         }
-    il = getattr(loud, "integrated_lufs", None)
+    il = loud.integrated_lufs
     ticks_y = [{"y": y(v), "label": f"{v:g}"} for v in range(int(y_min), int(y_max) + 1, 10)]
     ticks_x = [
         {"x": x(t), "label": result.analysis.timebase.tc(round(t * float(result.analysis.timebase.rate)))}
@@ -128,7 +129,7 @@ def timeline(result: CheckResult, duration: float) -> dict[str, Any]:
     return timeline_of(result.clauses, list(result.analysis.events), result.analysis.timebase, duration)
 
 
-def timeline_of(clauses: list[Any], events: list[Event], tb: Timebase, duration: float) -> dict[str, Any]:
+def timeline_of(clauses: list[ClauseResult], events: list[Event], tb: Timebase, duration: float) -> dict[str, Any]:
     """The timeline of the findings of clauses (and other events), on a timebase."""
     failing = {id(f) for c in clauses if c.status == "fail" for f in c.findings}
     events = list(events)
@@ -172,7 +173,7 @@ def timeline_of(clauses: list[Any], events: list[Event], tb: Timebase, duration:
     }
 
 
-def _template() -> Any:
+def _template() -> Template:
     env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("qc_report.html.j2")
 

@@ -24,8 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 SIG_SIZE = 16 + 4 + 4  # luma 4 x 4, each chroma plane 2 x 2
+Plane = NDArray[np.uint8 | np.uint16]  # a sampled picture plane (luma or chroma), as the video pass makes it
+Signature = NDArray[np.float64]
+Samples = tuple[Plane, list[Plane], Signature]  # a frame's luma, chroma and signature
 
 
 @dataclass
@@ -38,7 +42,7 @@ class ShotOptions:
     min_pixel: float = 20.0  # or the pixel score by this much, standing out as much
 
 
-def _grid(plane: np.ndarray, n: int) -> np.ndarray:
+def _grid(plane: Plane, n: int) -> Signature:
     """Means of an n x n grid of blocks (the last rows and columns that do not fill a block are left out)."""
     h, w = plane.shape
     bh, bw = h // n, w // n
@@ -46,10 +50,11 @@ def _grid(plane: np.ndarray, n: int) -> np.ndarray:
         return np.full(n * n, float(plane.mean()))
     cols = np.add.reduceat(plane[: bh * n, : bw * n], np.arange(0, bw * n, bw), axis=1, dtype=np.uint32)
     cells = np.add.reduceat(cols, np.arange(0, bh * n, bh), axis=0)
-    return cells.ravel() / (bh * bw)
+    means: Signature = cells.ravel() / (bh * bw)  # NumPy types ufuncs as returning Any
+    return means
 
 
-def _mad(a: np.ndarray, b: np.ndarray) -> float:
+def _mad(a: Plane, b: Plane) -> float:
     """Mean absolute difference of two sample arrays of one type, without widening them."""
     d = np.maximum(a, b)
     d -= np.minimum(a, b)
@@ -66,8 +71,8 @@ class ShotTrack:
         self.pixel = np.zeros(1024, np.float32)
         self.sig = np.zeros(1024, np.float32)  # change of the signature from the frame before
         self.sigs = np.zeros((1024, SIG_SIZE), np.float32)
-        self.first: tuple[np.ndarray, list[np.ndarray], np.ndarray] | None = None
-        self.last: tuple[np.ndarray, list[np.ndarray], np.ndarray] | None = None
+        self.first: Samples | None = None
+        self.last: Samples | None = None
 
     def _room(self, k: int) -> None:
         if self.n + k > len(self.pixel):
@@ -76,7 +81,7 @@ class ShotTrack:
             self.sig = np.resize(self.sig, size)
             self.sigs = np.resize(self.sigs, (size, SIG_SIZE))
 
-    def add(self, y: np.ndarray, chroma: list[np.ndarray], count: int = 1) -> None:
+    def add(self, y: Plane, chroma: list[Plane], count: int = 1) -> None:
         """The next frame's samples; count > 1: the frames before it repeat the last picture."""
         sig = _grid(y, 4)
         for c in chroma[:2]:
@@ -98,9 +103,7 @@ class ShotTrack:
         self.n += 1
         self.last = (y, chroma, sig)
 
-    def _change(
-        self, a: tuple[np.ndarray, list[np.ndarray], np.ndarray], b: tuple[np.ndarray, list[np.ndarray], np.ndarray]
-    ) -> tuple[float, float]:
+    def _change(self, a: Samples, b: Samples) -> tuple[float, float]:
         pixel = _mad(a[0], b[0])
         for ca, cb in zip(a[1][:2], b[1][:2], strict=False):
             if ca.shape == cb.shape:
@@ -133,14 +136,14 @@ class ShotTrack:
         self.n += other.n
         self.last = other.last
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float32]]:
         """(pixel, signature change, signatures) of the frames measured, the first frame's changes 0."""
         pixel = np.nan_to_num(self.pixel[: self.n].astype(np.float64), nan=0.0)
         sig = np.nan_to_num(self.sig[: self.n].astype(np.float64), nan=0.0)
         return pixel, sig, self.sigs[: self.n]
 
 
-def _background(x: np.ndarray, window: int) -> np.ndarray:
+def _background(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
     """For each frame, the median of the `window` frames each side of it (itself left out)."""
     n = len(x)
     if n == 0:
@@ -149,7 +152,7 @@ def _background(x: np.ndarray, window: int) -> np.ndarray:
     view = np.lib.stride_tricks.sliding_window_view(pad, 2 * window + 1)
     around = np.delete(view, window, axis=1)
     with np.errstate(all="ignore"):
-        med = np.nanmedian(around, axis=1)
+        med: NDArray[np.float64] = np.nanmedian(around, axis=1)
     return np.nan_to_num(med, nan=0.0)
 
 

@@ -6,11 +6,11 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from postprod.errors import FileFormatError, InvalidInput, NotFound
 from postprod.timecode import format_rate, parse_rate
@@ -27,30 +27,30 @@ class _Bad(Exception):
     """A field's value is wrong; the message says what was expected."""
 
 
-Checker = Callable[[Any], Any]
+Checker = Callable[[object], object]  # a TOML value in, the field's value out (or _Bad)
 
 
-def _number(v: Any) -> float:
+def _number(v: object) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise _Bad("expected a number")
     return float(v)
 
 
-def _nonneg(v: Any) -> float:
+def _nonneg(v: object) -> float:
     x = _number(v)
     if x < 0:
         raise _Bad(f"expected a number >= 0, got {v}")
     return x
 
 
-def _fraction(v: Any) -> float:
+def _fraction(v: object) -> float:
     x = _number(v)
     if not 0 <= x <= 1:
         raise _Bad(f"expected a fraction of full scale from 0 to 1, got {v}")
     return x
 
 
-def _positive_int(v: Any) -> int:
+def _positive_int(v: object) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
         raise _Bad("expected a whole number")
     if v <= 0:
@@ -58,20 +58,20 @@ def _positive_int(v: Any) -> int:
     return v
 
 
-def _bool(v: Any) -> bool:
+def _bool(v: object) -> bool:
     if not isinstance(v, bool):
         raise _Bad("expected true or false")
     return v
 
 
-def _text(v: Any) -> str:
+def _text(v: object) -> str:
     if not isinstance(v, str) or not v.strip():
         raise _Bad("expected a non-empty string")
     return v.strip()
 
 
 def _list(item: Checker) -> Checker:
-    def check(v: Any) -> list[Any]:
+    def check(v: object) -> list[object]:
         if not isinstance(v, list) or not v:
             raise _Bad("expected a non-empty list")
         out = []
@@ -86,7 +86,7 @@ def _list(item: Checker) -> Checker:
 
 
 def _one_of(choices: tuple[str, ...]) -> Checker:
-    def check(v: Any) -> str:
+    def check(v: object) -> str:
         s = _text(v)
         if s not in choices:
             raise _Bad(f"{s!r} is not one of {', '.join(choices)}")
@@ -95,14 +95,14 @@ def _one_of(choices: tuple[str, ...]) -> Checker:
     return check
 
 
-def _resolution(v: Any) -> str:
+def _resolution(v: object) -> str:
     s = _text(v)
     if not _RES_RE.match(s):
         raise _Bad(f"{s!r} is not a resolution like 1920x1080")
     return s
 
 
-def _rate(v: Any) -> Fraction:
+def _rate(v: object) -> Fraction:
     if isinstance(v, float):
         v = repr(v)
     if isinstance(v, bool) or not isinstance(v, int | str):
@@ -113,14 +113,14 @@ def _rate(v: Any) -> Fraction:
         raise _Bad(str(exc)) from None
 
 
-def _timecode(v: Any) -> str:
+def _timecode(v: object) -> str:
     s = _text(v)
     if not _TC_RE.match(s):
         raise _Bad(f"{s!r} is not a timecode like 10:00:00:00")
     return s
 
 
-def _code_pair(v: Any) -> tuple[int, int]:
+def _code_pair(v: object) -> tuple[int, int]:
     if not isinstance(v, list) or len(v) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
         raise _Bad("expected [low, high] 8-bit code values")
     lo, hi = v
@@ -129,7 +129,7 @@ def _code_pair(v: Any) -> tuple[int, int]:
     return (lo, hi)
 
 
-def _nonneg_int(v: Any) -> int:
+def _nonneg_int(v: object) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
         raise _Bad("expected a whole number")
     if v < 0:
@@ -137,7 +137,7 @@ def _nonneg_int(v: Any) -> int:
     return v
 
 
-def _positive(v: Any) -> float:
+def _positive(v: object) -> float:
     x = _number(v)
     if x <= 0:
         raise _Bad(f"expected a number > 0, got {v}")
@@ -157,7 +157,7 @@ CHARACTER_SETS = {
 }
 
 
-def _charset(v: Any) -> str:
+def _charset(v: object) -> str:
     s = v if isinstance(v, str) else None
     if not s:
         raise _Bad(f"expected a character set ({', '.join(CHARACTER_SETS)}) or a string of characters, got {v!r}")
@@ -172,10 +172,17 @@ def allowed_characters(items: list[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _mode(v: Any) -> dict[str, Any]:
+class Mode(TypedDict):
+    """A resolution at a frame rate (a [video] modes item)."""
+
+    resolution: str
+    frame_rate: Fraction
+
+
+def _mode(v: object) -> Mode:
     if not isinstance(v, dict) or set(v) != {"resolution", "frame_rate"}:
         raise _Bad('expected {resolution = "720x576", frame_rate = "25"}')
-    return {"resolution": _resolution(v["resolution"]), "frame_rate": _rate(v["frame_rate"])}
+    return Mode(resolution=_resolution(v["resolution"]), frame_rate=_rate(v["frame_rate"]))
 
 
 # section -> field -> checker. Every field is optional; a section present is a clause to check.
@@ -273,6 +280,8 @@ class Spec:
     name: str
     title: str
     path: str
+    # section -> field -> value, of the type its SCHEMA checker returns (str, float, int, bool, Fraction,
+    # (low, high), Mode, or a list of one of them): Any, as each field has its own
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def section(self, name: str) -> dict[str, Any] | None:
@@ -301,7 +310,7 @@ class Spec:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        def plain(v: Any) -> Any:
+        def plain(v: object) -> object:
             if isinstance(v, Fraction):
                 return format_rate(v)
             if isinstance(v, list | tuple):
@@ -356,7 +365,7 @@ def validate_spec(data: dict[str, Any], source: str, default_name: str) -> Spec:
     return Spec(name=name, title=meta.get("title", name), path=source, sections=sections)
 
 
-def _suggest(word: str, choices: Any) -> str:
+def _suggest(word: str, choices: Collection[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(choices)})"
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postprod.errors import InvalidInput
 from postprod.qc.clauses import FAIL, PASS, ClauseResult
@@ -21,6 +21,9 @@ from postprod.qc.spec import Spec, allowed_characters
 from postprod.qc.subtitle_read import read_subtitles
 from postprod.qc.timed_text import FORMAT_NAMES, Subtitle, SubtitleFile
 from postprod.timecode import format_rate, frames_to_tc, supports_drop_frame
+
+if TYPE_CHECKING:
+    from postprod.qc.subtitle_video import MasterInfo
 
 Progress = Callable[[float], None]
 DEFAULT_RATE = Fraction(25)
@@ -422,12 +425,10 @@ def programme_for(
     *,
     rate: Fraction | None = None,
     start_tc: str | None = None,
-    master: Any = None,
+    master: MasterInfo | None = None,
 ) -> Programme:
     """The programme's frame grid: the rate given, else the master's, else the file's, else 25; the start
     timecode given, else the spec's, else the master's, else the file's (EBU STL), else 00:00:00:00.
-
-    `master` is a postprod.qc.subtitle_video.MasterInfo when a master was given.
     """
     from postprod.timecode import start_tc_to_frames
 
@@ -456,7 +457,7 @@ def check_subtitle_file(
     start_tc: str | None = None,
     fmt: str | None = None,
     encoding: str | None = None,
-    master: Any = None,
+    master: MasterInfo | None = None,
 ) -> SubtitleCheckResult:
     """Read a subtitle file and check it against a timed-text spec (postprod's `qc subtitles`)."""
     if not spec.is_timed_text:

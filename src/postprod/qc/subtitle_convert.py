@@ -16,12 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postprod.errors import FileFormatError, InvalidInput
 from postprod.qc.subtitle_read import read_subtitles
 from postprod.qc.timed_text import FORMATS, SubtitleFile, _interval, decode_text, ttconv_log
 from postprod.timecode import start_tc_to_frames, supports_drop_frame
+
+if TYPE_CHECKING:  # ttconv ships no type information (no py.typed): to mypy these are Any, named for the reader
+    from ttconv.model import ContentDocument, ContentElement
 
 Progress = Callable[[float], None]
 OUTPUTS = {".srt": "srt", ".vtt": "vtt", ".ttml": "ttml", ".xml": "ttml", ".imsc": "ttml", ".scc": "scc", ".stl": "stl"}
@@ -63,7 +66,9 @@ def target_format(path: str | os.PathLike[str], fmt: str | None) -> str:
     return found
 
 
-def _model(name: str, data: bytes, checked: SubtitleFile, encoding: str | None, start_tc: str | None) -> Any:
+def _model(
+    name: str, data: bytes, checked: SubtitleFile, encoding: str | None, start_tc: str | None
+) -> ContentDocument:
     """ttconv's document model of the input."""
     fmt = checked.format
     if fmt == "stl":
@@ -92,18 +97,18 @@ def _model(name: str, data: bytes, checked: SubtitleFile, encoding: str | None, 
     return scc_model(text)
 
 
-def runs(doc: Any) -> list[tuple[Fraction, Fraction, list[list[tuple[str, bool]]]]]:
+def runs(doc: ContentDocument) -> list[tuple[Fraction, Fraction, list[list[tuple[str, bool]]]]]:
     """Each paragraph of a ttconv document: begin, end, and its lines as runs of (text, italic)."""
     from ttconv import model
     from ttconv.style_properties import FontStyleType, StyleProperties
 
     out: list[tuple[Fraction, Fraction, list[list[tuple[str, bool]]]]] = []
 
-    def italic_of(el: Any, inherited: bool) -> bool:
+    def italic_of(el: ContentElement, inherited: bool) -> bool:
         style = el.get_style(StyleProperties.FontStyle)
         return inherited if style is None else style in (FontStyleType.italic, FontStyleType.oblique)
 
-    def text(el: Any, lines: list[list[tuple[str, bool]]], italic: bool) -> None:
+    def text(el: ContentElement, lines: list[list[tuple[str, bool]]], italic: bool) -> None:
         for child in el:
             if isinstance(child, model.Br):
                 lines.append([])
@@ -112,7 +117,7 @@ def runs(doc: Any) -> list[tuple[Fraction, Fraction, list[list[tuple[str, bool]]
             else:
                 text(child, lines, italic_of(child, italic))
 
-    def walk(el: Any, pb: Fraction, pe: Fraction | None, italic: bool) -> None:
+    def walk(el: ContentElement, pb: Fraction, pe: Fraction | None, italic: bool) -> None:
         for child in el:
             begin, end = _interval(child, pb, pe)
             it = italic_of(child, italic)
@@ -190,7 +195,9 @@ def convert(
     return done
 
 
-def _stl(doc: Any, checked: SubtitleFile, rate: Fraction | None, start_tc: str | None, language: str) -> bytes:
+def _stl(
+    doc: ContentDocument, checked: SubtitleFile, rate: Fraction | None, start_tc: str | None, language: str
+) -> bytes:
     from postprod.qc.ebu_stl import StlSubtitle, write_stl
 
     r = rate or checked.frame_rate or Fraction(25)

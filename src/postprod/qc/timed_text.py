@@ -24,9 +24,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from postprod.errors import FileFormatError
+
+if TYPE_CHECKING:  # ttconv ships no type information (no py.typed): to mypy these are Any, named for the reader
+    from ttconv.model import ContentDocument, ContentElement
 
 FORMATS = ("srt", "vtt", "stl", "scc", "ttml")
 _SUFFIXES = {
@@ -286,7 +289,7 @@ def ttconv_log(out: SubtitleFile) -> Iterator[None]:
         log.propagate = old_prop
 
 
-def _interval(el: Any, pb: Fraction, pe: Fraction | None) -> tuple[Fraction, Fraction | None]:
+def _interval(el: ContentElement, pb: Fraction, pe: Fraction | None) -> tuple[Fraction, Fraction | None]:
     """An element's absolute begin and end from its parent's: times in ttconv's model are relative to the
     parent's begin (TTML's parallel time containers); an element without an end lasts as its parent."""
     b, e = el.get_begin(), el.get_end()
@@ -296,7 +299,7 @@ def _interval(el: Any, pb: Fraction, pe: Fraction | None) -> tuple[Fraction, Fra
 
 
 def element_lines(
-    el: Any, times: list[Fraction] | None = None, pb: Fraction = Fraction(0), pe: Fraction | None = None
+    el: ContentElement, times: list[Fraction] | None = None, pb: Fraction = Fraction(0), pe: Fraction | None = None
 ) -> list[str]:
     """The lines of text of a ttconv element (a Br starts a line), stripped and NFC-normalised; the times
     of timed descendants are added to `times` when given."""
@@ -304,7 +307,7 @@ def element_lines(
 
     lines = [""]
 
-    def visit(node: Any, b: Fraction, e: Fraction | None) -> None:
+    def visit(node: ContentElement, b: Fraction, e: Fraction | None) -> None:
         for child in node:
             if isinstance(child, model.Br):
                 lines.append("")
@@ -326,7 +329,7 @@ def element_lines(
     return clean
 
 
-def paragraphs(doc: Any) -> list[tuple[Fraction, Fraction, list[str], str | None]]:
+def paragraphs(doc: ContentDocument) -> list[tuple[Fraction, Fraction, list[str], str | None]]:
     """Each paragraph of a ttconv document: absolute begin and end (seconds), its lines of text and its id.
 
     A paragraph without times of its own takes the span of its timed children.
@@ -335,7 +338,7 @@ def paragraphs(doc: Any) -> list[tuple[Fraction, Fraction, list[str], str | None
 
     found: list[tuple[Fraction, Fraction, list[str], str | None]] = []
 
-    def walk(el: Any, pb: Fraction, pe: Fraction | None) -> None:
+    def walk(el: ContentElement, pb: Fraction, pe: Fraction | None) -> None:
         for child in el:
             begin, end = _interval(child, pb, pe)
             if isinstance(child, model.P):

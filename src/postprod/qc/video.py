@@ -7,17 +7,23 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 from postprod.errors import FileFormatError
 from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
-from postprod.qc.shots import ShotTrack
+from postprod.qc.shots import Plane, ShotTrack
+
+if TYPE_CHECKING:
+    from av.packet import Packet
+    from av.stream import Stream
 
 Progress = Callable[[float], None]
+RowSums = NDArray[np.uint32]  # of a sampled luma plane
 DEMUX_ERRORS = (av.FFmpegError, ValueError, EOFError)
 MAX_BAD_PACKETS = 250  # packets in a row that fail to decode before decoding is given up (10 s at 25 fps)
 _DECODE_THREADS = 0  # FFmpeg's pick (cores + 1 frame threads); more measured slower here
@@ -100,11 +106,13 @@ class VideoReport:
         }
 
 
-def _plane(frame: Any, i: int, dtype: Any) -> np.ndarray:
+def _plane(frame: av.VideoFrame, i: int, dtype: np.dtype[np.uint8 | np.uint16]) -> Plane:
     """A view of one plane of a decoded frame, without copying (the line stride is sliced off)."""
     p = frame.planes[i]
-    item = np.dtype(dtype).itemsize
-    arr = np.frombuffer(p, dtype=dtype)
+    item = dtype.itemsize
+    # memoryview: the plane's own memory, no copy (NumPy's stubs for Python 3.11 name the buffer types
+    # they take, and a PyAV plane is none of them)
+    arr = np.frombuffer(memoryview(p), dtype=dtype)
     return arr.reshape(p.height, p.line_size // item)[:, : p.width]
 
 
@@ -120,19 +128,19 @@ class _Planes:
         if not planar_yuv:
             self.convert = "yuv444p" if self.bits <= 8 else "yuv444p16le"
             self.bits = 8 if self.bits <= 8 else 16
-        self.dtype = np.uint8 if self.bits <= 8 else np.dtype("<u2")
+        self.dtype: np.dtype[np.uint8 | np.uint16] = np.dtype(np.uint8) if self.bits <= 8 else np.dtype("<u2")
         self.has_chroma = not pix_fmt.startswith("gray")
         self.step = max(1, -(-width // max_width))
         self.rgb_source = self.convert is not None
         self.chroma_steps: tuple[int, int] | None = None  # (rows, columns), set from the first frame
 
-    def get(self, frame: Any, want_chroma: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
+    def get(self, frame: av.VideoFrame, want_chroma: bool = True) -> tuple[Plane, list[Plane]]:
         if self.convert:
             frame = frame.reformat(format=self.convert)
         s = self.step
         # One strided copy into a small contiguous array: every later reduction runs on it at full speed.
         y = np.ascontiguousarray(_plane(frame, 0, self.dtype)[::s, ::s])
-        chroma: list[np.ndarray] = []
+        chroma: list[Plane] = []
         if want_chroma and self.has_chroma and len(frame.planes) >= 3:
             if self.chroma_steps is None:
                 # As densely as 4:2:0 chroma at the luma step, whatever the subsampling: 4:2:2 and 4:4:4
@@ -153,7 +161,7 @@ EXACT, NEAR = 2, 1  # a frame's closeness to the first frame of its still (0: a 
 FRESH, REPEAT, MOVED = 0, 1, 2  # how a frame of a still follows the frame before (VideoPass.step)
 
 
-def _within(y: np.ndarray, rows: np.ndarray, ref: np.ndarray, ref_rows: np.ndarray, bound: float) -> int | None:
+def _within(y: Plane, rows: RowSums, ref: Plane, ref_rows: RowSums, bound: float) -> int | None:
     """sum|y - ref| over the sampled picture when it is at most bound, else None."""
     if int(np.abs(rows.astype(np.int64) - ref_rows).sum()) > bound:
         return None  # sum|y - ref| >= sum over rows of |row sum difference|: too different
@@ -163,7 +171,7 @@ def _within(y: np.ndarray, rows: np.ndarray, ref: np.ndarray, ref_rows: np.ndarr
     return total if total <= bound else None
 
 
-def _leading(mask: np.ndarray) -> int:
+def _leading(mask: NDArray[np.bool_]) -> int:
     """How many leading entries of a 1-D boolean array are True."""
     if mask.size == 0 or not mask[0]:
         return 0
@@ -198,7 +206,7 @@ def analyze_video(
         container.close()
 
 
-def prepare_stream(stream: Any, threads: int = _DECODE_THREADS) -> None:
+def prepare_stream(stream: av.VideoStream, threads: int = _DECODE_THREADS) -> None:
     """Decoder threading for a video stream about to be decoded (nothing once its decoder is open)."""
     if stream.codec_context.is_open:
         return
@@ -214,7 +222,7 @@ class VideoPass:
 
     def __init__(
         self,
-        stream: Any,
+        stream: av.VideoStream,
         info: ProbeResult,
         options: VideoOptions | None,
         path: str,
@@ -226,6 +234,7 @@ class VideoPass:
     ) -> None:
         """first_pts and start_frame place a segment of the stream (see video_segments) on the whole's frame grid."""
         prepare_stream(stream, decode_threads)
+        self.stream = stream
         self.opts = opts = options or VideoOptions()
         self.stream_index = int(stream.index)
         self.info = info
@@ -238,18 +247,20 @@ class VideoPass:
         self.duration = float(info.duration_seconds or 0)
         self.runs = _FrameRuns(opts, rate)
         tbase = stream.time_base
+        if tbase is None:
+            raise FileFormatError(path, f"video stream {stream.index} has no time base")
         self.tb_num, self.tb_den = tbase.numerator, tbase.denominator
         self.planes: _Planes | None = None
         self.frames = self.start_frame = start_frame
-        self.first: tuple[np.ndarray, np.ndarray, bool] | None = None  # first frame: sampled luma, row sums, black
+        self.first: tuple[Plane, RowSums, bool] | None = None  # first frame: sampled luma, row sums, black
         self.last_flags: tuple[bool, float, float, int, int] = (False, 0.0, 0.0, 0, 0)
         self.luma_sum = self.last_mean = 0.0
         self.max_lout = self.max_cout = 0.0
         self.lmin, self.lmax = 1 << 20, -1
-        self.ref: np.ndarray | None = None  # first frame of the current still (sampled luma)
-        self.ref_rows: np.ndarray | None = None  # its row sums
+        self.ref: Plane | None = None  # first frame of the current still (sampled luma)
+        self.ref_rows: RowSums | None = None  # its row sums
         # the frames before (sampled luma, row sums), latest last
-        self.recent: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=REPEAT_LAGS)
+        self.recent: deque[tuple[Plane, RowSums]] = deque(maxlen=REPEAT_LAGS)
         self.first_pts = first_pts
         self.damage_at: int | None = None  # frame where packets that failed to decode began (pending)
         self.damage_msg = ""
@@ -263,7 +274,7 @@ class VideoPass:
         self.full_range = False
         self.shots = ShotTrack(start_frame) if opts.shots else None
 
-    def _setup(self, frame: Any) -> _Planes:
+    def _setup(self, frame: av.VideoFrame) -> _Planes:
         opts = self.opts
         fmt_name = frame.format.name
         planes = self.planes = _Planes(fmt_name, frame.width, opts.max_width)
@@ -305,14 +316,15 @@ class VideoPass:
         else:  # the damaged packet's frames belong to the next segment, which decodes them too
             self.damage_at = None
 
-    def decode(self, packet: Any) -> None:
+    def decode(self, packet: Packet[av.VideoStream] | Packet[Stream]) -> None:
         """Decode one packet and measure its frames; a packet that fails to decode marks its frames unreadable.
 
         Decoding goes on after a damaged packet (as ffmpeg does), so the rest of the programme is still
         measured and the damage is an event with its timecodes; MAX_BAD_PACKETS in a row give up.
         """
         try:
-            frames = packet.decode()
+            # packet.decode() would do the same, but PyAV types its result as any stream's frames
+            frames = self.stream.decode(packet)
         except (av.FFmpegError, ValueError) as exc:
             self.damaged(exc)
             return
@@ -338,7 +350,7 @@ class VideoPass:
         self.bad_packets = 0
         return True
 
-    def feed(self, frame: Any) -> None:
+    def feed(self, frame: av.VideoFrame) -> None:
         """Measure one decoded frame."""
         if self.error is not None:
             return
@@ -408,7 +420,7 @@ class VideoPass:
             self.last_report = frames
             self.progress(min(1.0, float(frames / self.rate) / self.duration))
 
-    def still(self, y: np.ndarray, rows: np.ndarray, ref: np.ndarray | None, ref_rows: np.ndarray | None) -> int:
+    def still(self, y: Plane, rows: RowSums, ref: Plane | None, ref_rows: RowSums | None) -> int:
         """How close a sampled frame is to the first frame of a still: EXACT within the freeze noise, NEAR within
         the compression tolerance, else 0."""
         if ref is None or ref_rows is None:
@@ -418,7 +430,7 @@ class VideoPass:
             return 0
         return EXACT if total <= self.freeze_thr * y.size else NEAR
 
-    def step(self, y: np.ndarray, rows: np.ndarray) -> int:
+    def step(self, y: Plane, rows: RowSums) -> int:
         """How a frame follows the ones before: REPEAT when it repeats one of them within the repeat noise (the
         codec skipped its blocks; in long GOPs a B-frame repeats the B-frame of the GOP before rather than the
         P-frame next to it), FRESH when it is within half the compression tolerance of the frame before (coded

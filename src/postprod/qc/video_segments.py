@@ -25,12 +25,15 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import av
 
 from postprod.qc.probe import ProbeResult, open_media
 from postprod.qc.video import DEMUX_ERRORS, EXACT, REPEAT, FrameRun, VideoOptions, VideoPass, VideoReport
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
 
 Progress = Callable[[float], None]
 SEEKABLE = {"mov,mp4,m4a,3gp,3g2,mj2", "mxf", "matroska,webm"}
@@ -122,7 +125,7 @@ def plan_segments(path: str, info: ProbeResult, count: int) -> tuple[int, list[S
     return first_pts, segments
 
 
-def _keyframe(container: Any, stream: Any, target: int, backward: bool) -> tuple[int, int] | None:
+def _keyframe(container: InputContainer, stream: av.VideoStream, target: int, backward: bool) -> tuple[int, int] | None:
     """(pts, seek timestamp) of the keyframe a seek to `target` lands on; None when it lands on no keyframe."""
     try:
         container.seek(target, stream=stream, backward=backward, any_frame=False)
@@ -198,7 +201,7 @@ class SegmentedVideo:
             if container is not None:
                 container.close()
 
-    def _segment(self, container: Any, stream: Any, seg: Segment) -> None:
+    def _segment(self, container: InputContainer, stream: av.VideoStream, seg: Segment) -> None:
         vpass = VideoPass(
             stream,
             self.info,
