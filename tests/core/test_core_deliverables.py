@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from postprod.cli.main import app
 from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.model import QcRun
 from postprod.services import deliverables
 from tests.core.factories import make_production
 from tests.qc.qc_media_synth import make_clip
@@ -100,3 +101,33 @@ def test_unusable_file_is_recorded_and_exits_2(cli_db: str, tmp_path: Path, monk
     assert r.exit_code == 2
     run = json.loads(r.stdout)
     assert run["result"] == "error" and "broken.mov" in run["error"] and run["status"] == "fix"
+
+
+def test_a_finding_on_a_named_channel_is_kept(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audio findings name their channel ("L"): the run keeps it on both databases (it was an integer column)."""
+    import wave
+
+    import numpy as np
+
+    rate = 48_000
+    t = np.arange(rate * 2) / rate
+    tone = 0.25 * np.sin(2 * np.pi * 1000 * t)
+    left = tone.copy()
+    left[rate // 2 : rate // 2 + 480] = 1.0  # 10 ms held at full scale: clipping on the left only
+    pcm = (np.stack([left, tone], axis=1).clip(-1, 32767 / 32768) * 32768).astype("<i2")
+    path = tmp_path / "clipped.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    monkeypatch.setenv("POSTPROD_MEDIA_ROOTS", str(tmp_path))
+    prod = make_production(session)
+    d = deliverables.add_deliverable(session, prod, name="Stereo mix", spec="atsc-a85", file=str(path))
+    measured = deliverables.measure(str(path), "atsc-a85")
+    run = deliverables.record_run(session, prod.id, d.id, measured, "test")
+    session.expire_all()
+    clipped = [f for f in deliverables.run_dict(session.get(QcRun, run["id"]))["findings"] if f["clause"] == "clipping"]
+    assert clipped and {f["channel"] for f in clipped} == {"L"}, run
