@@ -14,7 +14,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "postprod"
 
-ENGINES = ("postprod.planning", "postprod.qc", "postprod.editorial", "postprod.timecode")
+ENGINES = ("postprod.planning", "postprod.qc", "postprod.editorial", "postprod.budget", "postprod.timecode")
 FRAMEWORKS = ("fastapi", "starlette")
 # What may not be imported, by the layer that may not import it.
 RULES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
