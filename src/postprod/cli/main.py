@@ -93,6 +93,7 @@ COMMANDS: dict[str, Entry] = {
     "department": Entry("postprod.cli.calendars", "department_app", "Departments, standard and custom."),
     "note": Entry("postprod.cli.history", "note_app", "Notes on tasks."),
     "deliverable": Entry("postprod.cli.deliverables", "app", "Deliverables, their specs and QC runs."),
+    "budget": Entry("postprod.cli.budget", "app", "The budget: accounts, versions, lines, lock and revise."),
     "plan": Entry("postprod.cli.plan", "app", "Schedules: plan, replan, Gantt, PSPLIB."),
     "qc": Entry("postprod.cli.qc", "app", "Probe, measure and check delivered media against a spec."),
     "subtitles": Entry("postprod.cli.subtitles", "app", "Subtitle and caption files: conversion for delivery."),

@@ -2,6 +2,15 @@
 
 from postprod.model.audit import AuditEntry
 from postprod.model.base import Base
+from postprod.model.budget import (
+    BudgetAccount,
+    BudgetChapter,
+    BudgetLine,
+    BudgetPercentLine,
+    BudgetStatus,
+    BudgetVersion,
+    FringeGroup,
+)
 from postprod.model.deliverables import Deliverable, DeliverableStatus, QcFinding, QcRun
 from postprod.model.editorial import AdrCue, CutVersion, CutVersionContent, DubbingVersion, FoleyCue, MusicCue, VfxShot
 from postprod.model.people import Absence, Calendar, Holiday, Person, Room, RoomKind
@@ -35,6 +44,13 @@ from postprod.model.users import (
 from postprod.model.webhooks import Webhook
 
 __all__ = [
+    "BudgetAccount",
+    "BudgetChapter",
+    "BudgetLine",
+    "BudgetPercentLine",
+    "BudgetStatus",
+    "BudgetVersion",
+    "FringeGroup",
     "SignInFailure",
     "Webhook",
     "Plan",

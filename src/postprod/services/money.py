@@ -28,6 +28,10 @@ MONEY_KEYS = AMOUNT_KEYS | {"bid_currency"}
 CURRENCY = "currency"
 # Audit entries of these items carry a rate or a bid: their "currency" is money even when alone.
 PRICED_ENTITIES = frozenset({"Person", "Room", "VfxShot"})
+# Items that are money through and through (the budget): their audit entries keep no values at all.
+MONEY_ENTITIES = frozenset(
+    {"BudgetChapter", "BudgetAccount", "FringeGroup", "BudgetVersion", "BudgetLine", "BudgetPercentLine"}
+)
 # Register field types that are money (services/registers.py): never offered to sort or filter by.
 MONEY_FIELD_TYPES = frozenset({"money", "currency"})
 
@@ -71,6 +75,10 @@ def strip(value: Any) -> Any:
     if isinstance(value, dict):
         priced = not AMOUNT_KEYS.isdisjoint(value)
         out = {k: strip(v) for k, v in value.items() if k not in MONEY_KEYS and not (priced and k == CURRENCY)}
+        if out.get("entity_type") in MONEY_ENTITIES:  # an audit entry of the budget: no value may leave
+            for side in ("before", "after"):
+                if side in out:
+                    out[side] = None
         if out.get("entity_type") in PRICED_ENTITIES:  # an audit entry: its values' currency is the rate's
             for side in ("before", "after"):
                 if isinstance(out.get(side), dict):

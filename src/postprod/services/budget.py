@@ -1,0 +1,753 @@
+"""The production's budget: its chart of accounts, fringe groups, versions and lines, computed by the engine.
+
+A production's chart starts as a copy of a built-in one (`budget/charts/*.yaml`: the CNC devis for
+a production in euros, else the Movie Magic style); accounts can then be added, renamed and
+renumbered. A budget version is a draft until locked; a locked version refuses every edit (409 in
+the API, exit 2 in the CLI): a change is a revision, a new draft copied from it with its reason.
+The *original* budget is the first locked version, the *current* one the latest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
+
+from postprod.budget import sheet
+from postprod.budget.charts import load_chart
+from postprod.budget.money import ZERO, as_json, parse_decimal
+from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.model import (
+    BudgetAccount,
+    BudgetChapter,
+    BudgetLine,
+    BudgetPercentLine,
+    BudgetStatus,
+    BudgetVersion,
+    FringeGroup,
+    Production,
+)
+from postprod.model.audit import jsonable
+from postprod.services import items
+from postprod.services.common import described
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+UNITS = ("day", "week", "hour", "flat", "shot", "minute", "reel", "language", "cue", "episode", "unit")
+MAX_QUANTITY = Decimal("99999999999.999")
+
+
+# --- the chart of accounts -----------------------------------------------------------------------
+
+
+def default_chart(prod: Production) -> str:
+    return "fr-cnc" if prod.currency == "EUR" else "us-mmb"
+
+
+def setup_chart(session: Session, prod: Production, chart: str | None = None) -> list[BudgetAccount]:
+    """Copy a built-in chart (chapters, accounts, fringe groups) into the production; once only."""
+    if session.scalar(select(func.count()).select_from(BudgetAccount).where(BudgetAccount.production_id == prod.id)):
+        raise Conflict(f"{prod.title!r} already has its chart of accounts", field="chart")
+    c = load_chart(chart or default_chart(prod))
+    for i, ch in enumerate(c.chapters):
+        session.add(BudgetChapter(production_id=prod.id, code=ch.code, name=ch.name, position=i))
+    for i, a in enumerate(c.accounts):
+        session.add(
+            BudgetAccount(
+                production_id=prod.id, code=a.code, name=a.name, chapter=a.chapter, department=a.department,
+                labour=a.labour, position=i,
+            )
+        )  # fmt: skip
+    for name, percent in c.fringes.items():
+        session.add(FringeGroup(production_id=prod.id, name=name, percent=percent))
+    session.flush()
+    return accounts(session, prod)
+
+
+def chapters(session: Session, prod: Production) -> list[BudgetChapter]:
+    return list(
+        session.scalars(
+            select(BudgetChapter).where(BudgetChapter.production_id == prod.id).order_by(BudgetChapter.position)
+        )
+    )
+
+
+def accounts(session: Session, prod: Production) -> list[BudgetAccount]:
+    return list(
+        session.scalars(
+            select(BudgetAccount)
+            .where(BudgetAccount.production_id == prod.id)
+            .order_by(BudgetAccount.position, BudgetAccount.code)
+        )
+    )
+
+
+def _ensure_chart(session: Session, prod: Production) -> None:
+    if not accounts(session, prod):
+        setup_chart(session, prod)
+
+
+def get_account(session: Session, prod: Production, code: str) -> BudgetAccount:
+    found = session.scalar(
+        select(BudgetAccount).where(BudgetAccount.production_id == prod.id, BudgetAccount.code == code.strip())
+    )
+    if found is None:
+        raise InvalidInput(f"unknown account {code!r} in {prod.title!r}", field="account")
+    return found
+
+
+def add_account(
+    session: Session,
+    prod: Production,
+    code: str,
+    name: str,
+    chapter: str,
+    *,
+    department: str | None = None,
+    labour: bool = False,
+) -> BudgetAccount:
+    _ensure_chart(session, prod)
+    code, name = _code(code), name.strip()
+    if not name:
+        raise InvalidInput("an account needs a name", field="name")
+    if chapter.strip() not in {c.code for c in chapters(session, prod)}:
+        raise InvalidInput(f"unknown chapter {chapter!r}", field="chapter")
+    if session.scalar(
+        select(BudgetAccount.id).where(BudgetAccount.production_id == prod.id, BudgetAccount.code == code)
+    ):
+        raise Conflict(f"account {code} already exists", field="code")
+    _check_department(prod, department)
+    last = session.scalar(select(func.max(BudgetAccount.position)).where(BudgetAccount.production_id == prod.id)) or 0
+    account = BudgetAccount(
+        production_id=prod.id, code=code, name=name, chapter=chapter.strip(), department=department or None,
+        labour=labour, position=last + 1,
+    )  # fmt: skip
+    session.add(account)
+    session.flush()
+    return account
+
+
+def update_account(
+    session: Session,
+    prod: Production,
+    code: str,
+    *,
+    new_code: str | None = None,
+    name: str | None = None,
+    department: str | None = None,
+    labour: bool | None = None,
+) -> BudgetAccount:
+    """Rename or renumber an account: a new number follows the account into every version's lines."""
+    account = get_account(session, prod, code)
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("an account needs a name", field="name")
+        account.name = name.strip()
+    if department is not None:
+        _check_department(prod, department)
+        account.department = department or None
+    if labour is not None:
+        account.labour = labour
+    if new_code is not None and _code(new_code) != account.code:
+        target = _code(new_code)
+        if session.scalar(
+            select(BudgetAccount.id).where(BudgetAccount.production_id == prod.id, BudgetAccount.code == target)
+        ):
+            raise Conflict(f"account {target} already exists", field="new_code")
+        # The code is the account's name in the lines, not an amount: locked versions follow it too.
+        for model in (BudgetLine, BudgetPercentLine):
+            session.execute(
+                update(model)
+                .where(model.production_id == prod.id, model.account == account.code)
+                .values(account=target)
+            )
+        account.code = target
+    session.flush()
+    return account
+
+
+def _code(code: str) -> str:
+    code = code.strip()
+    if not code or len(code) > 16 or not re.fullmatch(r"[0-9A-Za-z.\-]+", code):
+        raise InvalidInput(f"invalid account code {code!r}: digits, letters, dots, at most 16", field="code")
+    return code
+
+
+def _check_department(prod: Production, department: str | None) -> None:
+    if department and department not in {d.code for d in prod.departments}:
+        raise InvalidInput(f"unknown department {department!r}", field="department")
+
+
+def fringes(session: Session, prod: Production) -> dict[str, Decimal]:
+    rows = session.scalars(select(FringeGroup).where(FringeGroup.production_id == prod.id).order_by(FringeGroup.name))
+    return {f.name: f.percent for f in rows}
+
+
+def set_fringe(session: Session, prod: Production, name: str, percent: str | Decimal) -> FringeGroup:
+    """Add a fringe group or change its percentage (every version's fringes follow it)."""
+    _ensure_chart(session, prod)
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise InvalidInput("a fringe group needs a name of at most 64 characters", field="name")
+    value = parse_decimal(percent, field="percent")
+    if not ZERO <= value <= 200:
+        raise InvalidInput(f"percent {value} is outside 0-200", field="percent")
+    group = session.scalar(select(FringeGroup).where(FringeGroup.production_id == prod.id, FringeGroup.name == name))
+    if group is None:
+        group = FringeGroup(production_id=prod.id, name=name, percent=value)
+        session.add(group)
+    else:
+        group.percent = value
+    session.flush()
+    return group
+
+
+# --- versions ------------------------------------------------------------------------------------
+
+
+def versions(session: Session, prod: Production) -> list[BudgetVersion]:
+    return list(
+        session.scalars(
+            select(BudgetVersion).where(BudgetVersion.production_id == prod.id).order_by(BudgetVersion.number)
+        )
+    )
+
+
+def get_version(session: Session, prod: Production, ref: str | int | None = None) -> BudgetVersion:
+    """A version by number; "current" (or none) the latest, "original" the first locked one."""
+    all_ = versions(session, prod)
+    if not all_:
+        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget create")
+    text = str(ref).strip().lower() if ref is not None else "current"
+    if text in ("", "current"):
+        return all_[-1]
+    if text in ("original", "locked"):
+        for v in all_:
+            if v.status == BudgetStatus.LOCKED:
+                return v
+        raise NotFound("no locked budget yet: postprod budget lock")
+    number = text.removeprefix("v")
+    if not number.isdigit():
+        raise InvalidInput(f"invalid budget version {ref!r}: a number, current or original", field="version")
+    for v in all_:
+        if v.number == int(number):
+            return v
+    raise NotFound(f"no budget version {number} in {prod.title!r}")
+
+
+def create_version(
+    session: Session, prod: Production, *, name: str = "", rates: dict[str, str] | None = None
+) -> BudgetVersion:
+    """The first draft of the budget, in the production's currency."""
+    _ensure_chart(session, prod)
+    if versions(session, prod):
+        raise Conflict("the budget exists: make a revision of it", field="version")
+    v = BudgetVersion(
+        production_id=prod.id, number=1, name=name.strip() or "Budget", currency=prod.currency,
+        created_by=_actor(session), rates={},
+    )  # fmt: skip
+    session.add(v)
+    for currency, rate in (rates or {}).items():
+        set_rate(session, v, currency, rate)
+    session.flush()
+    return v
+
+
+def _actor(session: Session) -> str:
+    return str(session.info.get("actor") or "")
+
+
+def editable(v: BudgetVersion) -> BudgetVersion:
+    """The version, if it may change: a locked one is refused (409, exit 2)."""
+    if v.status == BudgetStatus.LOCKED:
+        raise Conflict(f"budget version {v.number} is locked: make a revision to change it", field="version")
+    return v
+
+
+def set_rate(session: Session, v: BudgetVersion, currency: str, rate: str | Decimal) -> BudgetVersion:
+    """Fix the exchange rate of a currency for the version: one unit of it in the version's currency."""
+    editable(v)
+    code = _currency(currency)
+    if code == v.currency:
+        raise InvalidInput(f"{code} is the version's own currency", field="currency")
+    value = parse_decimal(rate, field="rate")
+    if value <= 0:
+        raise InvalidInput(f"exchange rate {rate!r} must be above zero", field="rate")
+    v.rates = {**v.rates, code: format(value, "f")}
+    session.flush()
+    return v
+
+
+def lock(session: Session, v: BudgetVersion, *, expected_version: int | None = None) -> BudgetVersion:
+    """Lock the version: it is computed first, so a version that cannot add up is not locked."""
+    items.check_version(v, expected_version, what=f"budget version {v.number}")
+    editable(v)
+    compute(session, v)
+    v.status = BudgetStatus.LOCKED
+    v.locked_at = datetime.now(UTC)
+    v.locked_by = _actor(session)
+    session.flush()
+    return v
+
+
+def revise(session: Session, prod: Production, source: BudgetVersion, reason: str, *, name: str = "") -> BudgetVersion:
+    """A new draft copied from a version, with the reason for the revision."""
+    if not reason.strip():
+        raise InvalidInput("a revision needs its reason", field="reason")
+    number = max(v.number for v in versions(session, prod)) + 1
+    new = BudgetVersion(
+        production_id=prod.id, number=number, name=name.strip() or f"Revision {number - 1}", reason=reason.strip(),
+        parent_id=source.id, currency=source.currency, rates=dict(source.rates), created_by=_actor(session),
+    )  # fmt: skip
+    session.add(new)
+    for line in source.lines:
+        new.lines.append(
+            BudgetLine(
+                production_id=prod.id, position=line.position, account=line.account, description=line.description,
+                quantity=line.quantity, unit=line.unit, rate=line.rate, currency=line.currency, fringe=line.fringe,
+                vat_rate=line.vat_rate, tax_credit=line.tax_credit, in_france=line.in_france,
+                link_type=line.link_type, link_id=line.link_id, note=line.note,
+            )
+        )  # fmt: skip
+    for p in source.percent_lines:
+        new.percent_lines.append(
+            BudgetPercentLine(
+                production_id=prod.id, position=p.position, name=p.name, account=p.account, percent=p.percent,
+                on=list(p.on) if p.on is not None else None, excluding=list(p.excluding), includes=list(p.includes),
+            )
+        )  # fmt: skip
+    session.flush()
+    return new
+
+
+def _currency(text: str) -> str:
+    code = text.strip().upper()
+    if not CURRENCY.match(code):
+        raise InvalidInput(f"invalid currency {text!r}: three letters (EUR, USD, GBP...)", field="currency")
+    return code
+
+
+# --- lines ---------------------------------------------------------------------------------------
+
+
+def _line_values(
+    session: Session, prod: Production, v: BudgetVersion, values: dict[str, Any], line: BudgetLine | None
+) -> dict[str, Any]:
+    """Checked values of a line, each mistake naming its field; nothing is written here."""
+    out: dict[str, Any] = {}
+    if "account" in values or line is None:
+        out["account"] = get_account(session, prod, str(values.get("account") or "")).code
+    if "description" in values:
+        desc = str(values["description"] or "").strip()
+        if len(desc) > 500:
+            raise InvalidInput("description: at most 500 characters", field="description")
+        out["description"] = desc
+    if "quantity" in values or line is None:
+        qty = parse_decimal(values.get("quantity", 1), field="quantity")
+        if qty < 0 or qty > MAX_QUANTITY:
+            raise InvalidInput(
+                f"quantity {values.get('quantity')!r} must be between 0 and {MAX_QUANTITY}", field="quantity"
+            )
+        out["quantity"] = qty
+    if "unit" in values:
+        unit = str(values["unit"] or "flat").strip().lower()
+        if unit not in UNITS:
+            raise InvalidInput(f"invalid unit {unit!r}: one of {', '.join(UNITS)}", field="unit")
+        out["unit"] = unit
+    if "rate" in values or line is None:
+        out["rate"] = parse_decimal(values.get("rate", 0), field="rate")
+        if out["rate"] < 0:
+            raise InvalidInput(f"rate {values.get('rate')!r} is negative", field="rate")
+    if "currency" in values and values["currency"]:
+        out["currency"] = _currency(str(values["currency"]))
+    elif line is None:
+        out["currency"] = v.currency
+    currency = out.get("currency", line.currency if line else v.currency)
+    if currency != v.currency and currency not in v.rates:
+        raise InvalidInput(
+            f"no exchange rate for {currency} in budget version {v.number}: set one first", field="currency"
+        )
+    if "fringe" in values:
+        group = str(values["fringe"] or "").strip() or None
+        if group is not None and group not in fringes(session, prod):
+            raise InvalidInput(
+                f"unknown fringe group {group!r}: one of {', '.join(fringes(session, prod))}", field="fringe"
+            )
+        out["fringe"] = group
+    if "vat_rate" in values:
+        vat = parse_decimal(values["vat_rate"] if values["vat_rate"] not in (None, "") else 0, field="vat_rate")
+        if not ZERO <= vat <= 100:
+            raise InvalidInput(f"VAT rate {vat} is outside 0-100", field="vat_rate")
+        out["vat_rate"] = vat
+    if "tax_credit" in values:
+        out["tax_credit"] = str(values["tax_credit"] or "").strip()[:32] or None
+    if "in_france" in values:
+        out["in_france"] = bool(values["in_france"])
+    if "note" in values:
+        out["note"] = str(values["note"] or "")[:5000]
+    return out
+
+
+def add_line(session: Session, prod: Production, v: BudgetVersion, **values: Any) -> BudgetLine:
+    """A new line at the end of the version (account, quantity and rate needed)."""
+    editable(v)
+    checked = _line_values(session, prod, v, values, None)
+    last = max((x.position for x in v.lines), default=0)
+    line = BudgetLine(production_id=prod.id, position=last + 1, **({"unit": "flat", "description": ""} | checked))
+    v.lines.append(line)
+    session.flush()
+    return line
+
+
+def get_line(v: BudgetVersion, line_id: int) -> BudgetLine:
+    for line in v.lines:
+        if line.id == line_id:
+            return line
+    raise NotFound(f"no line {line_id} in budget version {v.number}")
+
+
+def update_line(session: Session, prod: Production, v: BudgetVersion, line_id: int, **values: Any) -> BudgetLine:
+    editable(v)
+    line = get_line(v, line_id)
+    for key, value in _line_values(session, prod, v, values, line).items():
+        setattr(line, key, value)
+    session.flush()
+    return line
+
+
+def delete_line(session: Session, v: BudgetVersion, line_id: int) -> None:
+    editable(v)
+    v.lines.remove(get_line(v, line_id))
+    session.flush()
+
+
+def add_percent_line(
+    session: Session,
+    prod: Production,
+    v: BudgetVersion,
+    name: str,
+    account: str,
+    percent: str | Decimal,
+    *,
+    on: Sequence[str] | None = None,
+    excluding: Sequence[str] = (),
+    includes: Sequence[str] = (),
+) -> BudgetPercentLine:
+    """Contingency, overhead, insurance or bond: a percentage of the accounts named (or of all but some)."""
+    editable(v)
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InvalidInput("a percentage line needs a name of at most 120 characters", field="name")
+    if any(p.name == name for p in v.percent_lines):
+        raise Conflict(f"percentage line {name!r} already exists", field="name")
+    value = parse_decimal(percent, field="percent")
+    if not ZERO <= value <= 100:
+        raise InvalidInput(f"percent {value} is outside 0-100", field="percent")
+    known = {a.code for a in accounts(session, prod)} | {c.code for c in chapters(session, prod)}
+    for field, codes in (("on", on or ()), ("excluding", excluding)):
+        for code in codes:
+            if code not in known:
+                raise InvalidInput(f"{field}: unknown account or chapter {code!r}", field=field)
+    p = BudgetPercentLine(
+        production_id=prod.id, position=max((x.position for x in v.percent_lines), default=0) + 1, name=name,
+        account=get_account(session, prod, account).code, percent=value, on=list(on) if on else None,
+        excluding=list(excluding), includes=list(includes),
+    )  # fmt: skip
+    # An unknown line in includes, or a circle, is refused before anything is kept.
+    ev = engine_version(session, v)
+    candidate = sheet.PercentLine(name, p.account, value, frozenset(on) if on else None, frozenset(excluding),
+                                  frozenset(includes))  # fmt: skip
+    sheet.compute(dataclasses.replace(ev, percent_lines=[*ev.percent_lines, candidate]))
+    v.percent_lines.append(p)
+    session.flush()
+    return p
+
+
+# --- computed ------------------------------------------------------------------------------------
+
+
+def engine_version(session: Session, v: BudgetVersion) -> sheet.Version:
+    prod_id = v.production_id
+    chs = session.scalars(
+        select(BudgetChapter).where(BudgetChapter.production_id == prod_id).order_by(BudgetChapter.position)
+    )
+    accs = session.scalars(
+        select(BudgetAccount).where(BudgetAccount.production_id == prod_id).order_by(BudgetAccount.position)
+    )
+    groups = session.scalars(select(FringeGroup).where(FringeGroup.production_id == prod_id))
+    return sheet.Version(
+        currency=v.currency,
+        chapters=[sheet.Chapter(c.code, c.name) for c in chs],
+        accounts=[sheet.Account(a.code, a.name, a.chapter, a.department, a.labour) for a in accs],
+        lines=[
+            sheet.Line(
+                x.account,
+                x.description,
+                Decimal(x.quantity),
+                x.unit,
+                Decimal(x.rate),
+                x.currency,
+                x.fringe,
+                Decimal(x.vat_rate),
+                x.tax_credit,
+                x.in_france,
+            )
+            for x in v.lines
+        ],  # fmt: skip
+        percent_lines=[
+            sheet.PercentLine(
+                p.name,
+                p.account,
+                Decimal(p.percent),
+                frozenset(p.on) if p.on is not None else None,
+                frozenset(p.excluding),
+                frozenset(p.includes),
+            )
+            for p in v.percent_lines
+        ],  # fmt: skip
+        fringes={g.name: Decimal(g.percent) for g in groups},
+        rates={k: Decimal(r) for k, r in v.rates.items()},
+    )
+
+
+def compute(session: Session, v: BudgetVersion) -> sheet.Computed:
+    return sheet.compute(engine_version(session, v))
+
+
+@described(status="draft or locked (a locked version never changes: revise it)")
+class VersionView(TypedDict):
+    id: int
+    number: int
+    name: str
+    status: str
+    reason: str
+    parent: int | None
+    currency: str
+    rates: dict[str, str]
+    created_by: str
+    created_at: str
+    locked_at: str | None
+    version: int
+
+
+class LineView(TypedDict):
+    id: int
+    account: str
+    description: str
+    quantity: str
+    unit: str
+    rate: str
+    currency: str
+    fringe_group: str | None
+    vat_rate: str
+    tax_credit: str | None
+    in_france: bool
+    native: str
+    subtotal: str
+    fringe: str
+    vat: str
+    total: str
+
+
+class TotalsView(TypedDict):
+    subtotal: str
+    fringe: str
+    percent: str
+    vat: str
+    total: str
+
+
+class AccountRow(TypedDict):
+    code: str
+    name: str
+    chapter: str
+    department: str | None
+    totals: TotalsView
+
+
+class ChapterRow(TypedDict):
+    code: str
+    name: str
+    totals: TotalsView
+
+
+class PercentRow(TypedDict):
+    name: str
+    account: str
+    percent: str
+    base: str
+    amount: str
+
+
+@described(total="HT: the amounts are net of VAT, kept apart in vat")
+class BudgetView(TypedDict):
+    version: VersionView
+    chapters: list[ChapterRow]
+    accounts: list[AccountRow]
+    lines: list[LineView]
+    percent_lines: list[PercentRow]
+    total: TotalsView
+
+
+def version_dict(v: BudgetVersion) -> VersionView:
+    return {
+        "id": v.id, "number": v.number, "name": v.name, "status": v.status.value, "reason": v.reason,
+        "parent": v.parent_id, "currency": v.currency, "rates": dict(v.rates), "created_by": v.created_by,
+        "created_at": jsonable(v.created_at), "locked_at": jsonable(v.locked_at),
+        "version": v.version,
+    }  # fmt: skip
+
+
+def _totals(t: sheet.Totals) -> TotalsView:
+    return {
+        "subtotal": as_json(t.subtotal), "fringe": as_json(t.fringe), "percent": as_json(t.percent),
+        "vat": as_json(t.vat), "total": as_json(t.total),
+    }  # fmt: skip
+
+
+def budget_view(session: Session, prod: Production, v: BudgetVersion) -> BudgetView:
+    """The version with every amount computed: lines, accounts, chapters, percentage lines, total."""
+    ev = engine_version(session, v)
+    c = sheet.compute(ev)
+    names = {ch.code: ch.name for ch in ev.chapters}
+    return {
+        "version": version_dict(v),
+        "chapters": [{"code": k, "name": names[k], "totals": _totals(t)} for k, t in c.chapters.items()],
+        "accounts": [
+            {
+                "code": a.code,
+                "name": a.name,
+                "chapter": a.chapter,
+                "department": a.department,
+                "totals": _totals(c.accounts[a.code]),
+            }
+            for a in ev.accounts
+        ],  # fmt: skip
+        "lines": [
+            {
+                "id": x.id,
+                "account": x.account,
+                "description": x.description,
+                "quantity": _num(x.quantity),
+                "unit": x.unit,
+                "rate": _num(x.rate),
+                "currency": x.currency,
+                "fringe_group": x.fringe,
+                "vat_rate": _num(x.vat_rate),
+                "tax_credit": x.tax_credit,
+                "in_france": x.in_france,
+                "native": as_json(a.native),
+                "subtotal": as_json(a.subtotal),
+                "fringe": as_json(a.fringe),
+                "vat": as_json(a.vat),
+                "total": as_json(a.total),
+            }
+            for x, a in zip(v.lines, c.lines, strict=True)
+        ],  # fmt: skip
+        "percent_lines": [
+            {
+                "name": p.name,
+                "account": p.account,
+                "percent": _num(p.percent),
+                "base": as_json(c.percent_bases[p.name]),
+                "amount": as_json(c.percent_lines[p.name]),
+            }
+            for p in v.percent_lines
+        ],  # fmt: skip
+        "total": _totals(c.total),
+    }
+
+
+def _num(value: Decimal) -> str:
+    """A quantity or rate as typed (no trailing zeros beyond what it needs): "12.5", "433.33"."""
+    return format(Decimal(value).normalize(), "f")
+
+
+# --- comparing versions --------------------------------------------------------------------------
+
+
+class LineChange(TypedDict):
+    account: str
+    description: str
+    change: str  # added, removed, changed
+    before: str | None
+    after: str | None
+    difference: str
+
+
+class AccountChange(TypedDict):
+    code: str
+    name: str
+    before: str
+    after: str
+    difference: str
+
+
+class CompareView(TypedDict):
+    before: VersionView
+    after: VersionView
+    accounts: list[AccountChange]
+    lines: list[LineChange]
+    total_before: str
+    total_after: str
+    difference: str
+
+
+def compare(session: Session, prod: Production, a: BudgetVersion, b: BudgetVersion) -> CompareView:
+    """Two versions line by line (lines matched by account and description, in order) and account by account."""
+    ca, cb = compute(session, a), compute(session, b)
+
+    def keyed(v: BudgetVersion, c: sheet.Computed) -> dict[tuple[str, str, int], Decimal]:
+        seen: Counter[tuple[str, str]] = Counter()
+        out: dict[tuple[str, str, int], Decimal] = {}
+        for line, amount in zip(v.lines, c.lines, strict=True):
+            k = (line.account, line.description)
+            out[(*k, seen[k])] = amount.total
+            seen[k] += 1
+        return out
+
+    la, lb = keyed(a, ca), keyed(b, cb)
+    lines: list[LineChange] = []
+    for key in [*la, *(k for k in lb if k not in la)]:
+        before, after = la.get(key), lb.get(key)
+        if before == after:
+            continue
+        change = "added" if before is None else "removed" if after is None else "changed"
+        lines.append(
+            {
+                "account": key[0], "description": key[1], "change": change,
+                "before": as_json(before) if before is not None else None,
+                "after": as_json(after) if after is not None else None,
+                "difference": as_json((after or ZERO) - (before or ZERO)),
+            }
+        )  # fmt: skip
+    names = {x.code: x.name for x in accounts(session, prod)}
+    changed_accounts: list[AccountChange] = [
+        {
+            "code": code, "name": names.get(code, code), "before": as_json(ca.accounts[code].total),
+            "after": as_json(cb.accounts[code].total),
+            "difference": as_json(cb.accounts[code].total - ca.accounts[code].total),
+        }
+        for code in ca.accounts
+        if ca.accounts[code].total != cb.accounts.get(code, sheet.Totals()).total
+    ]  # fmt: skip
+    return {
+        "before": version_dict(a), "after": version_dict(b), "accounts": changed_accounts, "lines": lines,
+        "total_before": as_json(ca.total.total), "total_after": as_json(cb.total.total),
+        "difference": as_json(cb.total.total - ca.total.total),
+    }  # fmt: skip
+
+
+def parse_rate_option(text: str) -> tuple[str, Decimal]:
+    """ "GBP=1.1725" from the command line."""
+    code, sep, value = text.partition("=")
+    if not sep:
+        raise InvalidInput(f"invalid rate {text!r}: CURRENCY=RATE, e.g. GBP=1.1725", field="rate")
+    return _currency(code), parse_decimal(value, field="rate")
