@@ -18,8 +18,8 @@ D = Decimal
 
 CHAPTERS = (Chapter("2", "Personnel"), Chapter("8", "Postproduction image et son"), Chapter("10", "Imprévus"))
 ACCOUNTS = (
-    Account("2.10", "Chef monteur image", "2", "picture-editing", labour=True),
-    Account("2.23", "Mixeurs", "2", "mixing", labour=True),
+    Account("2.10", "Chef monteur image", "2", "picture-editing", resource="person"),
+    Account("2.23", "Mixeurs", "2", "mixing", resource="person"),
     Account("8.20", "Effets visuels", "8", "vfx"),
     Account("8.40", "Mixage", "8", "mixing"),
     Account("10.1", "Frais généraux", "10"),

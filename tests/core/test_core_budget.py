@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from postprod.cli.main import app
 from postprod.errors import Conflict, InvalidInput
-from postprod.model import AuditEntry, BudgetLine, BudgetStatus
+from postprod.model import AuditEntry, BudgetLine, BudgetStatus, Person
 from postprod.services import budget, money
 from postprod.services.notes import audit_dict
 from tests.core.factories import make_production
@@ -155,3 +155,36 @@ def test_command_line_edits_of_a_locked_budget_exit_2_with_one_line(cli_db: str)
     ]
     r = runner.invoke(app, ["budget", "show", "--json"])
     assert r.exit_code == 0 and '"total": "27225.00"' in r.stdout
+
+
+def test_a_draft_from_the_plan_prices_every_planned_day(session: Session) -> None:
+    from postprod.model import PlanTask
+    from postprod.services import planning
+    from postprod.services.budget_draft import draft_from_plan
+
+    prod = make_production(session)
+    planning.plan_production(session, prod, time_limit=0, strict_due=False)
+    plan = planning.current_plan(session, prod)
+    assert plan is not None
+    rows = session.scalars(select(PlanTask).where(PlanTask.plan_id == plan.id)).all()
+    days: dict[int, Decimal] = {}
+    for t in rows:
+        for pid in t.person_ids:
+            days[pid] = days.get(pid, D(0)) + t.work_days
+    draft = draft_from_plan(session, prod)
+    assert draft.skipped == [] and draft.version.number == 1
+    by_person: dict[int, Decimal] = {}
+    for line in draft.version.lines:
+        if line.link_type == "person":
+            by_person[line.link_id] = by_person.get(line.link_id, D(0)) + line.quantity  # type: ignore[index]
+            person = session.get(Person, line.link_id)
+            assert line.rate == (person.day_rate or 0) and line.fringe == "intermittents"
+    assert by_person == days
+    view = budget.budget_view(session, prod, draft.version)
+    labour = sum(
+        (D(x["subtotal"]) for x in view["lines"] if x["fringe_group"] == "intermittents"), D(0)
+    )  # the people's days at their rates, to the cent
+    people = {p.id: p for p in prod.people}
+    assert labour == sum((d * (people[pid].day_rate or 0) for pid, d in days.items()), D(0))
+    with pytest.raises(Conflict, match="the budget exists"):
+        draft_from_plan(session, prod)

@@ -3,7 +3,7 @@
 `fr-cnc` follows the CNC *devis* (post crew under personnel with their charges sociales, chapter
 "Postproduction image et son"); `us-mmb` the Movie Magic style (post in 5100-5900). Each account
 names the postprod department its work belongs to, and whether it pays for people's or rooms' days
-(`labour`: its estimate to complete comes from the plan). A production copies a chart and may then
+(`resource: person` or `room`: its estimate to complete comes from the plan). A production copies a chart and may then
 add, rename and renumber its own accounts.
 """
 
@@ -31,6 +31,7 @@ class Chart:
     chapters: tuple[Chapter, ...]
     accounts: tuple[Account, ...]
     fringes: dict[str, Decimal]  # group -> percent (starting values)
+    default_fringe: str | None = None  # the group of the labour lines a draft from the plan makes
 
 
 def chart_names() -> list[str]:
@@ -68,8 +69,19 @@ def read_chart(text: str, *, where: str) -> Chart:
             raise InvalidInput(f"{where}: account {code} twice", field="code")
         seen.add(code)
         dept = a.get("department")
+        resource = a.get("resource")
+        if resource not in (None, "person", "room"):
+            raise InvalidInput(
+                f"{where}: account {code}: resource is person or room, not {resource!r}", field="resource"
+            )
         accounts.append(
-            Account(code, str(_req(a, "name", where)), chapter, str(dept) if dept else None, bool(a.get("labour")))
+            Account(
+                code,
+                str(_req(a, "name", where)),
+                chapter,
+                str(dept) if dept else None,
+                str(resource) if resource else None,
+            )
         )
     fringes_raw = data.get("fringes") or {}
     if not isinstance(fringes_raw, dict):
@@ -77,8 +89,17 @@ def read_chart(text: str, *, where: str) -> Chart:
     fringes = {str(k): parse_decimal(str(v), field=f"fringes.{k}", where=where) for k, v in fringes_raw.items()}
     return Chart(
         str(data.get("name") or where), str(data.get("title") or ""), str(data.get("currency") or "EUR"),
-        chapters, tuple(accounts), fringes,
+        chapters, tuple(accounts), fringes, _default_fringe(data, fringes, where),
     )  # fmt: skip
+
+
+def _default_fringe(data: dict[str, object], fringes: dict[str, Decimal], where: str) -> str | None:
+    name = data.get("default_fringe")
+    if name is None:
+        return None
+    if str(name) not in fringes:
+        raise InvalidInput(f"{where}: default_fringe {name!r} is not a fringe group", field="default_fringe")
+    return str(name)
 
 
 def _list(data: dict[str, object], key: str, where: str) -> list[dict[str, object]]:

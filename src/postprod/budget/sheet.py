@@ -42,7 +42,12 @@ class Account:
     name: str
     chapter: str  # the chapter's code
     department: str | None = None  # postprod's department the account's work belongs to
-    labour: bool = False  # people's or rooms' days: its estimate to complete comes from the plan
+    resource: str | None = None  # "person" or "room": it pays for days the plan schedules
+
+    @property
+    def labour(self) -> bool:
+        """People's or rooms' days: the account's estimate to complete comes from the plan."""
+        return self.resource is not None
 
 
 @dataclass(frozen=True)

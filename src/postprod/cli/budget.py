@@ -57,7 +57,7 @@ def accounts_cmd(
         prod = get_production(s, production)
         rows = svc.accounts(s, prod) or svc.setup_chart(s, prod, chart)
         data = [
-            {"code": a.code, "name": a.name, "chapter": a.chapter, "department": a.department, "labour": a.labour}
+            {"code": a.code, "name": a.name, "chapter": a.chapter, "department": a.department, "resource": a.resource}
             for a in rows
         ]
     if json_out:
@@ -66,7 +66,7 @@ def accounts_cmd(
     table(
         None,
         ["Code", "Name", "Chapter", "Department", "Plan"],
-        [[a["code"], a["name"], a["chapter"], a["department"] or "-", "yes" if a["labour"] else ""] for a in data],
+        [[a["code"], a["name"], a["chapter"], a["department"] or "-", a["resource"] or ""] for a in data],
     )
 
 
@@ -76,7 +76,11 @@ def account_add(
     name: str,
     chapter: str = typer.Option(..., "--chapter"),
     department: str | None = typer.Option(None, "--department"),
-    labour: bool = typer.Option(False, "--labour", help="Days of people or rooms: its forecast follows the plan."),
+    resource: str | None = typer.Option(
+        None,
+        "--resource",
+        help="person or room: it pays for days the plan schedules, and its forecast follows the plan.",
+    ),
     production: str | None = ProductionOpt,
 ) -> None:
     """Add an account to the production's chart."""
@@ -85,7 +89,9 @@ def account_add(
     from postprod.services.common import get_production
 
     with session_scope() as s:
-        a = svc.add_account(s, get_production(s, production), code, name, chapter, department=department, labour=labour)
+        a = svc.add_account(
+            s, get_production(s, production), code, name, chapter, department=department, resource=resource
+        )
         console.print(f"account {a.code} {a.name} added")
 
 
@@ -375,3 +381,25 @@ def compare_cmd(
             for x in data["lines"]
         ],
     )
+
+
+@app.command("draft")
+def draft_cmd(
+    from_plan: bool = typer.Option(..., "--from-plan", help="Draft version 1 from the current plan and the registers."),
+    rate: list[str] = typer.Option([], "--rate", help="An exchange rate: GBP=1.1725 (repeat)."),
+    production: str | None = ProductionOpt,
+) -> None:
+    """A first budget from the plan's days at the people's and rooms' rates, VFX bids, dubbing, music, deliverables."""
+    from postprod.db import session_scope  # the database only for the commands that use it
+    from postprod.services import budget as svc
+    from postprod.services.budget_draft import draft_from_plan
+    from postprod.services.common import get_production
+
+    rates = {k: str(x) for k, x in (svc.parse_rate_option(r) for r in rate)}
+    with session_scope() as s:
+        prod = get_production(s, production)
+        d = draft_from_plan(s, prod, rates=rates)
+        total = svc.budget_view(s, prod, d.version)["total"]["total"]
+        console.print(f"budget v{d.version.number} drafted: {d.lines} lines, {total} {d.version.currency} HT")
+        for note in d.skipped:
+            console.print(f"[yellow]not budgeted:[/yellow] {note}")

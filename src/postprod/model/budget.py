@@ -47,7 +47,7 @@ class BudgetAccount(Base):
     name: Mapped[str] = mapped_column(String(200))
     chapter: Mapped[str] = mapped_column(String(16))  # the chapter's code
     department: Mapped[str | None] = mapped_column(String(64))
-    labour: Mapped[bool] = mapped_column(Boolean, default=False)
+    resource: Mapped[str | None] = mapped_column(String(8))  # "person" or "room": days the plan schedules
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     @property

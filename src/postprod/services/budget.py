@@ -62,7 +62,7 @@ def setup_chart(session: Session, prod: Production, chart: str | None = None) ->
         session.add(
             BudgetAccount(
                 production_id=prod.id, code=a.code, name=a.name, chapter=a.chapter, department=a.department,
-                labour=a.labour, position=i,
+                resource=a.resource, position=i,
             )
         )  # fmt: skip
     for name, percent in c.fringes.items():
@@ -111,7 +111,7 @@ def add_account(
     chapter: str,
     *,
     department: str | None = None,
-    labour: bool = False,
+    resource: str | None = None,
 ) -> BudgetAccount:
     _ensure_chart(session, prod)
     code, name = _code(code), name.strip()
@@ -127,7 +127,7 @@ def add_account(
     last = session.scalar(select(func.max(BudgetAccount.position)).where(BudgetAccount.production_id == prod.id)) or 0
     account = BudgetAccount(
         production_id=prod.id, code=code, name=name, chapter=chapter.strip(), department=department or None,
-        labour=labour, position=last + 1,
+        resource=_resource(resource), position=last + 1,
     )  # fmt: skip
     session.add(account)
     session.flush()
@@ -142,7 +142,7 @@ def update_account(
     new_code: str | None = None,
     name: str | None = None,
     department: str | None = None,
-    labour: bool | None = None,
+    resource: str | None = None,
 ) -> BudgetAccount:
     """Rename or renumber an account: a new number follows the account into every version's lines."""
     account = get_account(session, prod, code)
@@ -153,8 +153,8 @@ def update_account(
     if department is not None:
         _check_department(prod, department)
         account.department = department or None
-    if labour is not None:
-        account.labour = labour
+    if resource is not None:
+        account.resource = _resource(resource)
     if new_code is not None and _code(new_code) != account.code:
         target = _code(new_code)
         if session.scalar(
@@ -178,6 +178,15 @@ def _code(code: str) -> str:
     if not code or len(code) > 16 or not re.fullmatch(r"[0-9A-Za-z.\-]+", code):
         raise InvalidInput(f"invalid account code {code!r}: digits, letters, dots, at most 16", field="code")
     return code
+
+
+def _resource(value: str | None) -> str | None:
+    """ "person" or "room" (an account of days the plan schedules), "" or None for any other account."""
+    if not value:
+        return None
+    if value not in ("person", "room"):
+        raise InvalidInput(f"invalid resource {value!r}: person or room", field="resource")
+    return value
 
 
 def _check_department(prod: Production, department: str | None) -> None:
@@ -485,7 +494,7 @@ def engine_version(session: Session, v: BudgetVersion) -> sheet.Version:
     return sheet.Version(
         currency=v.currency,
         chapters=[sheet.Chapter(c.code, c.name) for c in chs],
-        accounts=[sheet.Account(a.code, a.name, a.chapter, a.department, a.labour) for a in accs],
+        accounts=[sheet.Account(a.code, a.name, a.chapter, a.department, a.resource) for a in accs],
         lines=[
             sheet.Line(
                 x.account,

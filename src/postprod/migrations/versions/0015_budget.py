@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("chapter", sa.String(16), nullable=False),
         sa.Column("department", sa.String(64), nullable=True),
-        sa.Column("labour", sa.Boolean(), nullable=False),
+        sa.Column("resource", sa.String(8), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.UniqueConstraint("production_id", "code"),
     )
