@@ -11,6 +11,7 @@ from postprod.model.budget import (
     BudgetVersion,
     FringeGroup,
 )
+from postprod.model.costs import CostSnapshot, EtcOverride, Invoice, OrderStatus, PurchaseOrder, TimeEntry, Vendor
 from postprod.model.deliverables import Deliverable, DeliverableStatus, QcFinding, QcRun
 from postprod.model.editorial import AdrCue, CutVersion, CutVersionContent, DubbingVersion, FoleyCue, MusicCue, VfxShot
 from postprod.model.people import Absence, Calendar, Holiday, Person, Room, RoomKind
@@ -44,6 +45,13 @@ from postprod.model.users import (
 from postprod.model.webhooks import Webhook
 
 __all__ = [
+    "CostSnapshot",
+    "EtcOverride",
+    "Invoice",
+    "OrderStatus",
+    "PurchaseOrder",
+    "TimeEntry",
+    "Vendor",
     "BudgetAccount",
     "BudgetChapter",
     "BudgetLine",

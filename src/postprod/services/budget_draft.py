@@ -48,7 +48,7 @@ class Draft:
     skipped: list[str] = field(default_factory=list)  # work with no account to go to
 
 
-def _pick(accounts: list[BudgetAccount], department: str | None, resource: str | None) -> BudgetAccount | None:
+def pick_account(accounts: list[BudgetAccount], department: str | None, resource: str | None) -> BudgetAccount | None:
     """The first account of the department for this resource (person, room, or none), else a general one."""
     for dept in (department, None):
         for a in accounts:
@@ -96,7 +96,7 @@ def draft_from_plan(session: Session, prod: Production, *, rates: dict[str, str]
     rooms = {r.id: r for r in prod.rooms}
     for (pid, dept), days in sorted(person_days.items(), key=lambda kv: (people[kv[0][0]].name, kv[0][1] or "")):
         p: Person = people[pid]
-        account = _pick(accounts, dept, "person")
+        account = pick_account(accounts, dept, "person")
         if account is None:
             draft.skipped.append(f"{p.name}: {days} days of {dept or 'work'} (no person account)")
             continue
@@ -104,14 +104,14 @@ def draft_from_plan(session: Session, prod: Production, *, rates: dict[str, str]
             p.currency or v.currency, fringe_group=fringe, link=("person", p.id))  # fmt: skip
     for (rid, dept), days in sorted(room_days.items(), key=lambda kv: (rooms[kv[0][0]].name, kv[0][1] or "")):
         r: Room = rooms[rid]
-        account = _pick(accounts, dept, "room")
+        account = pick_account(accounts, dept, "room")
         if account is None:
             draft.skipped.append(f"{r.name}: {days} days of {dept or 'work'} (no room account)")
             continue
         add(account, r.name, days, "day", r.day_rate or ZERO, r.currency or v.currency, link=("room", r.id))
 
     # VFX shots: their bids; a shot without one at the mean of the bids in the production's currency.
-    vfx = _pick([a for a in accounts if a.resource is None], "vfx", None)
+    vfx = pick_account([a for a in accounts if a.resource is None], "vfx", None)
     shots = list(session.scalars(select(VfxShot).where(VfxShot.production_id == prod.id).order_by(VfxShot.shot_id)))
     if shots and vfx is not None:
         priced = [s.bid_amount for s in shots if s.bid_amount is not None and s.bid_currency == v.currency]
@@ -140,7 +140,7 @@ def draft_from_plan(session: Session, prod: Production, *, rates: dict[str, str]
     ):  # fmt: skip
         if not items:
             continue
-        account = _pick([a for a in accounts if a.resource is None], department, None)
+        account = pick_account([a for a in accounts if a.resource is None], department, None)
         if account is None:
             draft.skipped.append(f"{len(items)} {what} lines (no {what} account)")
             continue

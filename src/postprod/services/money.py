@@ -30,7 +30,18 @@ CURRENCY = "currency"
 PRICED_ENTITIES = frozenset({"Person", "Room", "VfxShot"})
 # Items that are money through and through (the budget): their audit entries keep no values at all.
 MONEY_ENTITIES = frozenset(
-    {"BudgetChapter", "BudgetAccount", "FringeGroup", "BudgetVersion", "BudgetLine", "BudgetPercentLine"}
+    {
+        "BudgetChapter",
+        "BudgetAccount",
+        "FringeGroup",
+        "BudgetVersion",
+        "BudgetLine",
+        "BudgetPercentLine",
+        "PurchaseOrder",
+        "Invoice",
+        "EtcOverride",
+        "Vendor",
+    }
 )
 # Register field types that are money (services/registers.py): never offered to sort or filter by.
 MONEY_FIELD_TYPES = frozenset({"money", "currency"})

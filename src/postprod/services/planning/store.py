@@ -85,6 +85,16 @@ def _calendar(cal: Calendar | None, holidays: dict[int, set[date]]) -> cal_engin
     return cal_engine.Calendar(weekdays or cal_engine.WEEKDAYS, frozenset(holidays.get(cal.id, set())))
 
 
+def production_calendar(session: Session, prod: Production) -> tuple[cal_engine.Calendar, float]:
+    """The production's default working calendar (with its holidays) and its hours in a working day."""
+    default = next((c for c in prod.calendars if c.is_default), None)
+    if default is None:
+        return cal_engine.Calendar(), 8.0
+    days = set(session.scalars(select(Holiday.day).where(Holiday.calendar_id == default.id)))
+    hours = default.hours_per_day if default.hours_per_day > 0 else 8.0
+    return _calendar(default, {default.id: days}), hours
+
+
 def load_inputs(session: Session, prod: Production, today: date | None = None) -> Inputs:
     """Read the production into an engine Problem: done work fixed at its dates, started work at its start.
 

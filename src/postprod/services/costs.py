@@ -1,0 +1,482 @@
+"""What the post costs: time, vendors, purchase orders, invoices, and the cost report with its forecast.
+
+Amounts in another currency than the production's are converted at the current budget version's
+fixed rate for it (a currency with no rate there is refused). Labour actuals are time entries
+valued at the person's day rate plus the fringes of the person's budget line (else the chart's
+default group). The estimate to complete of people's and rooms' accounts is the cost of the days
+the current plan still schedules after the report's date, so a replan moves the forecast.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from postprod.budget.charts import load_chart
+from postprod.budget.money import ZERO, cents, parse_amount, parse_decimal
+from postprod.budget.report import AccountFigures, Report, cost_report, labour_cost, open_commitment
+from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.model import (
+    BudgetAccount,
+    BudgetStatus,
+    CostSnapshot,
+    EtcOverride,
+    Invoice,
+    OrderStatus,
+    Person,
+    PlanKind,
+    PlanTask,
+    Production,
+    PurchaseOrder,
+    Room,
+    Task,
+    TimeEntry,
+    Vendor,
+)
+from postprod.planning.calendar import working_days_between
+from postprod.services import budget
+from postprod.services.budget_draft import pick_account
+from postprod.services.common import get_person, get_task, parse_date
+from postprod.services.planning.store import latest_plan, production_calendar
+
+MAX_DAYS_PER_ENTRY = Decimal(2)  # a day and a night: more in one entry is a typing mistake
+
+
+# --- conversion ----------------------------------------------------------------------------------
+
+
+def to_production_currency(session: Session, prod: Production, amount: Decimal, currency: str) -> Decimal:
+    """An amount in the production's currency, at the current budget version's rate."""
+    if currency == prod.currency:
+        return amount
+    versions = budget.versions(session, prod)
+    rate = versions[-1].rates.get(currency) if versions else None
+    if rate is None:
+        raise InvalidInput(f"no exchange rate for {currency} in the current budget: set one first", field="currency")
+    return cents(amount * Decimal(rate))
+
+
+def _check_currency(session: Session, prod: Production, currency: str | None) -> str:
+    code = (currency or prod.currency).strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise InvalidInput(f"invalid currency {currency!r}", field="currency")
+    to_production_currency(session, prod, ZERO, code)
+    return code
+
+
+def _in_production(prod: Production, day: date, field: str) -> date:
+    start = prod.start_date
+    end = (prod.delivery_date or day) + timedelta(days=365)
+    if not start - timedelta(days=365) <= day <= end:
+        raise InvalidInput(f"{field} {day} is outside the production ({start} to its delivery)", field=field)
+    return day
+
+
+# --- vendors, purchase orders, invoices ----------------------------------------------------------
+
+
+def add_vendor(session: Session, prod: Production, name: str, *, email: str = "", country: str = "") -> Vendor:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a vendor needs a name of at most 200 characters", field="name")
+    if session.scalar(
+        select(Vendor.id).where(Vendor.production_id == prod.id, func.lower(Vendor.name) == name.lower())
+    ):
+        raise Conflict(f"vendor {name!r} already exists", field="name")
+    if country and (len(country) != 2 or not country.isalpha()):
+        raise InvalidInput(f"invalid country {country!r}: two letters (FR, GB...)", field="country")
+    v = Vendor(production_id=prod.id, name=name, email=email.strip()[:200], country=country.upper())
+    session.add(v)
+    session.flush()
+    return v
+
+
+def get_vendor(session: Session, prod: Production, name: str) -> Vendor:
+    v = session.scalar(
+        select(Vendor).where(Vendor.production_id == prod.id, func.lower(Vendor.name) == name.strip().lower())
+    )
+    if v is None:
+        raise NotFound(f"no vendor {name!r} in {prod.title!r}", field="vendor")
+    return v
+
+
+def vendors(session: Session, prod: Production) -> list[Vendor]:
+    return list(session.scalars(select(Vendor).where(Vendor.production_id == prod.id).order_by(Vendor.name)))
+
+
+def add_order(
+    session: Session,
+    prod: Production,
+    *,
+    number: str,
+    vendor: str,
+    account: str,
+    amount: str | Decimal,
+    currency: str | None = None,
+    issued: str | date | None = None,
+    description: str = "",
+) -> PurchaseOrder:
+    """A purchase order: money committed to an account until invoiced or closed."""
+    number = number.strip()
+    if not number or len(number) > 32:
+        raise InvalidInput("a purchase order needs a number of at most 32 characters", field="number")
+    if session.scalar(
+        select(PurchaseOrder.id).where(PurchaseOrder.production_id == prod.id, PurchaseOrder.number == number)
+    ):
+        raise Conflict(f"purchase order {number} already exists", field="number")
+    po = PurchaseOrder(
+        production_id=prod.id, number=number, vendor_id=get_vendor(session, prod, vendor).id,
+        account=budget.get_account(session, prod, account).code, description=description.strip(),
+        amount=parse_amount(amount, field="amount"), currency=_check_currency(session, prod, currency),
+        issued=_in_production(prod, parse_date(issued or date.today(), "issued"), "issued"),
+    )  # fmt: skip
+    session.add(po)
+    session.flush()
+    return po
+
+
+def get_order(session: Session, prod: Production, number: str) -> PurchaseOrder:
+    po = session.scalar(
+        select(PurchaseOrder).where(PurchaseOrder.production_id == prod.id, PurchaseOrder.number == number.strip())
+    )
+    if po is None:
+        raise NotFound(f"no purchase order {number!r} in {prod.title!r}", field="order")
+    return po
+
+
+def orders(session: Session, prod: Production) -> list[PurchaseOrder]:
+    return list(
+        session.scalars(
+            select(PurchaseOrder).where(PurchaseOrder.production_id == prod.id).order_by(PurchaseOrder.number)
+        )
+    )
+
+
+def close_order(session: Session, prod: Production, number: str, *, cancel: bool = False) -> PurchaseOrder:
+    po = get_order(session, prod, number)
+    po.status = OrderStatus.CANCELLED if cancel else OrderStatus.CLOSED
+    session.flush()
+    return po
+
+
+def invoiced(po: PurchaseOrder) -> Decimal:
+    """What is invoiced against the order so far, net, in the order's currency."""
+    return sum((i.net for i in po.invoices if i.currency == po.currency), ZERO)
+
+
+def add_invoice(
+    session: Session,
+    prod: Production,
+    *,
+    vendor: str,
+    number: str,
+    net: str | Decimal,
+    vat: str | Decimal = ZERO,
+    day: str | date | None = None,
+    order: str | None = None,
+    account: str | None = None,
+    currency: str | None = None,
+    paid: bool = False,
+    overrun_note: str = "",
+) -> Invoice:
+    """A vendor's invoice, against a purchase order (its account) or straight to an account.
+
+    An invoice never silently exceeds its order: past the order's amount it is refused unless the
+    overrun is accepted with a note.
+    """
+    v = get_vendor(session, prod, vendor)
+    number = number.strip()
+    if not number or len(number) > 64:
+        raise InvalidInput("an invoice needs the vendor's number (at most 64 characters)", field="number")
+    if session.scalar(
+        select(Invoice.id).where(Invoice.production_id == prod.id, Invoice.vendor_id == v.id, Invoice.number == number)
+    ):
+        raise Conflict(f"invoice {number} of {v.name} already exists", field="number")
+    amount = parse_amount(net, field="net")
+    tax = parse_amount(vat, field="vat")
+    po = get_order(session, prod, order) if order else None
+    if po is not None:
+        if po.vendor_id != v.id:
+            raise InvalidInput(f"purchase order {po.number} is {po.vendor.name}'s, not {v.name}'s", field="order")
+        if po.status == OrderStatus.CANCELLED:
+            raise InvalidInput(f"purchase order {po.number} is cancelled", field="order")
+        code = _check_currency(session, prod, currency or po.currency)
+        if code != po.currency:
+            raise InvalidInput(f"purchase order {po.number} is in {po.currency}, not {code}", field="currency")
+        if account and budget.get_account(session, prod, account).code != po.account:
+            raise InvalidInput(f"purchase order {po.number} is booked to {po.account}", field="account")
+        over = invoiced(po) + amount - po.amount
+        if over > 0 and not overrun_note.strip():
+            raise Conflict(
+                f"invoice {number} takes purchase order {po.number} {over} {po.currency} over its {po.amount}: "
+                "accept the overrun with a note",
+                field="overrun_note",
+            )
+        account_code = po.account
+    else:
+        if not account:
+            raise InvalidInput("an invoice without a purchase order needs an account", field="account")
+        account_code = budget.get_account(session, prod, account).code
+        code = _check_currency(session, prod, currency)
+    inv = Invoice(
+        production_id=prod.id, vendor_id=v.id, number=number, order_id=po.id if po else None, account=account_code,
+        day=_in_production(prod, parse_date(day or date.today(), "day"), "day"), net=amount, vat=tax, currency=code,
+        paid=paid, overrun_note=overrun_note.strip(),
+    )  # fmt: skip
+    session.add(inv)
+    if po is not None:
+        po.invoices.append(inv)
+    session.flush()
+    return inv
+
+
+# --- time ----------------------------------------------------------------------------------------
+
+
+def log_time(
+    session: Session,
+    prod: Production,
+    *,
+    person: str,
+    day: str | date,
+    days: str | Decimal | None = None,
+    hours: str | Decimal | None = None,
+    task: str | None = None,
+    note: str = "",
+) -> TimeEntry:
+    """A day (or hours, converted with the production's working day) a person worked, on a task or not."""
+    who = get_person(session, prod, person)
+    if (days is None) == (hours is None):
+        raise InvalidInput("give days or hours", field="days")
+    if hours is not None:
+        _cal, per_day = production_calendar(session, prod)
+        amount = parse_decimal(hours, field="hours") / Decimal(str(per_day))
+        field = "hours"
+    else:
+        amount, field = parse_decimal(days if days is not None else 0, field="days"), "days"
+    amount = amount.quantize(Decimal("0.001"))
+    if not ZERO < amount <= MAX_DAYS_PER_ENTRY:
+        raise InvalidInput(f"{field}: {days if days is not None else hours} is not a working time", field=field)
+    t = get_task(session, prod, task) if task else None
+    entry = TimeEntry(
+        production_id=prod.id, person_id=who.id, task_id=t.id if t else None,
+        day=_in_production(prod, parse_date(day, "day"), "day"), days=amount, note=note.strip()[:2000],
+        logged_by=str(session.info.get("actor") or ""),
+    )  # fmt: skip
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def time_entries(
+    session: Session, prod: Production, *, person: Person | None = None, since: date | None = None
+) -> list[TimeEntry]:
+    q = select(TimeEntry).where(TimeEntry.production_id == prod.id)
+    if person is not None:
+        q = q.where(TimeEntry.person_id == person.id)
+    if since is not None:
+        q = q.where(TimeEntry.day >= since)
+    return list(session.scalars(q.order_by(TimeEntry.day, TimeEntry.id)))
+
+
+# --- ETC overrides -------------------------------------------------------------------------------
+
+
+def set_etc(session: Session, prod: Production, account: str, amount: str | Decimal, note: str) -> EtcOverride:
+    """Set an account's estimate to complete by hand; the note says why."""
+    if not note.strip():
+        raise InvalidInput("an estimate set by hand needs its note", field="note")
+    code = budget.get_account(session, prod, account).code
+    row = session.scalar(select(EtcOverride).where(EtcOverride.production_id == prod.id, EtcOverride.account == code))
+    value = parse_amount(amount, field="amount")
+    if row is None:
+        row = EtcOverride(production_id=prod.id, account=code, amount=value, note=note.strip())
+        session.add(row)
+    else:
+        row.amount, row.note = value, note.strip()
+    row.set_by = str(session.info.get("actor") or "")
+    session.flush()
+    return row
+
+
+def clear_etc(session: Session, prod: Production, account: str) -> None:
+    code = budget.get_account(session, prod, account).code
+    row = session.scalar(select(EtcOverride).where(EtcOverride.production_id == prod.id, EtcOverride.account == code))
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+# --- the cost report -----------------------------------------------------------------------------
+
+
+def _labour_rules(
+    session: Session, prod: Production, accounts: list[BudgetAccount]
+) -> tuple[dict[tuple[str, int], tuple[str, Decimal]], Decimal]:
+    """Accounts and fringe percents of the people and rooms that have a line in the current budget."""
+    groups = budget.fringes(session, prod)
+    default = load_chart(budget.default_chart(prod)).default_fringe
+    default_pct = groups.get(default or "", ZERO)
+    linked: dict[tuple[str, int], tuple[str, Decimal]] = {}
+    versions = budget.versions(session, prod)
+    if versions:
+        for line in versions[-1].lines:
+            if line.link_type in ("person", "room") and line.link_id is not None:
+                linked.setdefault((line.link_type, line.link_id), (line.account, groups.get(line.fringe or "", ZERO)))
+    return linked, default_pct
+
+
+def report(session: Session, prod: Production, as_of: date | None = None) -> Report:
+    """The cost report as of a date (default today): every account of the production's chart."""
+    as_of = as_of or date.today()
+    period_start = as_of - timedelta(days=as_of.weekday())  # this week, from Monday
+    accounts = budget.accounts(session, prod)
+    if not accounts:
+        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget draft --from-plan")
+    by_code = {a.code: a for a in accounts}
+    figures: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    versions = budget.versions(session, prod)
+    locked = next((v for v in versions if v.status == BudgetStatus.LOCKED), None)
+    if versions:
+        for code, totals in budget.compute(session, versions[-1]).accounts.items():
+            figures[code]["current_budget"] = totals.total
+    if locked is not None:
+        for code, totals in budget.compute(session, locked).accounts.items():
+            figures[code]["budget"] = totals.total
+
+    # Invoices to date (net, converted), and what open orders still commit.
+    for inv in session.scalars(select(Invoice).where(Invoice.production_id == prod.id, Invoice.day <= as_of)):
+        amount = to_production_currency(session, prod, inv.net, inv.currency)
+        figures[inv.account]["actual"] += amount
+        if inv.day >= period_start:
+            figures[inv.account]["actual_period"] += amount
+    for po in session.scalars(
+        select(PurchaseOrder).where(PurchaseOrder.production_id == prod.id, PurchaseOrder.issued <= as_of)
+    ):
+        billed = sum((i.net for i in po.invoices if i.day <= as_of and i.currency == po.currency), ZERO)
+        left = open_commitment(po.amount, billed, closed=po.status != OrderStatus.OPEN)
+        figures[po.account]["committed"] += to_production_currency(session, prod, left, po.currency)
+
+    # Labour: time to date at the person's rate and fringes; the plan's days after the date as ETC.
+    linked, default_pct = _labour_rules(session, prod, accounts)
+    dept_of_task = {
+        tid: code
+        for tid, code in session.execute(select(Task.id, Task.department_id).where(Task.production_id == prod.id)).all()
+    }
+    dept_code = {d.id: d.code for d in prod.departments}
+    people = {p.id: p for p in prod.people}
+    rooms = {r.id: r for r in prod.rooms}
+
+    def rule(kind: str, rid: int, task_id: int | None) -> tuple[str, Decimal] | None:
+        if (kind, rid) in linked:
+            return linked[(kind, rid)]
+        account = pick_account(accounts, dept_code.get(dept_of_task.get(task_id or -1, -1)), kind)
+        if account is None:
+            return None
+        return account.code, default_pct if kind == "person" else ZERO
+
+    for e in session.scalars(select(TimeEntry).where(TimeEntry.production_id == prod.id, TimeEntry.day <= as_of)):
+        person = people.get(e.person_id)
+        found = rule("person", e.person_id, e.task_id)
+        if person is None or found is None:
+            continue
+        cost = to_production_currency(
+            session,
+            prod,
+            labour_cost(Decimal(e.days), person.day_rate or ZERO, found[1]),
+            person.currency or prod.currency,
+        )
+        figures[found[0]]["actual"] += cost
+        if e.day >= period_start:
+            figures[found[0]]["actual_period"] += cost
+    planned = _planned_cost(session, prod, as_of, rule, people, rooms)
+    overrides = {
+        o.account: o.amount for o in session.scalars(select(EtcOverride).where(EtcOverride.production_id == prod.id))
+    }
+    inputs = {
+        code: AccountFigures(
+            budget=f["budget"],
+            current_budget=f["current_budget"],
+            actual=f["actual"],
+            actual_period=f["actual_period"],
+            committed=f["committed"],
+            planned=planned.get(code, ZERO) if by_code[code].resource else None,
+            override=overrides.get(code),
+        )  # fmt: skip
+        for code, f in figures.items()
+        if code in by_code
+    }
+    for code, a in by_code.items():  # people's and rooms' accounts with only plan days
+        if a.resource and code not in inputs:
+            inputs[code] = AccountFigures(planned=planned.get(code, ZERO), override=overrides.get(code))
+    engine_accounts = budget.engine_version(session, versions[-1]).accounts if versions else []
+    chapters = [budget.sheet.Chapter(c.code, c.name) for c in budget.chapters(session, prod)]
+    if not engine_accounts:
+        engine_accounts = [budget.sheet.Account(a.code, a.name, a.chapter, a.department, a.resource) for a in accounts]
+    return cost_report(prod.currency, chapters, engine_accounts, inputs)
+
+
+Rule = Callable[[str, int, int | None], tuple[str, Decimal] | None]
+
+
+def _planned_cost(
+    session: Session,
+    prod: Production,
+    as_of: date,
+    rule: Rule,
+    people: dict[int, Person],
+    rooms: dict[int, Room],
+) -> dict[str, Decimal]:
+    """The cost of the days the current plan schedules after `as_of`, per account."""
+    plan = latest_plan(session, prod, PlanKind.CURRENT)
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    if plan is None:
+        return out
+    cal, _hours = production_calendar(session, prod)
+    for t in session.scalars(select(PlanTask).where(PlanTask.plan_id == plan.id)):
+        if t.finish <= as_of:
+            continue
+        if t.start > as_of:
+            left = Decimal(t.work_days)
+        else:
+            left = Decimal(min(t.work_days, max(0, working_days_between(cal, as_of, t.finish))))
+        if left <= 0:
+            continue
+        resources: list[tuple[str, int, Person | Room | None]] = [("person", p, people.get(p)) for p in t.person_ids]
+        if t.room_id is not None:
+            resources.append(("room", t.room_id, rooms.get(t.room_id)))
+        for kind, rid, who in resources:
+            found = rule(kind, rid, t.task_id)
+            if who is None or found is None:
+                continue
+            cost = labour_cost(left, who.day_rate or ZERO, found[1])
+            out[found[0]] += to_production_currency(session, prod, cost, who.currency or prod.currency)
+    return out
+
+
+def snapshot(session: Session, prod: Production, as_of: date | None = None) -> CostSnapshot:
+    """Freeze the cost report as of a date; a date already frozen keeps its report (no past report changes)."""
+    as_of = as_of or date.today()
+    existing = session.scalar(
+        select(CostSnapshot).where(CostSnapshot.production_id == prod.id, CostSnapshot.as_of == as_of)
+    )
+    if existing is not None:
+        raise Conflict(f"the cost report of {as_of} is already frozen", field="as_of")
+    snap = CostSnapshot(
+        production_id=prod.id, as_of=as_of, taken_by=str(session.info.get("actor") or ""),
+        report=report(session, prod, as_of).as_json(as_of.isoformat()),
+    )  # fmt: skip
+    session.add(snap)
+    session.flush()
+    return snap
+
+
+def snapshots(session: Session, prod: Production) -> list[CostSnapshot]:
+    return list(
+        session.scalars(select(CostSnapshot).where(CostSnapshot.production_id == prod.id).order_by(CostSnapshot.as_of))
+    )
