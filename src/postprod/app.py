@@ -35,6 +35,7 @@ ROUTERS = (
     "planning",
     "cuts",
     "webhooks",
+    "budget",
 )
 
 

@@ -26,7 +26,8 @@ from postprod.services import planning as planning_ops
 from postprod.services.common import get_production
 
 PERSON_RATE, ROOM_RATE, OLD_BID, BID = "91357.24", "82468.13", "64680.91", "73579.02"
-PLANTED = (PERSON_RATE, ROOM_RATE, OLD_BID, BID)
+LINE_RATE, ORDER, INVOICE = "46813.57", "37924.68", "28135.79"  # a budget line, a purchase order, an invoice
+PLANTED = (PERSON_RATE, ROOM_RATE, OLD_BID, BID, LINE_RATE, ORDER, INVOICE)
 # Money keys as the API names them; the gate's own list is added so a key it knows is checked too.
 MONEY_KEYS = {"day_rate", "bid", "bid_amount", "bid_currency"} | set(money.MONEY_KEYS)
 ENTRIES = {  # one entry per register, so that every {kind}/{key} route is walked
@@ -79,6 +80,28 @@ def _plant(w: World) -> dict[str, Any]:
         planning_ops.set_baseline(s, prod)
         hook = webhooks.create_webhook(s, prod, "https://hooks.example/postprod").id
         mark = events.last_id(s)
+    with w.scope() as s:  # first, so that the pages' recent activity still shows the bids changed after it
+        prod = get_production(s, w.production_id)
+        # The budget and what the post costs: a line, an order, an invoice, time.
+        from postprod.services import budget, costs
+
+        version = budget.create_version(s, prod)
+        budget.add_line(s, prod, version, account="8.20", description="VFX", quantity=1, unit="flat", rate=LINE_RATE)
+        budget.lock(s, version)
+        costs.add_vendor(s, prod, "Studio Lumière")
+        costs.add_order(s, prod, number="PO-1", vendor="Studio Lumière", account="8.20", amount=ORDER,
+                        issued=prod.start_date)  # fmt: skip
+        costs.add_invoice(s, prod, vendor="Studio Lumière", number="F-1", net=INVOICE, order="PO-1",
+                          day=prod.start_date)  # fmt: skip
+        costs.log_time(
+            s,
+            prod,
+            person=sorted(p.name for p in prod.people)[0],
+            day=prod.start_date,
+            days="1",
+            task="PIC-EDITORS-CUT",
+        )
+        costs.snapshot(s, prod, prod.start_date)
     with w.scope() as s:
         prod = get_production(s, w.production_id)
         for p in prod.people:
@@ -198,7 +221,13 @@ def _walk(w: World, app: Any, paths: list[str], planted: dict[str, Any], roles: 
     return seen
 
 
-def _check(seen: dict[str, dict[str, Any]], without: list[str], with_: list[str], must_show: list[str]) -> None:
+def _check(
+    seen: dict[str, dict[str, Any]],
+    without: list[str],
+    with_: list[str],
+    must_show: list[str],
+    shown: tuple[str, ...] = PLANTED,
+) -> None:
     leaks = [
         f"{role} GET {url} ({status}): {', '.join(found)}"
         for role in without
@@ -210,11 +239,11 @@ def _check(seen: dict[str, dict[str, Any]], without: list[str], with_: list[str]
     dead = sorted(u for u in urls if not any(200 <= seen[r][u][0] < 300 for r in seen if u in seen[r]))
     assert not dead, f"routes no role could read (the walk's IDs are wrong): {dead}"
     for role in with_:
-        shown = {url for url, (status, found) in seen[role].items() if status == 200 and found}
-        missing = [u for u in must_show if u not in shown]
+        showing = {url for url, (status, found) in seen[role].items() if status == 200 and found}
+        missing = [u for u in must_show if u not in showing]
         assert not missing, f"{role} holds the budget right but sees no money in {missing}"
         amounts = {f.split()[1] for _s, found in seen[role].values() for f in found if f.startswith("amount")}
-        assert amounts == set(PLANTED), f"{role} sees only {sorted(amounts)} of the planted amounts"
+        assert amounts == set(shown), f"{role} sees only {sorted(amounts)} of the planted amounts"
 
 
 def test_no_money_leaves_for_roles_without_the_budget_right(world: World) -> None:
@@ -236,6 +265,10 @@ def test_no_money_leaves_for_roles_without_the_budget_right(world: World) -> Non
         f"{base}/history",
         "/api/v1/events/recent",
         "/api/v1/events",
+        f"{base}/budget",
+        f"{base}/cost-report",
+        f"{base}/purchase-orders",
+        f"{base}/invoices",
     ]
     _check(seen, without, with_, must_show)
 
@@ -247,7 +280,14 @@ def test_no_money_leaves_for_roles_without_the_budget_right(world: World) -> Non
         seen = _walk(w, site, page_paths, planted, "".join(with_ + without))
     finally:
         site.state.jobs.shutdown()
-    _check(seen, without, with_, [f"/p/{pid}/people", f"/p/{pid}/registers/vfx/{shot}"])
+    # The budget has no pages yet: the pages show the rates and bids.
+    _check(
+        seen,
+        without,
+        with_,
+        [f"/p/{pid}/people", f"/p/{pid}/registers/vfx/{shot}"],
+        (PERSON_RATE, ROOM_RATE, OLD_BID, BID),
+    )
 
     # A webhook delivery: no role stands behind it, so never any money.
     sent: list[bytes] = []

@@ -102,6 +102,58 @@ def _editors_cut(w: World) -> Req:
     return {"json": {"progress": w.next() % 90 + 1}, "headers": {"If-Match": f'"{w.task_version("PIC-EDITORS-CUT")}"'}}
 
 
+def _budget(w: World, *, draft: bool = True) -> int:
+    """The production's budget exists; with `draft`, its current version is a draft. Returns that version's number."""
+    from postprod.services import budget
+
+    with session_scope(w.engine, actor="fixture") as s:
+        prod = get_production(s, w.production_id)
+        if not budget.versions(s, prod):
+            v = budget.create_version(s, prod)
+            budget.add_line(s, prod, v, account="8.20", description="VFX", quantity=2, unit="shot", rate="1000")
+        v = budget.get_version(s, prod)
+        if draft and v.status.value == "locked":
+            v = budget.revise(s, prod, v, "for the role table")
+        return v.number
+
+
+def _lock(w: World) -> Req:
+    """A draft version to lock, with the If-Match of the version read."""
+    from postprod.services import budget
+
+    number = _budget(w)
+    with session_scope(w.engine, actor="fixture") as s:
+        v = budget.get_version(s, get_production(s, w.production_id), number)
+        return {"path": {"number": number}, "headers": {"If-Match": f'"{v.version}"'}}
+
+
+def _budget_line(w: World) -> int:
+    from postprod.services import budget
+
+    _budget(w)
+    with session_scope(w.engine, actor="fixture") as s:
+        prod = get_production(s, w.production_id)
+        return budget.add_line(s, prod, budget.get_version(s, prod), account="8.40", rate="100").id
+
+
+def _vendor(w: World) -> str:
+    from postprod.services import costs
+
+    _budget(w)
+    with session_scope(w.engine, actor="fixture") as s:
+        prod = get_production(s, w.production_id)
+        if not costs.vendors(s, prod):
+            costs.add_vendor(s, prod, "Studio Lumière")
+    return "Studio Lumière"
+
+
+def _editor_person(w: World) -> str:
+    with session_scope(w.engine, actor="fixture") as s:
+        user = users.get_user(s, USERS["T"])
+        member = next(m for m in user.memberships if m.production_id == w.production_id)
+        return next(p.name for p in get_production(s, w.production_id).people if p.id == member.person_id)
+
+
 # (method, path) -> (roles allowed, builder of the request for a role)
 Builder = Callable[[World, str], Req]
 TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
@@ -128,6 +180,64 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
     ("DELETE", "/productions/{production_id}/members/{membership_id}"): (
         "SA",
         lambda w, r: {"path": {"membership_id": _member(w)}},
+    ),
+    ("GET", "/productions/{production_id}/budget"): ("SDA", lambda w, r: {"params": {"version": str(_budget(w))}}),
+    ("GET", "/productions/{production_id}/budget/versions"): ("SDA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/budget/versions"): (
+        "SA",
+        lambda w, r: {"path": {"production_id": _fresh_production(w)}, "json": {"name": "Budget"}},
+    ),
+    ("POST", "/productions/{production_id}/budget/versions/{number}/lock"): (
+        "SA",
+        lambda w, r: _lock(w),
+    ),
+    ("POST", "/productions/{production_id}/budget/versions/{number}/revise"): (
+        "SA",
+        lambda w, r: {"path": {"number": _budget(w, draft=False)}, "json": {"reason": "a change"}},
+    ),
+    ("POST", "/productions/{production_id}/budget/lines"): (
+        "SA",
+        lambda w, r: {"path": {"number": _budget(w)}, "json": {"account": "8.40", "rate": "1 200,50"}},
+    ),
+    ("PATCH", "/productions/{production_id}/budget/lines/{line_id}"): (
+        "SA",
+        lambda w, r: {"path": {"line_id": _budget_line(w)}, "json": {"rate": "99"}},
+    ),
+    ("DELETE", "/productions/{production_id}/budget/lines/{line_id}"): (
+        "SA",
+        lambda w, r: {"path": {"line_id": _budget_line(w)}},
+    ),
+    ("GET", "/productions/{production_id}/budget/compare"): (
+        "SDA",
+        lambda w, r: {"params": {"before": "1", "after": str(_budget(w))}},
+    ),
+    ("GET", "/productions/{production_id}/cost-report"): ("SDA", lambda w, r: {"path": {"n": _budget(w)}}),
+    ("GET", "/productions/{production_id}/cost-snapshots"): ("SDA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/cost-snapshots"): (
+        "SA",
+        lambda w, r: {
+            "path": {"n": _budget(w)},
+            "params": {"as_of": f"2027-{w.next() % 12 + 1:02d}-{w.next() % 28 + 1:02d}"},
+        },
+    ),
+    ("GET", "/productions/{production_id}/vendors"): ("SDA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/vendors"): ("SA", lambda w, r: {"json": {"name": f"Lab {w.next()}"}}),
+    ("GET", "/productions/{production_id}/purchase-orders"): ("SDA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/purchase-orders"): (
+        "SA",
+        lambda w, r: {"json": {"number": f"PO-{w.next()}", "vendor": _vendor(w), "account": "8.20", "amount": "100"}},
+    ),
+    ("GET", "/productions/{production_id}/invoices"): ("SDA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/invoices"): (
+        "SA",
+        lambda w, r: {"json": {"vendor": _vendor(w), "number": f"F-{w.next()}", "net": "10", "account": "8.20"}},
+    ),
+    ("GET", "/productions/{production_id}/time-entries"): ("SDLTA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/time-entries"): (
+        "SLTA",
+        lambda w, r: {
+            "json": {"person": _editor_person(w), "day": "2027-01-11", "days": "0.5", "task": "PIC-EDITORS-CUT"}
+        },
     ),
     ("GET", "/productions/{production_id}/webhooks"): ("SA", lambda w, r: {}),
     ("POST", "/productions/{production_id}/webhooks"): (

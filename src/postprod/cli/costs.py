@@ -209,17 +209,18 @@ def cost_report_cmd(
 
     day = parse_date(as_of, "as_of") if as_of else date.today()
     with session_scope() as s:
-        data = costs.report(s, get_production(s, production), day).as_json(day.isoformat())
+        data = costs.report_view(s, get_production(s, production), day)
     if json_out:
         print_json(data)
         return
     keys = ("budget", "current_budget", "actual", "committed", "etc", "efc", "variance")
     rows = [
         [a["code"], a["name"], *(a[k] for k in keys)]
-        for a in data["accounts"]  # type: ignore[attr-defined]
+        for a in map(dict, data["accounts"])
         if any(a[k] != "0.00" for k in keys)
     ]
-    rows.append(["", "Total", *(data["totals"][k] for k in keys)])  # type: ignore[index]
+    totals = dict(data["totals"])
+    rows.append(["", "Total", *(totals[k] for k in keys)])
     table(
         f"Cost report as of {data['as_of']} ({data['currency']}, HT)",
         ["Account", "Name", "Budget", "Current", "Actual", "Committed", "ETC", "EFC", "Variance"],

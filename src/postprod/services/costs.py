@@ -13,12 +13,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typing_extensions import TypedDict
 
 from postprod.budget.charts import load_chart
-from postprod.budget.money import ZERO, cents, parse_amount, parse_decimal
+from postprod.budget.money import ZERO, as_json, cents, parse_amount, parse_decimal
 from postprod.budget.report import AccountFigures, Report, cost_report, labour_cost, open_commitment
 from postprod.errors import Conflict, InvalidInput, NotFound
 from postprod.model import (
@@ -41,7 +43,7 @@ from postprod.model import (
 from postprod.planning.calendar import working_days_between
 from postprod.services import budget
 from postprod.services.budget_draft import pick_account
-from postprod.services.common import get_person, get_task, parse_date
+from postprod.services.common import described, get_person, get_task, parse_date
 from postprod.services.planning.store import latest_plan, production_calendar
 
 MAX_DAYS_PER_ENTRY = Decimal(2)  # a day and a night: more in one entry is a typing mistake
@@ -480,3 +482,126 @@ def snapshots(session: Session, prod: Production) -> list[CostSnapshot]:
     return list(
         session.scalars(select(CostSnapshot).where(CostSnapshot.production_id == prod.id).order_by(CostSnapshot.as_of))
     )
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+class VendorView(TypedDict):
+    id: int
+    name: str
+    email: str
+    country: str
+
+
+@described(invoiced="Net invoiced against the order so far, in its currency", amount="Net of VAT (HT)")
+class OrderView(TypedDict):
+    id: int
+    number: str
+    vendor: str
+    account: str
+    description: str
+    amount: str
+    currency: str
+    invoiced: str
+    issued: str
+    status: str
+    version: int
+
+
+@described(net="Net of VAT (HT)", vat="The VAT amount, kept apart")
+class InvoiceView(TypedDict):
+    id: int
+    number: str
+    vendor: str
+    order: str | None
+    account: str
+    day: str
+    net: str
+    vat: str
+    currency: str
+    paid: bool
+    overrun_note: str
+
+
+@described(days="Working days: 1 is a full day")
+class TimeEntryView(TypedDict):
+    id: int
+    person: str
+    task: str | None
+    day: str
+    days: str
+    note: str
+
+
+class FiguresView(TypedDict):
+    budget: str
+    current_budget: str
+    actual: str
+    committed: str
+    etc: str
+    efc: str
+    variance: str
+
+
+class CostAccountView(FiguresView):
+    code: str
+    name: str
+
+
+@described(totals="Every figure is the sum of the accounts above it; EFC = actual + committed + ETC")
+class CostReportView(TypedDict):
+    currency: str
+    as_of: str
+    accounts: list[CostAccountView]
+    totals: FiguresView
+
+
+class SnapshotView(TypedDict):
+    as_of: str
+    taken_by: str
+    totals: FiguresView
+
+
+def vendor_dict(v: Vendor) -> VendorView:
+    return {"id": v.id, "name": v.name, "email": v.email, "country": v.country}
+
+
+def order_dict(po: PurchaseOrder) -> OrderView:
+    return {
+        "id": po.id, "number": po.number, "vendor": po.vendor.name, "account": po.account,
+        "description": po.description, "amount": as_json(po.amount), "currency": po.currency,
+        "invoiced": as_json(invoiced(po)), "issued": po.issued.isoformat(), "status": po.status.value,
+        "version": po.version,
+    }  # fmt: skip
+
+
+def invoice_dict(i: Invoice) -> InvoiceView:
+    return {
+        "id": i.id, "number": i.number, "vendor": i.vendor.name, "order": i.order.number if i.order else None,
+        "account": i.account, "day": i.day.isoformat(), "net": as_json(i.net), "vat": as_json(i.vat),
+        "currency": i.currency, "paid": i.paid, "overrun_note": i.overrun_note,
+    }  # fmt: skip
+
+
+def invoices(session: Session, prod: Production) -> list[Invoice]:
+    return list(
+        session.scalars(select(Invoice).where(Invoice.production_id == prod.id).order_by(Invoice.day, Invoice.id))
+    )
+
+
+def time_entry_dict(e: TimeEntry, names: dict[int, str], keys: dict[int, str]) -> TimeEntryView:
+    return {
+        "id": e.id, "person": names.get(e.person_id, ""), "task": keys.get(e.task_id) if e.task_id else None,
+        "day": e.day.isoformat(), "days": format(Decimal(e.days).normalize(), "f"), "note": e.note,
+    }  # fmt: skip
+
+
+def report_view(session: Session, prod: Production, as_of: date | None = None) -> CostReportView:
+    day = as_of or date.today()
+    # The one renderer of the report's JSON is the engine's (`budget.report.Report.as_json`): this names its shape.
+    return cast(CostReportView, report(session, prod, day).as_json(day.isoformat()))
+
+
+def snapshot_dict(s: CostSnapshot) -> SnapshotView:
+    return {"as_of": s.as_of.isoformat(), "taken_by": s.taken_by, "totals": s.report["totals"]}

@@ -372,6 +372,9 @@ ACTIONS = (
     "production.delete",
     "production.export",
     "budget.read",  # rates and costs
+    "budget.edit",  # budget versions and lines, vendors, orders, invoices, snapshots
+    "time.read",  # time entries (days, not money)
+    "time.log",
     "member.manage",
     "share.manage",
     "webhook.manage",  # other tools fed the production's changes
@@ -401,6 +404,7 @@ PERMISSIONS: dict[Role, dict[str, str]] = {
         "production.read": ALL,
         "production.export": ALL,
         "budget.read": ALL,
+        "time.read": ALL,
         "task.read": ALL,
         "people.read": ALL,
         "note.read": ALL,
@@ -413,6 +417,8 @@ PERMISSIONS: dict[Role, dict[str, str]] = {
     },
     Role.DEPARTMENT_LEAD: {
         "production.read": ALL,
+        "time.read": DEPARTMENT,
+        "time.log": DEPARTMENT,
         "task.read": ALL,
         "task.create": DEPARTMENT,
         "task.update": DEPARTMENT,
@@ -431,6 +437,8 @@ PERMISSIONS: dict[Role, dict[str, str]] = {
     },
     Role.TECHNICIAN: {
         "production.read": ALL,
+        "time.read": OWN,
+        "time.log": OWN,
         "task.read": ALL,
         "task.progress": OWN,
         "people.read": ALL,
