@@ -172,7 +172,7 @@ def _line(v: Version, accounts: Mapping[str, Account], index: int, line: Line) -
         if line.fringe not in v.fringes:
             raise InvalidInput(f"{where}: unknown fringe group {line.fringe!r}", field="fringe")
         fringe = percent_of(subtotal, v.fringes[line.fringe])
-    return LineAmount(native, subtotal, fringe, percent_of(subtotal, line.vat_rate))
+    return LineAmount(native, subtotal, fringe, percent_of(subtotal, line.vat_rate) if line.vat_rate else ZERO)
 
 
 def convert_rate(v: Version, currency: str, where: str = "") -> Decimal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -95,10 +96,14 @@ class BudgetVersion(TimestampMixin, Base):
     created_by: Mapped[str] = mapped_column(String(120), default="")
     locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_by: Mapped[str] = mapped_column(String(120), default="")
+    # Frozen at lock: the fringe percentages it was computed with, and its totals per account
+    # ({"fringes": {"intermittents": "65"}, "accounts": {"2.10": "27225.00"}, "total": "..."}), so
+    # that a locked version reads the same whatever later happens to the fringe groups.
+    frozen: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     lines: Mapped[list[BudgetLine]] = relationship(
-        back_populates="budget", cascade="all, delete-orphan", order_by="BudgetLine.position"
+        back_populates="budget", cascade="all, delete-orphan", order_by="(BudgetLine.position, BudgetLine.id)"
     )
     percent_lines: Mapped[list[BudgetPercentLine]] = relationship(
         back_populates="budget", cascade="all, delete-orphan", order_by="BudgetPercentLine.position"

@@ -168,6 +168,11 @@ def update_account(
                 .where(model.production_id == prod.id, model.account == account.code)
                 .values(account=target)
             )
+        for v in versions(session, prod):
+            if v.frozen and account.code in v.frozen.get("accounts", {}):
+                totals = dict(v.frozen["accounts"])
+                totals[target] = totals.pop(account.code)
+                v.frozen = {**v.frozen, "accounts": totals}
         account.code = target
     session.flush()
     return account
@@ -298,7 +303,12 @@ def lock(session: Session, v: BudgetVersion, *, expected_version: int | None = N
     """Lock the version: it is computed first, so a version that cannot add up is not locked."""
     items.check_version(v, expected_version, what=f"budget version {v.number}")
     editable(v)
-    compute(session, v)
+    computed = compute(session, v)
+    v.frozen = {
+        "fringes": {k: format(x, "f") for k, x in fringes(session, prod_of(session, v)).items()},
+        "accounts": {k: format(t.total, "f") for k, t in computed.accounts.items()},
+        "total": format(computed.total.total, "f"),
+    }
     v.status = BudgetStatus.LOCKED
     v.locked_at = datetime.now(UTC)
     v.locked_by = _actor(session)
@@ -482,7 +492,21 @@ def add_percent_line(
 # --- computed ------------------------------------------------------------------------------------
 
 
+def prod_of(session: Session, v: BudgetVersion) -> Production:
+    prod = session.get(Production, v.production_id)
+    assert prod is not None  # a version belongs to its production (cascade)
+    return prod
+
+
+def frozen_totals(v: BudgetVersion) -> dict[str, Decimal] | None:
+    """A locked version's totals per account as frozen at lock (None for a draft)."""
+    if v.frozen is None or "accounts" not in v.frozen:
+        return None
+    return {k: Decimal(x) for k, x in v.frozen["accounts"].items()}
+
+
 def engine_version(session: Session, v: BudgetVersion) -> sheet.Version:
+    """The version as the engine reads it: lines read as rows (no ORM objects: a budget has thousands)."""
     prod_id = v.production_id
     chs = session.scalars(
         select(BudgetChapter).where(BudgetChapter.production_id == prod_id).order_by(BudgetChapter.position)
@@ -508,7 +532,22 @@ def engine_version(session: Session, v: BudgetVersion) -> sheet.Version:
                 x.tax_credit,
                 x.in_france,
             )
-            for x in v.lines
+            for x in session.execute(
+                select(
+                    BudgetLine.account,
+                    BudgetLine.description,
+                    BudgetLine.quantity,
+                    BudgetLine.unit,
+                    BudgetLine.rate,
+                    BudgetLine.currency,
+                    BudgetLine.fringe,
+                    BudgetLine.vat_rate,
+                    BudgetLine.tax_credit,
+                    BudgetLine.in_france,
+                )
+                .where(BudgetLine.budget_id == v.id)
+                .order_by(BudgetLine.position, BudgetLine.id)
+            )
         ],  # fmt: skip
         percent_lines=[
             sheet.PercentLine(
@@ -521,7 +560,10 @@ def engine_version(session: Session, v: BudgetVersion) -> sheet.Version:
             )
             for p in v.percent_lines
         ],  # fmt: skip
-        fringes={g.name: Decimal(g.percent) for g in groups},
+        # A locked version keeps the fringe percentages it was locked with.
+        fringes={k: Decimal(x) for k, x in v.frozen["fringes"].items()}
+        if v.frozen and "fringes" in v.frozen
+        else {g.name: Decimal(g.percent) for g in groups},
         rates={k: Decimal(r) for k, r in v.rates.items()},
     )
 

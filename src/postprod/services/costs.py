@@ -25,6 +25,7 @@ from postprod.budget.report import AccountFigures, Report, cost_report, labour_c
 from postprod.errors import Conflict, InvalidInput, NotFound
 from postprod.model import (
     BudgetAccount,
+    BudgetLine,
     BudgetStatus,
     CostSnapshot,
     EtcOverride,
@@ -327,9 +328,14 @@ def _labour_rules(
     linked: dict[tuple[str, int], tuple[str, Decimal]] = {}
     versions = budget.versions(session, prod)
     if versions:
-        for line in versions[-1].lines:
-            if line.link_type in ("person", "room") and line.link_id is not None:
-                linked.setdefault((line.link_type, line.link_id), (line.account, groups.get(line.fringe or "", ZERO)))
+        links = session.execute(
+            select(BudgetLine.link_type, BudgetLine.link_id, BudgetLine.account, BudgetLine.fringe)
+            .where(BudgetLine.budget_id == versions[-1].id, BudgetLine.link_type.in_(("person", "room")))
+            .order_by(BudgetLine.position, BudgetLine.id)
+        )
+        for link_type, link_id, account, fringe in links:
+            if link_type is not None and link_id is not None:
+                linked.setdefault((link_type, link_id), (account, groups.get(fringe or "", ZERO)))
     return linked, default_pct
 
 
@@ -348,21 +354,48 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
         for code, totals in budget.compute(session, versions[-1]).accounts.items():
             figures[code]["current_budget"] = totals.total
     if locked is not None:
-        for code, totals in budget.compute(session, locked).accounts.items():
-            figures[code]["budget"] = totals.total
+        frozen = budget.frozen_totals(locked)
+        for code, total in (
+            frozen.items()
+            if frozen is not None
+            else ((k, t.total) for k, t in budget.compute(session, locked).accounts.items())
+        ):
+            figures[code]["budget"] = total
 
-    # Invoices to date (net, converted), and what open orders still commit.
-    for inv in session.scalars(select(Invoice).where(Invoice.production_id == prod.id, Invoice.day <= as_of)):
-        amount = to_production_currency(session, prod, inv.net, inv.currency)
-        figures[inv.account]["actual"] += amount
-        if inv.day >= period_start:
-            figures[inv.account]["actual_period"] += amount
-    for po in session.scalars(
-        select(PurchaseOrder).where(PurchaseOrder.production_id == prod.id, PurchaseOrder.issued <= as_of)
-    ):
-        billed = sum((i.net for i in po.invoices if i.day <= as_of and i.currency == po.currency), ZERO)
-        left = open_commitment(po.amount, billed, closed=po.status != OrderStatus.OPEN)
-        figures[po.account]["committed"] += to_production_currency(session, prod, left, po.currency)
+    # Every amount converted at the current version's rates, read once.
+    rates = {k: Decimal(r) for k, r in versions[-1].rates.items()} if versions else {}
+
+    def convert(amount: Decimal, currency: str) -> Decimal:
+        if currency == prod.currency:
+            return amount
+        if currency not in rates:
+            raise InvalidInput(f"no exchange rate for {currency} in the current budget", field="currency")
+        return cents(amount * rates[currency])
+
+    # Invoices to date, net, summed per account and currency by the database (then converted).
+    for column, since in (("actual", None), ("actual_period", period_start)):
+        q = select(Invoice.account, Invoice.currency, func.sum(Invoice.net)).where(
+            Invoice.production_id == prod.id, Invoice.day <= as_of
+        )
+        if since is not None:
+            q = q.where(Invoice.day >= since)
+        for account, currency, total in session.execute(q.group_by(Invoice.account, Invoice.currency)):
+            figures[account][column] += convert(cents(Decimal(total)), currency)
+    # What open orders still commit: each order's amount less what is invoiced against it by the date.
+    billed = (
+        select(Invoice.order_id.label("order_id"), func.sum(Invoice.net).label("net"))
+        .where(Invoice.production_id == prod.id, Invoice.day <= as_of, Invoice.order_id.is_not(None))
+        .group_by(Invoice.order_id)
+        .subquery()
+    )
+    orders_q = (
+        select(PurchaseOrder.account, PurchaseOrder.amount, PurchaseOrder.currency, PurchaseOrder.status, billed.c.net)
+        .outerjoin(billed, billed.c.order_id == PurchaseOrder.id)
+        .where(PurchaseOrder.production_id == prod.id, PurchaseOrder.issued <= as_of)
+    )
+    for account, amount, currency, status, net in session.execute(orders_q):
+        left = open_commitment(amount, cents(Decimal(net or 0)), closed=status != OrderStatus.OPEN)
+        figures[account]["committed"] += convert(left, currency)
 
     # Labour: time to date at the person's rate and fringes; the plan's days after the date as ETC.
     linked, default_pct = _labour_rules(session, prod, accounts)
@@ -382,21 +415,24 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
             return None
         return account.code, default_pct if kind == "person" else ZERO
 
-    for e in session.scalars(select(TimeEntry).where(TimeEntry.production_id == prod.id, TimeEntry.day <= as_of)):
-        person = people.get(e.person_id)
-        found = rule("person", e.person_id, e.task_id)
-        if person is None or found is None:
-            continue
-        cost = to_production_currency(
-            session,
-            prod,
-            labour_cost(Decimal(e.days), person.day_rate or ZERO, found[1]),
-            person.currency or prod.currency,
+    # Time: the database sums days per person and task; a person's days in an account are then
+    # valued once, as a timesheet line is (days x rate, rounded, plus its fringes).
+    for column, since in (("actual", None), ("actual_period", period_start)):
+        tq = select(TimeEntry.person_id, TimeEntry.task_id, func.sum(TimeEntry.days)).where(
+            TimeEntry.production_id == prod.id, TimeEntry.day <= as_of
         )
-        figures[found[0]]["actual"] += cost
-        if e.day >= period_start:
-            figures[found[0]]["actual_period"] += cost
-    planned = _planned_cost(session, prod, as_of, rule, people, rooms)
+        if since is not None:
+            tq = tq.where(TimeEntry.day >= since)
+        days_in: dict[tuple[int, str, Decimal], Decimal] = defaultdict(Decimal)
+        for person_id, task_id, days in session.execute(tq.group_by(TimeEntry.person_id, TimeEntry.task_id)):
+            found = rule("person", person_id, task_id)
+            if person_id in people and found is not None:
+                days_in[(person_id, found[0], found[1])] += Decimal(days)
+        for (person_id, account, fringe), days in days_in.items():
+            person = people[person_id]
+            cost = labour_cost(days, person.day_rate or ZERO, fringe)
+            figures[account][column] += convert(cost, person.currency or prod.currency)
+    planned = _planned_cost(session, prod, as_of, rule, people, rooms, convert)
     overrides = {
         o.account: o.amount for o in session.scalars(select(EtcOverride).where(EtcOverride.production_id == prod.id))
     }
@@ -416,10 +452,8 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
     for code, a in by_code.items():  # people's and rooms' accounts with only plan days
         if a.resource and code not in inputs:
             inputs[code] = AccountFigures(planned=planned.get(code, ZERO), override=overrides.get(code))
-    engine_accounts = budget.engine_version(session, versions[-1]).accounts if versions else []
+    engine_accounts = [budget.sheet.Account(a.code, a.name, a.chapter, a.department, a.resource) for a in accounts]
     chapters = [budget.sheet.Chapter(c.code, c.name) for c in budget.chapters(session, prod)]
-    if not engine_accounts:
-        engine_accounts = [budget.sheet.Account(a.code, a.name, a.chapter, a.department, a.resource) for a in accounts]
     return cost_report(prod.currency, chapters, engine_accounts, inputs)
 
 
@@ -433,6 +467,7 @@ def _planned_cost(
     rule: Rule,
     people: dict[int, Person],
     rooms: dict[int, Room],
+    convert: Callable[[Decimal, str], Decimal],
 ) -> dict[str, Decimal]:
     """The cost of the days the current plan schedules after `as_of`, per account."""
     plan = latest_plan(session, prod, PlanKind.CURRENT)
@@ -457,7 +492,7 @@ def _planned_cost(
             if who is None or found is None:
                 continue
             cost = labour_cost(left, who.day_rate or ZERO, found[1])
-            out[found[0]] += to_production_currency(session, prod, cost, who.currency or prod.currency)
+            out[found[0]] += convert(cost, who.currency or prod.currency)
     return out
 
 
