@@ -45,6 +45,7 @@ from postprod.model.audit import jsonable
 from postprod.services import items
 from postprod.services.common import absences_list
 from postprod.services.tasks import find_path
+from postprod.services.transfer_budget import export_budget, import_budget
 from postprod.services.transfer_editorial import export_editorial, import_editorial, parse_editorial
 from postprod.timecode import format_rate, parse_rate, start_tc_to_frames
 
@@ -218,6 +219,7 @@ class ExportDoc(_M):
     deliverables: list[DeliverableDoc] = []
     cut_versions: list[dict[str, Any]] = []
     registers: dict[str, list[dict[str, Any]]] = {}
+    budget: dict[str, Any] | None = None  # the budget and costs (services/transfer_budget)
     notes: list[NoteDoc] = []
     history: list[HistoryDoc] = []
 
@@ -398,6 +400,7 @@ def export_production(session: Session, prod: Production, *, actor: str | None =
             for d in sorted(deliverables, key=lambda d: d.name)
         ],
         **export_editorial(session, prod),
+        **({"budget": budget} if (budget := export_budget(session, prod)) is not None else {}),
         # A note whose item was deleted has nothing to point at, and is not exported.
         "notes": [
             {
@@ -660,6 +663,7 @@ def import_production(
                 )
             )
         session.flush()
+        import_budget(session, prod, doc.budget, path)
         ids: dict[tuple[str, str], int] = {("Production", prod.title): prod.id, ("Production", p.title): prod.id}
         ids.update({("Task", t.key): t.id for t in tasks.values()})
         ids.update({("Person", p.name): p.id for p in people.values()})

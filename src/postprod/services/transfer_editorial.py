@@ -20,16 +20,29 @@ from postprod.model.audit import jsonable
 from postprod.model.editorial import CutVersionContent
 from postprod.services import items
 
-_SKIP = {"id", "production_id", "version", "created_at", "updated_at", "assignee_id", "cut_version_id", "previous_id"}
+_SKIP: set[str] = {
+    "id",
+    "production_id",
+    "version",
+    "created_at",
+    "updated_at",
+    "assignee_id",
+    "cut_version_id",
+    "previous_id",
+}
 
 
-def _columns(cls: Any) -> list[Any]:
+def _columns(cls: Any, skip: frozenset[str] | set[str] = _SKIP) -> list[Any]:
     attrs: list[Any] = list(inspect(cls).column_attrs)
-    return [c for c in attrs if c.key not in _SKIP]
+    return [c for c in attrs if c.key not in skip]
 
 
-def _row(obj: Any) -> dict[str, Any]:
-    return {a.key: jsonable(getattr(obj, a.key)) for a in _columns(type(obj))}
+def row_of(obj: Any, skip: frozenset[str] | set[str] = _SKIP) -> dict[str, Any]:
+    """An object's columns as JSON values, but those in `skip` (IDs, links written by name)."""
+    return {a.key: jsonable(getattr(obj, a.key)) for a in _columns(type(obj), skip)}
+
+
+_row = row_of
 
 
 def export_editorial(session: Session, prod: Production) -> dict[str, Any]:
@@ -111,10 +124,13 @@ def _decode(col: Any, value: Any, where: str, path: str) -> Any:
     return value
 
 
-def _decode_row(cls: type, raw: Any, where: str, path: str, extra: set[str]) -> dict[str, Any]:
+def decode_row(
+    cls: type, raw: Any, where: str, path: str, extra: set[str], skip: frozenset[str] | set[str] = _SKIP
+) -> dict[str, Any]:
+    """A document's row back to column values by their types; unknown fields and wrong values name the field."""
     if not isinstance(raw, dict):
         raise FileFormatError(path, f"{where}: expected an object")
-    cols = {c.key: c for c in _columns(cls)}
+    cols = {c.key: c for c in _columns(cls, skip)}
     unknown = set(raw) - set(cols) - extra
     if unknown:
         raise FileFormatError(path, f"{where}: unknown fields {', '.join(sorted(unknown))}")
@@ -136,7 +152,7 @@ def parse_editorial(
     keys: set[tuple[str, int]] = set()
     for i, raw in enumerate(cut_versions):
         where = f"cut_versions.{i}"
-        values = _decode_row(CutVersion, raw, where, path, {"previous", "content"})
+        values = decode_row(CutVersion, raw, where, path, {"previous", "content"})
         key = (values["reel"], values["number"])
         if key in keys:
             raise FileFormatError(path, f"{where}: reel {key[0]} version {key[1]} appears twice")
@@ -157,7 +173,7 @@ def parse_editorial(
         parsed[name] = []
         for i, raw in enumerate(rows or []):
             where = f"registers.{name}.{i}"
-            values = _decode_row(cls, raw, where, path, {"assignee", "cut_version"})
+            values = decode_row(cls, raw, where, path, {"assignee", "cut_version"})
             who, anchor = raw.get("assignee"), raw.get("cut_version")
             if who is not None and who.lower() not in people:
                 raise FileFormatError(path, f"{where}.assignee: unknown person {who!r}")
