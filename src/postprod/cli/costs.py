@@ -289,3 +289,53 @@ def cost_trend(production: str | None = ProductionOpt, json_out: bool = JsonOpt)
         ["As of", "Current budget", "Actual", "Committed", "EFC", "Variance"],
         [[r["as_of"], r["current_budget"], r["actual"], r["committed"], r["efc"], r["variance"]] for r in rows],
     )
+
+
+def _import_file(kind: str, file: str, skip_bad: bool, production: str | None) -> None:
+    """Read a CSV or XLSX file on this machine and import its lines; every bad line is printed."""
+    from pathlib import Path
+
+    from postprod.cli._common import err_console
+    from postprod.db import session_scope  # the database only for the commands that use it
+    from postprod.errors import InvalidInput
+    from postprod.services import cost_import
+    from postprod.services.common import get_production
+
+    path = Path(file)
+    if not path.is_file():
+        raise InvalidInput(f"{file}: no such file", field="file")
+    data = path.read_bytes()
+    run = cost_import.import_invoices if kind == "invoices" else cost_import.import_time
+    try:
+        with session_scope() as s:
+            result = run(s, get_production(s, production), data, path.name, skip_bad=skip_bad)
+    except cost_import.BadRows as bad:
+        for line in bad.errors:
+            err_console.print(f"error: {line}", markup=False, highlight=False)
+        err_console.print("nothing imported (--skip-bad keeps the good lines)", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"{result.rows} {kind} imported from {path.name}")
+    for name in result.vendors_added:
+        console.print(f"vendor added: {name}")
+    for line in result.skipped:
+        err_console.print(f"skipped: {line}", markup=False, highlight=False)
+
+
+@invoice_app.command("import")
+def invoice_import(
+    file: str,
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Keep the good lines and report the bad ones."),
+    production: str | None = ProductionOpt,
+) -> None:
+    """Invoices from an accounting export (CSV or XLSX; French or English headers and numbers)."""
+    _import_file("invoices", file, skip_bad, production)
+
+
+@time_app.command("import")
+def time_import(
+    file: str,
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Keep the good lines and report the bad ones."),
+    production: str | None = ProductionOpt,
+) -> None:
+    """Time entries from a time sheet (CSV or XLSX): person, date, days or hours, task, note."""
+    _import_file("time entries", file, skip_bad, production)
