@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -197,3 +198,23 @@ def test_export_and_import_carry_the_budget_and_the_costs(session: Session) -> N
         transfer.import_production(
             session, transfer.read_document(json.dumps(broken), "copy.json"), title="Copy 2", path="copy.json"
         )
+
+
+def test_the_sweep_freezes_the_cost_reports_each_monday_once(engine: Any) -> None:
+    from postprod import db
+    from postprod.jobs.runner import JobSweeper
+    from postprod.model import CostSnapshot
+
+    with db.session_scope(engine, actor="test") as s:  # committed: the sweeper reads with its own sessions
+        prod = _planned(s)
+        pid, start = prod.id, prod.start_date
+    monday = start + timedelta(days=(7 - start.weekday()) % 7 or 7)
+    sweeper = JobSweeper(engine, lambda _job: None)
+    sweeper.weekly(monday - timedelta(days=1))  # a Sunday: nothing
+    sweeper.weekly(monday)
+    sweeper.weekly(monday)  # the same Monday again, and another server's round: still one
+    with db.session_scope(engine, actor="test") as s:
+        assert costs.weekly_snapshots(s, monday) == []
+        snaps = s.scalars(select(CostSnapshot).where(CostSnapshot.production_id == pid)).all()
+        assert [x.as_of for x in snaps] == [monday] and snaps[0].taken_by == "weekly cost report"
+        s.delete(s.get(Production, pid))  # the engine's tables are shared by the module's tests

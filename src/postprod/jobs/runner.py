@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, event, select, update
@@ -259,6 +259,7 @@ class JobSweeper:
         self.interval = SWEEP if interval is None else interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="postprod-job-sweep", daemon=True)
+        self._snapped: date | None = None  # the Monday whose cost reports this process has frozen
 
     def start(self) -> JobSweeper:
         self._thread.start()
@@ -268,7 +269,19 @@ class JobSweeper:
         ids = requeue_stale(self.engine, skip=running_here())
         for job_id in ids:
             self.dispatch(job_id)
+        self.weekly()
         return ids
+
+    def weekly(self, today: date | None = None) -> None:
+        """Each Monday, the weekly cost snapshots (services/costs.weekly_snapshots), once per process and day."""
+        today = today or date.today()
+        if today.weekday() != 0 or self._snapped == today:
+            return
+        from postprod.services import costs  # the budget's services only for this weekly round
+
+        with db.session_scope(self.engine, actor="weekly cost report") as s:
+            costs.weekly_snapshots(s, today)
+        self._snapped = today
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -27,6 +27,7 @@ from postprod.model import (
     BudgetAccount,
     BudgetLine,
     BudgetStatus,
+    BudgetVersion,
     CostSnapshot,
     EtcOverride,
     Invoice,
@@ -640,3 +641,27 @@ def report_view(session: Session, prod: Production, as_of: date | None = None) -
 
 def snapshot_dict(s: CostSnapshot) -> SnapshotView:
     return {"as_of": s.as_of.isoformat(), "taken_by": s.taken_by, "totals": s.report["totals"]}
+
+
+def weekly_snapshots(session: Session, today: date | None = None) -> list[int]:
+    """On a Monday, freeze the cost report of every production with a budget (once: the date is unique).
+
+    The server's sweep calls it; the IDs of the productions snapped are returned.
+    """
+    from sqlalchemy.exc import IntegrityError  # two servers may race for the same Monday
+
+    today = today or date.today()
+    if today.weekday() != 0:
+        return []
+    with_budget = set(session.scalars(select(BudgetVersion.production_id).distinct()))
+    done = set(session.scalars(select(CostSnapshot.production_id).where(CostSnapshot.as_of == today)))
+    snapped = []
+    for prod in session.scalars(select(Production).where(Production.id.in_(with_budget - done))):
+        point = session.begin_nested()
+        try:
+            snapshot(session, prod, today)
+            point.commit()
+            snapped.append(prod.id)
+        except (IntegrityError, Conflict):
+            point.rollback()
+    return snapped
