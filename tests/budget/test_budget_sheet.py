@@ -255,3 +255,41 @@ def test_the_charts_are_data_and_map_to_departments() -> None:
     bad = "chapters: [{code: '1', name: A}]\naccounts: [{code: '1.1', name: B, chapter: '2'}]\n"
     with pytest.raises(InvalidInput, match=r"mine.yaml: account 1.1: unknown chapter '2'"):
         read_chart(bad, where="mine.yaml")
+
+
+def test_tax_credits_by_hand() -> None:
+    from postprod.budget.tax_credit import credits, default_rules, read_rules
+
+    v = Version(
+        currency="EUR", chapters=CHAPTERS, accounts=ACCOUNTS, fringes={"intermittents": D("65")}, rates={"GBP": D("1.1725")},
+        lines=(
+            # 40 days x 412.50 = 16,500.00 + 65 % = 10,725.00: 27,225.00 in France, tagged trip
+            Line("2.10", "Editor", D("40"), "day", D("412.50"), "EUR", fringe="intermittents", tax_credit="trip"),
+            # VFX in Paris, 2,100,000.00 tagged trip; in London 30,367.75, tagged but abroad: not eligible
+            Line("8.20", "VFX Paris", D("1"), "flat", D("2100000"), "EUR", tax_credit="trip"),
+            Line("8.20", "VFX London", D("14"), "shot", D("1850"), "GBP", tax_credit="trip", in_france=False),
+            Line("8.40", "Mix", D("8"), "day", D("1333.335"), "EUR"),  # untagged
+        ),
+    )  # fmt: skip
+    c = compute(v)
+    rules = {r.id: r for r in default_rules()}
+    assert rules["trip"].source.startswith("Code général des impôts") and rules["trip"].read_on.year == 2026
+    # Actual: 13,612.50 of the editor (half); VFX 1,000,000.00 of its 2,130,367.75 budget.
+    actual = {"2.10": D("13612.50"), "8.20": D("1000000.00")}
+    trip = credits([rules["trip"]], ACCOUNTS, v.lines, c, actual)[0]
+    # At completion: 27,225.00 + 2,100,000.00 = 2,127,225.00; VFX 2,100,000.00 >= 2,000,000: the 40 % rate
+    # -> 850,890.00. To date: 13,612.50 (all of 2.10 is tagged) + 1,000,000.00 x 2,100,000.00 / 2,130,367.75
+    # = 985,745.3015 -> 985,745.30; total 999,357.80
+    assert (trip.base_at_completion, trip.vfx_spend, trip.rate, trip.at_completion) == (
+        D("2127225.00"), D("2100000.00"), D("40"), D("850890.00"),
+    )  # fmt: skip
+    assert trip.base_to_date == D("999357.80")
+    lower = read_rules(
+        "credits: [{id: t, name: T, source: S, read_on: 2026-01-01, tag: trip, rate: 30,"
+        " vfx_bonus: {threshold: 3000000, rate: 40}, cap: 500000}]",
+        "mine.yaml",
+    )  # fmt: skip
+    capped = credits(lower, ACCOUNTS, v.lines, c, actual)[0]
+    assert capped.rate == D("30") and capped.at_completion == D("500000")  # 638,167.50 capped
+    with pytest.raises(InvalidInput, match="mine.yaml: credits.0: each rule needs"):
+        read_rules("credits: [{id: t}]", "mine.yaml")

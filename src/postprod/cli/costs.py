@@ -339,3 +339,36 @@ def time_import(
 ) -> None:
     """Time entries from a time sheet (CSV or XLSX): person, date, days or hours, task, note."""
     _import_file("time entries", file, skip_bad, production)
+
+
+@cost_app.command("credits")
+def cost_credits(
+    as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)."),
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Tax credits: the eligible spend to date and at completion of each, by rules kept as data (with sources)."""
+    from postprod.db import session_scope  # the database only for the commands that use it
+    from postprod.services import costs
+    from postprod.services.common import get_production, parse_date
+
+    with session_scope() as s:
+        rows = costs.tax_credits(s, get_production(s, production), parse_date(as_of, "as_of") if as_of else None)
+    if json_out:
+        print_json(rows)
+        return
+    table(
+        None,
+        ["Credit", "Rate %", "Eligible to date", "Eligible at completion", "Credit at completion", "Source"],
+        [
+            [
+                r["name"],
+                r["rate"],
+                r["eligible_to_date"],
+                r["eligible_at_completion"],
+                r["credit_at_completion"],
+                f"{r['source']} (read {r['read_on']})",
+            ]
+            for r in rows
+        ],  # fmt: skip
+    )

@@ -33,6 +33,7 @@ from postprod.model import (
     PlanKind,
     PlanTask,
     Production,
+    ProductionKind,
     Room,
     Task,
     VfxShot,
@@ -68,6 +69,11 @@ def draft_from_plan(session: Session, prod: Production, *, rates: dict[str, str]
     chart_fringe = load_chart(budget.default_chart(prod)).default_fringe
     fringe = chart_fringe if chart_fringe in groups else None
     draft = Draft(v)
+    # A French production's spend is tagged for its credit (cinema for films, audiovisuel otherwise);
+    # the supervisor untags what is spent abroad or does not count.
+    credit = None
+    if prod.currency == "EUR":
+        credit = "cinema" if prod.kind in (ProductionKind.FEATURE_FILM, ProductionKind.SHORT) else "audiovisuel"
 
     pending: list[tuple[int, int, dict[str, object], tuple[str, int] | None]] = []
 
@@ -78,7 +84,7 @@ def draft_from_plan(session: Session, prod: Production, *, rates: dict[str, str]
                 f"{description} is priced in {currency}: give its rate, e.g. --rate {currency}=1.0", field="currency"
             )
         values = {"account": account.code, "description": description, "quantity": quantity, "unit": unit,
-                  "rate": rate, "currency": currency, "fringe": fringe_group}  # fmt: skip
+                  "rate": rate, "currency": currency, "fringe": fringe_group, "tax_credit": credit}  # fmt: skip
         pending.append((account.position, len(pending), values, link))
 
     # The plan's days, per person (or room) and account.

@@ -665,3 +665,35 @@ def weekly_snapshots(session: Session, today: date | None = None) -> list[int]:
         except (IntegrityError, Conflict):
             point.rollback()
     return snapped
+
+
+class CreditView(TypedDict):
+    id: str
+    name: str
+    source: str
+    read_on: str
+    rate: str
+    eligible_to_date: str
+    eligible_at_completion: str
+    vfx_spend: str
+    credit_at_completion: str
+
+
+def tax_credits(session: Session, prod: Production, as_of: date | None = None) -> list[CreditView]:
+    """Each tax credit's eligible spend to date and at completion, by the rules kept as data."""
+    from postprod.budget import tax_credit  # the rules file only for this view
+
+    versions = budget.versions(session, prod)
+    if not versions:
+        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget draft --from-plan")
+    ev = budget.engine_version(session, versions[-1])
+    actual = {r.code: r.figures.actual for r in report(session, prod, as_of).rows}
+    return [
+        {
+            "id": c.rule.id, "name": c.rule.name, "source": c.rule.source, "read_on": c.rule.read_on.isoformat(),
+            "rate": format(c.rate.normalize(), "f"), "eligible_to_date": as_json(c.base_to_date),
+            "eligible_at_completion": as_json(c.base_at_completion), "vfx_spend": as_json(c.vfx_spend),
+            "credit_at_completion": as_json(c.at_completion),
+        }
+        for c in tax_credit.credits(tax_credit.default_rules(), ev.accounts, ev.lines, budget.sheet.compute(ev), actual)
+    ]  # fmt: skip
