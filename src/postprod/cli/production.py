@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.panel import Panel
 
-from postprod.cli._common import JsonOpt, console, note, print_json, table
+from postprod.cli._common import JsonOpt, console, note, plural, print_json, table
 from postprod.db import session_scope
 from postprod.services import productions as svc
 from postprod.services.common import get_production, production_dict, use_production
@@ -27,9 +27,9 @@ def show_overview(data: OverviewView) -> None:
         f"Languages: {p['original_language']} (original)"
         + (f"; dubbed: {', '.join(p['dubbed_languages'])}" if p["dubbed_languages"] else ""),
         f"Start {p['start_date']} - deliveries: {deliveries}"
-        + (f" - {days} days to delivery" if days is not None else ""),
-        f"Status: {p['status']} - {data['tasks']} tasks, {data['estimate_days_total']:g} work days estimated, "
-        f"{data['people']} people, {data['rooms']} rooms",
+        + (f" - {plural(days, 'day')} to delivery" if days is not None else ""),
+        f"Status: {p['status']} - {plural(data['tasks'], 'task')}, {data['estimate_days_total']:g} work days estimated, "
+        f"{plural(data['people'], 'person', 'people')}, {plural(data['rooms'], 'room')}",
         "Tasks by status: " + ", ".join(f"{k} {v}" for k, v in data["tasks_by_status"].items()),
     ]
     plan = data.get("plan")
@@ -40,9 +40,9 @@ def show_overview(data: OverviewView) -> None:
         verdict = (
             ""
             if over is None
-            else f"  [red]{over} days after delivery[/red]"
+            else f"  [red]{plural(over, 'day')} after delivery[/red]"
             if over > 0
-            else f"  [green]{-over} days before delivery[/green]"
+            else f"  [green]{plural(-over, 'day')} before delivery[/green]"
         )
         lines.append(f"Plan ends {plan['end_date']}{verdict}")
         lines.append("Critical path: " + " > ".join(plan["critical_path"]))
