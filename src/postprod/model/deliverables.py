@@ -96,7 +96,7 @@ class QcFinding(Base):
     start_tc: Mapped[str | None] = mapped_column(String(16))
     end_tc: Mapped[str | None] = mapped_column(String(16))
     stream: Mapped[int | None] = mapped_column(Integer)
-    channel: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str | None] = mapped_column(String(16))  # the channel's name: L, R, C, LFE, Ls, Rs...
     message: Mapped[str] = mapped_column(Text, default="")
 
     run: Mapped[QcRun] = relationship(back_populates="findings")

@@ -47,7 +47,7 @@ class Event:
     start_tc: str
     end_tc: str
     stream: int | None = None
-    channel: int | None = None
+    channel: str | None = None  # the channel's name (L, R, Ls...)
     detail: dict[str, Any] = field(default_factory=dict)
     start_seconds: float = 0.0
     end_seconds: float = 0.0
@@ -82,7 +82,7 @@ def frame_event(
     end: int,
     *,
     stream: int | None = None,
-    channel: int | None = None,
+    channel: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Event:
     """An event over frames [start, end) with TCs and seconds filled in."""
@@ -107,7 +107,7 @@ def seconds_event(
     end_seconds: float,
     *,
     stream: int | None = None,
-    channel: int | None = None,
+    channel: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Event:
     """An event given in seconds from the first video frame, widened to whole frames."""

@@ -234,7 +234,7 @@ class FindingView(TypedDict):
     start_tc: str | None
     end_tc: str | None
     stream: int | None
-    channel: int | None
+    channel: str | None
     message: str
 
 
