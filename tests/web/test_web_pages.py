@@ -32,7 +32,7 @@ def pages(pid: int) -> dict[str, str]:
         "dubbing": f"{p}/registers/dubbing",
         "vfx-entry": f"{p}/registers/vfx/053_CSC_0750",
         "deliverables": f"{p}/deliverables",
-        "deliverable": f"{p}/deliverables/Streaming master",
+        "deliverable": f"{p}/deliverables/Master streaming",
         "approvals": f"{p}/approvals",
         "activity": f"{p}/activity",
         "webhooks": f"{p}/webhooks",
@@ -193,7 +193,7 @@ def test_inline_status_answers_carry_labels_in_the_users_language(site: tuple[Te
 def test_approve_a_deliverable(site: tuple[TestClient, int]) -> None:
     c, pid = site
     csrf = login(c, "supervisor")
-    page = c.get(f"/p/{pid}/deliverables/Music cue sheet").text
+    page = c.get(f"/p/{pid}/deliverables/Relevé des musiques (cue sheet)").text
     did = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
     r = c.post(
         f"/p/{pid}/approvals",
@@ -224,12 +224,12 @@ def test_a_client_named_as_reviewer_finds_and_decides_the_request(site: tuple[Te
     but not the item's internal notes nor a link to a page they may not open; other requests stay hidden."""
     c, pid = site
     csrf = login(c, "supervisor")
-    page = c.get(f"/p/{pid}/deliverables/Streaming master").text
+    page = c.get(f"/p/{pid}/deliverables/Master streaming").text
     did = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
     note = {"target_type": "deliverable", "target_id": did, "body": "Internal: grade still moving", "csrf_token": csrf}
     assert c.post(f"/p/{pid}/notes", data=note, follow_redirects=False).status_code == 303
     sent = {}
-    for name, reviewers in (("Streaming master", ["client", "director"]), ("DCP audio", ["director"])):
+    for name, reviewers in (("Master streaming", ["client", "director"]), ("DCP son 5.1", ["director"])):
         page = c.get(f"/p/{pid}/deliverables/{name}").text
         target = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
         r = c.post(
@@ -239,15 +239,15 @@ def test_a_client_named_as_reviewer_finds_and_decides_the_request(site: tuple[Te
         )
         assert r.status_code == 303
         sent[name] = r.headers["location"]
-    assert "Internal: grade still moving" in c.get(sent["Streaming master"]).text
+    assert "Internal: grade still moving" in c.get(sent["Master streaming"]).text
     csrf = login(c, "client")
     listing = c.get(f"/p/{pid}/approvals").text
-    assert f'href="{sent["Streaming master"]}"' in listing and f'href="{sent["DCP audio"]}"' not in listing
-    page = c.get(sent["Streaming master"])
+    assert f'href="{sent["Master streaming"]}"' in listing and f'href="{sent["DCP son 5.1"]}"' not in listing
+    page = c.get(sent["Master streaming"])
     assert page.status_code == 200 and 'id="decide"' in page.text
     assert "Internal: grade still moving" not in page.text and f'href="/p/{pid}/deliverables/' not in page.text
-    assert c.get(sent["DCP audio"]).status_code == 403
-    r = c.post(sent["Streaming master"] + "/decide", data={"decision": "approved", "csrf_token": csrf})
+    assert c.get(sent["DCP son 5.1"]).status_code == 403
+    r = c.post(sent["Master streaming"] + "/decide", data={"decision": "approved", "csrf_token": csrf})
     assert r.status_code == 200 and "s-approved" in r.text
 
 

@@ -9,7 +9,7 @@ from postprod.cli._common import JsonOpt, console, note, plural, print_json, tab
 from postprod.db import session_scope
 from postprod.services import productions as svc
 from postprod.services.common import get_production, production_dict, use_production
-from postprod.services.demo import create_demo
+from postprod.services.demo import MEDIA_FOLDER, create_demo
 from postprod.services.productions import OverviewView
 from postprod.services.templates import load_template, template_names
 from postprod.timecode import rate_note
@@ -213,13 +213,18 @@ def demo(
     reset: bool = typer.Option(False, "--reset", help="Recreate the demo production from scratch."),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Set up the sample feature film (crew, rooms, calendars, tasks) and print its overview."""
+    """Set up the sample feature film (crew, rooms, calendars, tasks, cuts, cues, deliverables) and print its overview."""
+    from postprod.media_roots import local_roots
+
+    media = local_roots()[0] / MEDIA_FOLDER  # the demo's WAV files and their QC runs, under the media roots
     with session_scope() as s:
-        prod, created = create_demo(s, reset=reset)
+        prod, created = create_demo(s, reset=reset, media=media)
         data = svc.overview(s, prod)
     if json_out:
         print_json(data)
         return
     if not created:
         note(f"the demo production {prod.title!r} already exists (use --reset to recreate it)")
+    else:
+        note(f"the demo's media files (QC'd deliverables) are in {media}")
     show_overview(data)
