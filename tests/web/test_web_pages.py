@@ -278,14 +278,20 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
     assert r.status_code == 422
 
 
-def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestClient, int]) -> None:
+def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestClient, int], engine: Engine) -> None:
     """The feed says "création" and "Tâche", not the audit trail's "create" and class names such as "TaskAssignment"."""
     from postprod.model.base import Base
+    from postprod.services import registers, tasks
+    from postprod.services.common import get_task
     from postprod.web.vocabulary import ENTITY_TYPES
 
     audited = {m.class_.__name__ for m in Base.registry.mappers if hasattr(m.class_, "audit_production_id")}
     assert audited and sorted(audited - ENTITY_TYPES.keys()) == []
     c, pid = site
+    with db.session_scope(engine, actor="tester") as s:  # a task assigned and a shot added: the latest entries
+        prod = get_production(s, pid)
+        tasks.update_task(s, get_task(s, prod, "PIC-LOCK"), assign=[prod.people[0].name])
+        registers.add_entry(s, prod, registers.get_kind("vfx"), {"shot_id": "090_ACT_0010"})
     csrf = login(c, "supervisor")
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/activity").text
@@ -418,7 +424,9 @@ def test_subtitle_deliverable_shows_its_language_work(site: tuple[TestClient, in
 
     c, pid = site
     with Session(engine) as s:
-        s.add(DubbingVersion(production_id=pid, language="en", studio="Studio Anglais"))
+        # the demo's English dubbed version is the one the deliverable's language links to
+        dubbed = s.query(DubbingVersion).filter_by(production_id=pid, language="en").one()
+        dubbed.studio = "Studio Anglais"
         s.add(Deliverable(production_id=pid, name="Subtitles EN", spec="subtitles-netflix-en", language="en"))
         s.commit()
     csrf = login(c, "supervisor")

@@ -58,7 +58,7 @@ def create_demo(
         languages="fr,en,de",
         deliveries=f"festival={(start + timedelta(days=150)).isoformat()},final={(start + timedelta(days=200)).isoformat()}",
         start=start,
-        description="A feature film in French, dubbed into English and German (sample production).",
+        description="Long métrage en français, doublé en anglais et en allemand (production d'exemple).",
         with_crew=True,
     )
     crew = {p.role: p for p in prod.people}
@@ -70,7 +70,7 @@ def create_demo(
         person=crew["Colourist"],
         start=today + timedelta(days=60),
         end=today + timedelta(days=64),
-        reason="Festival jury",
+        reason="Jury de festival",
     )
     people.add_absence(
         session,
@@ -78,7 +78,7 @@ def create_demo(
         person=crew["Re-recording mixer"],
         start=today + timedelta(days=20),
         end=today + timedelta(days=21),
-        reason="Training",
+        reason="Formation",
     )
     ingest = tasks.update_task(session, get_task(session, prod, "PIC-INGEST"), assign=[assistant], today=start)
     tasks.update_task(session, ingest, status="in-progress", today=start)
