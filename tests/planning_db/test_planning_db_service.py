@@ -237,9 +237,7 @@ def test_replan_explains_each_move_and_slippage_shows_the_plan(session: Session,
     slippage, read from progress, also shows what the current plan already moved."""
     ops.plan_production(session, demo, time_limit=0, today=TODAY)
     ops.set_baseline(session, demo)
-    out = ops.replan_production(
-        session, demo, ops.Incidents(slips=[("PIC-EDITORS-CUT", 5)]), time_limit=0, today=TODAY
-    )
+    out = ops.replan_production(session, demo, ops.Incidents(slips=[("PIC-EDITORS-CUT", 5)]), time_limit=0, today=TODAY)
     assert out["moves"]
     for m in out["moves"]:
         assert m["why"] and m["chain"][-1]["task"] == m["task"]
