@@ -79,7 +79,7 @@ def test_demo_command_writes_its_media_under_the_media_roots(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("POSTPROD_MEDIA_ROOTS", raising=False)
-    r = CliRunner().invoke(app, ["demo", "--json"])
+    r = CliRunner().invoke(app, ["production", "demo", "--json"])  # `postprod demo` too
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["late_tasks"] == ["PIC-EDITORS-CUT"]
     assert sorted(p.name for p in (tmp_path / "postprod-demo-media").iterdir()) == [

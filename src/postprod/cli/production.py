@@ -209,6 +209,7 @@ def templates(json_out: bool = JsonOpt) -> None:
         )
 
 
+@app.command("demo")  # also `postprod demo`, the first command of the tour
 def demo(
     reset: bool = typer.Option(False, "--reset", help="Recreate the demo production from scratch."),
     json_out: bool = JsonOpt,
