@@ -34,7 +34,7 @@ ENTRIES = {  # one entry per register, so that every {kind}/{key} route is walke
     "adr": {"number": "101", "character": "Anna", "line": "Non."},
     "foley": {"number": "F12", "description": "Footsteps on gravel"},
     "music": {"number": "1M3", "title": "Aube"},
-    "dubbing": {"language": "en", "studio": "Studio B"},
+    "dubbing": {"language": "it", "studio": "Studio B"},  # the demo has its own en and de
 }
 
 

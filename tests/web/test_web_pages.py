@@ -290,7 +290,7 @@ def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestCli
     c, pid = site
     with db.session_scope(engine, actor="tester") as s:  # a task assigned and a shot added: the latest entries
         prod = get_production(s, pid)
-        tasks.update_task(s, get_task(s, prod, "PIC-LOCK"), assign=[prod.people[0].name])
+        tasks.update_task(s, get_task(s, prod, "PIC-LOCK"), assign=[prod.people[0].name], priority=2)
         registers.add_entry(s, prod, registers.get_kind("vfx"), {"shot_id": "090_ACT_0010"})
     csrf = login(c, "supervisor")
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
