@@ -136,3 +136,48 @@ def test_slippage_against_baseline() -> None:
     # a task planned to start before today and not started is reported with a forecast
     late = [s for s in rows.values() if s.forecast]
     assert all(s.planned_start < today for s in late)
+
+
+def test_every_move_says_why() -> None:
+    """Each move carries the chain of causes from the incident (or what holds it) to the task."""
+    p = production()
+    base = solve(p, time_limit=0)
+    started(p, base, "assembly")
+    res = replan(p, base, [TaskSlips("assembly", 3)], time_limit=1)
+    assert res.moves
+    new, old = res.plan.by_id(), base.by_id()
+    for m in res.moves:
+        assert m.chain and m.chain[-1].task == m.task
+        if m.days > 0:
+            # every later start goes back to the slip, link by link
+            assert m.chain[0].via == "incident" and m.chain[0].task == "assembly" and m.chain[0].days == 3
+        for prev, link in zip(m.chain, m.chain[1:], strict=False):
+            assert prev.task in (link.after, link.pushed_by)
+            t = new[link.task]
+            if link.via == "dependency":
+                assert new[link.after].end_slot + link.days == t.start_slot  # held by it, to the day
+            elif link.via == "resource":
+                held = new[link.after]
+                assert link.resource in (*held.people, *held.rooms) and link.resource in (*t.people, *t.rooms)
+                assert held.end_slot <= t.start_slot
+            else:
+                raise AssertionError(f"{link.via} inside a chain")
+            if link.pushed_by is not None:
+                assert new[link.pushed_by].end_slot > old[link.task].start_slot
+    directors = next(m for m in res.moves if m.task == "directors cut")
+    assert [(link.task, link.via) for link in directors.chain] == [
+        ("assembly", "incident"),
+        ("directors cut", "dependency"),
+    ]
+    assert directors.to_dict()["chain"][1]["after"] == "assembly"
+
+
+def test_a_move_held_by_an_absence_says_so() -> None:
+    p = production()
+    base = solve(p, time_limit=0)
+    start = base.by_id()["sound edit"].start
+    res = replan(p, base, [PersonAway("dan", start, date(2025, 5, 30))], time_limit=1)
+    sound = next(m for m in res.moves if m.task == "sound edit")
+    assert [(link.via, link.resource) for link in sound.chain] == [("absence", "dan")]
+    mix = next(m for m in res.moves if m.task == "final mix")
+    assert mix.chain[0].via == "absence" and mix.chain[-1].task == "final mix"

@@ -230,3 +230,40 @@ def test_planned_dates_move_a_task_to_a_new_version(session: Session, demo: Prod
     tasks_svc.update_task(session, task, priority=2, expected_version=after[moved[0]][0])  # the new version works
     with pytest.raises(Conflict):
         tasks_svc.update_task(session, task, priority=1, expected_version=before[moved[0]][0])
+
+
+def test_replan_explains_each_move_and_slippage_shows_the_plan(session: Session, demo: Production) -> None:
+    """`--slip PIC-EDITORS-CUT:5`: each move says which chain of tasks or people pushed it, stored with the plan;
+    slippage, read from progress, also shows what the current plan already moved."""
+    ops.plan_production(session, demo, time_limit=0, today=TODAY)
+    ops.set_baseline(session, demo)
+    out = ops.replan_production(session, demo, ops.Incidents(slips=[("PIC-EDITORS-CUT", 5)]), time_limit=0, today=TODAY)
+    assert out["moves"]
+    for m in out["moves"]:
+        assert m["why"] and m["chain"][-1]["task"] == m["task"]
+        if m["days"] > 0:
+            assert m["why"].startswith("PIC-EDITORS-CUT slips +5 working days (the incident)")
+    far = max(out["moves"], key=lambda m: m["days"])
+    assert far["days"] >= 5 and far["task"] in far["why"].split(" > ")[-1]
+    stored = session.get(Plan, out["plan_id"])
+    assert stored is not None and [m["why"] for m in stored.moves] == [m["why"] for m in out["moves"]]
+    report = ops.slippage_report(session, demo, TODAY)
+    plan = report["plan"]
+    assert plan is not None and plan["id"] == out["plan_id"] and plan["end_shift_days"] > 0
+    late = {t["task"]: t["days"] for t in plan["late"]}
+    assert late["PIC-DIRECTORS-CUT"] == 5 and late[far["task"]] >= far["days"] - 1
+
+
+def test_a_due_date_already_past_does_not_refuse_the_plan(session: Session, demo: Production) -> None:
+    """The demo's editor's cut is past its date: no plan can meet it, so the plan goes on and the task stays late."""
+    cut = get_task(session, demo, "PIC-EDITORS-CUT")
+    assert cut.due_date is not None and cut.due_date < TODAY and cut.status.value == "in-progress"
+    out = ops.plan_production(session, demo, time_limit=0, today=TODAY)
+    assert out["tasks"] == len(demo.tasks)
+    from postprod.services import productions
+
+    assert productions.overview(session, demo, TODAY)["late_tasks"] == ["PIC-EDITORS-CUT"]
+    # a date still ahead that cannot be met is refused as before
+    tasks_svc.update_task(session, get_task(session, demo, "MIX-FINAL"), due=(TODAY + timedelta(days=10)).isoformat())
+    with pytest.raises(InfeasibleError, match="MIX-FINAL is due"):
+        ops.plan_production(session, demo, time_limit=0, today=TODAY)

@@ -114,7 +114,7 @@ def test_subtitle_deliverable_per_language(cli_db: str, tmp_path: Path, monkeypa
         return r.stdout
 
     ok("demo")
-    ok("cues", "dubbing", "add", "en", "--studio", "Studio Anglais", "--translation", "done")
+    ok("cues", "dubbing", "update", "en", "--studio", "Studio Anglais", "--translation", "done")  # the demo's
     r = runner.invoke(
         app, ["deliverable", "add", "Subtitles EN", "--spec", "subtitles-netflix-en", "--file", str(path)]
     )

@@ -15,7 +15,7 @@ from postprod.model import Deliverable, QcFinding, QcRun
 def _run_with_findings(engine: Engine, pid: int) -> int:
     with db.session_scope(engine, actor="seed") as s:
         d = s.scalars(
-            select(Deliverable).where(Deliverable.production_id == pid, Deliverable.name == "Streaming master")
+            select(Deliverable).where(Deliverable.production_id == pid, Deliverable.name == "Master streaming")
         ).one()
         run = QcRun(production_id=pid, deliverable=d, started_at=datetime.now(UTC), finished_at=datetime.now(UTC),
                     actor="seed", file_path="/media/master.mov", spec="locked", result="fail",
@@ -54,4 +54,4 @@ def test_findings_on_the_timeline_in_both_languages(site: tuple[TestClient, int]
 def test_no_timeline_without_findings(site: tuple[TestClient, int]) -> None:
     c, pid = site
     login(c, "supervisor")
-    assert 'id="qc-timeline"' not in c.get(f"/p/{pid}/deliverables/Streaming master").text
+    assert 'id="qc-timeline"' not in c.get(f"/p/{pid}/deliverables/Master streaming").text

@@ -60,7 +60,7 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
 
             # Send a deliverable for approval to oneself and approve it.
             page.goto(f"{base}/p/{pid}/deliverables")
-            page.click("text=Music cue sheet")
+            page.click("text=Relevé des musiques (cue sheet)")
             page.check("#request-approval input[value=supervisor]")
             page.fill("#request-approval textarea", "Cue sheet ready for the distributor")
             page.click("#request-approval button")
@@ -68,7 +68,7 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
             page.click("#decide button[value=approved]")
             assert page.locator("#approval-status").inner_text().strip() == "approved"
             page.goto(f"{base}/p/{pid}")
-            row = page.locator("#deliverables tr", has_text="Music cue sheet")
+            row = page.locator("#deliverables tr", has_text="Relevé des musiques (cue sheet)")
             assert "approved" in row.inner_text()
 
             # French, kept for the user.

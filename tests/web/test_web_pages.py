@@ -32,7 +32,7 @@ def pages(pid: int) -> dict[str, str]:
         "dubbing": f"{p}/registers/dubbing",
         "vfx-entry": f"{p}/registers/vfx/053_CSC_0750",
         "deliverables": f"{p}/deliverables",
-        "deliverable": f"{p}/deliverables/Streaming master",
+        "deliverable": f"{p}/deliverables/Master streaming",
         "approvals": f"{p}/approvals",
         "activity": f"{p}/activity",
         "webhooks": f"{p}/webhooks",
@@ -193,7 +193,7 @@ def test_inline_status_answers_carry_labels_in_the_users_language(site: tuple[Te
 def test_approve_a_deliverable(site: tuple[TestClient, int]) -> None:
     c, pid = site
     csrf = login(c, "supervisor")
-    page = c.get(f"/p/{pid}/deliverables/Music cue sheet").text
+    page = c.get(f"/p/{pid}/deliverables/Relevé des musiques (cue sheet)").text
     did = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
     r = c.post(
         f"/p/{pid}/approvals",
@@ -224,12 +224,12 @@ def test_a_client_named_as_reviewer_finds_and_decides_the_request(site: tuple[Te
     but not the item's internal notes nor a link to a page they may not open; other requests stay hidden."""
     c, pid = site
     csrf = login(c, "supervisor")
-    page = c.get(f"/p/{pid}/deliverables/Streaming master").text
+    page = c.get(f"/p/{pid}/deliverables/Master streaming").text
     did = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
     note = {"target_type": "deliverable", "target_id": did, "body": "Internal: grade still moving", "csrf_token": csrf}
     assert c.post(f"/p/{pid}/notes", data=note, follow_redirects=False).status_code == 303
     sent = {}
-    for name, reviewers in (("Streaming master", ["client", "director"]), ("DCP audio", ["director"])):
+    for name, reviewers in (("Master streaming", ["client", "director"]), ("DCP son 5.1", ["director"])):
         page = c.get(f"/p/{pid}/deliverables/{name}").text
         target = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
         r = c.post(
@@ -239,15 +239,15 @@ def test_a_client_named_as_reviewer_finds_and_decides_the_request(site: tuple[Te
         )
         assert r.status_code == 303
         sent[name] = r.headers["location"]
-    assert "Internal: grade still moving" in c.get(sent["Streaming master"]).text
+    assert "Internal: grade still moving" in c.get(sent["Master streaming"]).text
     csrf = login(c, "client")
     listing = c.get(f"/p/{pid}/approvals").text
-    assert f'href="{sent["Streaming master"]}"' in listing and f'href="{sent["DCP audio"]}"' not in listing
-    page = c.get(sent["Streaming master"])
+    assert f'href="{sent["Master streaming"]}"' in listing and f'href="{sent["DCP son 5.1"]}"' not in listing
+    page = c.get(sent["Master streaming"])
     assert page.status_code == 200 and 'id="decide"' in page.text
     assert "Internal: grade still moving" not in page.text and f'href="/p/{pid}/deliverables/' not in page.text
-    assert c.get(sent["DCP audio"]).status_code == 403
-    r = c.post(sent["Streaming master"] + "/decide", data={"decision": "approved", "csrf_token": csrf})
+    assert c.get(sent["DCP son 5.1"]).status_code == 403
+    r = c.post(sent["Master streaming"] + "/decide", data={"decision": "approved", "csrf_token": csrf})
     assert r.status_code == 200 and "s-approved" in r.text
 
 
@@ -278,14 +278,20 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
     assert r.status_code == 422
 
 
-def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestClient, int]) -> None:
+def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestClient, int], engine: Engine) -> None:
     """The feed says "création" and "Tâche", not the audit trail's "create" and class names such as "TaskAssignment"."""
     from postprod.model.base import Base
+    from postprod.services import registers, tasks
+    from postprod.services.common import get_task
     from postprod.web.vocabulary import ENTITY_TYPES
 
     audited = {m.class_.__name__ for m in Base.registry.mappers if hasattr(m.class_, "audit_production_id")}
     assert audited and sorted(audited - ENTITY_TYPES.keys()) == []
     c, pid = site
+    with db.session_scope(engine, actor="tester") as s:  # a task assigned and a shot added: the latest entries
+        prod = get_production(s, pid)
+        tasks.update_task(s, get_task(s, prod, "PIC-LOCK"), assign=[prod.people[0].name], priority=2)
+        registers.add_entry(s, prod, registers.get_kind("vfx"), {"shot_id": "090_ACT_0010"})
     csrf = login(c, "supervisor")
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/activity").text
@@ -418,7 +424,9 @@ def test_subtitle_deliverable_shows_its_language_work(site: tuple[TestClient, in
 
     c, pid = site
     with Session(engine) as s:
-        s.add(DubbingVersion(production_id=pid, language="en", studio="Studio Anglais"))
+        # the demo's English dubbed version is the one the deliverable's language links to
+        dubbed = s.query(DubbingVersion).filter_by(production_id=pid, language="en").one()
+        dubbed.studio = "Studio Anglais"
         s.add(Deliverable(production_id=pid, name="Subtitles EN", spec="subtitles-netflix-en", language="en"))
         s.commit()
     csrf = login(c, "supervisor")

@@ -11,10 +11,48 @@ from fractions import Fraction
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
-console = Console()
-err_console = Console(stderr=True)
+# Wide enough for any table a command prints, narrow enough to stay a sane line length.
+PIPED_WIDTH = 1000
+
+
+class _Console(Console):
+    """Rich's console, but not cut at 80 columns when the output is piped or redirected.
+
+    Rich takes 80 columns when stdout is not a terminal (and COLUMNS is unset), which cuts the
+    cells of wide tables ('A001…') in `postprod ... | grep` or `> file`: there the lines are only
+    as long as their content. COLUMNS, when exported, still sets the width.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._asked_width: int | None = kwargs.get("width")
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        if self._asked_width is None and not self.is_terminal:
+            # read now, not when the console was made: Rich keeps the COLUMNS it saw at start
+            columns = self._environ.get("COLUMNS", "")
+            return ConsoleDimensions(int(columns) if columns.isdigit() else PIPED_WIDTH, self._height or 25)
+        return super().size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+        self._asked_width = new_size[0]
+
+    @property
+    def width(self) -> int:
+        return self.size.width
+
+    @width.setter
+    def width(self, width: int) -> None:
+        self._width = self._asked_width = width
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON for scripting instead of a table.")
 ProductionOpt = typer.Option(
@@ -44,6 +82,11 @@ def dumps(data: Any) -> str:
 def print_json(data: Any) -> None:
     """Print JSON to stdout without Rich markup or wrapping."""
     typer.echo(dumps(data))
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 cue', '2 cues', '0 cues' ('1 entry', '3 entries' with many='entries')."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def note(message: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.panel import Panel
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, err_console, note, print_json, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, err_console, note, plural, print_json, table
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.errors import FileFormatError, InvalidInput
@@ -286,7 +286,7 @@ def _make_group(kind: svc.Kind) -> typer.Typer:
             for e in exc.errors:
                 err_console.print(f"error: {e}", style="red", highlight=False, soft_wrap=True)
             err_console.print(
-                f"error: {len(exc.errors)} bad lines in {kw['file']}: nothing imported (--skip-bad imports the good ones)",
+                f"error: {plural(len(exc.errors), 'bad line')} in {kw['file']}: nothing imported (--skip-bad imports the good ones)",
                 style="red",
                 highlight=False,
                 soft_wrap=True,
@@ -300,7 +300,7 @@ def _make_group(kind: svc.Kind) -> typer.Typer:
             print_json(res.to_dict())
         else:
             console.print(
-                f"{res.created} {kind.label}s added, {res.updated} updated, {len(res.skipped)} bad lines skipped"
+                f"{plural(res.created, kind.label)} added, {res.updated} updated, {plural(len(res.skipped), 'bad line')} skipped"
             )
 
     group.command("import")(
@@ -382,7 +382,7 @@ def review(
         kinds = [svc.get_kind(kind)] if kind else None
         place = svc.Placement(s, prod)
         rows = [svc.entry_dict(k, e, place) for k, e in svc.review_list(s, prod, kinds)]
-        title = f"{prod.title}: {len(rows)} entries to review"
+        title = f"{prod.title}: {plural(len(rows), 'entry', 'entries')} to review"
     if json_out:
         print_json(rows)
         return
@@ -435,4 +435,4 @@ def cue_sheet(
             ],
         )
     t = sheet["totals"]
-    console.print(f"{t['cues']} cues, {t['duration']} in all", highlight=False)
+    console.print(f"{plural(t['cues'], 'cue')}, {t['duration']} in all", highlight=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, note, print_json, progress_bar, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, note, plural, print_json, progress_bar, table
 from postprod.cli._cut_files import (
     MAX_WARNINGS_SHOWN,
     LenientOpt,
@@ -141,7 +141,7 @@ def _print_changes(cl: ChangeList, title: str) -> None:
     )
     s = cl.summary()
     console.print(
-        f"{s['changes']} changes: "
+        f"{plural(s['changes'], 'change')}: "
         + ", ".join(f"{s[t]} {t}" for t in CHANGE_TYPES)
         + f"; {s['unchanged']} unchanged ({s['unchanged_slid']} slid); "
         f"duration {s['duration_change']:+d} frames",
@@ -185,7 +185,7 @@ def import_cmd(
         note(f"skipped: {res.cut.path}: {w}")
     v = data["version"]
     console.print(
-        f"imported {file.name} as reel {v['reel']} v{v['version']}: {v['events']} events, {v['rate']} fps"
+        f"imported {file.name} as reel {v['reel']} v{v['version']}: {plural(v['events'], 'event')}, {v['rate']} fps"
         + (" drop-frame" if v["drop_frame"] else ""),
         highlight=False,
     )
@@ -194,7 +194,9 @@ def import_cmd(
     c = data["carried"]
     console.print(
         f"registers: {c['shifted']} shifted, {c['unchanged']} unchanged, {c['review']} flagged for review, "
-        f"{c['placed']} VFX shots placed, {c['unplaced']} without timecodes",
+        f"{plural(c['placed'], 'VFX shot')} placed"
+        + (f" ({c['added']} new to the VFX register)" if c["added"] else "")
+        + f", {c['unplaced']} without timecodes",
         highlight=False,
     )
     for f in data["flagged"][:MAX_WARNINGS_SHOWN]:
@@ -218,7 +220,7 @@ def versions(
     with session_scope() as s:
         prod = get_production(s, production)
         rows = [ed.version_dict(cv) for cv in ed.list_versions(s, prod, reel)]
-        title = f"{prod.title}: {len(rows)} cut versions"
+        title = f"{prod.title}: {plural(len(rows), 'cut version')}"
     if json_out:
         print_json(rows)
         return

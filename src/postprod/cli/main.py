@@ -39,7 +39,7 @@ COMMANDS: dict[str, Entry] = {
     "demo": Entry(
         "postprod.cli.production",
         "demo",
-        "Set up the sample feature film (crew, rooms, calendars, tasks) and print its overview.",
+        "Set up the sample feature film (crew, rooms, calendars, tasks, cuts, cues, deliverables) and print its overview.",
         group=False,
     ),
     "history": Entry(

@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, progress_bar, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, progress_bar, table
 from postprod.config import current_actor
 from postprod.errors import FileFormatError, InvalidInput
 
@@ -95,12 +95,12 @@ def _print_run(data: dict[str, Any]) -> None:
     if delivery is None:
         verdict = "no delivery date set"
     elif margin is not None and margin >= 0:
-        verdict = f"[green]delivery {delivery}: {margin} working days to spare[/green]"
+        verdict = f"[green]delivery {delivery}: {plural(margin or 0, 'working day')} to spare[/green]"
     else:
-        verdict = f"[red]delivery {delivery}: {-(margin or 0)} working days late[/red]"
+        verdict = f"[red]delivery {delivery}: {plural(-(margin or 0), 'working day')} late[/red]"
     opt = "optimal" if data["optimal"] else f"lower bound {data['lower_bound']} days"
     console.print(
-        f"[bold]{data['production']}[/bold]: {data['tasks']} tasks planned from {data['start_date']} "
+        f"[bold]{data['production']}[/bold]: {plural(data['tasks'], 'task')} planned from {data['start_date']} "
         f"to [bold]{data['end_date']}[/bold] ({data['makespan']} working days, {opt}; "
         f"{data['solver']} in {data['seconds']:.2f} s)\n{verdict}"
     )
@@ -188,13 +188,16 @@ def replan_cmd(
     what = f"scenario {scenario!r}" if scenario else "current plan"
     console.print(
         f"[bold]{data['incident']}[/bold]\n{what}: end {data['previous_end_date']} -> [bold]{data['end_date']}[/bold]; "
-        f"{data['moved']} tasks moved" + (f"; added {', '.join(data['added'])}" if data["added"] else "")
+        f"{plural(data['moved'], 'task')} moved" + (f"; added {', '.join(data['added'])}" if data["added"] else "")
     )
     if data["moves"]:
         table(
             "Moved tasks",
-            ["Task", "Name", "Was", "Now", "Working days"],
-            [(m["task"], m["name"], m["old_start"], m["new_start"], f"{m['days']:+d}") for m in data["moves"]],
+            ["Task", "Name", "Was", "Now", "Working days", "Why"],
+            [
+                (m["task"], m["name"], m["old_start"], m["new_start"], f"{m['days']:+d}", m["why"])
+                for m in data["moves"]
+            ],
         )
     if data["reassigned"]:
         table(
@@ -242,7 +245,7 @@ def compare_cmd(
         return
     console.print(
         f"{data['scenario']['name']} vs {data['baseline']['name']}: end {data['baseline_end']} -> "
-        f"[bold]{data['scenario_end']}[/bold] ({data['end_shift_days']:+d} working days), {data['moved']} tasks moved"
+        f"[bold]{data['scenario_end']}[/bold] ({data['end_shift_days']:+d} working days), {plural(data['moved'], 'task')} moved"
         + (f"; added {', '.join(data['added'])}" if data["added"] else "")
         + (f"; removed {', '.join(data['removed'])}" if data["removed"] else "")
     )
@@ -274,8 +277,8 @@ def slippage_cmd(production: str | None = ProductionArg, today: str | None = Tod
         print_json(data)
         return
     console.print(
-        f"baseline #{data['baseline_id']} (end {data['baseline_end']}) on {data['today']}: "
-        f"{data['late']} tasks late, worst {data['worst_finish_slip']:+d} working days"
+        f"baseline #{data['baseline_id']} (end {data['baseline_end']}) on {data['today']}, from actual progress: "
+        f"{plural(data['late'], 'task')} late, worst {data['worst_finish_slip']:+d} working days"
     )
     table(
         None,
@@ -293,6 +296,20 @@ def slippage_cmd(production: str | None = ProductionArg, today: str | None = Tod
             for t in data["tasks"]
         ],
     )
+    plan = data["plan"]
+    if plan is None:
+        return
+    # progress shows what has happened; the current plan also holds what replans already moved
+    console.print(
+        f"current plan #{plan['id']} (end {plan['end_date']}, {plan['end_shift_days']:+d} working days on the "
+        f"baseline): {plural(len(plan['late']), 'task')} finish later than in the baseline"
+    )
+    if plan["late"]:
+        table(
+            None,
+            ["Task", "Name", "Baseline finish", "Plan finish", "Working days"],
+            [(t["task"], t["name"], t["baseline_finish"], t["plan_finish"], f"{t['days']:+d}") for t in plan["late"]],
+        )
 
 
 @app.command("show")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 from rich.panel import Panel
 
-from postprod.cli._common import JsonOpt, console, note, print_json, table
+from postprod.cli._common import JsonOpt, console, note, plural, print_json, table
 from postprod.db import session_scope
 from postprod.services import productions as svc
 from postprod.services.common import get_production, production_dict, use_production
-from postprod.services.demo import create_demo
+from postprod.services.demo import MEDIA_FOLDER, create_demo
 from postprod.services.productions import OverviewView
 from postprod.services.templates import load_template, template_names
 from postprod.timecode import rate_note
@@ -27,9 +27,9 @@ def show_overview(data: OverviewView) -> None:
         f"Languages: {p['original_language']} (original)"
         + (f"; dubbed: {', '.join(p['dubbed_languages'])}" if p["dubbed_languages"] else ""),
         f"Start {p['start_date']} - deliveries: {deliveries}"
-        + (f" - {days} days to delivery" if days is not None else ""),
-        f"Status: {p['status']} - {data['tasks']} tasks, {data['estimate_days_total']:g} work days estimated, "
-        f"{data['people']} people, {data['rooms']} rooms",
+        + (f" - {plural(days, 'day')} to delivery" if days is not None else ""),
+        f"Status: {p['status']} - {plural(data['tasks'], 'task')}, {data['estimate_days_total']:g} work days estimated, "
+        f"{plural(data['people'], 'person', 'people')}, {plural(data['rooms'], 'room')}",
         "Tasks by status: " + ", ".join(f"{k} {v}" for k, v in data["tasks_by_status"].items()),
     ]
     plan = data.get("plan")
@@ -40,9 +40,9 @@ def show_overview(data: OverviewView) -> None:
         verdict = (
             ""
             if over is None
-            else f"  [red]{over} days after delivery[/red]"
+            else f"  [red]{plural(over, 'day')} after delivery[/red]"
             if over > 0
-            else f"  [green]{-over} days before delivery[/green]"
+            else f"  [green]{plural(-over, 'day')} before delivery[/green]"
         )
         lines.append(f"Plan ends {plan['end_date']}{verdict}")
         lines.append("Critical path: " + " > ".join(plan["critical_path"]))
@@ -209,17 +209,23 @@ def templates(json_out: bool = JsonOpt) -> None:
         )
 
 
+@app.command("demo")  # also `postprod demo`, the first command of the tour
 def demo(
     reset: bool = typer.Option(False, "--reset", help="Recreate the demo production from scratch."),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Set up the sample feature film (crew, rooms, calendars, tasks) and print its overview."""
+    """Set up the sample feature film (crew, rooms, calendars, tasks, cuts, cues, deliverables) and print its overview."""
+    from postprod.media_roots import local_roots
+
+    media = local_roots()[0] / MEDIA_FOLDER  # the demo's WAV files and their QC runs, under the media roots
     with session_scope() as s:
-        prod, created = create_demo(s, reset=reset)
+        prod, created = create_demo(s, reset=reset, media=media)
         data = svc.overview(s, prod)
     if json_out:
         print_json(data)
         return
     if not created:
         note(f"the demo production {prod.title!r} already exists (use --reset to recreate it)")
+    else:
+        note(f"the demo's media files (QC'd deliverables) are in {media}")
     show_overview(data)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from postprod.cli import qc_audio, qc_conform, qc_subtitles
-from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
+from postprod.cli._common import JsonOpt, console, err_console, note, plural, print_json, progress_bar, table
 from postprod.errors import PostprodError
 from postprod.qc.spec import builtin_specs, load_spec
 
@@ -147,7 +147,8 @@ def check_cmd(
             console.print(f"[bold green]PASS[/]: all {len(result.clauses)} clauses pass")
         else:
             console.print(
-                f"[bold red]FAIL[/]: {len(result.failed)} of {len(result.clauses)} clauses do not pass ({passed} pass)"
+                f"[bold red]FAIL[/]: {len(result.failed)} of {plural(len(result.clauses), 'clause')} "
+                f"{'does' if len(result.failed) == 1 else 'do'} not pass ({passed} pass)"
             )
     if report is not None:
         note(f"report written to {report}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from postprod.cli._common import console
+from postprod.cli._common import console, plural
 from postprod.errors import InvalidInput
 from postprod.timecode import parse_rate, rate_note, supports_drop_frame
 
@@ -48,21 +48,34 @@ def cut(
 def tone(
     out: Path = typer.Argument(..., help="WAV file to write."),
     level: float = typer.Option(
-        -23.0, "--level", help="Sine level in dBFS on each channel (-23 dBFS stereo reads -23 LUFS)."
+        -23.0,
+        "--level",
+        help="Integrated loudness of the whole file in LUFS, as `qc loudness` reads it "
+        "(the sine's level on each channel follows from the channel count).",
     ),
     seconds: float = typer.Option(10.0, "--seconds"),
-    channels: int = typer.Option(2, "--channels"),
+    channels: int = typer.Option(2, "--channels", help="Channels; 6 is 5.1 (L R C LFE Ls Rs), the tone on each."),
     sample_rate: int = typer.Option(48000, "--sample-rate"),
     frequency: float = typer.Option(1000.0, "--frequency"),
 ) -> None:
-    """Write a 24-bit line-up tone (a 1 kHz sine by default), the signal loudness meters are checked with."""
+    """Write a 24-bit line-up tone (a 1 kHz sine by default) that reads --level LUFS on the loudness meter."""
     if not -90 <= level <= 0:
-        raise InvalidInput(f"invalid --level {level}: -90 to 0 dBFS", field="level")
+        raise InvalidInput(f"invalid --level {level}: -90 to 0 LUFS", field="level")
     if not 0 < seconds <= 3600 or not 1 <= channels <= 16 or sample_rate not in (44100, 48000, 96000):
         raise InvalidInput("seconds 0-3600, channels 1-16, sample rate 44100, 48000 or 96000")
+    if not 20 <= frequency < sample_rate / 2:
+        raise InvalidInput(f"invalid --frequency {frequency:g}: 20 Hz to half the sample rate", field="frequency")
     import numpy as np  # for this command only: `sample cut` starts without NumPy
 
-    amp = 10 ** (level / 20) * (2**23 - 1)
+    dbfs = _tone_dbfs(level, channels, sample_rate, frequency)
+    if dbfs > -0.1:
+        top = level - dbfs - 0.1
+        raise InvalidInput(
+            f"invalid --level {level:g}: a {frequency:g} Hz tone on {plural(channels, 'channel')} would clip; "
+            f"at most {top:.1f} LUFS",
+            field="level",
+        )
+    amp = 10 ** (dbfs / 20) * (2**23 - 1)
     with wave.open(str(out), "wb") as w:
         w.setnchannels(channels)
         w.setsampwidth(3)
@@ -75,8 +88,32 @@ def tone(
             frames = np.repeat(x[:, None], channels, axis=1).reshape(-1)
             w.writeframes(frames.view(np.uint8).reshape(-1, 4)[:, :3].tobytes())
     console.print(
-        f"wrote {out}: {seconds:g} s of {frequency:g} Hz at {level:g} dBFS, {channels} channels, {sample_rate} Hz, 24-bit"
+        f"wrote {out}: {seconds:g} s of {frequency:g} Hz at {level:g} LUFS ({dbfs:.2f} dBFS on each channel), "
+        f"{plural(channels, 'channel')}, {sample_rate} Hz, 24-bit",
+        highlight=False,
     )
+
+
+def _tone_dbfs(lufs: float, channels: int, sample_rate: int, frequency: float) -> float:
+    """The sine's level per channel (dBFS) that reads `lufs` integrated on the project's meter.
+
+    The meter weighs channels (surrounds 1.41, LFE 0) and frequencies (K-weighting), so the level
+    per channel depends on both: two seconds of the tone at -20 dBFS are measured and the gain
+    corrected (a sine's loudness follows its level dB for dB).
+    """
+    import numpy as np
+
+    from postprod.qc.loudness import default_layout, measure_loudness
+
+    ref = -20.0
+    n = np.arange(2 * sample_rate)
+    x = 10 ** (ref / 20) * np.sin(2 * math.pi * frequency * n / sample_rate)
+    reading = measure_loudness(
+        np.repeat(x[:, None], channels, axis=1), sample_rate, default_layout(channels), true_peak=False
+    ).integrated_lufs
+    if reading is None:  # only LFE: nothing the meter counts
+        raise InvalidInput(f"a tone on {plural(channels, 'channel')} has no loudness (LFE only)", field="channels")
+    return ref + (lufs - reading)
 
 
 _LINES = (
@@ -106,7 +143,7 @@ def subtitles(
         blocks.append(f"{i + 1}\n{_srt_time(t)} --> {_srt_time(t + dur)}\n" + "\n".join(lines) + "\n")
         t += dur + 480
     out.write_text("\n".join(blocks), encoding="utf-8")
-    console.print(f"wrote {out} ({count} subtitles)")
+    console.print(f"wrote {out} ({plural(count, 'subtitle')})")
 
 
 def _srt_time(ms: int) -> str:

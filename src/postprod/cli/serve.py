@@ -36,15 +36,18 @@ def serve(
     import uvicorn
 
     from postprod.app import create_app
-    from postprod.services.demo import create_demo
+    from postprod.media_roots import local_roots
+    from postprod.services.demo import MEDIA_FOLDER, add_demo_approvals, create_demo
     from postprod.services.sign_in import demo_passwords, is_loopback_host
     from postprod.services.users import create_demo_users
 
     engine = wait_for_engine(db_wait, say=note)  # a database that starts after the server is waited for
     if demo:
         with session_scope(engine, actor="postprod") as s:
-            prod, _created = create_demo(s)
+            prod, created = create_demo(s, media=local_roots()[0] / MEDIA_FOLDER)
             accounts = create_demo_users(s, prod, demo_passwords(host))
+            if created:
+                add_demo_approvals(s, prod)
             title = prod.title
         table(
             f"Demo production {title!r}: sign in as",

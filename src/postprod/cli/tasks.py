@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.panel import Panel
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, table
 from postprod.cli.history import note_add
 from postprod.db import session_scope
 from postprod.services import tasks as svc
@@ -65,7 +65,7 @@ def list_cmd(
                 s, prod, department=department, status=status, assignee=assignee, language=language, limit=None
             ).items
         ]
-        title = f"{prod.title}: {len(rows)} tasks"
+        title = f"{prod.title}: {plural(len(rows), 'task')}"
     if json_out:
         print_json(rows)
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 import opentimelineio as otio
 import typer
 
-from postprod.cli._common import JsonOpt, note, print_json, table
+from postprod.cli._common import JsonOpt, note, plural, print_json, table
 from postprod.cli._cut_files import load_cut, rate_option, show_warnings, write_text
 from postprod.editorial.pulls import pull_list, pulls_csv, pulls_edl, pulls_otio
 
@@ -56,7 +56,7 @@ def pulls(
             )
         )
     table(
-        f"{file.name}: {len(pl.pulls)} VFX pulls, {handles} frame handles",
+        f"{file.name}: {plural(len(pl.pulls), 'VFX pull')}, {plural(handles, 'frame')} handles",
         ["shot", "events", "reel", "pull in", "pull out", "rec in", "rec out", "dur", "speed", "comp"],
         rows,
     )

@@ -14,7 +14,7 @@ from postprod.planning.compiled import Compiled, compile_problem
 from postprod.planning.cpsat import solve_cpsat
 from postprod.planning.explain import check
 from postprod.planning.heuristic import Schedule, justify, resource_rank, sgs, solve_heuristic
-from postprod.planning.problem import Dependency, Plan, Problem, Task
+from postprod.planning.problem import Dependency, Plan, Problem, ScheduledTask, Task
 from postprod.planning.solver import build_plan
 
 Progress = Callable[[float], None]
@@ -61,14 +61,43 @@ class DependencyChanged:
 Incident = TaskSlips | PersonAway | TaskAdded | DependencyChanged
 
 
+@dataclass(frozen=True)
+class Link:
+    """One step of why a task moved: `task` starts where it does because of `via`.
+
+    via: "incident" (the task is the one that slips), "dependency" / "new dependency" (it waits for
+    `after`), "resource" (`resource` is busy on `after` until it starts), "absence" (`resource` is
+    away, an incident), "today" (nothing starts in the past), "earlier" (a place freed up),
+    "solver" (nothing holds it where it was: the solver chose the new place for the shortest plan).
+    """
+
+    task: str
+    via: str
+    after: str | None = None
+    resource: str | None = None
+    days: int = 0
+    pushed_by: str | None = None  # the predecessor that now ends past the task's old start
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "via": self.via,
+            "after": self.after,
+            "resource": self.resource,
+            "days": self.days,
+            "pushed_by": self.pushed_by,
+        }
+
+
 @dataclass
 class Move:
-    """One task that moved: old and new start, and the shift in working days (positive: later)."""
+    """One task that moved: old and new start, the shift in working days (positive: later), and why."""
 
     task: str
     old_start: date
     new_start: date
     days: int
+    chain: list[Link] = field(default_factory=list)  # from the first cause to this task
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +105,7 @@ class Move:
             "old_start": self.old_start.isoformat(),
             "new_start": self.new_start.isoformat(),
             "days": self.days,
+            "chain": [link.to_dict() for link in self.chain],
         }
 
 
@@ -221,7 +251,89 @@ def replan(
         if tid in old and st.start_slot != old[tid].start_slot:
             moves.append(Move(tid, old[tid].start, st.start, st.start_slot - old[tid].start_slot))
     moves.sort(key=lambda m: (-abs(m.days), m.task))
+    explain_moves(c, new_plan, incidents, moves)
     added = [tid for tid in c.ids if tid not in old]
     if progress is not None:
         progress(1.0)
     return ReplanResult(new_plan, new_problem, moves, added)
+
+
+MAX_CHAIN = 60
+
+
+def explain_moves(c: Compiled, plan: Plan, incidents: Sequence[Incident], moves: list[Move]) -> None:
+    """Give each move the chain of causes that put the task where it now starts.
+
+    Each step looks for what holds the task at its new start in the new plan: the incident itself,
+    a predecessor that ends just then (start = end + lag), a person or room busy on another task
+    until then, an absence of the incident, today; and follows the cause back while it moved too.
+    """
+    index = {tid: i for i, tid in enumerate(c.ids)}
+    placed = plan.by_id()
+    moved = {m.task: m for m in moves}
+    slips = {inc.task: inc.days for inc in incidents if isinstance(inc, TaskSlips)}
+    new_links = {(inc.before, inc.after) for inc in incidents if isinstance(inc, DependencyChanged) and not inc.removed}
+    new_links |= {(d.before, d.after) for inc in incidents if isinstance(inc, TaskAdded) for d in inc.dependencies}
+    away = [inc for inc in incidents if isinstance(inc, PersonAway)]
+    by_end: dict[int, list[ScheduledTask]] = {}
+    for t in plan.tasks:
+        by_end.setdefault(t.end_slot, []).append(t)
+
+    def cause(tid: str) -> Link:
+        t = placed[tid]
+        m = moved.get(tid)
+        if tid in slips:
+            return Link(tid, "incident", days=slips[tid])
+        if m is not None and m.days < 0:
+            return Link(tid, "earlier")
+        i = index[tid]
+        for j, lag in c.preds[i]:
+            before = placed[c.ids[j]]
+            if before.end_slot + lag == t.start_slot:
+                via = "new dependency" if (before.id, tid) in new_links else "dependency"
+                return Link(tid, via, after=before.id, days=lag)
+        # A predecessor that now ends past the old start pushed the task off its place; how far it
+        # went then depends on its people and rooms.
+        old_slot = t.start_slot - (m.days if m is not None else 0)
+        late_preds = [(placed[c.ids[j]].end_slot + lag, c.ids[j]) for j, lag in c.preds[i]]
+        pushed = max((p for p in late_preds if p[0] > old_slot), default=None)
+        pushed_by = pushed[1] if pushed is not None else None
+        mine = (*t.people, *t.rooms)
+        for other in by_end.get(t.start_slot, ()):
+            shared = next((r for r in mine if r in (*other.people, *other.rooms)), None)
+            if other.id != tid and shared is not None:
+                return Link(tid, "resource", after=other.id, resource=shared, pushed_by=pushed_by)
+        old_start = m.old_start if m is not None else t.start
+        for a in away:
+            if a.person in t.people and a.start <= t.start and a.end >= old_start:
+                return Link(tid, "absence", resource=a.person, pushed_by=pushed_by)
+        if c.fixed[i] < 0 and c.release[i] == t.start_slot:
+            return Link(tid, "today")
+        # a person or room busy until later than the old start, then a gap (a day off, a holiday)
+        busy = [
+            o
+            for o in plan.tasks
+            if o.id != tid
+            and o.end_slot <= t.start_slot
+            and o.finish >= old_start
+            and any(r in (*o.people, *o.rooms) for r in mine)
+        ]
+        if busy:
+            last = max(busy, key=lambda o: (o.end_slot, o.id))
+            shared = next(r for r in mine if r in (*last.people, *last.rooms))
+            return Link(tid, "resource", after=last.id, resource=shared, pushed_by=pushed_by)
+        return Link(tid, "solver", pushed_by=pushed_by)
+
+    for m in moves:
+        chain = [cause(m.task)]
+        seen = {m.task}
+        while len(chain) < MAX_CHAIN:
+            link = chain[-1]
+            prev = link.after
+            if prev is None or (prev not in moved and prev not in slips):
+                prev = link.pushed_by  # held by work that stayed put: follow what pushed it instead
+            if prev is None or prev in seen or (prev not in moved and prev not in slips):
+                break
+            seen.add(prev)
+            chain.append(cause(prev))
+        m.chain = chain[::-1]

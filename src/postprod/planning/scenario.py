@@ -74,6 +74,18 @@ def compare(baseline: Plan, scenario: Plan, calendar: Calendar | None = None) ->
     )
 
 
+def finish_shifts(baseline: Plan, plan: Plan, calendar: Calendar | None = None) -> list[tuple[str, date, date, int]]:
+    """Tasks the plan finishes later than the baseline: (task, baseline finish, plan finish, working days)."""
+    cal = calendar or Calendar()
+    old = baseline.by_id()
+    out = [
+        (t.id, old[t.id].finish, t.finish, working_days_between(cal, old[t.id].finish, t.finish))
+        for t in plan.tasks
+        if t.id in old and t.finish > old[t.id].finish
+    ]
+    return sorted(out, key=lambda x: (-x[3], x[0]))
+
+
 def what_if(
     problem: Problem, baseline: Plan, incidents: Sequence[Incident], *, time_limit: float = 3.0
 ) -> tuple[ReplanResult, Comparison]:

@@ -30,11 +30,19 @@ from postprod.errors import Conflict, InvalidInput, NotFound
 from postprod.model import Production
 from postprod.model.audit import AuditEntry, entity_label, jsonable
 from postprod.model.base import utcnow
-from postprod.model.editorial import REGISTER_MODELS, CutVersion, CutVersionContent, RegisterMixin, VfxShot
+from postprod.model.editorial import (
+    REGISTER_MODELS,
+    CutVersion,
+    CutVersionContent,
+    RegisterMixin,
+    VfxShot,
+)
 from postprod.services.common import described
+from postprod.services.registers import KINDS, _defaults
 from postprod.timecode import format_rate, frames_to_tc
 
 Progress = Callable[[float], None]
+SHOT_ID_MAX = 64  # the register's shot_id column
 
 # --- the cut as stored JSON ---------------------------------------------------------------------
 
@@ -238,6 +246,7 @@ class CarryReport:
     shifted: int = 0
     review: int = 0
     placed: int = 0
+    added: int = 0  # of the placed: VFX shots named in the cut that the register did not have yet
     unplaced: int = 0
     pending: int = 0
     flagged: list[dict[str, Any]] = field(default_factory=list)
@@ -250,6 +259,7 @@ class CarryReport:
             "shifted": self.shifted,
             "review": self.review,
             "placed": self.placed,
+            "added": self.added,
             "unplaced": self.unplaced,
             "pending": self.pending,
         }
@@ -376,6 +386,32 @@ def carry_entries(
                 )
             )
         )
+    # A shot the cut names (locator, *VFX remark, clip name) and the register lacks is added to it,
+    # placed: the cut is where the VFX shot list starts, and a shot that is not registered could
+    # not follow the recuts.
+    known = {e.shot_id.upper() for e in entries if isinstance(e, VfxShot)}
+    if shot_keys.keys() - known:
+        known |= {
+            k.upper()
+            for k in session.scalars(
+                select(VfxShot.shot_id).where(
+                    VfxShot.production_id == prod.id, func.upper(VfxShot.shot_id).in_(list(shot_keys))
+                )
+            )
+        }
+    for key in sorted(shot_keys.keys() - known):
+        shot_id = shot_keys[key]
+        if len(shot_id) > SHOT_ID_MAX:
+            continue  # not a shot ID the register can hold; `cut inspect` still lists it
+        evs = shots[shot_id]
+        shot = VfxShot(production_id=prod.id, shot_id=shot_id)
+        _defaults(KINDS["vfx"], shot, prod)
+        shot.reel, shot.cut_version_id = reel, new_cv.id
+        shot.record_in = min(ev.record_in for ev in evs)
+        shot.record_out = max(ev.record_out for ev in evs)
+        session.add(shot)
+        report.placed += 1
+        report.added += 1
     cuts: dict[int, Cut] = {}
     cls: dict[int, ChangeList] = {}
     if prev is not None and prev_cut is not None and prev_cl is not None:

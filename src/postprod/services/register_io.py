@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from postprod.errors import FileFormatError, InvalidInput, PostprodError
 from postprod.model import Production
-from postprod.model.editorial import MusicCue, MusicStatus, RegisterMixin
+from postprod.model.editorial import CutVersionContent, MusicCue, MusicStatus, RegisterMixin
 from postprod.services.registers import (
     KINDS,
     Kind,
@@ -122,6 +122,29 @@ def read_table(path: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
     return [h.strip() for h in header], rows, delim
 
 
+# `postprod vfx pulls --csv` writes the source (camera roll) as "reel" and the shot's place in the cut
+# as record_in_tc/record_out_tc: read as a register, the record timecodes are the shot's in/out and
+# its reel is the reel of the cut that names the shot.
+_PULL_LIST = ("shot id", "pull in tc", "record in tc", "record out tc")
+_PULL_RENAMES = {"reel": "source reel", "record in tc": "record in", "record out tc": "record out"}
+
+
+def is_pull_list(header: list[str]) -> bool:
+    """Whether a header is the one of a pull list (`vfx pulls --csv`)."""
+    return set(_PULL_LIST) <= {_norm(h) for h in header}
+
+
+def _shot_reels(session: Session, place: Placement) -> dict[str, str]:
+    """Shot ID (upper case) -> the reel whose latest cut version names it."""
+    out: dict[str, str] = {}
+    for reel, vid in sorted(place.latest.items()):
+        content = session.get(CutVersionContent, vid)
+        for ev in content.events if content is not None else []:
+            for shot in ev.get("vfx") or ():
+                out.setdefault(str(shot).upper(), reel)
+    return out
+
+
 def column_map(path: str, kind: Kind, header: list[str]) -> tuple[dict[int, str], list[str]]:
     """Column index -> field name, from the header's spellings; the columns nobody reads."""
     aliases: dict[str, str] = {}
@@ -160,8 +183,12 @@ def import_entries(
     """Import a register from CSV/TSV (or a spotting export); any bad line refuses the whole file unless skip_bad."""
     p = os.fspath(path)
     header, rows, delim = read_table(p)
+    pulls = kind.name == "vfx" and is_pull_list(header)
+    if pulls:
+        header = [_PULL_RENAMES.get(_norm(h), h) for h in header]
     mapping, ignored = column_map(p, kind, header)
     place = Placement(session, prod)
+    shot_reels = _shot_reels(session, place) if pulls else {}
     model: Any = kind.model
     key_attr = kind.key
     existing = {
@@ -183,6 +210,8 @@ def import_entries(
         if key_name not in values:
             values[key_name] = ""
         try:
+            if pulls:
+                values["reel"] = _pull_reel(values[key_name], shot_reels)
             typed = parse_values(kind, values, place, None)
             key = str(typed[key_name]).lower()
             if key in seen:
@@ -190,7 +219,10 @@ def import_entries(
             seen[key] = line
             entry = existing.get(key)
             if entry is not None and not update_existing:
-                raise InvalidInput(f"{kind.label} {typed[key_name]} already exists", field=key_name)
+                raise InvalidInput(
+                    f"{kind.label} {typed[key_name]} already exists (importing with --update changes it)",
+                    field=key_name,
+                )
             if entry is None:
                 entry = model(production_id=prod.id)
                 _defaults(kind, entry, prod)
@@ -218,6 +250,17 @@ def import_entries(
     session.flush()
     result.created, result.updated, result.skipped = len(new), len(updates), errors
     return result
+
+
+def _pull_reel(shot_id: str, shot_reels: dict[str, str]) -> str:
+    reel = shot_reels.get(shot_id.strip().upper())
+    if reel is None:
+        raise InvalidInput(
+            f"shot {shot_id.strip()} is named in no imported cut: import the cut first (postprod cut import), "
+            "so that its record timecodes have a reel",
+            field="reel",
+        )
+    return reel
 
 
 # --- music cue sheet ----------------------------------------------------------------------------

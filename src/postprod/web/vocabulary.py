@@ -97,7 +97,15 @@ ACTIONS = (N_("create"), N_("update"), N_("delete"))
 
 # A cut version's change list (editorial/diff.py CHANGE_TYPES) and what its import carried over in the registers.
 CHANGE_TYPES = (N_("insert"), N_("delete"), N_("trim"), N_("move"), N_("replace"))
-CARRIED = (N_("unchanged"), N_("shifted"), N_("review"), N_("placed"), N_("unplaced"), N_("pending"))
+CARRIED = (
+    N_("unchanged"),
+    N_("shifted"),
+    N_("review"),
+    N_("placed"),
+    N_("added"),  # VFX shots the cut names that the register did not have
+    N_("unplaced"),
+    N_("pending"),
+)
 
 # What an audit entry is about: the model class name (AuditEntry.entity_type) -> words.
 ENTITY_TYPES = {

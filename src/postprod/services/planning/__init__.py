@@ -404,7 +404,19 @@ def _commit_replan(
     inputs.task_names = names
     if scenario is None:
         inputs.task_ids.update(_apply_incidents(session, prod, r))
-    moves = [m.to_dict() | {"name": names.get(m.task, m.task)} for m in result.moves]
+    moves = [
+        m.to_dict()
+        | {
+            "name": names.get(m.task, m.task),
+            "why": why_moved(m.chain, inputs),
+            # people and rooms by name: the engine's resource ids mean nothing outside this replan
+            "chain": [
+                link.to_dict() | {"resource": inputs.name_of(link.resource) if link.resource else None}
+                for link in m.chain
+            ],
+        }
+        for m in result.moves
+    ]
     row = store_plan(
         session,
         inputs,
@@ -430,6 +442,28 @@ def _commit_replan(
         }
     )
     return out
+
+
+def why_moved(chain: list[Any], inputs: Inputs) -> str:
+    """A move's chain of causes in words, from the first cause to the task: 'A slips +5 > B waits for A > ...'."""
+    words = []
+    for link in chain:
+        t, after = link.task, link.after
+        who = inputs.name_of(link.resource) if link.resource else ""
+        pushed = f", pushed off its date by {link.pushed_by}," if link.pushed_by else ""
+        words.append(
+            {
+                "incident": f"{t} slips {link.days:+d} working days (the incident)",
+                "dependency": f"{t} waits for {after}" + (f" + {link.days} days" if link.days else ""),
+                "new dependency": f"{t} waits for {after} (new dependency)",
+                "resource": f"{t}{pushed} waits for {who}, busy on {after}",
+                "absence": f"{t}{pushed} waits for {who}, away (the incident)",
+                "today": f"{t} cannot start before today",
+                "earlier": f"{t} starts earlier: what held it moved",
+                "solver": f"{t}{pushed or ':'} nothing holds it at its old date; moved by the solver for the shortest plan",
+            }[link.via]
+        )
+    return " > ".join(words)
 
 
 def _reassigned(r: _Replan, plan: eng.Plan, inputs: Inputs) -> list[dict[str, Any]]:
@@ -588,7 +622,18 @@ def compare_plans(
     return data
 
 
-@described(tasks="Each task's drift against the baseline: start and finish slips in working days")
+class PlanDriftView(TypedDict):
+    id: int
+    end_date: str
+    end_shift_days: int
+    late: list[dict[str, Any]]
+
+
+@described(
+    tasks="Each task's drift against the baseline from actual progress: start and finish slips in working days",
+    late="Tasks whose actual progress finishes them after the baseline (not the replans: see plan)",
+    plan="The current plan against the baseline: its end and the tasks it finishes later (replans included)",
+)
 class SlippageView(TypedDict):
     baseline_id: int
     baseline_end: str
@@ -596,11 +641,13 @@ class SlippageView(TypedDict):
     late: int
     worst_finish_slip: int
     tasks: list[dict[str, Any]]
+    plan: PlanDriftView | None
 
 
 def slippage_report(session: Session, prod: Production, today: date | None = None) -> SlippageView:
     """Baseline against actual: each task's drift in working days, from progress and actual dates."""
-    from postprod.planning.scenario import Actual, slippage  # OR-Tools, as in _solve
+    from postprod.planning.calendar import working_days_between
+    from postprod.planning.scenario import Actual, finish_shifts, slippage  # OR-Tools, as in _solve
 
     today = today or date.today()
     inputs = load_inputs(session, prod, today)
@@ -622,6 +669,28 @@ def slippage_report(session: Session, prod: Production, today: date | None = Non
     rows = slippage(base, actuals, today, inputs.problem.calendar)
     items = [s.to_dict() | {"name": inputs.task_names.get(s.task, s.task)} for s in rows]
     late = [s for s in rows if s.finish_slip > 0]
+    # Progress alone misses what a replan already moved (a slip declared before the work shows it):
+    # the current plan's own drift from the baseline goes with it.
+    cur_row = current_plan(session, prod)
+    plan: PlanDriftView | None = None
+    if cur_row is not None:
+        cal = inputs.problem.calendar
+        cur = engine_plan(session, cur_row, inputs.problem)
+        plan = {
+            "id": cur_row.id,
+            "end_date": cur_row.end_date.isoformat(),
+            "end_shift_days": working_days_between(cal, base_row.end_date, cur_row.end_date),
+            "late": [
+                {
+                    "task": key,
+                    "name": inputs.task_names.get(key, key),
+                    "baseline_finish": was.isoformat(),
+                    "plan_finish": now.isoformat(),
+                    "days": days,
+                }
+                for key, was, now, days in finish_shifts(base, cur, cal)
+            ],
+        }
     return {
         "baseline_id": base_row.id,
         "baseline_end": base_row.end_date.isoformat(),
@@ -629,6 +698,7 @@ def slippage_report(session: Session, prod: Production, today: date | None = Non
         "late": len(late),
         "worst_finish_slip": max((s.finish_slip for s in rows), default=0),
         "tasks": items,
+        "plan": plan,
     }
 
 

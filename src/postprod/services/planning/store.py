@@ -194,6 +194,10 @@ def load_inputs(session: Session, prod: Production, today: date | None = None) -
     for r in rows:
         named = tuple(assignees.get(r.id, ()))
         due = r.due_date
+        if due is not None and due < today and r.status != TaskStatus.DONE:
+            # already past: no plan can meet it, and refusing to plan would not help; the task is
+            # reported late by its date (overview, dashboard) and planned as soon as it can be
+            due = None
         if delivery is not None and r.id not in has_succ:
             due = min(due, delivery) if due else delivery
         if r.status == TaskStatus.DONE:
