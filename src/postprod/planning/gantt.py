@@ -260,9 +260,7 @@ def svg(
 def _bar(bar: Bar, x: float, w: float, by: float, width: float, marks: Marks) -> str:
     colour = CRITICAL if bar.critical else DONE if bar.status in ("done", "approved") else NORMAL
     cls = "bar crit" if bar.critical else "bar"
-    movable = marks.movable is not None and marks.movable(bar)
-    if movable:
-        cls += " movable"
+    movable = marks.movable is not None and marks.movable(bar)  # data-start marks it for the page's script
     tip = f"{bar.key} · {bar.name} · " if bar.name != bar.key else f"{bar.key} · "
     tip += f"{bar.start.isoformat()} → {bar.finish.isoformat()}"
     if bar.people:

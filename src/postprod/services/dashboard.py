@@ -312,10 +312,28 @@ def gantt(session: Session, prod: Production, lanes: str = "person", department:
         .where(Deliverable.production_id == prod.id, Deliverable.due_date.is_not(None))
         .order_by(Deliverable.due_date, Deliverable.name)
     ):
-        due.setdefault(day, []).append(name)
+        if day is not None:
+            due.setdefault(day, []).append(name)
     milestones = [(day, ", ".join(names)) for day, names in due.items()]  # one mark a day, naming them all
     span_end = max(end, start + timedelta(days=1))
     return GanttView(out, start, span_end, prod.delivery_date, plan=plan, links=links, milestones=milestones)
+
+
+def planned_people(session: Session, prod: Production, task_ids: list[int]) -> dict[int, list[str]]:
+    """Who the plan in force gives each task (by task ID): the Gantt's lanes, for pages that list tasks."""
+    plan = current_plan(session, prod)
+    if plan is None or not task_ids:
+        return {}
+    people = dict(session.execute(select(Person.id, Person.name).where(Person.production_id == prod.id)).all())
+    return {
+        task_id: [people[i] for i in ids or [] if i in people]
+        for task_id, ids in session.execute(
+            select(PlanTask.task_id, PlanTask.person_ids).where(
+                PlanTask.plan_id == plan.id, PlanTask.task_id.in_(task_ids)
+            )
+        )
+        if task_id is not None
+    }
 
 
 # --- people and room load -----------------------------------------------------------------------

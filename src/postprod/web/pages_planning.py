@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from postprod.api.deps import JobsDep
-from postprod.errors import InvalidInput, PostprodError
+from postprod.errors import InvalidInput, NotFound, PostprodError
 from postprod.http_deps import Id, SessionDep
 from postprod.jobs.runner import get_job
 from postprod.model import Production
@@ -29,7 +29,8 @@ from postprod.services.common import get_task, parse_date
 from postprod.services.principal import Principal
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
-from postprod.web.render import render
+from postprod.web.render import gettext_for, language_of, render
+from postprod.web.vocabulary import N_
 
 router = APIRouter()
 
@@ -83,7 +84,7 @@ def gantt(
             today_label=_("today"),
             month=lambda d: format_date(d, "MMM yyyy", locale=lang),
         )
-        title = _("Gantt of the plan de travail")
+        title = _("Gantt of the schedule")
         chart = Markup(
             gantt_chart.svg(
                 view,
@@ -161,7 +162,7 @@ def _job_view(session: SessionDep, prod: Production, job_id: int) -> dict[str, A
         job = get_job(session, job_id)
     except PostprodError:
         return None
-    if job.production_id != prod.id or job.kind not in ("plan", "replan"):
+    if job.production_id != prod.id:
         return None
     return {
         "id": job.id,
@@ -169,7 +170,8 @@ def _job_view(session: SessionDep, prod: Production, job_id: int) -> dict[str, A
         "status": job.status.value,
         "percent": int(round(100 * (job.progress or 0))),
         "error": job.error,
-        "result": job.result if isinstance(job.result, dict) else None,
+        # only a planning job's summary is shown (another kind's result may be a whole export)
+        "result": job.result if job.kind in ("plan", "replan") and isinstance(job.result, dict) else None,
     }
 
 
@@ -180,9 +182,11 @@ def job_panel(
     """A planning job's progress (the page polls it); once done, htmx reloads the page that asked."""
     prod = production_for(session, principal, production_id, "task.read")
     job = _job_view(session, prod, job_id)
+    if job is None:
+        raise NotFound(f"no planning job {job_id} in {prod.title!r}")
     ctx = page_context(request, principal, prod, job=job)
     response = render(request, "_plan_job.html", ctx)
-    if job is not None and job["status"] in ("done", "failed") and request.headers.get("HX-Request"):
+    if job["status"] in ("done", "failed") and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"  # the chart and the tables change with the plan
     return response
 
@@ -216,21 +220,21 @@ def incidents_of(form: FormDep) -> ops.Incidents:
         filled = [n for n in names if _text(form, n)]
         if filled and len(filled) < len(names):
             missing = next(n for n in names if not _text(form, n))
-            raise InvalidInput("this field is needed with the others of its line", field=missing)
+            raise InvalidInput(N_("this field is needed with the others of its line"), field=missing)
         return bool(filled)
 
     if need("away_person", "away_from", "away_to"):
         d1, d2 = parse_date(_text(form, "away_from"), "away_from"), parse_date(_text(form, "away_to"), "away_to")
         if d2 < d1:
-            raise InvalidInput("the absence ends before it starts", field="away_to")
+            raise InvalidInput(N_("the absence ends before it starts"), field="away_to")
         inc.away.append((_text(form, "away_person"), d1, d2))
     if need("slip_task", "slip_days"):
         try:
             days = int(_text(form, "slip_days"))
         except ValueError:
-            raise InvalidInput("a whole number of working days, e.g. 3 or -2", field="slip_days") from None
+            raise InvalidInput(N_("a whole number of working days, e.g. 3 or -2"), field="slip_days") from None
         if days == 0 or not -1000 <= days <= 1000:
-            raise InvalidInput("a whole number of working days, e.g. 3 or -2", field="slip_days")
+            raise InvalidInput(N_("a whole number of working days, e.g. 3 or -2"), field="slip_days")
         inc.slips.append((_text(form, "slip_task"), days))
     if need("add_key", "add_days", "add_department"):
         try:
@@ -238,17 +242,17 @@ def incidents_of(form: FormDep) -> ops.Incidents:
         except InvalidOperation:
             work = Decimal(-1)
         if not work.is_finite() or not 0 < work <= 10000:
-            raise InvalidInput("working days of work, e.g. 3 or 2.5", field="add_days")
+            raise InvalidInput(N_("working days of work, e.g. 3 or 2.5"), field="add_days")
         after = [k.strip() for k in _text(form, "add_after").split(",") if k.strip()]
         key = _text(form, "add_key").upper()
         inc.added.append(ops.NewTask(key, work, _text(form, "add_department"), _text(form, "add_name"), after=after))
     if need("dep_before", "dep_after"):
         lag = _text(form, "dep_lag") or "0"
         if not lag.lstrip("-").isdigit():
-            raise InvalidInput("a whole number of working days", field="dep_lag")
+            raise InvalidInput(N_("a whole number of working days"), field="dep_lag")
         inc.depend.append((_text(form, "dep_before"), _text(form, "dep_after"), int(lag)))
     if not inc:
-        raise InvalidInput("say what happened: fill at least one line", field="incident")
+        raise InvalidInput(N_("say what happened: fill at least one line"), field="incident")
     return inc
 
 
@@ -264,13 +268,16 @@ def replan(
     scenario = _text(form, "scenario") if form.get("mode") == "scenario" else None
     try:
         if form.get("mode") == "scenario" and not scenario:
-            raise InvalidInput("a scenario needs a name", field="scenario")
+            raise InvalidInput(N_("a scenario needs a name"), field="scenario")
         inc = incidents_of(form)
         ops.check_incidents(session, prod, inc, scenario=scenario)
     except PostprodError as exc:
-        field = getattr(exc, "field", None) or "incident"
+        # An error without a field (a task or person not found) goes beside the one line filled, if one.
+        lines = [f for f in ("away_person", "slip_task", "add_key", "dep_before") if _text(form, f)]
+        field = getattr(exc, "field", None) or (lines[0] if len(lines) == 1 else "incident")
+        said = gettext_for(language_of(request, principal.user.language))(exc.message)
         ctx = _planning_context(
-            request, principal, session, prod, form=dict(form), errors={_FIELD_OF.get(field, field): exc.message}
+            request, principal, session, prod, form=dict(form), errors={_FIELD_OF.get(field, field): said}
         )
         return render(request, "planning.html", ctx, status_code=exc.http_status)
     params: dict[str, Any] = {"incidents": ops.incidents_dict(inc), "time_limit": ops.REPLAN_TIME_LIMIT}
@@ -333,20 +340,20 @@ def compare(
 # --- a task's start (the Gantt bar's link, and what a drag posts) -------------------------------
 
 
-@router.get("/p/{production_id}/planning/tasks/{key}", response_class=HTMLResponse)
+@router.get("/p/{production_id}/planning/tasks/{task_ref}", response_class=HTMLResponse)
 def task_start(
-    production_id: Id, key: str, request: Request, principal: PagePrincipal, session: SessionDep
+    production_id: Id, task_ref: str, request: Request, principal: PagePrincipal, session: SessionDep
 ) -> HTMLResponse:
     """When a task not started should start: the planner is told, then replans."""
     prod = production_for(session, principal, production_id, PLAN)
-    task = get_task(session, prod, key)
+    task = get_task(session, prod, task_ref)
     return render(request, "plan_task.html", page_context(request, principal, prod, active="gantt", task=task))
 
 
-@router.post("/p/{production_id}/planning/tasks/{key}/start", response_model=None)
+@router.post("/p/{production_id}/planning/tasks/{task_ref}/start", response_model=None)
 def set_start(
     production_id: Id,
-    key: str,
+    task_ref: str,
     request: Request,
     principal: FormPrincipal,
     session: SessionDep,
@@ -355,16 +362,15 @@ def set_start(
 ) -> Response:
     """Pin the task's start (empty: the planner chooses again) and replan; back to the Gantt."""
     prod = production_for(session, principal, production_id, PLAN)
-    task = get_task(session, prod, key)
+    task = get_task(session, prod, task_ref)
     text = _text(form, "start")
     try:
         day = parse_date(text, "start") if text else None
         inc = ops.Incidents(pins=[(task.key, day)])
         ops.check_incidents(session, prod, inc)
     except PostprodError as exc:
-        ctx = page_context(
-            request, principal, prod, active="gantt", task=task, errors={"start": exc.message}, value=text
-        )
+        said = gettext_for(language_of(request, principal.user.language))(exc.message)
+        ctx = page_context(request, principal, prod, active="gantt", task=task, errors={"start": said}, value=text)
         return render(request, "plan_task.html", ctx, status_code=exc.http_status)
     job_id = _submit(session, jobs, principal, prod, "replan", incidents=ops.incidents_dict(inc))
     back = _text(form, "next")

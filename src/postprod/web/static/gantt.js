@@ -12,7 +12,7 @@
   function scale() { return chart.getBoundingClientRect().width / chart.viewBox.baseVal.width || 1; }
 
   chart.addEventListener("pointerdown", function (ev) {
-    var bar = ev.target.closest && ev.target.closest(".movable");
+    var bar = ev.target.closest && ev.target.closest("[data-start]");
     if (!bar || ev.button !== 0) { return; }
     drag = { bar: bar, x: ev.clientX, days: 0, moved: false };
     bar.setPointerCapture(ev.pointerId);
@@ -46,7 +46,7 @@
   });
   // A drag is not a click: the bar's link would open the "start on" page.
   chart.addEventListener("click", function (ev) {
-    var bar = ev.target.closest && ev.target.closest(".movable");
+    var bar = ev.target.closest && ev.target.closest("[data-start]");
     if (bar && bar.classList.contains("dragged")) { ev.preventDefault(); bar.classList.remove("dragged"); }
   }, true);
 })();
