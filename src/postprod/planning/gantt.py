@@ -22,6 +22,7 @@ ROW = 26
 BAR = 16
 LEFT = 190
 TOP = 44
+RIGHT = 36  # room after the last day for its tick label
 CRITICAL = "#d62728"
 NORMAL = "#3b6ea8"
 DONE = "#7f9cba"
@@ -109,7 +110,7 @@ def chart_of(plan: Plan, lanes: str = "person") -> Chart:
 def fit_zoom(chart: Chart, width: float, left: float = LEFT) -> float:
     """Pixels per day so that the whole span fits `width` pixels beside a lane column of `left` pixels."""
     days = (chart.end - chart.start).days + 1
-    return max(1.0, min(60.0, (width - left - 28) / max(days, 1)))
+    return max(1.0, min(60.0, (width - left - 8 - RIGHT) / max(days, 1)))
 
 
 @dataclass(frozen=True)
@@ -173,12 +174,13 @@ def svg(
     head = 22 if title else 0
     top = TOP + head
     left = LEFT if labels else 8
-    width = left + int(days * zoom) + 20
+    width = left + int(days * zoom) + RIGHT
     rows = _rows(chart)
     height = top + sum(max(1, len(t)) for _, t in rows) * ROW + 10 + (20 if legend else 0)
+    role = "group" if marks.href else "img"  # an image may not hold links: with them it is a group
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title or "Gantt")}" '
+        f'viewBox="0 0 {width} {height}" role="{role}" aria-label="{escape(title or "Gantt")}" '
         f'data-zoom="{zoom:.3f}" data-start="{chart.start.isoformat()}" data-left="{left}">'
     ]
     if standalone:
@@ -250,7 +252,11 @@ def svg(
     if chart.delivery and chart.start <= chart.delivery <= chart.end:
         x = left + (chart.delivery - chart.start).days * zoom
         out.append(f'<line x1="{x:.1f}" y1="{top - 20}" x2="{x:.1f}" y2="{height}" class="delivery"/>')
-        out.append(f'<text x="{x + 3:.1f}" y="{top - 22}" class="delivery-label">{escape(delivery_label)}</text>')
+        anchor, lx = ("end", x - 3) if width - x < len(delivery_label) * 7 + 8 else ("start", x + 3)
+        out.append(
+            f'<text x="{lx:.1f}" y="{top - 22}" text-anchor="{anchor}" class="delivery-label">'
+            f"{escape(delivery_label)}</text>"
+        )
     if legend:
         out.append(f'<text x="8" y="{height - 6}" class="legend">{escape(legend)}</text>')
     out.append("</svg>")

@@ -6,6 +6,7 @@ tasks reads in a few queries, never one per task.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -286,7 +287,8 @@ def gantt(session: Session, prod: Production, lanes: str = "person", department:
             placed = True
         if not placed:
             loose.bars.append(bar)
-    out = [by_lane[k] for k in sorted(by_lane)]
+    # People in alphabetical order as people read it ("Élodie" among the E's, not after the Z's)
+    out = [by_lane[k] for k in sorted(by_lane, key=lambda k: unicodedata.normalize("NFKD", k).casefold())]
     if loose.bars:
         out.append(loose)
     starts = [b.start for lane in out for b in lane.bars]
