@@ -17,9 +17,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from postprod.api.deps import JobsDep
 from postprod.errors import InvalidInput, NotFound, PostprodError
-from postprod.http_deps import Id, SessionDep
+from postprod.http_deps import Id, JobsDep, SessionDep
 from postprod.jobs.runner import get_job
 from postprod.model import Production
 from postprod.planning import gantt as gantt_chart
