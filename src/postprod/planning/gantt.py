@@ -34,7 +34,8 @@ STANDALONE_STYLE = (
     ".band{fill:#f7f8fa}.wk{stroke:#e3e6ec}.tick{fill:#6b7385;font-size:10px}"
     ".month{fill:#1d2330;font-weight:600}.lane{fill:#1d2330}"
     ".barlabel{fill:#fff;font-size:10px}.today{stroke:#2e7d4f;stroke-width:1.5}"
-    ".delivery{stroke:#c0392b;stroke-width:2;stroke-dasharray:4 3}.delivery-label{fill:#c0392b;font-weight:600}"
+    ".delivery{stroke:#c0392b;stroke-width:2;stroke-dasharray:4 3}"
+    ".delivery-label{fill:#c0392b;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}"
     ".heading{font-size:13px;font-weight:700}.legend{fill:#6b7385}.hint{display:none}"
 )
 
@@ -254,7 +255,7 @@ def svg(
         out.append(f'<line x1="{x:.1f}" y1="{top - 20}" x2="{x:.1f}" y2="{height}" class="delivery"/>')
         anchor, lx = ("end", x - 3) if width - x < len(delivery_label) * 7 + 8 else ("start", x + 3)
         out.append(
-            f'<text x="{lx:.1f}" y="{top - 22}" text-anchor="{anchor}" class="delivery-label">'
+            f'<text x="{lx:.1f}" y="{top + 10}" text-anchor="{anchor}" class="delivery-label">'
             f"{escape(delivery_label)}</text>"
         )
     if legend:
@@ -289,11 +290,12 @@ def _bar(bar: Bar, x: float, w: float, by: float, width: float, marks: Marks) ->
         label = bar.key if len(bar.key) <= fits else bar.key[: fits - 1] + "…"
         out.append(f'<text x="{x + 4:.1f}" y="{by + 12:.1f}" class="barlabel">{escape(label)}</text>')
     if fits < len(bar.key) or href:
-        # The whole key (and name) beside the bar, shown on hover and keyboard focus (the page's style).
+        # The whole key (and name) just above the bar, shown on hover and keyboard focus (the page's style):
+        # above, it covers only rows drawn earlier, so nothing drawn later hides it.
         hint = f"{bar.key} · {bar.name}" if bar.name and bar.name != bar.key else bar.key
-        room = width - (x + w) > len(hint) * 6.2 + 8
-        hx, anchor = (x + w + 4, "start") if room else (x - 4, "end")
-        out.append(f'<text x="{hx:.1f}" y="{by + 12:.1f}" text-anchor="{anchor}" class="hint">{escape(hint)}</text>')
+        room = width - x > len(hint) * 6.4 + 8
+        hx, anchor = (x, "start") if room else (x + w, "end")
+        out.append(f'<text x="{hx:.1f}" y="{by - 3:.1f}" text-anchor="{anchor}" class="hint">{escape(hint)}</text>')
     out.append("</a>" if href else "</g>")
     return "".join(out)
 
