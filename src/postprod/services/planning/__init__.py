@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from unicodedata import normalize
 
 from sqlalchemy import insert, literal, select
 from sqlalchemy.orm import Session
@@ -685,7 +686,7 @@ def compare_plans(
     # Booked working days per person and room on each side, for the load table.
     data["load"] = {
         inputs.name_of(k): [sum(a.load.get(k, {}).values()), sum(b.load.get(k, {}).values())]
-        for k in sorted(set(a.load) | set(b.load), key=inputs.name_of)
+        for k in sorted(set(a.load) | set(b.load), key=lambda k: normalize("NFKD", inputs.name_of(k)).casefold())
     }
     names = inputs.task_names | {m["task"]: m.get("name", m["task"]) for m in other.moves}
     for m in data["moves"]:
