@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from postprod import db
 from postprod.errors import InvalidInput
+from postprod.jobs import JobRunner
 from postprod.limits import MAX_ID, has_nul
 from postprod.model import WebSession
 from postprod.services import users as users_svc
@@ -87,3 +88,12 @@ def clear_session_cookies(response: Response) -> None:
     """Signed out: both cookies go."""
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)
+
+
+def get_jobs(request: Request) -> JobRunner:
+    """The app's job runner (the API's job routes and the planning pages queue work on it)."""
+    runner: JobRunner = request.app.state.jobs
+    return runner
+
+
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]

@@ -78,7 +78,7 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
             assert "Jours avant livraison" in page.content()
             page.screenshot(path=str(shots / "dashboard-fr.png"), full_page=True)
             page.goto(f"{base}/p/{pid}/gantt")
-            assert page.locator("svg.gantt g.bar.crit").count() > 0
+            assert page.locator("svg.gantt .bar.crit").count() > 0
             page.screenshot(path=str(shots / "gantt-fr.png"))
             assert blocked == [], blocked
     if not os.environ.get("POSTPROD_SCREENSHOTS"):

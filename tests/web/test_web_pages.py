@@ -36,11 +36,14 @@ def pages(pid: int) -> dict[str, str]:
         "approvals": f"{p}/approvals",
         "activity": f"{p}/activity",
         "webhooks": f"{p}/webhooks",
+        "planning": f"{p}/planning",
+        "plan-compare": f"{p}/planning/compare",
+        "plan-task": f"{p}/planning/tasks/PIC-LOCK",
     }
 
 
 EVERYONE = {"supervisor", "director", "picturelead", "editor"}
-SUPERVISOR_ONLY = {"webhooks"}
+SUPERVISOR_ONLY = {"webhooks", "plan-task"}
 # What each role may open; everything else must be refused (403), and an outsider gets nothing.
 ALLOWED = (
     {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}

@@ -1,15 +1,12 @@
-"""Dependencies of the API's routes alone: loaded items, the job runner (the version a write is made against: services/items).
+"""Dependencies of the API's routes alone: loaded items (the version a write is made against: services/items).
 
-The request's session and who is asking are shared with the pages: `postprod.http_deps`."""
+The request's session, who is asking and the job runner are shared with the pages: `postprod.http_deps`."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from postprod.jobs import JobRunner
+from postprod.http_deps import JobsDep, get_jobs
 from postprod.model import Production, Task
 from postprod.services.common import get_production
 from postprod.services.tasks import get_task_loaded
@@ -25,10 +22,4 @@ def load_task(session: Session, prod: Production | int, ref: str) -> Task:
     return get_task_loaded(session, prod if isinstance(prod, int) else prod.id, ref)
 
 
-def get_jobs(request: Request) -> JobRunner:
-    """The app's job runner."""
-    runner: JobRunner = request.app.state.jobs
-    return runner
-
-
-JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+__all__ = ["JobsDep", "get_jobs", "load_production", "load_task"]

@@ -88,6 +88,19 @@ def plan(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
     )
 
 
+@job_kind("replan")
+def replan(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
+    # incidents travel as data (services/planning.incidents_dict); a scenario name keeps the current plan
+    return ops.replan_production(
+        s,
+        get_production(s, p["production_id"]),
+        ops.incidents_from(p["incidents"]),
+        scenario=p.get("scenario"),
+        time_limit=float(p.get("time_limit") or ops.REPLAN_TIME_LIMIT),
+        progress=lambda f: progress(f, "replanning"),
+    )
+
+
 @job_kind("deliverable-qc")
 def deliverable_qc(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
     # the file is confined again to this worker's media roots; the spec is the stored one, never a path

@@ -49,6 +49,8 @@ class Plan(Base):
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     # What moved against the parent plan: [{"task", "old_start", "new_start", "days"}].
     moves: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # A scenario's incidents as data (services/planning.incidents_dict), so adopting it records them.
+    incidents: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     tasks: Mapped[list[PlanTask]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", passive_deletes=True, order_by="PlanTask.start"

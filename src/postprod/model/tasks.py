@@ -80,6 +80,9 @@ class Task(TimestampMixin, Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     planned_start: Mapped[date | None] = mapped_column(Date)
     planned_finish: Mapped[date | None] = mapped_column(Date)
+    # Set by the supervisor (the Gantt's drag, "start on"): the planner starts the task that day
+    # until it starts for real; None lets the planner choose.
+    pinned_start: Mapped[date | None] = mapped_column(Date)
     actual_start: Mapped[date | None] = mapped_column(Date)
     actual_finish: Mapped[date | None] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer, default=0)

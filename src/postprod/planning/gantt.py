@@ -8,6 +8,7 @@ marked in orange, today and the delivery date are drawn when they fall in the sp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
@@ -21,6 +22,7 @@ ROW = 26
 BAR = 16
 LEFT = 190
 TOP = 44
+RIGHT = 36  # room after the last day for its tick label
 CRITICAL = "#d62728"
 NORMAL = "#3b6ea8"
 DONE = "#7f9cba"
@@ -32,8 +34,9 @@ STANDALONE_STYLE = (
     ".band{fill:#f7f8fa}.wk{stroke:#e3e6ec}.tick{fill:#6b7385;font-size:10px}"
     ".month{fill:#1d2330;font-weight:600}.lane{fill:#1d2330}"
     ".barlabel{fill:#fff;font-size:10px}.today{stroke:#2e7d4f;stroke-width:1.5}"
-    ".delivery{stroke:#c0392b;stroke-width:2;stroke-dasharray:4 3}.delivery-label{fill:#c0392b;font-weight:600}"
-    ".heading{font-size:13px;font-weight:700}.legend{fill:#6b7385}"
+    ".delivery{stroke:#c0392b;stroke-width:2;stroke-dasharray:4 3}"
+    ".delivery-label{fill:#c0392b;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}"
+    ".heading{font-size:13px;font-weight:700}.legend{fill:#6b7385}.hint{display:none}"
 )
 
 
@@ -105,6 +108,50 @@ def chart_of(plan: Plan, lanes: str = "person") -> Chart:
     return Chart(rows, first, max(last, first + timedelta(days=1)))
 
 
+def fit_zoom(chart: Chart, width: float, left: float = LEFT) -> float:
+    """Pixels per day so that the whole span fits `width` pixels beside a lane column of `left` pixels."""
+    days = (chart.end - chart.start).days + 1
+    return max(1.0, min(60.0, (width - left - 8 - RIGHT) / max(days, 1)))
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a page adds to the chart: links on bars, movable bars, dependency arrows, milestones, words."""
+
+    href: Callable[[Bar], str | None] | None = None
+    movable: Callable[[Bar], bool] | None = None
+    links: Sequence[tuple[str, str]] = ()
+    milestones: Sequence[tuple[date, str]] = ()
+    today_label: str = ""
+    month: Callable[[date], str] | None = None
+
+
+def _rows(chart: Chart) -> list[tuple[Lane, list[list[Bar]]]]:
+    return [(lane, _tracks(lane.bars)) for lane in chart.lanes]
+
+
+def lane_column(chart: Chart, *, unassigned: str = "(unassigned)", width: int = LEFT) -> str:
+    """The lane names alone, row for row with `svg(..., labels=False)`: the page keeps them in view."""
+    rows = _rows(chart)
+    height = TOP + sum(max(1, len(t)) for _, t in rows) * ROW + 10
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt lanes" width="{width}" height="{height}" aria-hidden="true">'
+    ]
+    y = TOP
+    for i, (lane, tracks) in enumerate(rows):
+        h = max(1, len(tracks)) * ROW
+        if i % 2 == 0:
+            out.append(f'<rect x="0" y="{y}" width="{width}" height="{h}" class="band"/>')
+        label = lane.label or unassigned
+        short = label if len(label) <= 24 else label[:23] + "…"
+        out.append(
+            f'<text x="8" y="{y + ROW / 2 + 4:.0f}" class="lane"><title>{escape(label)}</title>{escape(short)}</text>'
+        )
+        y += h
+    out.append("</svg>")
+    return "".join(out)
+
+
 def svg(
     chart: Chart,
     zoom: float,
@@ -115,17 +162,27 @@ def svg(
     title: str | None = None,
     legend: str | None = None,
     standalone: bool = False,
+    labels: bool = True,
+    marks: Marks | None = None,
 ) -> str:
-    """The chart as one SVG element; `zoom` is pixels per day. `standalone` carries its own style (for a file)."""
+    """The chart as one SVG element; `zoom` is pixels per day. `standalone` carries its own style (for a file).
+
+    Without `labels` the lane names are left to `lane_column` (a page draws them apart so they stay
+    in view while the chart scrolls); `marks` adds what a page needs (links, arrows, milestones).
+    """
+    marks = marks or Marks()
     days = (chart.end - chart.start).days + 1
     head = 22 if title else 0
     top = TOP + head
-    width = LEFT + int(days * zoom) + 20
-    rows = sum(max(1, len(_tracks(lane.bars))) for lane in chart.lanes)
-    height = top + rows * ROW + 10 + (20 if legend else 0)
+    left = LEFT if labels else 8
+    width = left + int(days * zoom) + RIGHT
+    rows = _rows(chart)
+    height = top + sum(max(1, len(t)) for _, t in rows) * ROW + 10 + (20 if legend else 0)
+    role = "group" if marks.href else "img"  # an image may not hold links: with them it is a group
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title or "Gantt")}">'
+        f'viewBox="0 0 {width} {height}" role="{role}" aria-label="{escape(title or "Gantt")}" '
+        f'data-zoom="{zoom:.3f}" data-start="{chart.start.isoformat()}" data-left="{left}">'
     ]
     if standalone:
         out.append(f"<style>{STANDALONE_STYLE}</style>")
@@ -133,64 +190,113 @@ def svg(
     if title:
         out.append(f"<title>{escape(title)}</title>")
         out.append(f'<text x="8" y="16" class="heading">{escape(title)}</text>')
+    if marks.links:
+        out.append(
+            '<defs><marker id="gantt-arrow" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" '
+            'orient="auto"><path d="M0,0 L6,3 L0,6 z" class="arrowhead"/></marker></defs>'
+        )
     # Week lines and month labels.
     d = chart.start
     while d <= chart.end:
-        x = LEFT + (d - chart.start).days * zoom
+        x = left + (d - chart.start).days * zoom
         if d.weekday() == 0:
             out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height}" class="wk"/>')
             if zoom >= 4 or d.day <= 7:
                 out.append(f'<text x="{x + 2:.1f}" y="{top - 10}" class="tick">{d.strftime("%d/%m")}</text>')
         if d.day == 1:
-            out.append(f'<text x="{x + 2:.1f}" y="{head + 14}" class="month">{d.strftime("%m/%Y")}</text>')
+            month = marks.month(d) if marks.month else d.strftime("%m/%Y")
+            out.append(f'<text x="{x + 2:.1f}" y="{head + 14}" class="month">{escape(month)}</text>')
         d += timedelta(days=1)
     y = top
-    for i, lane in enumerate(chart.lanes):
-        tracks = _tracks(lane.bars)
+    places: dict[str, tuple[float, float, float]] = {}
+    bars: list[str] = []
+    for i, (lane, tracks) in enumerate(rows):
         h = max(1, len(tracks)) * ROW
         if i % 2 == 0:
             out.append(f'<rect x="0" y="{y}" width="{width}" height="{h}" class="band"/>')
-        label = (lane.label or unassigned)[:28]
-        out.append(f'<text x="8" y="{y + ROW / 2 + 4:.0f}" class="lane">{escape(label)}</text>')
+        if labels:
+            label = (lane.label or unassigned)[:28]
+            out.append(f'<text x="8" y="{y + ROW / 2 + 4:.0f}" class="lane">{escape(label)}</text>')
         for t, track in enumerate(tracks):
             for bar in track:
-                out.append(_bar(bar, chart.start, zoom, y + t * ROW + (ROW - BAR) / 2))
+                by = y + t * ROW + (ROW - BAR) / 2
+                x0 = left + (bar.start - chart.start).days * zoom
+                x1 = x0 + max(zoom, ((bar.finish - bar.start).days + 1) * zoom)
+                places.setdefault(bar.key, (x0, x1, by + BAR / 2))
+                bars.append(_bar(bar, x0, x1 - x0, by, width, marks))
         y += h
     if today is not None and chart.start <= today <= chart.end:
-        x = LEFT + (today - chart.start).days * zoom
+        x = left + (today - chart.start).days * zoom
         out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height}" class="today"/>')
+        if marks.today_label:
+            out.append(f'<text x="{x + 3:.1f}" y="{top + 10}" class="today-label">{escape(marks.today_label)}</text>')
+    for day, name in marks.milestones:
+        if chart.start <= day <= chart.end:
+            x = left + (day - chart.start).days * zoom + zoom / 2
+            my = top - 16
+            out.append(
+                f'<path d="M{x:.1f},{my - 5} L{x + 5:.1f},{my} L{x:.1f},{my + 5} L{x - 5:.1f},{my} z" class="milestone">'
+                f"<title>{escape(name)} · {day.isoformat()}</title></path>"
+                f'<line x1="{x:.1f}" y1="{my + 5}" x2="{x:.1f}" y2="{height}" class="milestone-line"/>'
+            )
+    for before, after in marks.links:
+        a, b = places.get(before), places.get(after)
+        if a is None or b is None:
+            continue
+        x1, y1, x2, y2 = a[1], a[2], b[0], b[2]
+        bend = max(12.0, abs(x2 - x1) / 3)
+        out.append(
+            f'<path d="M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}" '
+            'class="dep" marker-end="url(#gantt-arrow)"/>'
+        )
+    out.extend(bars)  # bars last: above the arrows and lines, and their hover labels above the rest
     if chart.delivery and chart.start <= chart.delivery <= chart.end:
-        x = LEFT + (chart.delivery - chart.start).days * zoom
+        x = left + (chart.delivery - chart.start).days * zoom
         out.append(f'<line x1="{x:.1f}" y1="{top - 20}" x2="{x:.1f}" y2="{height}" class="delivery"/>')
-        out.append(f'<text x="{x + 3:.1f}" y="{top - 22}" class="delivery-label">{escape(delivery_label)}</text>')
+        anchor, lx = ("end", x - 3) if width - x < len(delivery_label) * 7 + 8 else ("start", x + 3)
+        out.append(
+            f'<text x="{lx:.1f}" y="{top + 10}" text-anchor="{anchor}" class="delivery-label">'
+            f"{escape(delivery_label)}</text>"
+        )
     if legend:
         out.append(f'<text x="8" y="{height - 6}" class="legend">{escape(legend)}</text>')
     out.append("</svg>")
     return "".join(out)
 
 
-def _bar(bar: Bar, start: date, zoom: float, by: float) -> str:
-    x = LEFT + (bar.start - start).days * zoom
-    w = max(zoom, ((bar.finish - bar.start).days + 1) * zoom)
+def _bar(bar: Bar, x: float, w: float, by: float, width: float, marks: Marks) -> str:
     colour = CRITICAL if bar.critical else DONE if bar.status in ("done", "approved") else NORMAL
     cls = "bar crit" if bar.critical else "bar"
+    movable = marks.movable is not None and marks.movable(bar)  # data-start marks it for the page's script
     tip = f"{bar.key} · {bar.name} · " if bar.name != bar.key else f"{bar.key} · "
     tip += f"{bar.start.isoformat()} → {bar.finish.isoformat()}"
     if bar.people:
         tip += f" ({', '.join(bar.people)})"
     if bar.late_days:
         tip += f" · +{bar.late_days}"
-    out = [
-        f'<g class="{cls}" data-key="{escape(bar.key)}"><title>{escape(tip)}</title>'
+    href = marks.href(bar) if marks.href else None
+    data = f' data-key="{escape(bar.key)}"'
+    if movable:
+        data += f' data-start="{bar.start.isoformat()}"'
+    out = [f'<a href="{escape(href)}" class="{cls}"{data}>' if href else f'<g class="{cls}"{data}>']
+    out.append(
+        f"<title>{escape(tip)}</title>"
         f'<rect x="{x:.1f}" y="{by:.1f}" width="{w:.1f}" height="{BAR}" rx="3" fill="{colour}"/>'
-    ]
+    )
     if bar.late_days:
         out.append(f'<rect x="{x + w - 4:.1f}" y="{by:.1f}" width="4" height="{BAR}" fill="{LATE}"/>')
     fits = int((w - 8) / 6.2)
     if fits >= 4:
         label = bar.key if len(bar.key) <= fits else bar.key[: fits - 1] + "…"
         out.append(f'<text x="{x + 4:.1f}" y="{by + 12:.1f}" class="barlabel">{escape(label)}</text>')
-    out.append("</g>")
+    if fits < len(bar.key) or href:
+        # The whole key (and name) just above the bar, shown on hover and keyboard focus (the page's style):
+        # above, it covers only rows drawn earlier, so nothing drawn later hides it.
+        hint = f"{bar.key} · {bar.name}" if bar.name and bar.name != bar.key else bar.key
+        room = width - x > len(hint) * 6.4 + 8
+        hx, anchor = (x, "start") if room else (x + w, "end")
+        out.append(f'<text x="{hx:.1f}" y="{by - 3:.1f}" text-anchor="{anchor}" class="hint">{escape(hint)}</text>')
+    out.append("</a>" if href else "</g>")
     return "".join(out)
 
 

@@ -6,13 +6,14 @@ tasks reads in a few queries, never one per task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from postprod.errors import NotFound
 from postprod.model import (
@@ -20,6 +21,7 @@ from postprod.model import (
     ApprovalStatus,
     Deliverable,
     Department,
+    Dependency,
     Person,
     Plan,
     PlanKind,
@@ -226,9 +228,15 @@ def deliverables_with_qc(session: Session, prod: Production) -> list[dict[str, A
 
 @dataclass
 class GanttView(Chart):
-    """The stored plan laid out in lanes (planning/gantt.py draws it), with the plan it comes from."""
+    """The stored plan laid out in lanes (planning/gantt.py draws it), with the plan it comes from.
+
+    `links` are the dependencies between the drawn tasks (before, after); `milestones` the
+    deliverables' due dates (day, name).
+    """
 
     plan: Any = None
+    links: list[tuple[str, str]] = field(default_factory=list)
+    milestones: list[tuple[date, str]] = field(default_factory=list)
 
 
 def gantt(session: Session, prod: Production, lanes: str = "person", department: str | None = None) -> GanttView | None:
@@ -258,15 +266,17 @@ def gantt(session: Session, prod: Production, lanes: str = "person", department:
     if department:
         q = q.where(Department.code == department)
     rows = session.execute(q).all()
+    people = dict(session.execute(select(Person.id, Person.name).where(Person.production_id == prod.id)).all())
     names: dict[int, str]
     if lanes == "room":
         names = dict(session.execute(select(Room.id, Room.name).where(Room.production_id == prod.id)).all())
     else:
-        names = dict(session.execute(select(Person.id, Person.name).where(Person.production_id == prod.id)).all())
+        names = people
     by_lane: dict[str, Lane] = {}
     loose = Lane("")
     for key, start_d, finish, critical, late, person_ids, room_id, name, status, dept in rows:
-        bar = Bar(key, name, start_d, finish, critical, late, status.value, dept)
+        who = tuple(people[i] for i in person_ids or [] if i in people)
+        bar = Bar(key, name, start_d, finish, critical, late, status.value, dept, who)
         ids = [room_id] if lanes == "room" and room_id is not None else (person_ids or []) if lanes != "room" else []
         placed = False
         for i in ids:
@@ -277,14 +287,55 @@ def gantt(session: Session, prod: Production, lanes: str = "person", department:
             placed = True
         if not placed:
             loose.bars.append(bar)
-    out = [by_lane[k] for k in sorted(by_lane)]
+    # People in alphabetical order as people read it ("Élodie" among the E's, not after the Z's)
+    out = [by_lane[k] for k in sorted(by_lane, key=lambda k: unicodedata.normalize("NFKD", k).casefold())]
     if loose.bars:
         out.append(loose)
     starts = [b.start for lane in out for b in lane.bars]
     ends = [b.finish for lane in out for b in lane.bars]
     start = min(starts, default=plan.start_date)
     end = max(ends + ([prod.delivery_date] if prod.delivery_date else []), default=plan.end_date)
-    return GanttView(out, start, max(end, start + timedelta(days=1)), prod.delivery_date, plan=plan)
+    drawn = {r[0] for r in rows}
+    before_task = aliased(Task)
+    links = [
+        (a, b)
+        for a, b in session.execute(
+            select(before_task.key, Task.key)
+            .join(Dependency, Dependency.predecessor_id == before_task.id)
+            .join(Task, Task.id == Dependency.successor_id)
+            .where(Task.production_id == prod.id)
+            .order_by(Dependency.id)
+        )
+        if a in drawn and b in drawn
+    ]
+    due: dict[date, list[str]] = {}
+    for day, name in session.execute(
+        select(Deliverable.due_date, Deliverable.name)
+        .where(Deliverable.production_id == prod.id, Deliverable.due_date.is_not(None))
+        .order_by(Deliverable.due_date, Deliverable.name)
+    ):
+        if day is not None:
+            due.setdefault(day, []).append(name)
+    milestones = [(day, ", ".join(names)) for day, names in due.items()]  # one mark a day, naming them all
+    span_end = max(end, start + timedelta(days=1))
+    return GanttView(out, start, span_end, prod.delivery_date, plan=plan, links=links, milestones=milestones)
+
+
+def planned_people(session: Session, prod: Production, task_ids: list[int]) -> dict[int, list[str]]:
+    """Who the plan in force gives each task (by task ID): the Gantt's lanes, for pages that list tasks."""
+    plan = current_plan(session, prod)
+    if plan is None or not task_ids:
+        return {}
+    people = dict(session.execute(select(Person.id, Person.name).where(Person.production_id == prod.id)).all())
+    return {
+        task_id: [people[i] for i in ids or [] if i in people]
+        for task_id, ids in session.execute(
+            select(PlanTask.task_id, PlanTask.person_ids).where(
+                PlanTask.plan_id == plan.id, PlanTask.task_id.in_(task_ids)
+            )
+        )
+        if task_id is not None
+    }
 
 
 # --- people and room load -----------------------------------------------------------------------

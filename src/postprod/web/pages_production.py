@@ -1,16 +1,12 @@
-"""The production's dashboard, its Gantt chart and its activity feed."""
+"""The production's dashboard and its activity feed (the Gantt is with the planning pages)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 
 from postprod.http_deps import Id, SessionDep
 from postprod.limits import MAX_ID
-from postprod.planning import gantt as gantt_chart
 from postprod.services import dashboard as dash
 from postprod.services import money
 from postprod.services import notes as notes_svc
@@ -32,31 +28,6 @@ def dashboard(production_id: Id, request: Request, principal: PagePrincipal, ses
     if not principal.can("register.read", Resource(prod.id)):
         data["deliverables"] = []
     return render(request, "dashboard.html", page_context(request, principal, prod, active="dashboard", d=data))
-
-
-@router.get("/p/{production_id}/gantt", response_class=HTMLResponse)
-def gantt(
-    production_id: Id,
-    request: Request,
-    principal: PagePrincipal,
-    session: SessionDep,
-    lanes: str = Query("person", pattern="^(person|room)$"),
-    zoom: float = Query(8.0, ge=1.0, le=60.0, description="Pixels per day"),
-    department: str | None = Query(None, max_length=64),
-) -> HTMLResponse:
-    """The stored plan as a chart, lanes per person or room; zoom by pixels per day."""
-    prod = production_for(session, principal, production_id, "task.read")
-    view = dash.gantt(session, prod, lanes=lanes, department=department or None)
-    ctx = page_context(request, principal, prod, active="gantt", lanes=lanes, zoom=zoom, department=department)
-    _ = ctx["_t"]
-    svg = (
-        Markup(
-            gantt_chart.svg(view, zoom, unassigned=_("(unassigned)"), delivery_label=_("delivery"), today=date.today())
-        )
-        if view is not None
-        else None
-    )
-    return render(request, "gantt.html", {**ctx, "view": view, "svg": svg})
 
 
 @router.get("/p/{production_id}/activity", response_class=HTMLResponse)

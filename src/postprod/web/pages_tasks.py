@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from postprod.errors import InvalidInput, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.model import TRANSITIONS, Task, TaskStatus
+from postprod.services import dashboard as dash
 from postprod.services import items, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
@@ -79,6 +80,7 @@ def board(
         editable=editable,
         next_statuses=next_statuses,
         q=q or "",
+        planned=dash.planned_people(session, prod, [t.id for t in tasks]),
     )
     return render(request, "board.html", ctx)
 

@@ -19,6 +19,7 @@ from postprod.web import (
     pages_delivery,
     pages_editorial,
     pages_people,
+    pages_planning,
     pages_production,
     pages_tasks,
     pages_webhooks,
@@ -37,6 +38,7 @@ for _module in (
     pages_editorial,
     pages_delivery,
     pages_webhooks,
+    pages_planning,
 ):
     router.include_router(_module.router)
 

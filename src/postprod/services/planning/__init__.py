@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from unicodedata import normalize
 
 from sqlalchemy import insert, literal, select
 from sqlalchemy.orm import Session
@@ -166,16 +167,20 @@ class NewTask:
 
 @dataclass
 class Incidents:
-    """What happened: slips, absences, added tasks, dependencies added/changed/removed."""
+    """What happened: slips, absences, added tasks, dependencies added/changed/removed, starts pinned.
+
+    A pin is the supervisor's "start on" date for work not started (None: the planner chooses again).
+    """
 
     slips: list[tuple[str, int]] = field(default_factory=list)
     away: list[tuple[str, date, date]] = field(default_factory=list)
     added: list[NewTask] = field(default_factory=list)
     depend: list[tuple[str, str, int]] = field(default_factory=list)
     undepend: list[tuple[str, str]] = field(default_factory=list)
+    pins: list[tuple[str, date | None]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.slips or self.away or self.added or self.depend or self.undepend)
+        return bool(self.slips or self.away or self.added or self.depend or self.undepend or self.pins)
 
 
 def parse_slip(text: str) -> tuple[str, int]:
@@ -330,7 +335,27 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
         out.append(DependencyChanged(ka, kb, removed=True))
         resolved.undepend.append((ka, kb))
         words.append(f"{kb} no longer after {ka}")
+    _pin(inputs, inc, resolved, words, key_of)
     return _Replan(inputs, parent.id, base, out, words, resolved)
+
+
+def _pin(inputs: Inputs, inc: Incidents, resolved: Incidents, words: list[str], key_of: Callable[[str], str]) -> None:
+    """Pinned starts go into the problem itself (the engine's fixed start), not through an engine incident."""
+    index = {t.id: i for i, t in enumerate(inputs.problem.tasks)}
+    tasks = list(inputs.problem.tasks)
+    for ref, day in inc.pins:
+        key = key_of(ref)
+        if inputs.status.get(key, "todo") != "todo":
+            raise InvalidInput(f"{key} has started: only work not started can be given a start date", field="start")
+        if day is not None and day < inputs.problem.start:
+            raise InvalidInput(f"{key} cannot start before the production, on {inputs.problem.start}", field="start")
+        if key in index:
+            i = index[key]
+            release = inputs.today if inputs.today > inputs.problem.start else None
+            tasks[i] = replace(tasks[i], fixed_start=day, release=None if day else release)
+        resolved.pins.append((key, day))
+        words.append(f"{key} starts on {day}" if day else f"{key} start unpinned")
+    inputs.problem = replace(inputs.problem, tasks=tasks)
 
 
 def _find_person(session: Session, prod: Production, ref: str) -> Person:
@@ -346,9 +371,8 @@ def _compute_replan(r: _Replan, time_limit: float, progress: Progress | None) ->
     return replan(r.inputs.problem, r.base, r.incidents, today=r.inputs.today, time_limit=time_limit, progress=progress)
 
 
-def _apply_incidents(session: Session, prod: Production, r: _Replan) -> dict[str, int]:
-    """Write the incident into the production: absences, new tasks and links, longer started tasks."""
-    inc = r.incoming
+def _apply_incidents(session: Session, prod: Production, inc: Incidents, status: dict[str, str]) -> dict[str, int]:
+    """Write the incident into the production: absences, new tasks and links, longer started tasks, pins."""
     for pid, d1, d2 in inc.away:
         person = session.get(Person, int(pid))
         if person is None:
@@ -383,9 +407,11 @@ def _apply_incidents(session: Session, prod: Production, r: _Replan) -> dict[str
     for ka, kb in inc.undepend:
         tasks_svc.remove_dependency(session, get_task(session, prod, kb), get_task(session, prod, ka))
     for key, days in inc.slips:
-        if r.inputs.status.get(key) == "started":
+        if status.get(key) == "started":
             task = get_task(session, prod, key)
             task.estimate_days = max(Decimal(0), task.estimate_days + days)
+    for key, day in inc.pins:
+        get_task(session, prod, key).pinned_start = day
     session.flush()
     return new_ids
 
@@ -403,7 +429,7 @@ def _commit_replan(
             names[inc.task.id] = inc.task.name
     inputs.task_names = names
     if scenario is None:
-        inputs.task_ids.update(_apply_incidents(session, prod, r))
+        inputs.task_ids.update(_apply_incidents(session, prod, r.incoming, r.inputs.status))
     moves = [
         m.to_dict()
         | {
@@ -429,6 +455,8 @@ def _commit_replan(
         moves=moves,
         write_dates=scenario is None,
     )
+    if scenario is not None:
+        row.incidents = incidents_dict(r.incoming)
     out = _run_summary(inputs, row, result.plan)
     out.update(
         {
@@ -538,6 +566,84 @@ def _scenario_name(name: str | None) -> str | None:
     return name
 
 
+def incidents_dict(inc: Incidents) -> dict[str, Any]:
+    """Incidents as JSON data (a job's parameters, a scenario's record); `incidents_from` reads it back."""
+    return {
+        "slips": [[k, d] for k, d in inc.slips],
+        "away": [[who, d1.isoformat(), d2.isoformat()] for who, d1, d2 in inc.away],
+        "added": [
+            {
+                "key": nt.key,
+                "days": str(nt.days),
+                "department": nt.department,
+                "name": nt.name,
+                "skills": nt.skills,
+                "room_kind": nt.room_kind,
+                "after": nt.after,
+                "before": nt.before,
+            }
+            for nt in inc.added
+        ],
+        "depend": [[a, b, lag] for a, b, lag in inc.depend],
+        "undepend": [[a, b] for a, b in inc.undepend],
+        "pins": [[k, _iso(d)] for k, d in inc.pins],
+    }
+
+
+def incidents_from(data: dict[str, Any]) -> Incidents:
+    return Incidents(
+        slips=[(str(k), int(d)) for k, d in data.get("slips", [])],
+        away=[(str(w), date.fromisoformat(a), date.fromisoformat(b)) for w, a, b in data.get("away", [])],
+        added=[NewTask(**{**nt, "days": Decimal(nt["days"])}) for nt in data.get("added", [])],
+        depend=[(str(a), str(b), int(lag)) for a, b, lag in data.get("depend", [])],
+        undepend=[(str(a), str(b)) for a, b in data.get("undepend", [])],
+        pins=[(str(k), date.fromisoformat(d) if d else None) for k, d in data.get("pins", [])],
+    )
+
+
+def adopt_scenario(session: Session, prod: Production, name: str) -> PlanRowView:
+    """Make a what-if scenario the current plan: its incidents are recorded and its dates become the tasks' dates.
+
+    Only a scenario made from the plan still in force: after another replan its dates no longer follow.
+    """
+    row = require_plan(session, prod, PlanKind.SCENARIO, name)
+    cur = require_plan(session, prod, PlanKind.CURRENT)
+    if row.parent_id != cur.id:
+        raise Conflict(f"the plan changed since scenario {name!r} was made: make the scenario again")
+    inputs = load_inputs(session, prod)
+    inputs.task_ids.update(_apply_incidents(session, prod, incidents_from(row.incidents or {}), inputs.status))
+    inputs.task_names.update({m["task"]: m.get("name", m["task"]) for m in row.moves})
+    new = store_plan(
+        session,
+        inputs,
+        engine_plan(session, row, inputs.problem),
+        kind=PlanKind.CURRENT,
+        name="current",
+        time_limit=row.time_limit,
+        incident=f"{row.incident} (scenario {row.name} adopted)",
+        parent_id=cur.id,
+        moves=list(row.moves),
+        write_dates=True,
+    )
+    session.delete(row)
+    session.flush()
+    return plan_row_dict(new)
+
+
+def check_incidents(
+    session: Session, prod: Production, incidents: Incidents, *, scenario: str | None = None
+) -> list[str]:
+    """What a replan would be made for, in words; raises the replan's own error at once (a form shows it)."""
+    _scenario_name(scenario)
+    return _prepare_replan(session, prod, incidents, None).describe
+
+
+def delete_scenario(session: Session, prod: Production, name: str) -> None:
+    """Forget a what-if scenario."""
+    session.delete(require_plan(session, prod, PlanKind.SCENARIO, name))
+    session.flush()
+
+
 # --- baseline, comparison, slippage ------------------------------------------------------------
 
 
@@ -608,10 +714,14 @@ def compare_plans(
     ref = _find_plan(session, prod, against)
     if ref.id == other.id:
         raise InvalidInput(f"both sides of the comparison are plan {ref.id}: name a scenario", field="scenario")
-    cmp = compare(
-        engine_plan(session, ref, inputs.problem), engine_plan(session, other, inputs.problem), inputs.problem.calendar
-    )
+    a, b = engine_plan(session, ref, inputs.problem), engine_plan(session, other, inputs.problem)
+    cmp = compare(a, b, inputs.problem.calendar)
     data = cmp.to_dict()
+    # Booked working days per person and room on each side, for the load table.
+    data["load"] = {
+        inputs.name_of(k): [sum(a.load.get(k, {}).values()), sum(b.load.get(k, {}).values())]
+        for k in sorted(set(a.load) | set(b.load), key=lambda k: normalize("NFKD", inputs.name_of(k)).casefold())
+    }
     names = inputs.task_names | {m["task"]: m.get("name", m["task"]) for m in other.moves}
     for m in data["moves"]:
         m["name"] = names.get(m["task"], m["task"])

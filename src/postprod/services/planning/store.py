@@ -99,7 +99,8 @@ def load_inputs(session: Session, prod: Production, today: date | None = None) -
     """Read the production into an engine Problem: done work fixed at its dates, started work at its start.
 
     Durations are the estimate rounded up to whole work days (what is left of it, by progress, for
-    work not yet started); the last tasks are due on the production's delivery date.
+    work not yet started); the last tasks are due on the production's delivery date. Work not yet
+    started with a pinned start (the supervisor's "start on" date) is fixed there.
     """
     today = today or date.today()
     pid = prod.id
@@ -168,6 +169,7 @@ def load_inputs(session: Session, prod: Production, today: date | None = None) -
             Task.due_date,
             Task.actual_start,
             Task.actual_finish,
+            Task.pinned_start,
         )
         .where(Task.production_id == pid)
         .order_by(Task.position, Task.id)
@@ -227,7 +229,8 @@ def load_inputs(session: Session, prod: Production, today: date | None = None) -
                 skills=frozenset(r.required_skills or ()),
                 people=named,
                 room_kind=r.room_kind.value if r.room_kind else None,
-                release=release,
+                release=None if r.pinned_start else release,
+                fixed_start=r.pinned_start,
                 due=due,
             )
         status[r.key] = t.status

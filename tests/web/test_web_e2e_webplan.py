@@ -1,0 +1,149 @@
+"""End to end in headless Chromium: the plan de travail and the Gantt, in English and French, at 1440 and 390 px.
+
+Replan after an absence and compare with the baseline; the Gantt fits the window at its default
+zoom, keeps the lane names in view while it scrolls, names short bars on hover and focus. Every
+page passes axe-core. Screenshots go to POSTPROD_SCREENSHOTS (default: a temporary folder).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from tests.web.browser import accessibility_violations, open_page, server, sign_in, sync_api
+
+__all__ = ["server"]  # the fixture, used by name
+
+VIEWS = [("en", 1440), ("fr", 1440), ("en", 390), ("fr", 390)]
+WORDS = {
+    "en": {"planning": "Planning", "done": "New plan in force", "moved": "Moved tasks"},
+    "fr": {"planning": "Plan de travail", "done": "Nouveau plan en vigueur", "moved": "Tâches déplacées"},
+}
+
+
+def _shots(tmp_path: Path) -> Path:
+    shots = Path(os.environ.get("POSTPROD_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    return shots
+
+
+def _start(page: object, base: str, lang: str, width: int) -> None:
+    sign_in(page, base, "supervisor")
+    if lang == "fr":
+        page.click("header form.lang button[value=fr]")  # type: ignore[attr-defined]
+        page.wait_for_selector("html[lang=fr]")  # type: ignore[attr-defined]
+
+
+def _fits(page: object, width: int) -> None:
+    wide = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+    assert wide <= width, f"{page.url}: {wide} px wide at {width}"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("lang", "width"), VIEWS)
+def test_replan_after_an_absence_and_compare_with_the_baseline(
+    server: tuple[str, int], tmp_path: Path, lang: str, width: int
+) -> None:
+    base, pid = server
+    shots = _shots(tmp_path)
+    words = WORDS[lang]
+    with sync_api.sync_playwright() as pw, open_page(pw, tmp_path / "profile", width, 900) as page:
+        _start(page, base, lang, width)
+        # Who is on the critical path, and when: read off the Gantt's first critical bar not started.
+        page.goto(f"{base}/p/{pid}/gantt")
+        tip = page.locator("svg.gantt .bar.crit[data-start] > title").first.text_content() or ""
+        m = re.search(r"(\d{4}-\d{2}-\d{2}) → .*\(([^,)]+)", tip)
+        assert m is not None, tip
+        start, who = date.fromisoformat(m.group(1)), m.group(2)
+
+        page.click(f"nav.tabs >> text={words['planning']}")
+        page.wait_for_selector("#current-plan")
+        page.click("#freeze-baseline")
+        page.wait_for_selector("#compare-current")
+        page.select_option("select[name=away_person]", label=who)
+        page.fill("input[name=away_from]", start.isoformat())
+        page.fill("input[name=away_to]", (start + timedelta(days=9)).isoformat())
+        page.click("#replan-now")
+        # The job's panel polls, then the page reloads with the new plan in force.
+        page.wait_for_selector(f"#plan-job >> text={words['done']}", timeout=30_000)
+        assert who in page.locator("#history").inner_text() or page.locator("#history tr").count() >= 3
+        _fits(page, width)
+        page.screenshot(path=str(shots / f"planning-{lang}-{width}.png"), full_page=True)
+        assert accessibility_violations(page) == []
+
+        page.click("#plan-job a")
+        page.wait_for_selector("#moved")
+        assert int(page.locator("#moved-count").inner_text()) > 0
+        assert page.locator("#moved tbody tr").count() > 0
+        assert words["moved"] in page.content()
+        _fits(page, width)
+        page.screenshot(path=str(shots / f"compare-{lang}-{width}.png"), full_page=True)
+        assert accessibility_violations(page) == []
+
+
+@pytest.mark.parametrize(("lang", "width"), VIEWS)
+def test_gantt_fits_and_keeps_lane_names_in_view(
+    server: tuple[str, int], tmp_path: Path, lang: str, width: int
+) -> None:
+    base, pid = server
+    shots = _shots(tmp_path)
+    with sync_api.sync_playwright() as pw, open_page(pw, tmp_path / "profile", width, 900) as page:
+        blocked: list[str] = []
+        page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+        _start(page, base, lang, width)
+        page.goto(f"{base}/p/{pid}/gantt?milestones=1")
+        wrap = page.locator("#gantt")
+        scroll = wrap.evaluate("el => [el.scrollWidth, el.clientWidth]")
+        if width == 1440:
+            assert scroll[0] <= scroll[1], f"the whole plan does not fit: {scroll}"  # no horizontal scroll
+        _fits(page, width)
+        assert page.locator("svg.gantt .today").count() == 1
+        page.screenshot(path=str(shots / f"gantt-{lang}-{width}.png"), full_page=True)
+        assert accessibility_violations(page) == []
+
+        # Zoomed in, scrolled to the end: the lane names stay where they were.
+        page.click("#zoom-in")
+        page.wait_for_url(re.compile(r"zoom="))
+        lanes = page.locator(".gantt-lanes")
+        x0 = lanes.bounding_box()["x"]  # type: ignore[index]
+        page.locator("#gantt").evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+        page.wait_for_timeout(100)
+        assert page.locator("#gantt").evaluate("el => el.scrollLeft") > 0
+        assert abs(lanes.bounding_box()["x"] - x0) < 1  # type: ignore[index]
+        assert lanes.locator("text.lane").first.is_visible()
+        _fits(page, width)
+        page.screenshot(path=str(shots / f"gantt-scrolled-{lang}-{width}.png"))
+
+        if width == 1440:
+            # Drag a task not started two weeks later: its start is pinned there and the plan is made again.
+            page.goto(f"{base}/p/{pid}/gantt")
+            bar = page.locator("svg.gantt a.bar[data-start]").last
+            key, was = bar.get_attribute("data-key"), bar.get_attribute("data-start")
+            zoom = float(page.locator("svg.gantt[data-zoom]").get_attribute("data-zoom") or 1)
+            box = bar.locator("rect").first.bounding_box()
+            assert box is not None and key and was
+            page.mouse.move(box["x"] + 3, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(box["x"] + 3 + 7 * zoom, box["y"] + box["height"] / 2, steps=5)
+            page.mouse.move(box["x"] + 3 + 14 * zoom, box["y"] + box["height"] / 2, steps=5)
+            page.mouse.up()
+            page.wait_for_url(re.compile(r"job="))
+            page.wait_for_selector("#plan-job:not([hx-get])", timeout=30_000)
+            page.goto(f"{base}/p/{pid}/planning/tasks/{key}")
+            pinned = page.locator("dl.fields dd").nth(1).inner_text()
+            moved = date.fromisoformat(was) + timedelta(days=14)
+            assert moved.strftime("%Y-%m-%d" if lang == "en" else "%d/%m/%Y") in pinned, (was, pinned)
+            page.goto(f"{base}/p/{pid}/gantt")
+
+        # A bar named on keyboard focus (its hint shows), and it opens the "start on" form.
+        page.locator("#gantt").evaluate("el => { el.scrollLeft = 0; }")
+        bar = page.locator("svg.gantt a.bar[data-start]").first
+        bar.focus()
+        assert bar.locator("text.hint").is_visible()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#start-on")
+        assert accessibility_violations(page) == []
+        _fits(page, width)
+        assert blocked == [], blocked
