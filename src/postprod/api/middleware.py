@@ -83,6 +83,9 @@ def default_limits() -> tuple[int, list[tuple[re.Pattern[str], int]]]:
         (SIGN_IN_PATH, 16 * 1024),
         (re.compile(r"^/api/v1/productions/[^/]+/cuts/[^/]+/import-jobs$"), upload),
         (re.compile(r"^/api/v1/productions/import$"), upload),
+        # the pages' uploads: a cut, a register's CSV or spotting list
+        (re.compile(r"^/p/[^/]+/cuts/import$"), upload),
+        (re.compile(r"^/p/[^/]+/registers/[^/]+/import$"), upload),
     ]
     return _env_bytes("POSTPROD_MAX_BODY_MB", 1 * MiB), rules
 

@@ -7,6 +7,7 @@ and calls the function registered under that kind. Parameters are plain JSON: id
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import tempfile
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from postprod.errors import InvalidInput
 from postprod.services import deliverables as dlv
 from postprod.services import editorial as ed
 from postprod.services import planning as ops
@@ -54,12 +56,54 @@ def import_production(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
     return {"production_id": prod.id, "title": prod.title, "tasks": len(doc.tasks)}
 
 
+CUT_FORMATS = (".edl", ".xml", ".fcpxml", ".otio", ".aaf")
+
+
+def cut_import_params(
+    prod_id: int,
+    reel: str,
+    filename: str,
+    content: str | bytes,
+    *,
+    rate: str | None = None,
+    label: str = "",
+    lenient: bool = False,
+) -> dict[str, Any]:
+    """The cut-import job's parameters: the file's content itself (never a path), its reader chosen by its name.
+
+    Text (an EDL, an FCP XML) is kept as text; bytes that are not UTF-8 text (an AAF) as base64.
+    """
+    suffix = os.path.splitext(filename)[1].lower() or ".edl"
+    if suffix not in CUT_FORMATS:
+        raise InvalidInput(f"invalid file name {filename!r}: one of {', '.join(CUT_FORMATS)}", field="filename")
+    params: dict[str, Any] = {
+        "production_id": prod_id,
+        "reel": reel,
+        "suffix": suffix,
+        "rate": rate,
+        "label": label,
+        "lenient": lenient,
+    }
+    if isinstance(content, bytes):
+        try:
+            params["text"] = content.decode("utf-8")
+        except UnicodeDecodeError:
+            params["data"] = base64.b64encode(content).decode("ascii")
+    else:
+        params["text"] = content
+    return params
+
+
 @job_kind("cut-import")
 def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    # The readers take a file: the text goes to a temporary one for the job's duration.
+    # The readers take a file: the content goes to a temporary one for the job's duration.
     fd, tmp = tempfile.mkstemp(prefix="postprod-cut-", suffix=p["suffix"])
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(p["text"])
+    if p.get("data") is not None:
+        with os.fdopen(fd, "wb") as fb:
+            fb.write(base64.b64decode(p["data"]))
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(p["text"])
     try:
         done = ed.import_cut(
             s,

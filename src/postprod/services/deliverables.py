@@ -126,6 +126,18 @@ def _file(file: str, roots: Sequence[Path] | None) -> str:
     return str(confine(file, server_roots() if roots is None else roots))
 
 
+def due_or_milestone(prod: Production, due: str, milestone: str) -> str:
+    """A deliverable's due date as given, or the date of one of the production's delivery milestones (by ID)."""
+    if not milestone.strip():
+        return due
+    if due.strip():
+        raise InvalidInput("give a due date or a delivery milestone, not both", field="milestone")
+    found = next((m for m in prod.deliveries if str(m.id) == milestone.strip()), None)
+    if found is None:
+        raise InvalidInput(f"no delivery milestone {milestone!r} in {prod.title!r}", field="milestone")
+    return found.due.isoformat()
+
+
 def get_deliverable(session: Session, prod: Production, ref: str | int) -> Deliverable:
     """A deliverable by name (case-insensitive) or ID."""
     d: Deliverable = items.find_by_key(session, prod, Deliverable, "name", str(ref), "deliverable")

@@ -18,6 +18,7 @@ from postprod.web import (
     pages_auth,
     pages_delivery,
     pages_editorial,
+    pages_jobs,
     pages_people,
     pages_production,
     pages_tasks,
@@ -37,6 +38,7 @@ for _module in (
     pages_editorial,
     pages_delivery,
     pages_webhooks,
+    pages_jobs,
 ):
     router.include_router(_module.router)
 
