@@ -72,13 +72,18 @@ def _env_bytes(name: str, default: int) -> int:
     return int(text) * MiB if text.isdigit() and int(text) > 0 else default
 
 
+def upload_cap() -> int:
+    """The cap of an upload (a cut, a register's file, a production's document): POSTPROD_MAX_UPLOAD_MB, 64 MiB."""
+    return _env_bytes("POSTPROD_MAX_UPLOAD_MB", 64 * MiB)
+
+
 def default_limits() -> tuple[int, list[tuple[re.Pattern[str], int]]]:
     """The cap of any request body (POSTPROD_MAX_BODY_MB, default 1 MiB) and the routes that differ.
 
     Signing in takes a few hundred bytes: 16 KiB. A cut (an EDL or FCP XML as JSON text) or a
     production's export document may be large: POSTPROD_MAX_UPLOAD_MB, default 64 MiB.
     """
-    upload = _env_bytes("POSTPROD_MAX_UPLOAD_MB", 64 * MiB)
+    upload = upload_cap()
     rules = [
         (SIGN_IN_PATH, 16 * 1024),
         (re.compile(r"^/api/v1/productions/[^/]+/cuts/[^/]+/import-jobs$"), upload),

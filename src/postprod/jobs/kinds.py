@@ -23,6 +23,7 @@ from postprod.services import planning as ops
 from postprod.services import transfer
 from postprod.services import users as users_svc
 from postprod.services.common import get_production
+from postprod.timecode import parse_rate
 
 Progress = Callable[[float, str], None]
 JobFunction = Callable[[Session, Progress, dict[str, Any]], Any]
@@ -76,6 +77,11 @@ def cut_import_params(
     suffix = os.path.splitext(filename)[1].lower() or ".edl"
     if suffix not in CUT_FORMATS:
         raise InvalidInput(f"invalid file name {filename!r}: one of {', '.join(CUT_FORMATS)}", field="filename")
+    reel = ed.reel_name(reel)  # refused now rather than when the job runs
+    if rate:
+        parse_rate(rate, field="rate")
+    if not content:
+        raise InvalidInput(f"{filename}: the file is empty", field="filename")
     params: dict[str, Any] = {
         "production_id": prod_id,
         "reel": reel,

@@ -535,6 +535,17 @@ def review_list(
     return out
 
 
+def flagged_on(session: Session, prod: Production, version_id: int) -> list[tuple[Kind, RegisterMixin]]:
+    """The entries a cut version left flagged for review (their new place to check), register by register."""
+    out: list[tuple[Kind, RegisterMixin]] = []
+    for kind in KINDS.values():
+        m: Any = kind.model
+        q = select(m).where(m.production_id == prod.id, m.cut_version_id == version_id, m.review.is_(True))
+        rows = sorted(session.scalars(q), key=lambda e: natural(str(getattr(e, kind.key))))
+        out.extend((kind, e) for e in rows)
+    return out
+
+
 def add_entry_note(session: Session, kind: Kind, entry: RegisterMixin, body: str, author: str) -> Note:
     """Attach a note to a register entry."""
     return items.add_note(session, entry.production_id, kind.target_type, entry.id, body, author)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
-from postprod.errors import Conflict, InvalidInput
+from postprod.api.middleware import MiB, upload_cap
+from postprod.errors import Conflict, InvalidInput, PostprodError
 from postprod.http_deps import Id, SessionDep
+from postprod.jobs import JobRunner
+from postprod.jobs.kinds import CUT_FORMATS, cut_import_params
+from postprod.limits import MAX_ID
 from postprod.model import Production
 from postprod.model.editorial import RegisterMixin
 from postprod.services import editorial as editorial_svc
@@ -19,6 +25,7 @@ from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_delivery import reviewers
+from postprod.web.pages_jobs import followed_job, job_view
 from postprod.web.render import render, status_labels
 from postprod.web.vocabulary import REGISTER_TABS, REGISTER_TITLES
 
@@ -30,11 +37,73 @@ DEPARTMENT = {"vfx": "vfx", "adr": "adr", "foley": "foley", "music": "music", "d
 
 
 @router.get("/p/{production_id}/cuts", response_class=HTMLResponse)
-def cuts(production_id: Id, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
-    """Every imported version of every reel, with its change counts."""
+def cuts(
+    production_id: Id,
+    request: Request,
+    principal: PagePrincipal,
+    session: SessionDep,
+    job: int | None = Query(None, ge=1, le=MAX_ID),
+) -> HTMLResponse:
+    """Every imported version of every reel, with its change counts; import a new one (and follow its job)."""
     prod = production_for(session, principal, production_id, "register.read")
-    versions = editorial_svc.list_versions(session, prod)
-    return render(request, "cuts.html", page_context(request, principal, prod, active="cuts", versions=versions))
+    return _cuts_page(request, principal, session, prod, job=job)
+
+
+def _cuts_page(
+    request: Request,
+    principal: Any,
+    session: Any,
+    prod: Production,
+    *,
+    job: int | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    ctx = page_context(
+        request,
+        principal,
+        prod,
+        active="cuts",
+        versions=editorial_svc.list_versions(session, prod),
+        reels=sorted({cv.reel for cv in editorial_svc.list_versions(session, prod)}),
+        can_import=principal.can("register.edit", Resource(prod.id, department="picture-editing")),
+        job=job_view(prod, followed_job(session, principal, prod, job)) if job else None,
+        formats=", ".join(CUT_FORMATS),
+        max_mb=upload_cap() // MiB,
+        errors=errors or {},
+        values=values or {},
+    )
+    return render(request, "cuts.html", ctx, status_code=status)
+
+
+@router.post("/p/{production_id}/cuts/import", response_model=None)
+def import_cut(
+    production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+) -> Response:
+    """Import a new version of a reel from an uploaded EDL, FCP XML, AAF or OTIO file, as a job."""
+    prod = production_for(session, principal, production_id, "register.read")
+    principal.require("register.edit", Resource(prod.id, department="picture-editing"))
+    values = {k: str(form.get(k) or "").strip() for k in ("reel", "label", "rate")}
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput("choose the cut's file (EDL, FCP XML, AAF or OTIO)", field="file")
+        content = upload.file.read()
+        params = cut_import_params(
+            prod.id,
+            values["reel"],
+            os.path.basename(upload.filename),
+            content,
+            rate=values["rate"] or None,
+            label=values["label"],
+        )
+    except PostprodError as exc:
+        field = "file" if exc.field in (None, "filename") else exc.field
+        return _cuts_page(request, principal, session, prod, errors={field: exc.message}, values=values, status=422)
+    runner: JobRunner = request.app.state.jobs
+    job = runner.submit(session, "cut-import", params, production_id=prod.id, user_id=principal.user.id)
+    return RedirectResponse(f"/p/{prod.id}/cuts?job={job.id}", status_code=303)
 
 
 @router.get("/p/{production_id}/cuts/{version_id}", response_class=HTMLResponse)
@@ -54,6 +123,8 @@ def cut_version(
         changes=changes,
         notes=items.notes_of(session, prod, "cut_version", cv.id),
         can_note=principal.can("note.add", Resource(prod.id, department="picture-editing")),
+        flagged=reg.flagged_on(session, prod, cv.id),
+        titles=REGISTER_TITLES,
     )
     return render(request, "cut_version.html", ctx)
 
