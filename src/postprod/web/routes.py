@@ -21,6 +21,7 @@ from postprod.web import (
     pages_jobs,
     pages_people,
     pages_production,
+    pages_register_forms,
     pages_tasks,
     pages_webhooks,
 )
@@ -39,6 +40,7 @@ for _module in (
     pages_delivery,
     pages_webhooks,
     pages_jobs,
+    pages_register_forms,
 ):
     router.include_router(_module.router)
 
