@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -58,6 +59,7 @@ def import_production(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
 
 
 CUT_FORMATS = (".edl", ".xml", ".fcpxml", ".otio", ".aaf")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def cut_import_params(
@@ -85,6 +87,7 @@ def cut_import_params(
     params: dict[str, Any] = {
         "production_id": prod_id,
         "reel": reel,
+        "filename": os.path.basename(filename)[:200],
         "suffix": suffix,
         "rate": rate,
         "label": label,
@@ -102,19 +105,23 @@ def cut_import_params(
 
 @job_kind("cut-import")
 def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    # The readers take a file: the content goes to a temporary one for the job's duration.
-    fd, tmp = tempfile.mkstemp(prefix="postprod-cut-", suffix=p["suffix"])
-    if p.get("data") is not None:
-        with os.fdopen(fd, "wb") as fb:
-            fb.write(base64.b64decode(p["data"]))
-    else:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(p["text"])
-    try:
+    # The readers take a file: the content goes to a temporary folder for the job's duration, under the
+    # name it was uploaded with (made safe), which the version keeps.
+    name = _SAFE_NAME.sub("_", os.path.basename(p.get("filename") or ""))[:120].strip("._")
+    if os.path.splitext(name)[1].lower() != p["suffix"]:
+        name = "cut" + p["suffix"]
+    with tempfile.TemporaryDirectory(prefix="postprod-cut-") as folder:
+        path = os.path.join(folder, name)
+        if p.get("data") is not None:
+            with open(path, "wb") as fb:
+                fb.write(base64.b64decode(p["data"]))
+        else:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(p["text"])
         done = ed.import_cut(
             s,
             get_production(s, p["production_id"]),
-            tmp,
+            path,
             reel=p["reel"],
             rate=p.get("rate"),
             label=p.get("label") or "",
@@ -123,8 +130,6 @@ def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
             progress=lambda f: progress(f, "importing"),
         )
         return done.to_dict()
-    finally:
-        os.unlink(tmp)
 
 
 @job_kind("plan")

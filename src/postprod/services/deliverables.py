@@ -96,7 +96,10 @@ def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, st
         return name[:200], spec_toml
     if spec is None or spec == "":
         return None, None
-    builtin_spec(spec)  # refuses any other name: a path is not read here
+    try:
+        builtin_spec(spec)  # refuses any other name: a path is not read here
+    except NotFound as exc:
+        raise NotFound(exc.message, field="spec") from None
     return spec, None
 
 

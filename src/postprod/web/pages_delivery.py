@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -135,8 +136,8 @@ def _values(form: FormData) -> dict[str, str]:
     return {k: str(form.get(k) or "").strip() for k in FIELDS}
 
 
-def _spec_upload(form: FormData) -> str | None:
-    """The text of an uploaded spec (the production's own TOML), or None when no file was chosen."""
+def _spec_upload(form: FormData) -> tuple[str, str] | None:
+    """The name (the file's) and text of an uploaded spec, the production's own TOML; None when no file was chosen."""
     upload = form.get("spec_file")
     if not isinstance(upload, StarletteUpload) or not upload.filename:
         return None
@@ -147,7 +148,7 @@ def _spec_upload(form: FormData) -> str | None:
         raise InvalidInput("the spec file is not UTF-8 text (a TOML file)", field="spec_file") from None
     if not text.strip():
         raise InvalidInput("the spec file is empty", field="spec_file")
-    return text
+    return Path(upload.filename).stem[:64] or "spec", text
 
 
 def _error_of(exc: PostprodError, default: str) -> dict[str, str]:
@@ -164,15 +165,15 @@ def add_deliverable(
     principal.require("register.edit", Resource(prod.id, department="deliverables"))
     v = _values(form)
     try:
-        spec_toml = _spec_upload(form)
+        own = _spec_upload(form)
         due = deliverables_svc.due_or_milestone(prod, v["due"], v["milestone"])
         with session.begin_nested():
             d = deliverables_svc.add_deliverable(
                 session,
                 prod,
                 name=v["name"],
-                spec=None if spec_toml else (v["spec"] or None),
-                spec_toml=spec_toml,
+                spec=own[0] if own else (v["spec"] or None),
+                spec_toml=own[1] if own else None,
                 due=due or None,
                 file=v["file"] or None,
                 description=v["description"],
@@ -202,15 +203,15 @@ def edit_deliverable(
             version = int(v["version"])
         except ValueError:
             raise InvalidInput("the form lost the deliverable's version: reload the page", field="version") from None
-        spec_toml = _spec_upload(form)
+        own = _spec_upload(form)
         due = deliverables_svc.due_or_milestone(prod, v["due"], v["milestone"])
-        keep = v["spec"] == OWN_SPEC and spec_toml is None
+        keep = v["spec"] == OWN_SPEC and own is None
         with session.begin_nested():
             deliverables_svc.update_deliverable(
                 session,
                 d,
-                spec=None if keep or spec_toml else v["spec"],
-                spec_toml=spec_toml,
+                spec=None if keep else own[0] if own else v["spec"],
+                spec_toml=own[1] if own else None,
                 due=due,
                 file=v["file"],
                 language=v["language"],

@@ -124,7 +124,7 @@ def cut_version(
         changes=changes,
         notes=items.notes_of(session, prod, "cut_version", cv.id),
         can_note=principal.can("note.add", Resource(prod.id, department="picture-editing")),
-        flagged=reg.flagged_on(session, prod, cv.id),
+        flagged=reg.flagged_on(session, prod, cv),
         titles=REGISTER_TITLES,
     )
     return render(request, "cut_version.html", ctx)

@@ -22,6 +22,7 @@ router = APIRouter()
 JOB_TITLES = {"deliverable-qc": N_("Quality control"), "cut-import": N_("Cut import")}
 # The jobs' own progress messages (jobs.kinds), for the catalogue.
 JOB_MESSAGES = (N_("measuring"), N_("importing"), N_("solving"), N_("run again: its process had stopped"))
+JOB_STATUSES = (N_("queued"), N_("running"), N_("done"), N_("failed"))
 
 
 def result_url(prod_id: int, job: Job) -> str | None:
