@@ -357,3 +357,48 @@ def test_a_lead_without_the_budget_right_never_writes_a_bid(site: Site, engine: 
             assert s.scalars(select(VfxShot).where(VfxShot.shot_id == "020_X_0020")).first() is None
     finally:
         del PASSWORDS["vfxlead"]
+
+
+def test_a_running_job_is_polled_with_its_progress_in_the_users_language(site: Site, engine: Engine) -> None:
+    from postprod.model import JobStatus
+
+    c, pid = site
+    with db.session_scope(engine, actor="test") as s:
+        me = users.get_user(s, "supervisor")
+        job = Job(
+            kind="deliverable-qc",
+            status=JobStatus.RUNNING,
+            production_id=pid,
+            user_id=me.id,
+            progress=0.4,
+            message="measuring",
+        )
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    csrf = login(c, "supervisor")
+    block = c.get(f"/p/{pid}/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert block.status_code == 200 and "HX-Redirect" not in block.headers
+    assert block.text.startswith(f'<div id="job-{job_id}"') and 'hx-trigger="every 1s"' in block.text
+    assert '<progress max="100" value="40"' in block.text and "measuring" in block.text
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(f"/p/{pid}/jobs/{job_id}").text  # without htmx: a page holding the same block
+    assert "<main>" in page and "mesure en cours" in page and "Contrôle qualité" in page
+    with db.session_scope(engine, actor="test") as s:
+        row = s.get(Job, job_id)
+        assert row is not None
+        row.status, row.error = JobStatus.FAILED, "file.wav: no such file"
+    block = c.get(f"/p/{pid}/jobs/{job_id}", headers={"HX-Request": "true"}).text
+    assert "hx-trigger" not in block and "file.wav: no such file" in block  # ended: no more polling
+
+
+def test_cut_job_parameters_keep_text_as_text_and_binary_files_as_bytes() -> None:
+    import base64
+
+    from postprod.jobs.kinds import cut_import_params
+
+    text = cut_import_params(1, "R1", "reel 1.edl", b"TITLE: R1\n")
+    assert text["text"] == "TITLE: R1\n" and "data" not in text and text["filename"] == "reel 1.edl"
+    aaf = cut_import_params(1, "R1", "/somewhere/R1.aaf", b"\xd0\xcf\x11\xe0\xff")
+    assert base64.b64decode(aaf["data"]) == b"\xd0\xcf\x11\xe0\xff" and aaf["filename"] == "R1.aaf"
+    assert aaf["suffix"] == ".aaf" and "text" not in aaf

@@ -14,6 +14,8 @@ import re
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from postprod import config
+
 # No inline script, no script from elsewhere, never framed. Styles allow inline `style` attributes
 # (the progress bars' widths); scripts do not.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -64,17 +66,12 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-MiB = 1024 * 1024
+MiB = config.MiB
 
 
 def _env_bytes(name: str, default: int) -> int:
     text = os.environ.get(name, "").strip()
     return int(text) * MiB if text.isdigit() and int(text) > 0 else default
-
-
-def upload_cap() -> int:
-    """The cap of an upload (a cut, a register's file, a production's document): POSTPROD_MAX_UPLOAD_MB, 64 MiB."""
-    return _env_bytes("POSTPROD_MAX_UPLOAD_MB", 64 * MiB)
 
 
 def default_limits() -> tuple[int, list[tuple[re.Pattern[str], int]]]:
@@ -83,7 +80,7 @@ def default_limits() -> tuple[int, list[tuple[re.Pattern[str], int]]]:
     Signing in takes a few hundred bytes: 16 KiB. A cut (an EDL or FCP XML as JSON text) or a
     production's export document may be large: POSTPROD_MAX_UPLOAD_MB, default 64 MiB.
     """
-    upload = upload_cap()
+    upload = config.max_upload_bytes()
     rules = [
         (SIGN_IN_PATH, 16 * 1024),
         (re.compile(r"^/api/v1/productions/[^/]+/cuts/[^/]+/import-jobs$"), upload),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from postprod.api.middleware import MiB, upload_cap
+from postprod import config
 from postprod.errors import Conflict, InvalidInput, PostprodError
 from postprod.http_deps import Id, SessionDep
 from postprod.jobs import JobRunner
@@ -71,7 +71,7 @@ def _cuts_page(
         can_import=principal.can("register.edit", Resource(prod.id, department="picture-editing")),
         job=job_view(prod, followed_job(session, principal, prod, job)) if job else None,
         formats=", ".join(CUT_FORMATS),
-        max_mb=upload_cap() // MiB,
+        max_mb=config.max_upload_bytes() // config.MiB,
         errors=errors or {},
         values=values or {},
     )
