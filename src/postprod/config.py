@@ -54,6 +54,15 @@ def job_sweep() -> float:
     return _seconds("POSTPROD_JOB_SWEEP", 10.0)
 
 
+MiB = 1024 * 1024
+
+
+def max_upload_bytes() -> int:
+    """POSTPROD_MAX_UPLOAD_MB in bytes (default 64 MiB): the cap of an uploaded cut, register file or production."""
+    text = os.environ.get("POSTPROD_MAX_UPLOAD_MB", "").strip()
+    return int(text) * MiB if text.isdigit() and int(text) > 0 else 64 * MiB
+
+
 def current_actor() -> str:
     """Who the audit trail names for CLI changes: POSTPROD_USER, else the login name."""
     name = os.environ.get("POSTPROD_USER", "").strip()

@@ -14,6 +14,8 @@ import re
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from postprod import config
+
 # No inline script, no script from elsewhere, never framed. Styles allow inline `style` attributes
 # (the progress bars' widths); scripts do not.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -64,7 +66,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-MiB = 1024 * 1024
+MiB = config.MiB
 
 
 def _env_bytes(name: str, default: int) -> int:
@@ -78,11 +80,14 @@ def default_limits() -> tuple[int, list[tuple[re.Pattern[str], int]]]:
     Signing in takes a few hundred bytes: 16 KiB. A cut (an EDL or FCP XML as JSON text) or a
     production's export document may be large: POSTPROD_MAX_UPLOAD_MB, default 64 MiB.
     """
-    upload = _env_bytes("POSTPROD_MAX_UPLOAD_MB", 64 * MiB)
+    upload = config.max_upload_bytes()
     rules = [
         (SIGN_IN_PATH, 16 * 1024),
         (re.compile(r"^/api/v1/productions/[^/]+/cuts/[^/]+/import-jobs$"), upload),
         (re.compile(r"^/api/v1/productions/import$"), upload),
+        # the pages' uploads: a cut, a register's CSV or spotting list
+        (re.compile(r"^/p/[^/]+/cuts/import$"), upload),
+        (re.compile(r"^/p/[^/]+/registers/[^/]+/import$"), upload),
     ]
     return _env_bytes("POSTPROD_MAX_BODY_MB", 1 * MiB), rules
 

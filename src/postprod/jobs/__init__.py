@@ -17,12 +17,15 @@ from postprod import config
 from postprod.jobs.runner import STALE, JobRunner, JobSweeper, execute, get_job, job_dict, requeue_stale
 from postprod.jobs.worker import RUN_JOB, make_celery
 from postprod.model import Job, JobStatus
+from postprod.services.principal import Principal
+from postprod.services.users import Forbidden, Resource
 
 __all__ = [
     "STALE",
     "CeleryJobs",
     "JobRunner",
     "JobSweeper",
+    "check_follow",
     "execute",
     "get_job",
     "job_dict",
@@ -62,3 +65,14 @@ def make_runner(engine: Engine, broker_url: str | None = None) -> JobRunner:
     """Celery when a broker is configured (POSTPROD_BROKER_URL), else threads of this process."""
     url = broker_url if broker_url is not None else config.broker_url()
     return CeleryJobs(engine, url, queue=config.job_queue()) if url else JobRunner(engine)
+
+
+def check_follow(principal: Principal, job: Job) -> None:
+    """Whoever started a job may follow it, and so may a supervisor of its production (API and pages alike)."""
+    if job.user_id == principal.user.id:
+        return
+    if job.production_id is not None and principal.can("production.update", Resource(job.production_id)):
+        return
+    if principal.user.is_admin:
+        return
+    raise Forbidden(f"{principal.user.username} may not see job {job.id}")

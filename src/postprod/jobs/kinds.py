@@ -7,20 +7,24 @@ and calls the function registered under that kind. Parameters are plain JSON: id
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from postprod.errors import InvalidInput
 from postprod.services import deliverables as dlv
 from postprod.services import editorial as ed
 from postprod.services import planning as ops
 from postprod.services import transfer
 from postprod.services import users as users_svc
 from postprod.services.common import get_production
+from postprod.timecode import parse_rate
 
 Progress = Callable[[float, str], None]
 JobFunction = Callable[[Session, Progress, dict[str, Any]], Any]
@@ -54,17 +58,70 @@ def import_production(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
     return {"production_id": prod.id, "title": prod.title, "tasks": len(doc.tasks)}
 
 
+CUT_FORMATS = (".edl", ".xml", ".fcpxml", ".otio", ".aaf")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def cut_import_params(
+    prod_id: int,
+    reel: str,
+    filename: str,
+    content: str | bytes,
+    *,
+    rate: str | None = None,
+    label: str = "",
+    lenient: bool = False,
+) -> dict[str, Any]:
+    """The cut-import job's parameters: the file's content itself (never a path), its reader chosen by its name.
+
+    Text (an EDL, an FCP XML) is kept as text; bytes that are not UTF-8 text (an AAF) as base64.
+    """
+    suffix = os.path.splitext(filename)[1].lower() or ".edl"
+    if suffix not in CUT_FORMATS:
+        raise InvalidInput(f"invalid file name {filename!r}: one of {', '.join(CUT_FORMATS)}", field="filename")
+    reel = ed.reel_name(reel)  # refused now rather than when the job runs
+    if rate:
+        parse_rate(rate, field="rate")
+    if not content:
+        raise InvalidInput(f"{filename}: the file is empty", field="filename")
+    params: dict[str, Any] = {
+        "production_id": prod_id,
+        "reel": reel,
+        "filename": os.path.basename(filename)[:200],
+        "suffix": suffix,
+        "rate": rate,
+        "label": label,
+        "lenient": lenient,
+    }
+    if isinstance(content, bytes):
+        try:
+            params["text"] = content.decode("utf-8")
+        except UnicodeDecodeError:
+            params["data"] = base64.b64encode(content).decode("ascii")
+    else:
+        params["text"] = content
+    return params
+
+
 @job_kind("cut-import")
 def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
-    # The readers take a file: the text goes to a temporary one for the job's duration.
-    fd, tmp = tempfile.mkstemp(prefix="postprod-cut-", suffix=p["suffix"])
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(p["text"])
-    try:
+    # The readers take a file: the content goes to a temporary folder for the job's duration, under the
+    # name it was uploaded with (made safe), which the version keeps.
+    name = _SAFE_NAME.sub("_", os.path.basename(p.get("filename") or ""))[:120].strip("._")
+    if os.path.splitext(name)[1].lower() != p["suffix"]:
+        name = "cut" + p["suffix"]
+    with tempfile.TemporaryDirectory(prefix="postprod-cut-") as folder:
+        path = os.path.join(folder, name)
+        if p.get("data") is not None:
+            with open(path, "wb") as fb:
+                fb.write(base64.b64decode(p["data"]))
+        else:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(p["text"])
         done = ed.import_cut(
             s,
             get_production(s, p["production_id"]),
-            tmp,
+            path,
             reel=p["reel"],
             rate=p.get("rate"),
             label=p.get("label") or "",
@@ -73,8 +130,6 @@ def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
             progress=lambda f: progress(f, "importing"),
         )
         return done.to_dict()
-    finally:
-        os.unlink(tmp)
 
 
 @job_kind("plan")

@@ -96,7 +96,10 @@ def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, st
         return name[:200], spec_toml
     if spec is None or spec == "":
         return None, None
-    builtin_spec(spec)  # refuses any other name: a path is not read here
+    try:
+        builtin_spec(spec)  # refuses any other name: a path is not read here
+    except NotFound as exc:
+        raise NotFound(exc.message, field="spec") from None
     return spec, None
 
 
@@ -124,6 +127,18 @@ def spec_cut(session: Session, prod: Production, spec: Spec) -> Cut | None:
 
 def _file(file: str, roots: Sequence[Path] | None) -> str:
     return str(confine(file, server_roots() if roots is None else roots))
+
+
+def due_or_milestone(prod: Production, due: str, milestone: str) -> str:
+    """A deliverable's due date as given, or the date of one of the production's delivery milestones (by ID)."""
+    if not milestone.strip():
+        return due
+    if due.strip():
+        raise InvalidInput("give a due date or a delivery milestone, not both", field="milestone")
+    found = next((m for m in prod.deliveries if str(m.id) == milestone.strip()), None)
+    if found is None:
+        raise InvalidInput(f"no delivery milestone {milestone!r} in {prod.title!r}", field="milestone")
+    return found.due.isoformat()
 
 
 def get_deliverable(session: Session, prod: Production, ref: str | int) -> Deliverable:

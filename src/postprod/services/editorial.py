@@ -131,7 +131,7 @@ def stored_cut(session: Session, cv: CutVersion) -> Cut:
 # --- versions ------------------------------------------------------------------------------------
 
 
-def _reel_name(reel: str) -> str:
+def reel_name(reel: str) -> str:
     text = reel.strip()
     if not text or len(text) > 64 or any(c.isspace() for c in text):
         raise InvalidInput(f"invalid reel {reel!r}: up to 64 characters, no spaces", field="reel")
@@ -168,12 +168,12 @@ def version_by_ref(session: Session, prod: Production, ref: str, *, field: str =
         n = int(number[1:])
         if not 0 < n <= 100_000:
             raise InvalidInput(f"{field}: version {n} is out of range", field=field)
-        return get_version(session, prod, _reel_name(reel), n)
+        return get_version(session, prod, reel_name(reel), n)
     if not text or " " in text:
         raise InvalidInput(
             f"{field}: {ref!r} is not a cut version (a reel, or a reel and version: 'R1 v3')", field=field
         )
-    return get_version(session, prod, _reel_name(text))
+    return get_version(session, prod, reel_name(text))
 
 
 @described(
@@ -299,7 +299,7 @@ def import_cut(
     progress: Progress | None = None,
 ) -> ImportedCut:
     """Import a new version of a reel, diff it with the previous one and carry the registers with it."""
-    reel = _reel_name(reel)
+    reel = reel_name(reel)
     if len(label) > 200:
         raise InvalidInput("label is too long (at most 200 characters)", field="label")
     prev = session.scalars(

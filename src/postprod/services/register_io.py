@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from postprod.errors import FileFormatError, InvalidInput, PostprodError
 from postprod.model import Production
 from postprod.model.editorial import CutVersionContent, MusicCue, MusicStatus, RegisterMixin
+from postprod.services.money import refuse_blind_write
 from postprod.services.registers import (
     KINDS,
     Kind,
@@ -179,14 +180,19 @@ def import_entries(
     *,
     skip_bad: bool = False,
     update_existing: bool = False,
+    money: bool = True,
 ) -> ImportResult:
-    """Import a register from CSV/TSV (or a spotting export); any bad line refuses the whole file unless skip_bad."""
+    """Import a register from CSV/TSV (or a spotting export); any bad line refuses the whole file unless skip_bad.
+
+    money: whether the importer sees money; one who does not may not import a money column (a bid).
+    """
     p = os.fspath(path)
     header, rows, delim = read_table(p)
     pulls = kind.name == "vfx" and is_pull_list(header)
     if pulls:
         header = [_PULL_RENAMES.get(_norm(h), h) for h in header]
     mapping, ignored = column_map(p, kind, header)
+    refuse_blind_write(money, [(f.name, f.type) for f in all_fields(kind)], mapping.values())
     place = Placement(session, prod)
     shot_reels = _shot_reels(session, place) if pulls else {}
     model: Any = kind.model

@@ -535,6 +535,20 @@ def review_list(
     return out
 
 
+def flagged_on(session: Session, prod: Production, cv: CutVersion) -> list[tuple[Kind, RegisterMixin]]:
+    """The entries a cut version left flagged for review, register by register: those it moved to a place to
+    check, and those it found no place for (kept on their earlier version; their reason names this one)."""
+    said = f"{cv.reel} v{cv.number}:"  # how editorial's carry starts the reason it gives
+    out: list[tuple[Kind, RegisterMixin]] = []
+    for kind in KINDS.values():
+        m: Any = kind.model
+        named = (m.reel == cv.reel) & m.review_reason.contains(said, autoescape=True)
+        q = select(m).where(m.production_id == prod.id, m.review.is_(True), (m.cut_version_id == cv.id) | named)
+        rows = sorted(session.scalars(q), key=lambda e: natural(str(getattr(e, kind.key))))
+        out.extend((kind, e) for e in rows)
+    return out
+
+
 def add_entry_note(session: Session, kind: Kind, entry: RegisterMixin, body: str, author: str) -> Note:
     """Attach a note to a register entry."""
     return items.add_note(session, entry.production_id, kind.target_type, entry.id, body, author)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
 
-from postprod.errors import InvalidInput
+from postprod.errors import InvalidInput, PostprodError, StaleWrite
 from postprod.http_deps import Id, SessionDep
+from postprod.jobs import JobRunner
 from postprod.limits import MAX_ID
-from postprod.model import ApprovalRequest, Production, QcRun
+from postprod.model import ApprovalRequest, Deliverable, Production, QcRun
+from postprod.qc.spec import builtin_specs
 from postprod.services import dashboard as dash
 from postprod.services import deliverables as deliverables_svc
 from postprod.services import items, review
@@ -20,6 +25,7 @@ from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
+from postprod.web.pages_jobs import followed_job, job_view
 from postprod.web.render import render
 
 router = APIRouter()
@@ -27,21 +33,62 @@ router = APIRouter()
 
 @router.get("/p/{production_id}/deliverables", response_class=HTMLResponse)
 def deliverables(production_id: Id, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
-    """What is owed, its status, its latest QC run and its approval."""
+    """What is owed, its status, its latest QC run and its approval; add one."""
     prod = production_for(session, principal, production_id, "register.read")
-    items = dash.deliverables_with_qc(session, prod)
-    return render(
-        request, "deliverables.html", page_context(request, principal, prod, active="deliverables", items=items)
+    return _list_page(request, principal, session, prod)
+
+
+def _list_page(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    prod: Production,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    ctx = page_context(
+        request,
+        principal,
+        prod,
+        active="deliverables",
+        items=dash.deliverables_with_qc(session, prod),
+        can_edit=principal.can("register.edit", Resource(prod.id, department="deliverables")),
+        specs=sorted(builtin_specs()),
+        errors=errors or {},
+        values=values or {},
     )
+    return render(request, "deliverables.html", ctx, status_code=status)
 
 
 @router.get("/p/{production_id}/deliverables/{deliverable_id}", response_class=HTMLResponse)
 def deliverable(
-    production_id: Id, deliverable_id: str, request: Request, principal: PagePrincipal, session: SessionDep
+    production_id: Id,
+    deliverable_id: str,
+    request: Request,
+    principal: PagePrincipal,
+    session: SessionDep,
+    job: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> HTMLResponse:
-    """A deliverable: its spec, every QC run, its approvals and notes; send it for approval from here."""
+    """A deliverable: its spec, every QC run, its approvals and notes; edit it, check it, send it for approval."""
     prod = production_for(session, principal, production_id, "register.read")
     d = deliverables_svc.get_deliverable(session, prod, deliverable_id)
+    return _deliverable_page(request, principal, session, prod, d, job=job)
+
+
+def _deliverable_page(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    prod: Production,
+    d: Deliverable,
+    *,
+    job: int | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     res = Resource(prod.id, department="deliverables")
     requests = [
         r for r in review.list_requests(session, prod) if r.target_type == "deliverable" and r.target_id == d.id
@@ -57,11 +104,152 @@ def deliverable(
         members=reviewers(session, prod),
         can_request=principal.can("approval.request", res),
         can_note=principal.can("note.add", res),
+        can_edit=principal.can("register.edit", res),
         notes=items.notes_of(session, prod, "deliverable", d.id),
         work=deliverables_svc.language_work(session, d),
         timeline=findings_timeline(d.runs[-1] if d.runs else None),
+        job=job_view(prod, followed_job(session, principal, prod, job)) if job else None,
+        specs=sorted(builtin_specs()),
+        errors=errors or {},
+        values=values if values is not None else _current(d),
     )
-    return render(request, "deliverable.html", ctx)
+    return render(request, "deliverable.html", ctx, status_code=status)
+
+
+def _current(d: Deliverable) -> dict[str, str]:
+    """The edit form's values: the deliverable as it is."""
+    return {
+        "spec": OWN_SPEC if d.spec_text else (d.spec or ""),
+        "due": d.due_date.isoformat() if d.due_date else "",
+        "milestone": "",
+        "file": d.file_path or "",
+        "language": d.language or "",
+        "version": str(d.version),
+    }
+
+
+OWN_SPEC = "__own__"  # the edit form's choice "keep the deliverable's own spec"
+FIELDS = ("name", "spec", "due", "milestone", "file", "language", "description", "version")
+
+
+def _values(form: FormData) -> dict[str, str]:
+    return {k: str(form.get(k) or "").strip() for k in FIELDS}
+
+
+def _spec_upload(form: FormData) -> tuple[str, str] | None:
+    """The name (the file's) and text of an uploaded spec, the production's own TOML; None when no file was chosen."""
+    upload = form.get("spec_file")
+    if not isinstance(upload, StarletteUpload) or not upload.filename:
+        return None
+    data = upload.file.read(deliverables_svc.MAX_SPEC_TEXT * 4 + 1)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("the spec file is not UTF-8 text (a TOML file)", field="spec_file") from None
+    if not text.strip():
+        raise InvalidInput("the spec file is empty", field="spec_file")
+    return Path(upload.filename).stem[:64] or "spec", text
+
+
+def _error_of(exc: PostprodError, default: str) -> dict[str, str]:
+    field = "spec_file" if exc.field == "spec_toml" else (exc.field or default)
+    return {field if field in (*FIELDS, "spec_file") else default: exc.message}
+
+
+@router.post("/p/{production_id}/deliverables", response_model=None)
+def add_deliverable(
+    production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+) -> Response:
+    """Add a deliverable; a mistake shows the form again with the message beside its field, nothing written."""
+    prod = production_for(session, principal, production_id, "register.read")
+    principal.require("register.edit", Resource(prod.id, department="deliverables"))
+    v = _values(form)
+    try:
+        own = _spec_upload(form)
+        due = deliverables_svc.due_or_milestone(prod, v["due"], v["milestone"])
+        with session.begin_nested():
+            d = deliverables_svc.add_deliverable(
+                session,
+                prod,
+                name=v["name"],
+                spec=own[0] if own else (v["spec"] or None),
+                spec_toml=own[1] if own else None,
+                due=due or None,
+                file=v["file"] or None,
+                description=v["description"],
+                language=v["language"] or None,
+            )
+    except PostprodError as exc:
+        return _list_page(request, principal, session, prod, errors=_error_of(exc, "name"), values=v, status=422)
+    return RedirectResponse(f"/p/{prod.id}/deliverables/{d.id}", status_code=303)
+
+
+@router.post("/p/{production_id}/deliverables/{deliverable_id}/edit", response_model=None)
+def edit_deliverable(
+    production_id: Id,
+    deliverable_id: str,
+    request: Request,
+    principal: FormPrincipal,
+    session: SessionDep,
+    form: FormDep,
+) -> Response:
+    """Change a deliverable's spec, due date, file or language if it is still at the version shown."""
+    prod = production_for(session, principal, production_id, "register.read")
+    principal.require("register.edit", Resource(prod.id, department="deliverables"))
+    d = deliverables_svc.get_deliverable(session, prod, deliverable_id)
+    v = _values(form)
+    try:
+        try:
+            version = int(v["version"])
+        except ValueError:
+            raise InvalidInput("the form lost the deliverable's version: reload the page", field="version") from None
+        own = _spec_upload(form)
+        due = deliverables_svc.due_or_milestone(prod, v["due"], v["milestone"])
+        keep = v["spec"] == OWN_SPEC and own is None
+        with session.begin_nested():
+            deliverables_svc.update_deliverable(
+                session,
+                d,
+                spec=None if keep else own[0] if own else v["spec"],
+                spec_toml=own[1] if own else None,
+                due=due,
+                file=v["file"],
+                language=v["language"],
+                expected_version=version,
+            )
+    except PostprodError as exc:
+        session.expire(d)
+        errors = _error_of(exc, "spec")
+        if isinstance(exc, StaleWrite):
+            _ = page_context(request, principal, prod)["_t"]
+            errors = {"version": _("Someone else changed this deliverable meanwhile: here it is as it is now.")}
+            return _deliverable_page(request, principal, session, prod, d, errors=errors, status=409)
+        return _deliverable_page(request, principal, session, prod, d, errors=errors, values=v, status=422)
+    return RedirectResponse(f"/p/{prod.id}/deliverables/{d.id}", status_code=303)
+
+
+@router.post("/p/{production_id}/deliverables/{deliverable_id}/qc", response_model=None)
+def start_qc(
+    production_id: Id,
+    deliverable_id: str,
+    request: Request,
+    principal: FormPrincipal,
+    session: SessionDep,
+    form: FormDep,
+) -> Response:
+    """Check the deliverable's file against its spec as a job; its page then follows the job to the findings."""
+    prod = production_for(session, principal, production_id, "register.read")
+    principal.require("register.edit", Resource(prod.id, department="deliverables"))
+    d = deliverables_svc.get_deliverable(session, prod, deliverable_id)
+    try:
+        target = deliverables_svc.qc_target(session, prod, d.id)  # no file, no spec, outside the roots: refused now
+    except PostprodError as exc:
+        errors = {"qc": exc.message}
+        return _deliverable_page(request, principal, session, prod, d, errors=errors, status=422)
+    runner: JobRunner = request.app.state.jobs
+    params = {"production_id": prod.id, **target.params()}
+    job = runner.submit(session, "deliverable-qc", params, production_id=prod.id, user_id=principal.user.id)
+    return RedirectResponse(f"/p/{prod.id}/deliverables/{d.id}?job={job.id}", status_code=303)
 
 
 TIMELINE_W, LANE_H, LABEL_W = 1000, 20, 150

@@ -18,9 +18,11 @@ from postprod.web import (
     pages_auth,
     pages_delivery,
     pages_editorial,
+    pages_jobs,
     pages_people,
     pages_planning,
     pages_production,
+    pages_register_forms,
     pages_tasks,
     pages_webhooks,
 )
@@ -39,6 +41,8 @@ for _module in (
     pages_delivery,
     pages_webhooks,
     pages_planning,
+    pages_jobs,
+    pages_register_forms,
 ):
     router.include_router(_module.router)
 

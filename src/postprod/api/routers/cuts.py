@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -10,15 +9,14 @@ from pydantic import Field
 
 from postprod.api.deps import JobsDep, load_production
 from postprod.api.schemas import In
-from postprod.errors import InvalidInput
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
+from postprod.jobs.kinds import cut_import_params
 from postprod.jobs.runner import JobView
 from postprod.services import editorial as ed
 from postprod.services.users import Resource
 
 router = APIRouter(tags=["cut"])
-CUT_FORMATS = (".edl", ".xml", ".fcpxml", ".otio", ".aaf")
 
 
 class CutImportIn(In):
@@ -62,16 +60,7 @@ def import_version(
     """Import a new version of a reel in the background: diff with the previous one, carry the registers."""
     prod = load_production(session, production_id)
     principal.require("register.edit", Resource(prod.id, department="picture-editing"))
-    suffix = Path(body.filename).suffix.lower() or ".edl"
-    if suffix not in CUT_FORMATS:
-        raise InvalidInput(f"invalid file name {body.filename!r}: one of {', '.join(CUT_FORMATS)}", field="filename")
-    params = {
-        "production_id": prod.id,
-        "reel": reel,
-        "text": body.text,
-        "suffix": suffix,
-        "rate": body.rate,
-        "label": body.label,
-        "lenient": body.lenient,
-    }
+    params = cut_import_params(
+        prod.id, reel, body.filename, body.text, rate=body.rate, label=body.label, lenient=body.lenient
+    )
     return job_dict(jobs.submit(session, "cut-import", params, production_id=prod.id, user_id=principal.user.id))

@@ -8,31 +8,18 @@ from fastapi import APIRouter
 
 from postprod.errors import Conflict
 from postprod.http_deps import Id, PrincipalDep, SessionDep
-from postprod.jobs import get_job, job_dict
+from postprod.jobs import check_follow, get_job, job_dict
 from postprod.jobs.runner import JobView
-from postprod.model import Job, JobStatus
-from postprod.services.principal import Principal
-from postprod.services.users import Forbidden, Resource
+from postprod.model import JobStatus
 
 router = APIRouter(tags=["jobs"])
-
-
-def _check(principal: Principal, job: Job) -> None:
-    """Whoever started a job may follow it, and so may a supervisor of its production."""
-    if job.user_id == principal.user.id:
-        return
-    if job.production_id is not None and principal.can("production.update", Resource(job.production_id)):
-        return
-    if principal.user.is_admin:
-        return
-    raise Forbidden(f"{principal.user.username} may not see job {job.id}")
 
 
 @router.get("/jobs/{job_id}", response_model=JobView)
 def get(job_id: Id, principal: PrincipalDep, session: SessionDep) -> JobView:
     """A job's status and progress (0..1), and its error if it failed."""
     job = get_job(session, job_id)
-    _check(principal, job)
+    check_follow(principal, job)
     return job_dict(job)
 
 
@@ -40,7 +27,7 @@ def get(job_id: Id, principal: PrincipalDep, session: SessionDep) -> JobView:
 def result(job_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     """What a finished job produced (an export document, an import summary...)."""
     job = get_job(session, job_id)
-    _check(principal, job)
+    check_follow(principal, job)
     if job.status != JobStatus.DONE:
         raise Conflict(f"job {job.id} is {job.status.value}" + (f": {job.error}" if job.error else ""))
     return principal.gate(job.production_id, job.result)
