@@ -279,20 +279,26 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
 
 
 def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestClient, int]) -> None:
-    """The feed says "création" and "Tâche", not the audit trail's "create" and class names such as "TaskAssignment"."""
-    from postprod.model.base import Base
-    from postprod.web.vocabulary import ENTITY_TYPES
+    """The feed says "a ajouté" and "Tâche", not the audit trail's "create", class names such as
+    "TaskAssignment" nor column names: every audited kind and field has words (or is never told)."""
+    from sqlalchemy import inspect
 
-    audited = {m.class_.__name__ for m in Base.registry.mappers if hasattr(m.class_, "audit_production_id")}
+    from postprod.model.base import Base
+    from postprod.services.activity import HIDDEN_FIELDS
+    from postprod.web.vocabulary import ENTITY_TYPES, FIELD_NAMES
+
+    models = [m.class_ for m in Base.registry.mappers if hasattr(m.class_, "audit_production_id")]
+    audited = {m.__name__ for m in models}
     assert audited and sorted(audited - ENTITY_TYPES.keys()) == []
+    columns = {a.key for m in models for a in inspect(m).column_attrs} - {"id", "version", "created_at", "updated_at"}
+    assert sorted(columns - FIELD_NAMES.keys() - HIDDEN_FIELDS) == []
     c, pid = site
     csrf = login(c, "supervisor")
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/activity").text
-    cells = re.findall(r'<td class="item"><span class="muted">([^<]*)</span>', page)
-    assert "Tâche" in cells and "Attribution" in cells and "Plan VFX" in cells
-    assert not {"Task", "TaskAssignment", "VfxShot", "Membership"} & set(cells)
-    assert ">création<" in page and ">create<" not in page
+    assert "(Tâche)" in page and "a affecté" in page and "(Plan VFX)" in page and "a ajouté" in page
+    words = set(re.findall(r"\w+", re.sub(r"<[^>]+>", " ", page)))
+    assert not {"Task", "TaskAssignment", "VfxShot", "Membership", "create", "production_id"} & words
 
 
 def test_register_entry_dates_in_the_users_format(site: tuple[TestClient, int], engine: Engine) -> None:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from postprod.errors import InvalidInput, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.model import TRANSITIONS, Task, TaskStatus
+from postprod.services import activity as activity_svc
 from postprod.services import items, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
@@ -108,7 +109,9 @@ def _task_page(
         can_move=principal.can("task.progress", res),
         can_note=principal.can("note.add", res),
         notes=items.notes_of(session, prod, "task", task.id),
-        history=notes_svc.history(session, prod, task=task, limit=30),
+        history=activity_svc.describe(
+            session, notes_svc.history(session, prod, task=task, limit=30), money=principal.sees_money(prod.id)
+        ),
         flash=flash,
         flash_kind="error" if status >= 400 else "ok",
     )
