@@ -36,6 +36,7 @@ def pages(pid: int) -> dict[str, str]:
         "approvals": f"{p}/approvals",
         "activity": f"{p}/activity",
         "webhooks": f"{p}/webhooks",
+        "me": f"{p}/me",
     }
 
 

@@ -25,7 +25,7 @@ def _move(c: TestClient, pid: int, key: str, status: str, csrf: str) -> None:
 
 
 def test_activity_tells_who_moved_what_in_words_in_both_languages(site: tuple[TestClient, int], engine: Engine) -> None:
-    """"Supervisor moved VFX-SPOTTING from not started to in progress", linked; never a column, class or ID."""
+    """ "Supervisor moved VFX-SPOTTING from not started to in progress", linked; never a column, class or ID."""
     c, pid = site
     csrf = login(c, "supervisor")
     _move(c, pid, "VFX-SPOTTING", "in-progress", csrf)
@@ -36,10 +36,12 @@ def test_activity_tells_who_moved_what_in_words_in_both_languages(site: tuple[Te
     raw = {"department_id", "person_id", "TaskAssignment", "VfxShot", "estimate_days", "_id", "actual_start"}
     assert not [w for w in raw if w in page]
     # the task's own history says the same
-    assert "moved VFX-SPOTTING from not started to in progress" in re.sub(r"<[^>]+>", "", c.get(f"/p/{pid}/tasks/VFX-SPOTTING").text)
+    assert "moved VFX-SPOTTING from not started to in progress" in re.sub(
+        r"<[^>]+>", "", c.get(f"/p/{pid}/tasks/VFX-SPOTTING").text
+    )
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/activity").text
-    assert f"<b class=\"who\">Supervisor</b> a fait passer {link} de « non commencé » à « en cours »" in page
+    assert f'<b class="who">Supervisor</b> a fait passer {link} de « non commencé » à « en cours »' in page
     assert "(Tâche)" in page and "Tâche" in page
 
 
@@ -48,11 +50,57 @@ def test_activity_keeps_money_from_roles_without_the_budget_right(site: tuple[Te
     with db.session_scope(engine, actor="supervisor") as s:
         prod = get_production(s, pid)
         person = prod.people[0]
-        people_svc.update_person(s, get_person(s, prod, person.name), day_rate="987.65", phone="+33 6 00 00 00 00")
+        people_svc.update_person(s, get_person(s, prod, person.name), day_rate="4321.87", phone="+33 6 00 00 00 00")
     login(c, "director")
     page = c.get(f"/p/{pid}/activity").text
-    assert "987.65" in page and "day rate" in page
+    assert "4,321.87" in page and "day rate" in page
     login(c, "picturelead")
-    page = c.get(f"/p/{pid}/activity").text
+    page = re.sub(r'datetime="[^"]*"', "", c.get(f"/p/{pid}/activity").text)
     assert "+33 6 00 00 00 00" in page  # the rest of the change is told
-    assert "987" not in page and "day rate" not in page
+    assert "4321" not in page and "4,321" not in page and "day rate" not in page
+
+
+def test_my_work_lists_a_technicians_tasks_and_moves_them_in_place(site: tuple[TestClient, int]) -> None:
+    """The editor's person is Julien Bertrand: his open tasks, today first; a move goes back to the page."""
+    c, pid = site
+    csrf = login(c, "editor")
+    page = c.get(f"/p/{pid}/me").text
+    today = page.split('id="work-1"')[1].split('id="work-2"')[0]
+    assert 'id="task-PIC-EDITORS-CUT"' in today  # in progress: today's work
+    assert "PIC-ASSEMBLY" not in page  # done: not work to do
+    assert "VFX-SPOTTING" not in page  # someone else's
+    version = re.search(r'id="task-PIC-EDITORS-CUT".*?name="version" value="(\d+)"', page, re.S).group(1)  # type: ignore[union-attr]
+    r = c.post(
+        f"/p/{pid}/tasks/PIC-EDITORS-CUT/status",
+        data={"status": "in-review", "version": version, "csrf_token": csrf, "next": f"/p/{pid}/me"},
+    )
+    assert r.status_code == 200 and str(r.url).endswith(f"/p/{pid}/me")
+    assert re.search(r'id="task-PIC-EDITORS-CUT".*?s-in-review', r.text, re.S)
+    assert c.get("/my-work", follow_redirects=False).headers["location"] == f"/p/{pid}/me"
+    # a department lead sees the department's tasks, whoever does them
+    login(c, "picturelead")
+    page = c.get(f"/p/{pid}/me").text
+    assert "PIC-EDITORS-CUT" in page and "VFX-SPOTTING" not in page and "PIC-ASSEMBLY" not in page
+    # the supervisor has no task of their own: told so, with the way to the board
+    login(c, "supervisor")
+    page = c.get(f"/p/{pid}/me").text
+    assert "Nothing here is yours by name" in page and f'href="/p/{pid}/board"' in page
+
+
+def test_reopening_done_work_asks_why_and_keeps_the_note(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/tasks/PIC-ASSEMBLY").text
+    assert 'name="note"' in page and "why reopen it?" in page
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    url = f"/p/{pid}/tasks/PIC-ASSEMBLY/status"
+    r = c.post(url, data={"status": "retake", "version": version, "note": "  ", "csrf_token": csrf})
+    assert r.status_code == 422 and 'id="note-error"' in r.text and "s-done" in r.text  # nothing moved
+    r = c.post(
+        url,
+        data={"status": "retake", "version": version, "note": "Director wants the opening back", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.get(f"/p/{pid}/tasks/PIC-ASSEMBLY").text
+    assert "s-retake" in page and "Director wants the opening back" in page

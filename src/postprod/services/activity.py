@@ -84,7 +84,7 @@ class _Resolver:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.models = _models()
-        self.by_table = {m.local_table.name: m.class_ for m in Base.registry.mappers}
+        self.by_table = {str(getattr(m.local_table, "name", "")): m.class_ for m in Base.registry.mappers}
         self.cache: dict[tuple[type[Any], int], Any] = {}
 
     def get(self, model: type[Any], ident: Any) -> Any:

@@ -365,6 +365,19 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
     return task
 
 
+def move_task(
+    session: Session, task: Task, expected_version: int, status: str, *, note: str = "", author: str = ""
+) -> Task:
+    """Move a task (at the version the mover read); reopening finished work needs a note saying why, kept on the task."""
+    new = parse_status(status) if status.strip() else None
+    if task.status == TaskStatus.DONE and new not in (None, TaskStatus.DONE) and not note.strip():
+        raise InvalidInput("say why this finished work is reopened: the note is kept on the task", field="note")
+    task = update_task_checked(session, task, expected_version, status=status)
+    if note.strip():
+        items.add_note(session, task.production_id, "task", task.id, note, author)
+    return task
+
+
 def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
     """A task by key or ID, with everything its view shows loaded in one query (the hot read path).
 

@@ -11,8 +11,8 @@ from markupsafe import Markup
 from postprod.http_deps import Id, SessionDep
 from postprod.limits import MAX_ID
 from postprod.planning import gantt as gantt_chart
-from postprod.services import dashboard as dash
 from postprod.services import activity as activity_svc
+from postprod.services import dashboard as dash
 from postprod.services import notes as notes_svc
 from postprod.services.users import Resource
 from postprod.web.auth import PagePrincipal, page_context, production_for

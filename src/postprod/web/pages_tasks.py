@@ -15,7 +15,7 @@ from postprod.services import items, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
 from postprod.services.principal import task_resource
-from postprod.services.tasks import list_tasks, parse_status, update_task_checked
+from postprod.services.tasks import list_tasks, move_task, parse_status
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
@@ -95,7 +95,15 @@ def task_page(
 
 
 def _task_page(
-    request: Request, principal: Any, session: Any, prod: Any, task: Task, *, flash: str = "", status: int = 200
+    request: Request,
+    principal: Any,
+    session: Any,
+    prod: Any,
+    task: Task,
+    *,
+    flash: str = "",
+    note_error: str = "",
+    status: int = 200,
 ) -> HTMLResponse:
     res = task_resource(session, task, principal)
     principal.require("task.read", res)
@@ -114,6 +122,8 @@ def _task_page(
         ),
         flash=flash,
         flash_kind="error" if status >= 400 else "ok",
+        note_error=note_error,
+        reopening=task.status == TaskStatus.DONE,
     )
     return render(request, "task.html", ctx, status_code=status)
 
@@ -133,7 +143,19 @@ def change_status(
     wants_json = "application/json" in request.headers.get("accept", "")
     _ = page_context(request, principal, prod)["_t"]
     try:
-        task = update_task_checked(session, task, version, status=str(form.get("status") or ""))
+        task = move_task(
+            session,
+            task,
+            version,
+            str(form.get("status") or ""),
+            note=str(form.get("note") or ""),
+            author=principal.user.display_name or principal.user.username,
+        )
+    except InvalidInput as exc:
+        if exc.field != "note" or wants_json:
+            raise
+        msg = _("Say why this finished work is reopened: the note is kept on the task.")
+        return _task_page(request, principal, session, prod, task, note_error=msg, status=422)
     except StaleWrite as exc:
         msg = _("Someone else changed this task meanwhile: here it is as it is now. Your change was not saved.")
         if wants_json:

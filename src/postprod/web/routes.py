@@ -22,6 +22,7 @@ from postprod.web import (
     pages_production,
     pages_tasks,
     pages_webhooks,
+    pages_work,
 )
 from postprod.web.auth import LoginRequired, login_url
 from postprod.web.render import gettext_for, language_of, render
@@ -37,6 +38,7 @@ for _module in (
     pages_editorial,
     pages_delivery,
     pages_webhooks,
+    pages_work,
 ):
     router.include_router(_module.router)
 
