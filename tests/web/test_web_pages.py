@@ -37,6 +37,7 @@ def pages(pid: int) -> dict[str, str]:
         "activity": f"{p}/activity",
         "webhooks": f"{p}/webhooks",
         "me": f"{p}/me",
+        "search": f"{p}/search?q=spotting",
     }
 
 
@@ -46,7 +47,7 @@ SUPERVISOR_ONLY = {"webhooks"}
 ALLOWED = (
     {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}
     | {"supervisor": set(pages(0))}
-    | {"client": {"dashboard", "approvals"}, "outsider": set()}
+    | {"client": {"dashboard", "approvals", "search"}, "outsider": set()}
 )
 
 

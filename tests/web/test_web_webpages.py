@@ -10,6 +10,7 @@ from tests.web.webkit import login
 
 from postprod import db
 from postprod.services import people as people_svc
+from postprod.services import review
 from postprod.services.common import get_person, get_production
 
 
@@ -104,3 +105,50 @@ def test_reopening_done_work_asks_why_and_keeps_the_note(site: tuple[TestClient,
     assert r.status_code == 303
     page = c.get(f"/p/{pid}/tasks/PIC-ASSEMBLY").text
     assert "s-retake" in page and "Director wants the opening back" in page
+
+
+def test_search_finds_tasks_people_shots_and_notes_by_words_for_those_who_may_read_them(
+    site: tuple[TestClient, int], engine: Engine
+) -> None:
+    """One box, the same answers on SQLite (FTS5) and PostgreSQL (tsvector): word beginnings, any case,
+    no accents needed; grouped by kind, linked; clients find only what is shared; money is not words."""
+    c, pid = site
+    with db.session_scope(engine, actor="supervisor") as s:
+        prod = get_production(s, pid)
+        people_svc.update_person(s, get_person(s, prod, prod.people[0].name), day_rate="4321.87")
+    csrf = login(c, "supervisor")
+    note = {
+        "target_type": "task",
+        "target_id": "PIC-LOCK",
+        "body": "Étalonnage repoussé, voir Julien",
+        "csrf_token": csrf,
+    }
+    assert c.post(f"/p/{pid}/notes", data=note, follow_redirects=False).status_code == 303
+    page = c.get(f"/p/{pid}/search", params={"q": "spott"}).text
+    tasks = page.split('id="results-task"')[1].split("</section>")[0]
+    assert f'href="/p/{pid}/tasks/VFX-SPOTTING"' in tasks and "ADR-SPOTTING" in tasks and "PIC-LOCK" not in tasks
+    page = c.get(f"/p/{pid}/search", params={"q": "csc 0750"}).text
+    assert 'id="results-vfx_shot"' in page and "053_CSC_0750" in page
+    page = c.get(f"/p/{pid}/search", params={"q": "julien"}).text
+    assert 'id="results-person"' in page and f'href="/p/{pid}/people"' in page
+    notes = page.split('id="results-note"')[1].split("</section>")[0]
+    assert f'href="/p/{pid}/tasks/PIC-LOCK"' in notes and "repoussé" in notes
+    assert "repoussé" in c.get(f"/p/{pid}/search", params={"q": "ETALONNAGE repous"}).text
+    assert 'id="no-results"' in c.get(f"/p/{pid}/search", params={"q": "4321"}).text
+    assert 'id="no-results"' in c.get(f"/p/{pid}/search", params={"q": "zzzz"}).text
+    assert 'class="head-search"' in page  # the box is in every production page's header
+    # an edit is found at once (the index follows writes in the same transaction)
+    _move(c, pid, "VFX-SPOTTING", "in-progress", csrf)
+    with db.session_scope(engine, actor="supervisor") as s:
+        from postprod.services.common import get_task
+
+        get_task(s, get_production(s, pid), "MIX-ME").name = "Version internationale"
+    assert "MIX-ME" in c.get(f"/p/{pid}/search", params={"q": "internationale"}).text
+    # a client finds what is shared with them, and nothing else (no notes, no people)
+    with db.session_scope(engine, actor="supervisor") as s:
+        review.share(s, get_production(s, pid), "task", "PIC-LOCK")
+    login(c, "client")
+    assert 'id="no-results"' in c.get(f"/p/{pid}/search", params={"q": "julien"}).text
+    assert 'id="no-results"' in c.get(f"/p/{pid}/search", params={"q": "spotting"}).text
+    page = c.get(f"/p/{pid}/search", params={"q": "pic"}).text
+    assert re.findall(r'href="/p/\d+/tasks/([^"]+)"', page) == ["PIC-LOCK"] and "repoussé" not in page

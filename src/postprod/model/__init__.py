@@ -15,6 +15,7 @@ from postprod.model.production import (
     ProductionKind,
     ProductionStatus,
 )
+from postprod.model.search import SearchEntry
 from postprod.model.settings import Setting
 from postprod.model.tasks import TRANSITIONS, Dependency, Note, Task, TaskAssignment, TaskStatus
 from postprod.model.users import (
@@ -61,6 +62,7 @@ __all__ = [
     "QcFinding",
     "QcRun",
     "Room",
+    "SearchEntry",
     "Setting",
     "RoomKind",
     "Task",

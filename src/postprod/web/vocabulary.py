@@ -293,3 +293,16 @@ ITEM_PAGES = {
     "qc_run": "qc/{ref}",
     "people": "people",
 }
+
+# Search results' groups (services/search.KIND_ORDER): kind -> heading.
+SEARCH_KINDS = {
+    "task": N_("Tasks"),
+    "person": N_("People"),
+    "vfx_shot": N_("VFX shots"),
+    "adr_cue": N_("ADR cues"),
+    "foley_cue": N_("Foley cues"),
+    "music_cue": N_("Music cues"),
+    "dubbing_version": N_("Dubbed versions"),
+    "deliverable": N_("Deliverables"),
+    "note": N_("Notes"),
+}
