@@ -152,3 +152,44 @@ def test_search_finds_tasks_people_shots_and_notes_by_words_for_those_who_may_re
     assert 'id="no-results"' in c.get(f"/p/{pid}/search", params={"q": "spotting"}).text
     page = c.get(f"/p/{pid}/search", params={"q": "pic"}).text
     assert re.findall(r'href="/p/\d+/tasks/([^"]+)"', page) == ["PIC-LOCK"] and "repoussé" not in page
+
+
+def _bell(page: str) -> int:
+    m = re.search(r'id="bell-count">(\d+)<', page)
+    return int(m.group(1)) if m else 0
+
+
+def test_notifications_reach_the_reviewer_the_assignee_and_the_mentioned(site: tuple[TestClient, int]) -> None:
+    c, pid = site
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/deliverables/Streaming master").text
+    target = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    r = c.post(
+        f"/p/{pid}/approvals",
+        data={"target_type": "deliverable", "target": target, "reviewers": ["director"], "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    request_url = r.headers["location"]
+    _move(c, pid, "PIC-EDITORS-CUT", "in-review", csrf)
+    note = {"target_type": "task", "target_id": "PIC-LOCK", "body": "@editor can you check reel 2?", "csrf_token": csrf}
+    assert c.post(f"/p/{pid}/notes", data=note, follow_redirects=False).status_code == 303
+    assert _bell(c.get(f"/p/{pid}").text) == 0  # nobody is told of their own doing
+    csrf = login(c, "director")
+    assert _bell(c.get(f"/p/{pid}").text) == 1
+    page = c.get("/notifications").text
+    assert "Supervisor asks you to approve Streaming master" in page
+    nid = re.search(r'action="/notifications/(\d+)/open"', page).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/notifications/{nid}/open", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == request_url
+    assert _bell(c.get(f"/p/{pid}").text) == 0 and 'id="bell-count"' not in c.get("/notifications/bell").text
+    csrf = login(c, "editor")
+    page = c.get("/notifications").text
+    assert "Supervisor moved your task PIC-EDITORS-CUT to in review" in page
+    assert "Supervisor mentioned you on PIC-LOCK" in page and "can you check reel 2?" in page
+    assert _bell(page) == 2
+    assert c.post("/notifications/read", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    assert _bell(c.get("/notifications").text) == 0
+    # one's own notifications only
+    assert c.post(f"/notifications/{nid}/open", data={"csrf_token": csrf}).status_code == 404
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    assert "Supervisor a fait passer votre tâche PIC-EDITORS-CUT à « en revue »" in c.get("/notifications").text

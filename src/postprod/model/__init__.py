@@ -4,6 +4,7 @@ from postprod.model.audit import AuditEntry
 from postprod.model.base import Base
 from postprod.model.deliverables import Deliverable, DeliverableStatus, QcFinding, QcRun
 from postprod.model.editorial import AdrCue, CutVersion, CutVersionContent, DubbingVersion, FoleyCue, MusicCue, VfxShot
+from postprod.model.notifications import Notification
 from postprod.model.people import Absence, Calendar, Holiday, Person, Room, RoomKind
 from postprod.model.planning import Plan, PlanKind, PlanTask
 from postprod.model.production import (
@@ -55,6 +56,7 @@ __all__ = [
     "Dependency",
     "Holiday",
     "Note",
+    "Notification",
     "Person",
     "Production",
     "ProductionKind",

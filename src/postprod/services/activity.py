@@ -114,7 +114,7 @@ class _Resolver:
             obj = self.get(kind.model, values.get("target_id")) if kind else None
             if entity_type == "ApprovalRequest" and self.get(model, entity_id) is not None:  # type: ignore[arg-type]
                 return "approval", str(entity_id), kind.label(obj) if kind and obj else ""
-            return (kind.name, _ref(kind, obj), kind.label(obj)) if kind and obj else (None, None, "")
+            return (kind.name, items.ref_of(kind.name, obj), kind.label(obj)) if kind and obj else (None, None, "")
         if entity_type in ("TaskAssignment", "PlanTask") or entity_type == "Dependency":
             task_id = values.get("task_id") or values.get("successor_id")
             task = self.get(self.models["Task"], task_id)
@@ -126,16 +126,10 @@ class _Resolver:
         for kind in items.KINDS.values():
             if kind.model.__name__ == entity_type:
                 obj = self.get(kind.model, entity_id)
-                return (kind.name, _ref(kind, obj), kind.label(obj)) if obj is not None else (None, None, "")
+                return (
+                    (kind.name, items.ref_of(kind.name, obj), kind.label(obj)) if obj is not None else (None, None, "")
+                )
         return None, None, ""
-
-
-def _ref(kind: items.ItemKind, obj: Any) -> str:
-    if kind.name == "task":
-        return str(obj.key)
-    if kind.name == "deliverable":
-        return str(obj.name)
-    return str(obj.id)
 
 
 def _aware(at: datetime) -> datetime:

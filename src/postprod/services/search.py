@@ -159,19 +159,17 @@ def _hit(
             "kind": "note",
             "title": e.title,
             "item_type": kind.name,
-            "item_ref": _ref(kind.name, target),
+            "item_ref": items.ref_of(kind.name, target),
             "item_label": kind.label(target),
         }
     if not _readable(session, grants, prod, e.kind, obj, client):
         return None
     if e.kind == "person":
         return {"kind": "person", "title": e.title, "item_type": "people", "item_ref": None, "item_label": e.title}
-    return {"kind": e.kind, "title": e.title, "item_type": e.kind, "item_ref": _ref(e.kind, obj), "item_label": e.title}
-
-
-def _ref(kind_name: str, obj: Any) -> str:
-    if kind_name == "task":
-        return str(obj.key)
-    if kind_name == "deliverable":
-        return str(obj.name)
-    return str(obj.id)
+    return {
+        "kind": e.kind,
+        "title": e.title,
+        "item_type": e.kind,
+        "item_ref": items.ref_of(e.kind, obj),
+        "item_label": e.title,
+    }

@@ -13,11 +13,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from postprod.errors import PostprodError
 from postprod.http_deps import field_of
+from postprod.services import notifications
 from postprod.services.users import Unauthorized
 from postprod.web import (
     pages_auth,
     pages_delivery,
     pages_editorial,
+    pages_notifications,
     pages_people,
     pages_production,
     pages_tasks,
@@ -38,6 +40,8 @@ for _module in (
     pages_editorial,
     pages_delivery,
     pages_webhooks,
+    pages_notifications,
+    pages_notifications,
     pages_work,
 ):
     router.include_router(_module.router)
@@ -63,6 +67,7 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 def setup(app: FastAPI) -> None:
     """Serve the static files and answer page errors with HTML (the API keeps its JSON errors)."""
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    notifications.mail_formatter = pages_notifications.mail_words  # e-mails in each user's language
     api_postprod = app.exception_handlers.get(PostprodError)
     api_http = app.exception_handlers.get(StarletteHTTPException)
     api_validation = app.exception_handlers.get(RequestValidationError)
