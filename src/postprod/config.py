@@ -95,3 +95,9 @@ def smtp_url() -> str:
 def mail_from() -> str:
     """POSTPROD_MAIL_FROM: the sender of notification e-mails (default postprod@localhost)."""
     return os.environ.get("POSTPROD_MAIL_FROM", "").strip() or "postprod@localhost"
+
+
+def public_url() -> str:
+    """POSTPROD_PUBLIC_URL: the address people open the app at (https://postprod.example.com), for links in
+    e-mails; empty: the links are paths."""
+    return os.environ.get("POSTPROD_PUBLIC_URL", "").strip().rstrip("/")

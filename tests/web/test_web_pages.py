@@ -38,6 +38,8 @@ def pages(pid: int) -> dict[str, str]:
         "webhooks": f"{p}/webhooks",
         "me": f"{p}/me",
         "search": f"{p}/search?q=spotting",
+        "notifications": "/notifications",
+        "bell": "/notifications/bell",
     }
 
 
@@ -45,9 +47,9 @@ EVERYONE = {"supervisor", "director", "picturelead", "editor"}
 SUPERVISOR_ONLY = {"webhooks"}
 # What each role may open; everything else must be refused (403), and an outsider gets nothing.
 ALLOWED = (
-    {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}
+    {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}  # the notifications are anyone's own
     | {"supervisor": set(pages(0))}
-    | {"client": {"dashboard", "approvals", "search"}, "outsider": set()}
+    | {"client": {"dashboard", "approvals", "search", "notifications", "bell"}, "outsider": {"notifications", "bell"}}
 )
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import logging
 import re
+import socketserver
+import threading
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.webkit import login
 
 from postprod import db
+from postprod.services import notifications, review, users
 from postprod.services import people as people_svc
-from postprod.services import review
 from postprod.services.common import get_person, get_production
 
 
@@ -193,3 +199,78 @@ def test_notifications_reach_the_reviewer_the_assignee_and_the_mentioned(site: t
     assert c.post(f"/notifications/{nid}/open", data={"csrf_token": csrf}).status_code == 404
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     assert "Supervisor a fait passer votre tâche PIC-EDITORS-CUT à « en revue »" in c.get("/notifications").text
+
+
+class _SmtpSink(socketserver.ThreadingTCPServer):
+    """A minimal SMTP server for the test (the standard library's smtpd is deprecated): it keeps each message."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SmtpHandler)
+        self.messages: list[bytes] = []
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        self.wfile.write(b"220 sink ready\r\n")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                self.wfile.write(b"354 go on\r\n")
+                body = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    body += chunk
+                self.server.messages.append(body)  # type: ignore[attr-defined]
+                self.wfile.write(b"250 kept\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+def test_notifications_go_by_e_mail_after_the_commit_in_the_users_language(
+    site: tuple[TestClient, int], engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    c, pid = site
+    sink = _SmtpSink()
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("POSTPROD_SMTP_URL", f"smtp://127.0.0.1:{sink.server_address[1]}")
+        monkeypatch.setenv("POSTPROD_PUBLIC_URL", "https://post.example.com/")
+        with db.session_scope(engine, actor="seed") as s:
+            prod = get_production(s, pid)
+            people_svc.update_person(s, get_person(s, prod, "Julien Bertrand"), email="julien@example.com")
+            users.update_user(s, users.get_user(s, "editor"), language="fr")
+        csrf = login(c, "supervisor")
+        _move(c, pid, "PIC-EDITORS-CUT", "in-review", csrf)
+        for t in list(notifications.SENDERS):
+            t.join(10)
+        assert len(sink.messages) == 1
+        mail = sink.messages[0].decode()
+        assert "To: julien@example.com" in mail
+        assert "Subject: =?utf-8?" in mail or "PIC-EDITORS-CUT" in mail
+        parsed = email.message_from_string(mail, policy=email.policy.default)
+        assert parsed["Subject"] == "Supervisor a fait passer votre tâche PIC-EDITORS-CUT à « en revue »"
+        assert f"https://post.example.com/p/{pid}/tasks/PIC-EDITORS-CUT" in parsed.get_content()
+        # a change that is refused sends nothing
+        r = c.post(
+            f"/p/{pid}/tasks/PIC-EDITORS-CUT/status", data={"status": "done", "version": "1", "csrf_token": csrf}
+        )
+        assert r.status_code == 409
+        for t in list(notifications.SENDERS):
+            t.join(10)
+        assert len(sink.messages) == 1
+    finally:
+        sink.shutdown()
+        sink.server_close()
+    # no server listening: the change is made, the failure is logged, nothing is raised
+    monkeypatch.setenv("POSTPROD_SMTP_URL", f"smtp://127.0.0.1:{sink.server_address[1]}")
+    with caplog.at_level(logging.ERROR, logger="postprod.services.notifications"):
+        _move(c, pid, "PIC-EDITORS-CUT", "in-progress", csrf)
+        for t in list(notifications.SENDERS):
+            t.join(10)
+    assert "was not sent" in caplog.text
+    assert len(sink.messages) == 1

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
+from postprod import config
 from postprod.errors import NotFound
 from postprod.http_deps import Id, SessionDep
 from postprod.model import Notification, User
@@ -60,7 +61,7 @@ def mail_words(n: Notification, user: User) -> tuple[str, str]:
     _ = gettext_for(lang)
     subject = sentence(n, who, _)
     body = subject + ("\n\n" + n.detail if n.kind in ("mention", "approval_asked") and n.detail else "")
-    return subject, body + "\n\n" + _("Open it: %(path)s") % {"path": link(n)} + "\n"
+    return subject, body + "\n\n" + _("Open it: %(path)s") % {"path": config.public_url() + link(n)} + "\n"
 
 
 @router.get("/notifications", response_class=HTMLResponse)
