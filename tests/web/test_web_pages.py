@@ -39,7 +39,6 @@ def pages(pid: int) -> dict[str, str]:
         "me": f"{p}/me",
         "search": f"{p}/search?q=spotting",
         "notifications": "/notifications",
-        "bell": "/notifications/bell",
     }
 
 
@@ -49,7 +48,7 @@ SUPERVISOR_ONLY = {"webhooks"}
 ALLOWED = (
     {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}  # the notifications are anyone's own
     | {"supervisor": set(pages(0))}
-    | {"client": {"dashboard", "approvals", "search", "notifications", "bell"}, "outsider": {"notifications", "bell"}}
+    | {"client": {"dashboard", "approvals", "search", "notifications"}, "outsider": {"notifications"}}
 )
 
 
