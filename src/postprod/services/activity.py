@@ -54,6 +54,7 @@ class ActivityView(TypedDict):
     item_type: str | None  # the item (registry kind) the entry links to, if it still exists
     item_ref: str | None  # its reference in page addresses (a task's key, an ID)
     item_label: str  # for entries about a part of an item (a note, an assignment): the item's label
+    role: str  # for a membership: the role given (a Role value)
     changes: list[FieldChange]
 
 
@@ -167,6 +168,8 @@ def describe(session: Session, entries: list[AuditEntry], *, money: bool) -> lis
         label = e.label
         if e.entity_type == "TaskAssignment" and "person_id" in values:
             label = res.foreign_label(columns["person_id"], values["person_id"]) or label.partition(": ")[2]
+        if e.entity_type == "Membership":  # "ana: supervisor" -> Ana Costa, and the role apart
+            label = res.foreign_label(columns["user_id"], values.get("user_id")) or label.partition(":")[0]
         out.append(
             {
                 "id": e.id,
@@ -179,6 +182,7 @@ def describe(session: Session, entries: list[AuditEntry], *, money: bool) -> lis
                 "item_type": item_type,
                 "item_ref": item_ref,
                 "item_label": item_label,
+                "role": str(values.get("role") or "") if e.entity_type == "Membership" else "",
                 "changes": changes,
             }
         )

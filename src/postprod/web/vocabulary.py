@@ -306,3 +306,6 @@ SEARCH_KINDS = {
     "deliverable": N_("Deliverables"),
     "note": N_("Notes"),
 }
+
+# Roles in a production (model/users.Role), as the label filter writes them.
+ROLES = (N_("supervisor"), N_("production director"), N_("department lead"), N_("technician"), N_("client"))
