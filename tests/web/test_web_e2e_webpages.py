@@ -60,6 +60,23 @@ def test_the_pages_people_look_at_most(server: tuple[str, int], tmp_path: Path, 
         page.click("#request-approval button")
         page.wait_for_selector("#decide, #approval-status")
 
+        # The board, every department: drag a card where the workflow allows; reopening done work asks why.
+        page.goto(f"{p}/board")
+        _check(page, width, f"board-{tag}", shots)
+        if width > 390:  # dragging is for the desk; the phone keeps each card's status form
+            top = {"x": 40, "y": 16}  # the columns' heads: the cards near the top stay in sight
+            page.locator("#task-PIC-DIRECTORS-CUT").drag_to(
+                page.locator('section.column[data-status="in-progress"]'), target_position=top
+            )
+            page.locator('section.column[data-status="in-progress"] #task-PIC-DIRECTORS-CUT').wait_for()
+            page.locator("#task-PIC-ASSEMBLY").drag_to(
+                page.locator('section.column[data-status="retake"]'), target_position=top
+            )
+            page.locator("#reopen-dialog textarea").fill("The director wants the opening back")
+            _check(page, width, f"board-reopen-{tag}", shots)
+            page.click("#reopen-dialog button.primary")
+            page.locator('section.column[data-status="retake"] #task-PIC-ASSEMBLY').wait_for()
+
         # The client's bell shows it; the notification leads to the request, answered at phone width too.
         _sign_in_as(page, base, "client", lang)
         page.goto(p)

@@ -274,3 +274,30 @@ def test_notifications_go_by_e_mail_after_the_commit_in_the_users_language(
             t.join(10)
     assert "was not sent" in caplog.text
     assert len(sink.messages) == 1
+
+
+def test_the_board_shows_every_department_and_offers_drags_where_the_workflow_allows(
+    site: tuple[TestClient, int],
+) -> None:
+    c, pid = site
+    login(c, "supervisor")
+    page = c.get(f"/p/{pid}/board").text
+    assert "All departments" in page and 'id="task-PIC-EDITORS-CUT"' in page and 'id="task-VFX-SPOTTING"' in page
+    assert '<script src="/static/board.js" defer></script>' in page
+    card = re.search(r'<article class="task-card" id="task-VFX-SPOTTING"[^>]*>', page).group(0)  # type: ignore[union-attr]
+    assert 'draggable="true"' in card and 'data-next="in-progress on-hold"' in card
+    done = re.search(r'<article class="task-card" id="task-PIC-ASSEMBLY"[^>]*>', page).group(0)  # type: ignore[union-attr]
+    assert "data-reopen" in done and 'data-next="retake"' in done
+    assert 'id="reopen-dialog"' in page
+    # one department still, and a department lead starts on theirs
+    page = c.get(f"/p/{pid}/board?department=vfx").text
+    assert 'id="task-VFX-SPOTTING"' in page and 'id="task-PIC-EDITORS-CUT"' not in page
+    login(c, "picturelead")
+    page = c.get(f"/p/{pid}/board").text
+    assert 'id="task-PIC-EDITORS-CUT"' in page and 'id="task-VFX-SPOTTING"' not in page
+    # a technician drags only their own cards
+    login(c, "editor")
+    page = c.get(f"/p/{pid}/board?department=all").text
+    mine = re.search(r'<article class="task-card" id="task-PIC-EDITORS-CUT"[^>]*>', page).group(0)  # type: ignore[union-attr]
+    other = re.search(r'<article class="task-card" id="task-VFX-SPOTTING"[^>]*>', page).group(0)  # type: ignore[union-attr]
+    assert 'draggable="true"' in mine and "draggable" not in other

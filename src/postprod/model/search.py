@@ -54,17 +54,21 @@ def modelled(name: Any, type_: str, _parent: Any) -> bool:
     return not ((type_ == "table" and name in FULL_TEXT_TABLES) or (type_ == "index" and name == FULL_TEXT_INDEX))
 
 
-# What each kind indexes: model name -> (kind, the column results are titled by, the columns searched).
-INDEXED: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "Task": ("task", "key", ("key", "name", "description", "language")),
-    "Person": ("person", "name", ("name", "role", "skills", "email")),
-    "Deliverable": ("deliverable", "name", ("name", "description", "spec", "language")),
-    "Note": ("note", "body", ("body", "author")),
-    "VfxShot": ("vfx_shot", "shot_id", ("shot_id", "description", "vendor", "reel", "review_reason")),
-    "AdrCue": ("adr_cue", "number", ("number", "character", "line", "actor", "reason", "vendor", "reel")),
-    "FoleyCue": ("foley_cue", "number", ("number", "character", "description", "category", "vendor")),
-    "MusicCue": ("music_cue", "number", ("number", "title", "composer", "publisher", "performer", "vendor")),
-    "DubbingVersion": ("dubbing_version", "language", ("language", "studio", "vendor")),
+# What each kind indexes: model name -> (kind, the columns results are titled by, the columns searched).
+INDEXED: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "Task": ("task", ("key", "name"), ("key", "name", "description", "language")),
+    "Person": ("person", ("name", "role"), ("name", "role", "skills", "email")),
+    "Deliverable": ("deliverable", ("name",), ("name", "description", "spec", "language")),
+    "Note": ("note", ("body",), ("body", "author")),
+    "VfxShot": ("vfx_shot", ("shot_id", "description"), ("shot_id", "description", "vendor", "reel", "review_reason")),
+    "AdrCue": (
+        "adr_cue",
+        ("number", "character"),
+        ("number", "character", "line", "actor", "reason", "vendor", "reel"),
+    ),
+    "FoleyCue": ("foley_cue", ("number", "description"), ("number", "character", "description", "category", "vendor")),
+    "MusicCue": ("music_cue", ("number", "title"), ("number", "title", "composer", "publisher", "performer", "vendor")),
+    "DubbingVersion": ("dubbing_version", ("language", "studio"), ("language", "studio", "vendor")),
 }
 
 
@@ -92,7 +96,7 @@ def index_row(obj: Any) -> dict[str, Any]:
         "production_id": obj.production_id,
         "kind": kind,
         "item_id": obj.id,
-        "title": str(getattr(obj, title) or "")[:300],
+        "title": " · ".join(str(v) for c in title if (v := getattr(obj, c))).replace("\n", " ")[:300],
         "text": normalise(_words([getattr(obj, c) for c in columns])),
     }
 

@@ -25,6 +25,7 @@ router = APIRouter()
 
 BOARD_LIMIT = 500
 COLUMN_LIMIT = 25
+ALL_DEPARTMENTS = "all"
 
 
 def next_statuses(task: Task) -> list[str]:
@@ -43,12 +44,14 @@ def board(
     q: str | None = Query(None, max_length=200),
     status: str | None = Query(None, max_length=32),
 ) -> HTMLResponse:
-    """One department's tasks in a column per status (or one status in full); a move is one click."""
+    """Tasks in a column per status, of one department or all (or one status in full); a move is one
+    click, or a drag from a column to another where the workflow allows it."""
     prod = production_for(session, principal, production_id, "task.read")
     if not department:
+        # A department lead starts on their department; everyone else on the whole production.
         lead = next((g.department for g in principal.grants if g.production_id == prod.id and g.department), None)
-        department = lead or (prod.departments[0].code if prod.departments else None)
-    dept = get_department(session, prod, department) if department else None
+        department = lead or ALL_DEPARTMENTS
+    dept = get_department(session, prod, department) if department != ALL_DEPARTMENTS else None
     status = parse_status(status).value if status else None
     # One query per column, each capped: a big department stays one quick page; a column's "all" link
     # lists the whole status.
@@ -80,6 +83,7 @@ def board(
         editable=editable,
         next_statuses=next_statuses,
         q=q or "",
+        dept_code=dept.code if dept else ALL_DEPARTMENTS,
     )
     return render(request, "board.html", ctx)
 
