@@ -301,3 +301,26 @@ def test_the_board_shows_every_department_and_offers_drags_where_the_workflow_al
     mine = re.search(r'<article class="task-card" id="task-PIC-EDITORS-CUT"[^>]*>', page).group(0)  # type: ignore[union-attr]
     other = re.search(r'<article class="task-card" id="task-VFX-SPOTTING"[^>]*>', page).group(0)  # type: ignore[union-attr]
     assert 'draggable="true"' in mine and "draggable" not in other
+
+
+def test_a_failed_qc_notifies_who_ran_it(site: tuple[TestClient, int], engine: Engine) -> None:
+    """A QC is a job: the one who started it waits for its end, so a failure is theirs to know even
+    though the change is in their name."""
+    from datetime import UTC, datetime
+
+    from postprod.model import Deliverable
+    from postprod.services import deliverables
+
+    c, pid = site
+    with db.session_scope(engine, actor="supervisor") as s:
+        d = s.query(Deliverable).filter_by(production_id=pid, name="Streaming master").one()
+        m = deliverables.Measurement(
+            path="/nowhere/master.mov", spec="netflix", started=datetime.now(UTC), error="unreadable"
+        )
+        deliverables.record_run(s, pid, d.id, m, "supervisor")
+    login(c, "supervisor")
+    page = c.get("/notifications").text
+    assert "QC failed on Streaming master" in page
+    nid = re.search(r'action="/notifications/(\d+)/open"', page).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/notifications/{nid}/open", data={"csrf_token": c.cookies["postprod_csrf"]}, follow_redirects=False)
+    assert r.headers["location"] == f"/p/{pid}/deliverables/Streaming%20master"

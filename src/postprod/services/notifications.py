@@ -68,10 +68,12 @@ def notify(
     item_ref: str,
     label: str,
     detail: str = "",
+    to_actor: bool = False,
 ) -> list[Notification]:
-    """One notification per user (never to the one who acted), queued for e-mail after the commit."""
+    """One notification per user (not to the one who acted unless `to_actor`: the end of their own
+    long work), queued for e-mail after the commit."""
     actor = _actor(session)
-    me = session.scalar(select(User.id).where(User.username == actor)) if actor else None
+    me = session.scalar(select(User.id).where(User.username == actor)) if actor and not to_actor else None
     made = []
     for uid in sorted(set(user_ids) - {me}):
         n = Notification(
@@ -133,7 +135,7 @@ def task_changed(session: Session, task: Task, new_status: str | None) -> None:
 
 
 def qc_failed(session: Session, production_id: int, deliverable_name: str, ran_by: str) -> None:
-    """Who ran the QC and the leads of the deliverables department."""
+    """Who ran the QC (a job: they are waiting for its end) and the leads of the deliverables department."""
     users = set(
         session.scalars(
             select(Membership.user_id).where(
@@ -154,6 +156,7 @@ def qc_failed(session: Session, production_id: int, deliverable_name: str, ran_b
         item_type="deliverable",
         item_ref=deliverable_name,
         label=deliverable_name,
+        to_actor=True,
     )
 
 
