@@ -108,9 +108,12 @@ def _indexed(obj: Any) -> bool:
 @event.listens_for(Session, "before_flush")
 def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
     """Remember what will change (new rows get their IDs during the flush)."""
-    pending = session.info.setdefault("search_pending", ({}, {}))
-    changed, gone = pending
-    for obj in [*session.new, *session.dirty]:
+    changed, gone, fresh = session.info.setdefault("search_pending", ({}, {}, set()))
+    for obj in session.new:
+        if _indexed(obj):
+            changed[id(obj)] = obj
+            fresh.add(id(obj))
+    for obj in session.dirty:
         if _indexed(obj):
             changed[id(obj)] = obj
     for obj in session.deleted:
@@ -120,14 +123,18 @@ def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _refresh(session: Session, _ctx: Any) -> None:
-    """Rewrite the index rows of what changed, in the same transaction."""
+    """Rewrite the index rows of what changed, in the same transaction (one delete per kind, one insert)."""
     pending = session.info.pop("search_pending", None)
     if not pending or not (pending[0] or pending[1]):
         return
-    changed = [o for k, o in pending[0].items() if k not in pending[1] and o.id is not None]
+    changed_by_key, gone, fresh = pending
+    changed = [o for k, o in changed_by_key.items() if k not in gone and o.id is not None]
+    stale: dict[str, list[int]] = {}
+    for key, obj in [*changed_by_key.items(), *gone.items()]:
+        if key not in fresh and obj.id is not None:  # a new row has no index row yet
+            stale.setdefault(INDEXED[type(obj).__name__][0], []).append(obj.id)
     conn = session.connection()
-    for obj in [*changed, *pending[1].values()]:
-        kind = INDEXED[type(obj).__name__][0]
-        conn.execute(delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.item_id == obj.id))
+    for kind, ids in stale.items():
+        conn.execute(delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.item_id.in_(ids)))
     if changed:
         conn.execute(insert(SearchEntry), [index_row(o) for o in changed])
