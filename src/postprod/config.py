@@ -93,3 +93,20 @@ def media_roots_setting() -> list[Path] | None:
     if raw is None or not raw.strip():
         return None
     return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
+
+
+def smtp_url() -> str:
+    """POSTPROD_SMTP_URL (smtp://user:password@host:port, smtps:// for TLS from the start): notifications
+    are then also sent by e-mail; empty: in the app only."""
+    return os.environ.get("POSTPROD_SMTP_URL", "").strip()
+
+
+def mail_from() -> str:
+    """POSTPROD_MAIL_FROM: the sender of notification e-mails (default postprod@localhost)."""
+    return os.environ.get("POSTPROD_MAIL_FROM", "").strip() or "postprod@localhost"
+
+
+def public_url() -> str:
+    """POSTPROD_PUBLIC_URL: the address people open the app at (https://postprod.example.com), for links in
+    e-mails; empty: the links are paths."""
+    return os.environ.get("POSTPROD_PUBLIC_URL", "").strip().rstrip("/")

@@ -40,6 +40,9 @@ def pages(pid: int) -> dict[str, str]:
         "planning": f"{p}/planning",
         "plan-compare": f"{p}/planning/compare",
         "plan-task": f"{p}/planning/tasks/PIC-LOCK",
+        "me": f"{p}/me",
+        "search": f"{p}/search?q=spotting",
+        "notifications": "/notifications",
     }
 
 
@@ -47,9 +50,9 @@ EVERYONE = {"supervisor", "director", "picturelead", "editor"}
 SUPERVISOR_ONLY = {"webhooks", "plan-task", "vfx-row"}  # a VFX row's edit form: only the supervisor edits VFX here
 # What each role may open; everything else must be refused (403), and an outsider gets nothing.
 ALLOWED = (
-    {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}
+    {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}  # the notifications are anyone's own
     | {"supervisor": set(pages(0))}
-    | {"client": {"dashboard", "approvals"}, "outsider": set()}
+    | {"client": {"dashboard", "approvals", "search", "notifications"}, "outsider": {"notifications"}}
 )
 
 
@@ -283,14 +286,21 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
 
 
 def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestClient, int], engine: Engine) -> None:
-    """The feed says "création" and "Tâche", not the audit trail's "create" and class names such as "TaskAssignment"."""
+    """The feed says "a ajouté" and "Tâche", not the audit trail's "create", class names such as
+    "TaskAssignment" nor column names: every audited kind and field has words (or is never told)."""
+    from sqlalchemy import inspect
+
     from postprod.model.base import Base
     from postprod.services import registers, tasks
+    from postprod.services.activity import HIDDEN_FIELDS
     from postprod.services.common import get_task
-    from postprod.web.vocabulary import ENTITY_TYPES
+    from postprod.web.vocabulary import ENTITY_TYPES, FIELD_NAMES
 
-    audited = {m.class_.__name__ for m in Base.registry.mappers if hasattr(m.class_, "audit_production_id")}
+    models = [m.class_ for m in Base.registry.mappers if hasattr(m.class_, "audit_production_id")]
+    audited = {m.__name__ for m in models}
     assert audited and sorted(audited - ENTITY_TYPES.keys()) == []
+    columns = {a.key for m in models for a in inspect(m).column_attrs} - {"id", "version", "created_at", "updated_at"}
+    assert sorted(columns - FIELD_NAMES.keys() - HIDDEN_FIELDS) == []
     c, pid = site
     with db.session_scope(engine, actor="tester") as s:  # a task assigned and a shot added: the latest entries
         prod = get_production(s, pid)
@@ -299,10 +309,9 @@ def test_activity_in_french_names_actions_and_items_in_words(site: tuple[TestCli
     csrf = login(c, "supervisor")
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/activity").text
-    cells = re.findall(r'<td class="item"><span class="muted">([^<]*)</span>', page)
-    assert "Tâche" in cells and "Attribution" in cells and "Plan VFX" in cells
-    assert not {"Task", "TaskAssignment", "VfxShot", "Membership"} & set(cells)
-    assert ">création<" in page and ">create<" not in page
+    assert "(Tâche)" in page and "a affecté" in page and "(Plan VFX)" in page and "a ajouté" in page
+    words = set(re.findall(r"\w+", re.sub(r"<[^>]+>", " ", page)))
+    assert not {"Task", "TaskAssignment", "VfxShot", "Membership", "create", "production_id"} & words
 
 
 def test_register_entry_dates_in_the_users_format(site: tuple[TestClient, int], engine: Engine) -> None:

@@ -6,6 +6,7 @@ from alembic import context
 
 from postprod.db import make_engine
 from postprod.model import Base
+from postprod.model.search import modelled
 
 config = context.config
 target_metadata = Base.metadata
@@ -19,6 +20,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=modelled,  # autogenerate leaves the full-text tables alone (model/search.py)
         )
         context.run_migrations()
 

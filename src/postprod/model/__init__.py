@@ -14,6 +14,7 @@ from postprod.model.budget import (
 from postprod.model.costs import CostSnapshot, EtcOverride, Invoice, OrderStatus, PurchaseOrder, TimeEntry, Vendor
 from postprod.model.deliverables import Deliverable, DeliverableStatus, QcFinding, QcRun
 from postprod.model.editorial import AdrCue, CutVersion, CutVersionContent, DubbingVersion, FoleyCue, MusicCue, VfxShot
+from postprod.model.notifications import Notification
 from postprod.model.people import Absence, Calendar, Holiday, Person, Room, RoomKind
 from postprod.model.planning import Plan, PlanKind, PlanTask
 from postprod.model.production import (
@@ -25,6 +26,7 @@ from postprod.model.production import (
     ProductionKind,
     ProductionStatus,
 )
+from postprod.model.search import SearchEntry
 from postprod.model.settings import Setting
 from postprod.model.tasks import TRANSITIONS, Dependency, Note, Task, TaskAssignment, TaskStatus
 from postprod.model.users import (
@@ -78,6 +80,7 @@ __all__ = [
     "Dependency",
     "Holiday",
     "Note",
+    "Notification",
     "Person",
     "Production",
     "ProductionKind",
@@ -85,6 +88,7 @@ __all__ = [
     "QcFinding",
     "QcRun",
     "Room",
+    "SearchEntry",
     "Setting",
     "RoomKind",
     "Task",

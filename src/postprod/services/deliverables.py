@@ -27,7 +27,7 @@ from postprod.media_roots import confine, server_roots
 from postprod.model import Deliverable, DeliverableStatus, Production, QcFinding, QcRun
 from postprod.model.audit import jsonable
 from postprod.qc.spec import Spec, builtin_spec, parse_spec_text
-from postprod.services import items
+from postprod.services import items, notifications
 from postprod.services.common import described, get_production, parse_date
 
 if TYPE_CHECKING:
@@ -528,6 +528,8 @@ def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measureme
     session.add(run)
     d.status = DeliverableStatus.QC_PASSED if run.result == "pass" else DeliverableStatus.FIX
     session.flush()
+    if run.result != "pass":
+        notifications.qc_failed(session, prod_id, d.name, actor)
     return run_dict(run) | {"deliverable": d.name, "status": d.status.value}
 
 

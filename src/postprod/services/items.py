@@ -42,6 +42,7 @@ from postprod.model import (
     Task,
 )
 from postprod.model.audit import entity_label
+from postprod.services import notifications
 from postprod.services.common import get_task
 
 Finder = Callable[[Session, Production, str], Any]
@@ -130,6 +131,16 @@ def target_of(obj: Any) -> Target:
     return Target(kind.name, obj.id, kind.label(obj), kind.department(obj))
 
 
+def ref_of(kind_name: str, obj: Any) -> str:
+    """The reference that finds an item again by `find` (and names it in addresses): a task's key, a
+    deliverable's name, else its ID."""
+    if kind_name == "task":
+        return str(obj.key)
+    if kind_name == "deliverable":
+        return str(obj.name)
+    return str(obj.id)
+
+
 def resolve(session: Session, prod: Production, target_type: str, ref: str | int) -> Target:
     """The item a request names by type and reference; an unknown type or reference is refused."""
     kind = get_kind(target_type)
@@ -182,6 +193,9 @@ def add_note(
     note = Note(production_id=_pid(prod), target_type=kind.name, target_id=target_id, author=author, body=body)
     session.add(note)
     session.flush()
+    item = session.get(kind.model, target_id)
+    if item is not None:
+        notifications.mentions(session, note, kind.name, ref_of(kind.name, item), kind.label(item))
     return note
 
 

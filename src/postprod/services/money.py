@@ -9,10 +9,8 @@ removed, not emptied, so that "no rate" and "a rate you may not see" look the sa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from postprod.model import AuditEntry
 from postprod.services.users import Forbidden, Grant, Resource, can
 
 T = TypeVar("T")
@@ -113,16 +111,6 @@ def audit_values(entity_type: str, values: dict[str, Any] | None) -> dict[str, A
     """An audit entry's before or after values without money."""
     stripped: dict[str, Any] | None = strip({"entity_type": entity_type, "after": values})["after"]
     return stripped
-
-
-def audit_view(e: AuditEntry, *, money: bool) -> Any:
-    """An audit entry as a page reads it (attributes), without money unless `money`."""
-    if money:
-        return e
-    return SimpleNamespace(
-        id=e.id, at=e.at, actor=e.actor, action=e.action, entity_type=e.entity_type, entity_id=e.entity_id,
-        label=e.label, before=audit_values(e.entity_type, e.before), after=audit_values(e.entity_type, e.after),
-    )  # fmt: skip
 
 
 def is_money_field(field_type: str) -> bool:

@@ -22,7 +22,7 @@ from postprod.model import (
     User,
 )
 from postprod.model.base import utcnow
-from postprod.services import items
+from postprod.services import items, notifications
 from postprod.services.items import Target
 from postprod.services.users import Forbidden
 
@@ -143,6 +143,7 @@ def request_approval(
         req.reviews.append(ApprovalReview(reviewer_id=user.id))
     session.add(req)
     session.flush()
+    notifications.approval_asked(session, req)
     return req
 
 

@@ -24,7 +24,7 @@ from postprod.model import (
     TaskStatus,
 )
 from postprod.model.base import utcnow
-from postprod.services import items
+from postprod.services import items, notifications
 from postprod.services.common import Page, TaskView, described, get_department, get_person, parse_date, task_dict
 from postprod.services.notes import NoteView, list_notes, note_dict
 
@@ -350,6 +350,7 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
     version column), so a writer that committed in between makes this one fail with the current state.
     """
     items.check_version(task, expected_version, task_dict, what=f"task {task.key}")
+    status_before = task.status
     try:
         # Touch the row first, so the version moves once, and with assignment changes too (another table).
         task.updated_at = utcnow()
@@ -362,6 +363,20 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
         raise StaleWrite(
             f"task {task.key} was changed by someone else meanwhile", current, production_id=task.production_id
         ) from None
+    notifications.task_changed(session, task, task.status.value if task.status != status_before else None)
+    return task
+
+
+def move_task(
+    session: Session, task: Task, expected_version: int, status: str, *, note: str = "", author: str = ""
+) -> Task:
+    """Move a task (at the version the mover read); reopening finished work needs a note saying why, kept on the task."""
+    new = parse_status(status) if status.strip() else None
+    if task.status == TaskStatus.DONE and new not in (None, TaskStatus.DONE) and not note.strip():
+        raise InvalidInput("say why this finished work is reopened: the note is kept on the task", field="note")
+    task = update_task_checked(session, task, expected_version, status=status)
+    if note.strip():
+        items.add_note(session, task.production_id, "task", task.id, note, author)
     return task
 
 

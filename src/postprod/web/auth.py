@@ -6,12 +6,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import object_session
 from starlette.datastructures import FormData
 
 from postprod.errors import InvalidInput
 from postprod.http_deps import SessionDep, authenticate_request
 from postprod.limits import has_nul
 from postprod.model import Production
+from postprod.services import notifications
 from postprod.services.common import get_production
 from postprod.services.principal import Principal
 from postprod.services.users import Resource, Unauthorized
@@ -88,8 +90,10 @@ def page_context(
     def can(action: str, **kw: Any) -> bool:
         return principal.can(action, Resource(pid, **kw))
 
+    session = object_session(principal.user)
     return {
         "user": principal.user,
+        "unread": notifications.unread_count(session, principal.user) if session is not None else 0,
         "lang": lang,
         "_t": gettext_for(lang),
         "csrf_token": principal.web_session.csrf_token if principal.web_session else "",

@@ -7,13 +7,12 @@ from fastapi.responses import HTMLResponse
 
 from postprod.http_deps import Id, SessionDep
 from postprod.limits import MAX_ID
+from postprod.services import activity as activity_svc
 from postprod.services import dashboard as dash
-from postprod.services import money
 from postprod.services import notes as notes_svc
 from postprod.services.users import Resource
 from postprod.web.auth import PagePrincipal, page_context, production_for
 from postprod.web.render import render
-from postprod.web.vocabulary import ENTITY_TYPES
 
 router = APIRouter()
 
@@ -42,8 +41,6 @@ def activity(
     """The audit trail, newest first, a page at a time."""
     prod = production_for(session, principal, production_id, "history.read")
     entries = notes_svc.activity(session, prod, before_id=before, actor=actor or None, limit=50)
-    entries = [money.audit_view(e, money=principal.sees_money(prod.id)) for e in entries]
-    ctx = page_context(
-        request, principal, prod, active="activity", entries=entries, actor=actor or "", entity_types=ENTITY_TYPES
-    )
+    told = activity_svc.describe(session, entries, money=principal.sees_money(prod.id))
+    ctx = page_context(request, principal, prod, active="activity", entries=told, actor=actor or "")
     return render(request, "activity.html", ctx)

@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from postprod.errors import InvalidInput, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.model import TRANSITIONS, Task, TaskStatus
+from postprod.services import activity as activity_svc
 from postprod.services import dashboard as dash
 from postprod.services import items, review
 from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
 from postprod.services.principal import task_resource
-from postprod.services.tasks import list_tasks, parse_status, update_task_checked
+from postprod.services.tasks import list_tasks, move_task, parse_status
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
@@ -25,6 +26,7 @@ router = APIRouter()
 
 BOARD_LIMIT = 500
 COLUMN_LIMIT = 25
+ALL_DEPARTMENTS = "all"
 
 
 def next_statuses(task: Task) -> list[str]:
@@ -43,12 +45,14 @@ def board(
     q: str | None = Query(None, max_length=200),
     status: str | None = Query(None, max_length=32),
 ) -> HTMLResponse:
-    """One department's tasks in a column per status (or one status in full); a move is one click."""
+    """Tasks in a column per status, of one department or all (or one status in full); a move is one
+    click, or a drag from a column to another where the workflow allows it."""
     prod = production_for(session, principal, production_id, "task.read")
     if not department:
+        # A department lead starts on their department; everyone else on the whole production.
         lead = next((g.department for g in principal.grants if g.production_id == prod.id and g.department), None)
-        department = lead or (prod.departments[0].code if prod.departments else None)
-    dept = get_department(session, prod, department) if department else None
+        department = lead or ALL_DEPARTMENTS
+    dept = get_department(session, prod, department) if department != ALL_DEPARTMENTS else None
     status = parse_status(status).value if status else None
     # One query per column, each capped: a big department stays one quick page; a column's "all" link
     # lists the whole status.
@@ -81,6 +85,7 @@ def board(
         next_statuses=next_statuses,
         q=q or "",
         planned=dash.planned_people(session, prod, [t.id for t in tasks]),
+        dept_code=dept.code if dept else ALL_DEPARTMENTS,
     )
     return render(request, "board.html", ctx)
 
@@ -96,7 +101,15 @@ def task_page(
 
 
 def _task_page(
-    request: Request, principal: Any, session: Any, prod: Any, task: Task, *, flash: str = "", status: int = 200
+    request: Request,
+    principal: Any,
+    session: Any,
+    prod: Any,
+    task: Task,
+    *,
+    flash: str = "",
+    note_error: str = "",
+    status: int = 200,
 ) -> HTMLResponse:
     res = task_resource(session, task, principal)
     principal.require("task.read", res)
@@ -110,9 +123,13 @@ def _task_page(
         can_move=principal.can("task.progress", res),
         can_note=principal.can("note.add", res),
         notes=items.notes_of(session, prod, "task", task.id),
-        history=notes_svc.history(session, prod, task=task, limit=30),
+        history=activity_svc.describe(
+            session, notes_svc.history(session, prod, task=task, limit=30), money=principal.sees_money(prod.id)
+        ),
         flash=flash,
         flash_kind="error" if status >= 400 else "ok",
+        note_error=note_error,
+        reopening=task.status == TaskStatus.DONE,
     )
     return render(request, "task.html", ctx, status_code=status)
 
@@ -132,7 +149,19 @@ def change_status(
     wants_json = "application/json" in request.headers.get("accept", "")
     _ = page_context(request, principal, prod)["_t"]
     try:
-        task = update_task_checked(session, task, version, status=str(form.get("status") or ""))
+        task = move_task(
+            session,
+            task,
+            version,
+            str(form.get("status") or ""),
+            note=str(form.get("note") or ""),
+            author=principal.user.display_name or principal.user.username,
+        )
+    except InvalidInput as exc:
+        if exc.field != "note" or wants_json:
+            raise
+        msg = _("Say why this finished work is reopened: the note is kept on the task.")
+        return _task_page(request, principal, session, prod, task, note_error=msg, status=422)
     except StaleWrite as exc:
         msg = _("Someone else changed this task meanwhile: here it is as it is now. Your change was not saved.")
         if wants_json:

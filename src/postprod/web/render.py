@@ -8,12 +8,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from postprod.web.i18n import pick_language, translations
+from postprod.web.vocabulary import ENTITY_TYPES, FIELD_NAMES, ITEM_PAGES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -50,6 +52,39 @@ def status_labels(gettext: Any, statuses: Iterable[str]) -> dict[str, str]:
     return {s: gettext(_label(s)) for s in statuses}
 
 
+def _when(value: datetime | None, lang: str = "en") -> str:
+    """A moment the language's way, to the minute ("5 déc. 2026 07:12", "Dec 5, 2026 07:12"), in UTC."""
+    if value is None:
+        return "—"
+    return f"{format_date(value, format='medium', locale=lang)} {format_time(value, 'HH:mm', locale=lang)}"
+
+
+def _change_value(change: dict[str, Any], side: str, gettext: Any, lang: str) -> str:
+    """One side of a told change (services/activity.FieldChange) as a reader reads it, never a raw code."""
+    value = change.get(side)
+    kind = change.get("kind")
+    if value is None or value == "":
+        return "—"
+    if kind in ("date", "datetime"):
+        if kind == "datetime" and isinstance(value, str):
+            try:
+                return _when(datetime.fromisoformat(value), lang)
+            except ValueError:
+                return value
+        return _day(value, lang)
+    if kind == "status":
+        return str(gettext(_label(str(value))))
+    if kind == "bool":
+        return str(gettext("yes") if value else gettext("no"))
+    if kind == "number" and isinstance(value, int | float | str):
+        try:
+            return _num(float(value), lang, 2)
+        except ValueError:
+            return str(value)
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
 @cache
 def environment(lang: str) -> Environment:
     """The templates with the language's catalogue (cached: environments are built once)."""
@@ -64,7 +99,12 @@ def environment(lang: str) -> Environment:
     env.filters["day"] = lambda v: _day(v, lang)
     env.filters["num"] = lambda v, digits=1: _num(v, lang, digits)
     env.filters["label"] = _label
+    env.filters["when"] = lambda v: _when(v, lang)
+    env.filters["change_value"] = lambda c, side: _change_value(c, side, translations(lang).gettext, lang)
     env.globals["lang"] = lang
+    env.globals["entity_types"] = ENTITY_TYPES
+    env.globals["field_names"] = FIELD_NAMES
+    env.globals["item_pages"] = ITEM_PAGES
     return env
 
 

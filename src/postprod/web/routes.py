@@ -13,18 +13,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from postprod.errors import PostprodError
 from postprod.http_deps import field_of
+from postprod.services import notifications
 from postprod.services.users import Unauthorized
 from postprod.web import (
     pages_auth,
     pages_delivery,
     pages_editorial,
     pages_jobs,
+    pages_notifications,
     pages_people,
     pages_planning,
     pages_production,
     pages_register_forms,
     pages_tasks,
     pages_webhooks,
+    pages_work,
 )
 from postprod.web.auth import LoginRequired, login_url
 from postprod.web.render import gettext_for, language_of, render
@@ -43,6 +46,8 @@ for _module in (
     pages_planning,
     pages_jobs,
     pages_register_forms,
+    pages_notifications,
+    pages_work,
 ):
     router.include_router(_module.router)
 
@@ -67,6 +72,7 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 def setup(app: FastAPI) -> None:
     """Serve the static files and answer page errors with HTML (the API keeps its JSON errors)."""
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    notifications.mail_formatter = pages_notifications.mail_words  # e-mails in each user's language
     api_postprod = app.exception_handlers.get(PostprodError)
     api_http = app.exception_handlers.get(StarletteHTTPException)
     api_validation = app.exception_handlers.get(RequestValidationError)

@@ -1,0 +1,100 @@
+"""Notifications: the bell's count, the list, opening one (marks it read), marking all read; and the
+words of their e-mails in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+from postprod import config
+from postprod.errors import NotFound
+from postprod.http_deps import Id, SessionDep
+from postprod.model import Notification, User
+from postprod.services import notifications as notes_svc
+from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context
+from postprod.web.pages_auth import safe_next
+from postprod.web.render import environment, gettext_for, render
+from postprod.web.vocabulary import ITEM_PAGES
+
+router = APIRouter()
+
+
+def link(n: Notification) -> str:
+    """Where a notification leads: its item's page in its production."""
+    page = ITEM_PAGES.get(n.item_type)
+    if page is None:
+        return f"/p/{n.production_id}"
+    return f"/p/{n.production_id}/" + page.format(ref=n.item_ref)
+
+
+def sentence(n: Notification, who: str, gettext: Any) -> str:
+    """What happened, in words (the same msgids the page's template uses)."""
+    _ = gettext
+    if n.kind == "approval_asked":
+        return str(_("%(who)s asks you to approve %(item)s") % {"who": who, "item": n.label})
+    if n.kind == "task_changed" and n.detail:
+        status = _(n.detail.replace("-", " "))
+        return str(
+            _("%(who)s moved your task %(item)s to %(status)s") % {"who": who, "item": n.label, "status": status}
+        )
+    if n.kind == "task_changed":
+        return str(_("%(who)s changed your task %(item)s") % {"who": who, "item": n.label})
+    if n.kind == "qc_failed":
+        return str(_("QC failed on %(item)s") % {"item": n.label})
+    return str(_("%(who)s mentioned you on %(item)s") % {"who": who, "item": n.label})
+
+
+def _names(session: Any, usernames: set[str]) -> dict[str, str]:
+    rows = session.scalars(select(User).where(User.username.in_(usernames))) if usernames else []
+    return {u.username: u.display_name or u.username for u in rows}
+
+
+def mail_words(n: Notification, user: User) -> tuple[str, str]:
+    """A notification's e-mail (subject, body) in the user's language, with the link to open it."""
+    session = object_session(user)
+    who = _names(session, {n.actor}).get(n.actor, n.actor) if session is not None else n.actor
+    lang = user.language if user.language in ("en", "fr") else "en"
+    _ = gettext_for(lang)
+    subject = sentence(n, who, _)
+    body = subject + ("\n\n" + n.detail if n.kind in ("mention", "approval_asked") and n.detail else "")
+    return subject, body + "\n\n" + _("Open it: %(path)s") % {"path": config.public_url() + link(n)} + "\n"
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+    """The user's notifications, newest first; unread ones stand out."""
+    rows = notes_svc.list_for(session, principal.user)
+    names = _names(session, {n.actor for n in rows})
+    ctx = page_context(request, principal, None, active="notifications")
+    _ = ctx["_t"]
+    items = [{"n": n, "text": sentence(n, names.get(n.actor, n.actor), _), "href": link(n)} for n in rows]
+    return render(request, "notifications.html", {**ctx, "items": items})
+
+
+@router.get("/notifications/bell", response_class=HTMLResponse)
+def bell(request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
+    """The bell alone, for the header to refresh its count (htmx, every minute)."""
+    ctx = page_context(request, principal, None)
+    html = environment(ctx["lang"]).get_template("_bell.html").render(**ctx)
+    return HTMLResponse(html)
+
+
+@router.post("/notifications/{notification_id}/open", response_model=None)
+def open_one(notification_id: Id, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
+    """Mark it read and go to its item."""
+    n = notes_svc.get_for(session, principal.user, int(notification_id))
+    if n is None:
+        raise NotFound("no such notification")
+    notes_svc.mark_read(session, principal.user, n.id)
+    return RedirectResponse(link(n), status_code=303)
+
+
+@router.post("/notifications/read", response_model=None)
+def read_all(principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
+    """Mark every notification read."""
+    notes_svc.mark_read(session, principal.user)
+    return RedirectResponse(safe_next(form.get("next"), "/notifications"), status_code=303)
