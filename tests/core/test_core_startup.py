@@ -8,10 +8,16 @@ import subprocess
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
+from typer import _click as click
+from typer._coercion import build_runtime_param
+from typer.core import TyperCommand
 from typer.testing import CliRunner
 
+from postprod.cli._values import PlainValues, use_plain_values
 from postprod.cli.main import COMMANDS, app
 from postprod.editorial.edl_writer import cut_to_edl
 from postprod.editorial.synth import make_pair
@@ -112,3 +118,61 @@ def test_help_still_answers_at_every_level() -> None:
     for args in (["--help"], ["qc", "--help"], ["qc", "specs", "--help"], ["cues", "adr", "list", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0 and "Usage" in result.stdout, args
+
+
+def _cli_parameters() -> list[Any]:
+    """Every parameter of every command, one per kind of value (type and constraints)."""
+    root = typer.main.get_command(app)
+    ctx = click.Context(root)
+    kinds: dict[tuple[Any, ...], Any] = {}
+
+    def walk(cmd: Any) -> None:
+        for p in [*cmd.params, cmd.get_help_option(click.Context(cmd))]:
+            d = getattr(p, "type_descriptor", None)
+            if d is not None:
+                i = d.parameter_info
+                kinds.setdefault((repr(d.annotation), i.min, i.max, i.clamp, i.exists, i.path_type, i.parser), p)
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    for name in COMMANDS:
+        walk(root.get_command(ctx, name))
+    return list(kinds.values())
+
+
+# Values as the command line, an environment variable or a default gives them.
+SAMPLE_VALUES: list[Any] = [
+    "x", "", " padded ", "Élodie", "007", "-3", "0", "-0", "24", "1.5", "-2.50", "23.976", "24000/1001",
+    "1e3", "nan", "1_000", "12abc", "99999999999999999999", "/tmp/a b.edl", ".", "-",
+    ("a", "b"), [], ["a"], 5, 0, 2.5, True, False,
+]  # fmt: skip
+
+
+def _outcome(coercion: Any, value: Any, param: Any, ctx: Any) -> tuple[str, Any]:
+    try:
+        value = coercion._coerce_value(value, param=param, ctx=ctx)
+    except Exception as exc:  # the error Typer shows: its type and message
+        return ("error", (type(exc).__name__, str(exc)))
+    return ("value", (type(value), repr(value)))  # repr: nan is not equal to itself
+
+
+def test_plain_values_coerce_as_typer_does() -> None:
+    """Each parameter kind of the CLI and each sample value: the same result, or the same error, as Typer's own."""
+    plain_cases = 0
+    for param in _cli_parameters():
+        d = param.type_descriptor
+        ctx = click.Context(TyperCommand("probe"))
+        for value in SAMPLE_VALUES:
+            typer_own = _outcome(build_runtime_param(d), value, param, ctx)
+            param._runtime_param = None
+            use_plain_values(param)
+            ours = _outcome(param.get_runtime_param(), value, param, ctx)
+            assert ours == typer_own, (d.annotation, d.parameter_info.min, d.parameter_info.max, value)
+            plain_cases += isinstance(param._runtime_param, PlainValues)  # not handed over to Typer's own
+    assert plain_cases > 50
+
+
+@pytest.mark.parametrize("args", [("task", "list"), ("cut", "diff", "--help"), ("qc", "specs")])
+def test_plain_option_values_load_no_pydantic(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Options left at None and str values are taken as they are: Typer would build a Pydantic adapter for each."""
+    assert "pydantic" not in imported_by(tmp_path, *args)
