@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from fractions import Fraction
@@ -37,9 +38,9 @@ with open(out, "w") as fh:
 DATABASE_CODE = ("sqlalchemy", "alembic", "postprod.db", "postprod.model", "postprod.services", "postprod.jobs")
 
 
-def imported_by(tmp_path: Path, *args: str) -> set[str]:
+def imported_by(tmp_path: Path, *args: str, db: str = "never.db") -> set[str]:
     out = tmp_path / "modules.json"
-    env = {**os.environ, "POSTPROD_DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}"}
+    env = {**os.environ, "POSTPROD_DATABASE_URL": f"sqlite:///{tmp_path / db}"}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(out), *args], capture_output=True, text=True, env=env, timeout=120
     )
@@ -176,3 +177,65 @@ def test_plain_values_coerce_as_typer_does() -> None:
 def test_plain_option_values_load_no_pydantic(tmp_path: Path, args: tuple[str, ...]) -> None:
     """Options left at None and str values are taken as they are: Typer would build a Pydantic adapter for each."""
     assert "pydantic" not in imported_by(tmp_path, *args)
+
+
+# What `task list` needs no part of once the schema is current: the web and API stack, migrations,
+# the model areas and services of other commands.
+NOT_FOR_A_TASK_LIST = (
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "jinja2",
+    "babel",
+    "alembic",
+    "argon2",
+    "opentimelineio",
+    "postprod.model.editorial",
+    "postprod.model.deliverables",
+    "postprod.model.users",
+    "postprod.model.planning",
+    "postprod.model.webhooks",
+    "postprod.services.users",
+    "postprod.services.money",
+    "postprod.api",
+    "postprod.web",
+    "postprod.jobs",
+)
+
+
+def test_a_task_list_on_a_current_database_loads_only_what_it_shows(tmp_path: Path) -> None:
+    first = imported_by(tmp_path, "production", "create", "Film", db="tasks.db")
+    assert "alembic" in first  # a new database is migrated first
+    modules = imported_by(tmp_path, "task", "list", db="tasks.db")
+    assert "postprod.services.tasks" in modules and "rich.table" in modules  # the command did run, as a table
+    assert not sorted(m for m in modules if m.startswith(NOT_FOR_A_TASK_LIST))
+
+
+def test_base_from_the_model_package_is_the_whole_schema(tmp_path: Path) -> None:
+    """The areas load lazily, but Base named from the package has every table the migrations make."""
+    imported_by(tmp_path, "production", "list", "--json", db="schema.db")  # migrates the new database
+    with sqlite3.connect(tmp_path / "schema.db") as conn:
+        migrated = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    probe = "import json; from postprod.model import Base; print(json.dumps(sorted(Base.metadata.tables)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert set(json.loads(done.stdout)) == migrated - {"alembic_version"}
+
+
+def test_deleting_an_item_in_a_fresh_process_removes_its_notes(tmp_path: Path) -> None:
+    """The item kinds load on first use: a command that deletes a task still takes its notes with it."""
+    env = {**os.environ, "POSTPROD_DATABASE_URL": f"sqlite:///{tmp_path / 'notes.db'}"}
+    env.pop("POSTPROD_PRODUCTION", None)
+
+    def postprod(*args: str) -> None:
+        run = [sys.executable, "-c", "from postprod.cli.main import main; main()", *args]
+        done = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    postprod("production", "create", "Notes", "--template", "feature-film")
+    with sqlite3.connect(tmp_path / "notes.db") as conn:
+        key = conn.execute("SELECT key FROM task ORDER BY id LIMIT 1").fetchone()[0]
+    postprod("task", "note", key, "check the sync")
+    postprod("task", "delete", key)
+    with sqlite3.connect(tmp_path / "notes.db") as conn:
+        assert conn.execute("SELECT count(*) FROM task WHERE key = ?", (key,)).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM note").fetchone()[0] == 0
