@@ -56,8 +56,12 @@ def main() -> None:
             **os.environ,
             "POSTPROD_DATABASE_URL": f"sqlite:///{Path(tmp) / 'demo.db'}",
             "COLUMNS": "120",
+            # Compiled modules kept here, as an installed postprod has them: a shell that sets
+            # PYTHONDONTWRITEBYTECODE would otherwise compile every postprod module on every run.
+            "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"),
         }
         env.pop("POSTPROD_PRODUCTION", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         old, new = str(Path(tmp) / "old.edl"), str(Path(tmp) / "new.edl")
         # The inputs, made by postprod itself: two versions of a reel, as benchmarks/editorial.py
         # makes them; `postprod sample cut`'s pair; the demo production.
