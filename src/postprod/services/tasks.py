@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from postprod.errors import Conflict, CycleError, IllegalTransition, InvalidInput, StaleWrite
@@ -24,7 +24,7 @@ from postprod.model import (
 )
 from postprod.model.base import utcnow
 from postprod.services import items
-from postprod.services.common import Page, get_department, get_person, parse_date, task_dict
+from postprod.services.common import Page, get_department, get_person, get_production, get_task, parse_date, task_dict
 
 
 def parse_status(value: str) -> TaskStatus:
@@ -341,10 +341,6 @@ def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
 
     The production is only loaded when the task is not found, to name it in the error.
     """
-    from sqlalchemy.orm import joinedload
-
-    from postprod.services.common import get_production, get_task
-
     opts = (
         joinedload(Task.department),
         joinedload(Task.assignments).joinedload(TaskAssignment.person),
