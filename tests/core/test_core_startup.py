@@ -240,3 +240,23 @@ def test_deleting_an_item_in_a_fresh_process_removes_its_notes(tmp_path: Path) -
     with sqlite3.connect(tmp_path / "notes.db") as conn:
         assert conn.execute("SELECT count(*) FROM task WHERE key = ?", (key,)).fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM note").fetchone()[0] == 0
+
+
+def test_threads_taking_the_item_kinds_first_all_get_every_kind() -> None:
+    """The built-in kinds load on first use: threads of a server asking at once wait for all of them."""
+    probe = """
+import json, threading
+from postprod.services import items
+start, seen = threading.Barrier(6), []
+def take():
+    start.wait()
+    seen.append(sorted(items.kinds()))
+threads = [threading.Thread(target=take) for _ in range(6)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps(seen))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    seen = json.loads(done.stdout)
+    assert len(seen) == 6 and "vfx_shot" in seen[0] and "deliverable" in seen[0], done.stderr
+    assert all(names == seen[0] for names in seen)

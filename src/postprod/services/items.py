@@ -22,6 +22,7 @@ sends is parsed once, in `expected_version`.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -72,15 +73,25 @@ class Target:
 # Filled by kinds(): the built-in kinds are registered on first use, as their models (deliverables,
 # cut versions, registers) are loaded only then; a command that only reads tasks does without them.
 _KINDS: dict[str, ItemKind] = {}
-_builtins_loaded = False
+_builtins = "absent"  # then "loading" (by the thread holding _builtins_lock), then "loaded"
+_builtins_lock = threading.RLock()
 
 
 def kinds() -> dict[str, ItemKind]:
     """Every kind of item by name: the built-in ones first, then those registered since."""
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        _builtin()
+    global _builtins
+    if _builtins != "loaded":
+        # Another thread waits here until the kinds are all in; the loading thread, registering
+        # them, comes back in (the lock is re-entrant) and gets the registry as it fills.
+        with _builtins_lock:
+            if _builtins == "absent":
+                _builtins = "loading"
+                try:
+                    _builtin()
+                except BaseException:
+                    _builtins = "absent"
+                    raise
+                _builtins = "loaded"
     return _KINDS
 
 
