@@ -10,7 +10,11 @@ The two EDLs are those of benchmarks/editorial.py (a reel and its recut, 55 chan
 `postprod sample cut`'s pair (450 changes) is shown too, without a target: its time goes mostly to
 Rich laying out the 450-row table (`--json` prints the same change list in a fraction of it).
 
-Run: python benchmarks/cli_startup.py [--runs 7] [--events 3000]
+With --baseline SRC, each postprod command also runs from another source tree (an older commit's
+src/, say) in the same rounds, so that a busy machine slows both alike: the before and after of a
+change in one run.
+
+Run: python benchmarks/cli_startup.py [--runs 7] [--events 3000] [--baseline OLD/src]
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--events", type=int, default=3000)
+    ap.add_argument("--baseline", type=Path, help="Also time each postprod command with this src/ directory.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -80,18 +85,27 @@ def main() -> None:
             "cut diff, sample pair": (postprod("cut", "diff", s_old, s_new, "--rate", "24"), "info"),
             "cut diff, sample pair, --json": (postprod("cut", "diff", s_old, s_new, "--rate", "24", "--json"), "info"),
         }
+        envs = {name: env for name in commands}
+        if args.baseline is not None:
+            old_env = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+            for name, (cmd, _) in list(commands.items()):
+                if cmd[1] == "-c" and cmd[2] == POSTPROD:
+                    commands[f"  baseline: {name}"] = (cmd, "baseline")
+                    envs[f"  baseline: {name}"] = old_env
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for cmd, _ in commands.values():  # once each first: the files and .pyc caches are warm
-            run(cmd, env)
+        for name, (cmd, _) in commands.items():  # once each first: the files and .pyc caches are warm
+            run(cmd, envs[name])
         for _ in range(args.runs):
             for name, (cmd, _) in commands.items():
-                times[name].append(run(cmd, env))
+                times[name].append(run(cmd, envs[name]))
     medians = {name: statistics.median(t) for name, t in times.items()}
     floor = medians['python -c "import typer"']
     print(f"median of {args.runs} runs each, whole processes ({sys.executable})")
     failed = False
     for name, (_, target) in commands.items():
         m = medians[name]
+        if target == "baseline":
+            continue
         if target in ("floor", "info"):
             print(f"  {name:<32} {m:6.3f} s" + ("" if target == "floor" else f"  floor + {m - floor:5.3f} s"))
             continue
@@ -102,6 +116,14 @@ def main() -> None:
             f"  {name:<32} {m:6.3f} s  floor + {m - floor:5.3f} s  ({m / floor:4.1f}x the floor)  "
             f"target <= {limit:.3f} s ({target}): {'ok' if ok else 'MISSED'}"
         )
+    if args.baseline is not None:
+        print(f"the same commands from {args.baseline}, in the same rounds")
+        for name, (_, target) in commands.items():
+            if target == "baseline":
+                m, now = medians[name], medians[name.removeprefix("  baseline: ")]
+                print(
+                    f"  {name.strip():<42} {m:6.3f} s  floor + {m - floor:5.3f} s  (now {now:6.3f} s, {now / m - 1:+.0%})"
+                )
     sys.exit(1 if failed else 0)
 
 
