@@ -62,8 +62,7 @@ def audit_dict(e: AuditEntry, *, money: bool = True) -> dict[str, Any]:
     if money:
         before, after = e.before, e.after
     else:
-        # Imported only to strip money: its gate loads services.users (argon2, the users area), ~0.03 s
-        # that the CLI, which always shows money, would pay on every command that lists tasks or notes.
+        # Only to strip money: its gate loads services.users (argon2, users area), ~0.03 s the CLI never needs.
         from postprod.services.money import audit_values
 
         before, after = audit_values(e.entity_type, e.before), audit_values(e.entity_type, e.after)
