@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         report: Path | None = typer.Option(None, "--report", help="Write a standalone HTML report here."),
     ) -> None:
         """Check subtitles against a timed-text spec: exit 0 when every clause passes, 1 when one fails, 2 on unusable input."""
-        # ttconv and the spec reader when the command runs: `subtitles convert` imports this module too.
+        # ttconv and the spec reader when this runs: `subtitles convert` imports this module too.
         from postprod.qc.spec import load_spec
         from postprod.qc.subtitle_check import check_subtitle_file
 
