@@ -2,7 +2,8 @@
 
 Each command runs as a new process, as a user types it, with the same Python as this script. The
 commands take turns, round after round, so a busy machine slows them alike; the figure is each
-one's median over the rounds. Targets (issue 11): `postprod --help` and `postprod qc specs` at most
+one's median over the rounds. Beside each wall time, the CPU time the process used (user and
+system): a loaded machine stretches the first far more than the second. Targets (issue 11): `postprod --help` and `postprod qc specs` at most
 0.2 s above the floor of importing Typer; `postprod cut diff` of two 3,000-event EDLs at most 0.5 s
 in all; `postprod task list` on the demo production (SQLite) at most 0.6 s.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,14 +42,19 @@ def postprod(*args: str) -> list[str]:
     return [sys.executable, "-c", POSTPROD, *args]
 
 
-def run(cmd: list[str], env: dict[str, str]) -> float:
-    """Seconds the process took, from start to exit; it must succeed."""
-    t = time.perf_counter()
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds the process took from start to exit, and the CPU seconds it used; it must succeed."""
+    t, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    took = time.perf_counter() - t
+    took, used = time.perf_counter() - t, _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[3:]) or cmd[-1]} failed ({done.returncode}): {done.stderr.strip()}")
-    return took
+    return took, used
 
 
 def main() -> None:
@@ -93,12 +100,16 @@ def main() -> None:
                     commands[f"  baseline: {name}"] = (cmd, "baseline")
                     envs[f"  baseline: {name}"] = old_env
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu_times: dict[str, list[float]] = {name: [] for name in commands}
         for name, (cmd, _) in commands.items():  # once each first: the files and .pyc caches are warm
             run(cmd, envs[name])
         for _ in range(args.runs):
             for name, (cmd, _) in commands.items():
-                times[name].append(run(cmd, envs[name]))
+                took, used = run(cmd, envs[name])
+                times[name].append(took)
+                cpu_times[name].append(used)
     medians = {name: statistics.median(t) for name, t in times.items()}
+    cpu = {name: statistics.median(t) for name, t in cpu_times.items()}
     floor = medians['python -c "import typer"']
     print(f"median of {args.runs} runs each, whole processes ({sys.executable})")
     failed = False
@@ -107,22 +118,28 @@ def main() -> None:
         if target == "baseline":
             continue
         if target in ("floor", "info"):
-            print(f"  {name:<32} {m:6.3f} s" + ("" if target == "floor" else f"  floor + {m - floor:5.3f} s"))
+            print(
+                f"  {name:<32} {m:6.3f} s"
+                + ("" if target == "floor" else f"  floor + {m - floor:5.3f} s")
+                + f"  (cpu {cpu[name]:5.3f} s)"
+            )
             continue
         limit = floor + 0.2 if target.startswith("floor") else float(target)
         ok = m <= limit
         failed |= not ok
         print(
             f"  {name:<32} {m:6.3f} s  floor + {m - floor:5.3f} s  ({m / floor:4.1f}x the floor)  "
-            f"target <= {limit:.3f} s ({target}): {'ok' if ok else 'MISSED'}"
+            f"target <= {limit:.3f} s ({target}): {'ok' if ok else 'MISSED'}  (cpu {cpu[name]:5.3f} s)"
         )
     if args.baseline is not None:
         print(f"the same commands from {args.baseline}, in the same rounds")
         for name, (_, target) in commands.items():
             if target == "baseline":
                 m, now = medians[name], medians[name.removeprefix("  baseline: ")]
+                before, after = cpu[name], cpu[name.removeprefix("  baseline: ")]
                 print(
-                    f"  {name.strip():<42} {m:6.3f} s  floor + {m - floor:5.3f} s  (now {now:6.3f} s, {now / m - 1:+.0%})"
+                    f"  {name.strip():<42} {m:6.3f} s  floor + {m - floor:5.3f} s  (now {now:6.3f} s, {now / m - 1:+.0%}); "
+                    f"cpu {before:5.3f} s (now {after:5.3f} s, {after / before - 1:+.0%})"
                 )
     sys.exit(1 if failed else 0)
 
