@@ -95,6 +95,13 @@ def kinds() -> dict[str, ItemKind]:
     return _KINDS
 
 
+def __getattr__(name: str) -> dict[str, ItemKind]:
+    """`items.KINDS`, the registry's name before it loaded lazily: every kind, as kinds() gives them."""
+    if name == "KINDS":
+        return kinds()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def register(kind: ItemKind) -> ItemKind:
     """Add a kind of item; its notes, shares and approvals are removed with each item deleted."""
     if kind.register_list is None and (kind.note_ref is None or kind.doc_refs is None):

@@ -502,7 +502,7 @@ def _check_references(doc: ExportDoc, path: str) -> None:
                 raise FileFormatError(path, "dependency cycle: " + " -> ".join(cycle))
     targets = items.document_refs(doc)
     for i, n in enumerate(doc.notes):
-        if n.target_type not in items.kinds():
+        if n.target_type not in items.KINDS:
             raise FileFormatError(
                 path,
                 f"notes.{i}.target_type: unknown item type {n.target_type!r}; one of {', '.join(items.kind_names())}",
