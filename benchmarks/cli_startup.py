@@ -2,7 +2,8 @@
 
 Each command runs as a new process, as a user types it, with the same Python as this script. The
 commands take turns, round after round, so a busy machine slows them alike; the figure is each
-one's median over the rounds. Targets (issue 11): `postprod --help` and `postprod qc specs` at most
+one's median over the rounds. Beside each wall time, the CPU time the process used (user and
+system): a loaded machine stretches the first far more than the second. Targets (issue 11): `postprod --help` and `postprod qc specs` at most
 0.2 s above the floor of importing Typer; `postprod cut diff` of two 3,000-event EDLs at most 0.5 s
 in all; `postprod task list` on the demo production (SQLite) at most 0.6 s.
 
@@ -10,13 +11,18 @@ The two EDLs are those of benchmarks/editorial.py (a reel and its recut, 55 chan
 `postprod sample cut`'s pair (450 changes) is shown too, without a target: its time goes mostly to
 Rich laying out the 450-row table (`--json` prints the same change list in a fraction of it).
 
-Run: python benchmarks/cli_startup.py [--runs 7] [--events 3000]
+With --baseline SRC, each postprod command also runs from another source tree (an older commit's
+src/, say) in the same rounds, so that a busy machine slows both alike: the before and after of a
+change in one run.
+
+Run: python benchmarks/cli_startup.py [--runs 7] [--events 3000] [--baseline OLD/src]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,28 +42,38 @@ def postprod(*args: str) -> list[str]:
     return [sys.executable, "-c", POSTPROD, *args]
 
 
-def run(cmd: list[str], env: dict[str, str]) -> float:
-    """Seconds the process took, from start to exit; it must succeed."""
-    t = time.perf_counter()
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds the process took from start to exit, and the CPU seconds it used; it must succeed."""
+    t, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    took = time.perf_counter() - t
+    took, used = time.perf_counter() - t, _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[3:]) or cmd[-1]} failed ({done.returncode}): {done.stderr.strip()}")
-    return took
+    return took, used
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--events", type=int, default=3000)
+    ap.add_argument("--baseline", type=Path, help="Also time each postprod command with this src/ directory.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
             "POSTPROD_DATABASE_URL": f"sqlite:///{Path(tmp) / 'demo.db'}",
             "COLUMNS": "120",
+            # Compiled modules kept here, as an installed postprod has them: a shell that sets
+            # PYTHONDONTWRITEBYTECODE would otherwise compile every postprod module on every run.
+            "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"),
         }
         env.pop("POSTPROD_PRODUCTION", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         old, new = str(Path(tmp) / "old.edl"), str(Path(tmp) / "new.edl")
         # The inputs, made by postprod itself: two versions of a reel, as benchmarks/editorial.py
         # makes them; `postprod sample cut`'s pair; the demo production.
@@ -76,28 +92,55 @@ def main() -> None:
             "cut diff, sample pair": (postprod("cut", "diff", s_old, s_new, "--rate", "24"), "info"),
             "cut diff, sample pair, --json": (postprod("cut", "diff", s_old, s_new, "--rate", "24", "--json"), "info"),
         }
+        envs = {name: env for name in commands}
+        if args.baseline is not None:
+            old_env = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+            for name, (cmd, _) in list(commands.items()):
+                if cmd[1] == "-c" and cmd[2] == POSTPROD:
+                    commands[f"  baseline: {name}"] = (cmd, "baseline")
+                    envs[f"  baseline: {name}"] = old_env
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for cmd, _ in commands.values():  # once each first: the files and .pyc caches are warm
-            run(cmd, env)
+        cpu_times: dict[str, list[float]] = {name: [] for name in commands}
+        for name, (cmd, _) in commands.items():  # once each first: the files and .pyc caches are warm
+            run(cmd, envs[name])
         for _ in range(args.runs):
             for name, (cmd, _) in commands.items():
-                times[name].append(run(cmd, env))
+                took, used = run(cmd, envs[name])
+                times[name].append(took)
+                cpu_times[name].append(used)
     medians = {name: statistics.median(t) for name, t in times.items()}
+    cpu = {name: statistics.median(t) for name, t in cpu_times.items()}
     floor = medians['python -c "import typer"']
     print(f"median of {args.runs} runs each, whole processes ({sys.executable})")
     failed = False
     for name, (_, target) in commands.items():
         m = medians[name]
+        if target == "baseline":
+            continue
         if target in ("floor", "info"):
-            print(f"  {name:<32} {m:6.3f} s" + ("" if target == "floor" else f"  floor + {m - floor:5.3f} s"))
+            print(
+                f"  {name:<32} {m:6.3f} s"
+                + ("" if target == "floor" else f"  floor + {m - floor:5.3f} s")
+                + f"  (cpu {cpu[name]:5.3f} s)"
+            )
             continue
         limit = floor + 0.2 if target.startswith("floor") else float(target)
         ok = m <= limit
         failed |= not ok
         print(
             f"  {name:<32} {m:6.3f} s  floor + {m - floor:5.3f} s  ({m / floor:4.1f}x the floor)  "
-            f"target <= {limit:.3f} s ({target}): {'ok' if ok else 'MISSED'}"
+            f"target <= {limit:.3f} s ({target}): {'ok' if ok else 'MISSED'}  (cpu {cpu[name]:5.3f} s)"
         )
+    if args.baseline is not None:
+        print(f"the same commands from {args.baseline}, in the same rounds")
+        for name, (_, target) in commands.items():
+            if target == "baseline":
+                m, now = medians[name], medians[name.removeprefix("  baseline: ")]
+                before, after = cpu[name], cpu[name.removeprefix("  baseline: ")]
+                print(
+                    f"  {name.strip():<42} {m:6.3f} s  floor + {m - floor:5.3f} s  (now {now:6.3f} s, {now / m - 1:+.0%}); "
+                    f"cpu {before:5.3f} s (now {after:5.3f} s, {after / before - 1:+.0%})"
+                )
     sys.exit(1 if failed else 0)
 
 

@@ -16,6 +16,7 @@ from postprod.cli._cut_files import (
     show_warnings,
     write_text,
 )
+from postprod.config import current_actor
 from postprod.editorial.diff import CHANGE_TYPES, ChangeList, diff_cuts
 from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
 
@@ -160,9 +161,6 @@ def import_cmd(
     json_out: bool = JsonOpt,
 ) -> None:
     """Import a new version of a reel: change list against the previous one, registers carried with it."""
-    # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
-    from postprod.config import current_actor
-
     # The database layer is imported here, not above: `cut diff` and `cut inspect` start without it.
     from postprod.db import session_scope
     from postprod.services import editorial as ed

@@ -21,6 +21,7 @@ from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
 from postprod.cli._common import err_console
+from postprod.cli._values import use_plain_values, use_plain_values_in
 from postprod.errors import PostprodError
 
 
@@ -133,21 +134,6 @@ class _Listed(TyperCommand):
         super().__init__(name=name, help=entry.help)
 
 
-def _plain_help_flags(cmd: click.Command) -> None:
-    """Give the --help flag of the command and of its subcommands the value False when it is not given.
-
-    Typer leaves it None, and coerces a None through a Pydantic TypeAdapter, which imports Pydantic
-    (0.1-0.15 s here) on every command line, even for a command whose options are flags only. With
-    False, Typer's own shortcut for bool flags applies; --help behaves as before.
-    """
-    ctx = click.Context(cmd)
-    option = cmd.get_help_option(ctx)
-    if option is not None:
-        option.default = False
-    for sub in getattr(cmd, "commands", {}).values():
-        _plain_help_flags(sub)
-
-
 class LazyGroup(TyperGroup):
     """The root group: commands come from COMMANDS, each module imported when its command is used.
 
@@ -188,13 +174,12 @@ class LazyGroup(TyperGroup):
                 pretty_exceptions_short=True,
                 rich_markup_mode=self.rich_markup_mode,
             )
-        _plain_help_flags(cmd)
+        use_plain_values_in(cmd)  # no Pydantic for plain option values: see _values
         return cmd
 
     def get_help_option(self, ctx: click.Context) -> Any:
         option = super().get_help_option(ctx)
-        if option is not None:
-            option.default = False  # see _plain_help_flags
+        use_plain_values(option)
         return option
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

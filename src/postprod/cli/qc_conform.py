@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from postprod.cli._common import JsonOpt, ProductionOpt, console, err_console, print_json, progress_bar, table
+from postprod.errors import FileFormatError
+from postprod.timecode import parse_rate
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -18,11 +20,13 @@ if TYPE_CHECKING:
 
 def load_cut_ref(ref: str, rate: Fraction | None, production: str | None) -> Cut:
     """A cut file (EDL, XML, FCPXML, AAF, .otio) read at the rate, or a version already imported ('R1', 'R1 v3')."""
+    # The cut readers with this command only, not with the qc group.
     from postprod.editorial.readers import READERS, read_cut
 
     path = Path(ref)
     if path.suffix.lower() in READERS or path.exists():
         return read_cut(path, rate)
+    # The database layer only for an imported version: a cut file needs none.
     from postprod.db import session_scope
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
@@ -46,10 +50,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JsonOpt,
     ) -> None:
         """Match the master's shot changes to the cut's edits: exit 0 when they all match, 1 when not, 2 on unusable input."""
-        from postprod.errors import FileFormatError
+        # The media engines (PyAV, NumPy) when the command runs, not with the qc group.
         from postprod.qc.conform import conform_file, describe
         from postprod.qc.probe import probe
-        from postprod.timecode import parse_rate
 
         info = probe(master)
         if not info.video:

@@ -9,6 +9,7 @@ import typer
 
 from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
 from postprod.errors import PostprodError
+from postprod.timecode import parse_rate
 
 RateOpt = typer.Option(
     None, "--rate", help="The programme's frame rate (default: the master's, else the file's, else 25)."
@@ -47,15 +48,15 @@ def register(app: typer.Typer) -> None:
         report: Path | None = typer.Option(None, "--report", help="Write a standalone HTML report here."),
     ) -> None:
         """Check subtitles against a timed-text spec: exit 0 when every clause passes, 1 when one fails, 2 on unusable input."""
+        # ttconv and the spec reader when this runs: `subtitles convert` imports this module too.
         from postprod.qc.spec import load_spec
         from postprod.qc.subtitle_check import check_subtitle_file
-        from postprod.timecode import parse_rate
 
         the_spec = load_spec(spec)
         the_rate = parse_rate(rate, field="rate") if rate is not None else None
         master = None
         if video is not None:
-            from postprod.qc.subtitle_video import master_info
+            from postprod.qc.subtitle_video import master_info  # PyAV and the shot detector: only with --video
 
             busy = progress_bar(f"finding shot changes in {video.name}", total=None)
             with busy if err_console.is_terminal and not as_json else nullcontext():

@@ -9,6 +9,7 @@ import typer
 
 from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar
 from postprod.cli.qc_subtitles import RateOpt, StartOpt
+from postprod.timecode import parse_rate
 
 app = typer.Typer(no_args_is_help=True, help="Subtitle and caption files: conversion for delivery.")
 
@@ -26,8 +27,7 @@ def convert_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Convert a subtitle file, e.g. SRT to EBU STL or IMSC; a broken input is one line and exit code 2."""
-    from postprod.qc.subtitle_convert import convert
-    from postprod.timecode import parse_rate
+    from postprod.qc.subtitle_convert import convert  # ttconv when the command runs, not with the group
 
     the_rate = parse_rate(rate, field="rate") if rate is not None else None
     show = err_console.is_terminal and not as_json

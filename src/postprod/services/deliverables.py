@@ -120,6 +120,7 @@ def spec_cut(session: Session, prod: Production, spec: Spec) -> Cut | None:
     ref = spec.get("conform", "cut")
     if not ref:
         return None
+    # The editorial service and engine (readers, diff, pulls) only for a spec that names a cut.
     from postprod.services import editorial as ed
 
     return ed.stored_cut(session, ed.version_by_ref(session, prod, ref, field="spec"))
@@ -345,6 +346,7 @@ def language_work(session: Session, d: Deliverable) -> LanguageWork | None:
     """The dubbing and subtitling work of the deliverable's language: its dubbed version and its tasks."""
     if d.language is None:
         return None
+    # The registers' area of the model loads on first use (see postprod.model): only this view needs it.
     from postprod.model import DubbingVersion, Task
 
     lang = d.language.lower()

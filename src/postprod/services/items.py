@@ -22,6 +22,7 @@ sends is parsed once, in `expected_version`.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,18 +32,9 @@ from sqlalchemy.orm import Session
 
 from postprod.errors import InvalidInput, NotFound, PreconditionRequired, StaleWrite
 from postprod.limits import MAX_ID, as_id
-from postprod.model import (
-    ApprovalRequest,
-    AuditEntry,
-    CutVersion,
-    Deliverable,
-    Note,
-    Production,
-    SharedItem,
-    Task,
-)
+from postprod.model import AuditEntry, Note, Production, Task
 from postprod.model.audit import entity_label
-from postprod.services import notifications
+from postprod.model.base import Base
 from postprod.services.common import get_task
 
 Finder = Callable[[Session, Production, str], Any]
@@ -78,49 +70,98 @@ class Target:
     department: str | None
 
 
-KINDS: dict[str, ItemKind] = {}
+# Filled by kinds(): the built-in kinds are registered on first use, as their models (deliverables,
+# cut versions, registers) are loaded only then; a command that only reads tasks does without them.
+_KINDS: dict[str, ItemKind] = {}
+_builtins = "absent"  # then "loading" (by the thread holding _builtins_lock), then "loaded"
+_builtins_lock = threading.RLock()
+
+
+def kinds() -> dict[str, ItemKind]:
+    """Every kind of item by name: the built-in ones first, then those registered since."""
+    global _builtins
+    if _builtins != "loaded":
+        # Another thread waits here until the kinds are all in; the loading thread, registering
+        # them, comes back in (the lock is re-entrant) and gets the registry as it fills.
+        with _builtins_lock:
+            if _builtins == "absent":
+                _builtins = "loading"
+                try:
+                    _builtin()
+                except BaseException:
+                    _builtins = "absent"
+                    raise
+                _builtins = "loaded"
+    return _KINDS
+
+
+def __getattr__(name: str) -> dict[str, ItemKind]:
+    """`items.KINDS`, the registry's name before it loaded lazily: every kind, as kinds() gives them."""
+    if name == "KINDS":
+        return kinds()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register(kind: ItemKind) -> ItemKind:
     """Add a kind of item; its notes, shares and approvals are removed with each item deleted."""
     if kind.register_list is None and (kind.note_ref is None or kind.doc_refs is None):
         raise ValueError(f"item kind {kind.name}: give register_list, or note_ref and doc_refs")
-    fresh = kind.name not in KINDS
-    KINDS[kind.name] = kind
-    if fresh and not event.contains(kind.model, "after_delete", _forget):
+    registry = kinds()
+    fresh = kind.name not in registry
+    registry[kind.name] = kind
+    # Models of postprod's own Base are covered by the one listener below; others get their own.
+    if fresh and not issubclass(kind.model, Base) and not event.contains(kind.model, "after_delete", _forget):
         event.listen(kind.model, "after_delete", _forget)
     return kind
 
 
 def unregister(name: str) -> None:
     """Remove a kind (tests that define their own)."""
-    kind = KINDS.pop(name, None)
+    registry = kinds()
+    kind = registry.pop(name, None)
     if kind is not None and event.contains(kind.model, "after_delete", _forget):
-        if not any(k.model is kind.model for k in KINDS.values()):
+        if not any(k.model is kind.model for k in registry.values()):
             event.remove(kind.model, "after_delete", _forget)
 
 
 def _forget(_mapper: Any, connection: Any, target: Any) -> None:
     """An item deleted: its notes, shares and approval requests (with their reviews) go in the same flush."""
-    names = [k.name for k in KINDS.values() if isinstance(target, k.model)]
+    names = [k.name for k in kinds().values() if isinstance(target, k.model)]
+    if not names:
+        return
+    # Imported on the first item deleted: the users area (sharing, review) is not loaded to read items.
+    from postprod.model import ApprovalRequest, SharedItem
+
     for model in (Note, SharedItem, ApprovalRequest):
         connection.execute(delete(model).where(model.target_type.in_(names), model.target_id == target.id))
 
 
+# Every mapped class of the model, those of areas loaded later too: no delete path can miss an item,
+# whichever of its modules the command happened to import.
+event.listen(Base, "after_delete", _forget, propagate=True)
+
+
+@event.listens_for(Session, "before_flush")
+def _kinds_before_deletes(session: Session, _ctx: Any, _instances: Any) -> None:
+    """Load the built-in kinds (and their models) before a flush that deletes, not in the middle of it."""
+    if session.deleted:
+        kinds()
+
+
 def kind_names() -> list[str]:
-    return sorted(KINDS)
+    return sorted(kinds())
 
 
 def get_kind(name: str) -> ItemKind:
     """A kind by name ("vfx_shot", "vfx-shot"); an unknown one is refused naming the field."""
-    kind = KINDS.get(name.strip().lower().replace("-", "_"))
+    kind = kinds().get(name.strip().lower().replace("-", "_"))
     if kind is None:
         raise InvalidInput(f"invalid item type {name!r}: one of {', '.join(kind_names())}", field="target_type")
     return kind
 
 
 def kind_of(obj: Any) -> ItemKind:
-    for kind in KINDS.values():
+    for kind in kinds().values():
         if type(obj) is kind.model:
             return kind
     raise InvalidInput(f"{type(obj).__name__} is not an item of a production", field="target_type")
@@ -195,6 +236,8 @@ def add_note(
     session.flush()
     item = session.get(kind.model, target_id)
     if item is not None:
+        from postprod.services import notifications  # the users area, only for writes that notify
+
         notifications.mentions(session, note, kind.name, ref_of(kind.name, item), kind.label(item))
     return note
 
@@ -273,7 +316,8 @@ def _keyed(model: type[Any], key: str, what: str) -> Finder:
 
 
 def _builtin() -> None:
-    from postprod.model import AdrCue, DubbingVersion, FoleyCue, MusicCue, VfxShot
+    # Imported when the kinds are first used (see _KINDS): these areas' models cost ~0.05 s to load.
+    from postprod.model import AdrCue, CutVersion, Deliverable, DubbingVersion, FoleyCue, MusicCue, VfxShot
 
     register(
         ItemKind(
@@ -328,9 +372,6 @@ def _builtin() -> None:
         )
 
 
-_builtin()
-
-
 def ref_key(value: Any) -> Any:
     """A note reference as compared: lists as tuples, text without case (task keys, deliverable names)."""
     if isinstance(value, list | tuple):
@@ -342,13 +383,13 @@ def ref_key(value: Any) -> Any:
 
 def register_lists() -> dict[str, type[Any]]:
     """The kinds exported as plain rows: their list name under `registers` and their model."""
-    return {k.register_list: k.model for k in KINDS.values() if k.register_list is not None}
+    return {k.register_list: k.model for k in kinds().values() if k.register_list is not None}
 
 
 def export_refs(session: Session, prod: Production) -> dict[tuple[str, int], Any]:
     """How the export names each item a note may be on: (kind, ID) -> its reference in the document."""
     refs: dict[tuple[str, int], Any] = {}
-    for kind in KINDS.values():
+    for kind in kinds().values():
         rows = session.scalars(select(kind.model).where(kind.model.production_id == prod.id).order_by(kind.model.id))
         if kind.register_list is not None:
             refs.update({(kind.name, obj.id): n for n, obj in enumerate(rows)})
@@ -360,7 +401,7 @@ def export_refs(session: Session, prod: Production) -> dict[tuple[str, int], Any
 def document_refs(doc: Any) -> set[tuple[str, Any]]:
     """The (kind, reference) pairs a production document holds, compared as `ref_key` compares them."""
     found: set[tuple[str, Any]] = set()
-    for kind in KINDS.values():
+    for kind in kinds().values():
         if kind.register_list is not None:
             found |= {(kind.name, i) for i in range(len(doc.registers.get(kind.register_list, [])))}
         elif kind.doc_refs is not None:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NotRequired
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from typing_extensions import TypedDict
 
@@ -24,8 +24,18 @@ from postprod.model import (
     TaskStatus,
 )
 from postprod.model.base import utcnow
-from postprod.services import items, notifications
-from postprod.services.common import Page, TaskView, described, get_department, get_person, parse_date, task_dict
+from postprod.services import items
+from postprod.services.common import (
+    Page,
+    TaskView,
+    described,
+    get_department,
+    get_person,
+    get_production,
+    get_task,
+    parse_date,
+    task_dict,
+)
 from postprod.services.notes import NoteView, list_notes, note_dict
 
 
@@ -363,6 +373,8 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
         raise StaleWrite(
             f"task {task.key} was changed by someone else meanwhile", current, production_id=task.production_id
         ) from None
+    from postprod.services import notifications  # the users area, only for writes that notify
+
     notifications.task_changed(session, task, task.status.value if task.status != status_before else None)
     return task
 
@@ -385,10 +397,6 @@ def get_task_loaded(session: Session, production_id: int, ref: str) -> Task:
 
     The production is only loaded when the task is not found, to name it in the error.
     """
-    from sqlalchemy.orm import joinedload
-
-    from postprod.services.common import get_production, get_task
-
     opts = (
         joinedload(Task.department),
         joinedload(Task.assignments).joinedload(TaskAssignment.person),
