@@ -44,7 +44,8 @@ def test_refused_sign_ins_are_held_back_and_nothing_else_is(world: World) -> Non
     """A throttled sign-in is answered after the hold (an asyncio sleep); other answers are not held."""
     from postprod.api.middleware import HoldRefusedSignIns
 
-    c = TestClient(HoldRefusedSignIns(world.app, hold=0.6))
+    # A hold long enough that a held answer cannot be mistaken for a slow one on a loaded machine.
+    c = TestClient(HoldRefusedSignIns(world.app, hold=2.0))
 
     def timed(method: str, path: str, **kw: Any) -> tuple[int, float]:
         began = time.perf_counter()
@@ -52,11 +53,11 @@ def test_refused_sign_ins_are_held_back_and_nothing_else_is(world: World) -> Non
         return r.status_code, time.perf_counter() - began
 
     quick = [timed("POST", world.url(LOGIN), json={"username": "director", "password": "no"}) for _ in range(5)]
-    assert [code for code, _ in quick] == [401] * 5 and max(t for _, t in quick) < 0.5, quick
+    assert [code for code, _ in quick] == [401] * 5 and max(t for _, t in quick) < 1.5, quick
     code, took = timed("POST", world.url(LOGIN), json={"username": "director", "password": "no"})
-    assert code == 429 and took >= 0.6, (code, took)
+    assert code == 429 and took >= 2.0, (code, took)
     code, took = timed("GET", "/api/v1/health")
-    assert code == 200 and took < 0.5, (code, took)
+    assert code == 200 and took < 1.5, (code, took)
 
 
 def test_waits_double_up_to_a_cap_and_a_success_clears_the_account(world: World) -> None:
