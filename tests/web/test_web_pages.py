@@ -36,15 +36,18 @@ def pages(pid: int) -> dict[str, str]:
         "approvals": f"{p}/approvals",
         "activity": f"{p}/activity",
         "webhooks": f"{p}/webhooks",
+        "new-task": f"{p}/new-task?department=picture-editing",
+        "delete-task": f"{p}/tasks/PIC-EDITORS-CUT/delete",
     }
 
 
 EVERYONE = {"supervisor", "director", "picturelead", "editor"}
 SUPERVISOR_ONLY = {"webhooks"}
+TASK_EDITORS = {"new-task", "delete-task"}  # the supervisor, and the lead of the task's department
 # What each role may open; everything else must be refused (403), and an outsider gets nothing.
 ALLOWED = (
-    {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}
-    | {"supervisor": set(pages(0))}
+    {role: set(pages(0)) - SUPERVISOR_ONLY - TASK_EDITORS for role in EVERYONE}
+    | {"supervisor": set(pages(0)), "picturelead": set(pages(0)) - SUPERVISOR_ONLY}
     | {"client": {"dashboard", "approvals"}, "outsider": set()}
 )
 

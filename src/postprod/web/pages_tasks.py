@@ -16,6 +16,7 @@ from postprod.services.common import get_department, get_task, task_dict
 from postprod.services.principal import task_resource
 from postprod.services.tasks import list_tasks, parse_status, update_task_checked
 from postprod.services.users import Resource
+from postprod.web import pages_task_forms as task_forms
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
 from postprod.web.render import render, status_labels
@@ -96,8 +97,26 @@ def task_page(
 def _task_page(
     request: Request, principal: Any, session: Any, prod: Any, task: Task, *, flash: str = "", status: int = 200
 ) -> HTMLResponse:
+    return task_page_response(request, principal, session, prod, task, None, flash=flash, status=status)
+
+
+def task_page_response(
+    request: Request,
+    principal: Any,
+    session: Any,
+    prod: Any,
+    task: Task,
+    forms: dict[str, Any] | None,
+    *,
+    flash: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    """The task page; `forms` is its forms' state (pages_task_forms.edit_context), fresh when None."""
     res = task_resource(session, task, principal)
     principal.require("task.read", res)
+    if forms is None:
+        _ = page_context(request, principal, prod)["_t"]
+        forms = task_forms.edit_context(session, principal, prod, task, _)
     ctx = page_context(
         request,
         principal,
@@ -111,6 +130,7 @@ def _task_page(
         history=notes_svc.history(session, prod, task=task, limit=30),
         flash=flash,
         flash_kind="error" if status >= 400 else "ok",
+        **forms,
     )
     return render(request, "task.html", ctx, status_code=status)
 

@@ -20,6 +20,7 @@ from postprod.web import (
     pages_editorial,
     pages_people,
     pages_production,
+    pages_task_forms,
     pages_tasks,
     pages_webhooks,
 )
@@ -33,6 +34,7 @@ for _module in (
     pages_auth,
     pages_production,
     pages_tasks,
+    pages_task_forms,
     pages_people,
     pages_editorial,
     pages_delivery,
