@@ -122,7 +122,7 @@ def form_context(
     keys = list(session.scalars(select(Task.key).where(Task.production_id == prod.id).order_by(Task.position)))
     return {
         "department_options": [(d.code, _(d.name)) for d in allowed],
-        "people_names": sorted(p.name for p in prod.people),
+        "people_names": sorted((p.name, p.role) for p in prod.people),
         "room_kind_options": [(r.value, _(r.value.replace("-", " "))) for r in RoomKind],
         "task_keys": keys,
         "dependency_rows": DEPENDENCY_ROWS,
