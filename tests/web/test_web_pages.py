@@ -38,11 +38,14 @@ def pages(pid: int) -> dict[str, str]:
         "webhooks": f"{p}/webhooks",
         "new-task": f"{p}/new-task?department=picture-editing",
         "delete-task": f"{p}/tasks/PIC-EDITORS-CUT/delete",
+        "person": f"{p}/people/Claire Moreau",
+        "room": f"{p}/rooms/Grading suite",
+        "remove-person": f"{p}/people/Claire Moreau/delete",
     }
 
 
 EVERYONE = {"supervisor", "director", "picturelead", "editor"}
-SUPERVISOR_ONLY = {"webhooks"}
+SUPERVISOR_ONLY = {"webhooks", "remove-person"}
 TASK_EDITORS = {"new-task", "delete-task"}  # the supervisor, and the lead of the task's department
 # What each role may open; everything else must be refused (403), and an outsider gets nothing.
 ALLOWED = (

@@ -84,7 +84,7 @@ def add_calendar(
     if not name:
         raise InvalidInput("calendar name is empty", field="name")
     if any(c.name.lower() == name.lower() for c in prod.calendars):
-        raise Conflict(f"a calendar named {name!r} already exists in {prod.title!r}")
+        raise Conflict(f"a calendar named {name!r} already exists in {prod.title!r}", field="name")
     start, end = _hours(day_start, day_end)
     cal = Calendar(name=name, work_days=parse_work_days(work_days), day_start=start, day_end=end, is_default=False)
     if holidays_from:
@@ -100,7 +100,7 @@ def add_holiday(session: Session, cal: Calendar, day: str | date, name: str = ""
     """Add a public holiday or studio closure to a calendar."""
     d = parse_date(day, "day")
     if any(h.day == d for h in cal.holidays):
-        raise Conflict(f"{d} is already a holiday in {cal.name!r}")
+        raise Conflict(f"{d} is already a holiday in {cal.name!r}", field="day")
     holiday = Holiday(day=d, name=name)
     cal.holidays.append(holiday)
     session.flush()
@@ -134,7 +134,7 @@ def add_person(
         select(Person).where(Person.production_id == prod.id, func.lower(Person.name) == name.lower())
     ).first()
     if clash:
-        raise Conflict(f"a person named {name!r} already exists in {prod.title!r}")
+        raise Conflict(f"a person named {name!r} already exists in {prod.title!r}", field="name")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise InvalidInput(f"invalid email {email!r}", field="email")
     person = Person(
@@ -232,7 +232,7 @@ def add_room(
         select(Room).where(Room.production_id == prod.id, func.lower(Room.name) == name.lower())
     ).first()
     if clash:
-        raise Conflict(f"a room named {name!r} already exists in {prod.title!r}")
+        raise Conflict(f"a room named {name!r} already exists in {prod.title!r}", field="name")
     room = Room(
         production_id=prod.id,
         name=name,
@@ -369,7 +369,7 @@ def add_absence(
     for other in owner_absences:
         if other.start <= e and s <= other.end:
             who = person.name if person is not None else room.name  # type: ignore[union-attr]
-            raise Conflict(f"{who} is already away from {other.start} to {other.end}")
+            raise Conflict(f"{who} is already away from {other.start} to {other.end}", field="from")
     absence = Absence(production_id=prod.id, person=person, room=room, start=s, end=e, reason=reason)
     session.add(absence)
     session.flush()
