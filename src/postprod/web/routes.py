@@ -21,6 +21,7 @@ from postprod.web import (
     pages_people,
     pages_people_forms,
     pages_production,
+    pages_production_forms,
     pages_task_forms,
     pages_tasks,
     pages_webhooks,
@@ -34,6 +35,7 @@ router = APIRouter(include_in_schema=False)
 for _module in (
     pages_auth,
     pages_production,
+    pages_production_forms,
     pages_tasks,
     pages_task_forms,
     pages_people,
