@@ -97,7 +97,7 @@ def create_production(request: Request, principal: FormPrincipal, session: Sessi
     _ = page_context(request, principal)["_t"]
     labels = [str(v) for v in form.getlist("delivery_label")]
     days = [str(v) for v in form.getlist("delivery_date")]
-    values = {
+    values: dict[str, Any] = {
         **{k: text(form, k) for k in ("title", "template", "runtime", "fps", "languages", "start")},
         "deliveries": list(zip(labels, days, strict=False)),
         "with_crew": bool(form.get("with_crew")),
