@@ -102,3 +102,63 @@ def test_create_a_task_with_a_dependency_and_see_it_on_the_gantt(
             page.click(f"text={words['delete']}")
             page.wait_for_url(lambda url: "/board" in url)
             assert blocked == [], blocked
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("width", [1440, 390])
+def test_crew_calendar_and_production_forms_in_the_browser(
+    server: tuple[str, int], tmp_path: Path, lang: str, width: int
+) -> None:
+    """The other forms' pages: a mistake shown in place, the page as wide as the screen, axe clean."""
+    base, pid = server
+    shots = Path(os.environ.get("POSTPROD_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        with open_page(pw, tmp_path / "profile", width, 900) as page:
+            sign_in(page, base, "supervisor")
+            if lang == "fr":
+                page.click("header form.lang button[value=fr]")
+                page.wait_for_selector("text=Se déconnecter")
+
+            # Home: the new production's form; a delivery before the start comes back beside the dates.
+            page.click("#new-production summary")
+            page.fill("#f-title", f"Court {lang} {width}")
+            page.fill("#f-start", "2031-01-06")
+            page.locator("input[name=delivery_date]").first.fill("2030-12-01")
+            page.click("#production-form button.primary")
+            page.wait_for_selector("#err-delivery")
+            _fits(page, width)
+            assert accessibility_violations(page) == []
+            page.screenshot(path=str(shots / f"home-{lang}-{width}.png"), full_page=True)
+
+            # People and rooms: add a person with a bad e-mail, then right.
+            page.goto(f"{base}/p/{pid}/people")
+            page.click("#people ~ details summary")
+            page.fill("#f-p-name", f"Anaïs {lang}{width}")
+            page.fill("#f-p-email", "anais@")
+            page.click("#person-form button.primary")
+            page.wait_for_selector("#err-p-email")
+            assert page.locator("#f-p-name").input_value() == f"Anaïs {lang}{width}"
+            _fits(page, width)
+            assert accessibility_violations(page) == []
+            page.screenshot(path=str(shots / f"people-{lang}-{width}.png"), full_page=True)
+            page.fill("#f-p-email", "anais@studio.fr")
+            page.click("#person-form button.primary")
+            page.click(f"#people a:text('Anaïs {lang}{width}')")
+
+            # Their page: an absence ending before it starts, then the page as it stands.
+            page.fill("#f-start", "2031-03-10")
+            page.fill("#f-end", "2031-03-01")
+            page.click("#absence-form button.primary")
+            page.wait_for_selector("#err-end")
+            _fits(page, width)
+            assert accessibility_violations(page) == []
+            page.screenshot(path=str(shots / f"person-{lang}-{width}.png"), full_page=True)
+
+            # The studio calendar.
+            page.goto(f"{base}/p/{pid}/people")
+            page.click("#calendars a")
+            page.wait_for_selector("#holiday-form")
+            _fits(page, width)
+            assert accessibility_violations(page) == []
+            page.screenshot(path=str(shots / f"calendar-{lang}-{width}.png"), full_page=True)

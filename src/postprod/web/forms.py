@@ -72,7 +72,11 @@ def again(request: Request, template: str, ctx: dict[str, Any]) -> HTMLResponse:
 
 
 def done(request: Request, url: str) -> Response:
-    """After a successful post: a redirect (303), or for htmx the same as a header it follows."""
+    """After a successful post: a redirect (303), or for htmx the same as a header it follows.
+
+    htmx gets the address without its #fragment: going from a page to itself plus a fragment would
+    only scroll, not load the page with the change.
+    """
     if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
+        return Response(status_code=200, headers={"HX-Redirect": url.split("#")[0]})
     return RedirectResponse(url, status_code=303)
