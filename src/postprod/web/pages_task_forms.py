@@ -20,7 +20,9 @@ from postprod.errors import InvalidInput, NotFound, PostprodError, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.jobs import get_job, job_dict
 from postprod.jobs.runner import JobRunner
-from postprod.model import Department, Production, RoomKind, Task, TaskStatus
+from postprod.model import TRANSITIONS, Department, Production, RoomKind, Task, TaskStatus
+from postprod.services import items
+from postprod.services import notes as notes_svc
 from postprod.services import planning as planning_ops
 from postprod.services import tasks as svc
 from postprod.services.common import get_department, get_task
@@ -128,6 +130,12 @@ def form_context(
         "dependency_rows": DEPENDENCY_ROWS,
         "can_replan": principal.can("production.update", Resource(prod.id)),
     }
+
+
+def next_statuses(task: Task) -> list[str]:
+    """The statuses a task may move to from where it is, in workflow order."""
+    allowed = TRANSITIONS[task.status]
+    return [s.value for s in TaskStatus if s in allowed]
 
 
 # --- a new task --------------------------------------------------------------------------------
@@ -252,7 +260,7 @@ def edit_context(
         "can_link": principal.can("dependency.edit", res),
         "values": values if values is not None else _values_of(task),
         "errors": errors or {},
-        "statuses": [task.status.value, *[s.value for s in TaskStatus if s in svc.TRANSITIONS[task.status]]],
+        "statuses": [task.status.value, *next_statuses(task)],
     }
     if can_edit:
         ctx.update(form_context(session, principal, prod, _, "task.update"))
@@ -271,8 +279,6 @@ def _task_again(
     flash: str = "",
     status: int = 422,
 ) -> HTMLResponse:
-    from postprod.web.pages_tasks import task_page_response  # the task page imports this module
-
     prod = production_for(session, principal, production_id)
     task = get_task(session, prod, task_ref)
     _ = page_context(request, principal, prod)["_t"]
@@ -285,6 +291,41 @@ def _task_again(
     if status == 409:
         resp.headers.update({"HX-Retarget": "main", "HX-Reselect": "main", "HX-Reswap": "outerHTML"})
     return resp
+
+
+def task_page_response(
+    request: Request,
+    principal: Any,
+    session: Any,
+    prod: Any,
+    task: Task,
+    forms: dict[str, Any] | None,
+    *,
+    flash: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    """The task page; `forms` is its forms' state (`edit_context`), fresh when None."""
+    res = task_resource(session, task, principal)
+    principal.require("task.read", res)
+    if forms is None:
+        _ = page_context(request, principal, prod)["_t"]
+        forms = edit_context(session, principal, prod, task, _)
+    ctx = page_context(
+        request,
+        principal,
+        prod,
+        active="board",
+        task=task,
+        next_statuses=next_statuses(task),
+        can_move=principal.can("task.progress", res),
+        can_note=principal.can("note.add", res),
+        notes=items.notes_of(session, prod, "task", task.id),
+        history=notes_svc.history(session, prod, task=task, limit=30),
+        flash=flash,
+        flash_kind="error" if status >= 400 else "ok",
+        **forms,
+    )
+    return render(request, "task.html", ctx, status_code=status)
 
 
 def _version(form: FormData) -> int:
