@@ -75,7 +75,7 @@ def test_new_task_with_a_dependency_and_its_mistakes(site: tuple[TestClient, int
     r = c.post(f"/p/{pid}/new-task", data={**NEW, "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/p/{pid}/tasks/VFX-SKY-01?created=1"
     page = c.get(r.headers["location"]).text
-    assert "Sky replacement" in page and f'href="/p/{pid}/tasks/VFX-SPOTTING"' in page
+    assert "Sky replacement" in page and f'href="/p/{pid}/tasks/VFX-SPOTTING"' in page and "(lag +2 d)" in page
     engine = c.app.state.engine  # type: ignore[attr-defined]
     with db.session_scope(engine) as s:
         task = get_task(s, get_production(s, pid), "VFX-SKY-01")
