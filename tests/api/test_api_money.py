@@ -124,6 +124,8 @@ def _plant(w: World) -> dict[str, Any]:
         d_id, d_name = d.id, d.name
         cut_version = min(cv.id for cv in s.query(CutVersion).filter_by(production_id=prod.id))
         person = sorted(p.name for p in prod.people)[0]
+        room = sorted(r.name for r in prod.rooms)[0]
+        calendar = prod.calendars[0].id
     measured = deliverables.measure(tone_file(w), "dcp-audio")
     with w.scope() as s:
         run = deliverables.record_run(s, w.production_id, d_id, measured, "fixture")["id"]
@@ -135,6 +137,8 @@ def _plant(w: World) -> dict[str, Any]:
         "production_id": w.production_id,
         "task_ref": "PIC-EDITORS-CUT",
         "person_ref": person,
+        "room_ref": room,
+        "calendar_id": calendar,
         "request_id": approval,
         "job_id": job,
         "name": "current",
@@ -280,14 +284,15 @@ def test_no_money_leaves_for_roles_without_the_budget_right(world: World) -> Non
         seen = _walk(w, site, page_paths, planted, "".join(with_ + without))
     finally:
         site.state.jobs.shutdown()
+    room, person = planted["fill"]["room_ref"], planted["fill"]["person_ref"]
+    shown = [
+        f"/p/{pid}/people",
+        f"/p/{pid}/registers/vfx/{shot}",
+        f"/p/{pid}/rooms/{room}",
+        f"/p/{pid}/people/{person}",
+    ]
     # The budget has no pages yet: the pages show the rates and bids.
-    _check(
-        seen,
-        without,
-        with_,
-        [f"/p/{pid}/people", f"/p/{pid}/registers/vfx/{shot}"],
-        (PERSON_RATE, ROOM_RATE, OLD_BID, BID),
-    )
+    _check(seen, without, with_, shown, (PERSON_RATE, ROOM_RATE, OLD_BID, BID))
 
     # A webhook delivery: no role stands behind it, so never any money.
     sent: list[bytes] = []

@@ -43,15 +43,26 @@ def pages(pid: int) -> dict[str, str]:
         "me": f"{p}/me",
         "search": f"{p}/search?q=spotting",
         "notifications": "/notifications",
+        "new-task": f"{p}/new-task?department=picture-editing",
+        "delete-task": f"{p}/tasks/PIC-EDITORS-CUT/delete",
+        "person": f"{p}/people/Claire Moreau",
+        "room": f"{p}/rooms/Grading suite",
+        "remove-person": f"{p}/people/Claire Moreau/delete",
     }
 
 
 EVERYONE = {"supervisor", "director", "picturelead", "editor"}
-SUPERVISOR_ONLY = {"webhooks", "plan-task", "vfx-row"}  # a VFX row's edit form: only the supervisor edits VFX here
+SUPERVISOR_ONLY = {
+    "webhooks",
+    "plan-task",
+    "vfx-row",
+    "remove-person",
+}  # a VFX row's edit form: only the supervisor edits VFX here
+TASK_EDITORS = {"new-task", "delete-task"}  # the supervisor, and the lead of the task's department
 # What each role may open; everything else must be refused (403), and an outsider gets nothing.
 ALLOWED = (
-    {role: set(pages(0)) - SUPERVISOR_ONLY for role in EVERYONE}  # the notifications are anyone's own
-    | {"supervisor": set(pages(0))}
+    {role: set(pages(0)) - SUPERVISOR_ONLY - TASK_EDITORS for role in EVERYONE}  # the notifications are anyone's own
+    | {"supervisor": set(pages(0)), "picturelead": set(pages(0)) - SUPERVISOR_ONLY}
     | {"client": {"dashboard", "approvals", "search", "notifications"}, "outsider": {"notifications"}}
 )
 

@@ -84,13 +84,8 @@ def add_calendar(
     if not name:
         raise InvalidInput("calendar name is empty", field="name")
     if any(c.name.lower() == name.lower() for c in prod.calendars):
-        raise Conflict(f"a calendar named {name!r} already exists in {prod.title!r}")
-    try:
-        start, end = time.fromisoformat(day_start), time.fromisoformat(day_end)
-    except ValueError:
-        raise InvalidInput(f"invalid working hours {day_start}-{day_end}: use HH:MM", field="hours") from None
-    if end <= start:
-        raise InvalidInput(f"working day ends ({day_end}) before it starts ({day_start})", field="hours")
+        raise Conflict(f"a calendar named {name!r} already exists in {prod.title!r}", field="name")
+    start, end = _hours(day_start, day_end)
     cal = Calendar(name=name, work_days=parse_work_days(work_days), day_start=start, day_end=end, is_default=False)
     if holidays_from:
         source = get_calendar(session, prod, holidays_from)
@@ -105,7 +100,7 @@ def add_holiday(session: Session, cal: Calendar, day: str | date, name: str = ""
     """Add a public holiday or studio closure to a calendar."""
     d = parse_date(day, "day")
     if any(h.day == d for h in cal.holidays):
-        raise Conflict(f"{d} is already a holiday in {cal.name!r}")
+        raise Conflict(f"{d} is already a holiday in {cal.name!r}", field="day")
     holiday = Holiday(day=d, name=name)
     cal.holidays.append(holiday)
     session.flush()
@@ -139,7 +134,7 @@ def add_person(
         select(Person).where(Person.production_id == prod.id, func.lower(Person.name) == name.lower())
     ).first()
     if clash:
-        raise Conflict(f"a person named {name!r} already exists in {prod.title!r}")
+        raise Conflict(f"a person named {name!r} already exists in {prod.title!r}", field="name")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise InvalidInput(f"invalid email {email!r}", field="email")
     person = Person(
@@ -168,8 +163,18 @@ def update_person(
     currency: str | None = None,
     email: str | None = None,
     phone: str | None = None,
+    name: str | None = None,
+    calendar: str | None = None,
 ) -> Person:
-    """Change a person's role, skills, rate or contact."""
+    """Change a person's name, role, skills, rate, contact or calendar."""
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("name is empty", field="name")
+        _unique_name(session, Person, person.production, name, person.id)
+        person.name = name
+    if calendar is not None:
+        person.calendar = get_calendar(session, person.production, calendar or None)
     if role is not None:
         person.role = role.strip()
     if skills is not None:
@@ -186,6 +191,21 @@ def update_person(
         person.phone = phone
     session.flush()
     return person
+
+
+def _unique_name(session: Session, kind: type[Person] | type[Room], prod: Production, name: str, me: int) -> None:
+    clash = session.scalars(
+        select(kind).where(kind.production_id == prod.id, func.lower(kind.name) == name.lower(), kind.id != me)
+    ).first()
+    if clash:
+        what = "person" if kind is Person else "room"
+        raise Conflict(f"a {what} named {name!r} already exists in {prod.title!r}", field="name")
+
+
+def delete_person(session: Session, person: Person) -> None:
+    """Remove a crew member with their absences and assignments (the tasks stay, without them)."""
+    person.production.people.remove(person)
+    session.flush()
 
 
 def add_room(
@@ -212,7 +232,7 @@ def add_room(
         select(Room).where(Room.production_id == prod.id, func.lower(Room.name) == name.lower())
     ).first()
     if clash:
-        raise Conflict(f"a room named {name!r} already exists in {prod.title!r}")
+        raise Conflict(f"a room named {name!r} already exists in {prod.title!r}", field="name")
     room = Room(
         production_id=prod.id,
         name=name,
@@ -225,6 +245,108 @@ def add_room(
     session.add(room)
     session.flush()
     return room
+
+
+def update_room(
+    session: Session,
+    room: Room,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    day_rate: str | float | None = None,
+    currency: str | None = None,
+    location: str | None = None,
+    calendar: str | None = None,
+) -> Room:
+    """Change a room's name, kind, rate, location or calendar."""
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("name is empty", field="name")
+        _unique_name(session, Room, room.production, name, room.id)
+        room.name = name
+    if kind is not None:
+        try:
+            room.kind = RoomKind(kind.strip().lower())
+        except ValueError:
+            allowed = ", ".join(r.value for r in RoomKind)
+            raise InvalidInput(f"invalid room kind {kind!r}: one of {allowed}", field="kind") from None
+    if day_rate is not None:
+        room.day_rate = _rate(day_rate)
+    if currency is not None:
+        room.currency = _currency(currency)
+    if location is not None:
+        room.location = location.strip()
+    if calendar is not None:
+        room.calendar = get_calendar(session, room.production, calendar or None)
+    session.flush()
+    return room
+
+
+def delete_room(session: Session, room: Room) -> None:
+    """Remove a room with its absences (tasks keep their room kind)."""
+    room.production.rooms.remove(room)
+    session.flush()
+
+
+def _hours(day_start: str, day_end: str) -> tuple[time, time]:
+    try:
+        start, end = time.fromisoformat(day_start), time.fromisoformat(day_end)
+    except ValueError:
+        raise InvalidInput(f"invalid working hours {day_start}-{day_end}: use HH:MM", field="hours") from None
+    if end <= start:
+        raise InvalidInput(f"working day ends ({day_end}) before it starts ({day_start})", field="hours")
+    return start, end
+
+
+def update_calendar(
+    session: Session,
+    cal: Calendar,
+    *,
+    name: str | None = None,
+    work_days: str | list[int] | None = None,
+    day_start: str | None = None,
+    day_end: str | None = None,
+) -> Calendar:
+    """Change a calendar's name, working days or hours."""
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("calendar name is empty", field="name")
+        if any(c.name.lower() == name.lower() and c.id != cal.id for c in cal.production.calendars):
+            raise Conflict(f"a calendar named {name!r} already exists", field="name")
+        cal.name = name
+    if work_days is not None:
+        cal.work_days = parse_work_days(work_days)
+    if day_start is not None or day_end is not None:
+        cal.day_start, cal.day_end = _hours(
+            day_start or cal.day_start.strftime("%H:%M"), day_end or cal.day_end.strftime("%H:%M")
+        )
+    session.flush()
+    return cal
+
+
+def delete_calendar(session: Session, cal: Calendar) -> None:
+    """Remove a calendar; the default one stays (new people and rooms follow it), and so does one in use."""
+    if cal.is_default:
+        raise Conflict(f"{cal.name!r} is the default calendar: it stays", field="calendar")
+    prod = cal.production
+    users = [p.name for p in prod.people if p.calendar_id == cal.id] + [
+        r.name for r in prod.rooms if r.calendar_id == cal.id
+    ]
+    if users:
+        raise Conflict(f"{cal.name!r} is followed by {', '.join(sorted(users)[:3])}: move them first", field="calendar")
+    prod.calendars.remove(cal)
+    session.flush()
+
+
+def remove_holiday(session: Session, cal: Calendar, holiday_id: int) -> None:
+    """Take a holiday out of a calendar."""
+    match = [h for h in cal.holidays if h.id == holiday_id]
+    if not match:
+        raise InvalidInput(f"no holiday {holiday_id} in {cal.name!r}", field="holiday")
+    cal.holidays.remove(match[0])
+    session.flush()
 
 
 def add_absence(
@@ -247,7 +369,7 @@ def add_absence(
     for other in owner_absences:
         if other.start <= e and s <= other.end:
             who = person.name if person is not None else room.name  # type: ignore[union-attr]
-            raise Conflict(f"{who} is already away from {other.start} to {other.end}")
+            raise Conflict(f"{who} is already away from {other.start} to {other.end}", field="from")
     absence = Absence(production_id=prod.id, person=person, room=room, start=s, end=e, reason=reason)
     session.add(absence)
     session.flush()

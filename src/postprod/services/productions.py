@@ -117,7 +117,7 @@ def create_production(
     if not title:
         raise InvalidInput("title is empty", field="title")
     if session.scalars(select(Production).where(Production.title == title)).first():
-        raise Conflict(f"a production titled {title!r} already exists")
+        raise Conflict(f"a production titled {title!r} already exists", field="title")
     tpl = load_template(template)
     if not isinstance(runtime_minutes, int) or not 1 <= runtime_minutes <= 1000:
         raise InvalidInput(f"invalid runtime {runtime_minutes!r}: minutes between 1 and 1000", field="runtime")
@@ -271,7 +271,7 @@ def update_production(
             raise InvalidInput("title is empty", field="title")
         clash = session.scalars(select(Production).where(Production.title == title, Production.id != prod.id)).first()
         if clash:
-            raise Conflict(f"a production titled {title!r} already exists")
+            raise Conflict(f"a production titled {title!r} already exists", field="title")
         prod.title = title
     if description is not None:
         prod.description = description

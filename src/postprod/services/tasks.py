@@ -79,15 +79,9 @@ def create_task(
     if not key or len(key) > 64 or any(c.isspace() for c in key):
         raise InvalidInput(f"invalid task key {key!r}: up to 64 characters, no spaces", field="key")
     if session.scalars(select(Task).where(Task.production_id == prod.id, Task.key == key)).first():
-        raise Conflict(f"task {key} already exists in {prod.title!r}")
+        raise Conflict(f"task {key} already exists in {prod.title!r}", field="key")
     dept = get_department(session, prod, department)
-    rk = None
-    if room_kind:
-        try:
-            rk = RoomKind(room_kind)
-        except ValueError:
-            allowed = ", ".join(r.value for r in RoomKind)
-            raise InvalidInput(f"invalid room kind {room_kind!r}: one of {allowed}", field="room_kind") from None
+    rk = _room_kind(room_kind) if room_kind else None
     _check_priority(priority)
     pos = max((t.position for t in prod.tasks), default=0) + 1
     task = Task(
@@ -127,10 +121,18 @@ def update_task(
     due: str | None = None,
     name: str | None = None,
     description: str | None = None,
+    department: str | None = None,
+    skills: list[str] | None = None,
+    room_kind: str | None = None,
+    assignees: list[str] | None = None,
     expected_version: int | None = None,
     today: date | None = None,
 ) -> Task:
-    """Change a task; an illegal status transition or a stale version is refused whole."""
+    """Change a task; an illegal status transition or a stale version is refused whole.
+
+    `assignees` is the whole new list (the edit form's), `assign`/`unassign` change it by names;
+    an empty `room_kind` clears the room.
+    """
     items.check_version(task, expected_version, task_dict, what=f"task {task.key}")
     today = today or date.today()
     prod = task.production
@@ -183,8 +185,30 @@ def update_task(
         task.name = name.strip()
     if description is not None:
         task.description = description
+    if department is not None:
+        task.department = get_department(session, prod, department)
+    if skills is not None:
+        task.required_skills = sorted({s.strip().lower() for s in skills if s.strip()})
+    if room_kind is not None:
+        task.room_kind = _room_kind(room_kind) if room_kind else None
+    if assignees is not None:
+        wanted = {get_person(session, prod, who).id: who for who in assignees if who.strip()}
+        for a in [a for a in task.assignments if a.person_id not in wanted]:
+            task.assignments.remove(a)
+        have = {a.person_id for a in task.assignments}
+        for pid, who in wanted.items():
+            if pid not in have:
+                task.assignments.append(TaskAssignment(person=get_person(session, prod, who)))
     session.flush()
     return task
+
+
+def _room_kind(value: str) -> RoomKind:
+    try:
+        return RoomKind(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in RoomKind)
+        raise InvalidInput(f"invalid room kind {value!r}: one of {allowed}", field="room_kind") from None
 
 
 def _successor_map(session: Session, prod: Production) -> dict[int, list[int]]:
@@ -243,6 +267,31 @@ def remove_dependency(session: Session, successor: Task, predecessor: Task) -> N
     if not match:
         raise InvalidInput(f"{successor.key} does not depend on {predecessor.key}")
     successor.predecessors.remove(match[0])
+    session.flush()
+
+
+def set_dependencies(session: Session, task: Task, wanted: list[tuple[Task, int]]) -> None:
+    """Make the task wait for exactly these tasks, each with its lag (the edit form's list of links).
+
+    Links kept change their lag in place; a new link is checked for cycles like `add_dependency`.
+    """
+    seen: set[int] = set()
+    for pred, _lag in wanted:
+        if pred.id in seen:
+            raise InvalidInput(f"{task.key} waits for {pred.key} twice", field="after")
+        seen.add(pred.id)
+    for dep in [d for d in task.predecessors if d.predecessor_id not in seen]:
+        task.predecessors.remove(dep)
+    session.flush()
+    current = {d.predecessor_id: d for d in task.predecessors}
+    for pred, lag in wanted:
+        link = current.get(pred.id)
+        if link is None:
+            add_dependency(session, task, pred, lag)
+        else:
+            if not -365 <= lag <= 365:
+                raise InvalidInput(f"invalid lag {lag}: between -365 and 365 work days", field="lag")
+            link.lag_days = lag
     session.flush()
 
 

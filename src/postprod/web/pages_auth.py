@@ -9,12 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from postprod.errors import InvalidInput
 from postprod.http_deps import SessionDep, clear_session_cookies, client_address, set_session_cookies
-from postprod.services import productions as productions_svc
 from postprod.services import sign_in
 from postprod.services import users as users_svc
 from postprod.services.passwords import SignInBusy
 from postprod.services.sign_in import TooManyAttempts
-from postprod.services.users import Resource, Unauthorized
+from postprod.services.users import Unauthorized
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context
 from postprod.web.render import gettext_for, language_of, render
 
@@ -142,6 +141,7 @@ def set_language(principal: FormPrincipal, session: SessionDep, form: FormDep) -
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
-    """The productions the user has a role in."""
-    prods = [p for p in productions_svc.list_productions(session) if principal.can("production.read", Resource(p.id))]
-    return render(request, "home.html", page_context(request, principal, productions=prods))
+    """The productions the user has a role in (and the form of a new one)."""
+    from postprod.web.pages_production_forms import home_page
+
+    return home_page(request, principal, session)

@@ -6,24 +6,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from postprod.http_deps import Id, SessionDep
-from postprod.services import dashboard as dash
-from postprod.web.auth import PagePrincipal, page_context, production_for
-from postprod.web.render import render
+from postprod.web import pages_people_forms as people_forms
+from postprod.web.auth import PagePrincipal, production_for
 
 router = APIRouter()
 
 
 @router.get("/p/{production_id}/people", response_class=HTMLResponse)
 def people(production_id: Id, request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
-    """Who is booked how much in the coming weeks; rates only for roles that see the budget."""
+    """Who is booked how much in the coming weeks, with the forms to add people, rooms and calendars;
+    rates only for roles that see the budget."""
     prod = production_for(session, principal, production_id, "people.read")
-    load = dash.people_load(session, prod)
-    ctx = page_context(
-        request,
-        principal,
-        prod,
-        active="people",
-        load=load,
-        show_rates=principal.sees_money(prod.id),
-    )
-    return render(request, "people.html", ctx)
+    return people_forms.people_page(request, principal, session, prod)

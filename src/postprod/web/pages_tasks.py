@@ -9,17 +9,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from postprod.errors import InvalidInput, StaleWrite
 from postprod.http_deps import Id, SessionDep
-from postprod.model import TRANSITIONS, Task, TaskStatus
-from postprod.services import activity as activity_svc
+from postprod.model import Task, TaskStatus
 from postprod.services import dashboard as dash
 from postprod.services import items, review
-from postprod.services import notes as notes_svc
 from postprod.services.common import get_department, get_task, task_dict
 from postprod.services.principal import task_resource
 from postprod.services.tasks import list_tasks, move_task, parse_status
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
+from postprod.web.pages_task_forms import next_statuses, task_page_response
 from postprod.web.render import render, status_labels
 
 router = APIRouter()
@@ -27,12 +26,6 @@ router = APIRouter()
 BOARD_LIMIT = 500
 COLUMN_LIMIT = 25
 ALL_DEPARTMENTS = "all"
-
-
-def next_statuses(task: Task) -> list[str]:
-    """The statuses a task may move to from where it is, in workflow order."""
-    allowed = TRANSITIONS[task.status]
-    return [s.value for s in TaskStatus if s in allowed]
 
 
 @router.get("/p/{production_id}/board", response_class=HTMLResponse)
@@ -111,27 +104,9 @@ def _task_page(
     note_error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    res = task_resource(session, task, principal)
-    principal.require("task.read", res)
-    ctx = page_context(
-        request,
-        principal,
-        prod,
-        active="board",
-        task=task,
-        next_statuses=next_statuses(task),
-        can_move=principal.can("task.progress", res),
-        can_note=principal.can("note.add", res),
-        notes=items.notes_of(session, prod, "task", task.id),
-        history=activity_svc.describe(
-            session, notes_svc.history(session, prod, task=task, limit=30), money=principal.sees_money(prod.id)
-        ),
-        flash=flash,
-        flash_kind="error" if status >= 400 else "ok",
-        note_error=note_error,
-        reopening=task.status == TaskStatus.DONE,
+    return task_page_response(
+        request, principal, session, prod, task, None, flash=flash, status=status, note_error=note_error
     )
-    return render(request, "task.html", ctx, status_code=status)
 
 
 @router.post("/p/{production_id}/tasks/{task_ref}/status", response_model=None)
