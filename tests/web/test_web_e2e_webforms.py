@@ -78,9 +78,9 @@ def test_create_a_task_with_a_dependency_and_see_it_on_the_gantt(
             page.screenshot(path=str(shots / f"replan-{lang}-{width}.png"), full_page=True)
             assert accessibility_violations(page) == []
             page.click(f"text={words['gantt']}")
-            bar = page.locator(f'svg.gantt g[data-key="{key}"]')
+            bar = page.locator(f'svg.gantt [data-key="{key}"]')
             assert bar.count() == 1
-            spotting = page.locator('svg.gantt g[data-key="VFX-SPOTTING"]')
+            spotting = page.locator('svg.gantt [data-key="VFX-SPOTTING"]')
             assert spotting.count() == 1
             page.screenshot(path=str(shots / f"gantt-{lang}-{width}.png"))
 
