@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from postprod import db
-from postprod.model import BudgetLine, Invoice, PurchaseOrder, TimeEntry, Vendor
+from postprod.model import BudgetLine, Invoice, PurchaseOrder, TimeEntry
 from postprod.services import budget, costs, planning, productions
 from postprod.services.common import get_production
 
@@ -104,7 +104,9 @@ def main() -> None:
     url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'costs.db'}"
     began = time.perf_counter()
     pid = build(url, args.lines, args.entries, args.invoices)
-    print(f"built in {time.perf_counter() - began:.1f} s: {args.lines} lines, {args.entries} time entries, {args.invoices} invoices")
+    print(
+        f"built in {time.perf_counter() - began:.1f} s: {args.lines} lines, {args.entries} time entries, {args.invoices} invoices"
+    )
     engine = db.make_engine(url)
     ours, anchor = [], []
     for _ in range(args.repeat):
@@ -120,8 +122,12 @@ def main() -> None:
                 TimeEntry.person_id, TimeEntry.task_id)).all()  # fmt: skip
             anchor.append(time.perf_counter() - t0)
     med, floor = statistics.median(ours), statistics.median(anchor)
-    print(f"cost report: median {med * 1000:.0f} ms over {args.repeat} runs (target 300 ms): {'met' if med <= 0.3 else 'missed'}")
-    print(f"anchor, SQLite GROUP BY of the same invoices and time: median {floor * 1000:.0f} ms; ratio {med / floor:.1f}x")
+    print(
+        f"cost report: median {med * 1000:.0f} ms over {args.repeat} runs (target 300 ms): {'met' if med <= 0.3 else 'missed'}"
+    )
+    print(
+        f"anchor, SQLite GROUP BY of the same invoices and time: median {floor * 1000:.0f} ms; ratio {med / floor:.1f}x"
+    )
     print(f"EFC {r.totals.efc} {r.currency}, {len(r.rows)} accounts")
 
 
