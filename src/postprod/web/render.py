@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -40,6 +41,14 @@ def _num(value: float | int | None, lang: str = "en", digits: int = 1) -> str:
     if value is None:
         return ""
     return str(format_decimal(round(float(value), digits), format="#,##0." + "#" * digits, locale=lang))
+
+
+def _money(value: Decimal | str | int | None, currency: str = "EUR", lang: str = "en") -> str:
+    """An amount the language's way with its currency ("420,00 €", "€420.00"); money arrives as
+    Decimal or as the two-decimal strings of the API, never as float."""
+    if value is None or value == "":
+        return "—"
+    return str(format_currency(Decimal(str(value)), currency or "EUR", locale=lang))
 
 
 def _label(value: str | None) -> str:
@@ -99,6 +108,7 @@ def environment(lang: str) -> Environment:
     env.filters["day"] = lambda v: _day(v, lang)
     env.filters["num"] = lambda v, digits=1: _num(v, lang, digits)
     env.filters["label"] = _label
+    env.filters["money"] = lambda v, currency="EUR": _money(v, currency, lang)
     env.filters["when"] = lambda v: _when(v, lang)
     env.filters["change_value"] = lambda c, side: _change_value(c, side, translations(lang).gettext, lang)
     env.globals["lang"] = lang
