@@ -153,3 +153,13 @@ def test_each_command_loads_on_its_own() -> None:
     for name in COMMANDS:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, (name, result.stdout, result.stderr)
+
+
+def test_tables_show_names_as_written(cli_db: str) -> None:
+    """A task named with brackets keeps them in the table (cells are text, not Rich markup), and the
+    status column still shows the status."""
+    ok("demo")
+    ok("task", "add", "MIX-V2", "--name", "Mix [v2] final [bold]", "--department", "mixing")
+    out = ok("task", "list")
+    line = next(x for x in out.splitlines() if "MIX-V2" in x)
+    assert "Mix [v2] final [bold]" in line and "not-started" in line

@@ -94,15 +94,31 @@ def note(message: str) -> None:
     err_console.print(message, style="yellow", highlight=False, soft_wrap=True)
 
 
-def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Print a Rich table."""
-    from rich.table import Table  # imported when a table is printed: `--help` and --json do without
+class Styled(str):
+    """A table cell shown in a Rich style ("red", "dim"...); every other cell is shown as it is."""
 
-    t = Table(title=title, show_lines=False)
+    style: str
+
+    def __new__(cls, text: str, style: str) -> Styled:
+        cell = super().__new__(cls, text)
+        cell.style = style
+        return cell
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print a Rich table. Cells are plain text, never Rich markup: a task named "Mix [v2]" keeps its
+    brackets (and skipping the markup parser halves the time a long table takes); a `Styled` cell
+    carries its style."""
+    from rich.table import Table  # imported when a table is printed: `--help` and --json do without
+    from rich.text import Text
+
+    t = Table(title=Text(title) if title else None, show_lines=False)
     for col in columns:
-        t.add_column(col)
+        t.add_column(Text(col))
     for row in rows:
-        t.add_row(*["" if v is None else str(v) for v in row])
+        t.add_row(
+            *[Text("" if v is None else str(v), style=v.style if isinstance(v, Styled) else "", end="") for v in row]
+        )
     console.print(t)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.panel import Panel
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, err_console, note, plural, print_json, table
+from postprod.cli._common import JsonOpt, ProductionOpt, Styled, console, err_console, note, plural, print_json, table
 from postprod.config import current_actor
 from postprod.db import session_scope
 from postprod.errors import FileFormatError, InvalidInput
@@ -92,7 +92,7 @@ def _print_entries(kind: svc.Kind, rows: list[dict[str, Any]], title: str) -> No
                 r["record_out_tc"] or "",
                 *[("" if r.get(c) is None else str(r[c]))[:60] for c in extra],
                 r["assignee"] or r["vendor"] or "",
-                "[red]review[/red]" if r["review"] else "",
+                Styled("review", "red") if r["review"] else "",
             )
             for r in rows
         ],

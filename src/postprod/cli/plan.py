@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, progress_bar, table
+from postprod.cli._common import JsonOpt, ProductionOpt, Styled, console, plural, print_json, progress_bar, table
 from postprod.config import current_actor
 from postprod.errors import FileFormatError, InvalidInput
 
@@ -343,9 +343,18 @@ def show_cmd(production: str | None = ProductionArg, plan: str | None = PlanOpt,
                 ", ".join(t["people"]),
                 t["room"] or "",
                 t["slack"],
-                ("[red]critical[/red] " if t["critical"] else "")
-                + (f"[red]late {t['late_days']}[/red] " if t["late_days"] else "")
-                + ("fixed" if t["fixed"] else ""),
+                Styled(
+                    " ".join(
+                        w
+                        for w in (
+                            "critical" if t["critical"] else "",
+                            f"late {t['late_days']}" if t["late_days"] else "",
+                            "fixed" if t["fixed"] else "",
+                        )
+                        if w
+                    ),
+                    "red" if t["critical"] or t["late_days"] else "",
+                ),
             )
             for t in data["tasks"]
         ],

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.panel import Panel
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, table
+from postprod.cli._common import JsonOpt, ProductionOpt, Styled, console, plural, print_json, table
 from postprod.cli.history import note_add
 from postprod.db import session_scope
 from postprod.services import tasks as svc
@@ -36,7 +36,7 @@ def _print_tasks(rows: Sequence[Mapping[str, Any]], title: str) -> None:
                 r["key"],
                 r["name"],
                 r["department"],
-                f"[{_STATUS_STYLE.get(r['status'], '')}]{r['status']}[/]",
+                Styled(r["status"], _STATUS_STYLE.get(r["status"], "")),
                 r["estimate_days"],
                 r["progress"],
                 ", ".join(r["assignees"]),
