@@ -126,6 +126,9 @@ def _plant(w: World) -> dict[str, Any]:
         person = sorted(p.name for p in prod.people)[0]
         room = sorted(r.name for r in prod.rooms)[0]
         calendar = prod.calendars[0].id
+        from postprod.services import calendar_feeds
+
+        feed_token = calendar_feeds.create_feed(s, users.get_user(s, "supervisor"), prod, "production")[1]
     measured = deliverables.measure(tone_file(w), "dcp-audio")
     with w.scope() as s:
         run = deliverables.record_run(s, w.production_id, d_id, measured, "fixture")["id"]
@@ -147,6 +150,7 @@ def _plant(w: World) -> dict[str, Any]:
         "deliverable_id": d_id,
         "run_id": run,
         "version_id": cut_version,
+        "token": feed_token,
     }
     return {"fill": fill, "keys": keys, "mark": mark, "hook": hook}
 

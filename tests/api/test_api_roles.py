@@ -93,6 +93,32 @@ def _webhook(w: World) -> int:
         return webhooks.create_webhook(s, get_production(s, w.production_id), "https://hooks.example/in").id
 
 
+def _feed(w: World, role: str) -> int:
+    """A calendar feed of the role's user (written directly: a client may not make one, but may revoke)."""
+    from postprod.model import CalendarFeed
+
+    with session_scope(w.engine, actor="fixture") as s:
+        user = users.get_user(s, USERS[role])
+        feed = CalendarFeed(
+            user_id=user.id,
+            production_id=w.production_id,
+            scope="production",
+            token_hash=f"{w.next():064d}",
+            prefix="cal_",
+        )
+        s.add(feed)
+        s.flush()
+        return feed.id
+
+
+def _feed_token(w: World) -> str:
+    from postprod.services import calendar_feeds
+
+    with session_scope(w.engine, actor="fixture") as s:
+        prod = get_production(s, w.production_id)
+        return calendar_feeds.create_feed(s, users.get_user(s, USERS["S"]), prod, "production")[1]
+
+
 def _token(w: World, role: str) -> int:
     r = w.client(role).post(w.url("/auth/tokens"), json={"name": "scratch"})
     return int(r.json()["id"])
@@ -382,8 +408,12 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
         lambda w, r: {"path": {"reel": f"R{w.next()}"}, "json": {"text": cut_edl_text(), "filename": "r.edl"}},
     ),
     ("GET", "/health"): (EVERYONE + "N", lambda w, r: {}),
+    ("GET", "/calendar-feeds"): (EVERYONE, lambda w, r: {}),
+    ("POST", "/productions/{production_id}/calendar-feeds"): ("SDLTA", lambda w, r: {"json": {"scope": "production"}}),
+    ("DELETE", "/calendar-feeds/{feed_id}"): (EVERYONE, lambda w, r: {"path": {"feed_id": _feed(w, r)}}),
+    ("GET", "/ical/{token}.ics"): (EVERYONE + "N", lambda w, r: {"path": {"token": _feed_token(w)}}),
 }
-NO_SIGN_IN = {("POST", "/auth/login"), ("GET", "/health")}
+NO_SIGN_IN = {("POST", "/auth/login"), ("GET", "/health"), ("GET", "/ical/{token}.ics")}
 
 
 def _entry_patch(w: World) -> Req:

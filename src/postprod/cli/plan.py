@@ -409,3 +409,27 @@ def gantt_cmd(
     except OSError as exc:
         raise InvalidInput(f"{out}: cannot write: {exc.strerror or exc}", field="out") from None
     console.print(f"wrote {path}")
+
+
+@app.command("ical")
+def ical_cmd(
+    out: Path = typer.Option(..., "--out", help="Output file (.ics)."),
+    person: str | None = typer.Option(None, "--person", help="Only this person's tasks."),
+    room: str | None = typer.Option(None, "--room", help="Only this room's bookings."),
+    production: str | None = ProductionOpt,
+) -> None:
+    """Write the plan in force as an iCalendar file (all-day events, one per task), for a person, a room or
+    the whole production; calendar apps import it (or subscribe to a private feed from the web app)."""
+    from postprod.db import session_scope
+    from postprod.services import calendar_feeds
+    from postprod.services.common import get_production
+
+    if out.suffix.lower() != ".ics":
+        raise InvalidInput(f"{out}: a calendar file must end in .ics", field="out")
+    with session_scope() as s:
+        data, name = calendar_feeds.ics(s, get_production(s, production), person=person, room=room)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise InvalidInput(f"{out}: cannot write: {exc.strerror or exc}", field="out") from None
+    console.print(f"wrote {out} ({name}, {plural(data.count(b'BEGIN:VEVENT'), 'event')})")

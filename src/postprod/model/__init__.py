@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         ApprovalRequest,
         ApprovalReview,
         ApprovalStatus,
+        CalendarFeed,
         Job,
         JobStatus,
         Membership,
@@ -92,6 +93,7 @@ LAZY_AREAS: dict[str, tuple[str, ...]] = {
     # users.py imports review.py and jobs.py and names their classes too
     "users": (
         "ApiToken",
+        "CalendarFeed",
         "ApprovalDecision",
         "ApprovalRequest",
         "ApprovalReview",
@@ -185,6 +187,7 @@ __all__ = [
     "MusicCue",
     "VfxShot",
     "ApiToken",
+    "CalendarFeed",
     "ApprovalDecision",
     "ApprovalRequest",
     "ApprovalReview",

@@ -15,7 +15,7 @@ from typing_extensions import TypedDict
 
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
 from postprod.limits import as_id
-from postprod.model import ApiToken, Membership, Person, Production, Role, User, WebSession
+from postprod.model import ApiToken, CalendarFeed, Membership, Person, Production, Role, User, WebSession
 from postprod.model.base import utcnow
 from postprod.services.common import described, get_department, get_person
 from postprod.services.passwords import hash_password, needs_rehash, verify_password
@@ -270,7 +270,8 @@ def end_session(session: Session, ws: WebSession) -> None:
 def revoke_credentials(
     session: Session, user: User, *, keep_session: WebSession | None = None, keep_token: ApiToken | None = None
 ) -> tuple[int, int]:
-    """End every browser session and API token of the user but the ones kept; how many of each ended."""
+    """End every browser session and API token of the user but the ones kept, and their calendar feeds'
+    private addresses; how many sessions and tokens ended."""
     ws_query = delete(WebSession).where(WebSession.user_id == user.id)
     if keep_session is not None:
         ws_query = ws_query.where(WebSession.id != keep_session.id)
@@ -279,6 +280,7 @@ def revoke_credentials(
         tok_query = tok_query.where(ApiToken.id != keep_token.id)
     sessions_ended = session.execute(ws_query).rowcount  # type: ignore[attr-defined]
     tokens_ended = session.execute(tok_query).rowcount  # type: ignore[attr-defined]
+    session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     return int(sessions_ended or 0), int(tokens_ended or 0)
 
 

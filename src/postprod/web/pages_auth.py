@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from postprod.errors import InvalidInput
-from postprod.http_deps import SessionDep, clear_session_cookies, client_address, set_session_cookies
-from postprod.services import sign_in
+from postprod.http_deps import Id, SessionDep, clear_session_cookies, client_address, set_session_cookies
+from postprod.model import Production
+from postprod.services import calendar_feeds, sign_in
 from postprod.services import users as users_svc
 from postprod.services.passwords import SignInBusy
+from postprod.services.principal import Principal
 from postprod.services.sign_in import TooManyAttempts
 from postprod.services.users import Unauthorized
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context
+from postprod.web.forms import errors_of, text, whole
 from postprod.web.render import gettext_for, language_of, render
 
 router = APIRouter()
@@ -86,10 +92,28 @@ def logout(principal: FormPrincipal, session: SessionDep) -> Response:
     return resp
 
 
-@router.get("/account", response_class=HTMLResponse)
-def account(request: Request, principal: PagePrincipal, changed: bool = False) -> HTMLResponse:
-    """One's account: the password change form (and, after a change, its confirmation)."""
+def _account_context(request: Request, principal: Principal, session: Session) -> dict[str, Any]:
+    """The account page's context: the user, their calendar feeds and the productions they may subscribe to."""
     ctx = page_context(request, principal, active="account")
+    ids = users_svc.visible_production_ids(session, principal.user)
+    query = select(Production.id, Production.title).order_by(Production.title)
+    if ids is not None:
+        query = query.where(Production.id.in_(ids))
+    ctx["feed_productions"] = [
+        {"id": pid, "title": title}
+        for pid, title in session.execute(query)
+        if principal.can(calendar_feeds.READ_RIGHT, users_svc.Resource(pid))
+    ]
+    ctx["feeds"] = calendar_feeds.feeds(session, principal.user)
+    ctx.setdefault("errors", {})
+    ctx.setdefault("values", {})
+    return ctx
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, principal: PagePrincipal, session: SessionDep, changed: bool = False) -> HTMLResponse:
+    """One's account: the password change form (and, after a change, its confirmation), calendar feeds."""
+    ctx = _account_context(request, principal, session)
     _ = ctx["_t"]
     if changed:
         ctx["flash"] = _("Password changed: your other sessions and API tokens are signed out.")
@@ -101,7 +125,7 @@ def change_password(request: Request, principal: FormPrincipal, session: Session
     """A new password, given the current one; every other session and API token of the user ends.
 
     Success redirects to the account page, so reloading it does not post the old passwords again."""
-    ctx = page_context(request, principal, active="account")
+    ctx = _account_context(request, principal, session)
     _ = ctx["_t"]
     new, again = str(form.get("new_password") or ""), str(form.get("new_password_again") or "")
     if new != again:
@@ -130,6 +154,42 @@ def change_password(request: Request, principal: FormPrincipal, session: Session
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
     return RedirectResponse("/account?changed=1", status_code=303)
+
+
+@router.post("/account/calendar-feeds", response_model=None)
+def create_calendar_feed(request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
+    """A new private calendar address of the plan; shown on this answer only (only its hash is kept)."""
+    ctx = _account_context(request, principal, session)
+    _ = ctx["_t"]
+    values = {k: text(form, k) for k in ("production", "scope", "target")}
+    ctx["values"] = values
+    try:
+        prod = session.get(Production, whole(values["production"], "production")) if values["production"] else None
+        if prod is None or not any(p["id"] == prod.id for p in ctx["feed_productions"]):
+            raise InvalidInput("choose one of your productions", field="production")
+        feed, token = calendar_feeds.create_feed(
+            session, principal.user, prod, values["scope"], values["target"] or None
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        hints = {
+            "production": _("Choose one of your productions."),
+            "scope": _("Choose what the calendar shows."),
+        }
+        ctx["errors"] = errors_of(exc, _, hints)
+        return render(request, "account.html", ctx, status_code=422)
+    ctx["feeds"] = calendar_feeds.feeds(session, principal.user)
+    ctx["new_feed_url"] = str(request.url_for("calendar_feed", token=token))
+    ctx["new_feed_id"] = feed.id
+    ctx["values"] = {}
+    return render(request, "account.html", ctx, status_code=201)
+
+
+@router.post("/account/calendar-feeds/{feed_id}/revoke", response_model=None)
+def revoke_calendar_feed(principal: FormPrincipal, session: SessionDep, feed_id: Id) -> Response:
+    """Revoke one of one's calendar addresses: calendar apps get 404 from now on."""
+    calendar_feeds.revoke_feed(session, principal.user, feed_id)
+    return RedirectResponse("/account#calendar-feeds", status_code=303)
 
 
 @router.post("/language")
