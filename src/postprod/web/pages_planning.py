@@ -274,7 +274,7 @@ def replan(
         # An error without a field (a task or person not found) goes beside the one line filled, if one.
         lines = [f for f in ("away_person", "slip_task", "add_key", "dep_before") if _text(form, f)]
         field = getattr(exc, "field", None) or (lines[0] if len(lines) == 1 else "incident")
-        said = gettext_for(language_of(request, principal.user.language))(exc.message)
+        said = exc.said(gettext_for(language_of(request, principal.user.language)))
         ctx = _planning_context(
             request, principal, session, prod, form=dict(form), errors={_FIELD_OF.get(field, field): said}
         )
@@ -368,7 +368,7 @@ def set_start(
         inc = ops.Incidents(pins=[(task.key, day)])
         ops.check_incidents(session, prod, inc)
     except PostprodError as exc:
-        said = gettext_for(language_of(request, principal.user.language))(exc.message)
+        said = exc.said(gettext_for(language_of(request, principal.user.language)))
         ctx = page_context(request, principal, prod, active="gantt", task=task, errors={"start": said}, value=text)
         return render(request, "plan_task.html", ctx, status_code=exc.http_status)
     job_id = _submit(session, jobs, principal, prod, "replan", incidents=ops.incidents_dict(inc))
