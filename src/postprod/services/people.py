@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
-from postprod.errors import N_, Conflict, InvalidInput
+from postprod.errors import N_, Conflict, InvalidInput, NotFound
 from postprod.model import Absence, Calendar, Holiday, Person, Production, Room, RoomKind
 from postprod.services.common import get_calendar, parse_date
 
@@ -413,19 +413,57 @@ def add_absence(
     if (person is None) == (room is None):
         raise InvalidInput(N_("an absence is for one person or one room"))
     s, e = parse_date(start, "from"), parse_date(end, "to")
+    _check_absence(person, room, s, e, None)
+    absence = Absence(production_id=prod.id, person=person, room=room, start=s, end=e, reason=reason)
+    session.add(absence)
+    session.flush()
+    return absence
+
+
+def _check_absence(person: Person | None, room: Room | None, s: date, e: date, itself: Absence | None) -> None:
+    """The days in order and clear of the owner's other absences (an edited absence is not its own overlap)."""
     if e < s:
         raise InvalidInput(N_("absence ends (%(e)s) before it starts (%(s)s)"), field="to", params={"e": e, "s": s})
     owner_absences = person.absences if person is not None else room.absences  # type: ignore[union-attr]
     for other in owner_absences:
-        if other.start <= e and s <= other.end:
+        if other is not itself and other.start <= e and s <= other.end:
             who = person.name if person is not None else room.name  # type: ignore[union-attr]
             raise Conflict(
                 N_("%(who)s is already away from %(start)s to %(end)s"),
                 field="from",
                 params={"who": who, "start": other.start, "end": other.end},
             )
-    absence = Absence(production_id=prod.id, person=person, room=room, start=s, end=e, reason=reason)
-    session.add(absence)
+
+
+def get_absence(session: Session, prod: Production, absence_id: int) -> Absence:
+    """An absence of the production by its ID; NotFound otherwise."""
+    absence = session.get(Absence, absence_id)
+    if absence is None or absence.production_id != prod.id:
+        raise NotFound(
+            N_("no absence %(absence_id)s in %(production)r"),
+            field="id",
+            params={"absence_id": absence_id, "production": prod.title},
+        )
+    return absence
+
+
+def update_absence(
+    session: Session,
+    prod: Production,
+    absence_id: int,
+    *,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    reason: str | None = None,
+) -> Absence:
+    """Move an absence's days or change its reason; what is not given stays. The same checks as adding it."""
+    absence = get_absence(session, prod, absence_id)
+    s = parse_date(start, "from") if start is not None else absence.start
+    e = parse_date(end, "to") if end is not None else absence.end
+    _check_absence(absence.person, absence.room, s, e, absence)
+    absence.start, absence.end = s, e
+    if reason is not None:
+        absence.reason = reason
     session.flush()
     return absence
 
@@ -438,15 +476,8 @@ def list_absences(session: Session, prod: Production) -> list[Absence]:
 
 
 def remove_absence(session: Session, prod: Production, absence_id: int) -> None:
-    """Delete an absence by its ID."""
-    absence = session.get(Absence, absence_id)
-    if absence is None or absence.production_id != prod.id:
-        raise InvalidInput(
-            N_("no absence %(absence_id)s in %(production)r"),
-            field="id",
-            params={"absence_id": absence_id, "production": prod.title},
-        )
-    session.delete(absence)
+    """Delete an absence by its ID (NotFound when the production has none of that ID)."""
+    session.delete(get_absence(session, prod, absence_id))
     session.flush()
 
 
