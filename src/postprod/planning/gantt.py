@@ -11,11 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from html import escape
 from pathlib import Path
+
+from markupsafe import escape as _escape
 
 from postprod.errors import InvalidInput
 from postprod.planning.problem import Plan, ScheduledTask
+
+
+def escape(text: str) -> str:
+    """Text for SVG markup (MarkupSafe's C escaping: a chart of 5,000 bars escapes 20,000 texts)."""
+    return str(_escape(text))
+
 
 LANES = ("person", "room", "task")
 ROW = 26

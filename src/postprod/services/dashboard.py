@@ -6,8 +6,10 @@ tasks reads in a few queries, never one per task.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -237,13 +239,82 @@ class GanttView(Chart):
     plan: Any = None
     links: list[tuple[str, str]] = field(default_factory=list)
     milestones: list[tuple[date, str]] = field(default_factory=list)
+    # What the view was made from (see _gantt_stamp): equal stamps, equal views; a page may key its drawing on it.
+    stamp: tuple[Any, ...] = ()
+
+
+# Gantt views kept while what they show is unchanged: laying out 5,000 bars reads and sorts every planned
+# task, the Gantt is opened again and again, and a plan's tasks never change once stored.
+_GANTTS: OrderedDict[tuple[Any, ...], GanttView] = OrderedDict()
+_GANTTS_SIZE = 6
+_gantts_lock = threading.Lock()
+
+
+def _gantt_stamp(session: Session, prod: Production, plan: Any, lanes: str, department: str | None) -> tuple[Any, ...]:
+    """Everything a Gantt view is made of, in a few aggregate queries: the plan (its tasks are never changed
+    once stored), the tasks' versions (a name, status or department changed moves a version), the
+    dependencies, the names of people, rooms and departments, the deliverables' dates and the delivery."""
+    pid = prod.id
+    tasks = session.execute(
+        select(func.count(Task.id), func.coalesce(func.sum(Task.version), 0), func.max(Task.id)).where(
+            Task.production_id == pid
+        )
+    ).one()
+    deps = session.execute(
+        select(
+            func.count(Dependency.id),
+            func.max(Dependency.id),
+            func.coalesce(func.sum(Dependency.predecessor_id * 7919 + Dependency.successor_id), 0),
+        )
+        .join(Task, Task.id == Dependency.successor_id)
+        .where(Task.production_id == pid)
+    ).one()
+
+    def rows(*cols: Any) -> tuple[Any, ...]:
+        return tuple(tuple(r) for r in session.execute(select(*cols).where(cols[0].class_.production_id == pid)))
+
+    return (
+        str(session.get_bind().engine.url),
+        pid,
+        plan.id,
+        plan.created_at,
+        prod.delivery_date,
+        lanes,
+        department,
+        tuple(tasks),
+        tuple(deps),
+        rows(Person.id, Person.name),
+        rows(Room.id, Room.name),
+        rows(Department.id, Department.code),
+        rows(Deliverable.id, Deliverable.due_date, Deliverable.name),
+    )
 
 
 def gantt(session: Session, prod: Production, lanes: str = "person", department: str | None = None) -> GanttView | None:
-    """The current plan's tasks in lanes per person or room (None when nothing is planned yet)."""
+    """The current plan's tasks in lanes per person or room (None when nothing is planned yet).
+
+    Made once for what it shows (`_gantt_stamp`) and shared by the requests that follow: do not change it.
+    """
     plan = current_plan(session, prod)
     if plan is None:
         return None
+    stamp = _gantt_stamp(session, prod, plan, lanes, department)
+    with _gantts_lock:
+        kept = _GANTTS.get(stamp)
+        if kept is not None:
+            _GANTTS.move_to_end(stamp)
+    if kept is not None:
+        return replace(kept, plan=plan)  # the plan row of this session, the lanes and bars shared
+    view = _gantt_view(session, prod, plan, lanes, department)
+    view.stamp = stamp
+    with _gantts_lock:
+        _GANTTS[stamp] = view
+        while len(_GANTTS) > _GANTTS_SIZE:
+            _GANTTS.popitem(last=False)
+    return view
+
+
+def _gantt_view(session: Session, prod: Production, plan: Any, lanes: str, department: str | None) -> GanttView:
     # Plain columns, not PlanTask entities: building 5,000 ORM objects was most of the page's time.
     q = (
         select(

@@ -38,9 +38,11 @@ from postprod.services.planning.store import (
     named_plan,
     person_key,
     plan_header,
+    plan_names,
     plan_row_dict,
     require_plan,
     store_plan,
+    stored_plan,
 )
 
 Progress = Callable[[float], None]
@@ -709,12 +711,12 @@ def compare_plans(
     """A scenario (or the current plan) against the baseline: end dates, moved tasks, load per person and room."""
     from postprod.planning.scenario import compare  # scenarios replan: OR-Tools, as in _solve
 
-    inputs = load_inputs(session, prod)
+    inputs = plan_names(session, prod)
     other = _find_plan(session, prod, scenario)
     ref = _find_plan(session, prod, against)
     if ref.id == other.id:
         raise InvalidInput(f"both sides of the comparison are plan {ref.id}: name a scenario", field="scenario")
-    a, b = engine_plan(session, ref, inputs.problem), engine_plan(session, other, inputs.problem)
+    a, b = stored_plan(session, ref, inputs.problem), stored_plan(session, other, inputs.problem)
     cmp = compare(a, b, inputs.problem.calendar)
     data = cmp.to_dict()
     # Booked working days per person and room on each side, for the load table.
@@ -867,10 +869,22 @@ def list_plans(session: Session, prod: Production) -> list[PlanHeaderView]:
 
 def gantt_plan(session: Session, prod: Production, name: str | None = None) -> tuple[eng.Plan, str]:
     """A stored plan ready to draw (people and rooms by name) and a title for the chart."""
-    inputs = load_inputs(session, prod)
+    inputs = plan_names(session, prod)
     row = _find_plan(session, prod, name)
-    plan = named_plan(engine_plan(session, row, inputs.problem), inputs)
+    plan = named_plan(stored_plan(session, row, inputs.problem), inputs)
     return plan, f"{prod.title}: {row.name} plan #{row.id}"
+
+
+def open_task_keys(session: Session, prod: Production) -> list[str]:
+    """The keys of the tasks an incident may name (not done nor approved), in the production's order."""
+    closed = (TaskStatus.DONE, TaskStatus.APPROVED)
+    return list(
+        session.scalars(
+            select(Task.key)
+            .where(Task.production_id == prod.id, Task.status.not_in(closed))
+            .order_by(Task.position, Task.id)
+        )
+    )
 
 
 def current_plan(session: Session, prod: Production) -> PlanRow | None:
