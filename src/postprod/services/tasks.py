@@ -369,10 +369,12 @@ def list_tasks(
     sort: str = "position",
     limit: int | None = 50,
     offset: int = 0,
+    links: bool = True,
 ) -> Page[Task]:
     """The production's tasks, filtered and sorted by the database, a page at a time (`limit` None: all).
 
-    Sort by a name, '-' first for descending; the total is of all the tasks matching.
+    Sort by a name, '-' first for descending; the total is of all the tasks matching. Without `links`
+    the tasks' dependencies are not loaded with them (a board's cards do not show them).
     """
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
@@ -412,7 +414,7 @@ def list_tasks(
         .where(*where)
         .options(
             selectinload(Task.assignments).selectinload(TaskAssignment.person),
-            selectinload(Task.predecessors).selectinload(Dependency.predecessor),
+            *([selectinload(Task.predecessors).selectinload(Dependency.predecessor)] if links else []),
             selectinload(Task.department),
         )
         .order_by(*order)
