@@ -176,6 +176,11 @@ def test_no_english_message_on_any_french_page(demo: TestClient, username: str) 
     # an unknown item's page says so in French, with its name: the service's message translated, then filled in
     page = c.get(f"/p/{pid}/tasks/NO-SUCH-TASK")
     assert page.status_code == 404 and "aucune tâche &#39;NO-SUCH-TASK&#39; dans" in page.text, page.text[-800:]
+    # a value the address cannot take: the field named, the words French
+    page = c.get(f"/p/{pid}/gantt?zoom=500")
+    assert page.status_code == 422 and "zoom : valeur que cette page n&#39;accepte pas" in page.text.replace(
+        "zoom:", "zoom :"
+    ), page.text[-600:]
 
 
 def test_the_check_finds_english() -> None:

@@ -110,6 +110,9 @@ def setup(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         loc = field_of(first.get("loc", ())) or ""
         msg = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+        lang = language_of(request, getattr(request.state, "user_language", None))
+        if lang != "en":  # the validator's words are English: the page says which field, in the reader's language
+            msg = gettext_for(lang)("not a value this page accepts")
         return _error_page(request, 422, f"{loc}: {msg}")
 
     app.add_exception_handler(PostprodError, on_postprod)
