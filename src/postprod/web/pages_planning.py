@@ -55,6 +55,21 @@ _DRAWINGS_SIZE = 4
 _drawings_lock = threading.Lock()
 
 
+# Each bar's drawing, for charts drawn alike (production, first day, zoom, rights, options, language, day): after
+# one task changed, the chart is drawn again from the others' kept drawings. One such set is kept at a time.
+_BAR_MEMO: dict[tuple[Any, ...], dict[tuple[Any, ...], str]] = {}
+_BAR_MEMO_SIZE = 20_000
+
+
+def _bar_memo(alike: tuple[Any, ...]) -> dict[tuple[Any, ...], str]:
+    with _drawings_lock:
+        memo = _BAR_MEMO.get(alike)
+        if memo is None or len(memo) > _BAR_MEMO_SIZE:
+            _BAR_MEMO.clear()
+            memo = _BAR_MEMO[alike] = {}
+        return memo
+
+
 def _drawn(key: tuple[Any, ...] | None) -> tuple[Markup, Markup] | None:
     if key is None or not key[0]:
         return None
@@ -127,6 +142,7 @@ def gantt(
                 title=None,
                 labels=False,
                 marks=marks,
+                memo=_bar_memo((prod.id, view.start, z, can_plan, links, milestones, lang, today)),
             ).replace('aria-label="Gantt"', f'aria-label="{Markup.escape(title)}"', 1)
         )
         lanes_svg = Markup(gantt_chart.lane_column(view, unassigned=_("(unassigned)"), width=LANE_WIDTH))
