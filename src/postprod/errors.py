@@ -1,9 +1,20 @@
-"""One exception hierarchy: every user mistake is a PostprodError with a one-line message."""
+"""One exception hierarchy: every user mistake is a PostprodError with a one-line message.
+
+A message may be a template marked with `N_` and its parameters: `NotFound(N_("no task %(key)s"),
+params={"key": key})`. The command line and the API say it in English (`message`, the template filled
+in); the pages translate the template and then fill it in (`said(gettext)`), so a French page says
+"aucune tâche X" whatever the value.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark a message template for the pages' catalogue without translating it here."""
+    return text
 
 
 class PostprodError(Exception):
@@ -12,13 +23,24 @@ class PostprodError(Exception):
     exit_code = 2
     http_status = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None, params: Mapping[str, Any] | None = None) -> None:
+        self.template = message
+        self.params = dict(params) if params else {}
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.field = field
 
     def __str__(self) -> str:
         return self.message
+
+    def said(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of `gettext`: the template translated, then filled in."""
+        if not self.params:
+            return gettext(self.message)
+        try:
+            return gettext(self.template) % self.params
+        except (KeyError, ValueError, TypeError):  # a translation that lost a parameter: the English is still right
+            return self.message
 
 
 class InvalidInput(PostprodError):
@@ -43,9 +65,14 @@ class StaleWrite(Conflict):
     """A write made against a version the item no longer has; carries the item as it is now."""
 
     def __init__(
-        self, message: str, current: Mapping[str, Any] | None = None, *, production_id: int | None = None
+        self,
+        message: str,
+        current: Mapping[str, Any] | None = None,
+        *,
+        production_id: int | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(message, field="version")
+        super().__init__(message, field="version", params=params)
         self.current = current
         self.production_id = production_id  # whose money gate the current state passes on its way out
 

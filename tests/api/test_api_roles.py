@@ -339,6 +339,10 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
         "SA",
         lambda w, r: {"path": {"absence_id": _absence(w)}},
     ),
+    ("PATCH", "/productions/{production_id}/absences/{absence_id}"): (
+        "SA",
+        lambda w, r: {"path": {"absence_id": _absence(w)}, "json": {"reason": "Festival jury"}},
+    ),
     ("GET", "/productions/{production_id}/notes"): (EVERYONE, lambda w, r: {}),
     ("POST", "/productions/{production_id}/tasks/{task_ref}/notes"): (
         "SDLTA",

@@ -181,6 +181,12 @@ class AbsenceIn(In):
     reason: str = Field("", max_length=2000)
 
 
+class AbsencePatch(In):
+    start: str | None = Field(None, max_length=10)
+    end: str | None = Field(None, max_length=10)
+    reason: str | None = Field(None, max_length=2000)
+
+
 # --- notes, history, shares, approvals, jobs -------------------------------------------------
 
 

@@ -8,14 +8,25 @@ marked in orange, today and the delivery date are drawn when they fall in the sp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from html import escape
+from html import escape as _escape
 from pathlib import Path
+from typing import Any
 
 from postprod.errors import InvalidInput
 from postprod.planning.problem import Plan, ScheduledTask
+
+_MARKUP = re.compile(r"[&<>\"']")
+
+
+def escape(text: str) -> str:
+    """Text for SVG markup; most keys and names have nothing to escape, and a chart of 5,000 bars escapes
+    20,000 texts, so those are returned as they are."""
+    return _escape(text) if _MARKUP.search(text) else text
+
 
 LANES = ("person", "room", "task")
 ROW = 26
@@ -164,8 +175,13 @@ def svg(
     standalone: bool = False,
     labels: bool = True,
     marks: Marks | None = None,
+    memo: dict[tuple[Any, ...], str] | None = None,
 ) -> str:
     """The chart as one SVG element; `zoom` is pixels per day. `standalone` carries its own style (for a file).
+
+    `memo` keeps each bar's drawing by what it is drawn from (the bar, its place, its link): a chart drawn
+    again after one task changed draws that bar only. The caller keeps it for charts drawn alike (the
+    same marks' words and rules) and empties it when it grows.
 
     Without `labels` the lane names are left to `lane_column` (a page draws them apart so they stay
     in view while the chart scrolls); `marks` adds what a page needs (links, arrows, milestones).
@@ -223,7 +239,15 @@ def svg(
                 x0 = left + (bar.start - chart.start).days * zoom
                 x1 = x0 + max(zoom, ((bar.finish - bar.start).days + 1) * zoom)
                 places.setdefault(bar.key, (x0, x1, by + BAR / 2))
-                bars.append(_bar(bar, x0, x1 - x0, by, width, marks))
+                if memo is None:
+                    bars.append(_bar(bar, x0, x1 - x0, by, width, marks))
+                    continue
+                key = (bar, x0, x1 - x0, by, width, marks.href(bar) if marks.href else None,
+                       marks.movable is not None and marks.movable(bar))  # fmt: skip
+                drawn = memo.get(key)
+                if drawn is None:
+                    drawn = memo[key] = _bar(bar, x0, x1 - x0, by, width, marks)
+                bars.append(drawn)
         y += h
     if today is not None and chart.start <= today <= chart.end:
         x = left + (today - chart.start).days * zoom

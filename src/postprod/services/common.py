@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict  # Pydantic reads TypedDicts from here before Python 3.12
 
-from postprod.errors import InvalidInput, NotFound
+from postprod.errors import N_, InvalidInput, NotFound
 from postprod.limits import as_id, check_date
 from postprod.model import Absence, Calendar, Department, Person, Production, Room, Setting, Task
 from postprod.model.audit import jsonable
@@ -67,7 +67,9 @@ def parse_date(value: str | date, field: str = "date") -> date:
     try:
         day = date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InvalidInput(f"invalid {field} {value!r}: expected YYYY-MM-DD", field=field) from None
+        raise InvalidInput(
+            N_("invalid %(field)s %(value)r: expected YYYY-MM-DD"), field=field, params={"field": field, "value": value}
+        ) from None
     return check_date(day, field)
 
 
@@ -85,9 +87,9 @@ def get_production(session: Session, ref: str | int | None = None) -> Production
         if len(rows) == 1:
             return rows[0]
         if not rows:
-            raise NotFound("no production yet: run `postprod demo` or `postprod production create`")
+            raise NotFound(N_("no production yet: run `postprod demo` or `postprod production create`"))
         raise InvalidInput(
-            "several productions: name one with --production (ID or title) or `postprod production use`",
+            N_("several productions: name one with --production (ID or title) or `postprod production use`"),
             field="production",
         )
     text = str(ref).strip()
@@ -97,7 +99,7 @@ def get_production(session: Session, ref: str | int | None = None) -> Production
     if prod is None:
         prod = session.scalars(select(Production).where(func.lower(Production.title) == text.lower())).first()
     if prod is None:
-        raise NotFound(f"no production {text!r}")
+        raise NotFound(N_("no production %(text)r"), params={"text": text})
     return prod
 
 
@@ -122,7 +124,7 @@ def get_task(session: Session, production: Production, ref: str | int) -> Task:
         if task is not None and task.production_id != production.id:
             task = None
     if task is None:
-        raise NotFound(f"no task {text!r} in {production.title!r}")
+        raise NotFound(N_("no task %(text)r in %(production)r"), params={"text": text, "production": production.title})
     return task
 
 
@@ -133,7 +135,10 @@ def get_department(session: Session, production: Production, ref: str) -> Depart
         if d.code.lower() == text or d.name.lower() == text:
             return d
     codes = ", ".join(d.code for d in production.departments)
-    raise NotFound(f"no department {ref!r} in {production.title!r}; departments: {codes}")
+    raise NotFound(
+        N_("no department %(ref)r in %(production)r; departments: %(codes)s"),
+        params={"ref": ref, "production": production.title, "codes": codes},
+    )
 
 
 def get_person(session: Session, production: Production, ref: str | int) -> Person:
@@ -147,7 +152,9 @@ def get_person(session: Session, production: Production, ref: str | int) -> Pers
         if person is not None and person.production_id != production.id:
             person = None
     if person is None:
-        raise NotFound(f"no person {text!r} in {production.title!r}")
+        raise NotFound(
+            N_("no person %(text)r in %(production)r"), params={"text": text, "production": production.title}
+        )
     return person
 
 
@@ -162,7 +169,7 @@ def get_room(session: Session, production: Production, ref: str | int) -> Room:
         if room is not None and room.production_id != production.id:
             room = None
     if room is None:
-        raise NotFound(f"no room {text!r} in {production.title!r}")
+        raise NotFound(N_("no room %(text)r in %(production)r"), params={"text": text, "production": production.title})
     return room
 
 
@@ -173,7 +180,7 @@ def get_calendar(session: Session, production: Production, name: str | None) -> 
     for c in production.calendars:
         if c.name.lower() == name.strip().lower():
             return c
-    raise NotFound(f"no calendar {name!r} in {production.title!r}")
+    raise NotFound(N_("no calendar %(name)r in %(production)r"), params={"name": name, "production": production.title})
 
 
 # --- plain views, for --json, the API and exports ---------------------------------------------

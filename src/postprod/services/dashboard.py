@@ -6,14 +6,16 @@ tasks reads in a few queries, never one per task.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from postprod.errors import NotFound
 from postprod.model import (
@@ -237,35 +239,135 @@ class GanttView(Chart):
     plan: Any = None
     links: list[tuple[str, str]] = field(default_factory=list)
     milestones: list[tuple[date, str]] = field(default_factory=list)
+    # What the view was made from (see _gantt_stamp): equal stamps, equal views; a page may key its drawing on it.
+    stamp: tuple[Any, ...] = ()
+
+
+# Gantt views kept while what they show is unchanged: laying out 5,000 bars reads and sorts every planned
+# task, the Gantt is opened again and again, and a plan's tasks never change once stored.
+_GANTTS: OrderedDict[tuple[Any, ...], GanttView] = OrderedDict()
+_GANTTS_SIZE = 6
+_gantts_lock = threading.Lock()
+
+
+def _gantt_stamp(session: Session, prod: Production, plan: Any, lanes: str, department: str | None) -> tuple[Any, ...]:
+    """Everything a Gantt view is made of, in a few aggregate queries: the plan (its tasks are never changed
+    once stored), the tasks' versions (a name, status or department changed moves a version), the
+    dependencies, the names of people, rooms and departments, the deliverables' dates and the delivery."""
+    pid = prod.id
+    tasks = session.execute(
+        select(func.count(Task.id), func.coalesce(func.sum(Task.version), 0), func.max(Task.id)).where(
+            Task.production_id == pid
+        )
+    ).one()
+    deps = session.execute(
+        select(
+            func.count(Dependency.id),
+            func.max(Dependency.id),
+            func.coalesce(func.sum(Dependency.predecessor_id * 7919 + Dependency.successor_id), 0),
+        )
+        .join(Task, Task.id == Dependency.successor_id)
+        .where(Task.production_id == pid)
+    ).one()
+
+    def rows(*cols: Any) -> tuple[Any, ...]:
+        return tuple(tuple(r) for r in session.execute(select(*cols).where(cols[0].class_.production_id == pid)))
+
+    return (
+        str(session.get_bind().engine.url),
+        pid,
+        plan.id,
+        plan.created_at,
+        prod.delivery_date,
+        lanes,
+        department,
+        tuple(tasks),
+        tuple(deps),
+        rows(Person.id, Person.name),
+        rows(Room.id, Room.name),
+        rows(Department.id, Department.code),
+        rows(Deliverable.id, Deliverable.due_date, Deliverable.name),
+    )
 
 
 def gantt(session: Session, prod: Production, lanes: str = "person", department: str | None = None) -> GanttView | None:
-    """The current plan's tasks in lanes per person or room (None when nothing is planned yet)."""
+    """The current plan's tasks in lanes per person or room (None when nothing is planned yet).
+
+    Made once for what it shows (`_gantt_stamp`) and shared by the requests that follow: do not change it.
+    """
     plan = current_plan(session, prod)
     if plan is None:
         return None
-    # Plain columns, not PlanTask entities: building 5,000 ORM objects was most of the page's time.
-    q = (
-        select(
-            PlanTask.task_key,
-            PlanTask.start,
-            PlanTask.finish,
-            PlanTask.critical,
-            PlanTask.late_days,
-            PlanTask.person_ids,
-            PlanTask.room_id,
-            Task.name,
-            Task.status,
-            Department.code,
+    stamp = _gantt_stamp(session, prod, plan, lanes, department)
+    with _gantts_lock:
+        kept = _GANTTS.get(stamp)
+        if kept is not None:
+            _GANTTS.move_to_end(stamp)
+    if kept is not None:
+        return replace(kept, plan=plan)  # the plan row of this session, the lanes and bars shared
+    view = _gantt_view(session, prod, plan, lanes, department)
+    view.stamp = stamp
+    with _gantts_lock:
+        _GANTTS[stamp] = view
+        while len(_GANTTS) > _GANTTS_SIZE:
+            _GANTTS.popitem(last=False)
+    return view
+
+
+_PLANNED: OrderedDict[tuple[Any, ...], list[tuple[Any, ...]]] = OrderedDict()
+
+
+def _planned_rows(session: Session, plan: Any) -> list[tuple[Any, ...]]:
+    """A stored plan's tasks (ID, key, dates, flags, people, room) by start: written once with the plan and never
+    changed, so read once per plan (a few kept)."""
+    key = (str(session.get_bind().engine.url), plan.id, plan.created_at)
+    with _gantts_lock:
+        rows = _PLANNED.get(key)
+        if rows is not None:
+            _PLANNED.move_to_end(key)
+            return rows
+    rows = [
+        tuple(r)
+        for r in session.execute(
+            select(
+                PlanTask.task_id,
+                PlanTask.task_key,
+                PlanTask.start,
+                PlanTask.finish,
+                PlanTask.critical,
+                PlanTask.late_days,
+                PlanTask.person_ids,
+                PlanTask.room_id,
+            )
+            .where(PlanTask.plan_id == plan.id)
+            .order_by(PlanTask.start, PlanTask.task_key)
         )
-        .join(Task, Task.id == PlanTask.task_id)
-        .join(Department, Department.id == Task.department_id)
-        .where(PlanTask.plan_id == plan.id)
-        .order_by(PlanTask.start, PlanTask.task_key)
+    ]
+    with _gantts_lock:
+        _PLANNED[key] = rows
+        while len(_PLANNED) > 3:
+            _PLANNED.popitem(last=False)
+    return rows
+
+
+def _gantt_view(session: Session, prod: Production, plan: Any, lanes: str, department: str | None) -> GanttView:
+    # Plain columns, not PlanTask entities: building 5,000 ORM objects was most of the page's time. The plan's
+    # part is read once per stored plan (_planned_rows); the tasks' names, statuses and departments each time.
+    codes = dict(
+        session.execute(select(Department.id, Department.code).where(Department.production_id == prod.id)).all()
     )
-    if department:
-        q = q.where(Department.code == department)
-    rows = session.execute(q).all()
+    key_of: dict[int, str] = {}
+    info: dict[int, tuple[str, TaskStatus, str]] = {}
+    for tid, tkey, name, status, dept_id in session.execute(
+        select(Task.id, Task.key, Task.name, Task.status, Task.department_id).where(Task.production_id == prod.id)
+    ):
+        key_of[tid] = tkey
+        info[tid] = (name, status, codes.get(dept_id, ""))
+    rows = [
+        (key, start_d, finish, critical, late, person_ids, room_id, *info[tid])
+        for tid, key, start_d, finish, critical, late, person_ids, room_id in _planned_rows(session, plan)
+        if tid in info and (not department or info[tid][2] == department)
+    ]
     people = dict(session.execute(select(Person.id, Person.name).where(Person.production_id == prod.id)).all())
     names: dict[int, str]
     if lanes == "room":
@@ -296,17 +398,16 @@ def gantt(session: Session, prod: Production, lanes: str = "person", department:
     start = min(starts, default=plan.start_date)
     end = max(ends + ([prod.delivery_date] if prod.delivery_date else []), default=plan.end_date)
     drawn = {r[0] for r in rows}
-    before_task = aliased(Task)
+    # the dependencies by their tasks' IDs, named from the tasks read above (a join on the keys cost three times more)
     links = [
-        (a, b)
+        (key_of[a], key_of[b])
         for a, b in session.execute(
-            select(before_task.key, Task.key)
-            .join(Dependency, Dependency.predecessor_id == before_task.id)
+            select(Dependency.predecessor_id, Dependency.successor_id)
             .join(Task, Task.id == Dependency.successor_id)
             .where(Task.production_id == prod.id)
             .order_by(Dependency.id)
         )
-        if a in drawn and b in drawn
+        if a in key_of and b in key_of and key_of[a] in drawn and key_of[b] in drawn
     ]
     due: dict[date, list[str]] = {}
     for day, name in session.execute(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from typing_extensions import TypedDict
 
 from postprod.db import session_scope
-from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
+from postprod.errors import N_, Conflict, InvalidInput, NotFound, PostprodError
 from postprod.media_roots import confine, server_roots
 from postprod.model import Deliverable, DeliverableStatus, Production, QcFinding, QcRun
 from postprod.model.audit import jsonable
@@ -48,7 +48,11 @@ def parse_status(value: str) -> DeliverableStatus:
         return DeliverableStatus(value.strip().lower().replace(" ", "-").replace("_", "-"))
     except ValueError:
         allowed = ", ".join(s.value for s in DeliverableStatus)
-        raise InvalidInput(f"invalid deliverable status {value!r}: one of {allowed}", field="status") from None
+        raise InvalidInput(
+            N_("invalid deliverable status %(value)r: one of %(allowed)s"),
+            field="status",
+            params={"value": value, "allowed": allowed},
+        ) from None
 
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -61,7 +65,9 @@ def parse_language(value: str | None) -> str | None:
     code = value.strip()
     code = code[:3].lower() + code[3:] if "-" in code else code.lower()
     if len(code) > 16 or not _LANGUAGE.match(code):
-        raise InvalidInput(f"invalid language {value!r}: a code such as fr, en or pt-BR", field="language")
+        raise InvalidInput(
+            N_("invalid language %(value)r: a code such as fr, en or pt-BR"), field="language", params={"value": value}
+        )
     return code
 
 
@@ -79,7 +85,9 @@ def _is_subtitles(spec: str | None, spec_text: str | None) -> bool:
 def _need_language(d: Deliverable) -> None:
     if d.language is None and _is_subtitles(d.spec, d.spec_text):
         raise InvalidInput(
-            f"deliverable {d.name!r} has a timed-text spec: give the subtitles' --language", field="language"
+            N_("deliverable %(name)r has a timed-text spec: give the subtitles' --language"),
+            field="language",
+            params={"name": d.name},
         )
 
 
@@ -87,7 +95,11 @@ def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, st
     """The (name, TOML text) to store: a built-in by name, or the production's own spec given as text."""
     if spec_toml is not None and spec_toml.strip():
         if len(spec_toml) > MAX_SPEC_TEXT:
-            raise InvalidInput(f"spec_toml: longer than {MAX_SPEC_TEXT} characters", field="spec_toml")
+            raise InvalidInput(
+                N_("spec_toml: longer than %(max_spec_text)s characters"),
+                field="spec_toml",
+                params={"max_spec_text": MAX_SPEC_TEXT},
+            )
         try:
             parsed = parse_spec_text(spec_toml, "spec_toml")
         except PostprodError as exc:  # a broken spec is refused now, naming the field
@@ -111,7 +123,8 @@ def stored_spec(name: str, spec_toml: str | None) -> Spec:
         return builtin_spec(name)
     except NotFound:
         raise NotFound(
-            f"spec {name!r} is neither built-in nor stored with the deliverable: set it again (its TOML text)"
+            N_("spec %(name)r is neither built-in nor stored with the deliverable: set it again (its TOML text)"),
+            params={"name": name},
         ) from None
 
 
@@ -135,10 +148,14 @@ def due_or_milestone(prod: Production, due: str, milestone: str) -> str:
     if not milestone.strip():
         return due
     if due.strip():
-        raise InvalidInput("give a due date or a delivery milestone, not both", field="milestone")
+        raise InvalidInput(N_("give a due date or a delivery milestone, not both"), field="milestone")
     found = next((m for m in prod.deliveries if str(m.id) == milestone.strip()), None)
     if found is None:
-        raise InvalidInput(f"no delivery milestone {milestone!r} in {prod.title!r}", field="milestone")
+        raise InvalidInput(
+            N_("no delivery milestone %(milestone)r in %(production)r"),
+            field="milestone",
+            params={"milestone": milestone, "production": prod.title},
+        )
     return found.due.isoformat()
 
 
@@ -164,12 +181,15 @@ def add_deliverable(
     """Add a deliverable; its spec (built-in name or TOML text) is validated now, its file kept to the media roots."""
     name = name.strip()
     if not name:
-        raise InvalidInput("name is empty", field="name")
+        raise InvalidInput(N_("name is empty"), field="name")
     clash = session.scalars(
         select(Deliverable).where(Deliverable.production_id == prod.id, func.lower(Deliverable.name) == name.lower())
     ).first()
     if clash:
-        raise Conflict(f"a deliverable named {name!r} already exists in {prod.title!r}")
+        raise Conflict(
+            N_("a deliverable named %(name)r already exists in %(production)r"),
+            params={"name": name, "production": prod.title},
+        )
     spec_name, spec_text = _check_spec(spec, spec_toml)
     d = Deliverable(
         production_id=prod.id,
@@ -220,9 +240,14 @@ def update_deliverable(
         needs = _NEEDS.get(new)
         if needs and d.status not in needs and not (new == DeliverableStatus.APPROVED and d.spec is None):
             raise InvalidInput(
-                f"deliverable {d.name!r} is {d.status.value}: it must be {' or '.join(s.value for s in needs)} "
-                f"before {new.value}",
+                N_("deliverable %(name)r is %(value)s: it must be %(choices)s before %(value2)s"),
                 field="status",
+                params={
+                    "name": d.name,
+                    "value": d.status.value,
+                    "choices": " or ".join(s.value for s in needs),
+                    "value2": new.value,
+                },
             )
         d.status = new
     session.flush()
@@ -423,9 +448,13 @@ def qc_target(session: Session, prod: Production, ref: str | int, roots: Sequenc
     """The deliverable to check, its file and its spec; refused when either is missing or the file is outside the roots."""
     d = get_deliverable(session, prod, ref)
     if not d.file_path:
-        raise InvalidInput(f"deliverable {d.name!r} has no file: set one with --file", field="file")
+        raise InvalidInput(
+            N_("deliverable %(name)r has no file: set one with --file"), field="file", params={"name": d.name}
+        )
     if not d.spec:
-        raise InvalidInput(f"deliverable {d.name!r} has no spec: set one with --spec", field="spec")
+        raise InvalidInput(
+            N_("deliverable %(name)r has no spec: set one with --spec"), field="spec", params={"name": d.name}
+        )
     spec_cut(session, prod, stored_spec(d.spec, d.spec_text))  # a cut version it names must exist: refused now
     return QcTarget(d.id, _file(d.file_path, roots), d.spec, d.spec_text)
 
@@ -463,7 +492,7 @@ def measure(
     try:
         real = _file(path, roots)
         if not os.path.isfile(real):
-            raise NotFound(f"{path}: no such file")
+            raise NotFound(N_("%(path)s: no such file"), params={"path": path})
         if spec.is_timed_text:  # a subtitle file, on the frame grid the spec's [timecode] or the file gives
             from postprod.qc.subtitle_check import check_subtitle_file
 
@@ -483,7 +512,7 @@ def record_run(session: Session, prod_id: int, deliverable_id: int, m: Measureme
     """Keep the run and the findings of its failed clauses; the deliverable passes QC or goes back to "fix"."""
     found = session.get(Deliverable, deliverable_id)
     if found is None or found.production_id != prod_id:
-        raise NotFound("the deliverable was deleted while its QC ran")
+        raise NotFound(N_("the deliverable was deleted while its QC ran"))
     d = found
     run = QcRun(
         production_id=prod_id,

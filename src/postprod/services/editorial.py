@@ -26,7 +26,7 @@ from postprod.editorial.model import Cut, Event, Locator
 from postprod.editorial.pulls import vfx_shots
 from postprod.editorial.readers import read_cut
 from postprod.editorial.retime import Cue, RetimedCue, retime_cues
-from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.errors import N_, Conflict, InvalidInput, NotFound
 from postprod.model import Production
 from postprod.model.audit import AuditEntry, entity_label, jsonable
 from postprod.model.base import utcnow
@@ -116,7 +116,7 @@ def stored_cut(session: Session, cv: CutVersion) -> Cut:
     """The cut of a stored version, as the engine's Cut."""
     content = session.get(CutVersionContent, cv.id)
     if content is None:
-        raise NotFound(f"cut {cv.name} has no stored events")
+        raise NotFound(N_("cut %(name)s has no stored events"), params={"name": cv.name})
     return Cut(
         events=[event_from_data(d) for d in content.events],
         rate=cv.rate,
@@ -134,7 +134,9 @@ def stored_cut(session: Session, cv: CutVersion) -> Cut:
 def reel_name(reel: str) -> str:
     text = reel.strip()
     if not text or len(text) > 64 or any(c.isspace() for c in text):
-        raise InvalidInput(f"invalid reel {reel!r}: up to 64 characters, no spaces", field="reel")
+        raise InvalidInput(
+            N_("invalid reel %(reel)r: up to 64 characters, no spaces"), field="reel", params={"reel": reel}
+        )
     return text
 
 
@@ -152,11 +154,17 @@ def get_version(session: Session, prod: Production, reel: str, number: int | Non
     if number is None:
         cv = session.scalars(q.order_by(CutVersion.number.desc()).limit(1)).first()
         if cv is None:
-            raise NotFound(f"no cut of reel {reel!r} in {prod.title!r}: run `postprod cut import FILE --reel {reel}`")
+            raise NotFound(
+                N_("no cut of reel %(reel)r in %(production)r: run `postprod cut import FILE --reel %(reel)s`"),
+                params={"reel": reel, "production": prod.title},
+            )
         return cv
     cv = session.scalars(q.where(CutVersion.number == number)).first()
     if cv is None:
-        raise NotFound(f"no version {number} of reel {reel!r} in {prod.title!r}")
+        raise NotFound(
+            N_("no version %(number)s of reel %(reel)r in %(production)r"),
+            params={"number": number, "reel": reel, "production": prod.title},
+        )
     return cv
 
 
@@ -167,11 +175,15 @@ def version_by_ref(session: Session, prod: Production, ref: str, *, field: str =
     if reel and number[:1] in ("v", "V") and number[1:].isdigit():
         n = int(number[1:])
         if not 0 < n <= 100_000:
-            raise InvalidInput(f"{field}: version {n} is out of range", field=field)
+            raise InvalidInput(
+                N_("%(field)s: version %(n)s is out of range"), field=field, params={"field": field, "n": n}
+            )
         return get_version(session, prod, reel_name(reel), n)
     if not text or " " in text:
         raise InvalidInput(
-            f"{field}: {ref!r} is not a cut version (a reel, or a reel and version: 'R1 v3')", field=field
+            N_("%(field)s: %(ref)r is not a cut version (a reel, or a reel and version: 'R1 v3')"),
+            field=field,
+            params={"field": field, "ref": ref},
         )
     return get_version(session, prod, reel_name(text))
 
@@ -227,11 +239,13 @@ def change_list(
     new = get_version(session, prod, reel, to_number)
     if from_number is None:
         if new.number == 1:
-            raise InvalidInput(f"reel {reel} has only version 1: no change list yet", field="from")
+            raise InvalidInput(
+                N_("reel %(reel)s has only version 1: no change list yet"), field="from", params={"reel": reel}
+            )
         from_number = new.number - 1
     old = get_version(session, prod, reel, from_number)
     if old.id == new.id:
-        raise InvalidInput("--from and --to name the same version", field="from")
+        raise InvalidInput(N_("--from and --to name the same version"), field="from")
     return old, new, diff_cuts(stored_cut(session, old), stored_cut(session, new))
 
 
@@ -301,7 +315,7 @@ def import_cut(
     """Import a new version of a reel, diff it with the previous one and carry the registers with it."""
     reel = reel_name(reel)
     if len(label) > 200:
-        raise InvalidInput("label is too long (at most 200 characters)", field="label")
+        raise InvalidInput(N_("label is too long (at most 200 characters)"), field="label")
     prev = session.scalars(
         select(CutVersion)
         .where(CutVersion.production_id == prod.id, CutVersion.reel == reel)
@@ -315,7 +329,7 @@ def import_cut(
 
     cut = read_cut(path, read_rate, lenient=lenient, progress=part(0.0, 0.4))
     if not cut.events:
-        raise InvalidInput(f"{os.fspath(path)}: no events to import", field="file")
+        raise InvalidInput(N_("%(value)s: no events to import"), field="file", params={"value": os.fspath(path)})
     prev_cut = stored_cut(session, prev) if prev is not None else None
     cl = diff_cuts(prev_cut, cut, progress=part(0.4, 0.6)) if prev_cut is not None else None
     cv = CutVersion(
@@ -507,7 +521,10 @@ def _bulk_write(session: Session, writes: dict[int, tuple[RegisterMixin, dict[st
             )
         result = conn.execute(stmt, rows)
         if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
-            raise Conflict(f"{model.__name__} entries were changed by someone else during the import: try again")
+            raise Conflict(
+                N_("%(name)s entries were changed by someone else during the import: try again"),
+                params={"name": model.__name__},
+            )
         for e, changed in items:
             for k, v in {**changed, "version": e.version + 1, "updated_at": now}.items():
                 set_committed_value(e, k, v)

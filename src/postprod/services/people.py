@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
-from postprod.errors import Conflict, InvalidInput
+from postprod.errors import N_, Conflict, InvalidInput, NotFound
 from postprod.model import Absence, Calendar, Holiday, Person, Production, Room, RoomKind
 from postprod.services.common import get_calendar, parse_date
 
@@ -22,16 +22,22 @@ def _rate(value: str | float | None, field: str = "day_rate") -> Decimal | None:
     try:
         rate = Decimal(str(value))
     except InvalidOperation:
-        raise InvalidInput(f"invalid {field} {value!r}: a number", field=field) from None
+        raise InvalidInput(
+            N_("invalid %(field)s %(value)r: a number"), field=field, params={"field": field, "value": value}
+        ) from None
     if not rate.is_finite() or rate < 0 or rate >= Decimal("1e10"):
-        raise InvalidInput(f"invalid {field} {value!r}: a positive amount", field=field)
+        raise InvalidInput(
+            N_("invalid %(field)s %(value)r: a positive amount"), field=field, params={"field": field, "value": value}
+        )
     return rate.quantize(Decimal("0.01"))
 
 
 def _currency(value: str) -> str:
     cur = value.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", cur):
-        raise InvalidInput(f"invalid currency {value!r}: an ISO code such as EUR", field="currency")
+        raise InvalidInput(
+            N_("invalid currency %(value)r: an ISO code such as EUR"), field="currency", params={"value": value}
+        )
     return cur
 
 
@@ -57,15 +63,19 @@ def parse_work_days(text: str | list[int]) -> list[int]:
                     return int(word)
                 if word[:3] in names:
                     return names.index(word[:3]) + 1
-                raise InvalidInput(f"invalid weekday {word!r}: mon..sun or 1..7", field="work_days")
+                raise InvalidInput(
+                    N_("invalid weekday %(word)r: mon..sun or 1..7"), field="work_days", params={"word": word}
+                )
 
             a, b = day(lo), day(hi) if hi else day(lo)
             if b < a:
-                raise InvalidInput(f"invalid weekday range {part!r}", field="work_days")
+                raise InvalidInput(N_("invalid weekday range %(part)r"), field="work_days", params={"part": part})
             items.extend(range(a, b + 1))
     days = sorted(set(items))
     if not days or any(d < 1 or d > 7 for d in days):
-        raise InvalidInput("a calendar needs at least one working day (1 = Monday ... 7 = Sunday)", field="work_days")
+        raise InvalidInput(
+            N_("a calendar needs at least one working day (1 = Monday ... 7 = Sunday)"), field="work_days"
+        )
     return days
 
 
@@ -82,9 +92,13 @@ def add_calendar(
     """Add a working calendar; holidays can be copied from another calendar of the production."""
     name = name.strip()
     if not name:
-        raise InvalidInput("calendar name is empty", field="name")
+        raise InvalidInput(N_("calendar name is empty"), field="name")
     if any(c.name.lower() == name.lower() for c in prod.calendars):
-        raise Conflict(f"a calendar named {name!r} already exists in {prod.title!r}", field="name")
+        raise Conflict(
+            N_("a calendar named %(name)r already exists in %(production)r"),
+            field="name",
+            params={"name": name, "production": prod.title},
+        )
     start, end = _hours(day_start, day_end)
     cal = Calendar(name=name, work_days=parse_work_days(work_days), day_start=start, day_end=end, is_default=False)
     if holidays_from:
@@ -100,7 +114,7 @@ def add_holiday(session: Session, cal: Calendar, day: str | date, name: str = ""
     """Add a public holiday or studio closure to a calendar."""
     d = parse_date(day, "day")
     if any(h.day == d for h in cal.holidays):
-        raise Conflict(f"{d} is already a holiday in {cal.name!r}", field="day")
+        raise Conflict(N_("%(d)s is already a holiday in %(name)r"), field="day", params={"d": d, "name": cal.name})
     holiday = Holiday(day=d, name=name)
     cal.holidays.append(holiday)
     session.flush()
@@ -129,14 +143,18 @@ def add_person(
     """Add a crew member; names are unique within a production."""
     name = name.strip()
     if not name:
-        raise InvalidInput("name is empty", field="name")
+        raise InvalidInput(N_("name is empty"), field="name")
     clash = session.scalars(
         select(Person).where(Person.production_id == prod.id, func.lower(Person.name) == name.lower())
     ).first()
     if clash:
-        raise Conflict(f"a person named {name!r} already exists in {prod.title!r}", field="name")
+        raise Conflict(
+            N_("a person named %(name)r already exists in %(production)r"),
+            field="name",
+            params={"name": name, "production": prod.title},
+        )
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise InvalidInput(f"invalid email {email!r}", field="email")
+        raise InvalidInput(N_("invalid email %(email)r"), field="email", params={"email": email})
     person = Person(
         production_id=prod.id,
         name=name,
@@ -170,7 +188,7 @@ def update_person(
     if name is not None:
         name = name.strip()
         if not name:
-            raise InvalidInput("name is empty", field="name")
+            raise InvalidInput(N_("name is empty"), field="name")
         _unique_name(session, Person, person.production, name, person.id)
         person.name = name
     if calendar is not None:
@@ -185,7 +203,7 @@ def update_person(
         person.currency = _currency(currency)
     if email is not None:
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            raise InvalidInput(f"invalid email {email!r}", field="email")
+            raise InvalidInput(N_("invalid email %(email)r"), field="email", params={"email": email})
         person.email = email
     if phone is not None:
         person.phone = phone
@@ -199,7 +217,11 @@ def _unique_name(session: Session, kind: type[Person] | type[Room], prod: Produc
     ).first()
     if clash:
         what = "person" if kind is Person else "room"
-        raise Conflict(f"a {what} named {name!r} already exists in {prod.title!r}", field="name")
+        raise Conflict(
+            N_("a %(what)s named %(name)r already exists in %(production)r"),
+            field="name",
+            params={"what": what, "name": name, "production": prod.title},
+        )
 
 
 def delete_person(session: Session, person: Person) -> None:
@@ -222,17 +244,25 @@ def add_room(
     """Add a bookable room; names are unique within a production."""
     name = name.strip()
     if not name:
-        raise InvalidInput("name is empty", field="name")
+        raise InvalidInput(N_("name is empty"), field="name")
     try:
         rk = RoomKind(kind.strip().lower())
     except ValueError:
         allowed = ", ".join(r.value for r in RoomKind)
-        raise InvalidInput(f"invalid room kind {kind!r}: one of {allowed}", field="kind") from None
+        raise InvalidInput(
+            N_("invalid room kind %(kind)r: one of %(allowed)s"),
+            field="kind",
+            params={"kind": kind, "allowed": allowed},
+        ) from None
     clash = session.scalars(
         select(Room).where(Room.production_id == prod.id, func.lower(Room.name) == name.lower())
     ).first()
     if clash:
-        raise Conflict(f"a room named {name!r} already exists in {prod.title!r}", field="name")
+        raise Conflict(
+            N_("a room named %(name)r already exists in %(production)r"),
+            field="name",
+            params={"name": name, "production": prod.title},
+        )
     room = Room(
         production_id=prod.id,
         name=name,
@@ -262,7 +292,7 @@ def update_room(
     if name is not None:
         name = name.strip()
         if not name:
-            raise InvalidInput("name is empty", field="name")
+            raise InvalidInput(N_("name is empty"), field="name")
         _unique_name(session, Room, room.production, name, room.id)
         room.name = name
     if kind is not None:
@@ -270,7 +300,11 @@ def update_room(
             room.kind = RoomKind(kind.strip().lower())
         except ValueError:
             allowed = ", ".join(r.value for r in RoomKind)
-            raise InvalidInput(f"invalid room kind {kind!r}: one of {allowed}", field="kind") from None
+            raise InvalidInput(
+                N_("invalid room kind %(kind)r: one of %(allowed)s"),
+                field="kind",
+                params={"kind": kind, "allowed": allowed},
+            ) from None
     if day_rate is not None:
         room.day_rate = _rate(day_rate)
     if currency is not None:
@@ -293,9 +327,17 @@ def _hours(day_start: str, day_end: str) -> tuple[time, time]:
     try:
         start, end = time.fromisoformat(day_start), time.fromisoformat(day_end)
     except ValueError:
-        raise InvalidInput(f"invalid working hours {day_start}-{day_end}: use HH:MM", field="hours") from None
+        raise InvalidInput(
+            N_("invalid working hours %(day_start)s-%(day_end)s: use HH:MM"),
+            field="hours",
+            params={"day_start": day_start, "day_end": day_end},
+        ) from None
     if end <= start:
-        raise InvalidInput(f"working day ends ({day_end}) before it starts ({day_start})", field="hours")
+        raise InvalidInput(
+            N_("working day ends (%(day_end)s) before it starts (%(day_start)s)"),
+            field="hours",
+            params={"day_end": day_end, "day_start": day_start},
+        )
     return start, end
 
 
@@ -312,9 +354,9 @@ def update_calendar(
     if name is not None:
         name = name.strip()
         if not name:
-            raise InvalidInput("calendar name is empty", field="name")
+            raise InvalidInput(N_("calendar name is empty"), field="name")
         if any(c.name.lower() == name.lower() and c.id != cal.id for c in cal.production.calendars):
-            raise Conflict(f"a calendar named {name!r} already exists", field="name")
+            raise Conflict(N_("a calendar named %(name)r already exists"), field="name", params={"name": name})
         cal.name = name
     if work_days is not None:
         cal.work_days = parse_work_days(work_days)
@@ -329,13 +371,17 @@ def update_calendar(
 def delete_calendar(session: Session, cal: Calendar) -> None:
     """Remove a calendar; the default one stays (new people and rooms follow it), and so does one in use."""
     if cal.is_default:
-        raise Conflict(f"{cal.name!r} is the default calendar: it stays", field="calendar")
+        raise Conflict(N_("%(name)r is the default calendar: it stays"), field="calendar", params={"name": cal.name})
     prod = cal.production
     users = [p.name for p in prod.people if p.calendar_id == cal.id] + [
         r.name for r in prod.rooms if r.calendar_id == cal.id
     ]
     if users:
-        raise Conflict(f"{cal.name!r} is followed by {', '.join(sorted(users)[:3])}: move them first", field="calendar")
+        raise Conflict(
+            N_("%(name)r is followed by %(choices)s: move them first"),
+            field="calendar",
+            params={"name": cal.name, "choices": ", ".join(sorted(users)[:3])},
+        )
     prod.calendars.remove(cal)
     session.flush()
 
@@ -344,7 +390,11 @@ def remove_holiday(session: Session, cal: Calendar, holiday_id: int) -> None:
     """Take a holiday out of a calendar."""
     match = [h for h in cal.holidays if h.id == holiday_id]
     if not match:
-        raise InvalidInput(f"no holiday {holiday_id} in {cal.name!r}", field="holiday")
+        raise InvalidInput(
+            N_("no holiday %(holiday_id)s in %(name)r"),
+            field="holiday",
+            params={"holiday_id": holiday_id, "name": cal.name},
+        )
     cal.holidays.remove(match[0])
     session.flush()
 
@@ -361,17 +411,59 @@ def add_absence(
 ) -> Absence:
     """Record a person away (or a room unavailable) from start to end inclusive."""
     if (person is None) == (room is None):
-        raise InvalidInput("an absence is for one person or one room")
+        raise InvalidInput(N_("an absence is for one person or one room"))
     s, e = parse_date(start, "from"), parse_date(end, "to")
-    if e < s:
-        raise InvalidInput(f"absence ends ({e}) before it starts ({s})", field="to")
-    owner_absences = person.absences if person is not None else room.absences  # type: ignore[union-attr]
-    for other in owner_absences:
-        if other.start <= e and s <= other.end:
-            who = person.name if person is not None else room.name  # type: ignore[union-attr]
-            raise Conflict(f"{who} is already away from {other.start} to {other.end}", field="from")
+    _check_absence(person, room, s, e, None)
     absence = Absence(production_id=prod.id, person=person, room=room, start=s, end=e, reason=reason)
     session.add(absence)
+    session.flush()
+    return absence
+
+
+def _check_absence(person: Person | None, room: Room | None, s: date, e: date, itself: Absence | None) -> None:
+    """The days in order and clear of the owner's other absences (an edited absence is not its own overlap)."""
+    if e < s:
+        raise InvalidInput(N_("absence ends (%(e)s) before it starts (%(s)s)"), field="to", params={"e": e, "s": s})
+    owner_absences = person.absences if person is not None else room.absences  # type: ignore[union-attr]
+    for other in owner_absences:
+        if other is not itself and other.start <= e and s <= other.end:
+            who = person.name if person is not None else room.name  # type: ignore[union-attr]
+            raise Conflict(
+                N_("%(who)s is already away from %(start)s to %(end)s"),
+                field="from",
+                params={"who": who, "start": other.start, "end": other.end},
+            )
+
+
+def get_absence(session: Session, prod: Production, absence_id: int) -> Absence:
+    """An absence of the production by its ID; NotFound otherwise."""
+    absence = session.get(Absence, absence_id)
+    if absence is None or absence.production_id != prod.id:
+        raise NotFound(
+            N_("no absence %(absence_id)s in %(production)r"),
+            field="id",
+            params={"absence_id": absence_id, "production": prod.title},
+        )
+    return absence
+
+
+def update_absence(
+    session: Session,
+    prod: Production,
+    absence_id: int,
+    *,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    reason: str | None = None,
+) -> Absence:
+    """Move an absence's days or change its reason; what is not given stays. The same checks as adding it."""
+    absence = get_absence(session, prod, absence_id)
+    s = parse_date(start, "from") if start is not None else absence.start
+    e = parse_date(end, "to") if end is not None else absence.end
+    _check_absence(absence.person, absence.room, s, e, absence)
+    absence.start, absence.end = s, e
+    if reason is not None:
+        absence.reason = reason
     session.flush()
     return absence
 
@@ -384,11 +476,8 @@ def list_absences(session: Session, prod: Production) -> list[Absence]:
 
 
 def remove_absence(session: Session, prod: Production, absence_id: int) -> None:
-    """Delete an absence by its ID."""
-    absence = session.get(Absence, absence_id)
-    if absence is None or absence.production_id != prod.id:
-        raise InvalidInput(f"no absence {absence_id} in {prod.title!r}", field="id")
-    session.delete(absence)
+    """Delete an absence by its ID (NotFound when the production has none of that ID)."""
+    session.delete(get_absence(session, prod, absence_id))
     session.flush()
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
-from postprod.errors import Conflict, InvalidInput
+from postprod.errors import N_, Conflict, InvalidInput
 from postprod.model import (
     STANDARD_DEPARTMENT_NAMES,
     Calendar,
@@ -71,11 +71,15 @@ def parse_languages(text: str | list[str], field: str = "languages") -> list[str
     for lang in langs:
         if not _LANG_RE.match(lang):
             raise InvalidInput(
-                f"invalid language code {lang!r} in {field}: use codes such as fr, en, de, pt-br", field=field
+                N_("invalid language code %(lang)r in %(field)s: use codes such as fr, en, de, pt-br"),
+                field=field,
+                params={"lang": lang, "field": field},
             )
     dupes = [k for k, n in Counter(langs).items() if n > 1]
     if dupes:
-        raise InvalidInput(f"language {dupes[0]!r} given twice in {field}", field=field)
+        raise InvalidInput(
+            N_("language %(value)r given twice in %(field)s"), field=field, params={"value": dupes[0], "field": field}
+        )
     return langs
 
 
@@ -88,7 +92,7 @@ def parse_deliveries(text: str | list[str], field: str = "delivery") -> list[tup
         out.append((label.strip() or ("Delivery" if i == 0 else f"Delivery {i + 1}"), parse_date(day, field)))
     labels = [lbl.lower() for lbl, _ in out]
     if len(set(labels)) != len(labels):
-        raise InvalidInput(f"two deliveries share a label in {field}", field=field)
+        raise InvalidInput(N_("two deliveries share a label in %(field)s"), field=field, params={"field": field})
     return out
 
 
@@ -115,33 +119,44 @@ def create_production(
     """
     title = title.strip()
     if not title:
-        raise InvalidInput("title is empty", field="title")
+        raise InvalidInput(N_("title is empty"), field="title")
     if session.scalars(select(Production).where(Production.title == title)).first():
-        raise Conflict(f"a production titled {title!r} already exists", field="title")
+        raise Conflict(N_("a production titled %(title)r already exists"), field="title", params={"title": title})
     tpl = load_template(template)
     if not isinstance(runtime_minutes, int) or not 1 <= runtime_minutes <= 1000:
-        raise InvalidInput(f"invalid runtime {runtime_minutes!r}: minutes between 1 and 1000", field="runtime")
+        raise InvalidInput(
+            N_("invalid runtime %(runtime_minutes)r: minutes between 1 and 1000"),
+            field="runtime",
+            params={"runtime_minutes": runtime_minutes},
+        )
     rate = parse_rate(fps)
     langs = parse_languages(languages)
     if not langs:
-        raise InvalidInput("languages: give at least the original language", field="languages")
+        raise InvalidInput(N_("languages: give at least the original language"), field="languages")
     original, dubbed_langs = langs[0], langs[1:]
     if dubbed is not None:
         dubbed_langs = parse_languages(dubbed, "dubbed")
     if original in dubbed_langs:
-        raise InvalidInput(f"language {original!r} is both original and dubbed", field="languages")
+        raise InvalidInput(
+            N_("language %(original)r is both original and dubbed"), field="languages", params={"original": original}
+        )
     start_date = parse_date(start, "start") if start else date.today()
     dels = parse_deliveries(deliveries, "delivery") if deliveries else []
     for label, due in dels:
         if due <= start_date:
             raise InvalidInput(
-                f"delivery {label!r} on {due.isoformat()} is not after the start {start_date.isoformat()}",
+                N_("delivery %(label)r on %(value)s is not after the start %(value2)s"),
                 field="delivery",
+                params={"label": label, "value": due.isoformat(), "value2": start_date.isoformat()},
             )
     drop = ";" in record_start_tc and supports_drop_frame(rate)
     start_tc_to_frames(record_start_tc, rate, field="record_start_tc")  # refuses a bad timecode
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise InvalidInput(f"invalid currency {currency!r}: use an ISO code such as EUR", field="currency")
+        raise InvalidInput(
+            N_("invalid currency %(currency)r: use an ISO code such as EUR"),
+            field="currency",
+            params={"currency": currency},
+        )
 
     prod = Production(
         title=title,
@@ -230,12 +245,17 @@ def add_department(session: Session, prod: Production, name: str, code: str | No
     """Add a custom department (e.g. "Titles and graphics"); its code is derived from the name."""
     name = name.strip()
     if not name:
-        raise InvalidInput("department name is empty", field="name")
+        raise InvalidInput(N_("department name is empty"), field="name")
     code = (code or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))[:64]
     if not code:
-        raise InvalidInput(f"cannot make a department code from {name!r}: give --code", field="code")
+        raise InvalidInput(
+            N_("cannot make a department code from %(name)r: give --code"), field="code", params={"name": name}
+        )
     if any(d.code == code or d.name.lower() == name.lower() for d in prod.departments):
-        raise Conflict(f"department {name!r} ({code}) already exists in {prod.title!r}")
+        raise Conflict(
+            N_("department %(name)r (%(code)s) already exists in %(production)r"),
+            params={"name": name, "code": code, "production": prod.title},
+        )
     dept = Department(
         code=code, name=name, custom=True, position=max((d.position for d in prod.departments), default=0) + 1
     )
@@ -264,23 +284,31 @@ def update_production(
             prod.status = ProductionStatus(status)
         except ValueError:
             allowed = ", ".join(s.value for s in ProductionStatus)
-            raise InvalidInput(f"invalid status {status!r}: one of {allowed}", field="status") from None
+            raise InvalidInput(
+                N_("invalid status %(status)r: one of %(allowed)s"),
+                field="status",
+                params={"status": status, "allowed": allowed},
+            ) from None
     if title is not None:
         title = title.strip()
         if not title:
-            raise InvalidInput("title is empty", field="title")
+            raise InvalidInput(N_("title is empty"), field="title")
         clash = session.scalars(select(Production).where(Production.title == title, Production.id != prod.id)).first()
         if clash:
-            raise Conflict(f"a production titled {title!r} already exists", field="title")
+            raise Conflict(N_("a production titled %(title)r already exists"), field="title", params={"title": title})
         prod.title = title
     if description is not None:
         prod.description = description
     if add_delivery:
         for label, due in parse_deliveries(add_delivery):
             if due <= prod.start_date:
-                raise InvalidInput(f"delivery {label!r} is not after the start {prod.start_date}", field="delivery")
+                raise InvalidInput(
+                    N_("delivery %(label)r is not after the start %(start_date)s"),
+                    field="delivery",
+                    params={"label": label, "start_date": prod.start_date},
+                )
             if any(d.label.lower() == label.lower() for d in prod.deliveries):
-                raise Conflict(f"delivery {label!r} already exists")
+                raise Conflict(N_("delivery %(label)r already exists"), params={"label": label})
             prod.deliveries.append(DeliveryDate(label=label, due=due))
     session.flush()
     return prod

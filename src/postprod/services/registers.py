@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from postprod.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from postprod.errors import N_, Conflict, IllegalTransition, InvalidInput, NotFound
 from postprod.model import Note, Person, Production
 from postprod.model.audit import jsonable
 from postprod.model.editorial import (
@@ -193,7 +193,11 @@ def get_kind(name: str) -> Kind:
     """A register by name (adr, foley, music, vfx, dubbing)."""
     kind = KINDS.get(name.strip().lower())
     if kind is None:
-        raise InvalidInput(f"unknown register {name!r}: one of {', '.join(KINDS)}", field="kind")
+        raise InvalidInput(
+            N_("unknown register %(name)r: one of %(choices)s"),
+            field="kind",
+            params={"name": name, "choices": ", ".join(KINDS)},
+        )
     return kind
 
 
@@ -212,7 +216,11 @@ def enum_value(enum_cls: type[enum.StrEnum], value: str, field: str) -> Any:
         return enum_cls(text)
     except ValueError:
         allowed = ", ".join(m.value for m in enum_cls)
-        raise InvalidInput(f"invalid {field} {value!r}: one of {allowed}", field=field) from None
+        raise InvalidInput(
+            N_("invalid %(field)s %(value)r: one of %(allowed)s"),
+            field=field,
+            params={"field": field, "value": value, "allowed": allowed},
+        ) from None
 
 
 class Placement:
@@ -259,7 +267,11 @@ class Placement:
             self._people = {p.name.lower(): p for p in people}
         p = self._people.get(name.strip().lower())
         if p is None:
-            raise NotFound(f"no person {name.strip()!r} in {self.prod.title!r}", field="assignee")
+            raise NotFound(
+                N_("no person %(value)r in %(production)r"),
+                field="assignee",
+                params={"value": name.strip(), "production": self.prod.title},
+            )
         return p
 
 
@@ -267,7 +279,11 @@ def _text(value: str, field: Field) -> str:
     text = value.strip()
     limit = MAX_TEXT["key" if field.type == "key" else "text" if field.type == "text" else "str"]
     if len(text) > limit:
-        raise InvalidInput(f"{field.name} is too long ({len(text)} characters, at most {limit})", field=field.name)
+        raise InvalidInput(
+            N_("%(name)s is too long (%(value)s characters, at most %(limit)s)"),
+            field=field.name,
+            params={"name": field.name, "value": len(text), "limit": limit},
+        )
     return text
 
 
@@ -278,30 +294,48 @@ def parse_value(kind: Kind, field: Field, value: str, place: Placement, reel: st
     if t == "key":
         text = _text(text, field)
         if field.name != "reel" and (not text or any(c.isspace() for c in text)):
-            raise InvalidInput(f"invalid {field.name} {value!r}: not empty, no spaces", field=field.name)
+            raise InvalidInput(
+                N_("invalid %(name)s %(value)r: not empty, no spaces"),
+                field=field.name,
+                params={"name": field.name, "value": value},
+            )
         return text or None
     if t in ("str", "text"):
         return _text(text, field)
     if t == "language":
         if not (2 <= len(text) <= 16) or not text.replace("-", "").isalpha():
-            raise InvalidInput(f"invalid language {value!r}: a code such as en, de or pt-BR", field=field.name)
+            raise InvalidInput(
+                N_("invalid language %(value)r: a code such as en, de or pt-BR"),
+                field=field.name,
+                params={"value": value},
+            )
         return text.lower()
     if t == "currency":
         if len(text) != 3 or not text.isalpha():
-            raise InvalidInput(f"invalid currency {value!r}: a 3-letter code such as EUR", field=field.name)
+            raise InvalidInput(
+                N_("invalid currency %(value)r: a 3-letter code such as EUR"), field=field.name, params={"value": value}
+            )
         return text.upper()
     if not text:
         if t in ("int", "priority"):
-            raise InvalidInput(f"{field.name} is empty", field=field.name)
+            raise InvalidInput(N_("%(name)s is empty"), field=field.name, params={"name": field.name})
         return None
     if t in ("int", "priority"):
         try:
             n = int(text)
         except ValueError:
-            raise InvalidInput(f"invalid {field.name} {value!r}: a whole number", field=field.name) from None
+            raise InvalidInput(
+                N_("invalid %(name)s %(value)r: a whole number"),
+                field=field.name,
+                params={"name": field.name, "value": value},
+            ) from None
         lo, hi = (1, 5) if t == "priority" else (0, 100_000)
         if not lo <= n <= hi:
-            raise InvalidInput(f"invalid {field.name} {n}: between {lo} and {hi}", field=field.name)
+            raise InvalidInput(
+                N_("invalid %(name)s %(n)s: between %(lo)s and %(hi)s"),
+                field=field.name,
+                params={"name": field.name, "n": n, "lo": lo, "hi": hi},
+            )
         return n
     if t == "date":
         return parse_date(text, field.name)
@@ -310,10 +344,16 @@ def parse_value(kind: Kind, field: Field, value: str, place: Placement, reel: st
             amount = Decimal(text.replace(" ", "").replace(",", ""))
         except InvalidOperation:
             raise InvalidInput(
-                f"invalid {field.name} {value!r}: an amount such as 12500.00", field=field.name
+                N_("invalid %(name)s %(value)r: an amount such as 12500.00"),
+                field=field.name,
+                params={"name": field.name, "value": value},
             ) from None
         if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-            raise InvalidInput(f"invalid {field.name} {value!r}: between 0 and 9999999999.99", field=field.name)
+            raise InvalidInput(
+                N_("invalid %(name)s %(value)r: between 0 and 9999999999.99"),
+                field=field.name,
+                params={"name": field.name, "value": value},
+            )
         return amount.quantize(Decimal("0.01"))
     if t == "usage":
         return enum_value(MusicUsage, text, field.name)
@@ -327,7 +367,11 @@ def parse_value(kind: Kind, field: Field, value: str, place: Placement, reel: st
         rate, df = place.rate(reel)
         frames = tc_to_frames(text, rate, df if ";" not in text else None, field=field.name)
         if frames < 0:
-            raise InvalidInput(f"invalid {field.name} {value!r}: negative timecode", field=field.name)
+            raise InvalidInput(
+                N_("invalid %(name)s %(value)r: negative timecode"),
+                field=field.name,
+                params={"name": field.name, "value": value},
+            )
         return frames
     raise AssertionError(t)
 
@@ -344,10 +388,12 @@ def parse_values(kind: Kind, values: dict[str, str], place: Placement, reel: str
             continue
         field = known.get(name)
         if field is None:
-            raise InvalidInput(f"unknown field {name!r} for {kind.label}s", field=name)
+            raise InvalidInput(
+                N_("unknown field %(name)r for %(label)ss"), field=name, params={"name": name, "label": kind.label}
+            )
         out[name] = parse_value(kind, field, raw, place, reel)
     if out.get("in") is not None and out.get("out") is not None and out["out"] < out["in"]:
-        raise InvalidInput("out is before in", field="out")
+        raise InvalidInput(N_("out is before in"), field="out")
     return out
 
 
@@ -356,7 +402,10 @@ def check_transition(kind: Kind, entry: RegisterMixin, new: Any) -> None:
     if new.value != old and new.value not in kind.transitions.get(old, frozenset()):
         allowed = ", ".join(sorted(kind.transitions.get(old, frozenset())))
         key = getattr(entry, kind.key)
-        raise IllegalTransition(f"{kind.label} {key}: cannot go from {old} to {new.value} (allowed: {allowed})")
+        raise IllegalTransition(
+            N_("%(label)s %(key)s: cannot go from %(old)s to %(value)s (allowed: %(allowed)s)"),
+            params={"label": kind.label, "key": key, "old": old, "value": new.value, "allowed": allowed},
+        )
 
 
 def apply_values(kind: Kind, entry: RegisterMixin, values: dict[str, Any], *, check_status: bool) -> None:
@@ -366,9 +415,9 @@ def apply_values(kind: Kind, entry: RegisterMixin, values: dict[str, Any], *, ch
     if rin is not None and rout is None:
         rout = rin  # a point cue
     if rout is not None and rin is None:
-        raise InvalidInput("an out timecode needs an in timecode", field="in")
+        raise InvalidInput(N_("an out timecode needs an in timecode"), field="in")
     if rin is not None and rout is not None and rout < rin:
-        raise InvalidInput("out is before in", field="out")
+        raise InvalidInput(N_("out is before in"), field="out")
     if "status" in values and check_status:
         check_transition(kind, entry, values["status"])
     for name, value in values.items():
@@ -405,10 +454,13 @@ def add_entry(session: Session, prod: Production, kind: Kind, values: dict[str, 
     place = Placement(session, prod)
     key_name = kind.fields[0].name
     if not values.get(key_name, "").strip():
-        raise InvalidInput(f"{key_name} is required", field=key_name)
+        raise InvalidInput(N_("%(key_name)s is required"), field=key_name, params={"key_name": key_name})
     typed = parse_values(kind, values, place, None)
     if find_entry(session, prod, kind, typed[key_name]) is not None:
-        raise Conflict(f"{kind.label} {typed[key_name]} already exists in {prod.title!r}")
+        raise Conflict(
+            N_("%(label)s %(value)s already exists in %(production)r"),
+            params={"label": kind.label, "value": typed[key_name], "production": prod.title},
+        )
     model: Any = kind.model
     entry = model(production_id=prod.id)
     _defaults(kind, entry, prod)
@@ -464,7 +516,10 @@ def update_entry(
     if key_name in typed and typed[key_name] != getattr(entry, kind.key):
         other = find_entry(session, prod, kind, typed[key_name])
         if other is not None and other.id != entry.id:
-            raise Conflict(f"{kind.label} {typed[key_name]} already exists in {prod.title!r}")
+            raise Conflict(
+                N_("%(label)s %(value)s already exists in %(production)r"),
+                params={"label": kind.label, "value": typed[key_name], "production": prod.title},
+            )
     apply_values(kind, entry, typed, check_status=True)
     anchor(place, entry, typed)
     status = typed.get("status")
@@ -604,16 +659,24 @@ def list_entries(
     right) a money field is refused as a sort key: the order would tell the amounts.
     """
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"invalid limit {limit}: 1 to {MAX_LIMIT}", field="limit")
+        raise InvalidInput(
+            N_("invalid limit %(limit)s: 1 to %(max_limit)s"),
+            field="limit",
+            params={"limit": limit, "max_limit": MAX_LIMIT},
+        )
     if offset < 0:
-        raise InvalidInput(f"invalid offset {offset}: 0 or more", field="offset")
+        raise InvalidInput(N_("invalid offset %(offset)s: 0 or more"), field="offset", params={"offset": offset})
     model: Any = kind.model
     desc = sort.startswith("-")
     name = sort.lstrip("-")
     if not money and any(f.name == name and is_money_field(f.type) for f in kind.fields):
         refuse_money_field(name, "sorting", "sort")
     if name not in sort_columns(kind, money=money):
-        raise InvalidInput(f"invalid sort {sort!r}: one of {', '.join(sort_columns(kind, money=money))}", field="sort")
+        raise InvalidInput(
+            N_("invalid sort %(sort)r: one of %(choices)s"),
+            field="sort",
+            params={"sort": sort, "choices": ", ".join(sort_columns(kind, money=money))},
+        )
     base = [model.production_id == prod.id]
     where = list(base)
     if status:
@@ -681,6 +744,9 @@ def version_changes(
     """A cut version of the production and its stored change list against the version before (None for v1)."""
     cv = session.get(CutVersion, version_id)
     if cv is None or cv.production_id != prod.id:
-        raise NotFound(f"no cut version {version_id} in {prod.title!r}")
+        raise NotFound(
+            N_("no cut version %(version_id)s in %(production)r"),
+            params={"version_id": version_id, "production": prod.title},
+        )
     content = session.get(CutVersionContent, cv.id)
     return cv, content.changes if content is not None else None

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
-from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.errors import N_, Conflict, InvalidInput, NotFound
 from postprod.model import (
     ApprovalDecision,
     ApprovalRequest,
@@ -43,9 +43,11 @@ def share(session: Session, prod: Production, target_type: str, ref: str | int) 
     """Show an item to the production's clients."""
     target = resolve_target(session, prod, target_type, ref)
     if not items.get_kind(target.type).client_visible:
-        raise InvalidInput(f"{target.label} cannot be shown to clients", field="target_type")
+        raise InvalidInput(
+            N_("%(label)s cannot be shown to clients"), field="target_type", params={"label": target.label}
+        )
     if is_shared(session, prod.id, target.type, target.id):
-        raise Conflict(f"{target.label} is already shared")
+        raise Conflict(N_("%(label)s is already shared"), params={"label": target.label})
     item = SharedItem(production_id=prod.id, target_type=target.type, target_id=target.id, label=target.label)
     session.add(item)
     session.flush()
@@ -55,7 +57,9 @@ def share(session: Session, prod: Production, target_type: str, ref: str | int) 
 def unshare(session: Session, prod: Production, share_id: int) -> None:
     item = session.get(SharedItem, share_id)
     if item is None or item.production_id != prod.id:
-        raise NotFound(f"no shared item {share_id} in {prod.title!r}")
+        raise NotFound(
+            N_("no shared item %(share_id)s in %(production)r"), params={"share_id": share_id, "production": prod.title}
+        )
     session.delete(item)
     session.flush()
 
@@ -111,14 +115,18 @@ def request_approval(
 ) -> ApprovalRequest:
     """Send an item to named members of the production for approval."""
     if not reviewers:
-        raise InvalidInput("name at least one reviewer", field="reviewers")
+        raise InvalidInput(N_("name at least one reviewer"), field="reviewers")
     members = set(session.scalars(select(Membership.user_id).where(Membership.production_id == prod.id)))
     seen: set[int] = set()
     for user in reviewers:
         if user.id not in members and not user.is_admin:
-            raise InvalidInput(f"{user.username} is not a member of {prod.title!r}", field="reviewers")
+            raise InvalidInput(
+                N_("%(username)s is not a member of %(production)r"),
+                field="reviewers",
+                params={"username": user.username, "production": prod.title},
+            )
         if user.id in seen:
-            raise InvalidInput(f"{user.username} is named twice", field="reviewers")
+            raise InvalidInput(N_("%(username)s is named twice"), field="reviewers", params={"username": user.username})
         seen.add(user.id)
     pending = session.scalars(
         select(ApprovalRequest).where(
@@ -129,7 +137,9 @@ def request_approval(
         )
     ).first()
     if pending is not None:
-        raise Conflict(f"{target.label} already awaits approval (request {pending.id})")
+        raise Conflict(
+            N_("%(label)s already awaits approval (request %(id)s)"), params={"label": target.label, "id": pending.id}
+        )
     req = ApprovalRequest(
         production_id=prod.id,
         target_type=target.type,
@@ -150,7 +160,7 @@ def request_approval(
 def get_request(session: Session, request_id: int) -> ApprovalRequest:
     req = session.get(ApprovalRequest, request_id)
     if req is None:
-        raise NotFound(f"no approval request {request_id}")
+        raise NotFound(N_("no approval request %(request_id)s"), params={"request_id": request_id})
     return req
 
 
@@ -159,16 +169,20 @@ def decide(session: Session, req: ApprovalRequest, reviewer: User, decision: str
     try:
         choice = ApprovalDecision(decision.strip().lower().replace("_", "-").replace(" ", "-"))
     except ValueError:
-        raise InvalidInput(f"invalid decision {decision!r}: approved or changes-requested", field="decision") from None
+        raise InvalidInput(
+            N_("invalid decision %(decision)r: approved or changes-requested"),
+            field="decision",
+            params={"decision": decision},
+        ) from None
     if choice == ApprovalDecision.PENDING:
-        raise InvalidInput("a decision is approved or changes-requested", field="decision")
+        raise InvalidInput(N_("a decision is approved or changes-requested"), field="decision")
     if req.status != ApprovalStatus.PENDING:
-        raise Conflict(f"request {req.id} is already {req.status.value}")
+        raise Conflict(N_("request %(id)s is already %(value)s"), params={"id": req.id, "value": req.status.value})
     review = next((r for r in req.reviews if r.reviewer_id == reviewer.id), None)
     if review is None:
         raise Forbidden(f"{reviewer.username} is not a reviewer of request {req.id}")
     if choice == ApprovalDecision.CHANGES_REQUESTED and not note.strip():
-        raise InvalidInput("say which changes in a note", field="note")
+        raise InvalidInput(N_("say which changes in a note"), field="note")
     now = utcnow()
     review.decision = choice
     review.note = note.strip()
@@ -186,7 +200,7 @@ def decide(session: Session, req: ApprovalRequest, reviewer: User, decision: str
 
 def cancel(session: Session, req: ApprovalRequest) -> ApprovalRequest:
     if req.status != ApprovalStatus.PENDING:
-        raise Conflict(f"request {req.id} is already {req.status.value}")
+        raise Conflict(N_("request %(id)s is already %(value)s"), params={"id": req.id, "value": req.status.value})
     req.status = ApprovalStatus.CANCELLED
     req.decided_at = utcnow()
     session.flush()
@@ -203,7 +217,11 @@ def list_requests(
             q = q.where(ApprovalRequest.status == ApprovalStatus(status))
         except ValueError:
             allowed = ", ".join(s.value for s in ApprovalStatus)
-            raise InvalidInput(f"invalid status {status!r}: one of {allowed}", field="status") from None
+            raise InvalidInput(
+                N_("invalid status %(status)r: one of %(allowed)s"),
+                field="status",
+                params={"status": status, "allowed": allowed},
+            ) from None
     if reviewer is not None:
         q = q.where(ApprovalRequest.reviews.any(ApprovalReview.reviewer_id == reviewer.id))
     return list(session.scalars(q.order_by(ApprovalRequest.id.desc())))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from typing_extensions import TypedDict
 
-from postprod.errors import Conflict, CycleError, IllegalTransition, InvalidInput, StaleWrite
+from postprod.errors import N_, Conflict, CycleError, IllegalTransition, InvalidInput, StaleWrite
 from postprod.limits import as_id
 from postprod.model import (
     TRANSITIONS,
@@ -46,16 +46,24 @@ def parse_status(value: str) -> TaskStatus:
         return TaskStatus(text)
     except ValueError:
         allowed = ", ".join(s.value for s in TaskStatus)
-        raise InvalidInput(f"invalid status {value!r}: one of {allowed}", field="status") from None
+        raise InvalidInput(
+            N_("invalid status %(value)r: one of %(allowed)s"),
+            field="status",
+            params={"value": value, "allowed": allowed},
+        ) from None
 
 
 def _parse_estimate(value: str | float | Decimal) -> Decimal:
     try:
         est = Decimal(str(value))
     except InvalidOperation:
-        raise InvalidInput(f"invalid estimate {value!r}: a number of work days", field="estimate") from None
+        raise InvalidInput(
+            N_("invalid estimate %(value)r: a number of work days"), field="estimate", params={"value": value}
+        ) from None
     if not est.is_finite() or est < 0 or est > 10000:
-        raise InvalidInput(f"invalid estimate {value!r}: between 0 and 10000 work days", field="estimate")
+        raise InvalidInput(
+            N_("invalid estimate %(value)r: between 0 and 10000 work days"), field="estimate", params={"value": value}
+        )
     return est
 
 
@@ -77,9 +85,15 @@ def create_task(
     """Add a task to the production; its key must be new."""
     key = key.strip().upper()
     if not key or len(key) > 64 or any(c.isspace() for c in key):
-        raise InvalidInput(f"invalid task key {key!r}: up to 64 characters, no spaces", field="key")
+        raise InvalidInput(
+            N_("invalid task key %(key)r: up to 64 characters, no spaces"), field="key", params={"key": key}
+        )
     if session.scalars(select(Task).where(Task.production_id == prod.id, Task.key == key)).first():
-        raise Conflict(f"task {key} already exists in {prod.title!r}", field="key")
+        raise Conflict(
+            N_("task %(key)s already exists in %(production)r"),
+            field="key",
+            params={"key": key, "production": prod.title},
+        )
     dept = get_department(session, prod, department)
     rk = _room_kind(room_kind) if room_kind else None
     _check_priority(priority)
@@ -105,7 +119,9 @@ def create_task(
 
 def _check_priority(priority: int) -> None:
     if not 1 <= priority <= 5:
-        raise InvalidInput(f"invalid priority {priority}: 1 (low) to 5 (urgent)", field="priority")
+        raise InvalidInput(
+            N_("invalid priority %(priority)s: 1 (low) to 5 (urgent)"), field="priority", params={"priority": priority}
+        )
 
 
 def update_task(
@@ -142,8 +158,9 @@ def update_task(
             if new not in TRANSITIONS[task.status]:
                 allowed = ", ".join(s.value for s in sorted(TRANSITIONS[task.status], key=lambda s: s.value))
                 raise IllegalTransition(
-                    f"task {task.key}: cannot go from {task.status.value} to {new.value} (allowed: {allowed})",
+                    N_("task %(key)s: cannot go from %(value)s to %(value2)s (allowed: %(allowed)s)"),
                     field="status",
+                    params={"key": task.key, "value": task.status.value, "value2": new.value, "allowed": allowed},
                 )
             task.status = new
             if new == TaskStatus.IN_PROGRESS and task.actual_start is None:
@@ -155,22 +172,30 @@ def update_task(
                 task.actual_finish = None
     if progress is not None:
         if not 0 <= progress <= 100:
-            raise InvalidInput(f"invalid progress {progress}: 0 to 100", field="progress")
+            raise InvalidInput(
+                N_("invalid progress %(progress)s: 0 to 100"), field="progress", params={"progress": progress}
+            )
         if task.status == TaskStatus.DONE and progress < 100:
             raise InvalidInput(
-                f"task {task.key} is done: its progress stays 100 (set it to retake first)", field="progress"
+                N_("task %(key)s is done: its progress stays 100 (set it to retake first)"),
+                field="progress",
+                params={"key": task.key},
             )
         task.progress = progress
     for who in assign or []:
         person = get_person(session, prod, who)
         if any(a.person_id == person.id for a in task.assignments):
-            raise Conflict(f"{person.name} is already assigned to {task.key}")
+            raise Conflict(N_("%(name)s is already assigned to %(key)s"), params={"name": person.name, "key": task.key})
         task.assignments.append(TaskAssignment(person=person))
     for who in unassign or []:
         person = get_person(session, prod, who)
         match = [a for a in task.assignments if a.person_id == person.id]
         if not match:
-            raise InvalidInput(f"{person.name} is not assigned to {task.key}", field="unassign")
+            raise InvalidInput(
+                N_("%(name)s is not assigned to %(key)s"),
+                field="unassign",
+                params={"name": person.name, "key": task.key},
+            )
         task.assignments.remove(match[0])
     if priority is not None:
         _check_priority(priority)
@@ -181,7 +206,7 @@ def update_task(
         task.due_date = parse_date(due, "due") if due else None
     if name is not None:
         if not name.strip():
-            raise InvalidInput("name is empty", field="name")
+            raise InvalidInput(N_("name is empty"), field="name")
         task.name = name.strip()
     if description is not None:
         task.description = description
@@ -208,7 +233,11 @@ def _room_kind(value: str) -> RoomKind:
         return RoomKind(value)
     except ValueError:
         allowed = ", ".join(r.value for r in RoomKind)
-        raise InvalidInput(f"invalid room kind {value!r}: one of {allowed}", field="room_kind") from None
+        raise InvalidInput(
+            N_("invalid room kind %(value)r: one of %(allowed)s"),
+            field="room_kind",
+            params={"value": value, "allowed": allowed},
+        ) from None
 
 
 def _successor_map(session: Session, prod: Production) -> dict[int, list[int]]:
@@ -244,13 +273,17 @@ def find_path(succ: dict[int, list[int]], start: int, goal: int) -> list[int] | 
 def add_dependency(session: Session, successor: Task, predecessor: Task, lag_days: int = 0) -> Dependency:
     """successor waits for predecessor (finish-to-start, lag in work days); a cycle is refused and named."""
     if successor.production_id != predecessor.production_id:
-        raise InvalidInput("a dependency links two tasks of the same production")
+        raise InvalidInput(N_("a dependency links two tasks of the same production"))
     if successor.id == predecessor.id:
         raise CycleError([successor.key, successor.key])
     if not -365 <= lag_days <= 365:
-        raise InvalidInput(f"invalid lag {lag_days}: between -365 and 365 work days", field="lag")
+        raise InvalidInput(
+            N_("invalid lag %(lag_days)s: between -365 and 365 work days"), field="lag", params={"lag_days": lag_days}
+        )
     if any(d.predecessor_id == predecessor.id for d in successor.predecessors):
-        raise Conflict(f"{successor.key} already depends on {predecessor.key}")
+        raise Conflict(
+            N_("%(key)s already depends on %(key2)s"), params={"key": successor.key, "key2": predecessor.key}
+        )
     path = find_path(_successor_map(session, successor.production), successor.id, predecessor.id)
     if path is not None:
         keys = {t.id: t.key for t in successor.production.tasks}
@@ -265,7 +298,9 @@ def remove_dependency(session: Session, successor: Task, predecessor: Task) -> N
     """Drop the link successor <- predecessor."""
     match = [d for d in successor.predecessors if d.predecessor_id == predecessor.id]
     if not match:
-        raise InvalidInput(f"{successor.key} does not depend on {predecessor.key}")
+        raise InvalidInput(
+            N_("%(key)s does not depend on %(key2)s"), params={"key": successor.key, "key2": predecessor.key}
+        )
     successor.predecessors.remove(match[0])
     session.flush()
 
@@ -278,7 +313,9 @@ def set_dependencies(session: Session, task: Task, wanted: list[tuple[Task, int]
     seen: set[int] = set()
     for pred, _lag in wanted:
         if pred.id in seen:
-            raise InvalidInput(f"{task.key} waits for {pred.key} twice", field="after")
+            raise InvalidInput(
+                N_("%(key)s waits for %(key2)s twice"), field="after", params={"key": task.key, "key2": pred.key}
+            )
         seen.add(pred.id)
     for dep in [d for d in task.predecessors if d.predecessor_id not in seen]:
         task.predecessors.remove(dep)
@@ -290,7 +327,9 @@ def set_dependencies(session: Session, task: Task, wanted: list[tuple[Task, int]
             add_dependency(session, task, pred, lag)
         else:
             if not -365 <= lag <= 365:
-                raise InvalidInput(f"invalid lag {lag}: between -365 and 365 work days", field="lag")
+                raise InvalidInput(
+                    N_("invalid lag %(lag)s: between -365 and 365 work days"), field="lag", params={"lag": lag}
+                )
             link.lag_days = lag
     session.flush()
 
@@ -330,19 +369,29 @@ def list_tasks(
     sort: str = "position",
     limit: int | None = 50,
     offset: int = 0,
+    links: bool = True,
 ) -> Page[Task]:
     """The production's tasks, filtered and sorted by the database, a page at a time (`limit` None: all).
 
-    Sort by a name, '-' first for descending; the total is of all the tasks matching.
+    Sort by a name, '-' first for descending; the total is of all the tasks matching. Without `links`
+    the tasks' dependencies are not loaded with them (a board's cards do not show them).
     """
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"invalid limit {limit}: 1 to {MAX_LIMIT}", field="limit")
+        raise InvalidInput(
+            N_("invalid limit %(limit)s: 1 to %(max_limit)s"),
+            field="limit",
+            params={"limit": limit, "max_limit": MAX_LIMIT},
+        )
     if offset < 0:
-        raise InvalidInput(f"invalid offset {offset}: 0 or more", field="offset")
+        raise InvalidInput(N_("invalid offset %(offset)s: 0 or more"), field="offset", params={"offset": offset})
     desc = sort.startswith("-")
     cols = SORTS.get(sort.lstrip("-"))
     if cols is None:
-        raise InvalidInput(f"invalid sort {sort!r}: one of {', '.join(SORTS)} (prefix - to reverse)", field="sort")
+        raise InvalidInput(
+            N_("invalid sort %(sort)r: one of %(choices)s (prefix - to reverse)"),
+            field="sort",
+            params={"sort": sort, "choices": ", ".join(SORTS)},
+        )
     where = [Task.production_id == prod.id]
     if department:
         where.append(Task.department_id == get_department(session, prod, department).id)
@@ -365,7 +414,7 @@ def list_tasks(
         .where(*where)
         .options(
             selectinload(Task.assignments).selectinload(TaskAssignment.person),
-            selectinload(Task.predecessors).selectinload(Dependency.predecessor),
+            *([selectinload(Task.predecessors).selectinload(Dependency.predecessor)] if links else []),
             selectinload(Task.department),
         )
         .order_by(*order)
@@ -420,7 +469,10 @@ def update_task_checked(session: Session, task: Task, expected_version: int, **c
         fresh = session.get(Task, task.id, populate_existing=True)
         current = task_dict(fresh) if fresh is not None else None
         raise StaleWrite(
-            f"task {task.key} was changed by someone else meanwhile", current, production_id=task.production_id
+            N_("task %(key)s was changed by someone else meanwhile"),
+            current,
+            production_id=task.production_id,
+            params={"key": task.key},
         ) from None
     from postprod.services import notifications  # the users area, only for writes that notify
 
@@ -434,7 +486,7 @@ def move_task(
     """Move a task (at the version the mover read); reopening finished work needs a note saying why, kept on the task."""
     new = parse_status(status) if status.strip() else None
     if task.status == TaskStatus.DONE and new not in (None, TaskStatus.DONE) and not note.strip():
-        raise InvalidInput("say why this finished work is reopened: the note is kept on the task", field="note")
+        raise InvalidInput(N_("say why this finished work is reopened: the note is kept on the task"), field="note")
     task = update_task_checked(session, task, expected_version, status=status)
     if note.strip():
         items.add_note(session, task.production_id, "task", task.id, note, author)

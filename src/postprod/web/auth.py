@@ -40,9 +40,11 @@ def login_url(next_url: str) -> str:
 def page_principal(request: Request, session: SessionDep) -> Principal:
     """The signed-in user of a page read."""
     try:
-        return authenticate_request(request, session)
+        principal = authenticate_request(request, session)
     except Unauthorized:
         raise LoginRequired(_here(request)) from None
+    request.state.user_language = principal.user.language  # the error pages speak it too
+    return principal
 
 
 async def form_data(request: Request) -> FormData:
@@ -62,9 +64,11 @@ def form_principal(request: Request, session: SessionDep, form: FormDep) -> Prin
     """The signed-in user of a form post, whose CSRF token (field or X-CSRF-Token header) must match."""
     token = form.get("csrf_token")
     try:
-        return authenticate_request(request, session, csrf_token=str(token) if token else None)
+        principal = authenticate_request(request, session, csrf_token=str(token) if token else None)
     except Unauthorized:
         raise LoginRequired(_here(request)) from None
+    request.state.user_language = principal.user.language
+    return principal
 
 
 PagePrincipal = Annotated[Principal, Depends(page_principal)]

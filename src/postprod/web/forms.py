@@ -54,8 +54,8 @@ def errors_of(exc: PostprodError, _: Callable[[str], str], hints: Mapping[str, s
         msg = _("This link would make a loop: %(cycle)s.") % {"cycle": " → ".join(exc.cycle)}
         return {"after": msg}
     if isinstance(exc, Conflict):
-        return {field: _("Already taken or in use: %(detail)s") % {"detail": exc.message}}
-    return {field: hints.get(field, exc.message)}
+        return {field: _("Already taken or in use: %(detail)s") % {"detail": exc.said(_)}}
+    return {field: hints.get(field, exc.said(_))}
 
 
 def refused(session: Session, exc: PostprodError) -> None:

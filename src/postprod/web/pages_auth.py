@@ -145,7 +145,7 @@ def change_password(request: Request, principal: FormPrincipal, session: Session
             "current_password": _("Wrong current password."),
             "password": _("The new password needs 8 to 1024 characters."),
         }
-        ctx.update(flash=messages.get(exc.field or "", exc.message), flash_kind="error")
+        ctx.update(flash=messages.get(exc.field or "", exc.said(_)), flash_kind="error")
         return render(request, "account.html", ctx, status_code=422)
     except TooManyAttempts as exc:
         message = _("Too many failed sign-ins: try again in %(seconds)s s.") % {"seconds": exc.retry_after}

@@ -26,7 +26,7 @@ from postprod.services.users import Forbidden, Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_jobs import followed_job, job_view
-from postprod.web.render import render
+from postprod.web.render import render, said
 
 router = APIRouter()
 
@@ -151,9 +151,9 @@ def _spec_upload(form: FormData) -> tuple[str, str] | None:
     return Path(upload.filename).stem[:64] or "spec", text
 
 
-def _error_of(exc: PostprodError, default: str) -> dict[str, str]:
+def _error_of(request: Request, exc: PostprodError, default: str) -> dict[str, str]:
     field = "spec_file" if exc.field == "spec_toml" else (exc.field or default)
-    return {field if field in (*FIELDS, "spec_file") else default: exc.message}
+    return {field if field in (*FIELDS, "spec_file") else default: said(request, exc)}
 
 
 @router.post("/p/{production_id}/deliverables", response_model=None)
@@ -180,7 +180,9 @@ def add_deliverable(
                 language=v["language"] or None,
             )
     except PostprodError as exc:
-        return _list_page(request, principal, session, prod, errors=_error_of(exc, "name"), values=v, status=422)
+        return _list_page(
+            request, principal, session, prod, errors=_error_of(request, exc, "name"), values=v, status=422
+        )
     return RedirectResponse(f"/p/{prod.id}/deliverables/{d.id}", status_code=303)
 
 
@@ -219,7 +221,7 @@ def edit_deliverable(
             )
     except PostprodError as exc:
         session.expire(d)
-        errors = _error_of(exc, "spec")
+        errors = _error_of(request, exc, "spec")
         if isinstance(exc, StaleWrite):
             _ = page_context(request, principal, prod)["_t"]
             errors = {"version": _("Someone else changed this deliverable meanwhile: here it is as it is now.")}
@@ -244,7 +246,7 @@ def start_qc(
     try:
         target = deliverables_svc.qc_target(session, prod, d.id)  # no file, no spec, outside the roots: refused now
     except PostprodError as exc:
-        errors = {"qc": exc.message}
+        errors = {"qc": said(request, exc)}
         return _deliverable_page(request, principal, session, prod, d, errors=errors, status=422)
     runner: JobRunner = request.app.state.jobs
     params = {"production_id": prod.id, **target.params()}

@@ -27,7 +27,7 @@ from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_contex
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_delivery import reviewers
 from postprod.web.pages_jobs import followed_job, job_view
-from postprod.web.render import render, status_labels
+from postprod.web.render import render, said, status_labels
 from postprod.web.vocabulary import REGISTER_TABS, REGISTER_TITLES
 
 router = APIRouter()
@@ -101,7 +101,9 @@ def import_cut(
         )
     except PostprodError as exc:
         field = "file" if exc.field in (None, "filename") else exc.field
-        return _cuts_page(request, principal, session, prod, errors={field: exc.message}, values=values, status=422)
+        return _cuts_page(
+            request, principal, session, prod, errors={field: said(request, exc)}, values=values, status=422
+        )
     runner: JobRunner = request.app.state.jobs
     job = runner.submit(session, "cut-import", params, production_id=prod.id, user_id=principal.user.id)
     return RedirectResponse(f"/p/{prod.id}/cuts?job={job.id}", status_code=303)

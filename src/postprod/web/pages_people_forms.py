@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from postprod.errors import NotFound, PostprodError
-from postprod.http_deps import Id, SessionDep
+from postprod.http_deps import Id, JobsDep, SessionDep
 from postprod.model import Absence, Calendar, Person, Production, Room, RoomKind
 from postprod.services import people as svc
 from postprod.services.common import get_person, get_room
 from postprod.services.principal import Principal
 from postprod.services.users import Forbidden
+from postprod.web import pages_planning
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.forms import again, done, errors_of, refused, text, texts
 from postprod.web.render import render
@@ -277,9 +278,14 @@ def owner_page(
         errors=forms.get("errors", {}),
         absence_values=forms.get("absence_values", {}),
         absence_errors=forms.get("absence_errors", {}),
+        # the absence being edited when its form was refused: its form open again with the mistakes
+        edit_absence=forms.get("edit_absence"),
+        edit_values=forms.get("edit_values", {}),
+        edit_errors=forms.get("edit_errors", {}),
+        can_plan=principal.can("production.update", _resource(prod)),
     )
     ctx.update(choices(request, prod, ctx["lang"], ctx["_t"]))
-    if forms.get("errors") or forms.get("absence_errors"):
+    if forms.get("errors") or forms.get("absence_errors") or forms.get("edit_errors"):
         return again(request, "person.html", ctx)
     return render(request, "person.html", ctx)
 
@@ -369,6 +375,37 @@ def add_absence(
         p = _editing(session, principal, production_id)
         o = _owner(session, p, kind, str(owner_id))
         return owner_page(request, principal, session, p, kind, o, absence_values=values, absence_errors=errors)
+
+    return _attempt(request, session, _, write, page)
+
+
+@router.post("/p/{production_id}/absences/{absence_id}/edit", response_model=None)
+def edit_absence(
+    production_id: Id, absence_id: Id, request: Request, principal: FormPrincipal, session: SessionDep,
+    jobs: JobsDep, form: FormDep,
+) -> Response:  # fmt: skip
+    """Move an absence's days or change its reason; then, when asked, replan (a job followed on the planning page)."""
+    prod = _editing(session, principal, production_id)
+    absence = svc.get_absence(session, prod, absence_id)  # an unknown absence: 404
+    kind, owner_id = ("people", absence.person_id) if absence.person_id else ("rooms", absence.room_id)
+    _ = page_context(request, principal, prod)["_t"]
+    values = {k: text(form, k) for k in ("start", "end", "reason")}
+    replan = bool(form.get("replan")) and principal.can("production.update", _resource(prod))
+
+    def write() -> str:
+        svc.update_absence(session, prod, absence_id, start=values["start"], end=values["end"] or values["start"],
+                           reason=values["reason"])  # fmt: skip
+        if replan:
+            params = {"production_id": prod.id, "time_limit": pages_planning.WEB_TIME_LIMIT, "strict_due": False}
+            job = jobs.submit(session, "plan", params, production_id=prod.id, user_id=principal.user.id)
+            return f"/p/{prod.id}/planning?job={job.id}"
+        return f"/p/{prod.id}/{kind}/{owner_id}?saved=1#absences"
+
+    def page(errors: dict[str, str]) -> HTMLResponse:
+        p = _editing(session, principal, production_id)
+        o = _owner(session, p, kind, str(owner_id))
+        return owner_page(request, principal, session, p, kind, o, edit_absence=absence_id,
+                          edit_values=values | {"replan": replan}, edit_errors=errors)  # fmt: skip
 
     return _attempt(request, session, _, write, page)
 

@@ -7,6 +7,8 @@ with htmx until it is done. Reading is for those who read tasks; planning is the
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,6 +48,47 @@ def _can_plan(principal: Principal, prod: Production) -> bool:
 # --- the Gantt -----------------------------------------------------------------------------------
 
 
+# Gantt drawings kept for views unchanged (services/dashboard.gantt's stamp), per zoom, rights, options,
+# language and day: drawing 5,000 bars is half the page's time, and the same chart is opened again and again.
+_DRAWINGS: OrderedDict[tuple[Any, ...], tuple[Markup, Markup]] = OrderedDict()
+_DRAWINGS_SIZE = 4
+_drawings_lock = threading.Lock()
+
+
+# Each bar's drawing, for charts drawn alike (production, first day, zoom, rights, options, language, day): after
+# one task changed, the chart is drawn again from the others' kept drawings. One such set is kept at a time.
+_BAR_MEMO: dict[tuple[Any, ...], dict[tuple[Any, ...], str]] = {}
+_BAR_MEMO_SIZE = 20_000
+
+
+def _bar_memo(alike: tuple[Any, ...]) -> dict[tuple[Any, ...], str]:
+    with _drawings_lock:
+        memo = _BAR_MEMO.get(alike)
+        if memo is None or len(memo) > _BAR_MEMO_SIZE:
+            _BAR_MEMO.clear()
+            memo = _BAR_MEMO[alike] = {}
+        return memo
+
+
+def _drawn(key: tuple[Any, ...] | None) -> tuple[Markup, Markup] | None:
+    if key is None or not key[0]:
+        return None
+    with _drawings_lock:
+        drawn = _DRAWINGS.get(key)
+        if drawn is not None:
+            _DRAWINGS.move_to_end(key)
+        return drawn
+
+
+def _keep_drawing(key: tuple[Any, ...] | None, chart: Markup, lanes_svg: Markup) -> None:
+    if key is None or not key[0]:
+        return
+    with _drawings_lock:
+        _DRAWINGS[key] = (chart, lanes_svg)
+        while len(_DRAWINGS) > _DRAWINGS_SIZE:
+            _DRAWINGS.popitem(last=False)
+
+
 @router.get("/p/{production_id}/gantt", response_class=HTMLResponse)
 def gantt(
     production_id: Id,
@@ -69,7 +112,12 @@ def gantt(
     fit = gantt_chart.fit_zoom(view, FIT_WIDTH, LANE_WIDTH) if view is not None else 8.0
     z = zoom if zoom is not None else fit
     chart = lanes_svg = None
-    if view is not None:
+    today = date.today()
+    drawing_key = (view.stamp, z, can_plan, links, milestones, lang, today) if view is not None else None
+    drawn = _drawn(drawing_key)
+    if drawn is not None:
+        chart, lanes_svg = drawn
+    elif view is not None:
         p = f"/p/{prod.id}"
         marks = gantt_chart.Marks(
             href=lambda b: (
@@ -90,13 +138,15 @@ def gantt(
                 z,
                 unassigned=_("(unassigned)"),
                 delivery_label=_("delivery"),
-                today=date.today(),
+                today=today,
                 title=None,
                 labels=False,
                 marks=marks,
+                memo=_bar_memo((prod.id, view.start, z, can_plan, links, milestones, lang, today)),
             ).replace('aria-label="Gantt"', f'aria-label="{Markup.escape(title)}"', 1)
         )
         lanes_svg = Markup(gantt_chart.lane_column(view, unassigned=_("(unassigned)"), width=LANE_WIDTH))
+        _keep_drawing(drawing_key, chart, lanes_svg)
     query = {"lanes": lanes, "department": department or "", "links": int(links), "milestones": int(milestones)}
     ctx.update(
         view=view,
@@ -135,7 +185,7 @@ def _planning_context(
         history=history,
         can_plan=_can_plan(principal, prod),
         people=sorted(prod.people, key=lambda p: p.name.casefold()),
-        task_keys=[t.key for t in prod.tasks if t.status.value not in ("done", "approved")],
+        task_keys=ops.open_task_keys(session, prod),
         form=extra.pop("form", {}),
         errors=extra.pop("errors", {}),
         **extra,
@@ -274,7 +324,7 @@ def replan(
         # An error without a field (a task or person not found) goes beside the one line filled, if one.
         lines = [f for f in ("away_person", "slip_task", "add_key", "dep_before") if _text(form, f)]
         field = getattr(exc, "field", None) or (lines[0] if len(lines) == 1 else "incident")
-        said = gettext_for(language_of(request, principal.user.language))(exc.message)
+        said = exc.said(gettext_for(language_of(request, principal.user.language)))
         ctx = _planning_context(
             request, principal, session, prod, form=dict(form), errors={_FIELD_OF.get(field, field): said}
         )
@@ -368,7 +418,7 @@ def set_start(
         inc = ops.Incidents(pins=[(task.key, day)])
         ops.check_incidents(session, prod, inc)
     except PostprodError as exc:
-        said = gettext_for(language_of(request, principal.user.language))(exc.message)
+        said = exc.said(gettext_for(language_of(request, principal.user.language)))
         ctx = page_context(request, principal, prod, active="gantt", task=task, errors={"start": said}, value=text)
         return render(request, "plan_task.html", ctx, status_code=exc.http_status)
     job_id = _submit(session, jobs, principal, prod, "replan", incidents=ops.incidents_dict(inc))

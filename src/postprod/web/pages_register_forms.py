@@ -33,7 +33,7 @@ from postprod.web.pages_editorial import (
     row_columns,
     text_values,
 )
-from postprod.web.render import render
+from postprod.web.render import render, said
 
 router = APIRouter()
 
@@ -51,9 +51,9 @@ def _posted(form: FormData, names: list[str]) -> dict[str, str]:
     return {n: str(form.get(n) or "").strip() for n in names if n in form}
 
 
-def _field_error(exc: PostprodError, kind: reg.Kind, names: list[str]) -> dict[str, str]:
+def _field_error(request: Request, exc: PostprodError, kind: reg.Kind, names: list[str]) -> dict[str, str]:
     field = exc.field if exc.field in names else kind.fields[0].name if isinstance(exc, Conflict) else None
-    return {field or "_form": exc.message}
+    return {field or "_form": said(request, exc)}
 
 
 def _version(form: FormData) -> int:
@@ -79,7 +79,7 @@ def add_entry(
         with session.begin_nested():
             entry = reg.add_entry(session, prod, kind, values)
     except PostprodError as exc:
-        errors = {"add": _field_error(exc, kind, names)}
+        errors = {"add": _field_error(request, exc, kind, names)}
         return register_page(request, principal, session, prod, kind, errors=errors, values=posted, status=422)
     return RedirectResponse(f"/p/{prod.id}/registers/{kind.name}/{entry.id}", status_code=303)
 
@@ -177,7 +177,7 @@ def edit_entry(
             msg = _("Someone else changed this entry meanwhile: here it is as it is now. Your change was not saved.")
             errors, values = {"_form": msg}, None
         else:
-            errors, values = _field_error(exc, kind, names), posted
+            errors, values = _field_error(request, exc, kind, names), posted
         if htmx:
             return _row(request, principal, session, prod, kind, entry, edit=True, errors=errors, values=values)
         return entry_page(
@@ -214,7 +214,7 @@ def import_file(
                     session, prod, kind, path, update_existing=update, money=principal.sees_money(prod.id)
                 )
         except PostprodError as exc:
-            message = exc.message.replace(tmp + os.sep, "")
+            message = said(request, exc).replace(tmp + os.sep, "")
             errors = {"import": {"file": message}}
             return register_page(request, principal, session, prod, kind, errors=errors, values={}, status=422)
     done = f"imported={result.created}&updated={result.updated}"

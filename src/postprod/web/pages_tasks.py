@@ -61,6 +61,7 @@ def board(
             status=s.value,
             search=q or None,
             limit=BOARD_LIMIT if status else COLUMN_LIMIT,
+            links=False,
         )
         columns[s.value], counts[s.value] = page.items, page.total
     tasks = [t for rows in columns.values() for t in rows]

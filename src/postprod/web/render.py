@@ -15,7 +15,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from postprod.errors import PostprodError
 from postprod.web.i18n import pick_language, translations
+from postprod.web.qc_words import qc_phrase
 from postprod.web.vocabulary import ENTITY_TYPES, FIELD_NAMES, ITEM_PAGES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -111,6 +113,7 @@ def environment(lang: str) -> Environment:
     env.filters["money"] = lambda v, currency="EUR": _money(v, currency, lang)
     env.filters["when"] = lambda v: _when(v, lang)
     env.filters["change_value"] = lambda c, side: _change_value(c, side, translations(lang).gettext, lang)
+    env.filters["qc"] = lambda v: qc_phrase(v, translations(lang).gettext, lang)
     env.globals["lang"] = lang
     env.globals["entity_types"] = ENTITY_TYPES
     env.globals["field_names"] = FIELD_NAMES
@@ -128,6 +131,12 @@ def language_of(request: Request, user_language: str | None = None) -> str:
 def gettext_for(lang: str) -> Any:
     """The gettext function of a language, for messages made in Python."""
     return translations(lang).gettext
+
+
+def said(request: Request, exc: PostprodError) -> str:
+    """A service's refusal in the page's language: its template translated, then its values filled in
+    (errors.PostprodError.said); the signed-in user's language, else the browser's."""
+    return exc.said(gettext_for(language_of(request, getattr(request.state, "user_language", None))))
 
 
 def render(

@@ -33,7 +33,7 @@ from postprod.web import (
     pages_work,
 )
 from postprod.web.auth import LoginRequired, login_url
-from postprod.web.render import gettext_for, language_of, render
+from postprod.web.render import gettext_for, language_of, render, said
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -89,7 +89,7 @@ def setup(app: FastAPI) -> None:
             return await api_postprod(request, exc)  # type: ignore[misc]
         if isinstance(exc, Unauthorized):
             return RedirectResponse(login_url(request.url.path), status_code=303)
-        return _error_page(request, exc.http_status, exc.message)
+        return _error_page(request, exc.http_status, said(request, exc))
 
     async def on_login(request: Request, exc: Exception) -> Any:
         assert isinstance(exc, LoginRequired)
@@ -110,6 +110,9 @@ def setup(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         loc = field_of(first.get("loc", ())) or ""
         msg = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+        lang = language_of(request, getattr(request.state, "user_language", None))
+        if lang != "en":  # the validator's words are English: the page says which field, in the reader's language
+            msg = gettext_for(lang)("not a value this page accepts")
         return _error_page(request, 422, f"{loc}: {msg}")
 
     app.add_exception_handler(PostprodError, on_postprod)

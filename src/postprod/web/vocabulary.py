@@ -354,3 +354,14 @@ SEARCH_KINDS = {
 
 # Roles in a production (model/users.Role), as the label filter writes them.
 ROLES = (N_("supervisor"), N_("production director"), N_("department lead"), N_("technician"), N_("client"))
+
+# How a music cue is used (model/editorial.MusicUsage), as the label filter writes them.
+MUSIC_USAGES = (
+    N_("background instrumental"),
+    N_("background vocal"),
+    N_("visual instrumental"),
+    N_("visual vocal"),
+    N_("main title"),
+    N_("end title"),
+    N_("source"),
+)

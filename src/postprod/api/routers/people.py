@@ -7,7 +7,7 @@ from typing import TypeVar
 from fastapi import APIRouter, Response
 
 from postprod.api.deps import load_production
-from postprod.api.schemas import AbsenceIn, PersonIn, PersonPatch, RoomIn
+from postprod.api.schemas import AbsenceIn, AbsencePatch, PersonIn, PersonPatch, RoomIn
 from postprod.errors import InvalidInput
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.model import Production
@@ -116,6 +116,16 @@ def addabsence_dict(production_id: Id, body: AbsenceIn, principal: PrincipalDep,
     room = get_room(session, prod, body.room) if body.room is not None else None
     a = svc.add_absence(session, prod, person=person, room=room, start=body.start, end=body.end, reason=body.reason)
     return absence_dict(a)
+
+
+@router.patch("/productions/{production_id}/absences/{absence_id}", response_model=AbsenceView)
+def update_absence(
+    production_id: Id, absence_id: Id, body: AbsencePatch, principal: PrincipalDep, session: SessionDep
+) -> AbsenceView:
+    """Move an absence's days or change its reason (what is not sent stays); replan afterwards to see its effect."""
+    prod = load_production(session, production_id)
+    principal.require_production("people.edit", prod)
+    return absence_dict(svc.update_absence(session, prod, absence_id, **body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/productions/{production_id}/absences/{absence_id}", status_code=204)

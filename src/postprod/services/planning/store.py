@@ -9,7 +9,8 @@ slippage) on these pieces.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -414,11 +415,65 @@ def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int
     return len(changes)
 
 
+@dataclass
+class PlanNames:
+    """What reading a stored plan back needs, without the whole problem: the working-day grid (a problem
+    with no tasks: the production's start and default calendar) and the names of tasks, people and rooms."""
+
+    problem: eng.Problem
+    task_names: dict[str, str]
+    people: dict[str, str]
+    rooms: dict[str, str]
+
+    def name_of(self, resource: str) -> str:
+        return self.people.get(resource) or self.rooms.get(resource) or resource
+
+
+def plan_names(session: Session, prod: Production) -> PlanNames:
+    """The grid and names of a production (a few small queries, where `load_inputs` reads every task's inputs)."""
+    calendar, hours = production_calendar(session, prod)
+    pid = prod.id
+    people = {
+        person_key(i): n for i, n in session.execute(select(Person.id, Person.name).where(Person.production_id == pid))
+    }
+    rooms = {room_key(i): n for i, n in session.execute(select(Room.id, Room.name).where(Room.production_id == pid))}
+    tasks = dict(session.execute(select(Task.key, Task.name).where(Task.production_id == pid)).tuples().all())
+    problem = eng.Problem(prod.start_date, [], [], [], [], calendar=calendar, hours_per_day=hours, name=prod.title)
+    return PlanNames(problem, tasks, people, rooms)
+
+
+# Stored plans read back, kept: a plan's tasks are written once with the plan and never changed (a replan
+# stores a new plan), so the plan's identity and the grid it is read on say all of what `engine_plan` gives.
+_READ_BACK: OrderedDict[tuple[Any, ...], eng.Plan] = OrderedDict()
+_READ_BACK_SIZE = 8
+_read_back_lock = threading.Lock()
+
+
+def stored_plan(session: Session, row: PlanRow, problem: eng.Problem) -> eng.Plan:
+    """`engine_plan`, computed once per stored plan and grid (the Gantt and the comparisons read the same plans
+    again and again); the result is shared: do not change it."""
+    bind = session.get_bind()
+    key = (str(bind.engine.url), row.production_id, row.id, row.created_at, problem.start, problem.calendar)
+    with _read_back_lock:
+        plan = _READ_BACK.get(key)
+        if plan is not None:
+            _READ_BACK.move_to_end(key)
+            return plan
+    plan = engine_plan(session, row, problem)
+    with _read_back_lock:
+        _READ_BACK[key] = plan
+        while len(_READ_BACK) > _READ_BACK_SIZE:
+            _READ_BACK.popitem(last=False)
+    return plan
+
+
 def engine_plan(session: Session, row: PlanRow, problem: eng.Problem) -> eng.Plan:
     """A stored plan as the engine's Plan on the problem's working-day grid (slots and load recomputed)."""
     grid = cal_engine.WorkGrid(problem.start, problem.calendar)
     tasks: list[eng.ScheduledTask] = []
-    load: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # load by slot first (one list per resource), turned into dates once at the end: the days' ISO text
+    # is made once per slot, not once per task, person and day
+    by_slot: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for key, start, finish, days, person_ids, room_id, slack, critical, late_days in session.execute(
         select(
             PlanTask.task_key,
@@ -439,9 +494,13 @@ def engine_plan(session: Session, row: PlanRow, problem: eng.Problem) -> eng.Pla
         rooms = (room_key(room_id),) if room_id is not None else ()
         tasks.append(eng.ScheduledTask(key, start, finish, s, s + days, people, rooms, slack, critical, late_days))
         if days > 0:
-            for day in grid.days(s + days)[s:]:
-                for res in (*people, *rooms):
-                    load[res][day.isoformat()] += 1
+            for res in (*people, *rooms):
+                slots = by_slot[res]
+                for slot in range(s, s + days):
+                    slots[slot] += 1
+    last = max((slot for slots in by_slot.values() for slot in slots), default=-1)
+    iso = [day.isoformat() for day in grid.days(last + 1)]
+    load = {res: {iso[slot]: n for slot, n in sorted(slots.items())} for res, slots in by_slot.items()}
     return eng.Plan(
         start=row.start_date,
         tasks=tasks,
@@ -449,7 +508,7 @@ def engine_plan(session: Session, row: PlanRow, problem: eng.Problem) -> eng.Pla
         end_date=row.end_date,
         critical_path=list(row.critical_path),
         late=list(row.late),
-        load={k: dict(v) for k, v in load.items()},
+        load=load,
         solver=row.solver,
         lower_bound=row.lower_bound,
         optimal=row.optimal,
@@ -458,7 +517,7 @@ def engine_plan(session: Session, row: PlanRow, problem: eng.Problem) -> eng.Pla
     )
 
 
-def named_plan(plan: eng.Plan, inputs: Inputs) -> eng.Plan:
+def named_plan(plan: eng.Plan, inputs: Inputs | PlanNames) -> eng.Plan:
     """A copy of the plan with people and rooms by name (for charts and tables)."""
     tasks = [
         eng.ScheduledTask(
