@@ -20,7 +20,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput, NotFound
+from postprod.errors import N_, InvalidInput, NotFound
 from postprod.model import (
     CalendarFeed,
     Department,
@@ -69,8 +69,10 @@ def _find(session: Session, model: type[Person] | type[Room], prod: Production, 
         query.where(model.id == int(text)) if text.isdigit() else query.where(model.name.ilike(text.replace("%", "")))
     )
     if found is None:
-        what = "person" if model is Person else "room"
-        raise InvalidInput(f"no {what} {ref!r} in {prod.title}", field=field)
+        template = (
+            N_("no person %(ref)r in %(production)s") if model is Person else N_("no room %(ref)r in %(production)s")
+        )
+        raise InvalidInput(template, field=field, params={"ref": ref, "production": prod.title})
     return int(found)
 
 
@@ -103,7 +105,7 @@ def ics(session: Session, prod: Production, *, person: str | None = None, room: 
     """The production's plan in force as an iCalendar file, limited to one person's or one room's tasks
     when asked; and the calendar's name. A production with no plan yet gives an empty calendar."""
     if person and room:
-        raise InvalidInput("give a person or a room, not both", field="room")
+        raise InvalidInput(N_("give a person or a room, not both"), field="room")
     person_id = _find(session, Person, prod, person, "person") if person else None
     room_id = _find(session, Room, prod, room, "room") if room else None
     return _calendar(session, prod, person_id, room_id)
@@ -185,7 +187,11 @@ def create_feed(
     """A new private feed of the user's; the token (part of the address) is returned this once."""
     scope = (scope or "").strip().lower()
     if scope not in SCOPES:
-        raise InvalidInput(f"invalid scope {scope!r}: one of {', '.join(SCOPES)}", field="scope")
+        raise InvalidInput(
+            N_("invalid scope %(scope)r: one of %(scopes)s"),
+            field="scope",
+            params={"scope": scope, "scopes": ", ".join(SCOPES)},
+        )
     if not _grants_allow(user, prod.id):
         raise users_svc.Forbidden(f"{user.username} may not read the plan of {prod.title}")
     person_id = room_id = None
@@ -195,11 +201,11 @@ def create_feed(
         else:
             own = [g.person_id for g in users_svc.grants_of(user) if g.production_id == prod.id and g.person_id]
             if not own:
-                raise InvalidInput("name the person whose tasks the feed shows", field="target")
+                raise InvalidInput(N_("name the person whose tasks the feed shows"), field="target")
             person_id = own[0]
     elif scope == "room":
         if not target:
-            raise InvalidInput("name the room whose bookings the feed shows", field="target")
+            raise InvalidInput(N_("name the room whose bookings the feed shows"), field="target")
         room_id = _find(session, Room, prod, target, "target")
     token = "cal_" + secrets.token_urlsafe(32)
     feed = CalendarFeed(

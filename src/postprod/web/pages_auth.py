@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.http_deps import Id, SessionDep, clear_session_cookies, client_address, set_session_cookies
 from postprod.model import Production
 from postprod.services import calendar_feeds, sign_in
@@ -166,7 +166,7 @@ def create_calendar_feed(request: Request, principal: FormPrincipal, session: Se
     try:
         prod = session.get(Production, whole(values["production"], "production")) if values["production"] else None
         if prod is None or not any(p["id"] == prod.id for p in ctx["feed_productions"]):
-            raise InvalidInput("choose one of your productions", field="production")
+            raise InvalidInput(N_("choose one of your productions"), field="production")
         feed, token = calendar_feeds.create_feed(
             session, principal.user, prod, values["scope"], values["target"] or None
         )
