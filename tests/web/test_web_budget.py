@@ -46,7 +46,7 @@ def test_budget_drafted_edited_locked_and_revised(site: tuple[TestClient, int]) 
     c, pid = site
     csrf = login(c, "supervisor")
     page = c.get(f"/p/{pid}/budget").text
-    assert "no budget yet" in page and 'action="/p/%d/budget/draft"' % pid in page
+    assert "no budget yet" in page and f'action="/p/{pid}/budget/draft"' in page
     assert c.post(f"/p/{pid}/budget/draft", data={}).status_code == 403  # no CSRF token
     _drafted(c, pid, csrf)
     page = c.get(f"/p/{pid}/budget").text
