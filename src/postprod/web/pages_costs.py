@@ -35,7 +35,7 @@ def _as_of(value: str) -> date:
     return parse_date(value, "as_of") if value.strip() else date.today()
 
 
-def grouped(rep: Report, by: str, prod: Production) -> list[dict[str, Any]]:
+def grouped(rep: Report, by: str, prod: Production, chapter_names: dict[str, str]) -> list[dict[str, Any]]:
     """The report's accounts under their chapters (or departments), each group with its roll-up."""
     if by == "department":
         names = {d.code: d.name for d in prod.departments}
@@ -46,7 +46,7 @@ def grouped(rep: Report, by: str, prod: Production) -> list[dict[str, Any]]:
         def key_of(row: Any) -> str:
             return str(row.department or "")
     else:
-        names = {}
+        names = chapter_names
         keys = list(rep.chapters)
         totals = rep.chapters
 
@@ -127,7 +127,7 @@ def _report_page(
         prod,
         active="costs",
         rep=rep,
-        groups=grouped(rep, by, prod) if rep else [],
+        groups=grouped(rep, by, prod, {c.code: c.name for c in budget.chapters(session, prod)}) if rep else [],
         by=by,
         as_of=day.isoformat(),
         typed_as_of=as_of,
