@@ -69,6 +69,19 @@ def test_budget_to_cost_report_in_the_browser(server: tuple[str, int], tmp_path:
             page.wait_for_selector("#acc-2\\.10 a[aria-expanded=true]")
             assert page.locator("tr.line-row").count() >= 1
             _checked(page, width, shots, f"budget-draft-{tag}")
+            # A line edited in place: htmx brings the row's form, a mistake comes back beside the rate.
+            total = page.locator("#acc-2\\.10 td.num").nth(4).inner_text()
+            page.locator("tr.line-row a[hx-get]").first.click()
+            page.wait_for_selector("form[id^=line-form-] #f-e-rate")
+            page.fill("#f-e-rate", "lots")
+            page.click("form[id^=line-form-] button.primary")
+            page.wait_for_selector("#err-e-rate")
+            _checked(page, width, shots, f"budget-line-error-{tag}")
+            page.fill("#f-e-rate", "1")
+            page.click("form[id^=line-form-] button.primary")
+            page.wait_for_selector("form[id^=line-form-]", state="detached")  # HX-Redirect: the page again
+            page.wait_for_selector("#lock-form")
+            assert page.locator("#acc-2\\.10 td.num").nth(4).inner_text() != total
             page.click("#lock-form button")
             page.wait_for_selector("#revise-form")
             assert words["locked"] in page.content()
