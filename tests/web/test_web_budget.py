@@ -111,7 +111,8 @@ def test_budget_drafted_edited_locked_and_revised(site: tuple[TestClient, int]) 
                follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and "version=2" in r.headers["location"]
     with db.session_scope(c.app.state.engine) as s:  # type: ignore[attr-defined]
-        new_id = s.query(BudgetLine).filter_by(description="Sky replacements", budget_id=2).one().id
+        revision = s.query(BudgetVersion).filter_by(number=2).one().id
+        new_id = s.query(BudgetLine).filter_by(description="Sky replacements", budget_id=revision).one().id
     r = c.post(
         f"/p/{pid}/budget/lines/{new_id}", data={**edit, "version": "2", "quantity": "14"}, follow_redirects=False
     )
