@@ -77,7 +77,7 @@ def budget_tree(view: svc.BudgetView, open_account: str) -> list[dict[str, Any]]
     tree: list[dict[str, Any]] = []
     by_chapter: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in view["accounts"]:
-        count = len(lines_of[a["code"]])
+        count = a["line_count"]
         by_chapter[a["chapter"]].append(
             {**a, "count": count, "percent_lines": percent_of[a["code"]],
              "lines": lines_of[a["code"]] if a["code"] == open_account else [], "open": a["code"] == open_account}
@@ -102,7 +102,7 @@ def _page(
     status: int = 200,
 ) -> HTMLResponse:
     v = _version_or_none(session, prod, version)
-    view = svc.budget_view(session, prod, v) if v is not None else None
+    view = svc.budget_view(session, prod, v, account=account) if v is not None else None
     can_edit = principal.can("budget.edit", Resource(prod.id))
     draft = v is not None and v.status == BudgetStatus.DRAFT
     _ = gettext_for(language_of(request, principal.user.language))
