@@ -295,8 +295,9 @@ def test_no_money_leaves_for_roles_without_the_budget_right(world: World) -> Non
         f"/p/{pid}/rooms/{room}",
         f"/p/{pid}/people/{person}",
     ]
-    # The budget has no pages yet: the pages show the rates and bids.
-    _check(seen, without, with_, shown, (PERSON_RATE, ROOM_RATE, OLD_BID, BID))
+    # The budget's pages: the line in the budget and the cost report, the order and the invoice in the purchases.
+    shown += [f"/p/{pid}/budget", f"/p/{pid}/costs", f"/p/{pid}/purchases"]
+    _check(seen, without, with_, shown)
 
     # A webhook delivery: no role stands behind it, so never any money.
     sent: list[bytes] = []

@@ -620,6 +620,7 @@ class AccountRow(TypedDict):
     name: str
     chapter: str
     department: str | None
+    line_count: int
     totals: TotalsView
 
 
@@ -663,10 +664,15 @@ def _totals(t: sheet.Totals) -> TotalsView:
     }  # fmt: skip
 
 
-def budget_view(session: Session, prod: Production, v: BudgetVersion) -> BudgetView:
-    """The version with every amount computed: lines, accounts, chapters, percentage lines, total."""
+def budget_view(session: Session, prod: Production, v: BudgetVersion, *, account: str | None = None) -> BudgetView:
+    """The version with every amount computed: lines (only one account's when named), accounts, chapters,
+    percentage lines, total. Lines are read as rows, in the engine's order, never as ORM objects."""
     ev = engine_version(session, v)
     c = sheet.compute(ev)
+    ids = session.scalars(
+        select(BudgetLine.id).where(BudgetLine.budget_id == v.id).order_by(BudgetLine.position, BudgetLine.id)
+    ).all()
+    counts = Counter(x.account for x in ev.lines)
     names = {ch.code: ch.name for ch in ev.chapters}
     return {
         "version": version_dict(v),
@@ -677,13 +683,14 @@ def budget_view(session: Session, prod: Production, v: BudgetVersion) -> BudgetV
                 "name": a.name,
                 "chapter": a.chapter,
                 "department": a.department,
+                "line_count": counts[a.code],
                 "totals": _totals(c.accounts[a.code]),
             }
             for a in ev.accounts
         ],  # fmt: skip
         "lines": [
             {
-                "id": x.id,
+                "id": ident,
                 "account": x.account,
                 "description": x.description,
                 "quantity": _num(x.quantity),
@@ -700,7 +707,8 @@ def budget_view(session: Session, prod: Production, v: BudgetVersion) -> BudgetV
                 "vat": as_json(a.vat),
                 "total": as_json(a.total),
             }
-            for x, a in zip(v.lines, c.lines, strict=True)
+            for ident, x, a in zip(ids, ev.lines, c.lines, strict=True)
+            if account is None or x.account == account
         ],  # fmt: skip
         "percent_lines": [
             {

@@ -168,6 +168,21 @@ def close_order(session: Session, prod: Production, number: str, *, cancel: bool
     return po
 
 
+def get_invoice(session: Session, prod: Production, invoice_id: int) -> Invoice:
+    inv = session.get(Invoice, invoice_id)
+    if inv is None or inv.production_id != prod.id:
+        raise NotFound(f"no invoice {invoice_id} in {prod.title!r}", field="invoice")
+    return inv
+
+
+def mark_paid(session: Session, prod: Production, invoice_id: int, *, paid: bool = True) -> Invoice:
+    """Record that an invoice was paid (or undo it): the cost report counts it either way, as actual."""
+    inv = get_invoice(session, prod, invoice_id)
+    inv.paid = paid
+    session.flush()
+    return inv
+
+
 def invoiced(po: PurchaseOrder) -> Decimal:
     """What is invoiced against the order so far, net, in the order's currency."""
     return sum((i.net for i in po.invoices if i.currency == po.currency), ZERO)
@@ -340,6 +355,26 @@ def _labour_rules(
     return linked, default_pct
 
 
+def labour_rule(session: Session, prod: Production, accounts: list[BudgetAccount]) -> Rule:
+    """Where a person's or room's days go: (account, fringe percent) for (kind, id, task), or None."""
+    linked, default_pct = _labour_rules(session, prod, accounts)
+    dept_of_task = {
+        tid: code
+        for tid, code in session.execute(select(Task.id, Task.department_id).where(Task.production_id == prod.id)).all()
+    }
+    dept_code = {d.id: d.code for d in prod.departments}
+
+    def rule(kind: str, rid: int, task_id: int | None) -> tuple[str, Decimal] | None:
+        if (kind, rid) in linked:
+            return linked[(kind, rid)]
+        account = pick_account(accounts, dept_code.get(dept_of_task.get(task_id or -1, -1)), kind)
+        if account is None:
+            return None
+        return account.code, default_pct if kind == "person" else ZERO
+
+    return rule
+
+
 def report(session: Session, prod: Production, as_of: date | None = None) -> Report:
     """The cost report as of a date (default today): every account of the production's chart."""
     as_of = as_of or date.today()
@@ -399,22 +434,9 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
         figures[account]["committed"] += convert(left, currency)
 
     # Labour: time to date at the person's rate and fringes; the plan's days after the date as ETC.
-    linked, default_pct = _labour_rules(session, prod, accounts)
-    dept_of_task = {
-        tid: code
-        for tid, code in session.execute(select(Task.id, Task.department_id).where(Task.production_id == prod.id)).all()
-    }
-    dept_code = {d.id: d.code for d in prod.departments}
+    rule = labour_rule(session, prod, accounts)
     people = {p.id: p for p in prod.people}
     rooms = {r.id: r for r in prod.rooms}
-
-    def rule(kind: str, rid: int, task_id: int | None) -> tuple[str, Decimal] | None:
-        if (kind, rid) in linked:
-            return linked[(kind, rid)]
-        account = pick_account(accounts, dept_code.get(dept_of_task.get(task_id or -1, -1)), kind)
-        if account is None:
-            return None
-        return account.code, default_pct if kind == "person" else ZERO
 
     # Time: the database sums days per person and task; a person's days in an account are then
     # valued once, as a timesheet line is (days x rate, rounded, plus its fringes).

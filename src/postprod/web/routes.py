@@ -17,6 +17,8 @@ from postprod.services import notifications
 from postprod.services.users import Unauthorized
 from postprod.web import (
     pages_auth,
+    pages_budget,
+    pages_costs,
     pages_delivery,
     pages_editorial,
     pages_jobs,
@@ -26,9 +28,11 @@ from postprod.web import (
     pages_planning,
     pages_production,
     pages_production_forms,
+    pages_purchases,
     pages_register_forms,
     pages_task_forms,
     pages_tasks,
+    pages_time,
     pages_webhooks,
     pages_work,
 )
@@ -54,6 +58,10 @@ for _module in (
     pages_register_forms,
     pages_notifications,
     pages_work,
+    pages_budget,
+    pages_costs,
+    pages_purchases,
+    pages_time,
 ):
     router.include_router(_module.router)
 
