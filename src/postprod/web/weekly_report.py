@@ -1,0 +1,66 @@
+"""The weekly report as HTML and PDF: one template (`_weekly_report.html`) for the page and the print.
+
+The EFC trend is an SVG drawn by matplotlib (Agg, no display); the PDF is WeasyPrint's, which needs
+Pango from the system: where it is missing, `PdfUnavailable` says what to install.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import Markup
+
+from postprod.errors import PostprodError
+from postprod.web.render import environment
+
+PDF_LIBRARIES = "Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
+
+
+class PdfUnavailable(PostprodError):
+    """WeasyPrint cannot load the system libraries it draws text with."""
+
+
+def trend_svg(data: dict[str, Any], lang: str) -> Markup | None:
+    """The EFC trend (frozen snapshots) against the current budget, as inline SVG; None with no point."""
+    cost = data.get("cost") or {}
+    points = cost.get("trend") or []
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from postprod.web.render import gettext_for
+
+    _ = gettext_for(lang)
+    days = [p["as_of"] for p in points]
+    fig = Figure(figsize=(6.4, 2.2), dpi=72)
+    ax = fig.add_subplot()
+    ax.plot(days, [float(Decimal(p["efc"])) for p in points], marker="o", color="#b03a2e", label=_("EFC"))
+    ax.plot(days, [float(Decimal(p["budget"])) for p in points], linestyle="--", color="#555", label=_("Budget"))
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    svg = out.getvalue()
+    return Markup(svg[svg.index("<svg") :])  # the XML prolog and doctype out: it sits inside the page
+
+
+def html(data: dict[str, Any], lang: str, *, standalone: bool = True) -> str:
+    """The report as a whole HTML document (for the PDF and `--out x.html`)."""
+    env = environment(lang)
+    return env.get_template("weekly_report_print.html").render(r=data, chart=trend_svg(data, lang), lang=lang)
+
+
+def pdf(data: dict[str, Any], lang: str) -> bytes:
+    """The report as PDF; PdfUnavailable when the system lacks what WeasyPrint needs."""
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # cffi could not open Pango
+        raise PdfUnavailable(f"the PDF needs {PDF_LIBRARIES}: {str(exc).splitlines()[0]}") from None
+    result: bytes = HTML(string=html(data, lang)).write_pdf()
+    return result
