@@ -36,6 +36,7 @@ ROUTERS = (
     "cuts",
     "webhooks",
     "budget",
+    "reports",
 )
 
 

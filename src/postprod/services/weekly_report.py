@@ -319,6 +319,17 @@ def for_reader(grants: list[Grant], data: dict[str, Any]) -> dict[str, Any]:
 # --- issued reports ---------------------------------------------------------------------------
 
 
+MAX_PARAGRAPH = 5000
+
+
+def check_paragraph(text: str) -> str:
+    """The supervisor's paragraph, trimmed; a too long one is refused naming the field."""
+    text = text.strip()
+    if len(text) > MAX_PARAGRAPH:
+        raise InvalidInput(f"the paragraph is {len(text)} characters: at most {MAX_PARAGRAPH}", field="paragraph")
+    return text
+
+
 def next_revision(session: Session, prod: Production, week: str) -> int:
     top = session.scalar(
         select(func.max(WeeklyReport.revision)).where(WeeklyReport.production_id == prod.id, WeeklyReport.week == week)
@@ -330,6 +341,7 @@ def issue(
     session: Session, prod: Production, data: dict[str, Any], *, pdf: bytes | None, lang: str, paragraph: str
 ) -> WeeklyReport:
     """Freeze a report (its data, the paragraph inside it, its PDF): a revision of its week."""
+    paragraph = check_paragraph(paragraph)
     if data.get("revision") != next_revision(session, prod, data["week"]):
         data = {**data, "revision": next_revision(session, prod, data["week"])}
     row = WeeklyReport(

@@ -27,6 +27,7 @@ from postprod.web import (
     pages_production,
     pages_production_forms,
     pages_register_forms,
+    pages_reports,
     pages_task_forms,
     pages_tasks,
     pages_webhooks,
@@ -54,6 +55,7 @@ for _module in (
     pages_register_forms,
     pages_notifications,
     pages_work,
+    pages_reports,
 ):
     router.include_router(_module.router)
 
