@@ -92,7 +92,7 @@ def test_issue_freezes_the_report_and_reissue_makes_a_revision(engine: Engine, s
     with db.session_scope(engine, actor="seed") as s:
         prod = get_production(s, pid)
         costs.add_vendor(s, prod, "Labo")
-        costs.add_invoice(s, prod, vendor="Labo", number="F-9", net="12345.67", account="8.20", day=prod.start_date)
+        costs.add_invoice(s, prod, vendor="Labo", number="F-9", net="912345.67", account="8.20", day=prod.start_date)
         live = wr.assemble(s, prod, "2027-W05")["cost"]["totals"]["efc"]
     assert live != before.group(1)
     again = c.get(first)
