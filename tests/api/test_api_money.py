@@ -129,6 +129,13 @@ def _plant(w: World) -> dict[str, Any]:
     measured = deliverables.measure(tone_file(w), "dcp-audio")
     with w.scope() as s:
         run = deliverables.record_run(s, w.production_id, d_id, measured, "fixture")["id"]
+    with w.scope() as s:  # an issued weekly report (its PDF drawn when read)
+        from postprod.services import weekly_report
+
+        prod = get_production(s, w.production_id)
+        data = weekly_report.assemble(s, prod, weekly_report.parse_week(None))
+        data["revision"] = 1
+        report = weekly_report.issue(s, prod, data, pdf=None, lang="en", paragraph="").id
     r = w.client("S").post(w.url("/productions/{pid}/export-jobs"))
     assert r.status_code == 202, r.text
     job = int(r.json()["id"])
@@ -147,6 +154,7 @@ def _plant(w: World) -> dict[str, Any]:
         "deliverable_id": d_id,
         "run_id": run,
         "version_id": cut_version,
+        "report_id": report,
     }
     return {"fill": fill, "keys": keys, "mark": mark, "hook": hook}
 
