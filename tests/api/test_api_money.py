@@ -129,13 +129,14 @@ def _plant(w: World) -> dict[str, Any]:
     measured = deliverables.measure(tone_file(w), "dcp-audio")
     with w.scope() as s:
         run = deliverables.record_run(s, w.production_id, d_id, measured, "fixture")["id"]
-    with w.scope() as s:  # an issued weekly report (its PDF drawn when read)
+    with w.scope() as s:  # an issued weekly report with its PDF
         from postprod.services import weekly_report
+        from postprod.web import weekly_report as pack
 
         prod = get_production(s, w.production_id)
         data = weekly_report.assemble(s, prod, weekly_report.parse_week(None))
         data["revision"] = 1
-        report = weekly_report.issue(s, prod, data, pdf=None, lang="en", paragraph="").id
+        report = weekly_report.issue(s, prod, data, pdf=pack.pdf(data, "en"), lang="en", paragraph="").id
     r = w.client("S").post(w.url("/productions/{pid}/export-jobs"))
     assert r.status_code == 202, r.text
     job = int(r.json()["id"])
@@ -299,8 +300,8 @@ def test_no_money_leaves_for_roles_without_the_budget_right(world: World) -> Non
         f"/p/{pid}/rooms/{room}",
         f"/p/{pid}/people/{person}",
     ]
-    # The budget has no pages yet: the pages show the rates and bids.
-    _check(seen, without, with_, shown, (PERSON_RATE, ROOM_RATE, OLD_BID, BID))
+    # The pages show the rates and bids, and the weekly report the budget (its line is the current budget).
+    _check(seen, without, with_, shown, (PERSON_RATE, ROOM_RATE, OLD_BID, BID, LINE_RATE))
 
     # A webhook delivery: no role stands behind it, so never any money.
     sent: list[bytes] = []
