@@ -124,7 +124,13 @@ def test_bad_week_is_one_line_beside_the_field(site: tuple[TestClient, int]) -> 
 
 def test_roles(site: tuple[TestClient, int]) -> None:
     c, pid = site
-    for role, expected in {"supervisor": 200, "director": 200, "picturelead": 403, "editor": 403, "client": 403}.items():
+    for role, expected in {
+        "supervisor": 200,
+        "director": 200,
+        "picturelead": 403,
+        "editor": 403,
+        "client": 403,
+    }.items():
         login(c, role)
         assert c.get(f"/p/{pid}/reports/weekly").status_code == expected, role
     login(c, "director")

@@ -109,9 +109,7 @@ def _cost(session: Session, prod: Production, as_of: date) -> dict[str, Any]:
         for pl in (versions[-1].percent_lines if versions else [])
         if any(w in pl.name.lower() for w in ("contingen", "imprévu", "imprevu"))
     }
-    left = sum(
-        (Decimal(a["variance"]) for a in view["accounts"] if a["code"] in contingency_accounts), Decimal("0.00")
-    )
+    left = sum((Decimal(a["variance"]) for a in view["accounts"] if a["code"] in contingency_accounts), Decimal("0.00"))
     notes = dict(
         session.execute(select(EtcOverride.account, EtcOverride.note).where(EtcOverride.production_id == prod.id)).all()
     )
@@ -201,7 +199,7 @@ def assemble(session: Session, prod: Production, week: str, *, today: date | Non
             {"name": d.label, "key": "", "baseline": d.due.isoformat(), "forecast": _iso(forecast_end), "actual": None}
         )
     # critical-path tasks of the current plan that finish later than in the baseline
-    slips = [
+    slips: list[dict[str, Any]] = [
         {"key": k, "name": names.get(k, k), "baseline": _iso(base_dates[k][1]), "forecast": _iso(f),
          "days": (f - base_dates[k][1]).days}
         for k, (_s, f, crit) in now_dates.items()
@@ -212,11 +210,15 @@ def assemble(session: Session, prod: Production, week: str, *, today: date | Non
     next_weeks: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for k, (s, f, _c) in sorted(now_dates.items(), key=lambda kv: (kv[1][0], kv[0])):
         if s <= horizon and f > sunday:
-            next_weeks[dept_of.get(k, "")].append({"key": k, "name": names.get(k, k), "start": _iso(s), "finish": _iso(f)})
+            next_weeks[dept_of.get(k, "")].append(
+                {"key": k, "name": names.get(k, k), "start": _iso(s), "finish": _iso(f)}
+            )
     approvals_waiting = []
     users = review.usernames(session)
     for req in review.list_requests(session, prod, status="pending"):
-        waiting_on = [users.get(r.reviewer_id, str(r.reviewer_id)) for r in req.reviews if r.decision.value == "pending"]
+        waiting_on = [
+            users.get(r.reviewer_id, str(r.reviewer_id)) for r in req.reviews if r.decision.value == "pending"
+        ]
         approvals_waiting.append(
             {"label": req.label, "type": req.target_type, "since": req.created_at.date().isoformat(), "on": waiting_on}
         )

@@ -100,7 +100,9 @@ def weekly_pdf(
     data = wr.for_reader(principal.grants, wr.assemble(session, prod, the_week))
     body = pack.pdf(data, _lang(request, principal, lang))
     name = f"weekly-{the_week}.pdf"
-    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/p/{production_id}/reports/weekly/{report_id}", response_class=HTMLResponse)
@@ -110,9 +112,7 @@ def issued_report(
     """An issued report, as it was frozen."""
     prod = production_for(session, principal, production_id, "report.read")
     row = wr.get_issued(session, prod, report_id)
-    return _page(
-        request, principal, session, prod, week=row.week, lang=row.language, data=row.content.data, shown=row
-    )
+    return _page(request, principal, session, prod, week=row.week, lang=row.language, data=row.content.data, shown=row)
 
 
 @router.get("/p/{production_id}/reports/weekly/{report_id}/pdf", response_class=Response)
@@ -125,11 +125,15 @@ def issued_pdf(production_id: Id, report_id: Id, principal: PagePrincipal, sessi
     else:
         body = row.content.pdf
     name = f"weekly-{row.week}-rev{row.revision}.pdf"
-    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.post("/p/{production_id}/reports/weekly", response_model=None)
-def issue(production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
+def issue(
+    production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+) -> Response:
     """Issue the week's report: frozen with its PDF and the supervisor's paragraph; again makes a revision."""
     prod = production_for(session, principal, production_id, "report.issue")
     values = {k: str(form.get(k) or "") for k in ("week", "paragraph", "lang")}
