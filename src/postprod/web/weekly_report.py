@@ -63,6 +63,7 @@ def pdf(data: dict[str, Any], lang: str) -> bytes:
     try:
         from weasyprint import HTML
     except OSError as exc:  # cffi could not open Pango
-        raise PdfUnavailable(f"the PDF needs {PDF_LIBRARIES}: {str(exc).splitlines()[0]}") from None
+        first = (str(exc).splitlines() or [""])[0]
+        raise PdfUnavailable(f"the PDF needs {PDF_LIBRARIES}: {first}; the HTML report works without") from None
     result: bytes = HTML(string=html(data, lang)).write_pdf()
     return result
