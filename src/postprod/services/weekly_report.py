@@ -10,6 +10,7 @@ sections for a reader without the budget right.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -53,6 +54,7 @@ SECTIONS = (
 MONEY_SECTIONS = ("cost", "variances")
 # Words that make a task one of the milestones (picture lock, turnovers, VFX finals, grade, mix, QC).
 MILESTONE_WORDS = ("lock", "turnover", "final", "grade", "grading", "étalonnage", "mix", "mixage", "qc", "deliver")
+MILESTONE = re.compile("|".join(MILESTONE_WORDS), re.IGNORECASE)
 
 
 def parse_week(text: str | None, today: date | None = None) -> str:
@@ -181,8 +183,7 @@ def assemble(session: Session, prod: Production, week: str, *, today: date | Non
     names = {key: name for key, name, _a, _d, _dept in tasks}
     milestones: list[dict[str, Any]] = []
     for key, name, actual, _due, _dept in tasks:
-        low = name.lower()
-        if any(w in low.split() or w in low for w in MILESTONE_WORDS):
+        if MILESTONE.search(name):
             milestones.append(
                 {
                     "name": name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -24,11 +25,15 @@ class PdfUnavailable(PostprodError):
 
 
 def trend_svg(data: dict[str, Any], lang: str) -> Markup | None:
-    """The EFC trend (frozen snapshots) against the current budget, as inline SVG; None with no point."""
+    """The EFC trend (frozen snapshots) against the current budget, as an SVG image; None with no point."""
     cost = data.get("cost") or {}
-    points = cost.get("trend") or []
-    if not points:
-        return None
+    points = tuple((p["as_of"], p["efc"], p["budget"]) for p in cost.get("trend") or [])
+    return _trend(points, lang) if points else None
+
+
+@lru_cache(maxsize=64)
+def _trend(points: tuple[tuple[str, str, str], ...], lang: str) -> Markup:
+    """Drawn once per set of points (frozen snapshots do not change): matplotlib takes tens of milliseconds."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,11 +42,11 @@ def trend_svg(data: dict[str, Any], lang: str) -> Markup | None:
     from postprod.web.render import gettext_for
 
     _ = gettext_for(lang)
-    days = [p["as_of"] for p in points]
+    days = [p[0] for p in points]
     fig = Figure(figsize=(6.4, 2.2), dpi=72)
     ax = fig.add_subplot()
-    ax.plot(days, [float(Decimal(p["efc"])) for p in points], marker="o", color="#b03a2e", label=_("EFC"))
-    ax.plot(days, [float(Decimal(p["budget"])) for p in points], linestyle="--", color="#555", label=_("Budget"))
+    ax.plot(days, [float(Decimal(p[1])) for p in points], marker="o", color="#b03a2e", label=_("EFC"))
+    ax.plot(days, [float(Decimal(p[2])) for p in points], linestyle="--", color="#555", label=_("Budget"))
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
