@@ -29,8 +29,6 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from web_pages import build as build_production  # noqa: E402  (the 5,000-task production)
-
 from postprod import db  # noqa: E402
 from postprod.app import create_app  # noqa: E402
 from postprod.model import BudgetLine, Invoice, PurchaseOrder  # noqa: E402
@@ -38,6 +36,7 @@ from postprod.services import budget, costs  # noqa: E402
 from postprod.services import weekly_report as wr  # noqa: E402
 from postprod.services.common import get_production  # noqa: E402
 from postprod.web import weekly_report as pack  # noqa: E402
+from web_pages import build as build_production  # noqa: E402  (the 5,000-task production)
 
 PDF_S, PAGE_MS = 5.0, 300.0
 
