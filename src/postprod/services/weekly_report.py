@@ -209,11 +209,9 @@ def assemble(session: Session, prod: Production, week: str, *, today: date | Non
     slips.sort(key=lambda s: (-s["days"], s["key"]))
     horizon = sunday + timedelta(days=14)
     next_weeks: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for k, (s, f, _c) in sorted(now_dates.items(), key=lambda kv: (kv[1][0], kv[0])):
-        if s <= horizon and f > sunday:
-            next_weeks[dept_of.get(k, "")].append(
-                {"key": k, "name": names.get(k, k), "start": _iso(s), "finish": _iso(f)}
-            )
+    coming = sorted((s, k, f) for k, (s, f, _c) in now_dates.items() if s <= horizon and f > sunday)
+    for s, k, f in coming:
+        next_weeks[dept_of.get(k, "")].append({"key": k, "name": names.get(k, k), "start": _iso(s), "finish": _iso(f)})
     approvals_waiting = []
     users = review.usernames(session)
     for req in review.list_requests(session, prod, status="pending"):
