@@ -37,6 +37,7 @@ ROUTERS = (
     "webhooks",
     "budget",
     "calendars",
+    "reports",
 )
 
 

@@ -132,6 +132,14 @@ def _plant(w: World) -> dict[str, Any]:
     measured = deliverables.measure(tone_file(w), "dcp-audio")
     with w.scope() as s:
         run = deliverables.record_run(s, w.production_id, d_id, measured, "fixture")["id"]
+    with w.scope() as s:  # an issued weekly report with its PDF
+        from postprod.services import weekly_report
+        from postprod.web import weekly_report as pack
+
+        prod = get_production(s, w.production_id)
+        data = weekly_report.assemble(s, prod, weekly_report.parse_week(None))
+        data["revision"] = 1
+        report = weekly_report.issue(s, prod, data, pdf=pack.pdf(data, "en"), lang="en", paragraph="").id
     r = w.client("S").post(w.url("/productions/{pid}/export-jobs"))
     assert r.status_code == 202, r.text
     job = int(r.json()["id"])
@@ -151,6 +159,7 @@ def _plant(w: World) -> dict[str, Any]:
         "run_id": run,
         "version_id": cut_version,
         "token": feed_token,
+        "report_id": report,
     }
     return {"fill": fill, "keys": keys, "mark": mark, "hook": hook}
 

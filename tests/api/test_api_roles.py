@@ -180,6 +180,18 @@ def _editor_person(w: World) -> str:
         return next(p.name for p in get_production(s, w.production_id).people if p.id == member.person_id)
 
 
+def _weekly(w: World) -> int:
+    """An issued weekly report (with its PDF); returns its ID."""
+    from postprod.services import weekly_report
+    from postprod.web import weekly_report as pack
+
+    with session_scope(w.engine, actor="fixture") as s:
+        prod = get_production(s, w.production_id)
+        data = weekly_report.assemble(s, prod, "2027-W05")
+        data["revision"] = weekly_report.next_revision(s, prod, "2027-W05")
+        return weekly_report.issue(s, prod, data, pdf=pack.pdf(data, "en"), lang="en", paragraph="").id
+
+
 # (method, path) -> (roles allowed, builder of the request for a role)
 Builder = Callable[[World, str], Req]
 TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
@@ -416,6 +428,16 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
     ("POST", "/productions/{production_id}/calendar-feeds"): ("SDLTA", lambda w, r: {"json": {"scope": "production"}}),
     ("DELETE", "/calendar-feeds/{feed_id}"): (EVERYONE, lambda w, r: {"path": {"feed_id": _feed(w, r)}}),
     ("GET", "/ical/{token}.ics"): (EVERYONE + "N", lambda w, r: {"path": {"token": _feed_token(w)}}),
+    ("GET", "/productions/{production_id}/reports/weekly"): ("SDA", lambda w, r: {}),
+    ("GET", "/productions/{production_id}/reports/weekly/current"): ("SDA", lambda w, r: {}),
+    ("GET", "/productions/{production_id}/reports/weekly/{report_id}"): (
+        "SDA",
+        lambda w, r: {"path": {"report_id": _weekly(w)}},
+    ),
+    ("GET", "/productions/{production_id}/reports/weekly/{report_id}/pdf"): (
+        "SDA",
+        lambda w, r: {"path": {"report_id": _weekly(w)}},
+    ),
 }
 NO_SIGN_IN = {("POST", "/auth/login"), ("GET", "/health"), ("GET", "/ical/{token}.ics")}
 

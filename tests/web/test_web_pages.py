@@ -48,6 +48,7 @@ def pages(pid: int) -> dict[str, str]:
         "person": f"{p}/people/Claire Moreau",
         "room": f"{p}/rooms/Grading suite",
         "remove-person": f"{p}/people/Claire Moreau/delete",
+        "weekly-report": f"{p}/reports/weekly?week=2027-W05",
     }
 
 
@@ -65,6 +66,8 @@ ALLOWED = (
     | {"supervisor": set(pages(0)), "picturelead": set(pages(0)) - SUPERVISOR_ONLY}
     | {"client": {"dashboard", "approvals", "search", "notifications"}, "outsider": {"notifications"}}
 )
+for _role in ("picturelead", "editor"):  # the weekly report is the supervisor's and the production director's
+    ALLOWED[_role].discard("weekly-report")
 
 
 def test_pages_by_role(site: tuple[TestClient, int]) -> None:

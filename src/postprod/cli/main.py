@@ -110,6 +110,7 @@ COMMANDS: dict[str, Entry] = {
     "vfx": Entry("postprod.cli.vfx", "app", "VFX shot lists and pull lists from a cut."),
     "cues": Entry("postprod.cli.cues", "app", "Registers: VFX shots, ADR, foley and music cues, dubbed versions."),
     "music": Entry("postprod.cli.cues", "music_app", "Music: the cue sheet."),
+    "report": Entry("postprod.cli.report", "app", "Reports: the weekly pack as PDF or HTML."),
 }
 
 

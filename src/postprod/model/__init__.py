@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     )
     from postprod.model.notifications import Notification
     from postprod.model.planning import Plan, PlanKind, PlanTask
+    from postprod.model.reports import WeeklyReport, WeeklyReportContent
     from postprod.model.users import (
         ApiToken,
         ApprovalDecision,
@@ -108,6 +109,7 @@ LAZY_AREAS: dict[str, tuple[str, ...]] = {
         "WebSession",
     ),
     "webhooks": ("Webhook",),
+    "reports": ("WeeklyReport", "WeeklyReportContent"),
 }
 _AREA_OF = {name: area for area, names in LAZY_AREAS.items() for name in names}
 
@@ -199,4 +201,6 @@ __all__ = [
     "SharedItem",
     "User",
     "WebSession",
+    "WeeklyReport",
+    "WeeklyReportContent",
 ]

@@ -396,6 +396,8 @@ ACTIONS = (
     "approval.request",
     "register.read",  # editorial registers, deliverables, QC
     "register.edit",
+    "report.read",  # the weekly report pack (its money sections only through the money gate)
+    "report.issue",
 )
 
 _EVERYTHING = dict.fromkeys(ACTIONS, ALL)
@@ -416,6 +418,7 @@ PERMISSIONS: dict[Role, dict[str, str]] = {
         "approval.read": ALL,
         "approval.request": ALL,
         "register.read": ALL,
+        "report.read": ALL,
     },
     Role.DEPARTMENT_LEAD: {
         "production.read": ALL,

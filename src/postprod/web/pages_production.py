@@ -26,7 +26,13 @@ def dashboard(production_id: Id, request: Request, principal: PagePrincipal, ses
         data["late"] = []
     if not principal.can("register.read", Resource(prod.id)):
         data["deliverables"] = []
-    return render(request, "dashboard.html", page_context(request, principal, prod, active="dashboard", d=data))
+    reports = []
+    if principal.can("report.read", Resource(prod.id)):  # the newest weekly reports issued
+        from postprod.services import weekly_report
+
+        reports = [weekly_report.issued_dict(r) for r in weekly_report.issued(session, prod)[:3]]
+    ctx = page_context(request, principal, prod, active="dashboard", d=data, weekly_reports=reports)
+    return render(request, "dashboard.html", ctx)
 
 
 @router.get("/p/{production_id}/activity", response_class=HTMLResponse)

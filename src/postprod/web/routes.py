@@ -30,6 +30,7 @@ from postprod.web import (
     pages_production_forms,
     pages_purchases,
     pages_register_forms,
+    pages_reports,
     pages_task_forms,
     pages_tasks,
     pages_time,
@@ -62,6 +63,7 @@ for _module in (
     pages_costs,
     pages_purchases,
     pages_time,
+    pages_reports,
 ):
     router.include_router(_module.router)
 

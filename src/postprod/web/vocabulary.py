@@ -146,6 +146,7 @@ ENTITY_TYPES = {
     "Task": N_("Task"),
     "TaskAssignment": N_("Assignment"),
     "VfxShot": N_("VFX shot"),
+    "WeeklyReport": N_("Weekly report"),
 }
 
 ITEM_TYPES = (
@@ -322,6 +323,11 @@ FIELD_NAMES = {
     "usage": N_("usage"),
     "user_id": N_("user"),
     "vendor": N_("vendor"),
+    "week": N_("week"),
+    "revision": N_("revision"),
+    "issued_at": N_("issued at"),
+    "issued_by": N_("issued by"),
+    "paragraph": N_("the supervisor's word"),
 }
 
 # Where an activity entry's item lives among the pages (services/activity.ActivityView.item_type).
