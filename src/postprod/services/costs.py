@@ -33,6 +33,7 @@ from postprod.model import (
     Invoice,
     OrderStatus,
     Person,
+    Plan,
     PlanKind,
     PlanTask,
     Production,
@@ -363,15 +364,7 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
         ):
             figures[code]["budget"] = total
 
-    # Every amount converted at the current version's rates, read once.
-    rates = {k: Decimal(r) for k, r in versions[-1].rates.items()} if versions else {}
-
-    def convert(amount: Decimal, currency: str) -> Decimal:
-        if currency == prod.currency:
-            return amount
-        if currency not in rates:
-            raise InvalidInput(f"no exchange rate for {currency} in the current budget", field="currency")
-        return cents(amount * rates[currency])
+    convert = _converter(prod, versions)
 
     # Invoices to date, net, summed per account and currency by the database (then converted).
     for column, since in (("actual", None), ("actual_period", period_start)):
@@ -399,22 +392,9 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
         figures[account]["committed"] += convert(left, currency)
 
     # Labour: time to date at the person's rate and fringes; the plan's days after the date as ETC.
-    linked, default_pct = _labour_rules(session, prod, accounts)
-    dept_of_task = {
-        tid: code
-        for tid, code in session.execute(select(Task.id, Task.department_id).where(Task.production_id == prod.id)).all()
-    }
-    dept_code = {d.id: d.code for d in prod.departments}
+    rule = _rule(session, prod, accounts)
     people = {p.id: p for p in prod.people}
     rooms = {r.id: r for r in prod.rooms}
-
-    def rule(kind: str, rid: int, task_id: int | None) -> tuple[str, Decimal] | None:
-        if (kind, rid) in linked:
-            return linked[(kind, rid)]
-        account = pick_account(accounts, dept_code.get(dept_of_task.get(task_id or -1, -1)), kind)
-        if account is None:
-            return None
-        return account.code, default_pct if kind == "person" else ZERO
 
     # Time: the database sums days per person and task; a person's days in an account are then
     # valued once, as a timesheet line is (days x rate, rounded, plus its fringes).
@@ -433,7 +413,9 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
             person = people[person_id]
             cost = labour_cost(days, person.day_rate or ZERO, fringe)
             figures[account][column] += convert(cost, person.currency or prod.currency)
-    planned = _planned_cost(session, prod, as_of, rule, people, rooms, convert)
+    planned = _planned_cost(
+        session, prod, latest_plan(session, prod, PlanKind.CURRENT), as_of, rule, people, rooms, convert
+    )
     overrides = {
         o.account: o.amount for o in session.scalars(select(EtcOverride).where(EtcOverride.production_id == prod.id))
     }
@@ -459,19 +441,65 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
 
 
 Rule = Callable[[str, int, int | None], tuple[str, Decimal] | None]
+Convert = Callable[[Decimal, str], Decimal]
+
+
+def _converter(prod: Production, versions: list[BudgetVersion]) -> Convert:
+    """Amounts into the production's currency at the current version's rates, read once."""
+    rates = {k: Decimal(r) for k, r in versions[-1].rates.items()} if versions else {}
+
+    def convert(amount: Decimal, currency: str) -> Decimal:
+        if currency == prod.currency:
+            return amount
+        if currency not in rates:
+            raise InvalidInput(f"no exchange rate for {currency} in the current budget", field="currency")
+        return cents(amount * rates[currency])
+
+    return convert
+
+
+def _rule(session: Session, prod: Production, accounts: list[BudgetAccount]) -> Rule:
+    """Where a person's or room's day goes (account, fringe percent): their budget line's, else the task's department's."""
+    linked, default_pct = _labour_rules(session, prod, accounts)
+    dept_of_task = {
+        tid: code
+        for tid, code in session.execute(select(Task.id, Task.department_id).where(Task.production_id == prod.id)).all()
+    }
+    dept_code = {d.id: d.code for d in prod.departments}
+
+    def rule(kind: str, rid: int, task_id: int | None) -> tuple[str, Decimal] | None:
+        if (kind, rid) in linked:
+            return linked[(kind, rid)]
+        account = pick_account(accounts, dept_code.get(dept_of_task.get(task_id or -1, -1)), kind)
+        if account is None:
+            return None
+        return account.code, default_pct if kind == "person" else ZERO
+
+    return rule
+
+
+def planned_cost(session: Session, prod: Production, plan: Plan, as_of: date) -> dict[str, Decimal]:
+    """What a stored plan (current, baseline or scenario) still costs after `as_of`, per account: its ETC of labour."""
+    accounts = budget.accounts(session, prod)
+    if not accounts:
+        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget draft --from-plan")
+    people = {p.id: p for p in prod.people}
+    rooms = {r.id: r for r in prod.rooms}
+    convert = _converter(prod, budget.versions(session, prod))
+    return dict(_planned_cost(session, prod, plan, as_of, _rule(session, prod, accounts), people, rooms, convert))
 
 
 def _planned_cost(
     session: Session,
     prod: Production,
+    plan: Plan | None,
     as_of: date,
     rule: Rule,
     people: dict[int, Person],
     rooms: dict[int, Room],
-    convert: Callable[[Decimal, str], Decimal],
+    convert: Convert,
 ) -> dict[str, Decimal]:
-    """The cost of the days the current plan schedules after `as_of`, per account."""
-    plan = latest_plan(session, prod, PlanKind.CURRENT)
+    """The cost of the days the plan schedules after `as_of`, per account."""
     out: dict[str, Decimal] = defaultdict(Decimal)
     if plan is None:
         return out
