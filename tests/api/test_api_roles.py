@@ -183,6 +183,10 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
     ),
     ("GET", "/productions/{production_id}/budget"): ("SDA", lambda w, r: {"params": {"version": str(_budget(w))}}),
     ("GET", "/productions/{production_id}/budget/versions"): ("SDA", lambda w, r: {}),
+    ("GET", "/productions/{production_id}/budget/department"): (
+        "SDLA",  # the lead of picture-editing: that department's lines, no personal rates
+        lambda w, r: {"params": {"department": "picture-editing", "version": str(_budget(w))}},
+    ),
     ("POST", "/productions/{production_id}/budget/versions"): (
         "SA",
         lambda w, r: {"path": {"production_id": _fresh_production(w)}, "json": {"name": "Budget"}},
