@@ -85,8 +85,11 @@ def _plant(w: World) -> dict[str, Any]:
         # The budget and what the post costs: a line, an order, an invoice, time.
         from postprod.services import budget, costs
 
-        version = budget.create_version(s, prod)
-        budget.add_line(s, prod, version, account="8.20", description="VFX", quantity=1, unit="flat", rate=LINE_RATE)
+        current = budget.versions(s, prod)  # the demo comes with its budget: a revision of it then
+        version = budget.revise(s, prod, current[-1], "planted") if current else budget.create_version(s, prod)
+        # an account of its own, so that the cost report shows the planted rate as the account's budget
+        budget.add_line(s, prod, version, account="9.10", description="Insurance", quantity=1, unit="flat",
+                        rate=LINE_RATE)  # fmt: skip
         budget.lock(s, version)
         costs.add_vendor(s, prod, "Studio Lumière")
         costs.add_order(s, prod, number="PO-1", vendor="Studio Lumière", account="8.20", amount=ORDER,
@@ -101,7 +104,8 @@ def _plant(w: World) -> dict[str, Any]:
             days="1",
             task="PIC-EDITORS-CUT",
         )
-        costs.snapshot(s, prod, prod.start_date)
+        if prod.start_date not in {x.as_of for x in costs.snapshots(s, prod)}:  # the demo's Mondays are frozen
+            costs.snapshot(s, prod, prod.start_date)
     with w.scope() as s:
         prod = get_production(s, w.production_id)
         for p in prod.people:

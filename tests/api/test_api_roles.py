@@ -168,7 +168,7 @@ def _vendor(w: World) -> str:
     _budget(w)
     with session_scope(w.engine, actor="fixture") as s:
         prod = get_production(s, w.production_id)
-        if not costs.vendors(s, prod):
+        if "Studio Lumière" not in {v.name for v in costs.vendors(s, prod)}:  # the demo has vendors of its own
             costs.add_vendor(s, prod, "Studio Lumière")
     return "Studio Lumière"
 
@@ -221,6 +221,10 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
     ),
     ("GET", "/productions/{production_id}/budget"): ("SDA", lambda w, r: {"params": {"version": str(_budget(w))}}),
     ("GET", "/productions/{production_id}/budget/versions"): ("SDA", lambda w, r: {}),
+    ("GET", "/productions/{production_id}/budget/department"): (
+        "SDLA",  # the lead of picture-editing: that department's lines, no personal rates
+        lambda w, r: {"params": {"department": "picture-editing", "version": str(_budget(w))}},
+    ),
     ("POST", "/productions/{production_id}/budget/versions"): (
         "SA",
         lambda w, r: {"path": {"production_id": _fresh_production(w)}, "json": {"name": "Budget"}},

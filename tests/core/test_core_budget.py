@@ -139,7 +139,8 @@ def test_budget_history_carries_no_money_to_those_without_the_budget_right(sessi
 
 def test_command_line_edits_of_a_locked_budget_exit_2_with_one_line(cli_db: str) -> None:
     runner = CliRunner()
-    assert runner.invoke(app, ["demo"]).exit_code == 0
+    # a production of its own: the demo comes with its budget (services/demo_budget.py)
+    assert runner.invoke(app, ["production", "create", "Budget CLI", "--start", "2027-01-04"]).exit_code == 0
     steps = [
         ["budget", "create", "--rate", "GBP=1.1725"],
         ["budget", "line", "add", "2.10", "-d", "Chef monteur", "-q", "40", "--unit", "day", "--rate", "412,50",

@@ -146,7 +146,12 @@ def create_cmd(
 
 @app.command("show")
 def show_cmd(
-    version: str | None = VersionOpt, production: str | None = ProductionOpt, json_out: bool = JsonOpt
+    version: str | None = VersionOpt,
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+    department: list[str] = typer.Option(  # noqa: B008
+        [], "--department", help="Only this department's lines, as its lead sees them: no personal rates."
+    ),
 ) -> None:
     """A version with its accounts and totals (HT; VAT apart)."""
     from postprod.db import session_scope  # the database only for the commands that use it
@@ -155,7 +160,23 @@ def show_cmd(
 
     with session_scope() as s:
         prod = get_production(s, production)
-        data = svc.budget_view(s, prod, svc.get_version(s, prod, version))
+        if department:
+            from postprod.services.budget_department import department_view
+
+            lead = department_view(s, prod, department, version)
+        else:
+            data = svc.budget_view(s, prod, svc.get_version(s, prod, version))
+    if department:
+        if json_out:
+            print_json(lead)
+            return
+        table(
+            f"Budget v{lead['version']['number']}: {', '.join(lead['departments'])} (no personal rates)",
+            ["Account", "Description", "Qty", "Unit", "Rate", "Total"],
+            [[x["account"], x["description"], x["quantity"], x["unit"], x.get("rate", "-"), x.get("total", "-")]
+             for x in lead["lines"]],
+        )  # fmt: skip
+        return
     if json_out:
         print_json(data)
         return

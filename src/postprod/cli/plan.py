@@ -190,6 +190,12 @@ def replan_cmd(
         f"[bold]{data['incident']}[/bold]\n{what}: end {data['previous_end_date']} -> [bold]{data['end_date']}[/bold]; "
         f"{plural(data['moved'], 'task')} moved" + (f"; added {', '.join(data['added'])}" if data["added"] else "")
     )
+    cost = data.get("cost_difference")
+    if cost:
+        console.print(
+            f"cost of the days left after {cost['as_of']}: {cost['reference']} -> [bold]{cost['compared']}[/bold] "
+            f"{cost['currency']} ({'+' if not cost['difference'].startswith('-') else ''}{cost['difference']})"
+        )
     if data["moves"]:
         table(
             "Moved tasks",
@@ -237,9 +243,11 @@ def compare_cmd(
     from postprod.db import session_scope
     from postprod.services import planning as ops
     from postprod.services.common import get_production
+    from postprod.services.plan_cost import with_cost
 
     with session_scope() as s:
-        data = ops.compare_plans(s, get_production(s, production), scenario, against=against)
+        prod = get_production(s, production)
+        data = with_cost(s, prod, ops.compare_plans(s, prod, scenario, against=against))
     if as_json:
         print_json(data)
         return
@@ -249,6 +257,12 @@ def compare_cmd(
         + (f"; added {', '.join(data['added'])}" if data["added"] else "")
         + (f"; removed {', '.join(data['removed'])}" if data["removed"] else "")
     )
+    cost = data.get("cost_difference")
+    if cost:
+        console.print(
+            f"cost of the days left after {cost['as_of']}: {cost['reference']} -> [bold]{cost['compared']}[/bold] "
+            f"{cost['currency']} ({'+' if not cost['difference'].startswith('-') else ''}{cost['difference']})"
+        )
     if data["moves"]:
         table(
             "Moved tasks",
@@ -260,6 +274,12 @@ def compare_cmd(
             "Load change (booked days)",
             ["Who / room", "Days"],
             [(k, f"{v:+d}") for k, v in data["load_change"].items()],
+        )
+    if cost and cost["accounts"]:
+        table(
+            f"Cost change ({cost['currency']})",
+            ["Account", "Name", "Reference", "Compared", "Difference"],
+            [(a["code"], a["name"], a["reference"], a["compared"], a["difference"]) for a in cost["accounts"]],
         )
 
 

@@ -33,6 +33,7 @@ from postprod.model import (
     Invoice,
     OrderStatus,
     Person,
+    Plan,
     PlanKind,
     PlanTask,
     Production,
@@ -398,15 +399,7 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
         ):
             figures[code]["budget"] = total
 
-    # Every amount converted at the current version's rates, read once.
-    rates = {k: Decimal(r) for k, r in versions[-1].rates.items()} if versions else {}
-
-    def convert(amount: Decimal, currency: str) -> Decimal:
-        if currency == prod.currency:
-            return amount
-        if currency not in rates:
-            raise InvalidInput(f"no exchange rate for {currency} in the current budget", field="currency")
-        return cents(amount * rates[currency])
+    convert = _converter(prod, versions)
 
     # Invoices to date, net, summed per account and currency by the database (then converted).
     for column, since in (("actual", None), ("actual_period", period_start)):
@@ -455,7 +448,9 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
             person = people[person_id]
             cost = labour_cost(days, person.day_rate or ZERO, fringe)
             figures[account][column] += convert(cost, person.currency or prod.currency)
-    planned = _planned_cost(session, prod, as_of, rule, people, rooms, convert)
+    planned = _planned_cost(
+        session, prod, latest_plan(session, prod, PlanKind.CURRENT), as_of, rule, people, rooms, convert
+    )
     overrides = {
         o.account: o.amount for o in session.scalars(select(EtcOverride).where(EtcOverride.production_id == prod.id))
     }
@@ -481,19 +476,45 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
 
 
 Rule = Callable[[str, int, int | None], tuple[str, Decimal] | None]
+Convert = Callable[[Decimal, str], Decimal]
+
+
+def _converter(prod: Production, versions: list[BudgetVersion]) -> Convert:
+    """Amounts into the production's currency at the current version's rates, read once."""
+    rates = {k: Decimal(r) for k, r in versions[-1].rates.items()} if versions else {}
+
+    def convert(amount: Decimal, currency: str) -> Decimal:
+        if currency == prod.currency:
+            return amount
+        if currency not in rates:
+            raise InvalidInput(f"no exchange rate for {currency} in the current budget", field="currency")
+        return cents(amount * rates[currency])
+
+    return convert
+
+
+def planned_cost(session: Session, prod: Production, plan: Plan, as_of: date) -> dict[str, Decimal]:
+    """What a stored plan (current, baseline or scenario) still costs after `as_of`, per account: its ETC of labour."""
+    accounts = budget.accounts(session, prod)
+    if not accounts:
+        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget draft --from-plan")
+    people = {p.id: p for p in prod.people}
+    rooms = {r.id: r for r in prod.rooms}
+    convert = _converter(prod, budget.versions(session, prod))
+    return dict(_planned_cost(session, prod, plan, as_of, labour_rule(session, prod, accounts), people, rooms, convert))
 
 
 def _planned_cost(
     session: Session,
     prod: Production,
+    plan: Plan | None,
     as_of: date,
     rule: Rule,
     people: dict[int, Person],
     rooms: dict[int, Room],
-    convert: Callable[[Decimal, str], Decimal],
+    convert: Convert,
 ) -> dict[str, Decimal]:
-    """The cost of the days the current plan schedules after `as_of`, per account."""
-    plan = latest_plan(session, prod, PlanKind.CURRENT)
+    """The cost of the days the plan schedules after `as_of`, per account."""
     out: dict[str, Decimal] = defaultdict(Decimal)
     if plan is None:
         return out

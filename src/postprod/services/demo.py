@@ -129,6 +129,10 @@ def create_demo(
 
         planning_ops.plan_production(session, prod, time_limit=0, today=today, strict_due=False)
         planning_ops.set_baseline(session, prod)
+        # A budget drafted from that plan, locked and revised, with its costs to date (the draft needs the plan).
+        from postprod.services.demo_budget import add_demo_budget
+
+        add_demo_budget(session, prod, start=start, today=today)
     session.refresh(prod)
     return prod, True
 

@@ -19,8 +19,10 @@ RIGHT = "budget.read"
 
 # Amounts, under the names they carry in data, model columns and audit entries.
 AMOUNT_KEYS = frozenset({"day_rate", "bid", "bid_amount"})
+# Views that are money through and through, whatever they hold: a plan comparison's cost (services/plan_cost).
+MONEY_VIEWS = frozenset({"cost_difference"})
 # Currency keys that only ever name an amount's currency.
-MONEY_KEYS = AMOUNT_KEYS | {"bid_currency"}
+MONEY_KEYS = AMOUNT_KEYS | MONEY_VIEWS | {"bid_currency"}
 # A plain "currency" beside an amount is that amount's currency (a person's or room's rate, a shot's
 # bid) and goes with it; a production's currency, with no amount beside it, stays.
 CURRENCY = "currency"
@@ -134,3 +136,35 @@ def refuse_blind_write(sees: bool, fields: Iterable[tuple[str, str]], values: It
     for name in values:
         if name in priced:
             raise Forbidden(f"setting {name} needs the budget right", field=name)
+
+
+# --- a department lead's budget ------------------------------------------------------------------
+
+# Lines that price a person's or a room's days: a department lead sees the days, never the rate.
+PERSONAL_LINKS = frozenset({"person", "room"})
+# What a personal line would tell the rate by: the rate and every amount computed from it.
+LINE_AMOUNTS = ("rate", "native", "subtotal", "fringe", "vat", "total")
+
+
+def department_budget(view: Any, departments: Iterable[str], personal: Iterable[int]) -> dict[str, Any]:
+    """A budget view (services.budget.budget_view) as a department lead may see it.
+
+    Only the accounts of the departments and their lines; a line of a person or a room (IDs in
+    `personal`) keeps its description, quantity and unit, without its rate or any amount; an
+    account holding such a line keeps no totals (they would tell the rate back). No chapter, no
+    percentage line, no grand total: they sum other departments' money.
+    """
+    depts = set(departments)
+    hidden = set(personal)
+    accounts = [a for a in view["accounts"] if a["department"] in depts]
+    codes = {a["code"] for a in accounts}
+    lines = [line for line in view["lines"] if line["account"] in codes]
+    priced_people = {line["account"] for line in lines if line["id"] in hidden}
+    return {
+        "version": {k: v for k, v in view["version"].items() if k != "rates"},
+        "departments": sorted(depts),
+        "accounts": [{k: v for k, v in a.items() if k != "totals" or a["code"] not in priced_people} for a in accounts],
+        "lines": [
+            {k: v for k, v in line.items() if line["id"] not in hidden or k not in LINE_AMOUNTS} for line in lines
+        ],
+    }

@@ -375,6 +375,7 @@ ACTIONS = (
     "production.export",
     "budget.read",  # rates and costs
     "budget.edit",  # budget versions and lines, vendors, orders, invoices, snapshots
+    "budget.department",  # a department's budget lines, without people's and rooms' rates (money.department_budget)
     "time.read",  # time entries (days, not money)
     "time.log",
     "member.manage",
@@ -408,6 +409,7 @@ PERMISSIONS: dict[Role, dict[str, str]] = {
         "production.read": ALL,
         "production.export": ALL,
         "budget.read": ALL,
+        "budget.department": ALL,
         "time.read": ALL,
         "task.read": ALL,
         "people.read": ALL,
@@ -422,6 +424,7 @@ PERMISSIONS: dict[Role, dict[str, str]] = {
     },
     Role.DEPARTMENT_LEAD: {
         "production.read": ALL,
+        "budget.department": DEPARTMENT,
         "time.read": DEPARTMENT,
         "time.log": DEPARTMENT,
         "task.read": ALL,

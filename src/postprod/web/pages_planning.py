@@ -27,6 +27,7 @@ from postprod.planning import gantt as gantt_chart
 from postprod.services import dashboard as dash
 from postprod.services import planning as ops
 from postprod.services.common import get_task, parse_date
+from postprod.services.plan_cost import with_cost
 from postprod.services.principal import Principal
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
@@ -373,6 +374,9 @@ def compare(
     plans = ops.list_plans(session, prod)
     has_baseline = any(p["kind"] == "baseline" for p in plans)
     data = ops.compare_plans(session, prod, scenario or None) if has_baseline else None
+    if data is not None and principal.sees_money(prod.id):  # the cost beside the dates, for the budget right
+        data = with_cost(session, prod, data)
+    data = principal.gate(prod.id, data)
     ctx = page_context(
         request,
         principal,

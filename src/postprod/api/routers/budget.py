@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
@@ -344,3 +344,19 @@ def log_time(production_id: Id, body: TimeIn, principal: PrincipalDep, session: 
         note=body.note,
     )
     return costs.time_entry_dict(e, {p.id: p.name for p in prod.people}, {t.id: t.key for t in prod.tasks})
+
+
+@router.get("/productions/{production_id}/budget/department")
+def department_budget(
+    production_id: Id,
+    principal: PrincipalDep,
+    session: SessionDep,
+    department: str = Query(min_length=1, max_length=64, description="A department's code: picture-editing, vfx..."),
+    version: str = Query("current", max_length=16, description="A number, current or original"),
+) -> dict[str, Any]:
+    """A department's accounts and lines, as its lead sees them: people's and rooms' rates and amounts withheld."""
+    from postprod.services.budget_department import department_view
+
+    prod = load_production(session, production_id)
+    principal.require("budget.department", Resource(prod.id, department=department))
+    return department_view(session, prod, [department], version)

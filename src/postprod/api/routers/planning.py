@@ -13,6 +13,7 @@ from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
 from postprod.jobs.runner import JobView
 from postprod.services import planning as ops
+from postprod.services.plan_cost import with_cost
 
 router = APIRouter(tags=["planning"])
 
@@ -38,10 +39,17 @@ def compare(
     scenario: str | None = Query(None, max_length=120),
     against: str = Query("baseline", max_length=120),
 ) -> dict[str, Any]:
-    """A scenario (or the current plan) against the baseline: end dates, moved tasks, loads."""
+    """A scenario (or the current plan) against the baseline: end dates, moved tasks, loads.
+
+    With the budget right, `cost_difference` beside the dates: the cost of each plan's days left
+    after today, per account, and the difference (money: gated).
+    """
     prod = load_production(session, production_id)
     principal.require_production("task.read", prod)
-    return ops.compare_plans(session, prod, scenario, against=against)
+    data = ops.compare_plans(session, prod, scenario, against=against)
+    if principal.sees_money(prod.id):
+        data = with_cost(session, prod, data)
+    return principal.gate(prod.id, data)
 
 
 @router.get("/productions/{production_id}/plans/{name}")
