@@ -42,7 +42,9 @@ def _schema() -> str:
 def _pg_url() -> str:
     schema = _schema()
     sep = "&" if "?" in PG_BASE else "?"
-    return f"{PG_BASE}{sep}options=-csearch_path%3D{schema}"
+    # A lock waited on for a minute fails the test that waits, rather than hanging the whole run (a test
+    # holding an uncommitted row that a CLI run of its own then wants, say).
+    return f"{PG_BASE}{sep}options=-csearch_path%3D{schema}%20-clock_timeout%3D60s"
 
 
 _pg_state: dict[str, object] = {}
