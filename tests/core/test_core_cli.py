@@ -155,9 +155,10 @@ def test_each_command_loads_on_its_own() -> None:
         assert result.exit_code == 0, (name, result.stdout, result.stderr)
 
 
-def test_tables_show_names_as_written(cli_db: str) -> None:
+def test_tables_show_names_as_written(cli_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A task named with brackets keeps them in the table (cells are text, not Rich markup), and the
     status column still shows the status."""
+    monkeypatch.delenv("COLUMNS", raising=False)  # piped as in a shell; pytest-xdist workers set 80
     ok("demo")
     ok("task", "add", "MIX-V2", "--name", "Mix [v2] final [bold]", "--department", "mixing")
     out = ok("task", "list")
