@@ -32,8 +32,7 @@ def ok(*args: str) -> str:
 
 
 def test_weekly_pdf_and_html(cli_db: str, tmp_path: Path) -> None:
-    ok("demo")
-    ok("budget", "draft", "--from-plan")
+    ok("demo")  # it comes with a budget drafted from its plan
     ok("cost", "snapshot")
     efc = json.loads(ok("cost", "report", "--json"))["totals"]["efc"]
     pdf = tmp_path / "w.pdf"
