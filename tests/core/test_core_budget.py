@@ -13,6 +13,7 @@ from postprod.cli.main import app
 from postprod.errors import Conflict, InvalidInput
 from postprod.model import AuditEntry, BudgetLine, BudgetStatus, Person
 from postprod.services import budget, money
+from postprod.services.budget_compare import compare
 from postprod.services.notes import audit_dict
 from tests.core.factories import make_production
 
@@ -71,7 +72,7 @@ def test_a_locked_version_refuses_every_edit_and_a_revision_carries_it(session: 
     assert rev.status == BudgetStatus.DRAFT and rev.number == 2 and len(rev.lines) == 3
     assert budget.get_version(session, prod, "original").id == v.id  # type: ignore[arg-type,attr-defined]
     assert budget.get_version(session, prod).id == rev.id  # type: ignore[arg-type]
-    cmp = budget.compare(session, prod, v, rev)  # type: ignore[arg-type]
+    cmp = compare(session, prod, v, rev)  # type: ignore[arg-type]
     # 1,333.34 more, and 7 % overhead on it: 93.3338 -> overhead 4,124.83 (was 4,031.49): +93.34
     assert cmp["difference"] == "1426.68"
     assert {a["code"]: a["difference"] for a in cmp["accounts"]} == {"8.40": "1333.34", "10.1": "93.34"}

@@ -377,11 +377,12 @@ def compare_cmd(
     """Two versions account by account and line by line (default: the original against the current)."""
     from postprod.db import session_scope  # the database only for the commands that use it
     from postprod.services import budget as svc
+    from postprod.services.budget_compare import compare
     from postprod.services.common import get_production
 
     with session_scope() as s:
         prod = get_production(s, production)
-        data = svc.compare(s, prod, svc.get_version(s, prod, before), svc.get_version(s, prod, after))
+        data = compare(s, prod, svc.get_version(s, prod, before), svc.get_version(s, prod, after))
     if json_out:
         print_json(data)
         return

@@ -19,6 +19,7 @@ from postprod.errors import Conflict, InvalidInput, PostprodError
 from postprod.http_deps import Id, SessionDep
 from postprod.model import BudgetStatus, BudgetVersion, Production
 from postprod.services import budget as svc
+from postprod.services.budget_compare import compare
 from postprod.services.budget_draft import draft_from_plan
 from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
@@ -159,7 +160,7 @@ def compare_page(
     diff = None
     if all_:
         first = before if before != "original" or any(x.status == BudgetStatus.LOCKED for x in all_) else "1"
-        diff = svc.compare(session, prod, svc.get_version(session, prod, first), svc.get_version(session, prod, after))
+        diff = compare(session, prod, svc.get_version(session, prod, first), svc.get_version(session, prod, after))
     ctx = page_context(request, principal, prod, active="budget", diff=diff, versions=all_, before=before, after=after)
     return render(request, "budget_compare.html", ctx)
 

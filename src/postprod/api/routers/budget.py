@@ -20,6 +20,7 @@ from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.model import Production
 from postprod.services import budget as svc
 from postprod.services import costs, items
+from postprod.services.budget_compare import CompareView, compare
 from postprod.services.budget_draft import draft_from_plan
 from postprod.services.common import get_person, get_task, parse_date
 from postprod.services.principal import Principal
@@ -168,11 +169,11 @@ def compare_versions(
     session: SessionDep,
     before: str = Query("original", max_length=16),
     after: str = Query("current", max_length=16),
-) -> svc.CompareView:
+) -> CompareView:
     """Two versions account by account and line by line."""
     prod = load_production(session, production_id)
     _read(principal, prod)
-    return svc.compare(session, prod, svc.get_version(session, prod, before), svc.get_version(session, prod, after))
+    return compare(session, prod, svc.get_version(session, prod, before), svc.get_version(session, prod, after))
 
 
 @router.get("/productions/{production_id}/cost-report")
