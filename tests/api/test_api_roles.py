@@ -423,6 +423,10 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
         "SDLTA",
         lambda w, r: import_two_cuts(w) or {"path": {"reel": "R1"}},
     ),
+    ("GET", "/productions/{production_id}/cuts/{reel}/cost"): (
+        "SDA",  # money: the budget right
+        lambda w, r: import_two_cuts(w) or {"path": {"reel": "R1"}},
+    ),
     ("POST", "/productions/{production_id}/cuts/{reel}/import-jobs"): (
         "SLA",
         lambda w, r: {"path": {"reel": f"R{w.next()}"}, "json": {"text": cut_edl_text(), "filename": "r.edl"}},

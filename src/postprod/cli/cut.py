@@ -165,6 +165,7 @@ def import_cmd(
     from postprod.db import session_scope
     from postprod.services import editorial as ed
     from postprod.services.common import get_production
+    from postprod.services.recut_cost import recut_cost
 
     r = rate_option(rate)
     with session_scope() as s:
@@ -175,6 +176,7 @@ def import_cmd(
             )
         data = res.to_dict()
         cl = res.changes
+        estimate = recut_cost(s, prod, res.version)
     if json_out:
         print_json(data)
         return
@@ -201,6 +203,61 @@ def import_cmd(
         note(f"review: {f['kind']} {f['key']}: {f['reason']}")
     if len(data["flagged"]) > MAX_WARNINGS_SHOWN:
         note(f"... and {len(data['flagged']) - MAX_WARNINGS_SHOWN} more (`postprod cues review`)")
+    if estimate is not None:
+        console.print(
+            f"recut cost estimate: {estimate['total']} {estimate['currency']} "
+            f"(postprod cut cost --reel {estimate['reel']})",
+            highlight=False,
+        )
+
+
+@app.command("cost")
+def cost(
+    reel: str = typer.Option(..., "--reel", "-r", help="The reel."),
+    number: int | None = typer.Option(
+        None, "--version", "-v", min=1, max=100000, help="The version (default: the latest)."
+    ),
+    per_day: int = typer.Option(40, "--changes-per-day", min=1, max=10000, help="Changes conformed again in a day."),
+    production: str | None = ProductionOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """What a recut costs against the version before: VFX shots added or longer, ADR cues to record again, the conform."""
+    from postprod.db import session_scope
+    from postprod.services import editorial as ed
+    from postprod.services.common import get_production
+    from postprod.services.recut_cost import recut_cost
+
+    with session_scope() as s:
+        prod = get_production(s, production)
+        cv = ed.get_version(s, prod, reel, number)
+        view = recut_cost(s, prod, cv, changes_per_day=per_day)
+    if json_out:
+        print_json(view)
+        return
+    if view is None:
+        console.print(
+            f"reel {cv.reel} v{cv.number}: nothing to price (its first version, or no budget yet)", highlight=False
+        )
+        return
+    cur = view["currency"]
+    table(
+        f"reel {view['reel']}: v{view['previous']} -> v{view['number']}, priced from budget v{view['budget_version']}",
+        ["work", "item", "quantity", "rate", "from", "amount"],
+        [
+            (
+                x["kind"],
+                x["ref"],
+                f"{x['quantity']} {x['unit']}{'' if x['quantity'] == '1' else 's'}",
+                x["rate"],
+                x["basis"],
+                x["amount"],
+            )
+            for x in view["lines"]
+        ],
+    )
+    for u in view["unpriced"]:
+        note(f"not priced: {u['kind']} {u['ref']}: {u['reason'].replace('_', ' ')}".replace("  ", " "))
+    console.print(f"recut cost: {view['total']} {cur} (excl. VAT)", highlight=False)
 
 
 @app.command("versions")

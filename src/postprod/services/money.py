@@ -19,8 +19,9 @@ RIGHT = "budget.read"
 
 # Amounts, under the names they carry in data, model columns and audit entries.
 AMOUNT_KEYS = frozenset({"day_rate", "bid", "bid_amount"})
-# Views that are money through and through, whatever they hold: a plan comparison's cost (services/plan_cost).
-MONEY_VIEWS = frozenset({"cost_difference"})
+# Views that are money through and through, whatever they hold: a plan comparison's cost (services/plan_cost),
+# a recut's (services/recut_cost).
+MONEY_VIEWS = frozenset({"cost_difference", "recut_cost"})
 # Currency keys that only ever name an amount's currency.
 MONEY_KEYS = AMOUNT_KEYS | MONEY_VIEWS | {"bid_currency"}
 # A plain "currency" beside an amount is that amount's currency (a person's or room's rate, a shot's

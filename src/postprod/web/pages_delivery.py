@@ -19,7 +19,7 @@ from postprod.model import ApprovalRequest, Deliverable, Production, QcRun
 from postprod.qc.spec import builtin_specs
 from postprod.services import dashboard as dash
 from postprod.services import deliverables as deliverables_svc
-from postprod.services import items, review
+from postprod.services import items, money, review
 from postprod.services import users as users_svc
 from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
@@ -294,6 +294,16 @@ def reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str]]:
     for m in users_svc.list_members(session, prod):
         seen.setdefault(m.user.username, f"{m.user.name} ({m.role.value})")
     return sorted(seen.items())
+
+
+def budget_reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str]]:
+    """The reviewers of a budget change: members who see the budget (the estimate is theirs to read)."""
+    readers = {
+        m.user.username
+        for m in users_svc.list_members(session, prod)
+        if money.visible(users_svc.grants_of(m.user), prod.id)
+    }
+    return [(name, label) for name, label in reviewers(session, prod) if name in readers]
 
 
 @router.get("/p/{production_id}/qc/{run_id}", response_class=HTMLResponse)

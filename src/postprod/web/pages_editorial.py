@@ -21,11 +21,12 @@ from postprod.services import editorial as editorial_svc
 from postprod.services import items, money
 from postprod.services import registers as reg
 from postprod.services.principal import Principal
+from postprod.services.recut_cost import recut_cost
 from postprod.services.registers import list_entries, sort_columns, version_changes
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
-from postprod.web.pages_delivery import reviewers
+from postprod.web.pages_delivery import budget_reviewers, reviewers
 from postprod.web.pages_jobs import followed_job, job_view
 from postprod.web.render import render, said, status_labels
 from postprod.web.vocabulary import REGISTER_TABS, REGISTER_TITLES
@@ -116,6 +117,9 @@ def cut_version(
     """One cut version and its change list against the version before."""
     prod = production_for(session, principal, production_id, "register.read")
     cv, changes = version_changes(session, prod, version_id)
+    # The recut's cost, for those who see the budget only; sent for approval to those who do too.
+    priced = principal.can(money.RIGHT, Resource(prod.id))
+    recut = recut_cost(session, prod, cv) if priced else None
     ctx = page_context(
         request,
         principal,
@@ -128,6 +132,10 @@ def cut_version(
         can_note=principal.can("note.add", Resource(prod.id, department="picture-editing")),
         flagged=reg.flagged_on(session, prod, cv),
         titles=REGISTER_TITLES,
+        recut=recut,
+        budget_members=budget_reviewers(session, prod) if recut is not None else [],
+        can_request=recut is not None
+        and principal.can("approval.request", Resource(prod.id, department="picture-editing")),
     )
     return render(request, "cut_version.html", ctx)
 

@@ -14,6 +14,8 @@ from postprod.jobs import job_dict
 from postprod.jobs.kinds import cut_import_params
 from postprod.jobs.runner import JobView
 from postprod.services import editorial as ed
+from postprod.services import money
+from postprod.services.recut_cost import RecutCostView, recut_cost
 from postprod.services.users import Resource
 
 router = APIRouter(tags=["cut"])
@@ -51,6 +53,22 @@ def changes(
     principal.require("register.read", Resource(prod.id, department="picture-editing"))
     old, new, cl = ed.change_list(session, prod, reel, from_number, to_number)
     return cl.to_dict() | {"reel": new.reel, "from": old.number, "to": new.number}
+
+
+@router.get("/productions/{production_id}/cuts/{reel}/cost")
+def cost(
+    production_id: Id,
+    reel: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    number: int | None = Query(None, ge=1, le=100000, description="The version (default: the latest)"),
+    changes_per_day: int = Query(40, ge=1, le=10000, description="Changes conformed again in a day"),
+) -> RecutCostView | None:
+    """What the recut to a version costs against the one before: VFX shots added or made longer, ADR cues to
+    record again, the conform; null for a reel's first version or a production without a budget."""
+    prod = load_production(session, production_id)
+    principal.require(money.RIGHT, Resource(prod.id))
+    return recut_cost(session, prod, ed.get_version(session, prod, reel, number), changes_per_day=changes_per_day)
 
 
 @router.post("/productions/{production_id}/cuts/{reel}/import-jobs", response_model=JobView, status_code=202)

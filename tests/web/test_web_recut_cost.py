@@ -1,0 +1,66 @@
+"""The cut version page prices its recut for those who see the budget, and sends it for approval to them only."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from tests.web.webkit import login
+
+from postprod import db
+from postprod.model import ApprovalRequest, BudgetStatus, CutVersion
+from postprod.services import budget
+from postprod.services.common import get_production
+from postprod.services.recut_cost import recut_cost
+
+
+def test_the_recut_is_priced_for_the_budget_right_only(site: tuple[TestClient, int], engine: Engine) -> None:
+    c, pid = site
+    with db.session_scope(engine) as s:
+        prod = get_production(s, pid)
+        cv = s.scalars(select(CutVersion).where(CutVersion.production_id == pid, CutVersion.number == 2)).one()
+        cv_id, reel = cv.id, cv.reel
+        v = budget.versions(s, prod)[-1] if budget.versions(s, prod) else budget.create_version(s, prod)
+        if v.status != BudgetStatus.DRAFT:
+            v = budget.revise(s, prod, v, "the conform")
+        account = next(a.code for a in budget.accounts(s, prod) if a.department == "picture-editing")
+        budget.add_line(s, prod, v, account=account, description="Conformation", quantity="3", unit="day", rate="650")
+        view = recut_cost(s, prod, cv)
+    assert view is not None and view["lines"], "the demo's recut has something to price"
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/cuts/{cv_id}")
+    assert page.status_code == 200 and 'id="recut-cost"' in page.text
+    total = re.search(r'id="recut-cost">\s*<h2>[^<]*<span class="muted">([^<]+)<', page.text)
+    assert total is not None and total.group(1).replace("\u00a0", " ").startswith("€")
+    # the approval is offered to those who see the budget: the director, not the client nor the editor
+    form = page.text[page.text.index('id="request-approval"') :]
+    offered = set(re.findall(r'name="reviewers" value="([^"]+)"', form))
+    assert "director" in offered and not offered & {"client", "editor", "picturelead"}
+    r = c.post(
+        f"/p/{pid}/approvals",
+        data={
+            "csrf_token": csrf,
+            "target_type": "cut_version",
+            "target": str(cv_id),
+            "reviewers": "director",
+            "message": f"Budget change: the cost of the recut {reel} v2",
+        },  # fmt: skip
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with db.session_scope(engine) as s:
+        req = s.scalars(select(ApprovalRequest).where(ApprovalRequest.target_id == cv_id)).one()
+        assert req.target_type == "cut_version" and "Budget change" in req.message
+    api = c.get(f"/api/v1/productions/{pid}/cuts/{reel}/cost", params={"number": 2})
+    assert api.status_code == 200 and api.json()["total"] == view["total"]
+    csrf = login(c, "director")
+    c.post("/language", data={"csrf_token": csrf, "language": "fr", "next": "/"})
+    page = c.get(f"/p/{pid}/cuts/{cv_id}").text
+    assert "Coût de ce remontage" in page and "€" in page
+    for role in ("picturelead", "editor"):  # a department lead, a technician: the change list, no money
+        login(c, role)
+        page = c.get(f"/p/{pid}/cuts/{cv_id}")
+        assert page.status_code == 200 and 'id="changes"' in page.text
+        assert 'id="recut-cost"' not in page.text and "€" not in page.text, role
+        assert c.get(f"/api/v1/productions/{pid}/cuts/{reel}/cost").status_code == 403, role
