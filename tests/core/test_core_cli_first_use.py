@@ -54,20 +54,48 @@ def test_pulls_import_as_placed_shots(cli_db: str, tmp_path: Path) -> None:
     ok("vfx", "pulls", str(a), "--rate", "24", "--csv", str(pulls))
     rows = {r["shot_id"]: r for r in csv.DictReader(pulls.open())}
     ok("production", "create", "Film")
-    # before the cut is imported, the pulls have no reel to be placed on: refused, line by line
+    # before the cut is imported, a pull list that does not name the cut's reel has nowhere to place them
     r = runner.invoke(app, ["cues", "vfx", "import", str(pulls)])
-    assert r.exit_code == 2 and "is named in no imported cut: import the cut first" in r.stderr
+    assert r.exit_code == 2 and "is named in no imported cut" in r.stderr and "vfx pulls --reel" in r.stderr
     ok("cut", "import", str(a), "-r", "R1", "--rate", "24")
-    r = runner.invoke(app, ["cues", "vfx", "import", str(pulls)])
-    assert r.exit_code == 2 and "already exists (importing with --update changes it)" in r.stderr
-    out = ok("cues", "vfx", "import", str(pulls), "--update")
-    assert f"0 VFX shots added, {len(rows)} updated" in out
+    # the cut placed the shots already: the pulls say the same, so importing them again changes nothing
+    out = ok("cues", "vfx", "import", str(pulls))
+    assert f"0 VFX shots added, 0 updated, {len(rows)} unchanged" in out
     shots = json.loads(ok("cues", "vfx", "list", "--json"))
     assert len(shots) == len(rows)
     for s in shots:
         pull = rows[s["shot_id"]]
         assert s["reel"] == "R1" != pull["reel"]  # the cut's reel, not the camera roll
         assert (s["record_in_tc"], s["record_out_tc"]) == (pull["record_in_tc"], pull["record_out_tc"])
+
+
+def test_pulls_written_with_the_reel_place_the_shots_before_the_cut(cli_db: str, tmp_path: Path) -> None:
+    """`vfx pulls --reel R1 --csv` then `cues vfx import`, as a new user types them: placed shots, which then
+    follow the cut when it is imported."""
+    a, b = _cut(tmp_path)
+    pulls = tmp_path / "pulls.csv"
+    ok("vfx", "pulls", str(a), "--rate", "24", "--reel", "R1", "--csv", str(pulls))
+    rows = {r["shot_id"]: r for r in csv.DictReader(pulls.open())}
+    assert {r["record_reel"] for r in rows.values()} == {"R1"}
+    ok("production", "create", "Film", "--fps", "24")
+    out = ok("cues", "vfx", "import", str(pulls))
+    assert f"{len(rows)} VFX shots added" in out
+    shots = json.loads(ok("cues", "vfx", "list", "--json"))
+    assert {s["shot_id"] for s in shots} == set(rows)
+    for s in shots:
+        pull = rows[s["shot_id"]]
+        assert s["reel"] == "R1" and (s["record_in_tc"], s["record_out_tc"]) == (
+            pull["record_in_tc"],
+            pull["record_out_tc"],
+        )
+    # the first cut takes them where they are; the recut carries them by their IDs
+    data = json.loads(ok("cut", "import", str(a), "-r", "R1", "--rate", "24", "--json"))
+    assert data["carried"]["added"] == 0
+    data = json.loads(ok("cut", "import", str(b), "-r", "R1", "--json"))
+    assert (
+        data["carried"]["added"] == 0
+        and data["carried"]["shifted"] + data["carried"]["review"] + data["carried"]["unchanged"] >= len(rows) - 2
+    )
 
 
 def test_pulls_import_into_an_empty_register(cli_db: str, tmp_path: Path) -> None:

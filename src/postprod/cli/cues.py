@@ -300,7 +300,9 @@ def _make_group(kind: svc.Kind) -> typer.Typer:
             print_json(res.to_dict())
         else:
             console.print(
-                f"{plural(res.created, kind.label)} added, {res.updated} updated, {plural(len(res.skipped), 'bad line')} skipped"
+                f"{plural(res.created, kind.label)} added, {res.updated} updated, "
+                + (f"{res.unchanged} unchanged, " if res.unchanged else "")
+                + f"{plural(len(res.skipped), 'bad line')} skipped"
             )
 
     group.command("import")(

@@ -21,6 +21,12 @@ def pulls(
     handles: int = typer.Option(8, "--handles", min=0, max=10000, help="Handle frames each side."),
     lenient: bool = typer.Option(False, "--lenient", help="Import the good events of a partly broken file."),
     csv_path: Path | None = typer.Option(None, "--csv", help="Write the pull list as CSV."),
+    reel: str | None = typer.Option(
+        None,
+        "--reel",
+        "-r",
+        help="The reel this cut is: written in the CSV, so that `cues vfx import` places the shots on it.",
+    ),
     edl_path: Path | None = typer.Option(None, "--edl", help="Write a pull EDL (sources with handles)."),
     otio_path: Path | None = typer.Option(None, "--otio", help="Write the pulls as an OTIO timeline."),
     json_out: bool = JsonOpt,
@@ -29,7 +35,7 @@ def pulls(
     cut = load_cut(file, rate_option(rate), lenient)
     pl = pull_list(cut, handles=handles)
     if csv_path:
-        write_text(csv_path, pulls_csv(pl))
+        write_text(csv_path, pulls_csv(pl, reel.strip() if reel else None))
     if edl_path:
         write_text(edl_path, pulls_edl(pl))
     if otio_path:

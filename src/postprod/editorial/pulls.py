@@ -190,16 +190,19 @@ CSV_COLUMNS = [
 ]
 
 
-def pulls_csv(pl: PullList) -> str:
-    """The pull list as CSV for the VFX vendor and the lab."""
+def pulls_csv(pl: PullList, record_reel: str | None = None) -> str:
+    """The pull list as CSV for the VFX vendor and the lab; with `record_reel`, a last column naming the
+    reel of the cut the record timecodes belong to (so that the register can place the shots)."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    columns = [*CSV_COLUMNS, "record_reel"] if record_reel else CSV_COLUMNS
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for p in pl.pulls:
         row = p.to_dict(pl.cut.rate, pl.cut.drop_frame)
         row["events"] = " ".join(str(n) for n in row["events"])
         row["notes"] = "; ".join(row["notes"])
-        w.writerow({k: "" if row.get(k) is None else row[k] for k in CSV_COLUMNS})
+        row["record_reel"] = record_reel
+        w.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
     return buf.getvalue()
 
 

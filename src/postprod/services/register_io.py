@@ -27,6 +27,7 @@ from postprod.services.registers import (
     all_fields,
     anchor,
     apply_values,
+    attr_of,
     entry_dict,
     list_entries,
     parse_values,
@@ -58,6 +59,7 @@ class ImportResult:
     kind: str
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # rows that say what the register already holds
     skipped: list[FileFormatError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     delimiter: str = ","
@@ -68,6 +70,7 @@ class ImportResult:
             "kind": self.kind,
             "created": self.created,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "skipped": [{"line": e.line, "message": str(e)} for e in self.skipped],
             "ignored_columns": self.ignored_columns,
         }
@@ -127,7 +130,12 @@ def read_table(path: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
 # as record_in_tc/record_out_tc: read as a register, the record timecodes are the shot's in/out and
 # its reel is the reel of the cut that names the shot.
 _PULL_LIST = ("shot id", "pull in tc", "record in tc", "record out tc")
-_PULL_RENAMES = {"reel": "source reel", "record in tc": "record in", "record out tc": "record out"}
+_PULL_RENAMES = {
+    "reel": "source reel",  # the camera roll: the register's reel is the cut's
+    "record reel": "reel",  # written by `vfx pulls --reel`
+    "record in tc": "record in",
+    "record out tc": "record out",
+}
 
 
 def is_pull_list(header: list[str]) -> bool:
@@ -217,13 +225,16 @@ def import_entries(
             values[key_name] = ""
         try:
             if pulls:
-                values["reel"] = _pull_reel(values[key_name], shot_reels)
+                values["reel"] = _pull_reel(values[key_name], shot_reels, values.get("reel"))
             typed = parse_values(kind, values, place, None)
             key = str(typed[key_name]).lower()
             if key in seen:
                 raise InvalidInput(f"{key_name} {typed[key_name]} already on line {seen[key]}", field=key_name)
             seen[key] = line
             entry = existing.get(key)
+            if entry is not None and _same(kind, entry, typed):
+                result.unchanged += 1  # the row says what the register holds: importing it again is harmless
+                continue
             if entry is not None and not update_existing:
                 raise InvalidInput(
                     f"{kind.label} {typed[key_name]} already exists (importing with --update changes it)",
@@ -258,15 +269,24 @@ def import_entries(
     return result
 
 
-def _pull_reel(shot_id: str, shot_reels: dict[str, str]) -> str:
-    reel = shot_reels.get(shot_id.strip().upper())
-    if reel is None:
+def _pull_reel(shot_id: str, shot_reels: dict[str, str], written: str | None) -> str:
+    """The reel a pulled shot is placed on: the one whose imported cut names it, else the one the pull list
+    names (`vfx pulls --reel`)."""
+    reel = shot_reels.get(shot_id.strip().upper()) or (written or "").strip()
+    if not reel:
         raise InvalidInput(
             f"shot {shot_id.strip()} is named in no imported cut: import the cut first (postprod cut import), "
+            "or write the pull list with the cut's reel (postprod vfx pulls --reel), "
             "so that its record timecodes have a reel",
             field="reel",
         )
     return reel
+
+
+def _same(kind: Kind, entry: RegisterMixin, typed: dict[str, Any]) -> bool:
+    """Whether an entry already holds every value of an imported row."""
+    held = {"in": entry.record_in, "out": entry.record_out, "assignee": getattr(entry, "assignee", None)}
+    return all((held[n] if n in held else getattr(entry, attr_of(kind, n))) == v for n, v in typed.items())
 
 
 # --- music cue sheet ----------------------------------------------------------------------------
