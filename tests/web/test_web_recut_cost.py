@@ -64,3 +64,25 @@ def test_the_recut_is_priced_for_the_budget_right_only(site: tuple[TestClient, i
         assert page.status_code == 200 and 'id="changes"' in page.text
         assert 'id="recut-cost"' not in page.text and "€" not in page.text, role
         assert c.get(f"/api/v1/productions/{pid}/cuts/{reel}/cost").status_code == 403, role
+
+
+def test_the_cut_version_lists_the_cues_that_moved_with_the_picture(
+    site: tuple[TestClient, int], engine: Engine
+) -> None:
+    c, pid = site
+    with db.session_scope(engine) as s:
+        cv = s.scalars(select(CutVersion).where(CutVersion.production_id == pid, CutVersion.number == 2)).one()
+        cv_id, shifted = cv.id, (cv.carry_summary or {})["shifted"]
+    assert shifted > 0
+    csrf = login(c, "editor")  # no money needed: the cues are everyone's who reads the cut
+    page = c.get(f"/p/{pid}/cuts/{cv_id}").text
+    section = page[page.index('id="moved"') : page.index("</section>", page.index('id="moved"'))]
+    rows = re.findall(
+        r"<tr><td>[^<]*</td><td><a href=\"/p/\d+/registers/(\w+)/(\d+)\">([^<]+)</a></td>\s*<td>([^<]*)</td><td>([^<]*)</td><td class=\"num\">([^<]*)</td>",
+        section,
+    )
+    assert len(rows) == shifted, section
+    for _kind, _id, _key, was, now, offset in rows:
+        assert was != now and offset.strip() not in ("", "+0")
+    c.post("/language", data={"csrf_token": csrf, "language": "fr", "next": "/"})
+    assert "Repères déplacés avec l'image" in c.get(f"/p/{pid}/cuts/{cv_id}").text

@@ -470,6 +470,65 @@ def carry_entries(
     return report
 
 
+class MovedView(TypedDict):
+    kind: str  # the register: vfx, adr, foley, music, dubbing
+    id: int
+    key: str
+    old_in: str | None
+    old_out: str | None
+    new_in: str | None
+    new_out: str | None
+    offset: int  # frames the entry moved by (new in - old in)
+
+
+def moved_by(session: Session, prod: Production, cv: CutVersion, *, limit: int = 1000) -> tuple[list[MovedView], int]:
+    """The entries the import of `cv` moved with the picture (not flagged), with where they were and are,
+    from the audit entries the carry wrote; and how many there are in all (the list stops at `limit`)."""
+    kinds = {k.model.__name__: k for k in KINDS.values()}
+    rows = session.execute(
+        select(AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.before, AuditEntry.after)
+        .where(
+            AuditEntry.production_id == prod.id,
+            AuditEntry.action == "update",
+            AuditEntry.entity_type.in_(list(kinds)),
+            AuditEntry.at >= cv.imported_at,
+        )
+        .order_by(AuditEntry.id)
+    ).all()
+    moved: dict[tuple[str, int], tuple[dict[str, Any], dict[str, Any]]] = {}
+    for etype, eid, before, after in rows:
+        if after and after.get("cut_version_id") == cv.id and "record_in" in after and before:
+            moved.setdefault((etype, eid), (before, after))
+    out: list[MovedView] = []
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for etype, eid in moved:
+        by_type[etype].append(eid)
+    rate, df = cv.rate, cv.drop_frame
+    for etype, ids in by_type.items():
+        kind = kinds[etype]
+        m: Any = kind.model
+        entries = {e.id: e for e in session.scalars(select(m).where(m.id.in_(ids[:limit]), m.review.is_(False)))}
+        for eid in ids[:limit]:
+            e = entries.get(eid)
+            if e is None or e.cut_version_id != cv.id:
+                continue  # flagged since, or moved again by a later version
+            before, after = moved[(etype, eid)]
+            old_in, new_in = before.get("record_in"), after.get("record_in")
+            old_out, new_out = before.get("record_out", e.record_out), after.get("record_out", e.record_out)
+            out.append(
+                {
+                    "kind": kind.name, "id": eid, "key": str(getattr(e, kind.key)),
+                    "old_in": frames_to_tc(old_in, rate, df) if old_in is not None else None,
+                    "old_out": frames_to_tc(old_out, rate, df) if old_out is not None else None,
+                    "new_in": frames_to_tc(new_in, rate, df) if new_in is not None else None,
+                    "new_out": frames_to_tc(new_out, rate, df) if new_out is not None else None,
+                    "offset": (new_in - old_in) if new_in is not None and old_in is not None else 0,
+                }
+            )  # fmt: skip
+    out.sort(key=lambda x: (x["kind"], x["new_in"] or "", x["key"]))
+    return out[:limit], len(moved)
+
+
 def _set(report: CarryReport, e: RegisterMixin, **values: Any) -> None:
     """Record new values for an entry (applied by _bulk_write; the entry itself reads as before until then)."""
     report.writes.setdefault(id(e), (e, {}))[1].update(values)

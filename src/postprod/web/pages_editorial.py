@@ -120,6 +120,7 @@ def cut_version(
     # The recut's cost, for those who see the budget only; sent for approval to those who do too.
     priced = principal.can(money.RIGHT, Resource(prod.id))
     recut = recut_cost(session, prod, cv) if priced else None
+    moved, moved_total = editorial_svc.moved_by(session, prod, cv, limit=500)
     ctx = page_context(
         request,
         principal,
@@ -131,6 +132,8 @@ def cut_version(
         notes=items.notes_of(session, prod, "cut_version", cv.id),
         can_note=principal.can("note.add", Resource(prod.id, department="picture-editing")),
         flagged=reg.flagged_on(session, prod, cv),
+        moved=moved,
+        moved_total=moved_total,
         titles=REGISTER_TITLES,
         recut=recut,
         budget_members=budget_reviewers(session, prod) if recut is not None else [],
