@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, table
+from postprod.errors import FileFormatError
 
 app = typer.Typer(no_args_is_help=True)
 line_app = typer.Typer(no_args_is_help=True, help="Lines of the current draft: add, update, delete.")
@@ -425,3 +427,38 @@ def draft_cmd(
         console.print(f"budget v{d.version.number} drafted: {d.lines} lines, {total} {d.version.currency} HT")
         for note in d.skipped:
             console.print(f"[yellow]not budgeted:[/yellow] {note}")
+
+
+@app.command("export")
+def export_cmd(
+    file: Path = typer.Argument(..., help="The file to write: .csv or .xlsx."),
+    version: str = typer.Option("current", "--version", "-v", help="A version number, current or original."),
+    production: str | None = ProductionOpt,
+) -> None:
+    """A version's lines to a spreadsheet (CSV or XLSX), with their amounts; `budget import` reads it back."""
+    from postprod.db import session_scope  # the database only for the commands that use it
+    from postprod.services import budget as svc
+    from postprod.services import budget_io
+    from postprod.services.common import get_production
+
+    with session_scope() as s:
+        v = svc.get_version(s, get_production(s, production), version)
+        data = budget_io.export_lines(s, v, file.name)
+        count, number = len(v.lines), v.number
+    try:
+        file.write_bytes(data)
+    except OSError as exc:
+        raise FileFormatError(str(file), f"cannot write: {exc.strerror or exc}") from exc
+    console.print(f"{plural(count, 'line')} of budget v{number} written to {file}", highlight=False)
+
+
+@app.command("import")
+def import_cmd(
+    file: str = typer.Argument(..., help="A CSV or XLSX file: account, description, quantity, unit, rate..."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Keep the good lines and report the bad ones."),
+    production: str | None = ProductionOpt,
+) -> None:
+    """Lines added to the current draft from a spreadsheet (CSV or XLSX; French or English headers and numbers)."""
+    from postprod.cli.costs import import_file
+
+    import_file("budget lines", file, skip_bad, production)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from postprod.cli._common import JsonOpt, ProductionOpt, console, print_json, table
+from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, table
 
 time_app = typer.Typer(no_args_is_help=True)
 vendor_app = typer.Typer(no_args_is_help=True)
@@ -291,21 +291,25 @@ def cost_trend(production: str | None = ProductionOpt, json_out: bool = JsonOpt)
     )
 
 
-def _import_file(kind: str, file: str, skip_bad: bool, production: str | None) -> None:
+def import_file(kind: str, file: str, skip_bad: bool, production: str | None) -> None:
     """Read a CSV or XLSX file on this machine and import its lines; every bad line is printed."""
     from pathlib import Path
 
     from postprod.cli._common import err_console
     from postprod.db import session_scope  # the database only for the commands that use it
     from postprod.errors import InvalidInput
-    from postprod.services import cost_import
+    from postprod.services import budget_io, cost_import
     from postprod.services.common import get_production
 
     path = Path(file)
     if not path.is_file():
         raise InvalidInput(f"{file}: no such file", field="file")
     data = path.read_bytes()
-    run = cost_import.import_invoices if kind == "invoices" else cost_import.import_time
+    run = {
+        "invoices": cost_import.import_invoices,
+        "time entries": cost_import.import_time,
+        "budget lines": budget_io.import_lines,
+    }[kind]
     try:
         with session_scope() as s:
             result = run(s, get_production(s, production), data, path.name, skip_bad=skip_bad)
@@ -314,7 +318,8 @@ def _import_file(kind: str, file: str, skip_bad: bool, production: str | None) -
             err_console.print(f"error: {line}", markup=False, highlight=False)
         err_console.print("nothing imported (--skip-bad keeps the good lines)", markup=False, highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"{result.rows} {kind} imported from {path.name}")
+    one = {"invoices": "invoice", "time entries": "time entry", "budget lines": "budget line"}[kind]
+    console.print(f"{plural(result.rows, one, kind)} imported from {path.name}")
     for name in result.vendors_added:
         console.print(f"vendor added: {name}")
     for line in result.skipped:
@@ -328,7 +333,7 @@ def invoice_import(
     production: str | None = ProductionOpt,
 ) -> None:
     """Invoices from an accounting export (CSV or XLSX; French or English headers and numbers)."""
-    _import_file("invoices", file, skip_bad, production)
+    import_file("invoices", file, skip_bad, production)
 
 
 @time_app.command("import")
@@ -338,7 +343,7 @@ def time_import(
     production: str | None = ProductionOpt,
 ) -> None:
     """Time entries from a time sheet (CSV or XLSX): person, date, days or hours, task, note."""
-    _import_file("time entries", file, skip_bad, production)
+    import_file("time entries", file, skip_bad, production)
 
 
 @cost_app.command("credits")

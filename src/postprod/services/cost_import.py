@@ -63,7 +63,7 @@ class Imported:
     skipped: list[str] = field(default_factory=list)  # the bad lines' errors, with skip_bad
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """A header as compared: lower case, no accents, no punctuation ("N° facture" -> "n facture")."""
     norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join("".join(c if c.isalnum() else " " for c in norm.lower()).split())
@@ -118,7 +118,7 @@ def _columns(
 ) -> dict[str, str]:
     found: dict[str, str] = {}
     for h in headers:
-        key = _plain(h)
+        key = plain(h)
         for field_, aliases in wanted.items():
             if field_ not in found and key in aliases:
                 found[field_] = h
@@ -130,7 +130,7 @@ def _columns(
     return found
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
@@ -139,7 +139,7 @@ def _day(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -148,15 +148,15 @@ def _day(value: Any) -> date:
     raise ValueError(f"{text!r} is not a date (2027-01-11 or 11/01/2027)")
 
 
-def _number(value: Any) -> str | Decimal:
+def cell_number(value: Any) -> str | Decimal:
     if isinstance(value, bool):
         raise ValueError("expected a number")
     if isinstance(value, int | float):
         return Decimal(str(value))  # a spreadsheet's number: its shortest exact text
-    return _text(value)
+    return cell_text(value)
 
 
-def _import(
+def import_rows(
     session: Session,
     rows: Iterator[tuple[int, dict[str, Any]]],
     name: str,
@@ -197,7 +197,7 @@ def import_invoices(session: Session, prod: Production, data: bytes, name: str, 
     result_vendors: list[str] = []
 
     def one(v: dict[str, Any]) -> None:
-        vendor = _text(v.get("vendor"))
+        vendor = cell_text(v.get("vendor"))
         if not vendor:
             raise InvalidInput("no vendor", field="vendor")
         try:
@@ -210,13 +210,13 @@ def import_invoices(session: Session, prod: Production, data: bytes, name: str, 
         except ValueError as exc:
             raise InvalidInput(str(exc), field="day") from None
         costs.add_invoice(
-            session, prod, vendor=vendor, number=_text(v.get("number")), net=_number(v.get("net")),
-            vat=_number(v.get("vat")) or "0", day=day, order=_text(v.get("order")) or None,
-            account=_text(v.get("account")) or None, currency=_text(v.get("currency")) or None,
-            paid=_plain(_text(v.get("paid"))) in ("yes", "oui", "true", "1", "x", "paye", "payee"),
+            session, prod, vendor=vendor, number=cell_text(v.get("number")), net=cell_number(v.get("net")),
+            vat=cell_number(v.get("vat")) or "0", day=day, order=cell_text(v.get("order")) or None,
+            account=cell_text(v.get("account")) or None, currency=cell_text(v.get("currency")) or None,
+            paid=plain(cell_text(v.get("paid"))) in ("yes", "oui", "true", "1", "x", "paye", "payee"),
         )  # fmt: skip
 
-    result = _import(
+    result = import_rows(
         session, read_table(data, name), name, INVOICE_COLUMNS, ("vendor", "number", "day", "net"), one, skip_bad
     )
     result.vendors_added = result_vendors
@@ -231,10 +231,10 @@ def import_time(session: Session, prod: Production, data: bytes, name: str, *, s
             day = _day(v.get("day"))
         except ValueError as exc:
             raise InvalidInput(str(exc), field="day") from None
-        days, hours = _number(v.get("days")), _number(v.get("hours"))
+        days, hours = cell_number(v.get("days")), cell_number(v.get("hours"))
         costs.log_time(
-            session, prod, person=_text(v.get("person")), day=day, days=days or None, hours=hours or None,
-            task=_text(v.get("task")) or None, note=_text(v.get("note")),
+            session, prod, person=cell_text(v.get("person")), day=day, days=days or None, hours=hours or None,
+            task=cell_text(v.get("task")) or None, note=cell_text(v.get("note")),
         )  # fmt: skip
 
-    return _import(session, read_table(data, name), name, TIME_COLUMNS, ("person", "day"), one, skip_bad)
+    return import_rows(session, read_table(data, name), name, TIME_COLUMNS, ("person", "day"), one, skip_bad)
