@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, table
-from postprod.errors import FileFormatError
+from postprod.errors import FileFormatError, InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
 line_app = typer.Typer(no_args_is_help=True, help="Lines of the current draft: add, update, delete.")
@@ -442,8 +442,16 @@ def export_cmd(
     from postprod.services.common import get_production
 
     with session_scope() as s:
-        v = svc.get_version(s, get_production(s, production), version)
-        data = budget_io.export_lines(s, v, file.name)
+        prod = get_production(s, production)
+        v = svc.get_version(s, prod, version)
+        if file.suffix.lower() == ".xlsx":
+            from postprod.services.workbooks import budget_workbook
+
+            data = budget_workbook(s, prod, v)
+        elif file.suffix.lower() == ".csv":
+            data = budget_io.export_csv(s, v)
+        else:
+            raise InvalidInput(f"{file}: write .csv or .xlsx", field="file")
         count, number = len(v.lines), v.number
     try:
         file.write_bytes(data)

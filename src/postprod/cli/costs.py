@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, table
+from postprod.errors import FileFormatError, InvalidInput
 
 time_app = typer.Typer(no_args_is_help=True)
 vendor_app = typer.Typer(no_args_is_help=True)
@@ -197,6 +200,7 @@ def invoice_add(
 @cost_app.command("report")
 def cost_report_cmd(
     as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)."),
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write it as a workbook, chapters and formulas."),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:
@@ -209,7 +213,19 @@ def cost_report_cmd(
 
     day = parse_date(as_of, "as_of") if as_of else date.today()
     with session_scope() as s:
-        data = costs.report_view(s, get_production(s, production), day)
+        prod = get_production(s, production)
+        data = costs.report_view(s, prod, day)
+        if xlsx is not None:
+            from postprod.services.workbooks import cost_report_workbook
+
+            if xlsx.suffix.lower() != ".xlsx":
+                raise InvalidInput(f"{xlsx}: write .xlsx", field="xlsx")
+            book = cost_report_workbook(s, prod, day)
+    if xlsx is not None:
+        try:
+            xlsx.write_bytes(book)
+        except OSError as exc:
+            raise FileFormatError(str(xlsx), f"cannot write: {exc.strerror or exc}") from exc
     if json_out:
         print_json(data)
         return

@@ -3,7 +3,8 @@
 Export writes every line of a version with its amounts (net, fringes, total, in the budget's
 currency) for reading, and the columns import needs (account, description, quantity, unit, rate,
 currency, fringe group, VAT rate, tax credit, in France) so that a file exported, edited and imported
-again makes the same lines. Import adds the lines of a CSV or XLSX file to the current draft, read
+again makes the same lines. CSV here; the XLSX workbook (devis layout, with these lines flat on its
+"Lines" sheet) is services/workbooks.py's. Import adds the lines of a CSV or XLSX file to the current draft, read
 as the accounting imports are (services/cost_import.py: French or English headers, "1 234,56",
 one error per bad line naming the file, line and column, all or nothing unless skip_bad).
 """
@@ -23,6 +24,7 @@ from postprod.model import BudgetVersion, Production
 from postprod.services import budget
 from postprod.services.cost_import import Imported, cell_number, cell_text, import_rows, plain, read_table
 
+LINES_SHEET = "Lines"  # the sheet of a budget workbook that holds the lines flat (services/workbooks.py)
 # The export's headers, in the order written; the import reads them (and their French names) back.
 HEADERS = (
     "account", "description", "quantity", "unit", "rate", "currency", "fringe", "vat_rate", "tax_credit",
@@ -62,27 +64,12 @@ def rows(session: Session, v: BudgetVersion) -> list[dict[str, Any]]:
     return out
 
 
-def export_lines(session: Session, v: BudgetVersion, name: str) -> bytes:
-    """The version's lines as a CSV or XLSX file (by the name's extension)."""
-    data = rows(session, v)
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import Workbook  # only for XLSX files
-
-        book = Workbook(write_only=True)
-        ws = book.create_sheet(f"Budget v{v.number}")
-        ws.append(list(HEADERS))
-        for r in data:
-            # numbers as text: a spreadsheet's float would not give the cents back exactly
-            ws.append([r[h] for h in HEADERS])
-        buf = io.BytesIO()
-        book.save(buf)
-        return buf.getvalue()
-    if not name.lower().endswith(".csv"):
-        raise InvalidInput(f"{name}: write .csv or .xlsx", field="file")
+def export_csv(session: Session, v: BudgetVersion) -> bytes:
+    """The version's lines as CSV (the XLSX workbook, in the devis layout, is services/workbooks.py's)."""
     text = io.StringIO()
     w = csv.DictWriter(text, fieldnames=HEADERS, lineterminator="\n")
     w.writeheader()
-    w.writerows(data)
+    w.writerows(rows(session, v))
     return text.getvalue().encode("utf-8")
 
 
@@ -110,4 +97,6 @@ def import_lines(session: Session, prod: Production, data: bytes, name: str, *, 
             line["in_france"] = france in _YES
         budget.add_line(session, prod, v, **line)
 
-    return import_rows(session, read_table(data, name), name, LINE_COLUMNS, ("account", "rate"), one, skip_bad)
+    # a workbook `budget export` wrote keeps its lines flat on a sheet of their own
+    table = read_table(data, name, sheet=LINES_SHEET)
+    return import_rows(session, table, name, LINE_COLUMNS, ("account", "rate"), one, skip_bad)

@@ -69,10 +69,11 @@ def plain(text: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in norm.lower()).split())
 
 
-def read_table(data: bytes, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, {header: value}) for each row of a CSV (comma, semicolon or tab) or XLSX file."""
+def read_table(data: bytes, name: str, sheet: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, {header: value}) for each row of a CSV (comma, semicolon or tab) or XLSX file (its sheet
+    of that name when it has one, else its first)."""
     if name.lower().endswith((".xlsx", ".xlsm")):
-        yield from _read_xlsx(data, name)
+        yield from _read_xlsx(data, name, sheet)
         return
     try:
         text = data.decode("utf-8-sig")
@@ -93,7 +94,7 @@ def read_table(data: bytes, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
             yield n, dict(zip(header, row, strict=False))
 
 
-def _read_xlsx(data: bytes, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _read_xlsx(data: bytes, name: str, sheet_name: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     from openpyxl import load_workbook  # only for XLSX files
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -101,7 +102,7 @@ def _read_xlsx(data: bytes, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise InvalidInput(f"{name}: not an XLSX workbook ({exc})", field="file") from None
-    sheet = book.worksheets[0]
+    sheet = book[sheet_name] if sheet_name in book.sheetnames else book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if not header:
