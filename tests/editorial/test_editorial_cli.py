@@ -41,6 +41,8 @@ def test_cut_diff_json_and_files(tmp_path: Path) -> None:
             str(tmp_path / "c.html"),
             "--edl",
             str(tmp_path / "c.edl"),
+            "--pdf",
+            str(tmp_path / "c.pdf"),
         ],
     )
     assert res.exit_code == 0, res.output
@@ -58,6 +60,10 @@ def test_cut_diff_json_and_files(tmp_path: Path) -> None:
         "new_record_in",
     } <= set(data["changes"][0])
     assert (tmp_path / "c.csv").read_text().count("\n") == n + 1
+    import pypdf
+
+    printed = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(tmp_path / "c.pdf")).pages)
+    assert data["changes"][0]["type"] in printed
     assert (tmp_path / "c.html").read_text().startswith("<!DOCTYPE html>")
     assert (tmp_path / "c.edl").read_text().startswith("TITLE:")
 

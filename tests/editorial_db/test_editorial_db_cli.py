@@ -82,6 +82,18 @@ def test_cut_versions_and_cues_round_trip(cli_db: str, tmp_path: Path) -> None:
     sheet = tmp_path / "cues.html"
     ok("music", "cue-sheet", "--out", str(sheet))
     assert "Theme" in sheet.read_text()
+    # the same sheet printed, and as a workbook whose total duration is a formula over the cues
+    import pypdf
+    from openpyxl import load_workbook
+
+    ok("music", "cue-sheet", "--out", str(tmp_path / "cues.pdf"))
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(tmp_path / "cues.pdf")).pages)
+    assert "Music cue sheet" in text and "Theme" in text
+    ok("music", "cue-sheet", "--out", str(tmp_path / "cues.xlsx"))
+    ws = load_workbook(tmp_path / "cues.xlsx").active
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert rows[0][1] == "Theme" and rows[-1][0] == "TOTAL" and rows[-1][-1] == f"=SUM(K3:K{len(rows) + 1})"
+    assert ws.freeze_panes == "A3"
     data = json.loads(ok("music", "cue-sheet", "--json"))
     assert data["totals"]["cues"] == 1 and data["cues"][0]["usage"] == "main-title"
 
@@ -124,5 +136,5 @@ def test_bad_input_exits_2_and_writes_nothing(cli_db: str, tmp_path: Path, capsy
     assert "frame 24" in err
     err = fail(capsys, "cut", "changes", "--reel", "R1")
     assert "no cut of reel" in err
-    err = fail(capsys, "music", "cue-sheet", "--out", str(tmp_path / "sheet.pdf"))
-    assert ".csv or .html" in err
+    err = fail(capsys, "music", "cue-sheet", "--out", str(tmp_path / "sheet.docx"))
+    assert ".csv, .html, .pdf or .xlsx" in err

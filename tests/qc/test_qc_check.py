@@ -131,6 +131,15 @@ def test_cli_check_exit_codes_json_and_report(programme, specs, tmp_path):
     r128 = runner.invoke(app, ["qc", "check", str(programme), "--spec", "ebu-r128", "--report", str(report)])
     assert r128.exit_code == 1  # the clipped burst pushes loudness and true peak over
     assert "<polyline" in report.read_text()  # loudness over time plotted
+    pdf = tmp_path / "qc.pdf"  # the same report printed
+    assert (
+        runner.invoke(app, ["qc", "check", str(programme), "--spec", str(specs[1]), "--report", str(pdf)]).exit_code
+        == 1
+    )
+    import pypdf
+
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(pdf)).pages)
+    assert "01:00:01;10" in text and "freeze" in text
 
 
 def test_report_of_a_programme_that_starts_in_digital_silence(tmp_path):

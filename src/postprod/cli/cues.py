@@ -407,7 +407,7 @@ def review(
 
 @music_app.command("cue-sheet")
 def cue_sheet(
-    out: Path | None = typer.Option(None, "--out", "-o", help="Write the cue sheet: .csv or .html."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the cue sheet: .csv, .html, .pdf or .xlsx."),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:
@@ -416,11 +416,18 @@ def cue_sheet(
         sheet = io_svc.cue_sheet(s, get_production(s, production))
     if out is not None:
         ext = out.suffix.lower()
-        if ext not in (".csv", ".html", ".htm"):
-            raise InvalidInput(f"--out {out}: the file name must end in .csv or .html", field="out")
-        text = io_svc.cue_sheet_csv(sheet) if ext == ".csv" else io_svc.cue_sheet_html(sheet)
+        if ext not in (".csv", ".html", ".htm", ".pdf", ".xlsx"):
+            raise InvalidInput(f"--out {out}: the file name must end in .csv, .html, .pdf or .xlsx", field="out")
+        if ext == ".pdf":
+            from postprod.pdf import html_to_pdf
+
+            data = html_to_pdf(io_svc.cue_sheet_html(sheet))
+        elif ext == ".xlsx":
+            data = io_svc.cue_sheet_xlsx(sheet)
+        else:
+            data = (io_svc.cue_sheet_csv(sheet) if ext == ".csv" else io_svc.cue_sheet_html(sheet)).encode("utf-8")
         try:
-            out.write_text(text, encoding="utf-8")
+            out.write_bytes(data)
         except OSError as exc:
             raise FileFormatError(str(out), f"cannot write: {exc.strerror or exc}") from exc
         note(f"wrote {out}")

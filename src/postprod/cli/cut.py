@@ -19,6 +19,7 @@ from postprod.cli._cut_files import (
 from postprod.config import current_actor
 from postprod.editorial.diff import CHANGE_TYPES, ChangeList, diff_cuts
 from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
+from postprod.errors import FileFormatError
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -92,6 +93,7 @@ def diff(
         None, "--html", help="Write a standalone HTML change list for the departments."
     ),
     edl_path: Path | None = typer.Option(None, "--edl", help="Write a change EDL of the new version's changed events."),
+    pdf_path: Path | None = typer.Option(None, "--pdf", help="Write the change list as PDF for the departments."),
     json_out: bool = JsonOpt,
 ) -> None:
     """Change list between two versions: inserts, deletes, trims, moves and replaces."""
@@ -99,7 +101,7 @@ def diff(
     old_cut = load_cut(old, r, lenient)
     new_cut = load_cut(new, r if r is not None else old_cut.rate, lenient)
     cl = diff_cuts(old_cut, new_cut)
-    _write_change_list(cl, csv_path, html_path, edl_path)
+    _write_change_list(cl, csv_path, html_path, edl_path, pdf_path)
     if json_out:
         print_json(cl.to_dict())
         return
@@ -108,11 +110,22 @@ def diff(
     _print_changes(cl, f"{old.name} -> {new.name}")
 
 
-def _write_change_list(cl: ChangeList, csv_path: Path | None, html_path: Path | None, edl_path: Path | None) -> None:
-    """Write the change list as CSV, HTML and a change EDL, where asked."""
+def _write_change_list(
+    cl: ChangeList, csv_path: Path | None, html_path: Path | None, edl_path: Path | None, pdf_path: Path | None = None
+) -> None:
+    """Write the change list as CSV, HTML, a change EDL and PDF, where asked."""
     for path, render in ((csv_path, change_list_csv), (html_path, change_list_html), (edl_path, change_list_edl)):
         if path:
             write_text(path, render(cl))
+    if pdf_path:
+        from postprod.pdf import html_to_pdf  # WeasyPrint only when a PDF is asked for
+
+        data = html_to_pdf(change_list_html(cl))
+        try:
+            pdf_path.write_bytes(data)
+        except OSError as exc:
+            raise FileFormatError(str(pdf_path), f"cannot write: {exc.strerror or exc}") from exc
+        note(f"wrote {pdf_path}")
 
 
 def _print_changes(cl: ChangeList, title: str) -> None:
@@ -313,6 +326,7 @@ def changes(
     csv_path: Path | None = typer.Option(None, "--csv", help="Write the change list as CSV."),
     html_path: Path | None = typer.Option(None, "--html", help="Write a standalone HTML change list."),
     edl_path: Path | None = typer.Option(None, "--edl", help="Write a change EDL."),
+    pdf_path: Path | None = typer.Option(None, "--pdf", help="Write the change list as PDF."),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:
@@ -326,7 +340,7 @@ def changes(
         prod = get_production(s, production)
         old, new, cl = ed.change_list(s, prod, reel, from_number, to_number)
         title = f"reel {new.reel}: v{old.number} -> v{new.number}"
-    _write_change_list(cl, csv_path, html_path, edl_path)
+    _write_change_list(cl, csv_path, html_path, edl_path, pdf_path)
     if json_out:
         data = cl.to_dict()
         data["reel"], data["from"], data["to"] = new.reel, old.number, new.number

@@ -158,7 +158,7 @@ def update(
 @app.command("qc")
 def qc(
     name: str,
-    report: str | None = typer.Option(None, "--report", help="Also write the HTML report here."),
+    report: str | None = typer.Option(None, "--report", help="Also write the report here: HTML, or PDF (.pdf)."),
     production: str | None = ProductionOpt,
     json_out: bool = JsonOpt,
 ) -> None:

@@ -115,7 +115,7 @@ def check_cmd(
     file: Path = typer.Argument(..., help="Media file."),
     spec: str = typer.Option(..., "--spec", "-s", help="Built-in spec name (see `qc specs`) or a spec .toml file."),
     as_json: bool = JsonOpt,
-    report: Path | None = typer.Option(None, "--report", help="Write a standalone HTML report here."),
+    report: Path | None = typer.Option(None, "--report", help="Write a standalone report here: HTML, or PDF (.pdf)."),
 ) -> None:
     """Check a file against a delivery spec: exit 0 when every clause passes, 1 when one fails, 2 on unusable input."""
     # the analysis engines and the report's Jinja for this command only

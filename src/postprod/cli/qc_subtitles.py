@@ -45,7 +45,9 @@ def register(app: typer.Typer) -> None:
             None, "--encoding", help="Text encoding (default: UTF-8, or UTF-16 with a BOM)."
         ),
         as_json: bool = JsonOpt,
-        report: Path | None = typer.Option(None, "--report", help="Write a standalone HTML report here."),
+        report: Path | None = typer.Option(
+            None, "--report", help="Write a standalone report here: HTML, or PDF (.pdf)."
+        ),
     ) -> None:
         """Check subtitles against a timed-text spec: exit 0 when every clause passes, 1 when one fails, 2 on unusable input."""
         # ttconv and the spec reader when this runs: `subtitles convert` imports this module too.

@@ -249,7 +249,12 @@ def render_report(result: CheckResult | SubtitleCheckResult) -> str:
 
 
 def write_report(result: CheckResult | SubtitleCheckResult, path: str | os.PathLike[str]) -> Path:
-    """Write the HTML report to a file."""
+    """Write the report to a file: HTML, or PDF when its name ends in .pdf (the same document printed)."""
     out = Path(path)
-    out.write_text(render_report(result), encoding="utf-8")
+    if out.suffix.lower() == ".pdf":
+        from postprod.pdf import html_to_pdf  # WeasyPrint only when a PDF is asked for
+
+        out.write_bytes(html_to_pdf(render_report(result)))
+    else:
+        out.write_text(render_report(result), encoding="utf-8")
     return out

@@ -409,3 +409,31 @@ def cue_sheet_html(sheet: dict[str, Any]) -> str:
         f"<h2>By usage</h2><table><tr><th>usage</th><th>cues</th><th>duration</th></tr>{usage}</table>"
         f"{unplaced}</body></html>"
     )
+
+
+def cue_sheet_xlsx(sheet: dict[str, Any]) -> bytes:
+    """The cue sheet as a workbook: one row per cue (durations in seconds as numbers, so that the sum is
+    the spreadsheet's), the total as a formula, the header frozen."""
+    from openpyxl import Workbook  # only for XLSX files
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "Cue sheet"
+    ws.append([f"Music cue sheet - {sheet['production']}"])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([c.replace("_", " ") for c in SHEET_COLUMNS])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in sheet["cues"]:
+        ws.append([row[c] for c in SHEET_COLUMNS])
+    last = ws.max_row
+    t = sheet["totals"]
+    ws.append(["TOTAL", f"{t['cues']} cues", "", "", "", "", "", "", "", t["duration"], f"=SUM(K3:K{last})"])
+    ws.freeze_panes = "A3"
+    for col, width in zip("ABCDEFGHIJK", (8, 36, 24, 24, 20, 24, 8, 13, 13, 10, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()

@@ -14,14 +14,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from postprod.errors import PostprodError
+from postprod.pdf import PdfUnavailable, html_to_pdf
 from postprod.web.render import environment
 
-PDF_LIBRARIES = "Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
-
-
-class PdfUnavailable(PostprodError):
-    """WeasyPrint cannot load the system libraries it draws text with."""
+__all__ = ["PdfUnavailable", "html", "pdf", "trend_svg"]
 
 
 def trend_svg(data: dict[str, Any], lang: str) -> Markup | None:
@@ -65,10 +61,4 @@ def html(data: dict[str, Any], lang: str, *, standalone: bool = True) -> str:
 
 def pdf(data: dict[str, Any], lang: str) -> bytes:
     """The report as PDF; PdfUnavailable when the system lacks what WeasyPrint needs."""
-    try:
-        from weasyprint import HTML
-    except OSError as exc:  # cffi could not open Pango
-        first = (str(exc).splitlines() or [""])[0]
-        raise PdfUnavailable(f"the PDF needs {PDF_LIBRARIES}: {first}; the HTML report works without") from None
-    result: bytes = HTML(string=html(data, lang)).write_pdf()
-    return result
+    return html_to_pdf(html(data, lang))
