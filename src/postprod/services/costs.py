@@ -364,14 +364,18 @@ def labour_rule(session: Session, prod: Production, accounts: list[BudgetAccount
         for tid, code in session.execute(select(Task.id, Task.department_id).where(Task.production_id == prod.id)).all()
     }
     dept_code = {d.id: d.code for d in prod.departments}
+    picked: dict[tuple[str | None, str], tuple[str, Decimal] | None] = {}  # by (department, kind)
 
     def rule(kind: str, rid: int, task_id: int | None) -> tuple[str, Decimal] | None:
         if (kind, rid) in linked:
             return linked[(kind, rid)]
-        account = pick_account(accounts, dept_code.get(dept_of_task.get(task_id or -1, -1)), kind)
-        if account is None:
-            return None
-        return account.code, default_pct if kind == "person" else ZERO
+        dept = dept_code.get(dept_of_task.get(task_id or -1, -1))
+        if (dept, kind) not in picked:
+            account = pick_account(accounts, dept, kind)
+            picked[(dept, kind)] = (
+                None if account is None else (account.code, default_pct if kind == "person" else ZERO)
+            )
+        return picked[(dept, kind)]
 
     return rule
 
@@ -519,20 +523,23 @@ def _planned_cost(
     if plan is None:
         return out
     cal, _hours = production_calendar(session, prod)
-    for t in session.scalars(select(PlanTask).where(PlanTask.plan_id == plan.id)):
-        if t.finish <= as_of:
-            continue
-        if t.start > as_of:
-            left = Decimal(t.work_days)
+    # The columns it needs, not PlanTask objects: a plan of 5,000 tasks is read on every cost report.
+    rows = session.execute(
+        select(PlanTask.start, PlanTask.finish, PlanTask.work_days, PlanTask.person_ids, PlanTask.room_id,
+               PlanTask.task_id).where(PlanTask.plan_id == plan.id, PlanTask.finish > as_of)
+    )  # fmt: skip
+    for start, finish, work_days, person_ids, room_id, task_id in rows:
+        if start > as_of:
+            left = Decimal(work_days)
         else:
-            left = Decimal(min(t.work_days, max(0, working_days_between(cal, as_of, t.finish))))
+            left = Decimal(min(work_days, max(0, working_days_between(cal, as_of, finish))))
         if left <= 0:
             continue
-        resources: list[tuple[str, int, Person | Room | None]] = [("person", p, people.get(p)) for p in t.person_ids]
-        if t.room_id is not None:
-            resources.append(("room", t.room_id, rooms.get(t.room_id)))
+        resources: list[tuple[str, int, Person | Room | None]] = [("person", p, people.get(p)) for p in person_ids]
+        if room_id is not None:
+            resources.append(("room", room_id, rooms.get(room_id)))
         for kind, rid, who in resources:
-            found = rule(kind, rid, t.task_id)
+            found = rule(kind, rid, task_id)
             if who is None or found is None:
                 continue
             cost = labour_cost(left, who.day_rate or ZERO, found[1])
