@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from planning_db_check import check_stored_plan
@@ -10,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from postprod.errors import Conflict, CycleError, InfeasibleError, NotFound
-from postprod.model import Absence, Dependency, Person, Plan, PlanKind, PlanTask, Production, Task
+from postprod.model import Absence, Dependency, Notification, Person, Plan, PlanKind, PlanTask, Production, Task, User
 from postprod.services import planning as ops
 from postprod.services import tasks as tasks_svc
+from postprod.services import users
 from postprod.services.calendars import working_days_between
 from postprod.services.common import get_task
 from postprod.services.demo import create_demo
@@ -267,3 +269,69 @@ def test_a_due_date_already_past_does_not_refuse_the_plan(session: Session, demo
     tasks_svc.update_task(session, get_task(session, demo, "MIX-FINAL"), due=(TODAY + timedelta(days=10)).isoformat())
     with pytest.raises(InfeasibleError, match="MIX-FINAL is due"):
         ops.plan_production(session, demo, time_limit=0, today=TODAY)
+
+
+def _moved_by_person(session: Session, demo: Production, before: dict[str, tuple[Any, Any]]) -> dict[str, set[str]]:
+    """Person name -> keys of their tasks (named on them, or given them by the plan in force) whose dates moved."""
+    session.expire_all()
+    plan = ops.current_plan(session, demo)
+    assert plan is not None
+    people = {p.id: p.name for p in demo.people}
+    out: dict[str, set[str]] = {}
+    rows = _rows(session, plan.id)
+    for t in demo.tasks:
+        if (t.planned_start, t.planned_finish) == before[t.key] or before[t.key] == (None, None):
+            continue
+        ids = set(rows[t.key].person_ids) | {a.person_id for a in t.assignments}
+        for i in ids:
+            out.setdefault(people[i], set()).add(t.key)
+    return out
+
+
+def _told(session: Session, username: str) -> list[Notification]:
+    uid = session.scalars(select(User.id).where(User.username == username)).one()
+    return list(session.scalars(select(Notification).where(Notification.user_id == uid).order_by(Notification.id)))
+
+
+def test_a_replan_tells_each_person_once_of_their_moved_tasks(session: Session, demo: Production) -> None:
+    """A new plan in force that moves tasks tells the users of their people once each (one notification listing
+    and counting theirs, leading to their work); not the one who replanned, not someone whose tasks stayed."""
+    users.create_demo_users(session, demo)  # the editor's person is Julien Bertrand
+    for username, person in (("colourist", "Élodie Petit"), ("mixer", "Paul Chevalier"), ("vfx", "Karim Haddad")):
+        user = users.create_user(session, username=username, password="a long enough password")
+        users.grant(session, user, demo, "technician", person=person)
+    dated = {t.key: (t.planned_start, t.planned_finish) for t in demo.tasks}
+    ops.plan_production(session, demo, time_limit=0, today=TODAY)
+    assert session.scalars(select(Notification)).all() == []  # a first plan dates tasks, it moves none
+    session.expire_all()
+    before = {t.key: (t.planned_start, t.planned_finish) for t in demo.tasks}
+    assert dated != before
+    # The mixer replans after the director's cut slips: his own moved tasks are not news to him.
+    session.info["actor"] = "mixer"
+    ops.replan_production(session, demo, ops.Incidents(slips=[("PIC-DIRECTORS-CUT", 5)]), time_limit=0, today=TODAY)
+    moved = _moved_by_person(session, demo, before)
+    assert {"PIC-DIRECTORS-CUT", "PIC-LOCK"} <= moved["Julien Bertrand"] and moved["Paul Chevalier"]
+    # PIC-LOCK is nobody's by name: the plan gives it to the editor, so he is told of it.
+    assert not get_task(session, demo, "PIC-LOCK").assignments
+    for username, person in (("editor", "Julien Bertrand"), ("colourist", "Élodie Petit")):
+        told = _told(session, username)
+        assert len(told) == 1, (username, told)
+        n = told[0]
+        assert (n.kind, n.actor, n.item_type, n.production_id) == ("plan_moved", "mixer", "my_work", demo.id)
+        assert set(n.label.split(", ")) == moved[person] and n.detail == str(len(moved[person]))
+    assert _told(session, "mixer") == []  # the one who replanned
+    assert "Karim Haddad" not in moved and _told(session, "vfx") == []  # nothing of his moved
+    assert _told(session, "supervisor") == [] and _told(session, "director") == []  # no person of their own
+
+    # A what-if scenario moves nothing yet; adopting it does, and tells (the mixer too, now someone else adopts).
+    session.info["actor"] = "supervisor"
+    before = {t.key: (t.planned_start, t.planned_finish) for t in demo.tasks}
+    ops.replan_production(session, demo, ops.Incidents(slips=[("PIC-LOCK", 3)]), scenario="late lock", time_limit=0)
+    assert len(_told(session, "editor")) == 1
+    ops.adopt_scenario(session, demo, "late lock")
+    moved = _moved_by_person(session, demo, before)
+    assert "PIC-LOCK" in moved["Julien Bertrand"]
+    for username, person, times in (("editor", "Julien Bertrand", 2), ("mixer", "Paul Chevalier", 1)):
+        told = _told(session, username)
+        assert len(told) == times, (username, [(n.actor, n.label) for n in told])
+        assert told[-1].actor == "supervisor" and set(told[-1].label.split(", ")) == moved[person]

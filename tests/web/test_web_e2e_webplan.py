@@ -1,7 +1,9 @@
-"""End to end in headless Chromium: the plan de travail and the Gantt, in English and French, at 1440 and 390 px.
+"""End to end in headless Chromium: the plan de travail and the Gantt, in English and French, at 1440 and 390 px
+(the Gantt at 1280 and 1366 px too).
 
 Replan after an absence and compare with the baseline; the Gantt fits the window at its default
-zoom, keeps the lane names in view while it scrolls, names short bars on hover and focus. Every
+zoom (scaled to it, the lane names beside their rows), keeps the lane names in view while it
+scrolls, names short bars on hover and focus. Every
 page passes axe-core. Screenshots go to POSTPROD_SCREENSHOTS (default: a temporary folder).
 """
 
@@ -18,6 +20,8 @@ from tests.web.browser import accessibility_violations, open_page, server, sign_
 __all__ = ["server"]  # the fixture, used by name
 
 VIEWS = [("en", 1440), ("fr", 1440), ("en", 390), ("fr", 390)]
+GANTT_VIEWS = [*VIEWS, ("en", 1280), ("fr", 1366)]
+DESKTOP = 1280  # from this width the whole plan fits the window at the default zoom
 WORDS = {
     "en": {"planning": "Planning", "done": "New plan in force", "moved": "Moved tasks"},
     "fr": {"planning": "Plan de travail", "done": "Nouveau plan en vigueur", "moved": "Tâches déplacées"},
@@ -83,7 +87,31 @@ def test_replan_after_an_absence_and_compare_with_the_baseline(
         assert accessibility_violations(page) == []
 
 
-@pytest.mark.parametrize(("lang", "width"), VIEWS)
+def _lanes_beside_rows(page: object) -> None:
+    """Each lane's band in the names' column lies on the chart's band of the same lane."""
+    names = page.locator(".gantt-lanes rect.band")  # type: ignore[attr-defined]
+    rows = page.locator(".gantt-chart rect.band")  # type: ignore[attr-defined]
+    assert names.count() == rows.count() > 2
+    for i in (0, 1, names.count() - 1):
+        a, b = names.nth(i).bounding_box(), rows.nth(i).bounding_box()
+        assert a is not None and b is not None
+        assert abs(a["y"] - b["y"]) < 1.5 and abs(a["height"] - b["height"]) < 1.5, (i, a, b)
+
+
+def _whole_plan_in_view(page: object) -> None:
+    """Every bar, the delivery line and the last day's tick are inside the chart's box, with nothing to scroll."""
+    wrap = page.locator("#gantt")  # type: ignore[attr-defined]
+    scroll = wrap.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert scroll[0] <= scroll[1], f"the whole plan does not fit: {scroll}"  # no horizontal scroll
+    box = wrap.bounding_box()
+    right = page.evaluate(  # type: ignore[attr-defined]
+        "() => Math.max(...[...document.querySelectorAll('#gantt .gantt-chart svg .bar rect, #gantt .delivery')]"
+        ".map(el => el.getBoundingClientRect().right))"
+    )
+    assert box is not None and right <= box["x"] + box["width"], (right, box)
+
+
+@pytest.mark.parametrize(("lang", "width"), GANTT_VIEWS)
 def test_gantt_fits_and_keeps_lane_names_in_view(
     server: tuple[str, int], tmp_path: Path, lang: str, width: int
 ) -> None:
@@ -94,10 +122,11 @@ def test_gantt_fits_and_keeps_lane_names_in_view(
         page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
         _start(page, base, lang, width)
         page.goto(f"{base}/p/{pid}/gantt?milestones=1")
-        wrap = page.locator("#gantt")
-        scroll = wrap.evaluate("el => [el.scrollWidth, el.clientWidth]")
-        if width == 1440:
-            assert scroll[0] <= scroll[1], f"the whole plan does not fit: {scroll}"  # no horizontal scroll
+        if width >= DESKTOP:
+            _whole_plan_in_view(page)
+        else:  # a phone: the chart at its drawn size, scrolled beside the names
+            assert page.locator("#gantt").evaluate("el => el.scrollWidth > el.clientWidth")
+        _lanes_beside_rows(page)
         _fits(page, width)
         assert page.locator("svg.gantt .today").count() == 1
         page.screenshot(path=str(shots / f"gantt-{lang}-{width}.png"), full_page=True)
@@ -113,15 +142,19 @@ def test_gantt_fits_and_keeps_lane_names_in_view(
         assert page.locator("#gantt").evaluate("el => el.scrollLeft") > 0
         assert abs(lanes.bounding_box()["x"] - x0) < 1  # type: ignore[index]
         assert lanes.locator("text.lane").first.is_visible()
+        _lanes_beside_rows(page)
         _fits(page, width)
         page.screenshot(path=str(shots / f"gantt-scrolled-{lang}-{width}.png"))
 
-        if width == 1440:
-            # Drag a task not started two weeks later: its start is pinned there and the plan is made again.
+        if width in (1440, 1280):
+            # Drag a task not started two weeks later: its start is pinned there and the plan is made again
+            # (the chart scaled to the window: a day is its zoom times the scale on the screen).
             page.goto(f"{base}/p/{pid}/gantt")
             bar = page.locator("svg.gantt a.bar[data-start]").last
             key, was = bar.get_attribute("data-key"), bar.get_attribute("data-start")
-            zoom = float(page.locator("svg.gantt[data-zoom]").get_attribute("data-zoom") or 1)
+            chart = page.locator("svg.gantt[data-zoom]")
+            scale = chart.evaluate("el => el.getBoundingClientRect().width / el.viewBox.baseVal.width")
+            zoom = float(chart.get_attribute("data-zoom") or 1) * scale
             box = bar.locator("rect").first.bounding_box()
             assert box is not None and key and was
             page.mouse.move(box["x"] + 3, box["y"] + box["height"] / 2)

@@ -15,7 +15,7 @@ from postprod.model import Absence, PlanKind, PlanTask, Task
 from postprod.model import Plan as PlanRow
 from postprod.services import planning as ops
 from postprod.services.common import get_production
-from postprod.web import pages_planning
+from postprod.web import pages_planning, render
 
 
 @pytest.fixture
@@ -210,6 +210,46 @@ def test_gantt_fits_and_agrees_with_the_board(planned: tuple[TestClient, int]) -
                 assert name in card.group(1), (key, name)
             checked.append(key)
     assert len(checked) >= 3, checked
+
+
+def test_my_work_lists_what_the_plan_gives_and_names_people_as_the_board(
+    planned: tuple[TestClient, int], engine: Engine
+) -> None:
+    """The editor's person (Julien Bertrand) is on tasks named for nobody in the plan: they are his work too, at
+    the plan's dates and in the section those dates say, and each card names people as the board's card does."""
+    c, pid = planned
+    today = date.today()
+    week_end = today + timedelta(days=6 - today.weekday())
+    with db.session_scope(engine) as s:
+        prod = get_production(s, pid)
+        plan = ops.current_plan(s, prod)
+        assert plan is not None
+        julien = next(p.id for p in prod.people if p.name == "Julien Bertrand")
+        given = {
+            key: (start, finish)
+            for key, people, start, finish in s.execute(
+                select(PlanTask.task_key, PlanTask.person_ids, PlanTask.start, PlanTask.finish)
+                .join(Task, Task.id == PlanTask.task_id)
+                .where(PlanTask.plan_id == plan.id, Task.status.not_in(["done", "approved"]), ~Task.assignments.any())
+            )
+            if julien in people
+        }
+    assert {"PIC-DIRECTORS-CUT", "PIC-LOCK"} <= set(given)
+    login(c, "editor")
+    page = c.get(f"/p/{pid}/me").text
+    sections = dict(zip(("today", "week", "later"), re.split(r'id="work-[123]"', page)[1:], strict=True))
+    board = c.get(f"/p/{pid}/board", params={"department": "all"}).text
+    for key, (start, finish) in given.items():
+        where = "today" if start <= today else "week" if start <= week_end else "later"
+        card = re.search(rf'id="task-{key}".*?</article>', sections[where], re.S)
+        assert card is not None, (key, where)
+        assert f"{render._day(start)} → {render._day(finish)}" in card.group(0), key
+        who = re.search(r'tc-meta muted">[^·]*· (.*?)</div>', card.group(0), re.S).group(1)  # type: ignore[union-attr]
+        on_board = re.search(rf'id="task-{key}".*?tc-meta muted">(.*?)</div>', board, re.S)
+        assert on_board is not None and who == on_board.group(1) and "Julien Bertrand" in who, key
+        assert "unassigned" not in who
+    # Someone else's planned work is not his.
+    assert "VFX-SPOTTING" not in page and "GRD-GRADE" not in page
 
 
 ROLE_CAN_READ = {"supervisor": True, "director": True, "picturelead": True, "editor": True, "client": False}

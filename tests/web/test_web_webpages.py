@@ -207,6 +207,29 @@ def test_notifications_reach_the_reviewer_the_assignee_and_the_mentioned(site: t
     assert "Supervisor a fait passer votre tâche PIC-EDITORS-CUT à « en revue »" in c.get("/notifications").text
 
 
+def test_a_replan_tells_the_editor_his_moved_tasks_and_leads_to_his_work(
+    site: tuple[TestClient, int], engine: Engine
+) -> None:
+    c, pid = site
+    from postprod.services import planning as ops
+
+    with db.session_scope(engine, actor="planner") as s:
+        ops.plan_production(s, get_production(s, pid), time_limit=0)
+    with db.session_scope(engine, actor="supervisor") as s:
+        ops.replan_production(s, get_production(s, pid), ops.Incidents(slips=[("PIC-DIRECTORS-CUT", 5)]), time_limit=0)
+    csrf = login(c, "editor")
+    page = c.get("/notifications").text
+    said = re.search(r"Supervisor replanned: (\d+) of your tasks have new dates \(([^)]*)\)", page)
+    assert said is not None and int(said.group(1)) == len(said.group(2).split(", ")) >= 2, page
+    assert "PIC-LOCK" in said.group(2)  # given him by the plan, named on nobody
+    nid = re.search(r'action="/notifications/(\d+)/open"', page).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/notifications/{nid}/open", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.headers["location"] == f"/p/{pid}/me"
+    assert 'id="task-PIC-LOCK"' in c.get(r.headers["location"]).text
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    assert "Supervisor a replanifié : " in c.get("/notifications").text
+
+
 class _SmtpSink(socketserver.ThreadingTCPServer):
     """A minimal SMTP server for the test (the standard library's smtpd is deprecated): it keeps each message."""
 

@@ -119,10 +119,13 @@ def chart_of(plan: Plan, lanes: str = "person") -> Chart:
     return Chart(rows, first, max(last, first + timedelta(days=1)))
 
 
+MIN_ZOOM, MAX_ZOOM = 1.0, 60.0  # pixels per day
+
+
 def fit_zoom(chart: Chart, width: float, left: float = LEFT) -> float:
     """Pixels per day so that the whole span fits `width` pixels beside a lane column of `left` pixels."""
     days = (chart.end - chart.start).days + 1
-    return max(1.0, min(60.0, (width - left - 8 - RIGHT) / max(days, 1)))
+    return max(MIN_ZOOM, min(MAX_ZOOM, (width - left - 8 - RIGHT) / max(days, 1)))
 
 
 @dataclass(frozen=True)
@@ -142,9 +145,18 @@ def _rows(chart: Chart) -> list[tuple[Lane, list[list[Bar]]]]:
 
 
 def lane_column(chart: Chart, *, unassigned: str = "(unassigned)", width: int = LEFT) -> str:
-    """The lane names alone, row for row with `svg(..., labels=False)`: the page keeps them in view."""
+    """The lane names alone, row for row with `svg(..., labels=False)`: the page keeps them in view.
+
+    Rows are placed in percentages of the column's height, names at their own size: a page that scales
+    the chart to its width (and so its rows' height) stretches this column to the chart's height, and
+    the names stay beside their rows, unscaled.
+    """
     rows = _rows(chart)
     height = TOP + sum(max(1, len(t)) for _, t in rows) * ROW + 10
+
+    def pc(y: float) -> str:
+        return f"{y * 100 / height:.3f}%"
+
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt lanes" width="{width}" height="{height}" aria-hidden="true">'
     ]
@@ -152,11 +164,11 @@ def lane_column(chart: Chart, *, unassigned: str = "(unassigned)", width: int = 
     for i, (lane, tracks) in enumerate(rows):
         h = max(1, len(tracks)) * ROW
         if i % 2 == 0:
-            out.append(f'<rect x="0" y="{y}" width="{width}" height="{h}" class="band"/>')
+            out.append(f'<rect x="0" y="{pc(y)}" width="100%" height="{pc(h)}" class="band"/>')
         label = lane.label or unassigned
         short = label if len(label) <= 24 else label[:23] + "…"
         out.append(
-            f'<text x="8" y="{y + ROW / 2 + 4:.0f}" class="lane"><title>{escape(label)}</title>{escape(short)}</text>'
+            f'<text x="8" y="{pc(y + ROW / 2 + 4)}" class="lane"><title>{escape(label)}</title>{escape(short)}</text>'
         )
         y += h
     out.append("</svg>")

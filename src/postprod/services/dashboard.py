@@ -422,6 +422,16 @@ def _gantt_view(session: Session, prod: Production, plan: Any, lanes: str, depar
     return GanttView(out, start, span_end, prod.delivery_date, plan=plan, links=links, milestones=milestones)
 
 
+def planned_task_ids(session: Session, prod: Production, person_ids: list[int]) -> set[int]:
+    """The tasks the plan in force gives any of these people: their bars in the Gantt's person lanes, read
+    from the same stored rows (`planned_people` names them on the pages that list tasks)."""
+    plan = current_plan(session, prod)
+    if plan is None or not person_ids:
+        return set()
+    wanted = set(person_ids)
+    return {row[0] for row in _planned_rows(session, plan) if row[0] is not None and wanted.intersection(row[6] or ())}
+
+
 def planned_people(session: Session, prod: Production, task_ids: list[int]) -> dict[int, list[str]]:
     """Who the plan in force gives each task (by task ID): the Gantt's lanes, for pages that list tasks."""
     plan = current_plan(session, prod)

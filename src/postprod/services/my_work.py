@@ -1,8 +1,9 @@
 """A user's own work in a production: what is theirs today and this week.
 
-A technician's work is the tasks assigned to their person (their membership names it); a
-department lead's, the tasks of their department. A user with neither has no work of their own
-here (the board shows everyone's).
+A technician's work is the tasks of their person (their membership names it): those assigned to
+them by name and those the plan in force gives them (the Gantt's lanes and the board's names,
+services/dashboard.planned_task_ids), at the plan's dates; a department lead's, the tasks of their
+department too. A user with neither has no work of their own here (the board shows everyone's).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from typing_extensions import TypedDict
 
 from postprod.model import Department, Production, Role, Task, TaskAssignment, TaskStatus, User
+from postprod.services import dashboard as dash
 from postprod.services.users import grants_of
 
 # Work that is finished as far as its owner is concerned.
@@ -30,6 +32,7 @@ class MyWork(TypedDict):
     week: list[Task]  # planned to start or due later this week
     later: list[Task]  # the rest of their open work, soonest first, at most LATER_LIMIT
     late: set[int]  # IDs of tasks past their due date or planned finish
+    planned: dict[int, list[str]]  # the people the plan gives each listed task (by ID), named as the board does
     week_end: date
 
 
@@ -50,11 +53,14 @@ def my_work(session: Session, prod: Production, user: User, today: date) -> MyWo
         "week": [],
         "later": [],
         "late": set(),
+        "planned": {},
         "week_end": week_end,
     }
     mine = []
     if person_ids:
         mine.append(Task.assignments.any(TaskAssignment.person_id.in_(person_ids)))
+        if planned := dash.planned_task_ids(session, prod, person_ids):
+            mine.append(Task.id.in_(sorted(planned)))
     if departments:
         mine.append(Task.department.has(Department.code.in_(departments)))
     if not mine:
@@ -79,4 +85,5 @@ def my_work(session: Session, prod: Production, user: User, today: date) -> MyWo
     out["today"].sort(key=lambda t: (t.id not in out["late"], _soon(t)))
     out["week"].sort(key=_soon)
     out["later"] = sorted(out["later"], key=_soon)[:LATER_LIMIT]
+    out["planned"] = dash.planned_people(session, prod, [t.id for t in (*out["today"], *out["week"], *out["later"])])
     return out

@@ -1,10 +1,10 @@
 """Notifications: what a user should know of, made where it happens, read in the app, and sent by
 e-mail when an SMTP server is set (POSTPROD_SMTP_URL).
 
-Four things notify: an approval asked of you (services/review.py), your task changed by someone
-else (services/tasks.py), a failed QC of a deliverable you ran or whose department you lead
-(services/deliverables.py), and your @username in a note (services/items.py). Nobody is notified of
-their own doing.
+Five things notify: an approval asked of you (services/review.py), your task changed by someone
+else (services/tasks.py), your tasks' dates moved by a replan (services/planning/store.py), a failed
+QC of a deliverable you ran or whose department you lead (services/deliverables.py), and your
+@username in a note (services/items.py). Nobody is notified of their own doing.
 
 E-mail leaves after the transaction commits (a rolled-back change sends nothing), from a thread of
 its own, so a slow or absent server never holds a request; a failure is logged, never raised. The
@@ -19,7 +19,8 @@ import logging
 import re
 import smtplib
 import threading
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -28,12 +29,12 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from postprod import config
-from postprod.model import ApprovalRequest, Membership, Note, Notification, Person, Role, Task, User
+from postprod.model import ApprovalRequest, Membership, Note, Notification, Person, Role, Task, TaskAssignment, User
 from postprod.model.base import utcnow
 
 log = logging.getLogger(__name__)
 
-KINDS = ("approval_asked", "task_changed", "qc_failed", "mention")
+KINDS = ("approval_asked", "task_changed", "plan_moved", "qc_failed", "mention")
 MENTION = re.compile(r"(?<![\w.@])@([a-z0-9][a-z0-9._-]{1,63})", re.IGNORECASE)
 PAGE = 50
 
@@ -45,6 +46,7 @@ def _english(n: Notification, _user: User) -> tuple[str, str]:
     what = {
         "approval_asked": f"{n.actor} asks you to approve {n.label}",
         "task_changed": f"{n.actor} changed {n.label}" + (f": {n.detail}" if n.detail else ""),
+        "plan_moved": f"{n.actor} replanned: new dates for {n.label}",
         "qc_failed": f"QC failed on {n.label}",
         "mention": f"{n.actor} mentioned you on {n.label}",
     }.get(n.kind, n.label)
@@ -132,6 +134,56 @@ def task_changed(session: Session, task: Task, new_status: str | None) -> None:
         label=task.key,
         detail=new_status or "",
     )
+
+
+def plan_moved(session: Session, production_id: int, moved: Mapping[int, Iterable[int]]) -> None:
+    """A new plan in force moved these tasks' dates (task ID -> the people the plan gives it): each user whose
+    person does some of them, given them by the plan or named on them, is told once, of all theirs (a list of
+    keys, their number), with the way to their work; not the one who replanned."""
+    if not moved:
+        return
+    people: dict[int, set[int]] = {tid: set(ids) for tid, ids in moved.items()}
+    keys: dict[int, str] = {}
+    for tid, key in session.execute(select(Task.id, Task.key).where(Task.production_id == production_id)):
+        if tid in people:
+            keys[tid] = key
+    named = select(TaskAssignment.task_id, TaskAssignment.person_id).join(Task, Task.id == TaskAssignment.task_id)
+    for tid, person_id in session.execute(named.where(Task.production_id == production_id)):
+        if tid in people:
+            people[tid].add(person_id)
+    tasks_of: dict[int, set[int]] = defaultdict(set)
+    for tid, ids in people.items():
+        for person_id in ids:
+            tasks_of[person_id].add(tid)
+    mine: dict[int, set[str]] = defaultdict(set)
+    members = select(Membership.user_id, Membership.person_id).where(
+        Membership.production_id == production_id, Membership.person_id.is_not(None)
+    )
+    for uid, member in session.execute(members):
+        mine[uid] |= {keys[t] for t in tasks_of.get(member or 0, ()) if t in keys}
+    for uid, names in sorted(mine.items()):
+        if names:
+            notify(
+                session,
+                [uid],
+                production_id,
+                "plan_moved",
+                item_type="my_work",
+                item_ref="",
+                label=_listed(sorted(names)),
+                detail=str(len(names)),
+            )
+
+
+def _listed(keys: list[str], room: int = 300) -> str:
+    """Keys joined by commas, as many as the room holds, then an ellipsis."""
+    out = ""
+    for i, key in enumerate(keys):
+        more = f"{', ' if out else ''}{key}"
+        if len(out) + len(more) + (3 if i < len(keys) - 1 else 0) > room:
+            return out + ", …"
+        out += more
+    return out
 
 
 def qc_failed(session: Session, production_id: int, deliverable_name: str, ran_by: str) -> None:

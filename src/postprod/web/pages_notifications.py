@@ -43,6 +43,13 @@ def sentence(n: Notification, who: str, gettext: Any) -> str:
         )
     if n.kind == "task_changed":
         return str(_("%(who)s changed your task %(item)s") % {"who": who, "item": n.label})
+    if n.kind == "plan_moved" and n.detail == "1":
+        return str(_("%(who)s replanned: your task %(item)s has new dates") % {"who": who, "item": n.label})
+    if n.kind == "plan_moved":
+        return str(
+            _("%(who)s replanned: %(n)s of your tasks have new dates (%(item)s)")
+            % {"who": who, "n": n.detail, "item": n.label}
+        )
     if n.kind == "qc_failed":
         return str(_("QC failed on %(item)s") % {"item": n.label})
     return str(_("%(who)s mentioned you on %(item)s") % {"who": who, "item": n.label})

@@ -37,8 +37,11 @@ from postprod.web.vocabulary import N_
 router = APIRouter()
 
 PLAN = "production.update"  # who may plan: the supervisor, as the API's plan job
-FIT_WIDTH = 1340  # px the whole chart fits by default: the page's width at 1440 px, less margins
-LANE_WIDTH = 170
+# px the whole chart is drawn to by default, lane names included: the page's width at 1366 px, less its margins.
+# The page then scales the chart (not the lane names) to the window's width (app.css, .gantt-wrap.scaled):
+# at 1280 and 1440 px it shrinks or grows a little; on a phone it keeps this size and scrolls.
+FIT_WIDTH = 1324
+LANE_WIDTH = 170  # the lane names' column (app.css .gantt-lanes)
 WEB_TIME_LIMIT = 2.0  # seconds of solving for a plan started from the page
 
 
@@ -112,6 +115,9 @@ def gantt(
     lang = ctx["lang"]
     fit = gantt_chart.fit_zoom(view, FIT_WIDTH, LANE_WIDTH) if view is not None else 8.0
     z = zoom if zoom is not None else fit
+    # Scaled to the window only when drawn to the fit width: a plan of a few days (at the largest zoom) or of
+    # years (at the smallest) keeps its size.
+    scaled = zoom is None and gantt_chart.MIN_ZOOM < fit < gantt_chart.MAX_ZOOM
     chart = lanes_svg = None
     today = date.today()
     drawing_key = (view.stamp, z, can_plan, links, milestones, lang, today) if view is not None else None
@@ -155,6 +161,7 @@ def gantt(
         lanes_svg=lanes_svg,
         zoom=z,
         fitted=zoom is None,
+        scaled=scaled,
         links=links,
         milestones=milestones,
         query=query,

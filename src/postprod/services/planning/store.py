@@ -38,6 +38,7 @@ from postprod.model import (
 from postprod.model import Plan as PlanRow
 from postprod.planning import calendar as cal_engine
 from postprod.planning import problem as eng
+from postprod.services import notifications
 from postprod.services.common import described
 
 STARTED = frozenset({TaskStatus.IN_PROGRESS, TaskStatus.IN_REVIEW, TaskStatus.APPROVED, TaskStatus.RETAKE})
@@ -341,8 +342,10 @@ def store_plan(
     ]
     if values:  # Core executemany: one statement, no per-row ORM work (and no audit entry per row)
         session.connection().execute(insert(_table(PlanTask)), values)
-    if write_dates:
-        write_planned_dates(session, inputs, plan)
+    if write_dates and (moved := write_planned_dates(session, inputs, plan)):
+        # the people of the moved tasks are told, once each (not the one who replanned)
+        people = {inputs.task_ids.get(t.id): [_resource_id(p) for p in t.people] for t in plan.tasks}
+        notifications.plan_moved(session, inputs.production_id, {tid: people.get(tid, []) for tid in moved})
     if kind == PlanKind.CURRENT:
         prune_plans(session, inputs.production_id)
     return row
@@ -383,8 +386,11 @@ def _table(cls: type) -> Table:
     return table
 
 
-def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int:
-    """Copy the plan's dates onto the tasks whose planned dates differ (one executemany; their version moves on)."""
+def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> set[int]:
+    """Copy the plan's dates onto the tasks whose planned dates differ (one executemany; their version moves on).
+
+    Returns the IDs of the tasks whose dates moved (not those given dates for the first time).
+    """
     current = {
         tid: (ps, pf)
         for tid, ps, pf in session.execute(
@@ -392,6 +398,7 @@ def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int
         )
     }
     changes = []
+    moved: set[int] = set()
     for t in plan.tasks:
         tid = inputs.task_ids.get(t.id)
         if tid is None or tid not in current:
@@ -399,6 +406,8 @@ def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int
         finish = t.finish if t.end_slot > t.start_slot else t.start
         if current[tid] != (t.start, finish):
             changes.append({"tid": tid, "ps": t.start, "pf": finish})
+            if current[tid] != (None, None):
+                moved.add(tid)
     if changes:
         table = _table(Task)
         stmt = (
@@ -412,7 +421,7 @@ def write_planned_dates(session: Session, inputs: Inputs, plan: eng.Plan) -> int
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Task):
                 session.expire(obj, ["planned_start", "planned_finish", "version"])
-    return len(changes)
+    return moved
 
 
 @dataclass
