@@ -236,6 +236,14 @@ def page_list(pid: int) -> dict[str, tuple[str, str]]:
         "approvals": (sup, f"/p/{pid}/approvals"),
         "notifications": (sup, "/notifications"),
         "my work (technician)": ("technician", f"/p/{pid}/me"),
+        "my week (technician)": ("technician", f"/p/{pid}/week"),
+        "home (productions)": (sup, "/"),
+        "person": (sup, f"/p/{pid}/people/1"),
+        "room": (sup, f"/p/{pid}/rooms/Edit 1"),
+        "calendar": (sup, f"/p/{pid}/calendars/1"),
+        "new task form": (sup, f"/p/{pid}/new-task?department=vfx"),
+        "task delete confirmation": (sup, f"/p/{pid}/tasks/BIG-02500/delete"),
+        "cut versions": (sup, f"/p/{pid}/cuts"),
     }
 
 
