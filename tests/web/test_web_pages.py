@@ -594,3 +594,21 @@ def test_asking_for_changes_without_a_note_keeps_the_request_open(site: tuple[Te
         assert req is not None and req.status.value == "pending" and req.reviews[0].decision.value == "pending"
     assert _rows(engine, Note) == notes
 
+
+def test_a_refused_webhook_address_is_shown_beside_its_field(site: tuple[TestClient, int], engine: Engine) -> None:
+    from postprod.model import Webhook
+
+    c, pid = site
+    csrf = login(c, "supervisor")
+    said = {
+        "en": ("invalid webhook URL 'gopher://x': an http:// or https:// address", "inside the server's network"),
+        "fr": ("URL de webhook non valide 'gopher://x' : une adresse http:// ou https://", "du réseau du serveur"),
+    }
+    for lang, (scheme, inside) in said.items():
+        c.post("/language", data={"language": lang, "next": "/", "csrf_token": csrf})
+        r = c.post(f"/p/{pid}/webhooks", data={"url": "gopher://x", "csrf_token": csrf})
+        assert r.status_code == 422 and _beside(r.text, "url") == scheme, lang
+        assert 'id="add-webhook"' in r.text and 'value="gopher://x"' in r.text and 'id="new-secret"' not in r.text
+        r = c.post(f"/p/{pid}/webhooks", data={"url": "http://169.254.169.254/", "csrf_token": csrf})
+        assert r.status_code == 422 and inside in _beside(r.text, "url") and 'value="http://169.254.169.254/"' in r.text
+    assert _rows(engine, Webhook) == 0
