@@ -612,3 +612,16 @@ def test_a_refused_webhook_address_is_shown_beside_its_field(site: tuple[TestCli
         r = c.post(f"/p/{pid}/webhooks", data={"url": "http://169.254.169.254/", "csrf_token": csrf})
         assert r.status_code == 422 and inside in _beside(r.text, "url") and 'value="http://169.254.169.254/"' in r.text
     assert _rows(engine, Webhook) == 0
+
+
+def test_pages_link_their_print_stylesheet(site: tuple[TestClient, int]) -> None:
+    """Every page carries the paper rules (static/print.css; tests/web/test_web_e2e_print.py prints them)."""
+    c, pid = site
+    login(c, "supervisor")
+    page = c.get(f"/p/{pid}/budget").text
+    assert '<link rel="stylesheet" href="/static/print.css" media="print">' in page
+    assert '<span class="print-title">Budget</span>' in page
+    css = c.get("/static/print.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    for rule in ("nav.tabs", "thead { display: table-header-group; }", ".table-wrap", "overflow: visible"):
+        assert rule in css.text, rule

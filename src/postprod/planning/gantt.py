@@ -142,11 +142,13 @@ def _rows(chart: Chart) -> list[tuple[Lane, list[list[Bar]]]]:
 
 
 def lane_column(chart: Chart, *, unassigned: str = "(unassigned)", width: int = LEFT) -> str:
-    """The lane names alone, row for row with `svg(..., labels=False)`: the page keeps them in view."""
+    """The lane names alone, row for row with `svg(..., labels=False)`: the page keeps them in view. Its
+    viewBox lets a printed page shrink it alike with the chart (static/print.css)."""
     rows = _rows(chart)
     height = TOP + sum(max(1, len(t)) for _, t in rows) * ROW + 10
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt lanes" width="{width}" height="{height}" aria-hidden="true">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt lanes" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-hidden="true">'
     ]
     y = TOP
     for i, (lane, tracks) in enumerate(rows):
