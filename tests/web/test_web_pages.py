@@ -620,7 +620,7 @@ def test_pages_link_their_print_stylesheet(site: tuple[TestClient, int]) -> None
     login(c, "supervisor")
     page = c.get(f"/p/{pid}/budget").text
     assert '<link rel="stylesheet" href="/static/print.css" media="print">' in page
-    assert '<span class="print-title">Budget</span>' in page
+    assert '<header class="top" data-page="Budget">' in page
     css = c.get("/static/print.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     for rule in ("nav.tabs", "thead { display: table-header-group; }", ".table-wrap", "overflow: visible"):
