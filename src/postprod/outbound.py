@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from postprod.config import allow_private_targets
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -74,24 +74,29 @@ def _is_local_name(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost") or name in ("localhost.localdomain", "ip6-localhost")
 
 
+_NOT_HTTP = N_("invalid webhook URL %(url)r: an http:// or https:// address")
+
+
 def check_url(url: str, field: str = "url") -> str:
     """A URL fit to be stored as an outbound target: http(s), a plain host, not an internal address."""
     url = url.strip()
     if len(url) > 500:
-        raise InvalidInput(f"{field}: longer than 500 characters", field=field)
+        raise InvalidInput(N_("%(field)s: longer than 500 characters"), field=field, params={"field": field})
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises on a port that is not a number in range
     except ValueError:
-        raise InvalidInput(f"invalid webhook URL {url!r}: an http:// or https:// address", field=field) from None
+        raise InvalidInput(_NOT_HTTP, field=field, params={"url": url}) from None
     if parts.scheme not in ("http", "https") or not host or not _HOST_RE.match(host) or parts.username is not None:
-        raise InvalidInput(f"invalid webhook URL {url!r}: an http:// or https:// address", field=field)
+        raise InvalidInput(_NOT_HTTP, field=field, params={"url": url})
     if not allow_private_targets():
         ip = literal_address(host)
         if _is_local_name(host) or (ip is not None and is_internal(ip)):
             raise InvalidInput(
-                f"{field}: {host} is an address inside the server's network, not allowed for webhooks", field=field
+                N_("%(field)s: %(host)s is an address inside the server's network, not allowed for webhooks"),
+                field=field,
+                params={"field": field, "host": host},
             )
     return url
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -473,3 +474,154 @@ def test_subtitle_deliverable_shows_its_language_work(site: tuple[TestClient, in
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/deliverables/Subtitles EN").text
     assert "Version doublée" in page and "Langue" in page and "Tâches" in page
+
+
+# --- forms refused on their own page: the message beside the field, what was typed, nothing written ---
+
+
+def _beside(page: str, field: str) -> str:
+    """The message a form shows beside one of its fields ("" when none)."""
+    m = re.search(rf'<span class="field-error" id="err-{field}" role="alert">([^<]*)</span>', page)
+    return html.unescape(m.group(1)) if m else ""
+
+
+def _rows(engine: Engine, model: type) -> int:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _item_pages(c: TestClient, pid: int) -> dict[str, tuple[str, str]]:
+    """Pages carrying the notes form: address -> (item type, reference) as the form posts them."""
+    vfx = re.search(r"registers/vfx/(\d+)/status", c.get(f"/p/{pid}/registers/vfx").text).group(1)  # type: ignore[union-attr]
+    page = c.get(f"/p/{pid}/deliverables/Master streaming").text
+    deliverable = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    return {
+        f"/p/{pid}/tasks/VFX-SPOTTING": ("task", "VFX-SPOTTING"),
+        f"/p/{pid}/deliverables/Master%20streaming": ("deliverable", deliverable),
+        f"/p/{pid}/registers/vfx/{vfx}": ("vfx_shot", vfx),
+    }
+
+
+def test_an_empty_note_shows_the_items_page_again_with_the_message_beside_it(
+    site: tuple[TestClient, int], engine: Engine
+) -> None:
+    from postprod.model import Note
+
+    c, pid = site
+    csrf = login(c, "supervisor")
+    pages = _item_pages(c, pid)
+    before = _rows(engine, Note)
+    too_long = "x" * 10_001
+    said = {
+        "en": ("the note is empty", "the note is too long (10001 characters, at most 10000)"),
+        "fr": ("la note est vide", "la note est trop longue (10001 caractères, au plus 10000)"),
+    }
+    for lang, (empty, long) in said.items():
+        c.post("/language", data={"language": lang, "next": "/", "csrf_token": csrf})
+        for page, (kind, ref) in pages.items():
+            form = {"target_type": kind, "target_id": ref, "next": page, "csrf_token": csrf}
+            r = c.post(f"/p/{pid}/notes", data=form | {"body": "   "})
+            assert r.status_code == 422 and _beside(r.text, "body") == empty, (lang, page)
+            assert ">   </textarea>" in r.text  # what was typed
+            # the item's own page, whose forms send back to it (not to the address posted to)
+            assert f'name="next" value="{page}"' in r.text and "<main>" in r.text
+            r = c.post(f"/p/{pid}/notes", data=form | {"body": too_long})
+            assert r.status_code == 422 and _beside(r.text, "body") == long and f">{too_long}</textarea>" in r.text
+    assert _rows(engine, Note) == before
+    r = c.post(f"/p/{pid}/notes", data=form | {"body": "Vendor B to bid"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == page
+
+
+def test_asking_for_approval_with_no_reviewer_shows_the_form_again_on_its_page(
+    site: tuple[TestClient, int], engine: Engine
+) -> None:
+    """The reviewers' roles are words of the page's language; a request naming nobody comes back to the
+    page it was sent from with the message beside the reviewers and the message to them kept."""
+    from postprod.model import ApprovalRequest
+
+    c, pid = site
+    csrf = login(c, "supervisor")
+    pages = {p: item for p, item in _item_pages(c, pid).items() if item[0] != "task"}
+    before = _rows(engine, ApprovalRequest)
+    said = {
+        "en": ("name at least one reviewer", "(production director)"),
+        "fr": ("nommez au moins un valideur", "(directeur de production)"),
+    }
+    for lang, (message, role) in said.items():
+        c.post("/language", data={"language": lang, "next": "/", "csrf_token": csrf})
+        for page, (kind, ref) in pages.items():
+            assert role in c.get(page).text and "(production-director)" not in c.get(page).text
+            form = {"target_type": kind.replace("_", "-"), "target": ref, "message": "Final grade?", "csrf_token": csrf}
+            r = c.post(f"/p/{pid}/approvals", data=form)
+            assert r.status_code == 422 and _beside(r.text, "reviewers") == message, (lang, page)
+            assert 'id="request-approval"' in r.text and ">Final grade?</textarea>" in r.text
+            assert f'name="next" value="{page}"' in r.text and role in r.text
+    assert _rows(engine, ApprovalRequest) == before
+    r = c.post(f"/p/{pid}/approvals", data=form | {"reviewers": "director"}, follow_redirects=False)
+    assert r.status_code == 303 and _rows(engine, ApprovalRequest) == before + 1
+
+
+def test_asking_for_changes_without_a_note_keeps_the_request_open(site: tuple[TestClient, int], engine: Engine) -> None:
+    from postprod.model import ApprovalRequest, Note
+
+    c, pid = site
+    csrf = login(c, "supervisor")
+    page = c.get(f"/p/{pid}/deliverables/DCP son 5.1").text
+    did = re.search(r'name="target" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"target_type": "deliverable", "target": did, "reviewers": "client", "csrf_token": csrf}
+    url = c.post(f"/p/{pid}/approvals", data=form, follow_redirects=False).headers["location"]
+    notes = _rows(engine, Note)
+    csrf = login(c, "client")  # clients decide on this form too
+    said = {
+        "en": ("say which changes in a note", "invalid decision 'maybe': approved or changes-requested"),
+        "fr": ("dites quelles modifications dans une note", "décision 'maybe' invalide"),
+    }
+    for lang, (no_note, bad) in said.items():
+        c.post("/language", data={"language": lang, "next": "/", "csrf_token": csrf})
+        r = c.post(url + "/decide", data={"decision": "changes-requested", "note": "  ", "csrf_token": csrf})
+        assert r.status_code == 422 and _beside(r.text, "note") == no_note, lang
+        assert 'id="decide"' in r.text and ">  </textarea>" in r.text
+        r = c.post(url + "/decide", data={"decision": "maybe", "note": "Grain on reel 2", "csrf_token": csrf})
+        assert r.status_code == 422 and _beside(r.text, "decision").startswith(bad), lang
+        assert ">Grain on reel 2</textarea>" in r.text
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        req = s.get(ApprovalRequest, int(url.rsplit("/", 1)[1]))
+        assert req is not None and req.status.value == "pending" and req.reviews[0].decision.value == "pending"
+    assert _rows(engine, Note) == notes
+
+
+def test_a_refused_webhook_address_is_shown_beside_its_field(site: tuple[TestClient, int], engine: Engine) -> None:
+    from postprod.model import Webhook
+
+    c, pid = site
+    csrf = login(c, "supervisor")
+    said = {
+        "en": ("invalid webhook URL 'gopher://x': an http:// or https:// address", "inside the server's network"),
+        "fr": ("URL de webhook non valide 'gopher://x' : une adresse http:// ou https://", "du réseau du serveur"),
+    }
+    for lang, (scheme, inside) in said.items():
+        c.post("/language", data={"language": lang, "next": "/", "csrf_token": csrf})
+        r = c.post(f"/p/{pid}/webhooks", data={"url": "gopher://x", "csrf_token": csrf})
+        assert r.status_code == 422 and _beside(r.text, "url") == scheme, lang
+        assert 'id="add-webhook"' in r.text and 'value="gopher://x"' in r.text and 'id="new-secret"' not in r.text
+        r = c.post(f"/p/{pid}/webhooks", data={"url": "http://169.254.169.254/", "csrf_token": csrf})
+        assert r.status_code == 422 and inside in _beside(r.text, "url") and 'value="http://169.254.169.254/"' in r.text
+    assert _rows(engine, Webhook) == 0
+
+
+def test_pages_link_their_print_stylesheet(site: tuple[TestClient, int]) -> None:
+    """Every page carries the paper rules (static/print.css; tests/web/test_web_e2e_print.py prints them)."""
+    c, pid = site
+    login(c, "supervisor")
+    page = c.get(f"/p/{pid}/budget").text
+    assert '<link rel="stylesheet" href="/static/print.css" media="print">' in page
+    assert '<header class="top" data-page="Budget">' in page
+    css = c.get("/static/print.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    for rule in ("nav.tabs", "thead { display: table-header-group; }", ".table-wrap", "overflow: visible"):
+        assert rule in css.text, rule

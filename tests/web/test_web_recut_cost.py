@@ -37,6 +37,11 @@ def test_the_recut_is_priced_for_the_budget_right_only(site: tuple[TestClient, i
     form = page.text[page.text.index('id="request-approval"') :]
     offered = set(re.findall(r'name="reviewers" value="([^"]+)"', form))
     assert "director" in offered and not offered & {"client", "editor", "picturelead"}
+    # naming nobody: the cut version's page again, the message beside the reviewers, the message kept
+    refused = {"csrf_token": csrf, "target_type": "cut_version", "target": str(cv_id), "message": "The recut"}
+    r = c.post(f"/p/{pid}/approvals", data=refused)
+    assert r.status_code == 422 and 'id="recut-cost"' in r.text and ">The recut</textarea>" in r.text
+    assert 'id="err-reviewers" role="alert">name at least one reviewer<' in r.text
     r = c.post(
         f"/p/{pid}/approvals",
         data={

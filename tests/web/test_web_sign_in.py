@@ -3,16 +3,19 @@ password change, a throttled sign-in form; `serve --demo` off loopback; on both 
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from tests.web.webkit import PASSWORDS, cheap_passwords, login
 from typer.testing import CliRunner
 
 from postprod.cli.main import app as cli
+from postprod.services import users
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "postprod" / "web" / "templates"
 
@@ -119,6 +122,47 @@ def test_account_page_changes_the_password_and_signs_out_other_sessions(
     # In French too.
     c.post("/language", data={"language": "fr", "next": "/account", "csrf_token": csrf})
     assert "Changer le mot de passe" in c.get("/account").text
+
+
+def test_a_refused_password_change_says_why_beside_the_field(site: tuple[TestClient, int], engine: Engine) -> None:
+    """Each mistake beside its field, in the user's language, not at the top of the page; nothing changes."""
+    c, _pid = site
+    csrf = login(c, "editor")
+    good = {"current_password": PASSWORDS["editor"], "csrf_token": csrf}
+    said = {
+        "en": (
+            "Wrong current password.",
+            "The new password needs 8 to 1024 characters.",
+            "The two new passwords differ.",
+        ),
+        "fr": (
+            "Mot de passe actuel incorrect.",
+            "Le nouveau mot de passe doit compter de 8 à 1024 caractères.",
+            "Les deux nouveaux mots de passe diffèrent.",
+        ),
+    }
+    for lang, (wrong, short, differ) in said.items():
+        c.post("/language", data={"language": lang, "next": "/account", "csrf_token": csrf})
+        cases = {
+            "current_password": ({"current_password": "not-it", "csrf_token": csrf} | _new("brand-new-pw"), wrong),
+            "new_password": (good | _new("short"), short),
+            "new_password_again": (good | _new("brand-new-pw", "brand-new-px"), differ),
+        }
+        for field, (form, message) in cases.items():
+            r = c.post("/account/password", data=form)
+            assert r.status_code == 422, (lang, field)
+            found = re.search(
+                rf'name="{field}"[^>]*aria-invalid="true"[^>]*>\s*<span class="field-error" id="err-{field}" role="alert">([^<]*)<',
+                r.text,
+            )
+            assert found is not None and html.unescape(found.group(1)) == message, (lang, field)
+            assert 'class="flash error"' not in r.text and "brand-new-pw" not in r.text  # no password sent back
+    with Session(engine) as s:
+        users.authenticate(s, "editor", PASSWORDS["editor"])  # unchanged
+
+
+def _new(password: str, again: str | None = None) -> dict[str, str]:
+    return {"new_password": password, "new_password_again": password if again is None else again}
 
 
 def test_the_sign_in_form_is_throttled(site: tuple[TestClient, int]) -> None:

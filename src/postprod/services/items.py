@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput, NotFound, PreconditionRequired, StaleWrite
+from postprod.errors import N_, InvalidInput, NotFound, PreconditionRequired, StaleWrite
 from postprod.limits import MAX_ID, as_id
 from postprod.model import AuditEntry, Note, Production, Task
 from postprod.model.audit import entity_label
@@ -228,9 +228,13 @@ def add_note(
     kind = get_kind(target_type)
     body = body.strip()
     if not body:
-        raise InvalidInput("the note is empty", field="body")
+        raise InvalidInput(N_("the note is empty"), field="body")
     if len(body) > MAX_NOTE:
-        raise InvalidInput(f"the note is too long ({len(body)} characters, at most {MAX_NOTE})", field="body")
+        raise InvalidInput(
+            N_("the note is too long (%(length)s characters, at most %(most)s)"),
+            field="body",
+            params={"length": len(body), "most": MAX_NOTE},
+        )
     note = Note(production_id=_pid(prod), target_type=kind.name, target_id=target_id, author=author, body=body)
     session.add(note)
     session.flush()

@@ -8,6 +8,7 @@ transaction is rolled back first, so nothing of a half-done write is kept.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -41,6 +42,17 @@ def whole(value: str, field: str, default: int | None = None) -> int:
         return int(value)
     except ValueError:
         raise InvalidInput(f"invalid {field} {value!r}: a whole number", field=field) from None
+
+
+@dataclass(frozen=True)
+class ItemForm:
+    """A refused form of those every item's page carries (a note on the item, sending it for approval):
+    the item's page shows it again with the message beside its field and what was typed."""
+
+    name: str  # "note" or "approval"
+    here: str  # the item's page, where the page's forms send the user back
+    errors: dict[str, str]
+    values: dict[str, Any]
 
 
 def is_htmx(request: Request) -> bool:

@@ -124,12 +124,13 @@ def account(request: Request, principal: PagePrincipal, session: SessionDep, cha
 def change_password(request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
     """A new password, given the current one; every other session and API token of the user ends.
 
-    Success redirects to the account page, so reloading it does not post the old passwords again."""
+    Success redirects to the account page, so reloading it does not post the old passwords again. A
+    refusal shows the form again with the message beside its field (the passwords typed are not sent back)."""
     ctx = _account_context(request, principal, session)
     _ = ctx["_t"]
     new, again = str(form.get("new_password") or ""), str(form.get("new_password_again") or "")
     if new != again:
-        ctx.update(flash=_("The two new passwords differ."), flash_kind="error")
+        ctx["errors"] = {"new_password_again": _("The two new passwords differ.")}
         return render(request, "account.html", ctx, status_code=422)
     try:
         sign_in.change_password(
@@ -141,15 +142,18 @@ def change_password(request: Request, principal: FormPrincipal, session: Session
             address=client_address(request),
         )
     except InvalidInput as exc:
-        messages = {
+        session.rollback()
+        hints = {
             "current_password": _("Wrong current password."),
             "password": _("The new password needs 8 to 1024 characters."),
         }
-        ctx.update(flash=messages.get(exc.field or "", exc.said(_)), flash_kind="error")
+        errors = errors_of(exc, _, hints)
+        # The service names the new password "password"; the form, "new_password".
+        ctx["errors"] = {"new_password" if k in ("password", "form") else k: v for k, v in errors.items()}
         return render(request, "account.html", ctx, status_code=422)
     except TooManyAttempts as exc:
         message = _("Too many failed sign-ins: try again in %(seconds)s s.") % {"seconds": exc.retry_after}
-        ctx.update(flash=message, flash_kind="error")
+        ctx["errors"] = {"current_password": message}
         resp = render(request, "account.html", ctx, status_code=429)
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp

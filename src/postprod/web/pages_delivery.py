@@ -24,9 +24,10 @@ from postprod.services import users as users_svc
 from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
+from postprod.web.forms import ItemForm, errors_of, refused, text
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_jobs import followed_job, job_view
-from postprod.web.render import render, said
+from postprod.web.render import gettext_for, language_of, render, said
 
 router = APIRouter()
 
@@ -74,10 +75,10 @@ def deliverable(
     """A deliverable: its spec, every QC run, its approvals and notes; edit it, check it, send it for approval."""
     prod = production_for(session, principal, production_id, "register.read")
     d = deliverables_svc.get_deliverable(session, prod, deliverable_id)
-    return _deliverable_page(request, principal, session, prod, d, job=job)
+    return deliverable_page(request, principal, session, prod, d, job=job)
 
 
-def _deliverable_page(
+def deliverable_page(
     request: Request,
     principal: Principal,
     session: SessionDep,
@@ -88,6 +89,7 @@ def _deliverable_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
+    item_form: ItemForm | None = None,
 ) -> HTMLResponse:
     res = Resource(prod.id, department="deliverables")
     requests = [
@@ -112,6 +114,8 @@ def _deliverable_page(
         specs=sorted(builtin_specs()),
         errors=errors or {},
         values=values if values is not None else _current(d),
+        item_form=item_form,
+        here=item_form.here if item_form else request.url.path,
     )
     return render(request, "deliverable.html", ctx, status_code=status)
 
@@ -225,8 +229,8 @@ def edit_deliverable(
         if isinstance(exc, StaleWrite):
             _ = page_context(request, principal, prod)["_t"]
             errors = {"version": _("Someone else changed this deliverable meanwhile: here it is as it is now.")}
-            return _deliverable_page(request, principal, session, prod, d, errors=errors, status=409)
-        return _deliverable_page(request, principal, session, prod, d, errors=errors, values=v, status=422)
+            return deliverable_page(request, principal, session, prod, d, errors=errors, status=409)
+        return deliverable_page(request, principal, session, prod, d, errors=errors, values=v, status=422)
     return RedirectResponse(f"/p/{prod.id}/deliverables/{d.id}", status_code=303)
 
 
@@ -247,7 +251,7 @@ def start_qc(
         target = deliverables_svc.qc_target(session, prod, d.id)  # no file, no spec, outside the roots: refused now
     except PostprodError as exc:
         errors = {"qc": said(request, exc)}
-        return _deliverable_page(request, principal, session, prod, d, errors=errors, status=422)
+        return deliverable_page(request, principal, session, prod, d, errors=errors, status=422)
     runner: JobRunner = request.app.state.jobs
     params = {"production_id": prod.id, **target.params()}
     job = runner.submit(session, "deliverable-qc", params, production_id=prod.id, user_id=principal.user.id)
@@ -288,22 +292,23 @@ def findings_timeline(run: QcRun | None) -> dict[str, Any] | None:
     return {"width": TIMELINE_W, "height": 8 + len(kinds) * LANE_H, "left": LABEL_W, "lanes": lanes, "run": run}
 
 
-def reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str]]:
-    """Members who may be named as reviewers: (username, "name (role)"), one line per user."""
-    seen: dict[str, str] = {}
+def reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str, str]]:
+    """Members who may be named as reviewers: (username, name, role), one line per user; the form says
+    the role in the page's language (vocabulary.ROLES)."""
+    seen: dict[str, tuple[str, str, str]] = {}
     for m in users_svc.list_members(session, prod):
-        seen.setdefault(m.user.username, f"{m.user.name} ({m.role.value})")
-    return sorted(seen.items())
+        seen.setdefault(m.user.username, (m.user.username, m.user.name, m.role.value))
+    return sorted(seen.values())
 
 
-def budget_reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str]]:
+def budget_reviewers(session: SessionDep, prod: Production) -> list[tuple[str, str, str]]:
     """The reviewers of a budget change: members who see the budget (the estimate is theirs to read)."""
     readers = {
         m.user.username
         for m in users_svc.list_members(session, prod)
         if money.visible(users_svc.grants_of(m.user), prod.id)
     }
-    return [(name, label) for name, label in reviewers(session, prod) if name in readers]
+    return [member for member in reviewers(session, prod) if member[0] in readers]
 
 
 @router.get("/p/{production_id}/qc/{run_id}", response_class=HTMLResponse)
@@ -369,6 +374,20 @@ def approval(
 ) -> HTMLResponse:
     """One request: the item, the reviewers and their decisions; a named reviewer decides here."""
     prod = production_for(session, principal, production_id)
+    return _approval_page(request, principal, session, prod, request_id)
+
+
+def _approval_page(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    prod: Production,
+    request_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     req = review.get_request(session, request_id)
     if req.production_id != prod.id:
         raise InvalidInput(f"request {request_id} is not in {prod.title!r}")
@@ -399,30 +418,31 @@ def approval(
         can_decide=mine is not None and req.status.value == "pending",
         notes=items.notes_of(session, prod, req.target_type, req.target_id) if shared else [],
         item_href=item_href,
+        errors=errors or {},
+        values=values or {},
     )
-    return render(request, "approval.html", ctx)
-
-
-@router.post("/p/{production_id}/approvals", response_model=None)
-def request_approval(production_id: Id, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
-    """Send an item to named members for approval."""
-    prod = production_for(session, principal, production_id)
-    target = review.resolve_target(session, prod, str(form.get("target_type") or ""), str(form.get("target") or ""))
-    principal.require("approval.request", Resource(prod.id, department=target.department))
-    names = [str(v) for v in form.getlist("reviewers") if str(v).strip()]
-    reviewers = [users_svc.get_user(session, n) for n in names]
-    req = review.request_approval(
-        session, prod, target, reviewers, requested_by=principal.user, message=str(form.get("message") or "")
-    )
-    return RedirectResponse(f"/p/{prod.id}/approvals/{req.id}", status_code=303)
+    return render(request, "approval.html", ctx, status_code=status)
 
 
 @router.post("/p/{production_id}/approvals/{request_id}/decide", response_model=None)
-def decide(production_id: Id, request_id: Id, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
-    """A named reviewer approves or asks for changes (with a note)."""
+def decide(
+    production_id: Id, request_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+) -> Response:
+    """A named reviewer approves or asks for changes (with a note); asking without a note shows the page
+    again with the message beside the note, nothing decided."""
     prod = production_for(session, principal, production_id)
     req = review.get_request(session, request_id)
     if req.production_id != prod.id:
         raise InvalidInput(f"request {request_id} is not in {prod.title!r}")
-    review.decide(session, req, principal.user, str(form.get("decision") or ""), str(form.get("note") or ""))
+    note = str(form.get("note") or "")
+    try:
+        review.decide(session, req, principal.user, text(form, "decision"), note)
+    except InvalidInput as exc:
+        refused(session, exc)
+        _ = gettext_for(language_of(request, principal.user.language))
+        prod = production_for(session, principal, production_id)
+        errors = errors_of(exc, _, {})
+        return _approval_page(
+            request, principal, session, prod, request_id, errors=errors, values={"note": note}, status=422
+        )
     return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/approvals/{req.id}"), status_code=303)

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from postprod import config
@@ -25,6 +26,7 @@ from postprod.services.recut_cost import recut_cost
 from postprod.services.registers import list_entries, sort_columns, version_changes
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
+from postprod.web.forms import ItemForm
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_delivery import budget_reviewers, reviewers
 from postprod.web.pages_jobs import followed_job, job_view
@@ -116,6 +118,20 @@ def cut_version(
 ) -> HTMLResponse:
     """One cut version and its change list against the version before."""
     prod = production_for(session, principal, production_id, "register.read")
+    return cut_version_page(request, principal, session, prod, version_id)
+
+
+def cut_version_page(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    prod: Production,
+    version_id: int,
+    *,
+    item_form: ItemForm | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """A cut version's page; `item_form` a refused note or request for approval (pages_item_forms)."""
     cv, changes = version_changes(session, prod, version_id)
     # The recut's cost, for those who see the budget only; sent for approval to those who do too.
     priced = principal.can(money.RIGHT, Resource(prod.id))
@@ -139,8 +155,10 @@ def cut_version(
         budget_members=budget_reviewers(session, prod) if recut is not None else [],
         can_request=recut is not None
         and principal.can("approval.request", Resource(prod.id, department="picture-editing")),
+        item_form=item_form,
+        here=item_form.here if item_form else request.url.path,
     )
-    return render(request, "cut_version.html", ctx)
+    return render(request, "cut_version.html", ctx, status_code=status)
 
 
 def _kind(name: str) -> reg.Kind:
@@ -281,8 +299,10 @@ def entry_page(
     status: int = 200,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    item_form: ItemForm | None = None,
 ) -> HTMLResponse:
-    """An entry's page: its fields, its status, its edit form (with a refused change's mistake), notes, approvals."""
+    """An entry's page: its fields, its status, its edit form (with a refused change's mistake), notes, approvals;
+    `item_form` a refused note or request for approval (pages_item_forms)."""
     dept = DEPARTMENT[kind.name]
     place = reg.Placement(session, prod)
     fields = edit_fields(kind, principal, prod)
@@ -308,6 +328,8 @@ def entry_page(
         review_type=kind.target_type.replace("_", "-"),
         flash=flash,
         flash_kind="error" if status >= 400 else "ok",
+        item_form=item_form,
+        here=item_form.here if item_form else request.url.path,
     )
     return render(request, "register_entry.html", ctx, status_code=status)
 

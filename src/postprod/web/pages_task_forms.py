@@ -30,7 +30,7 @@ from postprod.services.common import get_department, get_task
 from postprod.services.principal import Principal, task_resource
 from postprod.services.users import Forbidden, Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
-from postprod.web.forms import again, done, errors_of, is_htmx, refused, text, texts, whole
+from postprod.web.forms import ItemForm, again, done, errors_of, is_htmx, refused, text, texts, whole
 from postprod.web.render import render
 
 router = APIRouter()
@@ -305,8 +305,10 @@ def task_page_response(
     flash: str = "",
     status: int = 200,
     note_error: str = "",
+    item_form: ItemForm | None = None,
 ) -> HTMLResponse:
-    """The task page; `forms` is its forms' state (`edit_context`), fresh when None."""
+    """The task page; `forms` is its forms' state (`edit_context`), fresh when None; `item_form` a refused
+    note (pages_item_forms)."""
     res = task_resource(session, task, principal)
     principal.require("task.read", res)
     if forms is None:
@@ -328,6 +330,8 @@ def task_page_response(
         flash=flash,
         flash_kind="error" if status >= 400 else "ok",
         note_error=note_error,
+        item_form=item_form,
+        here=item_form.here if item_form else request.url.path,
         reopening=task.status == TaskStatus.DONE,
         **forms,
     )

@@ -1,4 +1,4 @@
-"""The task board per department and status, a task's page, inline status changes, and notes on any item."""
+"""The task board per department and status, a task's page and inline status changes."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from postprod.errors import InvalidInput, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.model import Task, TaskStatus
 from postprod.services import dashboard as dash
-from postprod.services import items, review
 from postprod.services.common import get_department, get_task, task_dict
 from postprod.services.principal import task_resource
 from postprod.services.tasks import list_tasks, move_task, parse_status
-from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_task_forms import next_statuses, task_page_response
@@ -152,23 +150,3 @@ def change_status(
         labels = status_labels(_, [task.status.value, *nexts])
         return JSONResponse(task_dict(task) | {"next_statuses": nexts, "labels": labels})
     return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/tasks/{task.key}"), status_code=303)
-
-
-@router.post("/p/{production_id}/notes", response_model=None)
-def add_note(production_id: Id, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
-    """A note on any item of the production, signed with the user's name."""
-    prod = production_for(session, principal, production_id)
-    target_type = str(form.get("target_type") or "")
-    ref = str(form.get("target_id") or "")
-    if target_type == "task":
-        task = get_task(session, prod, ref)
-        principal.require("note.add", task_resource(session, task, principal))
-        target_id = task.id
-    elif target_type in review.target_types():
-        target = review.resolve_target(session, prod, target_type, ref)
-        principal.require("note.add", Resource(prod.id, department=target.department))
-        target_id = target.id
-    else:
-        raise InvalidInput(f"invalid item type {target_type!r}", field="target_type")
-    items.add_note(session, prod, target_type, target_id, str(form.get("body") or ""), principal.user.name)
-    return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}"), status_code=303)

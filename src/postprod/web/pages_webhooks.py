@@ -7,18 +7,32 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from postprod.errors import InvalidInput
 from postprod.http_deps import Id, SessionDep
 from postprod.services import webhooks as svc
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
-from postprod.web.render import render
+from postprod.web.forms import errors_of, refused, text
+from postprod.web.render import gettext_for, language_of, render
 
 router = APIRouter()
 
 
-def _page(request: Request, principal: Any, session: Any, prod: Any, **extra: Any) -> HTMLResponse:
+def _page(
+    request: Request,
+    principal: Any,
+    session: Any,
+    prod: Any,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
     hooks = [svc.webhook_dict(h) for h in svc.list_webhooks(session, prod)]
-    ctx = page_context(request, principal, prod, active="webhooks", hooks=hooks, **extra)
-    return render(request, "webhooks.html", ctx)
+    ctx = page_context(
+        request, principal, prod, active="webhooks", hooks=hooks, errors=errors or {}, values=values or {}, **extra
+    )
+    return render(request, "webhooks.html", ctx, status_code=status)
 
 
 @router.get("/p/{production_id}/webhooks", response_class=HTMLResponse)
@@ -32,9 +46,18 @@ def webhooks(production_id: Id, request: Request, principal: PagePrincipal, sess
 def add_webhook(
     production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> HTMLResponse:
-    """Add a hook; the page shows its signing secret this once (it is not shown again)."""
+    """Add a hook; the page shows its signing secret this once (it is not shown again). A refused address
+    shows the page again with the message beside it, nothing added."""
     prod = production_for(session, principal, production_id, "webhook.manage")
-    hook = svc.create_webhook(session, prod, str(form.get("url") or ""), actor=principal.user.username)
+    url = text(form, "url")
+    try:
+        hook = svc.create_webhook(session, prod, url, actor=principal.user.username)
+    except InvalidInput as exc:
+        refused(session, exc)
+        _ = gettext_for(language_of(request, principal.user.language))
+        prod = production_for(session, principal, production_id, "webhook.manage")
+        errors = errors_of(exc, _, {})
+        return _page(request, principal, session, prod, errors=errors, values={"url": url}, status=422)
     session.flush()
     return _page(request, principal, session, prod, new_hook=svc.webhook_dict(hook, with_secret=True))
 
