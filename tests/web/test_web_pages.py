@@ -473,3 +473,43 @@ def test_subtitle_deliverable_shows_its_language_work(site: tuple[TestClient, in
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/deliverables/Subtitles EN").text
     assert "Version doublée" in page and "Langue" in page and "Tâches" in page
+
+
+def test_money_and_numbers_in_the_users_language(site: tuple[TestClient, int], engine: Engine) -> None:
+    """Rates, estimates and bids are written the page's way: "420,00 €" and "2,5 jours" in French, "€420.00"
+    and "2.5 days" in English; never the stored "420.00 EUR" or "21.00"."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from postprod.model import Person, Room
+    from postprod.services import registers
+    from postprod.services.common import get_task
+
+    c, pid = site
+    with db.session_scope(engine, actor="seed") as s:
+        prod = get_production(s, pid)
+        person = s.scalars(select(Person).where(Person.production_id == pid, Person.name == "Claire Moreau")).one()
+        person.day_rate, person.currency = Decimal("420.00"), "EUR"
+        room = s.scalars(select(Room).where(Room.production_id == pid, Room.name == "Grading suite")).one()
+        room.day_rate, room.currency = Decimal("1250.00"), "EUR"
+        get_task(s, prod, "PIC-EDITORS-CUT").estimate_days = Decimal("21.00")
+        get_task(s, prod, "PIC-LOCK").estimate_days = Decimal("2.50")
+        kind = registers.get_kind("vfx")
+        registers.update_entry(s, prod, kind, registers.get_entry(s, prod, kind, "053_CSC_0750"), {"bid": "12500"})
+    csrf = login(c, "supervisor")
+    p = f"/p/{pid}"
+    people = c.get(f"{p}/people").text
+    assert "€420.00" in people and "€1,250.00" in people and "420.00 EUR" not in people
+    assert "€420.00" in c.get(f"{p}/people/Claire Moreau").text
+    assert "21 days" in c.get(f"{p}/tasks/PIC-EDITORS-CUT").text
+    assert "2.5 days" in c.get(f"{p}/tasks/PIC-LOCK").text
+    assert "€12,500.00" in c.get(f"{p}/registers/vfx/053_CSC_0750").text
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    people = c.get(f"{p}/people").text
+    assert "420,00\xa0€" in people and "1\u202f250,00\xa0€" in people and "420.00" not in people
+    assert "420,00\xa0€" in c.get(f"{p}/people/Claire Moreau").text
+    task = c.get(f"{p}/tasks/PIC-EDITORS-CUT").text
+    assert "21 jours" in task and "21.00" not in task
+    assert "2,5 jours" in c.get(f"{p}/tasks/PIC-LOCK").text
+    assert "12\u202f500,00\xa0€" in c.get(f"{p}/registers/vfx/053_CSC_0750").text
