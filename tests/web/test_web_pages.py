@@ -295,6 +295,14 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
     from postprod.web.render import _num
 
     assert (_num(2.5, "fr"), _num(2.5, "en"), _num(5.0, "fr"), _num(2.25, "fr", 2)) == ("2,5", "2.5", "5", "2,25")
+    # the bars' tooltips give their dates the language's way; the script's data-start stays ISO
+    gantt = c.get(f"/p/{pid}/gantt?zoom=6").text
+    tips = re.findall(r"<title>(PIC-EDITORS-CUT · [^<]*)</title>", gantt)
+    assert tips and not re.search(r"\d{4}-\d{2}-\d{2}", tips[0]), tips
+    assert re.search(r"\d{1,2} [a-zéû]+\.? 20\d\d → \d{1,2} [a-zéû]+\.? 20\d\d", tips[0]), tips
+    c.post("/language", data={"language": "en", "next": "/", "csrf_token": csrf})
+    tips = re.findall(r"<title>(PIC-EDITORS-CUT · [^<]*)</title>", c.get(f"/p/{pid}/gantt?zoom=6").text)
+    assert re.search(r"[A-Z][a-z]{2} \d{1,2}, 20\d\d → [A-Z][a-z]{2} \d{1,2}, 20\d\d", tips[0]), tips
     r = c.post("/language", data={"language": "xx", "next": "/", "csrf_token": csrf})
     assert r.status_code == 422
 
@@ -338,12 +346,14 @@ def test_register_entry_dates_in_the_users_format(site: tuple[TestClient, int], 
         registers.update_entry(s, prod, kind, registers.get_entry(s, prod, kind, "053_CSC_0750"), {"due": "2027-02-20"})
     csrf = login(c, "supervisor")
     url = f"/p/{pid}/registers/vfx/053_CSC_0750"
-    assert "2027-02-20" in c.get(url).text
-    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(url).text
     # A date input's value is ISO whatever the language (the browser shows it the user's way): not text read.
     shown = re.sub(r'value="[^"]*"', "", page)
-    assert "20/02/2027" in shown and "2027-02-20" not in shown and 'name="due" value="2027-02-20"' in page
+    assert "Feb 20, 2027" in shown and "2027-02-20" not in shown and 'name="due" value="2027-02-20"' in page
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(url).text
+    shown = re.sub(r'value="[^"]*"', "", page)
+    assert "20 févr. 2027" in shown and "2027-02-20" not in shown and 'name="due" value="2027-02-20"' in page
 
 
 def test_cut_versions_in_french(site: tuple[TestClient, int], engine: Engine, tmp_path: Path) -> None:

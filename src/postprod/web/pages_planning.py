@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from babel.dates import format_date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -31,7 +30,7 @@ from postprod.services.plan_cost import with_cost
 from postprod.services.principal import Principal
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
-from postprod.web.render import gettext_for, language_of, render
+from postprod.web.render import _day, gettext_for, language_of, month_label, render, short_day
 from postprod.web.vocabulary import N_
 
 router = APIRouter()
@@ -130,7 +129,9 @@ def gantt(
             links=view.links if links else (),
             milestones=view.milestones if milestones else (),
             today_label=_("today"),
-            month=lambda d: format_date(d, "MMM yyyy", locale=lang),
+            month=lambda d: month_label(d, lang),
+            tick=lambda d: short_day(d, lang),
+            day=lambda d: _day(d, lang),
         )
         title = _("Gantt of the schedule")
         chart = Markup(

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -24,7 +24,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _day(value: date | datetime | str | None, lang: str = "en") -> str:
-    """A date (or an ISO date string, as entry dicts carry them) the language's way."""
+    """A date (or an ISO date string, as entry dicts carry them) the language's way: "4 déc. 2026",
+    "Dec 4, 2026" (a moment as `_when` writes it). Inputs and data- attributes keep ISO dates: a machine reads them."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -34,8 +35,18 @@ def _day(value: date | datetime | str | None, lang: str = "en") -> str:
         except ValueError:
             return text
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
-    return value.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
+        return _when(value, lang)
+    return str(format_date(value, format="medium", locale=lang))
+
+
+def short_day(value: date, lang: str = "en") -> str:
+    """A day without its year, where room is short (a Gantt's week ticks): "04/12" in French, "12/4" in English."""
+    return str(format_skeleton("Md", value, locale=lang))
+
+
+def month_label(value: date, lang: str = "en") -> str:
+    """A month and its year: "déc. 2026", "Dec 2026"."""
+    return str(format_date(value, "MMM yyyy", locale=lang))
 
 
 def _num(value: float | int | None, lang: str = "en", digits: int = 1) -> str:
