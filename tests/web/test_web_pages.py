@@ -398,13 +398,15 @@ def test_french_catalogue_is_complete_and_compiled() -> None:
         for msg in extract.extract_from_dir(str(web), method_map, options, keywords={"_": None, "N_": None})
         if isinstance(msg[2], str)
     }
-    # the services' refusals, marked N_ (errors.PostprodError.said): the pages translate them
-    services = web.parent / "services"
-    found |= {
-        msg[2]
-        for msg in extract.extract_from_dir(str(services), [("**.py", "python")], keywords={"N_": None})
-        if isinstance(msg[2], str)
-    }
+    # the services' refusals, the cut readers' and the jobs' errors, marked N_ (errors.PostprodError.said):
+    # the pages translate them
+    for folder in ("services", "editorial", "jobs"):
+        found |= {
+            msg[2]
+            for msg in extract.extract_from_dir(str(web.parent / folder), [("**.py", "python")], keywords={"N_": None})
+            if isinstance(msg[2], str)
+        }
+    assert "binary data, not a text EDL" in found and "internal error (%(name)s)" in found
     assert "Days to delivery" in found and "in progress" in found and "no task %(text)r in %(production)r" in found
     po = web / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
     with po.open("rb") as f:

@@ -20,8 +20,8 @@ from markupsafe import Markup
 
 from postprod.errors import InvalidInput, NotFound, PostprodError
 from postprod.http_deps import Id, JobsDep, SessionDep
-from postprod.jobs.runner import get_job
-from postprod.model import Production
+from postprod.jobs.runner import get_job, kept_error
+from postprod.model import JobStatus, Production
 from postprod.planning import gantt as gantt_chart
 from postprod.services import dashboard as dash
 from postprod.services import planning as ops
@@ -220,9 +220,11 @@ def _job_view(session: SessionDep, prod: Production, job_id: int) -> dict[str, A
         "kind": job.kind,
         "status": job.status.value,
         "percent": int(round(100 * (job.progress or 0))),
-        "error": job.error,
+        "error": kept_error(job),  # the `said` filter says it in the page's language
         # only a planning job's summary is shown (another kind's result may be a whole export)
-        "result": job.result if job.kind in ("plan", "replan") and isinstance(job.result, dict) else None,
+        "result": job.result
+        if job.status == JobStatus.DONE and job.kind in ("plan", "replan") and isinstance(job.result, dict)
+        else None,
     }
 
 

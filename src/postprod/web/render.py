@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from postprod.errors import PostprodError
+from postprod.errors import PostprodError, said_from
 from postprod.web.i18n import pick_language, translations
 from postprod.web.qc_words import qc_phrase
 from postprod.web.vocabulary import ENTITY_TYPES, FIELD_NAMES, ITEM_PAGES
@@ -81,6 +81,16 @@ def _when(value: datetime | None, lang: str = "en") -> str:
     return f"{format_date(value, format='medium', locale=lang)} {format_time(value, 'HH:mm', locale=lang)}"
 
 
+def _said(kept: Mapping[str, Any] | str | None, gettext: Any) -> str:
+    """A message kept as data (errors.PostprodError.record: a job's error) in the page's language; a text
+    kept as text (an older job's) through the catalogue, as it is when the catalogue does not know it."""
+    if not kept:
+        return ""
+    if isinstance(kept, str):
+        return str(gettext(kept))
+    return said_from(kept, gettext)
+
+
 def _change_value(change: dict[str, Any], side: str, gettext: Any, lang: str) -> str:
     """One side of a told change (services/activity.FieldChange) as a reader reads it, never a raw code."""
     value = change.get(side)
@@ -124,6 +134,7 @@ def environment(lang: str) -> Environment:
     env.filters["money"] = lambda v, currency="EUR": _money(v, currency, lang)
     env.filters["when"] = lambda v: _when(v, lang)
     env.filters["change_value"] = lambda c, side: _change_value(c, side, translations(lang).gettext, lang)
+    env.filters["said"] = lambda kept: _said(kept, translations(lang).gettext)
     env.filters["qc"] = lambda v: qc_phrase(v, translations(lang).gettext, lang)
     env.globals["lang"] = lang
     env.globals["entity_types"] = ENTITY_TYPES
