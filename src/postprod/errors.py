@@ -146,21 +146,29 @@ class FileFormatError(PostprodError):
     """A file that cannot be read: names the file and, where known, the line.
 
     What is wrong may be a template with its values (`params`), as any message: the pages translate it and
-    keep the file and line as they are ("a.edl:12: …").
+    keep the file, line and column as they are ("a.edl:12: …", "list.csv:3: priority: …").
     """
 
     def __init__(
-        self, path: str, message: str, *, line: int | None = None, params: Mapping[str, Any] | None = None
+        self,
+        path: str,
+        message: str,
+        *,
+        line: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        column: str | None = None,
     ) -> None:
         self.path = path
         self.line = line
+        self.column = column
         self.detail = message
         self.detail_params = dict(params) if params else {}
         super().__init__(f"{self.where}: {_fill(message, self.detail_params)}")
 
     @property
     def where(self) -> str:
-        return f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.column}" if self.column else where
 
     def said(self, gettext: Callable[[str], str]) -> str:
         return f"{self.where}: {_say(self.detail, self.detail_params, gettext)}"

@@ -361,6 +361,20 @@ def test_import_a_spotting_list(site: Site, engine: Engine) -> None:
     r = c.post(f"/p/{pid}/registers/adr/import", data={"csrf_token": csrf}, files={"file": ("list.csv", bad)})
     message = errors_of(r.text)["file"]
     assert r.status_code == 422 and "list.csv:3" in message and "/tmp" not in message
+    # what to do, said for this form (it has no --skip-bad): correct the file; tick the box for the entries there
+    assert "--skip-bad" not in message and "Correct these lines in the file and import it again." in message
+    assert "Update the entries already there" not in message
+    again = b"Cue,Character\n301,Anna\n"
+    r = c.post(f"/p/{pid}/registers/adr/import", data={"csrf_token": csrf}, files={"file": ("again.csv", again)})
+    message = errors_of(r.text)["file"]
+    assert r.status_code == 422 and "again.csv:2: number: 301 already exists" in message and "--update" not in message
+    assert "tick “Update the entries already there”" in message
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    r = c.post(f"/p/{pid}/registers/adr/import", data={"csrf_token": csrf}, files={"file": ("list.csv", bad)})
+    message = errors_of(r.text)["file"]
+    assert "list.csv : 1 ligne erronée, rien n&#39;a été importé : list.csv:3: priority 9 invalide" in message
+    assert "--skip-bad" not in message and ". Corrigez ces lignes dans le fichier" in message
+    c.post("/language", data={"language": "en", "next": "/", "csrf_token": csrf})
     r = c.post(f"/p/{pid}/registers/adr/import", data={"csrf_token": csrf}, files={"file": ("", b"")})
     assert r.status_code == 422 and list(errors_of(r.text)) == ["file"]
     assert count(engine, AdrCue) == before + 2

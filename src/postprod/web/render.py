@@ -155,10 +155,15 @@ def gettext_for(lang: str) -> Any:
     return translations(lang).gettext
 
 
+def page_gettext(request: Request) -> Any:
+    """The gettext function of the page's language: the signed-in user's language, else the browser's."""
+    return gettext_for(language_of(request, getattr(request.state, "user_language", None)))
+
+
 def said(request: Request, exc: PostprodError) -> str:
     """A service's refusal in the page's language: its template translated, then its values filled in
     (errors.PostprodError.said); the signed-in user's language, else the browser's."""
-    return exc.said(gettext_for(language_of(request, getattr(request.state, "user_language", None))))
+    return exc.said(page_gettext(request))
 
 
 def render(
