@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from tests.web.browser import accessibility_violations, open_page, server, sign_in, sync_api
 
+from postprod.web.render import _day
+
 __all__ = ["server"]  # the fixture, used by name
 
 VIEWS = [("en", 1440), ("fr", 1440), ("en", 390), ("fr", 390)]
@@ -134,7 +136,7 @@ def test_gantt_fits_and_keeps_lane_names_in_view(
             page.goto(f"{base}/p/{pid}/planning/tasks/{key}")
             pinned = page.locator("dl.fields dd").nth(1).inner_text()
             moved = date.fromisoformat(was) + timedelta(days=14)
-            assert moved.strftime("%Y-%m-%d" if lang == "en" else "%d/%m/%Y") in pinned, (was, pinned)
+            assert _day(moved, lang) in pinned, (was, pinned)
             page.goto(f"{base}/p/{pid}/gantt")
 
         # A bar named on keyboard focus (its hint shows), and it opens the "start on" form.
