@@ -3,7 +3,8 @@
 A message may be a template marked with `N_` and its parameters: `NotFound(N_("no task %(key)s"),
 params={"key": key})`. The command line and the API say it in English (`message`, the template filled
 in); the pages translate the template and then fill it in (`said(gettext)`), so a French page says
-"aucune tâche X" whatever the value.
+"aucune tâche X" whatever the value. A message kept for later (a job's error) is kept as data (`record`)
+and said then in the reader's language (`said_from`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,36 @@ from typing import Any
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
     """Mark a message template for the pages' catalogue without translating it here."""
     return text
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    return template % params if params else template
+
+
+def _say(template: str, params: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
+    """A template translated, then filled in; the English when a translation lost a parameter."""
+    if not params:
+        return gettext(template)
+    try:
+        return gettext(template) % params
+    except (KeyError, ValueError, TypeError):
+        return template % params
+
+
+def _plain(value: Any) -> Any:
+    """A message's value as JSON keeps it: text, numbers and booleans as they are, anything else as its text."""
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def said_from(record: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
+    """A message kept by `PostprodError.record`, in the language of `gettext`."""
+    template, params = str(record.get("template", "")), dict(record.get("params") or {})
+    try:
+        text = _say(template, params, gettext)
+    except (KeyError, ValueError, TypeError):
+        return str(record.get("message") or template)
+    where = record.get("where")
+    return f"{where}: {text}" if where else text
 
 
 class PostprodError(Exception):
@@ -41,6 +72,22 @@ class PostprodError(Exception):
             return gettext(self.template) % self.params
         except (KeyError, ValueError, TypeError):  # a translation that lost a parameter: the English is still right
             return self.message
+
+    def record(self) -> dict[str, Any]:
+        """The message as data to keep (a job's error), said later in a reader's language by `said_from`."""
+        return {
+            "template": self.template,
+            "params": {k: _plain(v) for k, v in self.params.items()},
+            "message": str(self),
+        }
+
+    def rename_file(self, path: str, name: str) -> None:
+        """Name a file `name` where the message names it `path`: an upload read from a temporary copy on the
+        server is named as its sender knows it, never by the server's folders."""
+        self.template = self.template.replace(path, name)
+        self.params = {k: v.replace(path, name) if isinstance(v, str) else v for k, v in self.params.items()}
+        self.message = _fill(self.template, self.params)
+        self.args = (self.message,)
 
 
 class InvalidInput(PostprodError):
@@ -96,13 +143,48 @@ class IllegalTransition(InvalidInput):
 
 
 class FileFormatError(PostprodError):
-    """A file that cannot be read: names the file and, where known, the line."""
+    """A file that cannot be read: names the file and, where known, the line.
 
-    def __init__(self, path: str, message: str, *, line: int | None = None) -> None:
+    What is wrong may be a template with its values (`params`), as any message: the pages translate it and
+    keep the file, line and column as they are ("a.edl:12: …", "list.csv:3: priority: …").
+    """
+
+    def __init__(
+        self,
+        path: str,
+        message: str,
+        *,
+        line: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        column: str | None = None,
+    ) -> None:
         self.path = path
         self.line = line
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {message}")
+        self.column = column
+        self.detail = message
+        self.detail_params = dict(params) if params else {}
+        super().__init__(f"{self.where}: {_fill(message, self.detail_params)}")
+
+    @property
+    def where(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.column}" if self.column else where
+
+    def said(self, gettext: Callable[[str], str]) -> str:
+        return f"{self.where}: {_say(self.detail, self.detail_params, gettext)}"
+
+    def record(self) -> dict[str, Any]:
+        params = {k: _plain(v) for k, v in self.detail_params.items()}
+        return {"where": self.where, "template": self.detail, "params": params, "message": str(self)}
+
+    def rename_file(self, path: str, name: str) -> None:
+        self.path = str(self.path).replace(path, name)
+        self.detail = self.detail.replace(path, name)
+        self.detail_params = {
+            k: v.replace(path, name) if isinstance(v, str) else v for k, v in self.detail_params.items()
+        }
+        self.template = self.message = f"{self.where}: {_fill(self.detail, self.detail_params)}"
+        self.args = (self.message,)
 
 
 class DatabaseUnavailable(PostprodError):

@@ -235,6 +235,38 @@ def test_cut_import_by_upload_ends_on_its_change_list(site: Site, engine: Engine
     assert r.status_code in (303, 403) and count(engine, Job) == jobs
 
 
+def test_a_failed_cut_import_names_the_uploaded_file_in_the_users_language(site: Site, engine: Engine) -> None:
+    """The job's error names the file as it was sent, never the server's temporary copy, and is said in French
+    on a French page; the API keeps it in English."""
+    c, pid = site
+    csrf = login(c, "picturelead")
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+
+    def failed(name: str, text: str) -> str:
+        r = c.post(
+            f"/p/{pid}/cuts/import",
+            data={"csrf_token": csrf, "reel": "R1"},
+            files={"file": (name, text.encode())},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        job = int(r.headers["location"].split("job=")[1])
+        c.app.state.jobs.wait(job, 60)  # type: ignore[attr-defined]
+        page = c.get(f"/p/{pid}/jobs/{job}").text
+        assert "s-job-failed" in page, page[-1500:]
+        assert "/tmp" not in page and "postprod-cut-" not in page, page[-1500:]
+        return page
+
+    page = failed("bobine 3.edl", "TITLE: BOBINE 3\nFCM: NON-DROP FRAME\n")
+    assert "bobine 3.edl : aucun événement à importer" in page and "no events" not in page
+    page = failed("bobine 4.edl", "TITLE: BOBINE 4\n001  AX V C 01:00:00:00\n")
+    assert "bobine 4.edl:2: ligne d&#39;événement mal formée (5 champs, au moins 7 attendus)" in page, page[-1500:]
+    # the API says it in English, with the same name
+    with db.session_scope(engine, actor="test") as s:
+        job = s.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert job is not None and job.error.startswith("bobine 4.edl:2: malformed event line (5 fields")
+
+
 def test_uploads_are_capped(engine: Engine, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     _c, pid = site
     monkeypatch.setenv("POSTPROD_MAX_UPLOAD_MB", "1")
@@ -329,6 +361,20 @@ def test_import_a_spotting_list(site: Site, engine: Engine) -> None:
     r = c.post(f"/p/{pid}/registers/adr/import", data={"csrf_token": csrf}, files={"file": ("list.csv", bad)})
     message = errors_of(r.text)["file"]
     assert r.status_code == 422 and "list.csv:3" in message and "/tmp" not in message
+    # what to do, said for this form (it has no --skip-bad): correct the file; tick the box for the entries there
+    assert "--skip-bad" not in message and "Correct these lines in the file and import it again." in message
+    assert "Update the entries already there" not in message
+    again = b"Cue,Character\n301,Marc\n"  # 301 is there, with Anna: a change, which needs the box ticked
+    r = c.post(f"/p/{pid}/registers/adr/import", data={"csrf_token": csrf}, files={"file": ("again.csv", again)})
+    message = errors_of(r.text)["file"]
+    assert r.status_code == 422 and "again.csv:2: number: 301 already exists" in message and "--update" not in message
+    assert "tick “Update the entries already there”" in message
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    r = c.post(f"/p/{pid}/registers/adr/import", data={"csrf_token": csrf}, files={"file": ("list.csv", bad)})
+    message = errors_of(r.text)["file"]
+    assert "list.csv : 1 ligne erronée, rien n&#39;a été importé : list.csv:3: priority 9 invalide" in message
+    assert "--skip-bad" not in message and ". Corrigez ces lignes dans le fichier" in message
+    c.post("/language", data={"language": "en", "next": "/", "csrf_token": csrf})
     r = c.post(f"/p/{pid}/registers/adr/import", data={"csrf_token": csrf}, files={"file": ("", b"")})
     assert r.status_code == 422 and list(errors_of(r.text)) == ["file"]
     assert count(engine, AdrCue) == before + 2

@@ -201,5 +201,6 @@ def test_qc_clauses_in_french() -> None:
     assert qc_phrase("at most -1.0 dBTP", fr, "fr") == "au plus -1,0 dBTP"
     assert qc_phrase("5.1 or 5.1(side) or 6 channels", fr, "fr") == "5.1 ou 5.1(side) ou 6 canaux"
     assert qc_phrase("-23.0 LUFS (full-programme)", fr, "fr") == "-23,0 LUFS (programme entier)"
+    assert qc_phrase("-23.0 ±0.5 LUFS (full-programme)", fr, "fr") == "-23,0 ±0,5 LUFS (programme entier)"
     assert qc_phrase("none", fr, "fr") == "aucun" and qc_phrase("pcm_s24le", fr, "fr") == "pcm_s24le"
     assert qc_phrase("at most -1.0 dBTP", translations("en").gettext, "en") == "at most -1.0 dBTP"

@@ -296,6 +296,14 @@ def test_french_and_gantt_from_the_stored_plan(site: tuple[TestClient, int], eng
     from postprod.web.render import _num
 
     assert (_num(2.5, "fr"), _num(2.5, "en"), _num(5.0, "fr"), _num(2.25, "fr", 2)) == ("2,5", "2.5", "5", "2,25")
+    # the bars' tooltips give their dates the language's way; the script's data-start stays ISO
+    gantt = c.get(f"/p/{pid}/gantt?zoom=6").text
+    tips = re.findall(r"<title>(PIC-EDITORS-CUT · [^<]*)</title>", gantt)
+    assert tips and not re.search(r"\d{4}-\d{2}-\d{2}", tips[0]), tips
+    assert re.search(r"\d{1,2} [a-zéû]+\.? 20\d\d → \d{1,2} [a-zéû]+\.? 20\d\d", tips[0]), tips
+    c.post("/language", data={"language": "en", "next": "/", "csrf_token": csrf})
+    tips = re.findall(r"<title>(PIC-EDITORS-CUT · [^<]*)</title>", c.get(f"/p/{pid}/gantt?zoom=6").text)
+    assert re.search(r"[A-Z][a-z]{2} \d{1,2}, 20\d\d → [A-Z][a-z]{2} \d{1,2}, 20\d\d", tips[0]), tips
     r = c.post("/language", data={"language": "xx", "next": "/", "csrf_token": csrf})
     assert r.status_code == 422
 
@@ -339,12 +347,14 @@ def test_register_entry_dates_in_the_users_format(site: tuple[TestClient, int], 
         registers.update_entry(s, prod, kind, registers.get_entry(s, prod, kind, "053_CSC_0750"), {"due": "2027-02-20"})
     csrf = login(c, "supervisor")
     url = f"/p/{pid}/registers/vfx/053_CSC_0750"
-    assert "2027-02-20" in c.get(url).text
-    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(url).text
     # A date input's value is ISO whatever the language (the browser shows it the user's way): not text read.
     shown = re.sub(r'value="[^"]*"', "", page)
-    assert "20/02/2027" in shown and "2027-02-20" not in shown and 'name="due" value="2027-02-20"' in page
+    assert "Feb 20, 2027" in shown and "2027-02-20" not in shown and 'name="due" value="2027-02-20"' in page
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    page = c.get(url).text
+    shown = re.sub(r'value="[^"]*"', "", page)
+    assert "20 févr. 2027" in shown and "2027-02-20" not in shown and 'name="due" value="2027-02-20"' in page
 
 
 def test_cut_versions_in_french(site: tuple[TestClient, int], engine: Engine, tmp_path: Path) -> None:
@@ -389,13 +399,15 @@ def test_french_catalogue_is_complete_and_compiled() -> None:
         for msg in extract.extract_from_dir(str(web), method_map, options, keywords={"_": None, "N_": None})
         if isinstance(msg[2], str)
     }
-    # the services' refusals, marked N_ (errors.PostprodError.said): the pages translate them
-    services = web.parent / "services"
-    found |= {
-        msg[2]
-        for msg in extract.extract_from_dir(str(services), [("**.py", "python")], keywords={"N_": None})
-        if isinstance(msg[2], str)
-    }
+    # the services' refusals, the cut readers' and the jobs' errors, marked N_ (errors.PostprodError.said):
+    # the pages translate them
+    for folder in ("services", "editorial", "jobs"):
+        found |= {
+            msg[2]
+            for msg in extract.extract_from_dir(str(web.parent / folder), [("**.py", "python")], keywords={"N_": None})
+            if isinstance(msg[2], str)
+        }
+    assert "binary data, not a text EDL" in found and "internal error (%(name)s)" in found
     assert "Days to delivery" in found and "in progress" in found and "no task %(text)r in %(production)r" in found
     po = web / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
     with po.open("rb") as f:
@@ -625,3 +637,43 @@ def test_pages_link_their_print_stylesheet(site: tuple[TestClient, int]) -> None
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     for rule in ("nav.tabs", "thead { display: table-header-group; }", ".table-wrap", "overflow: visible"):
         assert rule in css.text, rule
+
+
+def test_money_and_numbers_in_the_users_language(site: tuple[TestClient, int], engine: Engine) -> None:
+    """Rates, estimates and bids are written the page's way: "420,00 €" and "2,5 jours" in French, "€420.00"
+    and "2.5 days" in English; never the stored "420.00 EUR" or "21.00"."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from postprod.model import Person, Room
+    from postprod.services import registers
+    from postprod.services.common import get_task
+
+    c, pid = site
+    with db.session_scope(engine, actor="seed") as s:
+        prod = get_production(s, pid)
+        person = s.scalars(select(Person).where(Person.production_id == pid, Person.name == "Claire Moreau")).one()
+        person.day_rate, person.currency = Decimal("420.00"), "EUR"
+        room = s.scalars(select(Room).where(Room.production_id == pid, Room.name == "Grading suite")).one()
+        room.day_rate, room.currency = Decimal("1250.00"), "EUR"
+        get_task(s, prod, "PIC-EDITORS-CUT").estimate_days = Decimal("21.00")
+        get_task(s, prod, "PIC-LOCK").estimate_days = Decimal("2.50")
+        kind = registers.get_kind("vfx")
+        registers.update_entry(s, prod, kind, registers.get_entry(s, prod, kind, "053_CSC_0750"), {"bid": "12500"})
+    csrf = login(c, "supervisor")
+    p = f"/p/{pid}"
+    people = c.get(f"{p}/people").text
+    assert "€420.00" in people and "€1,250.00" in people and "420.00 EUR" not in people
+    assert "€420.00" in c.get(f"{p}/people/Claire Moreau").text
+    assert "21 days" in c.get(f"{p}/tasks/PIC-EDITORS-CUT").text
+    assert "2.5 days" in c.get(f"{p}/tasks/PIC-LOCK").text
+    assert "€12,500.00" in c.get(f"{p}/registers/vfx/053_CSC_0750").text
+    c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
+    people = c.get(f"{p}/people").text
+    assert "420,00\xa0€" in people and "1\u202f250,00\xa0€" in people and "420.00" not in people
+    assert "420,00\xa0€" in c.get(f"{p}/people/Claire Moreau").text
+    task = c.get(f"{p}/tasks/PIC-EDITORS-CUT").text
+    assert "21 jours" in task and "21.00" not in task
+    assert "2,5 jours" in c.get(f"{p}/tasks/PIC-LOCK").text
+    assert "12\u202f500,00\xa0€" in c.get(f"{p}/registers/vfx/053_CSC_0750").text

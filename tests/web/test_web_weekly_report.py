@@ -136,3 +136,21 @@ def test_roles(site: tuple[TestClient, int]) -> None:
     login(c, "director")
     csrf = c.cookies["postprod_csrf"]
     assert c.post(f"/p/{pid}/reports/weekly", data={"csrf_token": csrf}).status_code == 403
+
+
+def test_the_efc_trend_chart_writes_days_and_amounts_the_languages_way() -> None:
+    import base64
+
+    import matplotlib
+
+    points = (("2026-11-02", "120000.00", "130000.00"), ("2026-11-09", "125000.50", "130000.00"))
+
+    def texts(lang: str) -> str:
+        with matplotlib.rc_context({"svg.fonttype": "none"}):  # the words as text, not outlines, to be read here
+            img = str(pack._trend.__wrapped__(points, lang))
+        return base64.b64decode(re.search(r"base64,([^\"]+)", img).group(1)).decode()  # type: ignore[union-attr]
+
+    fr, en = texts("fr"), texts("en")
+    assert "02/11" in fr and "09/11" in fr and "2026-11-02" not in fr
+    assert "11/2" in en and "11/9" in en and "2026-11-02" not in en
+    assert re.search(r">12\d\u202f000<", fr) and re.search(r">12\d,000<", en)

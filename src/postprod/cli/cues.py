@@ -284,7 +284,8 @@ def _make_group(kind: svc.Kind) -> typer.Typer:
                 )
         except io_svc.BadLines as exc:
             for e in exc.errors:
-                err_console.print(f"error: {e}", style="red", highlight=False, soft_wrap=True)
+                there = " (importing with --update changes it)" if e.detail == io_svc.ALREADY_THERE else ""
+                err_console.print(f"error: {e}{there}", style="red", highlight=False, soft_wrap=True)
             err_console.print(
                 f"error: {plural(len(exc.errors), 'bad line')} in {kw['file']}: nothing imported (--skip-bad imports the good ones)",
                 style="red",

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput
+from postprod.errors import InvalidInput, PostprodError
 from postprod.services import deliverables as dlv
 from postprod.services import editorial as ed
 from postprod.services import planning as ops
@@ -118,17 +118,21 @@ def import_cut(s: Session, progress: Progress, p: dict[str, Any]) -> Any:
         else:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(p["text"])
-        done = ed.import_cut(
-            s,
-            get_production(s, p["production_id"]),
-            path,
-            reel=p["reel"],
-            rate=p.get("rate"),
-            label=p.get("label") or "",
-            lenient=bool(p.get("lenient")),
-            actor=p.get("actor") or "",
-            progress=lambda f: progress(f, "importing"),
-        )
+        try:
+            done = ed.import_cut(
+                s,
+                get_production(s, p["production_id"]),
+                path,
+                reel=p["reel"],
+                rate=p.get("rate"),
+                label=p.get("label") or "",
+                lenient=bool(p.get("lenient")),
+                actor=p.get("actor") or "",
+                progress=lambda f: progress(f, "importing"),
+            )
+        except PostprodError as exc:
+            exc.rename_file(path, os.path.basename(p.get("filename") or "") or name)  # the file its sender sent
+            raise
         return done.to_dict()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
 from postprod import config, db
-from postprod.errors import NotFound, PostprodError
+from postprod.errors import N_, NotFound, PostprodError
 from postprod.jobs.kinds import KINDS
 from postprod.model import Job, JobStatus
 from postprod.model.base import utcnow
@@ -58,8 +58,20 @@ def job_dict(job: Job) -> JobView:
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "has_result": job.result is not None,
+        "has_result": job.status == JobStatus.DONE and job.result is not None,
     }
+
+
+def failed(error: PostprodError) -> dict[str, Any]:
+    """A failed job's outcome: its error in English (the API's, the command line's) and kept as data in its
+    result, for the pages to say in their reader's language (`kept_error`)."""
+    return {"status": JobStatus.FAILED, "error": str(error), "result": {"error": error.record()}}
+
+
+def kept_error(job: Job) -> dict[str, Any] | str:
+    """A failed job's error as data to say in a language (errors.said_from), else (an older job) its text."""
+    kept = job.result.get("error") if job.status == JobStatus.FAILED and isinstance(job.result, dict) else None
+    return kept if isinstance(kept, dict) else job.error
 
 
 def get_job(session: Session, job_id: int) -> Job:
@@ -107,7 +119,8 @@ def execute(engine: Engine, job_id: int) -> None:
     params = {k: v for k, v in dict(params or {}).items() if k != ATTEMPTS}
     work = KINDS.get(kind)
     if work is None:
-        _end(engine, job_id, claim, status=JobStatus.FAILED, error=f"unknown job kind {kind!r}", finished_at=utcnow())
+        unknown = PostprodError(N_("unknown job kind %(kind)r"), params={"kind": kind})
+        _end(engine, job_id, claim, **failed(unknown), finished_at=utcnow())
         return
     last = 0.0
 
@@ -133,12 +146,12 @@ def execute(engine: Engine, job_id: int) -> None:
         log.warning("job %s: queued again and taken by another run meanwhile; this run's work rolled back", job_id)
     except PostprodError as exc:
         beat.stop()
-        _end(engine, job_id, claim, status=JobStatus.FAILED, error=str(exc), finished_at=utcnow(), params=None)
+        _end(engine, job_id, claim, **failed(exc), finished_at=utcnow(), params=None)
     except Exception as exc:  # recorded on the job rather than lost in a thread or a worker
         beat.stop()
         log.exception("job %s failed", job_id)
-        error = f"internal error ({type(exc).__name__})"
-        _end(engine, job_id, claim, status=JobStatus.FAILED, error=error, finished_at=utcnow(), params=None)
+        error = PostprodError(N_("internal error (%(name)s)"), params={"name": type(exc).__name__})
+        _end(engine, job_id, claim, **failed(error), finished_at=utcnow(), params=None)
     finally:
         beat.stop()
         with _running_lock:
@@ -226,12 +239,8 @@ def requeue_stale(engine: Engine, stale_seconds: float | None = None, *, skip: s
         attempts = int((params or {}).get(ATTEMPTS, 0)) + 1
         same_run = Job.started_at.is_(None) if started_at is None else Job.started_at == started_at
         if attempts >= MAX_ATTEMPTS:
-            values: dict[str, Any] = {
-                "status": JobStatus.FAILED,
-                "error": f"its process stopped {attempts} times while running it",
-                "finished_at": utcnow(),
-                "params": None,
-            }
+            stopped = PostprodError(N_("its process stopped %(n)s times while running it"), params={"n": attempts})
+            values: dict[str, Any] = {**failed(stopped), "finished_at": utcnow(), "params": None}
         else:
             values = {
                 "status": JobStatus.QUEUED,

@@ -32,6 +32,8 @@ class Job(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str] = mapped_column(Text, default="")
+    # A done job's output; a failed one's error kept as data ({"error": errors.PostprodError.record()}) for
+    # the pages to say in their reader's language (jobs/runner.py kept_error).
     result: Mapped[Any | None] = mapped_column(JSON)
     params: Mapped[Any | None] = mapped_column(JSON)  # what the work needs, for whichever worker runs it
     production_id: Mapped[int | None] = mapped_column(ForeignKey("production.id", ondelete="SET NULL"), index=True)

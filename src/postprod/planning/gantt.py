@@ -130,7 +130,11 @@ def fit_zoom(chart: Chart, width: float, left: float = LEFT) -> float:
 
 @dataclass(frozen=True)
 class Marks:
-    """What a page adds to the chart: links on bars, movable bars, dependency arrows, milestones, words."""
+    """What a page adds to the chart: links on bars, movable bars, dependency arrows, milestones, words.
+
+    `month`, `tick` and `day` write a month's label, a week's tick and a day in a tooltip the page's way;
+    without them a file's chart has "12/2026", "04/12" and ISO dates.
+    """
 
     href: Callable[[Bar], str | None] | None = None
     movable: Callable[[Bar], bool] | None = None
@@ -138,6 +142,8 @@ class Marks:
     milestones: Sequence[tuple[date, str]] = ()
     today_label: str = ""
     month: Callable[[date], str] | None = None
+    tick: Callable[[date], str] | None = None
+    day: Callable[[date], str] | None = None
 
 
 def _rows(chart: Chart) -> list[tuple[Lane, list[list[Bar]]]]:
@@ -230,7 +236,9 @@ def svg(
         if d.weekday() == 0:
             out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height}" class="wk"/>')
             if zoom >= 4 or d.day <= 7:
-                out.append(f'<text x="{x + 2:.1f}" y="{top - 10}" class="tick">{d.strftime("%d/%m")}</text>')
+                out.append(
+                    f'<text x="{x + 2:.1f}" y="{top - 10}" class="tick">{escape(marks.tick(d) if marks.tick else d.strftime("%d/%m"))}</text>'
+                )
         if d.day == 1:
             month = marks.month(d) if marks.month else d.strftime("%m/%Y")
             out.append(f'<text x="{x + 2:.1f}" y="{head + 14}" class="month">{escape(month)}</text>')
@@ -272,7 +280,7 @@ def svg(
             my = top - 16
             out.append(
                 f'<path d="M{x:.1f},{my - 5} L{x + 5:.1f},{my} L{x:.1f},{my + 5} L{x - 5:.1f},{my} z" class="milestone">'
-                f"<title>{escape(name)} · {day.isoformat()}</title></path>"
+                f"<title>{escape(name)} · {escape(marks.day(day) if marks.day else day.isoformat())}</title></path>"
                 f'<line x1="{x:.1f}" y1="{my + 5}" x2="{x:.1f}" y2="{height}" class="milestone-line"/>'
             )
     for before, after in marks.links:
@@ -305,7 +313,8 @@ def _bar(bar: Bar, x: float, w: float, by: float, width: float, marks: Marks) ->
     cls = "bar crit" if bar.critical else "bar"
     movable = marks.movable is not None and marks.movable(bar)  # data-start marks it for the page's script
     tip = f"{bar.key} · {bar.name} · " if bar.name != bar.key else f"{bar.key} · "
-    tip += f"{bar.start.isoformat()} → {bar.finish.isoformat()}"
+    written = marks.day or date.isoformat
+    tip += f"{written(bar.start)} → {written(bar.finish)}"
     if bar.people:
         tip += f" ({', '.join(bar.people)})"
     if bar.late_days:

@@ -8,6 +8,7 @@ import io
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postprod.errors import FileFormatError, InvalidInput, PostprodError
+from postprod.errors import N_, FileFormatError, InvalidInput, PostprodError
 from postprod.model import Production
 from postprod.model.editorial import CutVersionContent, MusicCue, MusicStatus, RegisterMixin
 from postprod.services.money import refuse_blind_write
@@ -37,18 +38,50 @@ MAX_IMPORT_BYTES = 50_000_000
 MAX_ERRORS_IN_MESSAGE = 25
 
 
+# A line naming an entry the register has: an import that updates the entries there takes it.
+ALREADY_THERE = N_("%(key)s already exists")
+
+
 class BadLines(InvalidInput):
-    """A file with bad lines: each one named with file and line; nothing was written."""
+    """A file with bad lines: each one named with file and line; nothing was written.
+
+    It says what is wrong, not what to do: that is each client's (the command line's --skip-bad and --update,
+    the page's form). `existing` counts the lines refused only because their entry is there already.
+    """
 
     def __init__(self, path: str, errors: list[FileFormatError]) -> None:
         self.errors = errors
-        shown = "; ".join(str(e) for e in errors[:MAX_ERRORS_IN_MESSAGE])
-        more = f"; ... and {len(errors) - MAX_ERRORS_IN_MESSAGE} more" if len(errors) > MAX_ERRORS_IN_MESSAGE else ""
+        self.existing = sum(1 for e in errors if e.detail == ALREADY_THERE)
         n = len(errors)
-        super().__init__(
-            f"{path}: {n} bad line{'s' if n != 1 else ''}, nothing imported (--skip-bad imports the good ones): "
-            f"{shown}{more}"
+        template = (
+            N_("%(path)s: 1 bad line, nothing imported: %(lines)s")
+            if n == 1
+            else N_("%(path)s: %(n)s bad lines, nothing imported: %(lines)s")
         )
+        super().__init__(template, params={"path": path, "n": n, "lines": self._lines(_english)})
+
+    def _lines(self, gettext: Callable[[str], str]) -> str:
+        shown = "; ".join(e.said(gettext) for e in self.errors[:MAX_ERRORS_IN_MESSAGE])
+        more = len(self.errors) - MAX_ERRORS_IN_MESSAGE
+        return shown if more <= 0 else f"{shown}; … " + gettext(N_("and %(n)s more")) % {"n": more}
+
+    def said(self, gettext: Callable[[str], str]) -> str:
+        try:
+            return gettext(self.template) % {**self.params, "lines": self._lines(gettext)}
+        except (KeyError, ValueError, TypeError):  # a translation that lost a parameter: the English is still right
+            return self.message
+
+    def rename_file(self, path: str, name: str) -> None:
+        for e in self.errors:
+            e.rename_file(path, name)
+        self.params = {**self.params, "path": str(self.params["path"]).replace(path, name)}
+        self.params["lines"] = self._lines(_english)
+        self.message = self.template % self.params
+        self.args = (self.message,)
+
+
+def _english(text: str) -> str:
+    return text
 
 
 @dataclass
@@ -84,7 +117,7 @@ def _norm(header: str) -> str:
 
 def _decode(path: str, data: bytes) -> str:
     if b"\x00" in data[:4096]:
-        raise FileFormatError(path, "not a text file (binary data)")
+        raise FileFormatError(path, N_("not a text file (binary data)"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -96,15 +129,19 @@ def read_table(path: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
     try:
         size = os.path.getsize(path)
         if size > MAX_IMPORT_BYTES:
-            raise FileFormatError(path, f"file too large ({size} bytes, at most {MAX_IMPORT_BYTES})")
+            raise FileFormatError(
+                path,
+                N_("file too large (%(size)s bytes, at most %(max)s)"),
+                params={"size": size, "max": MAX_IMPORT_BYTES},
+            )
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+        raise FileFormatError(path, N_("cannot read: %(reason)s"), params={"reason": exc.strerror or str(exc)}) from exc
     text = _decode(path, data)
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     if not first:
-        raise FileFormatError(path, "empty file: expected a header line and rows")
+        raise FileFormatError(path, N_("empty file: expected a header line and rows"))
     delim = "\t" if "\t" in first else ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     rows: list[tuple[int, list[str]]] = []
@@ -121,7 +158,9 @@ def read_table(path: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
                 continue
             rows.append((line, row))
     except csv.Error as exc:
-        raise FileFormatError(path, f"malformed CSV: {exc}", line=reader.line_num) from exc
+        raise FileFormatError(
+            path, N_("malformed CSV: %(reason)s"), params={"reason": str(exc)}, line=reader.line_num
+        ) from exc
     assert header is not None
     return [h.strip() for h in header], rows, delim
 
@@ -170,13 +209,23 @@ def column_map(path: str, kind: Kind, header: list[str]) -> tuple[dict[int, str]
                 ignored.append(h)
             continue
         if name in seen:
-            raise FileFormatError(path, f"columns {seen[name]!r} and {h!r} both give the {name}", line=1)
+            raise FileFormatError(
+                path,
+                N_("columns %(a)r and %(b)r both give the %(field)s"),
+                params={"a": seen[name], "b": h, "field": name},
+                line=1,
+            )
         seen[name] = h
         mapping[i] = name
     key = kind.fields[0]
     if key.name not in seen:
         spellings = ", ".join(repr(a) for a in key.aliases)
-        raise FileFormatError(path, f"no {key.name} column: expected a header with one of {spellings}", line=1)
+        raise FileFormatError(
+            path,
+            N_("no %(field)s column: expected a header with one of %(spellings)s"),
+            params={"field": key.name, "spellings": spellings},
+            line=1,
+        )
     return mapping, ignored
 
 
@@ -218,7 +267,14 @@ def import_entries(
     for line, row in rows:
         extra = [c for c in row[len(header) :] if c.strip()]
         if extra:
-            errors.append(FileFormatError(p, f"{len(row)} cells but the header has {len(header)}", line=line))
+            errors.append(
+                FileFormatError(
+                    p,
+                    N_("%(n)s cells but the header has %(columns)s"),
+                    params={"n": len(row), "columns": len(header)},
+                    line=line,
+                )
+            )
             continue
         values = {name: row[i] for i, name in mapping.items() if i < len(row) and (row[i].strip() or name == key_name)}
         if key_name not in values:
@@ -229,17 +285,18 @@ def import_entries(
             typed = parse_values(kind, values, place, None)
             key = str(typed[key_name]).lower()
             if key in seen:
-                raise InvalidInput(f"{key_name} {typed[key_name]} already on line {seen[key]}", field=key_name)
+                raise InvalidInput(
+                    N_("%(field)s %(key)s already on line %(line)s"),
+                    field=key_name,
+                    params={"field": key_name, "key": typed[key_name], "line": seen[key]},
+                )
             seen[key] = line
             entry = existing.get(key)
             if entry is not None and _same(kind, entry, typed):
                 result.unchanged += 1  # the row says what the register holds: importing it again is harmless
                 continue
             if entry is not None and not update_existing:
-                raise InvalidInput(
-                    f"{kind.label} {typed[key_name]} already exists (importing with --update changes it)",
-                    field=key_name,
-                )
+                raise InvalidInput(ALREADY_THERE, field=key_name, params={"key": typed[key_name]})
             if entry is None:
                 entry = model(production_id=prod.id)
                 _defaults(kind, entry, prod)
@@ -249,13 +306,13 @@ def import_entries(
                 # check the place against the stored one now, so that nothing is written on a bad line
                 rin, rout = typed.get("in", entry.record_in), typed.get("out", entry.record_out)
                 if rout is not None and rin is None:
-                    raise InvalidInput("an out timecode needs an in timecode", field="in")
+                    raise InvalidInput(N_("an out timecode needs an in timecode"), field="in")
                 if rin is not None and rout is not None and rout < rin:
-                    raise InvalidInput("out is before in", field="out")
+                    raise InvalidInput(N_("out is before in"), field="out")
                 updates.append((entry, typed))
         except PostprodError as exc:
-            where = f"{exc.field}: " if exc.field and exc.field not in str(exc) else ""
-            errors.append(FileFormatError(p, f"{where}{exc}", line=line))
+            column = exc.field if exc.field and exc.field not in str(exc) else None
+            errors.append(FileFormatError(p, exc.template, params=exc.params, line=line, column=column))
     if errors and not skip_bad:
         raise BadLines(p, errors)
     for entry in new:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from postprod.errors import NotFound
 from postprod.http_deps import Id, SessionDep
 from postprod.jobs import check_follow, get_job
+from postprod.jobs.runner import kept_error
 from postprod.model import Job, JobStatus, Production
 from postprod.services.principal import Principal
 from postprod.web.auth import PagePrincipal, page_context, production_for
@@ -55,7 +56,7 @@ def job_view(prod: Production, job: Job) -> dict[str, Any]:
         "status": job.status.value,
         "percent": round(100 * (1.0 if job.status == JobStatus.DONE else job.progress or 0.0)),
         "message": job.message,
-        "error": job.error,
+        "error": kept_error(job),  # the `said` filter says it in the page's language
         "running": running,
         "href": result_url(prod.id, job),
         "poll": f"/p/{prod.id}/jobs/{job.id}",

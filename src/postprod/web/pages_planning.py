@@ -14,15 +14,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from babel.dates import format_date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from postprod.errors import InvalidInput, NotFound, PostprodError
 from postprod.http_deps import Id, JobsDep, SessionDep
-from postprod.jobs.runner import get_job
-from postprod.model import Production
+from postprod.jobs.runner import get_job, kept_error
+from postprod.model import JobStatus, Production
 from postprod.planning import gantt as gantt_chart
 from postprod.services import dashboard as dash
 from postprod.services import planning as ops
@@ -31,7 +30,7 @@ from postprod.services.plan_cost import with_cost
 from postprod.services.principal import Principal
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
-from postprod.web.render import gettext_for, language_of, render
+from postprod.web.render import _day, gettext_for, language_of, month_label, render, short_day
 from postprod.web.vocabulary import N_
 
 router = APIRouter()
@@ -136,7 +135,9 @@ def gantt(
             links=view.links if links else (),
             milestones=view.milestones if milestones else (),
             today_label=_("today"),
-            month=lambda d: format_date(d, "MMM yyyy", locale=lang),
+            month=lambda d: month_label(d, lang),
+            tick=lambda d: short_day(d, lang),
+            day=lambda d: _day(d, lang),
         )
         title = _("Gantt of the schedule")
         chart = Markup(
@@ -226,9 +227,11 @@ def _job_view(session: SessionDep, prod: Production, job_id: int) -> dict[str, A
         "kind": job.kind,
         "status": job.status.value,
         "percent": int(round(100 * (job.progress or 0))),
-        "error": job.error,
+        "error": kept_error(job),  # the `said` filter says it in the page's language
         # only a planning job's summary is shown (another kind's result may be a whole export)
-        "result": job.result if job.kind in ("plan", "replan") and isinstance(job.result, dict) else None,
+        "result": job.result
+        if job.status == JobStatus.DONE and job.kind in ("plan", "replan") and isinstance(job.result, dict)
+        else None,
     }
 
 

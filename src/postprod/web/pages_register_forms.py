@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from postprod.errors import Conflict, InvalidInput, PostprodError, StaleWrite
+from postprod.errors import N_, Conflict, InvalidInput, PostprodError, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.model import Production
 from postprod.model.editorial import RegisterMixin
@@ -33,7 +33,7 @@ from postprod.web.pages_editorial import (
     row_columns,
     text_values,
 )
-from postprod.web.render import render, said
+from postprod.web.render import page_gettext, render, said
 
 router = APIRouter()
 
@@ -204,7 +204,7 @@ def import_file(
     with tempfile.TemporaryDirectory(prefix="postprod-register-") as tmp:
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
-                raise InvalidInput("choose a CSV file or a spotting list", field="file")
+                raise InvalidInput(N_("choose a CSV file or a spotting list"), field="file")
             # The upload is kept under its own name (made safe) so that each bad line is named after it.
             name = _SAFE_NAME.sub("_", os.path.basename(upload.filename))[:100] or "register.csv"
             path = Path(tmp) / name
@@ -215,6 +215,11 @@ def import_file(
                 )
         except PostprodError as exc:
             message = said(request, exc).replace(tmp + os.sep, "")
+            if isinstance(exc, register_io.BadLines):  # what to do about it, here: this form has no --skip-bad
+                _ = page_gettext(request)
+                message = message.rstrip(". ") + ". " + _("Correct these lines in the file and import it again.")
+                if exc.existing and not update:
+                    message += " " + _("To change the entries already there, tick “Update the entries already there”.")
             errors = {"import": {"file": message}}
             return register_page(request, principal, session, prod, kind, errors=errors, values={}, status=422)
     done = f"imported={result.created}&updated={result.updated}"

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from postprod.errors import InvalidInput, NotFound, PostprodError, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.jobs import get_job, job_dict
-from postprod.jobs.runner import JobRunner
+from postprod.jobs.runner import JobRunner, kept_error
 from postprod.model import TRANSITIONS, Department, Production, RoomKind, Task, TaskStatus
 from postprod.services import activity as activity_svc
 from postprod.services import items
@@ -236,7 +236,9 @@ def replan_progress(
         raise NotFound(f"no job {job_id} in {prod.title!r}")
     if job.user_id != principal.user.id and not principal.can("production.update", Resource(prod.id)):
         raise Forbidden(f"{principal.user.username} may not follow job {job_id}")
-    ctx = page_context(request, principal, prod, active="board", task=task, job=job_dict(job))
+    ctx = page_context(
+        request, principal, prod, active="board", task=task, job={**job_dict(job), "error": kept_error(job)}
+    )
     return render(request, "task_replan.html", ctx)
 
 

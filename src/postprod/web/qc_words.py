@@ -93,7 +93,8 @@ SHAPES = (
     (re.compile(r"(?P<value>.+) \(full-programme\)"), N_("%(value)s (whole programme)")),
     (re.compile(r"(?P<a>.+) or (?P<b>.+)"), N_("%(a)s or %(b)s")),
 )
-_UNIT_NUMBER = re.compile(r"(?<![\w.])(-?\d+\.\d+)(?= ?(?:dBTP|dBFS|dB|LUFS|LU|s|%)(?!\w))")
+# A measured or expected value: a decimal before its unit, or before the tolerance ("-23.0 ±0.5 LUFS").
+_UNIT_NUMBER = re.compile(r"(?<![\w.])(-?\d+\.\d+)(?= ?(?:(?:dBTP|dBFS|dB|LUFS|LU|s|%)(?!\w)|±))")
 
 
 def qc_phrase(text: str | None, gettext: Callable[[str], str], lang: str) -> str:

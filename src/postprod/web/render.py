@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from postprod.errors import PostprodError
+from postprod.errors import PostprodError, said_from
 from postprod.web.i18n import pick_language, translations
 from postprod.web.qc_words import qc_phrase
 from postprod.web.vocabulary import ENTITY_TYPES, FIELD_NAMES, ITEM_PAGES
@@ -24,7 +24,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _day(value: date | datetime | str | None, lang: str = "en") -> str:
-    """A date (or an ISO date string, as entry dicts carry them) the language's way."""
+    """A date (or an ISO date string, as entry dicts carry them) the language's way: "4 déc. 2026",
+    "Dec 4, 2026" (a moment as `_when` writes it). Inputs and data- attributes keep ISO dates: a machine reads them."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -34,8 +35,18 @@ def _day(value: date | datetime | str | None, lang: str = "en") -> str:
         except ValueError:
             return text
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M")
-    return value.strftime("%d/%m/%Y" if lang == "fr" else "%Y-%m-%d")
+        return _when(value, lang)
+    return str(format_date(value, format="medium", locale=lang))
+
+
+def short_day(value: date, lang: str = "en") -> str:
+    """A day without its year, where room is short (a Gantt's week ticks): "04/12" in French, "12/4" in English."""
+    return str(format_skeleton("Md", value, locale=lang))
+
+
+def month_label(value: date, lang: str = "en") -> str:
+    """A month and its year: "déc. 2026", "Dec 2026"."""
+    return str(format_date(value, "MMM yyyy", locale=lang))
 
 
 def _num(value: float | int | None, lang: str = "en", digits: int = 1) -> str:
@@ -68,6 +79,16 @@ def _when(value: datetime | None, lang: str = "en") -> str:
     if value is None:
         return "—"
     return f"{format_date(value, format='medium', locale=lang)} {format_time(value, 'HH:mm', locale=lang)}"
+
+
+def _said(kept: Mapping[str, Any] | str | None, gettext: Any) -> str:
+    """A message kept as data (errors.PostprodError.record: a job's error) in the page's language; a text
+    kept as text (an older job's) through the catalogue, as it is when the catalogue does not know it."""
+    if not kept:
+        return ""
+    if isinstance(kept, str):
+        return str(gettext(kept))
+    return said_from(kept, gettext)
 
 
 def _change_value(change: dict[str, Any], side: str, gettext: Any, lang: str) -> str:
@@ -113,6 +134,7 @@ def environment(lang: str) -> Environment:
     env.filters["money"] = lambda v, currency="EUR": _money(v, currency, lang)
     env.filters["when"] = lambda v: _when(v, lang)
     env.filters["change_value"] = lambda c, side: _change_value(c, side, translations(lang).gettext, lang)
+    env.filters["said"] = lambda kept: _said(kept, translations(lang).gettext)
     env.filters["qc"] = lambda v: qc_phrase(v, translations(lang).gettext, lang)
     env.globals["lang"] = lang
     env.globals["entity_types"] = ENTITY_TYPES
@@ -133,10 +155,15 @@ def gettext_for(lang: str) -> Any:
     return translations(lang).gettext
 
 
+def page_gettext(request: Request) -> Any:
+    """The gettext function of the page's language: the signed-in user's language, else the browser's."""
+    return gettext_for(language_of(request, getattr(request.state, "user_language", None)))
+
+
 def said(request: Request, exc: PostprodError) -> str:
     """A service's refusal in the page's language: its template translated, then its values filled in
     (errors.PostprodError.said); the signed-in user's language, else the browser's."""
-    return exc.said(gettext_for(language_of(request, getattr(request.state, "user_language", None))))
+    return exc.said(page_gettext(request))
 
 
 def render(

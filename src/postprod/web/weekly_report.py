@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -34,15 +35,18 @@ def _trend(points: tuple[tuple[str, str, str], ...], lang: str) -> Markup:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
-    from postprod.web.render import gettext_for
+    from postprod.web.render import _num, gettext_for, short_day
 
     _ = gettext_for(lang)
-    days = [p[0] for p in points]
+    days = range(len(points))  # one place per snapshot, named by its day: "04/12" in French, "12/4" in English
     fig = Figure(figsize=(6.4, 2.2), dpi=72)
     ax = fig.add_subplot()
     ax.plot(days, [float(Decimal(p[1])) for p in points], marker="o", color="#b03a2e", label=_("EFC"))
     ax.plot(days, [float(Decimal(p[2])) for p in points], linestyle="--", color="#555", label=_("Budget"))
+    ax.set_xticks(days, [short_day(date.fromisoformat(p[0]), lang) for p in points])
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _num(v, lang, 0)))  # 120 000 in French
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from postprod.editorial.model import Cut
 from postprod.editorial.readers.cmx3600 import read_edl
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.timecode import parse_rate
 
 Reader = Callable[[str, Fraction | None, bool, Callable[[float], None] | None], Cut]
@@ -58,9 +58,13 @@ def read_cut(
     reader = READERS.get(ext)
     if reader is None:
         known = ", ".join(sorted(READERS))
-        raise FileFormatError(p, f"unknown cut format {ext or '(no extension)'!r}: expected one of {known}")
+        raise FileFormatError(
+            p,
+            N_("unknown cut format %(ext)r: expected one of %(known)s"),
+            params={"ext": ext or "(no extension)", "known": known},
+        )
     if not os.path.isfile(p):
-        raise FileFormatError(p, "no such file")
+        raise FileFormatError(p, N_("no such file"))
     exact = None if rate is None else parse_rate(rate, field="rate")
     return reader(p, exact, lenient, progress)
 

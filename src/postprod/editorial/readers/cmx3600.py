@@ -30,9 +30,10 @@ import bisect
 import re
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any, NamedTuple
 
 from postprod.editorial.model import VFX_ID_RE, Cut, CutWarning, Event, Locator, vfx_id_at_start
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.timecode import format_rate, nominal_fps, supports_drop_frame
 
 _TC_RE = re.compile(r"^(\d{1,2})[:;.](\d\d)[:;.](\d\d)([:;.,])(\d\d)$")
@@ -97,37 +98,46 @@ class _Raw:
         self.ev: Event | None = None
 
 
-def _split_event_line(tokens: list[str]) -> tuple[int, str, str, str, int, list[str]] | str:
-    """Fields of an event line read from both ends, or the reason it is not one."""
+class _NotAnEvent(NamedTuple):
+    """Why a line that starts with a number is not an event: a message (its template and values)."""
+
+    template: str
+    params: dict[str, Any]
+
+
+def _split_event_line(tokens: list[str]) -> tuple[int, str, str, str, int, list[str]] | _NotAnEvent:
+    """Fields of an event line read from both ends, or the reason it is not one (the line is added as `text`)."""
     if len(tokens) < 7:
-        return f"{len(tokens)} fields, expected at least 7"
+        return _NotAnEvent(N_("malformed event line (%(n)s fields, expected at least 7): %(text)r"), {"n": len(tokens)})
     if not tokens[0].isdigit():
-        return f"event number {tokens[0]!r} is not a number"
+        return _NotAnEvent(
+            N_("malformed event line (event number %(number)r is not a number): %(text)r"), {"number": tokens[0]}
+        )
     tcs = tokens[-4:]
     for tc in tcs:
         if not _TC_RE.match(tc):
-            return f"{tc!r} is not a timecode"
+            return _NotAnEvent(N_("malformed event line (%(tc)r is not a timecode): %(text)r"), {"tc": tc})
     rest = tokens[1:-4]
     tr_frames = 0
     if rest and rest[-1].isdigit():
         tr_frames = int(rest.pop())
     if not rest or not _TRANSITION_RE.match(rest[-1].upper()):
-        return "no transition code (C, D, Wnnn, K)"
+        return _NotAnEvent(N_("malformed event line (no transition code (C, D, Wnnn, K)): %(text)r"), {})
     transition = rest.pop().upper()
     if transition in ("B", "O") and rest and rest[-1].upper() == "K":
         rest.pop()
         transition = "K" + transition
     if len(rest) < 2:
-        return "no reel and channels before the transition"
+        return _NotAnEvent(N_("malformed event line (no reel and channels before the transition): %(text)r"), {})
     channels = rest.pop()
     if not _CHANNEL_RE.match(channels):
-        return f"unknown channels {channels!r}"
+        return _NotAnEvent(N_("malformed event line (unknown channels %(channels)r): %(text)r"), {"channels": channels})
     return int(tokens[0]), " ".join(rest), channels.upper(), transition, tr_frames, tcs
 
 
 def _decode(data: bytes, path: str) -> str:
     if b"\x00" in data[:65536]:
-        raise FileFormatError(path, "binary data, not a text EDL")
+        raise FileFormatError(path, N_("binary data, not a text EDL"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -136,7 +146,7 @@ def _decode(data: bytes, path: str) -> str:
     if sample:
         bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t\f") + sample.count("\ufffd")
         if bad > max(4, len(sample) // 100):
-            raise FileFormatError(path, "binary data, not a text EDL")
+            raise FileFormatError(path, N_("binary data, not a text EDL"))
     return text
 
 
@@ -148,7 +158,7 @@ def read_edl(
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise FileFormatError(path, f"cannot read: {exc.strerror or exc}") from exc
+        raise FileFormatError(path, N_("cannot read: %(reason)s"), params={"reason": exc.strerror or str(exc)}) from exc
     return parse_edl(_decode(data, path), path=path, rate=rate, lenient=lenient, progress=progress)
 
 
@@ -200,13 +210,16 @@ class _Frames:
             return hit
         m = _TC_RE.match(tc)
         if m is None:
-            raise InvalidInput(f"invalid timecode {tc!r}")
+            raise InvalidInput(N_("invalid timecode %(tc)r"), params={"tc": tc})
         h, mi, s, sep, f = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4), int(m.group(5))
         if mi > 59 or s > 59:
-            raise InvalidInput(f"impossible timecode {tc}: minutes and seconds must be below 60")
+            raise InvalidInput(
+                N_("impossible timecode %(tc)s: minutes and seconds must be below 60"), params={"tc": tc}
+            )
         if f >= self.fps:
             raise InvalidInput(
-                f"impossible timecode {tc} at {format_rate(self.rate)} fps: frame {f} is not below {self.fps}"
+                N_("impossible timecode %(tc)s at %(rate)s fps: frame %(frame)s is not below %(fps)s"),
+                params={"tc": tc, "rate": format_rate(self.rate), "frame": f, "fps": self.fps},
             )
         use_df = (df or sep in ";,") and self.can_df
         minutes = 60 * h + mi
@@ -214,7 +227,10 @@ class _Frames:
         if use_df:
             if mi % 10 and s == 0 and f < self.drop:
                 raise InvalidInput(
-                    f"impossible drop-frame timecode {tc}: frames :00 to :{self.drop - 1:02d} are dropped in minute {mi}"
+                    N_(
+                        "impossible drop-frame timecode %(tc)s: frames :00 to :%(last)02d are dropped in minute %(minute)s"
+                    ),
+                    params={"tc": tc, "last": self.drop - 1, "minute": mi},
                 )
             n -= self.drop * (minutes - minutes // 10)
         self.cache[key] = n
@@ -244,9 +260,10 @@ def parse_edl(
     lines = text.splitlines()
     total = len(lines) or 1
 
-    def bad(lineno: int, msg: str) -> None:
+    def bad(lineno: int, template: str, params: dict[str, Any] | None = None) -> None:
         if not lenient:
-            raise FileFormatError(path, msg, line=lineno)
+            raise FileFormatError(path, template, line=lineno, params=params)
+        msg = template % params if params else template
         skipped.append(CutWarning(msg, lineno))
         warnings.append(CutWarning("skipped: " + msg, lineno))
 
@@ -261,8 +278,8 @@ def parse_edl(
         if c0.isdigit():
             tokens = s.split()
             fields = _split_event_line(tokens)
-            if isinstance(fields, str):
-                bad(lineno, f"malformed event line ({fields}): {s[:80]!r}")
+            if isinstance(fields, _NotAnEvent):
+                bad(lineno, fields.template, {**fields.params, "text": s[:80]})
                 current = None
                 dropping = True
                 continue
@@ -319,10 +336,11 @@ def parse_edl(
     else:
         rate_source = "given"
     if any_df and not supports_drop_frame(rate):
-        msg = f"FCM: DROP FRAME but the rate is {format_rate(rate)}: drop-frame exists only at 29.97 and 59.94"
+        template = N_("FCM: DROP FRAME but the rate is %(rate)s: drop-frame exists only at 29.97 and 59.94")
+        params = {"rate": format_rate(rate)}
         if not lenient:
-            raise FileFormatError(path, msg, line=fcm_line)
-        warnings.append(CutWarning(msg + "; read as non-drop", fcm_line))
+            raise FileFormatError(path, template, line=fcm_line, params=params)
+        warnings.append(CutWarning(template % params + "; read as non-drop", fcm_line))
     to_frames = _Frames(rate)
     events: list[Event] = []
     no_source: list[Event] = []
@@ -334,11 +352,10 @@ def parse_edl(
         try:
             si, so, ri, ro = (to_frames(tc, r.fcm_df) for tc in r.tcs)
         except InvalidInput as exc:
-            bad(r.line, str(exc))
+            bad(r.line, exc.template, exc.params)
             continue
         if so < si or ro < ri:
-            which = "source" if so < si else "record"
-            bad(r.line, f"{which} out is before {which} in")
+            bad(r.line, N_("source out is before source in") if so < si else N_("record out is before record in"))
             continue
         df = (r.fcm_df or ";" in r.tcs[2]) and to_frames.can_df
         ev = Event(

@@ -9,7 +9,7 @@ from typing import Any
 import opentimelineio as otio
 
 from postprod.editorial.model import VFX_ID_RE, Cut, CutWarning, Event, Locator, snap_rate, vfx_id_at_start
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.timecode import supports_drop_frame
 
 
@@ -28,7 +28,9 @@ def read_with_otio(
         )
     except Exception as exc:  # adapters raise many types; the user needs one line naming the file
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FileFormatError(path, f"cannot read as {fmt}: {msg}") from exc
+        raise FileFormatError(
+            path, N_("cannot read as %(format)s: %(reason)s"), params={"format": fmt, "reason": msg}
+        ) from exc
     timeline: Any = result
     if isinstance(result, otio.schema.SerializableCollection):
         timelines = (
@@ -39,10 +41,10 @@ def read_with_otio(
         if not timelines:
             timelines = [c for c in result if isinstance(c, otio.schema.Timeline)]
         if not timelines:
-            raise FileFormatError(path, f"no timeline found in the {fmt} file")
+            raise FileFormatError(path, N_("no timeline found in the %(format)s file"), params={"format": fmt})
         timeline = timelines[0]
     if not isinstance(timeline, otio.schema.Timeline):
-        raise FileFormatError(path, f"no timeline found in the {fmt} file")
+        raise FileFormatError(path, N_("no timeline found in the %(format)s file"), params={"format": fmt})
     cut = cut_from_otio(timeline, rate=rate, path=path)
     cut.format = fmt
     if progress is not None:
