@@ -218,6 +218,8 @@ def test_etc_set_by_hand_on_the_cost_report(site: tuple[TestClient, int]) -> Non
     row = re.search(r'<tr id="cost-8\.20"[^>]*>(.*?)</tr>', page, re.S)
     assert row is not None and "15,000.00" in row.group(1) and 'class="etc-flag"' in row.group(1)
     assert 'id="etc-table"' in page and "Two more shots bid" in page
+    page = c.get(f"/p/{pid}/costs?etc=8.20").text  # "Edit": the form filled with the ETC as set
+    assert 'value="15000.00"' in page and "Two more shots bid</textarea>" in page and 'value="8.20" selected' in page
 
     _french(c, pid, csrf)
     r = c.post(f"/p/{pid}/costs/etc", data={**etc, "amount": "-5"})

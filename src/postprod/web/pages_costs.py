@@ -110,6 +110,7 @@ def _report_page(
     errors: dict[str, str] | None = None,
     etc_errors: dict[str, str] | None = None,
     etc_values: dict[str, str] | None = None,
+    etc_account: str = "",
     status: int = 200,
 ) -> HTMLResponse:
     errors = dict(errors or {})
@@ -124,6 +125,13 @@ def _report_page(
     except NotFound:
         rep = None
     snaps = costs.snapshots(session, prod)
+    overrides = costs.etc_overrides(session, prod)
+    if etc_account and etc_values is None:  # "change": the form filled with the account's ETC as set
+        etc_values = next(
+            ({"account": o.account, "amount": format(o.amount, "f"), "note": o.note} for o in overrides
+             if o.account == etc_account),
+            None,
+        )  # fmt: skip
     ctx = page_context(
         request,
         principal,
@@ -138,7 +146,7 @@ def _report_page(
         chart=trend_chart(snaps),
         can_edit=principal.can("budget.edit", Resource(prod.id)),
         errors=errors,
-        overrides=costs.etc_overrides(session, prod),
+        overrides=overrides,
         account_names={r.code: r.name for r in rep.rows} if rep else {},
         account_options=[(r.code, f"{r.code} {r.name}") for r in rep.rows] if rep else [],
         etc_errors=etc_errors or {},
@@ -155,10 +163,11 @@ def cost_report_page(
     session: SessionDep,
     as_of: str = Query("", max_length=10),
     by: str = Query("chapter", pattern="^(chapter|department)$"),
+    etc: str = Query("", max_length=16, description="An account whose ETC set by hand the form is to change"),
 ) -> HTMLResponse:
     """The cost report as of a date, by chapter or by department, with the EFC trend of the snapshots."""
     prod = production_for(session, principal, production_id, "budget.read")
-    return _report_page(request, principal, session, prod, as_of=as_of, by=by)
+    return _report_page(request, principal, session, prod, as_of=as_of, by=by, etc_account=etc)
 
 
 @router.get("/p/{production_id}/costs/detail", response_class=HTMLResponse)
