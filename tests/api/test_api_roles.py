@@ -162,6 +162,15 @@ def _budget_line(w: World) -> int:
         return budget.add_line(s, prod, budget.get_version(s, prod), account="8.40", rate="100").id
 
 
+def _percent_line(w: World) -> int:
+    from postprod.services import budget
+
+    _budget(w)
+    with session_scope(w.engine, actor="fixture") as s:
+        prod = get_production(s, w.production_id)
+        return budget.add_percent_line(s, prod, budget.get_version(s, prod), f"Bond {w.next()}", "9.10", "2").id
+
+
 def _vendor(w: World) -> str:
     from postprod.services import costs
 
@@ -252,6 +261,48 @@ TABLE: dict[tuple[str, str], tuple[str, Builder]] = {
     ("GET", "/productions/{production_id}/budget/compare"): (
         "SDA",
         lambda w, r: {"params": {"before": "1", "after": str(_budget(w))}},
+    ),
+    ("GET", "/productions/{production_id}/budget/fringes"): ("SDA", lambda w, r: {}),
+    ("PUT", "/productions/{production_id}/budget/fringes/{name}"): (
+        "SA",
+        lambda w, r: {"path": {"name": "intermittents"}, "json": {"percent": "65"}},
+    ),
+    ("PUT", "/productions/{production_id}/budget/rates/{currency}"): (
+        "SA",
+        lambda w, r: {"path": {"currency": "GBP", "n": _budget(w)}, "json": {"rate": "1.1725"}},
+    ),
+    ("GET", "/productions/{production_id}/budget/percent-lines"): (
+        "SDA",
+        lambda w, r: {"params": {"version": str(_budget(w))}},
+    ),
+    ("POST", "/productions/{production_id}/budget/percent-lines"): (
+        "SA",
+        lambda w, r: {
+            "path": {"n": _budget(w)},
+            "json": {"name": f"Assurance {w.next()}", "account": "9.10", "percent": "1,5"},
+        },
+    ),  # fmt: skip
+    ("DELETE", "/productions/{production_id}/budget/percent-lines/{line_id}"): (
+        "SA",
+        lambda w, r: {"path": {"line_id": _percent_line(w)}},
+    ),
+    ("GET", "/productions/{production_id}/budget/accounts"): ("SDA", lambda w, r: {}),
+    ("POST", "/productions/{production_id}/budget/accounts"): (
+        "SA",
+        lambda w, r: {"json": {"code": f"9.9{w.next()}", "name": "Frais financiers", "chapter": "9"}},
+    ),
+    ("PATCH", "/productions/{production_id}/budget/accounts/{code}"): (
+        "SA",
+        lambda w, r: {"path": {"code": "9.10"}, "json": {"name": f"Assurances {w.next()}"}},
+    ),
+    ("GET", "/productions/{production_id}/cost-report/etc"): ("SDA", lambda w, r: {}),
+    ("PUT", "/productions/{production_id}/cost-report/etc/{account}"): (
+        "SA",
+        lambda w, r: {"path": {"account": "8.20", "n": _budget(w)}, "json": {"amount": "9000", "note": "bids in"}},
+    ),
+    ("DELETE", "/productions/{production_id}/cost-report/etc/{account}"): (
+        "SA",
+        lambda w, r: {"path": {"account": "8.20", "n": _budget(w)}},
     ),
     ("GET", "/productions/{production_id}/cost-report"): ("SDA", lambda w, r: {"path": {"n": _budget(w)}}),
     ("GET", "/productions/{production_id}/cost-snapshots"): ("SDA", lambda w, r: {}),

@@ -24,7 +24,7 @@ from typing_extensions import TypedDict
 from postprod.budget import sheet
 from postprod.budget.charts import load_chart
 from postprod.budget.money import ZERO, as_json, parse_decimal
-from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.errors import N_, Conflict, InvalidInput, NotFound
 from postprod.model import (
     BudgetAccount,
     BudgetChapter,
@@ -155,8 +155,8 @@ def update_account(
         account.department = department or None
     if resource is not None:
         account.resource = _resource(resource)
-    if new_code is not None and _code(new_code) != account.code:
-        target = _code(new_code)
+    if new_code is not None and _code(new_code, "new_code") != account.code:
+        target = _code(new_code, "new_code")
         if session.scalar(
             select(BudgetAccount.id).where(BudgetAccount.production_id == prod.id, BudgetAccount.code == target)
         ):
@@ -178,10 +178,10 @@ def update_account(
     return account
 
 
-def _code(code: str) -> str:
+def _code(code: str, field: str = "code") -> str:
     code = code.strip()
     if not code or len(code) > 16 or not re.fullmatch(r"[0-9A-Za-z.\-]+", code):
-        raise InvalidInput(f"invalid account code {code!r}: digits, letters, dots, at most 16", field="code")
+        raise InvalidInput(f"invalid account code {code!r}: digits, letters, dots, at most 16", field=field)
     return code
 
 
@@ -489,6 +489,30 @@ def add_percent_line(
     return p
 
 
+def get_percent_line(v: BudgetVersion, line_id: int) -> BudgetPercentLine:
+    for p in v.percent_lines:
+        if p.id == line_id:
+            return p
+    raise NotFound(
+        N_("no percentage line %(id)s in budget version %(number)s"), params={"id": line_id, "number": v.number}
+    )
+
+
+def remove_percent_line(session: Session, v: BudgetVersion, line_id: int) -> None:
+    """Take a percentage line out of a draft; one that another line includes in its base stays until that one goes."""
+    editable(v)
+    p = get_percent_line(v, line_id)
+    using = sorted(x.name for x in v.percent_lines if p.name in x.includes)
+    if using:
+        raise Conflict(
+            N_("percentage line %(name)s is in the base of %(others)s: remove it from there first"),
+            field="includes",
+            params={"name": p.name, "others": ", ".join(using)},
+        )
+    v.percent_lines.remove(p)
+    session.flush()
+
+
 # --- computed ------------------------------------------------------------------------------------
 
 
@@ -631,6 +655,7 @@ class ChapterRow(TypedDict):
 
 
 class PercentRow(TypedDict):
+    id: int
     name: str
     account: str
     percent: str
@@ -712,6 +737,7 @@ def budget_view(session: Session, prod: Production, v: BudgetVersion, *, account
         ],  # fmt: skip
         "percent_lines": [
             {
+                "id": p.id,
                 "name": p.name,
                 "account": p.account,
                 "percent": _num(p.percent),

@@ -307,10 +307,15 @@ def time_entries(
 # --- ETC overrides -------------------------------------------------------------------------------
 
 
+MAX_NOTE = 2000
+
+
 def set_etc(session: Session, prod: Production, account: str, amount: str | Decimal, note: str) -> EtcOverride:
     """Set an account's estimate to complete by hand; the note says why."""
     if not note.strip():
         raise InvalidInput("an estimate set by hand needs its note", field="note")
+    if len(note.strip()) > MAX_NOTE:
+        raise InvalidInput(f"note: at most {MAX_NOTE} characters", field="note")
     code = budget.get_account(session, prod, account).code
     row = session.scalar(select(EtcOverride).where(EtcOverride.production_id == prod.id, EtcOverride.account == code))
     value = parse_amount(amount, field="amount")
@@ -322,6 +327,13 @@ def set_etc(session: Session, prod: Production, account: str, amount: str | Deci
     row.set_by = str(session.info.get("actor") or "")
     session.flush()
     return row
+
+
+def etc_overrides(session: Session, prod: Production) -> list[EtcOverride]:
+    """The estimates to complete set by hand, in account order."""
+    return list(
+        session.scalars(select(EtcOverride).where(EtcOverride.production_id == prod.id).order_by(EtcOverride.account))
+    )
 
 
 def clear_etc(session: Session, prod: Production, account: str) -> None:

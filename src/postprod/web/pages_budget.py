@@ -8,6 +8,7 @@ account's lines at a time (`?account=`), so a budget of thousands of lines stays
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -24,6 +25,7 @@ from postprod.services.budget_draft import draft_from_plan
 from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
+from postprod.web.budget_settings import SETTINGS_FORMS, settings_context
 from postprod.web.forms import done, is_htmx, refused, text
 from postprod.web.render import gettext_for, language_of, render
 
@@ -98,15 +100,23 @@ def _page(
     version: str = "current",
     account: str = "",
     edit: int | None = None,
+    which: str = "",
     errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    """The page; `which` names the settings form a refused post came from (its errors and values go there)."""
     v = _version_or_none(session, prod, version)
     view = svc.budget_view(session, prod, v, account=account) if v is not None else None
     can_edit = principal.can("budget.edit", Resource(prod.id))
     draft = v is not None and v.status == BudgetStatus.DRAFT
     _ = gettext_for(language_of(request, principal.user.language))
+    groups = svc.fringes(session, prod)
+    extra: dict[str, Any] = {}
+    if v is not None and view is not None:
+        extra = settings_context(session, prod, v, view, account, which, errors or {}, values or {})
+        if which in SETTINGS_FORMS:
+            errors, values = {}, None
     ctx = page_context(
         request,
         principal,
@@ -121,10 +131,14 @@ def _page(
         can_edit=can_edit,
         editable=can_edit and draft,
         account_options=[(a["code"], f"{a['code']} {a['name']}") for a in view["accounts"]] if view else [],
-        fringe_options=[(f, f) for f in sorted(svc.fringes(session, prod))],
+        fringe_options=[(f, f) for f in sorted(groups)],
+        fringe_groups=groups,
         units_options=[(u, _(u)) for u in svc.UNITS],
+        resource_options=[("person", _("people's days")), ("room", _("rooms' days"))],
+        department_options=[(d.code, _(d.name)) for d in sorted(prod.departments, key=lambda d: d.position)],
         errors=errors or {},
         values=values or {"account": account, "quantity": "1", "unit": "day"},
+        **extra,
     )
     code = status if not is_htmx(request) or status < 400 else 200
     return render(request, "budget.html", ctx, status_code=code)
@@ -165,7 +179,7 @@ def compare_page(
     return render(request, "budget_compare.html", ctx)
 
 
-def _editing(session: Session, principal: Principal, production_id: int) -> Production:
+def editing(session: Session, principal: Principal, production_id: int) -> Production:
     prod = production_for(session, principal, production_id, "budget.read")
     principal.require("budget.edit", Resource(prod.id))
     return prod
@@ -175,7 +189,7 @@ def _line_values(form: FormData) -> dict[str, str]:
     return {k: text(form, k) for k in LINE_FIELDS}
 
 
-def _attempt(
+def attempt(
     request: Request,
     principal: Principal,
     session: Session,
@@ -183,8 +197,10 @@ def _attempt(
     form: FormData,
     write: Any,
     *,
-    values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
     edit: int | None = None,
+    which: str = "",
+    errors_of: Callable[[PostprodError, Any], dict[str, str]] | None = None,
 ) -> Response:
     """Run the write and go back to the page; refused, roll back and show the page with the mistake beside its field."""
     _ = gettext_for(language_of(request, principal.user.language))
@@ -194,11 +210,11 @@ def _attempt(
     except PostprodError as exc:
         if isinstance(exc, Forbidden):
             raise
-        errors = _errors(exc, _)
+        errors = (errors_of or _errors)(exc, _)
         refused(session, exc)
         status = 409 if "version" in errors and isinstance(exc, Conflict) else 422
         return _page(request, principal, session, prod, version=version, account=account, edit=edit,
-                     errors=errors, values=values, status=status)  # fmt: skip
+                     which=which, errors=errors, values=values, status=status)  # fmt: skip
     return done(request, url)
 
 
@@ -207,7 +223,7 @@ def _here(prod: Production, v: BudgetVersion, account: str = "") -> str:
     return url + (f"&account={account}#acc-{account}" if account else "")
 
 
-def _form_version(session: Session, prod: Production, form: FormData) -> BudgetVersion:
+def form_version(session: Session, prod: Production, form: FormData) -> BudgetVersion:
     return svc.get_version(session, prod, text(form, "version") or "current")
 
 
@@ -216,12 +232,12 @@ def draft(
     production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> Response:
     """Version 1 drafted from the current plan and the registers."""
-    prod = _editing(session, principal, production_id)
+    prod = editing(session, principal, production_id)
 
     def write() -> str:
         return _here(prod, draft_from_plan(session, prod).version)
 
-    return _attempt(request, principal, session, prod, form, write)
+    return attempt(request, principal, session, prod, form, write)
 
 
 @router.post("/p/{production_id}/budget/lines", response_model=None)
@@ -229,15 +245,15 @@ def add_line(
     production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> Response:
     """A line added to the draft shown; a locked version refuses it."""
-    prod = _editing(session, principal, production_id)
+    prod = editing(session, principal, production_id)
     values = _line_values(form)
 
     def write() -> str:
-        v = _form_version(session, prod, form)
+        v = form_version(session, prod, form)
         line = svc.add_line(session, prod, v, **{k: x for k, x in values.items() if x or k == "description"})
         return _here(prod, v, line.account)
 
-    return _attempt(request, principal, session, prod, form, write, values=values)
+    return attempt(request, principal, session, prod, form, write, values=values)
 
 
 @router.post("/p/{production_id}/budget/lines/{line_id}", response_model=None)
@@ -245,43 +261,43 @@ def edit_line(
     production_id: Id, line_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> Response:
     """A line changed in place (htmx swaps the row's form on a mistake); a locked version refuses it."""
-    prod = _editing(session, principal, production_id)
+    prod = editing(session, principal, production_id)
     values = _line_values(form)
 
     def write() -> str:
-        v = _form_version(session, prod, form)
+        v = form_version(session, prod, form)
         changes = {k: x for k, x in values.items() if k in form}
         line = svc.update_line(session, prod, v, line_id, **changes)
         return _here(prod, v, line.account)
 
-    return _attempt(request, principal, session, prod, form, write, values=values, edit=line_id)
+    return attempt(request, principal, session, prod, form, write, values=values, edit=line_id)
 
 
 @router.post("/p/{production_id}/budget/lines/{line_id}/delete", response_model=None)
 def delete_line(
     production_id: Id, line_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> Response:
-    prod = _editing(session, principal, production_id)
+    prod = editing(session, principal, production_id)
 
     def write() -> str:
-        v = _form_version(session, prod, form)
+        v = form_version(session, prod, form)
         account = svc.get_line(v, line_id).account
         svc.delete_line(session, v, line_id)
         return _here(prod, v, account)
 
-    return _attempt(request, principal, session, prod, form, write)
+    return attempt(request, principal, session, prod, form, write)
 
 
 @router.post("/p/{production_id}/budget/lock", response_model=None)
 def lock(production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep) -> Response:
     """Lock the version shown: it never changes again; a change is a revision."""
-    prod = _editing(session, principal, production_id)
+    prod = editing(session, principal, production_id)
 
     def write() -> str:
-        v = svc.lock(session, _form_version(session, prod, form))
+        v = svc.lock(session, form_version(session, prod, form))
         return _here(prod, v)
 
-    return _attempt(request, principal, session, prod, form, write)
+    return attempt(request, principal, session, prod, form, write)
 
 
 @router.post("/p/{production_id}/budget/revise", response_model=None)
@@ -289,14 +305,14 @@ def revise(
     production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
 ) -> Response:
     """A new draft copied from the version shown, with its reason."""
-    prod = _editing(session, principal, production_id)
+    prod = editing(session, principal, production_id)
     values = {"reason": text(form, "reason")}
     _ = gettext_for(language_of(request, principal.user.language))
 
     def write() -> str:
-        source = _form_version(session, prod, form)
+        source = form_version(session, prod, form)
         if source.status != BudgetStatus.LOCKED:
             raise InvalidInput(_("Only a locked version is revised: lock it first."), field="form")
         return _here(prod, svc.revise(session, prod, source, values["reason"]))
 
-    return _attempt(request, principal, session, prod, form, write, values=values)
+    return attempt(request, principal, session, prod, form, write, values=values)

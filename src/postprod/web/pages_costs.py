@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from postprod.budget.report import Figures, Report
 from postprod.errors import InvalidInput, NotFound, PostprodError
@@ -107,6 +108,9 @@ def _report_page(
     as_of: str = "",
     by: str = "chapter",
     errors: dict[str, str] | None = None,
+    etc_errors: dict[str, str] | None = None,
+    etc_values: dict[str, str] | None = None,
+    etc_account: str = "",
     status: int = 200,
 ) -> HTMLResponse:
     errors = dict(errors or {})
@@ -121,6 +125,13 @@ def _report_page(
     except NotFound:
         rep = None
     snaps = costs.snapshots(session, prod)
+    overrides = costs.etc_overrides(session, prod)
+    if etc_account and etc_values is None:  # "change": the form filled with the account's ETC as set
+        etc_values = next(
+            ({"account": o.account, "amount": format(o.amount, "f"), "note": o.note} for o in overrides
+             if o.account == etc_account),
+            None,
+        )  # fmt: skip
     ctx = page_context(
         request,
         principal,
@@ -135,6 +146,11 @@ def _report_page(
         chart=trend_chart(snaps),
         can_edit=principal.can("budget.edit", Resource(prod.id)),
         errors=errors,
+        overrides=overrides,
+        account_names={r.code: r.name for r in rep.rows} if rep else {},
+        account_options=[(r.code, f"{r.code} {r.name}") for r in rep.rows] if rep else [],
+        etc_errors=etc_errors or {},
+        etc_values=etc_values or {},
     )
     return render(request, "cost_report.html", ctx, status_code=status)
 
@@ -147,10 +163,11 @@ def cost_report_page(
     session: SessionDep,
     as_of: str = Query("", max_length=10),
     by: str = Query("chapter", pattern="^(chapter|department)$"),
+    etc: str = Query("", max_length=16, description="An account whose ETC set by hand the form is to change"),
 ) -> HTMLResponse:
     """The cost report as of a date, by chapter or by department, with the EFC trend of the snapshots."""
     prod = production_for(session, principal, production_id, "budget.read")
-    return _report_page(request, principal, session, prod, as_of=as_of, by=by)
+    return _report_page(request, principal, session, prod, as_of=as_of, by=by, etc_account=etc)
 
 
 @router.get("/p/{production_id}/costs/detail", response_class=HTMLResponse)
@@ -194,3 +211,62 @@ def take_snapshot(
         refused(session, exc)
         return _report_page(request, principal, session, prod, as_of=typed, errors=errors, status=422)
     return done(request, f"/p/{prod.id}/costs" + (f"?as_of={typed}" if typed else "") + "#trend")
+
+
+def _etc_hints(_: Any) -> dict[str, str]:
+    return {
+        "account": _("Pick an account of the chart."),
+        "amount": _("An amount of zero or more, e.g. 12000 or 12 000,50."),
+        "note": _("Say why the estimate is set by hand (at most 2,000 characters)."),
+    }
+
+
+def _etc_write(
+    request: Request, principal: Principal, session: Session, prod: Production, form: FormData, write: Any
+) -> Response:
+    """Run an ETC write and go back to the report; refused, the report again with the mistake beside its field."""
+    _ = gettext_for(language_of(request, principal.user.language))
+    typed, by = text(form, "as_of"), text(form, "by")
+    by = by if by in ("chapter", "department") else "chapter"
+    values = {k: text(form, k) for k in ("account", "amount", "note")}
+    try:
+        write(values)
+    except PostprodError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        errors = errors_of(exc, _, _etc_hints(_))
+        refused(session, exc)
+        return _report_page(request, principal, session, prod, as_of=typed, by=by, etc_errors=errors,
+                            etc_values=values, status=422)  # fmt: skip
+    query = "&".join(x for x in (f"as_of={typed}" if typed else "", f"by={by}" if by != "chapter" else "") if x)
+    return done(request, f"/p/{prod.id}/costs" + (f"?{query}" if query else "") + "#etc")
+
+
+@router.post("/p/{production_id}/costs/etc", response_model=None)
+def set_etc(
+    production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+) -> Response:
+    """An account's estimate to complete set by hand, with the note saying why; it replaces the computed one."""
+    prod = production_for(session, principal, production_id, "budget.read")
+    principal.require("budget.edit", Resource(prod.id))
+
+    def write(values: dict[str, str]) -> None:
+        if not values["account"]:
+            raise InvalidInput("pick an account", field="account")
+        costs.set_etc(session, prod, values["account"], values["amount"], values["note"])
+
+    return _etc_write(request, principal, session, prod, form, write)
+
+
+@router.post("/p/{production_id}/costs/etc/clear", response_model=None)
+def clear_etc(
+    production_id: Id, request: Request, principal: FormPrincipal, session: SessionDep, form: FormDep
+) -> Response:
+    """An account's estimate to complete computed again (from the plan, or what is left of its budget)."""
+    prod = production_for(session, principal, production_id, "budget.read")
+    principal.require("budget.edit", Resource(prod.id))
+
+    def write(values: dict[str, str]) -> None:
+        costs.clear_etc(session, prod, values["account"])
+
+    return _etc_write(request, principal, session, prod, form, write)

@@ -18,6 +18,7 @@ from postprod.services.users import Unauthorized
 from postprod.web import (
     pages_auth,
     pages_budget,
+    pages_budget_settings,
     pages_costs,
     pages_delivery,
     pages_editorial,
@@ -62,6 +63,7 @@ for _module in (
     pages_notifications,
     pages_work,
     pages_budget,
+    pages_budget_settings,
     pages_costs,
     pages_purchases,
     pages_time,

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import Field
 
 from postprod.api.deps import load_production
 from postprod.api.schemas import In
+from postprod.errors import NotFound
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.model import Production
 from postprod.services import budget as svc
+from postprod.services import budget_settings as settings
 from postprod.services import costs, items
 from postprod.services.budget_compare import CompareView, compare
 from postprod.services.budget_draft import draft_from_plan
@@ -37,6 +39,12 @@ def _read(principal: Principal, prod: Production) -> None:
 
 def _edit(principal: Principal, prod: Production) -> None:
     principal.require_production("budget.edit", prod)
+
+
+def _known_account(session: SessionDep, prod: Production, code: str, field: str = "account") -> None:
+    """An account named in the path: 404 when the chart has none of that number."""
+    if code.strip() not in {a.code for a in svc.accounts(session, prod)}:
+        raise NotFound(f"no account {code!r} in the chart of {prod.title!r}", field=field)
 
 
 class VersionIn(In):
@@ -162,6 +170,165 @@ def delete_line(production_id: Id, line_id: Id, principal: PrincipalDep, session
     return Response(status_code=204)
 
 
+# --- the budget's settings: fringe groups, exchange rates, percentage lines, the chart of accounts --------
+
+
+class FringeIn(In):
+    percent: str = Field(min_length=1, max_length=16, description="Percent of the gross pay: 65 or 65,5")
+
+
+class RateIn(In):
+    rate: str = Field(min_length=1, max_length=32, description="One unit of the currency in the version's: 1.1725")
+
+
+class PercentLineIn(In):
+    name: str = Field(min_length=1, max_length=120, description="Imprévus, Frais généraux, Assurance...")
+    account: str = Field(min_length=1, max_length=16, description="The account it is booked to")
+    percent: str = Field(min_length=1, max_length=16)
+    on: list[Annotated[str, Field(max_length=16)]] | None = Field(
+        None, max_length=200, description="Accounts or chapters of its base (default: every account)"
+    )
+    excluding: list[Annotated[str, Field(max_length=16)]] = Field(
+        default_factory=list, max_length=200, description="Accounts or chapters left out of its base"
+    )
+    includes: list[Annotated[str, Field(max_length=120)]] = Field(
+        default_factory=list, max_length=50, description="Other percentage lines whose amounts are in its base"
+    )
+
+
+class AccountIn(In):
+    code: str = Field(min_length=1, max_length=16, description="Digits, letters and dots: 8.45")
+    name: str = Field(min_length=1, max_length=200)
+    chapter: str = Field(min_length=1, max_length=16)
+    department: str | None = Field(None, max_length=64, description="A department's code")
+    resource: Literal["person", "room"] | None = None
+
+
+class AccountPatch(In):
+    new_code: str | None = Field(None, max_length=16, description="Renumber: every version's lines follow")
+    name: str | None = Field(None, max_length=200)
+    department: str | None = Field(None, max_length=64, description='A department\'s code; "" for none')
+    resource: Literal["person", "room", ""] | None = Field(None, description='"" for none')
+
+
+class EtcIn(In):
+    amount: str = Field(min_length=1, max_length=32, description="The estimate to complete: 12000 or 12 000,50")
+    note: str = Field(min_length=1, max_length=costs.MAX_NOTE, description="Why it is set by hand")
+
+
+@router.get("/productions/{production_id}/budget/fringes")
+def list_fringes(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[settings.FringeView]:
+    """The fringe groups (charges sociales) and their percentages."""
+    prod = load_production(session, production_id)
+    _read(principal, prod)
+    return settings.fringe_list(session, prod)
+
+
+@router.put("/productions/{production_id}/budget/fringes/{name}")
+def set_fringe(
+    production_id: Id,
+    body: FringeIn,
+    principal: PrincipalDep,
+    session: SessionDep,
+    name: str = Path(min_length=1, max_length=64),
+) -> settings.FringeView:
+    """Add a fringe group or change its percentage (0-200): the drafts follow; a locked version keeps its own."""
+    prod = load_production(session, production_id)
+    _edit(principal, prod)
+    return settings.fringe_dict(svc.set_fringe(session, prod, name, body.percent))
+
+
+@router.put("/productions/{production_id}/budget/rates/{currency}")
+def set_rate(
+    production_id: Id,
+    body: RateIn,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    currency: str = Path(min_length=3, max_length=3, description="GBP, USD..."),
+    if_match: str | None = Header(None, max_length=40, description="The version's ETag, to refuse a stale write"),
+) -> svc.VersionView:
+    """Fix the current draft's exchange rate of a currency (a locked version answers 409)."""
+    prod = load_production(session, production_id)
+    _edit(principal, prod)
+    v = svc.get_version(session, prod)
+    if if_match is not None:
+        items.check_version(v, items.expected_version(if_match, None), what=f"budget version {v.number}")
+    svc.set_rate(session, v, currency, body.rate)
+    response.headers["ETag"] = f'"{v.version}"'
+    return svc.version_dict(v)
+
+
+@router.get("/productions/{production_id}/budget/percent-lines")
+def list_percent_lines(
+    production_id: Id,
+    principal: PrincipalDep,
+    session: SessionDep,
+    version: str = Query("current", max_length=16, description="A number, current or original"),
+) -> list[settings.PercentLineView]:
+    """A version's percentage lines with what their base is (their amounts are in the budget's view)."""
+    prod = load_production(session, production_id)
+    _read(principal, prod)
+    return settings.percent_lines(svc.get_version(session, prod, version))
+
+
+@router.post("/productions/{production_id}/budget/percent-lines", status_code=201)
+def add_percent_line(
+    production_id: Id, body: PercentLineIn, principal: PrincipalDep, session: SessionDep
+) -> svc.BudgetView:
+    """Contingency, overhead, insurance or bond on the current draft; the answer is the version as it now stands."""
+    prod = load_production(session, production_id)
+    _edit(principal, prod)
+    v = svc.get_version(session, prod)
+    svc.add_percent_line(
+        session, prod, v, body.name, body.account, body.percent, on=body.on, excluding=body.excluding,
+        includes=body.includes,
+    )  # fmt: skip
+    return svc.budget_view(session, prod, v)
+
+
+@router.delete("/productions/{production_id}/budget/percent-lines/{line_id}", status_code=204)
+def remove_percent_line(production_id: Id, line_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
+    """Take a percentage line out of the current draft (409 while another line includes it, or once locked)."""
+    prod = load_production(session, production_id)
+    _edit(principal, prod)
+    svc.remove_percent_line(session, svc.get_version(session, prod), line_id)
+    return Response(status_code=204)
+
+
+@router.get("/productions/{production_id}/budget/accounts")
+def list_accounts(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[settings.AccountView]:
+    """The chart of accounts, in its order."""
+    prod = load_production(session, production_id)
+    _read(principal, prod)
+    return settings.account_list(session, prod)
+
+
+@router.post("/productions/{production_id}/budget/accounts", status_code=201)
+def add_account(
+    production_id: Id, body: AccountIn, principal: PrincipalDep, session: SessionDep
+) -> settings.AccountView:
+    """An account added to the chart, under one of its chapters (409 if the number is taken)."""
+    prod = load_production(session, production_id)
+    _edit(principal, prod)
+    return settings.account_dict(svc.add_account(session, prod, **body.model_dump()))
+
+
+@router.patch("/productions/{production_id}/budget/accounts/{code}")
+def update_account(
+    production_id: Id,
+    body: AccountPatch,
+    principal: PrincipalDep,
+    session: SessionDep,
+    code: str = Path(min_length=1, max_length=16),
+) -> settings.AccountView:
+    """Rename or renumber an account: a new number follows it into every version's lines, locked ones too."""
+    prod = load_production(session, production_id)
+    _edit(principal, prod)
+    _known_account(session, prod, code, "code")
+    return settings.account_dict(svc.update_account(session, prod, code, **body.model_dump(exclude_unset=True)))
+
+
 @router.get("/productions/{production_id}/budget/compare")
 def compare_versions(
     production_id: Id,
@@ -187,6 +354,41 @@ def cost_report(
     prod = load_production(session, production_id)
     _read(principal, prod)
     return costs.report_view(session, prod, parse_date(as_of, "as_of") if as_of else None)
+
+
+@router.get("/productions/{production_id}/cost-report/etc")
+def list_etc(production_id: Id, principal: PrincipalDep, session: SessionDep) -> list[settings.EtcView]:
+    """The estimates to complete set by hand, each with its note."""
+    prod = load_production(session, production_id)
+    _read(principal, prod)
+    return settings.etc_list(session, prod)
+
+
+@router.put("/productions/{production_id}/cost-report/etc/{account}")
+def set_etc(
+    production_id: Id,
+    body: EtcIn,
+    principal: PrincipalDep,
+    session: SessionDep,
+    account: str = Path(min_length=1, max_length=16),
+) -> settings.EtcView:
+    """Set an account's estimate to complete by hand, with the note saying why; it replaces the computed one."""
+    prod = load_production(session, production_id)
+    _edit(principal, prod)
+    _known_account(session, prod, account)
+    return settings.etc_dict(costs.set_etc(session, prod, account, body.amount, body.note))
+
+
+@router.delete("/productions/{production_id}/cost-report/etc/{account}", status_code=204)
+def clear_etc(
+    production_id: Id, principal: PrincipalDep, session: SessionDep, account: str = Path(min_length=1, max_length=16)
+) -> Response:
+    """The account's estimate to complete computed again (from the plan or what is left of its budget)."""
+    prod = load_production(session, production_id)
+    _edit(principal, prod)
+    _known_account(session, prod, account)
+    costs.clear_etc(session, prod, account)
+    return Response(status_code=204)
 
 
 @router.get("/productions/{production_id}/cost-snapshots")
