@@ -141,21 +141,32 @@ def recut_cost(
     session: Session, prod: Production, cv: CutVersion, *, changes_per_day: int = CHANGES_PER_DAY
 ) -> RecutCostView | None:
     """The estimate of what the recut to `cv` costs; None for a reel's first version or without a budget."""
+    return recut_costs(session, prod, [cv], changes_per_day=changes_per_day).get(cv.id)
+
+
+def recut_costs(
+    session: Session, prod: Production, cvs: Iterable[CutVersion], *, changes_per_day: int = CHANGES_PER_DAY
+) -> dict[int, RecutCostView]:
+    """The estimates of several recuts by version ID, the budget computed once (the weekly report's risks);
+    a reel's first version has none, and none has one without a budget."""
     if not 1 <= changes_per_day <= 10_000:
         raise InvalidInput(
             N_("changes per day must be between 1 and 10000, not %(value)s"),
             field="changes_per_day",
             params={"value": changes_per_day},
         )
-    if cv.previous_id is None or session.get(CutVersion, cv.previous_id) is None or not budget.versions(session, prod):
-        return None
+    recuts = [(cv, session.get(CutVersion, cv.previous_id)) for cv in cvs if cv.previous_id is not None]
+    if not recuts or not budget.versions(session, prod):
+        return {}
     bv = budget.get_version(session, prod)
     v = budget.engine_version(session, bv)
     c = sheet.compute(v)
-    cost = price(work_of(session, prod, cv, v, c, changes_per_day))
-    prev = session.get(CutVersion, cv.previous_id)
-    assert prev is not None
-    return _view(cost, v.currency, bv.number, cv, prev.number, changes_per_day)
+    out: dict[int, RecutCostView] = {}
+    for cv, prev in recuts:
+        if prev is not None:
+            cost = price(work_of(session, prod, cv, v, c, changes_per_day))
+            out[cv.id] = _view(cost, v.currency, bv.number, cv, prev.number, changes_per_day)
+    return out
 
 
 def _changes(cv: CutVersion) -> int:

@@ -35,6 +35,7 @@ from postprod.model import (
     WeeklyReportContent,
 )
 from postprod.services import costs, dashboard, money, review
+from postprod.services.recut_cost import recut_costs
 from postprod.services.users import Grant
 
 # The sections, in the report's order; every one is present even when it has nothing to say.
@@ -146,18 +147,26 @@ def _unapproved_cuts(session: Session, prod: Production) -> list[dict[str, Any]]
             )
         )
     )
+    waiting = [
+        cv
+        for cv in session.scalars(
+            select(CutVersion)
+            .where(CutVersion.production_id == prod.id, CutVersion.previous_id.is_not(None))
+            .order_by(CutVersion.reel, CutVersion.number)
+        )
+        if cv.id not in approved
+    ]
+    priced = recut_costs(session, prod, waiting)  # money: for_reader takes it out for those who may not see it
     out = []
-    for cv in session.scalars(
-        select(CutVersion)
-        .where(CutVersion.production_id == prod.id, CutVersion.previous_id.is_not(None))
-        .order_by(CutVersion.reel, CutVersion.number)
-    ):
-        if cv.id in approved:
-            continue
-        summary = cv.change_summary or {}
-        item: dict[str, Any] = {"reel": cv.reel, "number": cv.number, "label": cv.label, "changes": summary}
-        if isinstance(summary.get("cost"), str | int | float):
-            item["cost"] = str(summary["cost"])
+    for cv in waiting:
+        item: dict[str, Any] = {
+            "reel": cv.reel,
+            "number": cv.number,
+            "label": cv.label,
+            "changes": cv.change_summary or {},
+        }
+        if cv.id in priced:
+            item["cost"] = priced[cv.id]["total"]
         out.append(item)
     return out
 
