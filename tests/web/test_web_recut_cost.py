@@ -91,3 +91,44 @@ def test_the_cut_version_lists_the_cues_that_moved_with_the_picture(
         assert was != now and offset.strip() not in ("", "+0")
     c.post("/language", data={"csrf_token": csrf, "language": "fr", "next": "/"})
     assert "Repères déplacés avec l'image" in c.get(f"/p/{pid}/cuts/{cv_id}").text
+
+
+def test_the_weekly_report_prices_the_recuts_waiting_for_approval(site: tuple[TestClient, int], engine: Engine) -> None:
+    from postprod.services import weekly_report as wr
+    from postprod.services.users import Grant
+
+    _c, pid = site
+    with db.session_scope(engine) as s:
+        prod = get_production(s, pid)
+        v = budget.versions(s, prod)[-1] if budget.versions(s, prod) else budget.create_version(s, prod)
+        if v.status != BudgetStatus.DRAFT:
+            v = budget.revise(s, prod, v, "the conform")
+        account = next(a.code for a in budget.accounts(s, prod) if a.department == "picture-editing")
+        budget.add_line(s, prod, v, account=account, description="Conformation", quantity="3", unit="day", rate="650")
+        cv = s.scalars(select(CutVersion).where(CutVersion.production_id == pid, CutVersion.number == 2)).one()
+        view = recut_cost(s, prod, cv)
+        data = wr.assemble(s, prod, wr.parse_week(None))
+    assert view is not None
+    cut = next(x for x in data["risks"]["cuts"] if (x["reel"], x["number"]) == (cv.reel, 2))
+    assert cut["cost"] == view["total"]
+    seen = wr.for_reader([Grant("technician", pid)], data)
+    assert all("cost" not in x for x in seen["risks"]["cuts"])
+
+
+def test_an_item_s_label_is_said_in_the_page_s_language(site: tuple[TestClient, int], engine: Engine) -> None:
+    """Labels are kept as said in English ("VFX shot 053_CSC_0750"); the pages put the kind's word in theirs."""
+    from postprod.services import review, users
+
+    c, pid = site
+    with db.session_scope(engine) as s:
+        prod = get_production(s, pid)
+        target = review.resolve_target(s, prod, "vfx_shot", "053_CSC_0750")
+        req = review.request_approval(s, prod, target, [users.get_user(s, "director")], requested_by=None)
+        req_id = req.id
+        assert req.label == "VFX shot 053_CSC_0750"
+    csrf = login(c, "supervisor")
+    assert "VFX shot 053_CSC_0750" in c.get(f"/p/{pid}/approvals").text
+    c.post("/language", data={"csrf_token": csrf, "language": "fr", "next": "/"})
+    for page in (f"/p/{pid}/approvals", f"/p/{pid}/approvals/{req_id}"):
+        text = c.get(page).text
+        assert "Plan VFX 053_CSC_0750" in text and "VFX shot 053_CSC_0750" not in text, page

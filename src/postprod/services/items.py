@@ -58,6 +58,9 @@ class ItemKind:
     register_list: str | None = None
     note_ref: Callable[[Any], Any] | None = None
     doc_refs: Callable[[Any], Iterable[Any]] | None = None
+    # The word a label starts with ("VFX shot" in "VFX shot 001_TST_0020"): labels are stored as said in
+    # English, and the pages put this word in their language (web/render.item_label).
+    noun: str | None = None
 
 
 @dataclass(frozen=True)
@@ -372,6 +375,7 @@ def _builtin() -> None:
                 _entry_label(label, key),
                 _constant(reg),
                 register_list=export_list,
+                noun=label,
             )
         )
 

@@ -69,6 +69,21 @@ def _label(value: str | None) -> str:
     return (value or "").replace("-", " ").replace("_", " ")
 
 
+def item_label(label: str | None, target_type: str, gettext: Any) -> str:
+    """An item's stored label with its kind's word in the page's language ("VFX shot 001_TST_0020" ->
+    "Plan VFX 001_TST_0020"); labels are stored as said in English (approvals keep the one they were sent with)."""
+    from postprod.services import items
+
+    text = label or ""
+    try:
+        noun = items.get_kind(target_type).noun
+    except PostprodError:  # a kind no longer registered: the label as it was stored
+        return text
+    if noun and text.startswith(noun + " "):
+        return gettext(noun) + text[len(noun) :]
+    return text
+
+
 def status_labels(gettext: Any, statuses: Iterable[str]) -> dict[str, str]:
     """Statuses as the pages show them in the user's language, for the inline status forms' script."""
     return {s: gettext(_label(s)) for s in statuses}
@@ -131,6 +146,7 @@ def environment(lang: str) -> Environment:
     env.filters["day"] = lambda v: _day(v, lang)
     env.filters["num"] = lambda v, digits=1: _num(v, lang, digits)
     env.filters["label"] = _label
+    env.filters["item_label"] = lambda v, target_type: item_label(v, target_type, translations(lang).gettext)
     env.filters["money"] = lambda v, currency="EUR": _money(v, currency, lang)
     env.filters["when"] = lambda v: _when(v, lang)
     env.filters["change_value"] = lambda c, side: _change_value(c, side, translations(lang).gettext, lang)
