@@ -142,7 +142,10 @@ def test_search_finds_tasks_people_shots_and_notes_by_words_for_those_who_may_re
     page = c.get(f"/p/{pid}/search", params={"q": "csc 0750"}).text
     assert 'id="results-vfx_shot"' in page and "053_CSC_0750" in page
     page = c.get(f"/p/{pid}/search", params={"q": "julien"}).text
-    assert 'id="results-person"' in page and f'href="/p/{pid}/people"' in page
+    people = page.split('id="results-person"')[1].split("</section>")[0]
+    person = re.search(rf'href="/p/{pid}/people/(\d+)">([^<]+)<', people)
+    assert person is not None and "Julien" in person.group(2)  # the person's own page
+    assert c.get(f"/p/{pid}/people/{person.group(1)}").status_code == 200
     notes = page.split('id="results-note"')[1].split("</section>")[0]
     assert f'href="/p/{pid}/tasks/PIC-LOCK"' in notes and "repoussé" in notes
     assert "repoussé" in c.get(f"/p/{pid}/search", params={"q": "ETALONNAGE repous"}).text

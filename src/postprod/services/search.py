@@ -85,7 +85,7 @@ def ensure_indexed(session: Session, prod: Production) -> None:
 class SearchHit(TypedDict):
     kind: str  # task, person, vfx_shot, adr_cue, foley_cue, music_cue, dubbing_version, deliverable, note
     title: str
-    item_type: str | None  # the item to link to (for a note: the item it is on; "people" for a person)
+    item_type: str | None  # the item to link to (for a note: the item it is on; "person", by its ID, for a person)
     item_ref: str | None
     item_label: str  # for a note: the item's label
 
@@ -165,7 +165,7 @@ def _hit(
     if not _readable(session, grants, prod, e.kind, obj, client):
         return None
     if e.kind == "person":
-        return {"kind": "person", "title": e.title, "item_type": "people", "item_ref": None, "item_label": e.title}
+        return {"kind": "person", "title": e.title, "item_type": "person", "item_ref": obj.id, "item_label": e.title}
     return {
         "kind": e.kind,
         "title": e.title,

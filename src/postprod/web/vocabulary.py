@@ -343,6 +343,7 @@ ITEM_PAGES = {
     "approval": "approvals/{ref}",
     "qc_run": "qc/{ref}",
     "people": "people",
+    "person": "people/{ref}",
     "my_work": "me",  # a replan's moves: the user's own work, at its new dates
 }
 
