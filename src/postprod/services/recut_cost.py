@@ -118,7 +118,11 @@ def work_of(
     flagged = f"{cv.reel} v{cv.number}:"
     cues = session.scalars(
         select(AdrCue.number)
-        .where(AdrCue.production_id == prod.id, AdrCue.review.is_(True), AdrCue.review_reason.contains(flagged))
+        .where(
+            AdrCue.production_id == prod.id,
+            AdrCue.review.is_(True),
+            AdrCue.review_reason.contains(flagged, autoescape=True),
+        )
         .order_by(AdrCue.record_in, AdrCue.id)
     ).all()
     adr_cost = _unit_cost(v, c, DepartmentCode.ADR, "cue")
