@@ -309,11 +309,8 @@ def cost_trend(production: str | None = ProductionOpt, json_out: bool = JsonOpt)
 
 def import_file(kind: str, file: str, skip_bad: bool, production: str | None) -> None:
     """Read a CSV or XLSX file on this machine and import its lines; every bad line is printed."""
-    from pathlib import Path
-
     from postprod.cli._common import err_console
     from postprod.db import session_scope  # the database only for the commands that use it
-    from postprod.errors import InvalidInput
     from postprod.services import budget_io, cost_import
     from postprod.services.common import get_production
 
