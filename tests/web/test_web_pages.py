@@ -443,6 +443,25 @@ def test_webhooks_page(site: tuple[TestClient, int]) -> None:
     )  # no CSRF
     r = c.post(f"/p/{pid}/webhooks/{hook.group(1)}/remove", data={"csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303
+
+
+def test_a_webhook_past_the_most_a_production_may_have_is_refused_beside_its_address(
+    site: tuple[TestClient, int], engine: Engine
+) -> None:
+    from postprod.model import Webhook
+    from postprod.services.webhooks import MAX_HOOKS
+
+    c, pid = site
+    csrf = login(c, "supervisor")
+    for i in range(MAX_HOOKS - _rows(engine, Webhook)):
+        assert c.post(f"/p/{pid}/webhooks", data={"url": f"https://tools{i}.example/in", "csrf_token": csrf}).is_success
+    r = c.post(f"/p/{pid}/webhooks", data={"url": "https://one-more.example/in", "csrf_token": csrf})
+    assert r.status_code == 422 and f"{MAX_HOOKS} webhooks already" in _beside(r.text, "url"), r.text[-600:]
+    assert 'value="https://one-more.example/in"' in r.text  # what was typed, kept
+    assert _rows(engine, Webhook) == MAX_HOOKS
+    for hook in set(re.findall(r"/webhooks/(\d+)/remove", c.get(f"/p/{pid}/webhooks").text)):  # the site is shared
+        c.post(f"/p/{pid}/webhooks/{hook}/remove", data={"csrf_token": csrf})
+    assert _rows(engine, Webhook) == 0
     assert "No webhook yet." in c.get(f"/p/{pid}/webhooks").text
     login(c, "director")
     assert f'href="/p/{pid}/webhooks"' not in c.get(f"/p/{pid}").text
@@ -574,6 +593,14 @@ def test_asking_for_approval_with_no_reviewer_shows_the_form_again_on_its_page(
     assert _rows(engine, ApprovalRequest) == before
     r = c.post(f"/p/{pid}/approvals", data=form | {"reviewers": "director"}, follow_redirects=False)
     assert r.status_code == 303 and _rows(engine, ApprovalRequest) == before + 1
+    # the same item again while it waits: its page says so beside the form, and nothing more is asked
+    waiting = r.headers["location"].rsplit("/", 1)[-1]
+    for lang, said_ in (("en", "already awaits approval (request"), ("fr", "attend déjà une validation (demande")):
+        c.post("/language", data={"language": lang, "next": "/", "csrf_token": csrf})
+        r = c.post(f"/p/{pid}/approvals", data=form | {"reviewers": "director"})
+        assert r.status_code == 422 and f"{said_} {waiting})" in _beside(r.text, "form"), (lang, r.text[-500:])
+        assert 'id="request-approval"' in r.text and ">Final grade?</textarea>" in r.text
+    assert _rows(engine, ApprovalRequest) == before + 1
 
 
 def test_asking_for_changes_without_a_note_keeps_the_request_open(site: tuple[TestClient, int], engine: Engine) -> None:

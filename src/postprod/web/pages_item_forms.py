@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput, NotFound
+from postprod.errors import Conflict, InvalidInput, NotFound
 from postprod.http_deps import Id, SessionDep
 from postprod.model import Production
 from postprod.services import items, review
@@ -118,10 +118,11 @@ def request_approval(
     reviewers = [users_svc.get_user(session, n) for n in names]
     try:
         req = review.request_approval(session, prod, target, reviewers, requested_by=principal.user, message=message)
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:  # no reviewer, or the item already awaits approval
         refused(session, exc)
         _ = gettext_for(language_of(request, principal.user.language))
         here = item_path(prod, target.type, _item(session, target.type, target.id))
-        refusal = ItemForm("approval", here, errors_of(exc, _, {}), {"reviewers": names, "message": message})
+        errors = {"form": exc.said(_)} if isinstance(exc, Conflict) else errors_of(exc, _, {})
+        refusal = ItemForm("approval", here, errors, {"reviewers": names, "message": message})
         return item_page_again(request, principal, session, production_id, target.type, target.id, refusal, exc)
     return RedirectResponse(f"/p/{prod.id}/approvals/{req.id}", status_code=303)

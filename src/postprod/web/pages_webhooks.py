@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from postprod.errors import InvalidInput
+from postprod.errors import Conflict, InvalidInput
 from postprod.http_deps import Id, SessionDep
 from postprod.services import webhooks as svc
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
@@ -52,11 +52,11 @@ def add_webhook(
     url = text(form, "url")
     try:
         hook = svc.create_webhook(session, prod, url, actor=principal.user.username)
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:  # a refused address, or the production has the most hooks it may
         refused(session, exc)
         _ = gettext_for(language_of(request, principal.user.language))
         prod = production_for(session, principal, production_id, "webhook.manage")
-        errors = errors_of(exc, _, {})
+        errors = {"url": exc.said(_)} if isinstance(exc, Conflict) else errors_of(exc, _, {})
         return _page(request, principal, session, prod, errors=errors, values={"url": url}, status=422)
     session.flush()
     return _page(request, principal, session, prod, new_hook=svc.webhook_dict(hook, with_secret=True))
