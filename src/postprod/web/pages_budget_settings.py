@@ -24,6 +24,15 @@ from postprod.web.pages_budget import attempt, editing, form_version
 router = APIRouter()
 
 
+def _attempt(
+    request: Request, principal: Any, session: Any, prod: Production, form: Any, write: Any, which: str, values: Any
+) -> Response:
+    """The budget page's `attempt` for the settings form `which`, with that form's words for its mistakes."""
+    return attempt(
+        request, principal, session, prod, form, write, values=values, which=which, errors_of=errors_for(which)
+    )
+
+
 def _back(prod: Production, v: BudgetVersion | str, anchor: str, account: str = "") -> str:
     number = v.number if isinstance(v, BudgetVersion) else v
     url = f"/p/{prod.id}/budget?version={number}"
@@ -42,8 +51,7 @@ def set_fringe(
         svc.set_fringe(session, prod, values["name"], values["percent"])
         return _back(prod, text(form, "version") or "current", "fringes", text(form, "open"))
 
-    return attempt(request, principal, session, prod, form, write, values=values, which="fringe",
-                    errors_of=errors_for("fringe"))  # fmt: skip
+    return _attempt(request, principal, session, prod, form, write, "fringe", values)
 
 
 @router.post("/p/{production_id}/budget/rates", response_model=None)
@@ -58,8 +66,7 @@ def set_rate(
         v = svc.set_rate(session, form_version(session, prod, form), values["currency"], values["rate"])
         return _back(prod, v, "rates", text(form, "open"))
 
-    return attempt(request, principal, session, prod, form, write, values=values, which="rate",
-                    errors_of=errors_for("rate"))  # fmt: skip
+    return _attempt(request, principal, session, prod, form, write, "rate", values)
 
 
 @router.post("/p/{production_id}/budget/percent-lines", response_model=None)
@@ -80,8 +87,7 @@ def add_percent_line(
         )  # fmt: skip
         return _back(prod, v, "percent-lines", text(form, "open"))
 
-    return attempt(request, principal, session, prod, form, write, values=values, which="percent",
-                    errors_of=errors_for("percent"))  # fmt: skip
+    return _attempt(request, principal, session, prod, form, write, "percent", values)
 
 
 @router.post("/p/{production_id}/budget/percent-lines/{line_id}/delete", response_model=None)
@@ -96,8 +102,7 @@ def remove_percent_line(
         svc.remove_percent_line(session, v, line_id)
         return _back(prod, v, "percent-lines", text(form, "open"))
 
-    return attempt(request, principal, session, prod, form, write, values={}, which="percent_list",
-                    errors_of=errors_for("percent_list"))  # fmt: skip
+    return _attempt(request, principal, session, prod, form, write, "percent_list", {})
 
 
 @router.post("/p/{production_id}/budget/accounts", response_model=None)
@@ -115,8 +120,7 @@ def add_account(
         )  # fmt: skip
         return _back(prod, text(form, "version") or "current", f"acc-{a.code}", a.code)
 
-    return attempt(request, principal, session, prod, form, write, values=values, which="account",
-                    errors_of=errors_for("account"))  # fmt: skip
+    return _attempt(request, principal, session, prod, form, write, "account", values)
 
 
 @router.post("/p/{production_id}/budget/accounts/change", response_model=None)
@@ -134,5 +138,4 @@ def change_account(
         )  # fmt: skip
         return _back(prod, text(form, "version") or "current", f"acc-{a.code}", a.code)
 
-    return attempt(request, principal, session, prod, form, write, values=values, which="account_edit",
-                    errors_of=errors_for("account_edit"))  # fmt: skip
+    return _attempt(request, principal, session, prod, form, write, "account_edit", values)
