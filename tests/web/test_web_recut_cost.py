@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from tests.web.webkit import login
@@ -93,7 +94,10 @@ def test_the_cut_version_lists_the_cues_that_moved_with_the_picture(
     assert "Repères déplacés avec l'image" in c.get(f"/p/{pid}/cuts/{cv_id}").text
 
 
-def test_the_weekly_report_prices_the_recuts_waiting_for_approval(site: tuple[TestClient, int], engine: Engine) -> None:
+def test_the_weekly_report_prices_the_recuts_waiting_for_approval(
+    site: tuple[TestClient, int], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from postprod.budget import sheet
     from postprod.services import weekly_report as wr
     from postprod.services.users import Grant
 
@@ -107,7 +111,12 @@ def test_the_weekly_report_prices_the_recuts_waiting_for_approval(site: tuple[Te
         budget.add_line(s, prod, v, account=account, description="Conformation", quantity="3", unit="day", rate="650")
         cv = s.scalars(select(CutVersion).where(CutVersion.production_id == pid, CutVersion.number == 2)).one()
         view = recut_cost(s, prod, cv)
+        computed: list[object] = []
+        compute = sheet.compute
+        monkeypatch.setattr(sheet, "compute", lambda version: computed.append(version) or compute(version))
         data = wr.assemble(s, prod, wr.parse_week(None))
+        assert len(computed) == 1  # the report computes the budget once: its summary and the recut read it
+        assert budget.compute(s, v) is not None and len(computed) == 2  # outside the report's read: again
     assert view is not None
     cut = next(x for x in data["risks"]["cuts"] if (x["reel"], x["number"]) == (cv.reel, 2))
     assert cut["cost"] == view["total"]

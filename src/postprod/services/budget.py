@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -529,7 +530,31 @@ def frozen_totals(v: BudgetVersion) -> dict[str, Decimal] | None:
     return {k: Decimal(x) for k, x in v.frozen["accounts"].items()}
 
 
+_MEMO = "postprod.budget.computed"
+
+
+@contextmanager
+def computed_once(session: Session) -> Iterator[None]:
+    """Within a read that computes a version more than once (the weekly report: its cost summary, then the
+    recuts it prices), read and compute each version once. For reads only: a write made inside is not seen."""
+    session.info[_MEMO] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_MEMO, None)
+
+
 def engine_version(session: Session, v: BudgetVersion) -> sheet.Version:
+    """The version as the engine reads it (once per version inside `computed_once`)."""
+    memo = session.info.get(_MEMO)
+    if memo is None:
+        return _engine_version(session, v)
+    if ("version", v.id) not in memo:
+        memo["version", v.id] = _engine_version(session, v)
+    return memo["version", v.id]  # type: ignore[no-any-return]
+
+
+def _engine_version(session: Session, v: BudgetVersion) -> sheet.Version:
     """The version as the engine reads it: lines read as rows (no ORM objects: a budget has thousands)."""
     prod_id = v.production_id
     chs = session.scalars(
@@ -593,7 +618,12 @@ def engine_version(session: Session, v: BudgetVersion) -> sheet.Version:
 
 
 def compute(session: Session, v: BudgetVersion) -> sheet.Computed:
-    return sheet.compute(engine_version(session, v))
+    memo = session.info.get(_MEMO)
+    if memo is None:
+        return sheet.compute(engine_version(session, v))
+    if ("computed", v.id) not in memo:
+        memo["computed", v.id] = sheet.compute(engine_version(session, v))
+    return memo["computed", v.id]  # type: ignore[no-any-return]
 
 
 @described(status="draft or locked (a locked version never changes: revise it)")

@@ -164,7 +164,7 @@ def recut_costs(
         return {}
     bv = budget.get_version(session, prod)
     v = budget.engine_version(session, bv)
-    c = sheet.compute(v)
+    c = budget.compute(session, bv)  # once, in the weekly report's read
     out: dict[int, RecutCostView] = {}
     for cv, prev in recuts:
         if prev is not None:

@@ -173,6 +173,13 @@ def _unapproved_cuts(session: Session, prod: Production) -> list[dict[str, Any]]
 
 def assemble(session: Session, prod: Production, week: str, *, today: date | None = None) -> dict[str, Any]:
     """The report's data for a week (as of its Sunday, or today when sooner), every section present."""
+    from postprod.services import budget
+
+    with budget.computed_once(session):  # the cost summary and the recuts' prices read one budget
+        return _assemble(session, prod, week, today=today)
+
+
+def _assemble(session: Session, prod: Production, week: str, *, today: date | None) -> dict[str, Any]:
     monday, sunday = week_bounds(week)
     as_of = min(sunday, today or date.today())
     board = dashboard.dashboard(session, prod, as_of, late_limit=30)

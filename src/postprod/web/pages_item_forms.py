@@ -56,7 +56,7 @@ def item_page_again(
     kind_name: str,
     item_id: int,
     refusal: ItemForm,
-    exc: InvalidInput,
+    exc: InvalidInput | Conflict,
 ) -> HTMLResponse:
     """The item's page again with the refused form (422, as forms.again answers a plain post); a kind of
     item with no page of its own here gets the error page."""
