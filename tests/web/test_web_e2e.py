@@ -65,8 +65,8 @@ def test_supervisor_day_in_the_browser(server: tuple[str, int], tmp_path: Path) 
             page.fill("#request-approval textarea", "Cue sheet ready for the distributor")
             page.click("#request-approval button")
             page.fill("#decide textarea", "Checked against the final mix")
-            page.click("#decide button[value=approved]")
-            assert page.locator("#approval-status").inner_text().strip() == "approved"
+            page.click("#decide button[value=approved]")  # htmx posts it, then loads the request's page again
+            page.locator("#approval-status", has_text="approved").wait_for()
             page.goto(f"{base}/p/{pid}")
             row = page.locator("#deliverables tr", has_text="Relevé des musiques (cue sheet)")
             assert "approved" in row.inner_text()

@@ -162,3 +162,34 @@ def test_crew_calendar_and_production_forms_in_the_browser(
             _fits(page, width)
             assert accessibility_violations(page) == []
             page.screenshot(path=str(shots / f"calendar-{lang}-{width}.png"), full_page=True)
+
+
+def test_a_refused_note_or_approval_request_stays_on_the_item_s_page(server: tuple[str, int], tmp_path: Path) -> None:
+    """htmx swaps only the refused form: the address stays the item's (a reload does not post again), what
+    was typed stays, and a note accepted then shows on the same page."""
+    base, pid = server
+    with sync_api.sync_playwright() as pw:
+        with open_page(pw, tmp_path / "profile", 1440, 900) as page:
+            sign_in(page, base, "supervisor")
+            page.goto(f"{base}/p/{pid}/tasks/PIC-EDITORS-CUT")
+            here = page.url
+            page.fill("#note-form textarea[name=body]", "   ")
+            page.click("#note-form button")
+            page.wait_for_selector("#note-form #err-body")
+            assert page.locator("#err-body").inner_text() == "the note is empty" and page.url == here
+            page.fill("#note-form textarea[name=body]", "Conform after the lock")
+            page.click("#note-form button")
+            page.wait_for_selector(".note-body:has-text('Conform after the lock')")
+            assert page.url.split("#")[0] == here
+
+            page.goto(f"{base}/p/{pid}/deliverables")
+            page.locator("main a[href*='/deliverables/']").first.click()
+            page.wait_for_selector("#request-approval")
+            here = page.url
+            page.fill("#request-approval textarea[name=message]", "Final grade?")
+            page.click("#request-approval button.primary")
+            page.wait_for_selector("#request-approval #err-reviewers")
+            assert page.url == here and page.input_value("#request-approval textarea[name=message]") == "Final grade?"
+            page.locator("#request-approval input[name=reviewers]").first.check()
+            page.click("#request-approval button.primary")
+            page.wait_for_url(lambda url: "/approvals/" in url)

@@ -89,7 +89,8 @@ def test_the_pages_people_look_at_most(server: tuple[str, int], tmp_path: Path, 
         page.wait_for_selector("#decide")
         _check(page, width, f"approval-client-{tag}", shots)
         page.fill("#decide textarea", "Looks right")
-        page.click("#decide button[value=approved]")
+        page.click("#decide button[value=approved]")  # htmx posts it, then loads the request's page again
+        page.locator("#approval-status", has_text=words["approve"]).wait_for()
         assert page.locator("#approval-status").inner_text().strip() == words["approve"]
         assert page.locator("#bell-count").count() == 0
 

@@ -24,7 +24,7 @@ from postprod.services import users as users_svc
 from postprod.services.principal import Principal
 from postprod.services.users import Forbidden, Resource
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
-from postprod.web.forms import ItemForm, errors_of, refused, text
+from postprod.web.forms import ItemForm, done, errors_of, refused, text
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_jobs import followed_job, job_view
 from postprod.web.render import gettext_for, language_of, render, said
@@ -445,4 +445,4 @@ def decide(
         return _approval_page(
             request, principal, session, prod, request_id, errors=errors, values={"note": note}, status=422
         )
-    return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}/approvals/{req.id}"), status_code=303)
+    return done(request, safe_next(form.get("next"), f"/p/{prod.id}/approvals/{req.id}"))

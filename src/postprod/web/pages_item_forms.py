@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from postprod.errors import Conflict, InvalidInput, NotFound
@@ -23,7 +23,7 @@ from postprod.services.common import get_task
 from postprod.services.principal import Principal, task_resource
 from postprod.services.users import Resource
 from postprod.web.auth import FormDep, FormPrincipal, production_for
-from postprod.web.forms import ItemForm, errors_of, refused, text, texts
+from postprod.web.forms import ItemForm, done, errors_of, refused, text, texts
 from postprod.web.pages_auth import safe_next
 from postprod.web.pages_delivery import deliverable_page
 from postprod.web.pages_editorial import cut_version_page, entry_page
@@ -102,7 +102,7 @@ def add_note(
         here = safe_next(form.get("next"), item_path(prod, kind_name, _item(session, kind_name, target_id)))
         refusal = ItemForm("note", here, errors_of(exc, _, {}), {"body": body})
         return item_page_again(request, principal, session, production_id, kind_name, target_id, refusal, exc)
-    return RedirectResponse(safe_next(form.get("next"), f"/p/{prod.id}"), status_code=303)
+    return done(request, safe_next(form.get("next"), f"/p/{prod.id}"))
 
 
 @router.post("/p/{production_id}/approvals", response_model=None)
@@ -125,4 +125,4 @@ def request_approval(
         errors = {"form": exc.said(_)} if isinstance(exc, Conflict) else errors_of(exc, _, {})
         refusal = ItemForm("approval", here, errors, {"reviewers": names, "message": message})
         return item_page_again(request, principal, session, production_id, target.type, target.id, refusal, exc)
-    return RedirectResponse(f"/p/{prod.id}/approvals/{req.id}", status_code=303)
+    return done(request, f"/p/{prod.id}/approvals/{req.id}")
