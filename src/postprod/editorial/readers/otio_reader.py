@@ -92,6 +92,15 @@ def _at_rate(timeline: otio.schema.Timeline, rate: float, reels: dict[str, str])
         m.marked_range = span(m.marked_range)
 
 
+def _named(ref: otio.core.MediaReference | None) -> str | None:
+    """A media reference's name, unless it is a placeholder: an AAF source mob without a name reads as
+    "Mob" (pyaaf2's default) or as its mob id, the same for every source."""
+    name = ref.name if ref is not None else None
+    if not name or name == "Mob" or name.startswith("urn:smpte:umid:"):
+        return None
+    return str(name)
+
+
 def _first_rate(timeline: otio.schema.Timeline) -> float | None:
     for clip in timeline.find_clips():
         sr = clip.source_range or clip.available_range()
@@ -198,7 +207,7 @@ def _event_from_clip(
     cmx = clip.metadata.get("cmx_3600", {}) or {}
     ref = clip.media_reference
     source_file = getattr(ref, "target_url", None) if isinstance(ref, otio.schema.ExternalReference) else None
-    reel = cmx.get("reel") or (ref.name if ref is not None and ref.name else None) or clip.name or "AX"
+    reel = cmx.get("reel") or _named(ref) or clip.name or "AX"
     speed: Fraction | None = None
     for eff in clip.effects:
         if isinstance(eff, otio.schema.FreezeFrame):

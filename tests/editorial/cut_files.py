@@ -1,12 +1,21 @@
-"""A cut written the way Final Cut Pro exports FCPXML: times as rational seconds, the sequence's start
-timecode in tcStart and the main storyline's offsets counted from it, a gap element for each hole."""
+"""Cuts written as files of each format the editorial import reads, for tests.
+
+FCPXML the way Final Cut Pro exports it (OpenTimelineIO's writer leaves out the sequence's start timecode):
+times as rational seconds, the start timecode in tcStart and the main storyline's offsets counted from it,
+a gap element for each hole.
+"""
 
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+import opentimelineio as otio
+
+from postprod.editorial.edl_writer import cut_to_edl
 from postprod.editorial.model import Cut
+from postprod.editorial.otio_writer import cut_to_otio
 
 
 def seconds(frames: int, rate: Fraction) -> str:
@@ -63,3 +72,31 @@ def cut_to_fcpxml(cut: Cut, *, tc_format: str = "NDF") -> str:
         cursor = e.record_out
     lines += ["      </spine>", "    </sequence>", "  </project></event></library>", "</fcpxml>", ""]
     return "\n".join(lines)
+
+
+def cut_to_aaf(cut: Cut, path: Path) -> None:
+    """The cut as an AAF through OpenTimelineIO's AAF adapter, each clip on a master clip of its reel's media."""
+    timeline = cut_to_otio(cut)
+    rate = float(cut.rate)
+    whole = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(10**7, rate))
+    for clip in timeline.find_clips():
+        reel = clip.metadata["cmx_3600"]["reel"]
+        clip.media_reference = otio.schema.ExternalReference(
+            target_url=f"file:///media/{reel}.mov", available_range=whole
+        )
+    otio.adapters.write_to_file(timeline, str(path), adapter_name="AAF", use_empty_mob_ids=True)
+
+
+def write_cut(cut: Cut, path: Path) -> Path:
+    """The cut in the format its file name says: .edl, .xml (FCP 7), .fcpxml, .aaf or .otio."""
+    suffix = path.suffix.lower()
+    if suffix == ".edl":
+        path.write_text(cut_to_edl(cut), encoding="utf-8")
+    elif suffix == ".fcpxml":
+        path.write_text(cut_to_fcpxml(cut), encoding="utf-8")
+    elif suffix == ".aaf":
+        cut_to_aaf(cut, path)
+    else:
+        adapter = {".xml": "fcp_xml", ".otio": "otio_json"}[suffix]
+        otio.adapters.write_to_file(cut_to_otio(cut), str(path), adapter_name=adapter)
+    return path

@@ -1,4 +1,5 @@
-"""FCPXML cuts: the record start (the sequence's tcStart) and every frame kept, at film, PAL and NTSC rates."""
+"""Cuts read from each format: FCPXML keeps the record start (the sequence's tcStart) and every frame at film,
+PAL and NTSC rates; an AAF's clips keep their sources; a recut in any format gives the same change list."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from tests.editorial.fcpxml_kit import cut_to_fcpxml
+from tests.editorial.cut_files import cut_to_fcpxml, write_cut
 
 from postprod.editorial.diff import diff_cuts
 from postprod.editorial.readers import read_cut
@@ -65,3 +66,19 @@ def test_fcpxml_that_does_not_parse_names_the_file(tmp_path: Path) -> None:
     odd.write_text(cut_to_fcpxml(generate_cut(5, Fraction(24), seed=1)).replace('start="0s"', 'start="x/ys"', 1))
     with pytest.raises(FileFormatError, match="odd.fcpxml: cannot read as fcpxml: asset start='x/ys'"):
         read_cut(odd)
+
+
+@pytest.mark.parametrize("suffix", [".edl", ".xml", ".fcpxml", ".aaf", ".otio"])
+def test_a_recut_gives_the_same_change_list_in_every_format(tmp_path: Path, suffix: str) -> None:
+    pair = make_pair(30, Fraction(24), seed=3, trims=1, inserts=1, deletes=2, moves=1, replaces=1, version_bumps=0)
+    old = read_cut(write_cut(pair.old, tmp_path / f"R1_v1{suffix}"))
+    new = read_cut(write_cut(pair.new, tmp_path / f"R1_v2{suffix}"))
+    assert frames_to_tc(new.record_start, new.rate) == "01:00:00:00"
+    assert len(new.events) == len(pair.new.events)
+    # the AAF writer leaves its file sources unnamed ("Mob" once read): a clip is known by its master clip
+    assert len({e.reel for e in new.events}) > 3, {e.reel for e in new.events}
+
+    def changes(a: object, b: object) -> list[tuple[str, int, int]]:
+        return sorted((c.type, c.head_frames, c.tail_frames) for c in diff_cuts(a, b).changes)  # type: ignore[arg-type]
+
+    assert changes(old, new) == changes(pair.old, pair.new)
