@@ -1,7 +1,8 @@
 """End to end in headless Chromium: the plan de travail and the Gantt, in English and French, at 1440 and 390 px
 (the Gantt at 1280 and 1366 px too).
 
-Replan after an absence and compare with the baseline; the Gantt fits the window at its default
+Replan after an absence, or after an added task the music edit must wait for, and compare with the baseline
+(each moved task says why); the Gantt fits the window at its default
 zoom (scaled to it, the lane names beside their rows), keeps the lane names in view while it
 scrolls, names short bars on hover and focus. Every
 page passes axe-core. Screenshots go to POSTPROD_SCREENSHOTS (default: a temporary folder).
@@ -25,8 +26,22 @@ VIEWS = [("en", 1440), ("fr", 1440), ("en", 390), ("fr", 390)]
 GANTT_VIEWS = [*VIEWS, ("en", 1280), ("fr", 1366)]
 DESKTOP = 1280  # from this width the whole plan fits the window at the default zoom
 WORDS = {
-    "en": {"planning": "Planning", "done": "New plan in force", "moved": "Moved tasks"},
-    "fr": {"planning": "Plan de travail", "done": "Nouveau plan en vigueur", "moved": "Tâches déplacées"},
+    "en": {
+        "planning": "Planning",
+        "done": "New plan in force",
+        "moved": "Moved tasks",
+        "added": "Added",
+        "waits": "MUS-EDIT waits for MUS-REWRITE (new dependency)",
+        "first": "first cause:",
+    },
+    "fr": {
+        "planning": "Plan de travail",
+        "done": "Nouveau plan en vigueur",
+        "moved": "Tâches déplacées",
+        "added": "Ajoutées",
+        "waits": "MUS-EDIT attend la fin de MUS-REWRITE (nouvelle dépendance)",
+        "first": "cause première :",
+    },
 }
 
 
@@ -88,6 +103,50 @@ def test_replan_after_an_absence_and_compare_with_the_baseline(
         assert words["moved"] in page.content()
         _fits(page, width)
         page.screenshot(path=str(shots / f"compare-{lang}-{width}.png"), full_page=True)
+        assert accessibility_violations(page) == []
+
+
+@pytest.mark.parametrize(("lang", "width"), VIEWS)
+def test_replan_after_an_added_task_and_see_the_moves_it_explains(
+    server: tuple[str, int], tmp_path: Path, lang: str, width: int
+) -> None:
+    base, pid = server
+    shots = _shots(tmp_path)
+    words = WORDS[lang]
+    with sync_api.sync_playwright() as pw, open_page(pw, tmp_path / "profile", width, 900) as page:
+        _start(page, base, lang, width)
+        page.goto(f"{base}/p/{pid}/planning")
+        page.click("#freeze-baseline")
+        page.wait_for_selector("#compare-current")
+        # The director wants the theme rewritten after the recording: five days of music before the music edit.
+        form = page.locator("#replan-form")
+        form.locator("input[name=add_key]").fill("mus-rewrite")  # keys are upper case
+        form.locator("input[name=add_name]").fill("Theme rewrite")
+        form.locator("input[name=add_days]").fill("5")
+        form.locator("select[name=add_department]").select_option("music")
+        form.locator("input[name=add_after]").fill("MUS-RECORD")
+        form.locator("input[name=dep_before]").fill("MUS-REWRITE")
+        form.locator("input[name=dep_after]").fill("MUS-EDIT")
+        page.click("#replan-now")
+        page.wait_for_selector(f"#plan-job >> text={words['done']}", timeout=30_000)
+        assert "MUS-REWRITE" in page.locator("#history").inner_text()
+        _fits(page, width)
+
+        page.click("#plan-job a")
+        page.wait_for_selector("#moved")
+        moved = page.locator("#moved")
+        assert f"{words['added']}: MUS-REWRITE" in moved.inner_text()
+        # The music edit waits for the new task; everything after it moved because of it, and says so.
+        edit = moved.locator("tr[data-task=MUS-EDIT]")
+        assert int(edit.locator("td.num").inner_text()) > 0
+        assert edit.locator("td.why").inner_text().strip() == words["waits"]
+        premix = moved.locator("tr[data-task=MIX-PREMIX] td.why").inner_text()
+        assert "MIX-PREMIX" in premix and "MUS-EDIT" in premix and words["first"] in premix, premix
+        downstream = moved.locator("tbody tr td.why").all_inner_texts()
+        assert len(downstream) == int(page.locator("#moved-count").inner_text()) > 2
+        assert sum(words["waits"] in why for why in downstream) >= max(3, len(downstream) - 2), downstream
+        _fits(page, width)
+        page.screenshot(path=str(shots / f"compare-added-{lang}-{width}.png"), full_page=True)
         assert accessibility_violations(page) == []
 
 

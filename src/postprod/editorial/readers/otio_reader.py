@@ -9,8 +9,9 @@ from typing import Any
 import opentimelineio as otio
 
 from postprod.editorial.model import VFX_ID_RE, Cut, CutWarning, Event, Locator, snap_rate, vfx_id_at_start
+from postprod.editorial.readers.fcpxml import InFrames, in_frames
 from postprod.errors import N_, FileFormatError
-from postprod.timecode import supports_drop_frame
+from postprod.timecode import format_rate, supports_drop_frame
 
 
 def read_with_otio(
@@ -22,10 +23,19 @@ def read_with_otio(
     progress: Callable[[float], None] | None = None,
 ) -> Cut:
     """Read a file with an OTIO adapter and convert the first timeline to a Cut."""
+    frames: InFrames | None = None  # FCPXML: the document counted in frames
     try:
-        result = (
-            otio.adapters.read_from_file(path, adapter_name=adapter) if adapter else otio.adapters.read_from_file(path)
-        )
+        if fmt == "fcpxml":
+            frames = in_frames(path, rate)
+            result = otio.adapters.read_from_string(frames.text, adapter_name=adapter)
+        else:
+            result = (
+                otio.adapters.read_from_file(path, adapter_name=adapter)
+                if adapter
+                else otio.adapters.read_from_file(path)
+            )
+    except FileFormatError:
+        raise
     except Exception as exc:  # adapters raise many types; the user needs one line naming the file
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FileFormatError(
@@ -45,11 +55,50 @@ def read_with_otio(
         timeline = timelines[0]
     if not isinstance(timeline, otio.schema.Timeline):
         raise FileFormatError(path, N_("no timeline found in the %(format)s file"), params={"format": fmt})
+    if frames is not None:
+        _at_rate(timeline, float(frames.rate), frames.reels)
+        timeline.metadata["postprod"] = {"rate": format_rate(frames.rate), "drop_frame": frames.drop_frame}
     cut = cut_from_otio(timeline, rate=rate, path=path)
     cut.format = fmt
     if progress is not None:
         progress(1.0)
     return cut
+
+
+def _at_rate(timeline: otio.schema.Timeline, rate: float, reels: dict[str, str]) -> None:
+    """Each time of a timeline read at one frame a second put at the rate its frames are at; each media
+    reference named after its reel (reels: by address)."""
+
+    def at(t: otio.opentime.RationalTime) -> otio.opentime.RationalTime:
+        return otio.opentime.RationalTime(t.value, rate)
+
+    def span(r: otio.opentime.TimeRange) -> otio.opentime.TimeRange:
+        return otio.opentime.TimeRange(at(r.start_time), at(r.duration))
+
+    for item in timeline.find_children():
+        if isinstance(item, otio.schema.Transition):
+            item.in_offset, item.out_offset = at(item.in_offset), at(item.out_offset)
+            continue
+        if item.source_range is not None:
+            item.source_range = span(item.source_range)
+        for m in item.markers:
+            m.marked_range = span(m.marked_range)
+        ref = getattr(item, "media_reference", None)
+        if ref is not None and ref.available_range is not None:
+            ref.available_range = span(ref.available_range)
+        if isinstance(ref, otio.schema.ExternalReference) and ref.target_url in reels:
+            ref.name = reels[ref.target_url]
+    for m in timeline.tracks.markers:
+        m.marked_range = span(m.marked_range)
+
+
+def _named(ref: otio.core.MediaReference | None) -> str | None:
+    """A media reference's name, unless it is a placeholder: an AAF source mob without a name reads as
+    "Mob" (pyaaf2's default) or as its mob id, the same for every source."""
+    name = ref.name if ref is not None else None
+    if not name or name == "Mob" or name.startswith("urn:smpte:umid:"):
+        return None
+    return str(name)
 
 
 def _first_rate(timeline: otio.schema.Timeline) -> float | None:
@@ -158,7 +207,7 @@ def _event_from_clip(
     cmx = clip.metadata.get("cmx_3600", {}) or {}
     ref = clip.media_reference
     source_file = getattr(ref, "target_url", None) if isinstance(ref, otio.schema.ExternalReference) else None
-    reel = cmx.get("reel") or (ref.name if ref is not None and ref.name else None) or clip.name or "AX"
+    reel = cmx.get("reel") or _named(ref) or clip.name or "AX"
     speed: Fraction | None = None
     for eff in clip.effects:
         if isinstance(eff, otio.schema.FreezeFrame):

@@ -106,8 +106,12 @@ def compare_plans(
         for k in sorted(set(a.load) | set(b.load), key=lambda k: normalize("NFKD", inputs.name_of(k)).casefold())
     }
     names = inputs.task_names | {m["task"]: m.get("name", m["task"]) for m in other.moves}
+    # why each task moved, from the replan that made this plan: its chain of causes (none for a task that
+    # moved in an earlier replan only)
+    chains = {m["task"]: m.get("chain", []) for m in other.moves}
     for m in data["moves"]:
         m["name"] = names.get(m["task"], m["task"])
+        m["chain"] = chains.get(m["task"], [])
     data["load_change"] = {inputs.name_of(k): v for k, v in data["load_change"].items()}
     data["peak_load"] = {inputs.name_of(k): v for k, v in data["peak_load"].items()}
     data["baseline"] = {"id": ref.id, "name": ref.name, "kind": ref.kind.value}
