@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -11,11 +12,12 @@ from sqlalchemy import Engine, select
 from tests.web.webkit import login
 
 from postprod import db
-from postprod.model import Absence, PlanKind, PlanTask, Task
+from postprod.model import Absence, Person, PlanKind, PlanTask, Task
 from postprod.model import Plan as PlanRow
 from postprod.services import planning as ops
 from postprod.services.common import get_production
 from postprod.web import pages_planning, render
+from postprod.web.render import _day
 
 
 @pytest.fixture
@@ -90,8 +92,15 @@ def test_replan_after_an_absence_and_compare(planned: tuple[TestClient, int], en
     assert moved > 0 and f'data-task="{key}"' in page.text
     assert "Load per person and room" in page.text
     # French, the same page.
+    with db.session_scope(engine) as s:
+        name = s.get(Person, person).name  # type: ignore[union-attr]
+    end = start + timedelta(days=9)
+    assert f"{name} away {_day(start)} to {_day(end)}" in c.get(f"/p/{pid}/planning").text  # what it was for
     c.post("/language", data={"csrf_token": csrf, "language": "fr", "next": "/"})
     assert "Tâches déplacées" in c.get(f"/p/{pid}/planning/compare").text
+    said = f"{name} : absence du {_day(start, 'fr')} au {_day(end, 'fr')}"
+    assert html.escape(said) in c.get(f"/p/{pid}/planning").text, said
+    c.post("/language", data={"csrf_token": csrf, "language": "en", "next": "/"})
 
 
 def test_scenario_leaves_the_plan_until_adopted(planned: tuple[TestClient, int], engine: Engine) -> None:
@@ -107,6 +116,10 @@ def test_scenario_leaves_the_plan_until_adopted(planned: tuple[TestClient, int],
     assert ("scenario", "slow conform") in [(k, n) for _, k, n in plans]
     page = c.get(f"/p/{pid}/planning/compare", params={"scenario": "slow conform"})
     assert page.status_code == 200 and 'id="adopt"' in page.text and f'data-task="{key}"' in page.text
+    assert f"After: {key} slips +5 days" in page.text
+    c.post("/language", data={"csrf_token": csrf, "language": "fr", "next": "/"})
+    assert f"Après : {key} : glissement de +5 j" in c.get(f"/p/{pid}/planning/compare?scenario=slow+conform").text
+    assert f"{key} : glissement de +5 j" in c.get(f"/p/{pid}/planning").text  # the scenarios' table
     with db.session_scope(engine) as s:
         scen = s.scalars(select(PlanRow).where(PlanRow.kind == PlanKind.SCENARIO)).one()
         scen_start = {t.task_key: t.start for t in scen.tasks}
@@ -122,6 +135,9 @@ def test_scenario_leaves_the_plan_until_adopted(planned: tuple[TestClient, int],
     with db.session_scope(engine) as s:
         task = s.scalars(select(Task).where(Task.production_id == pid, Task.key == key)).one()
         assert task.planned_start == scen_start[key]  # the scenario's dates are the tasks' dates now
+    said = f"{key} : glissement de +5 j ; (scénario slow conform adopté)".replace(" ; ", "; ")
+    assert html.escape(said) in c.get(f"/p/{pid}/planning").text  # the plan in force says what it was made for
+    c.post("/language", data={"csrf_token": csrf, "language": "en", "next": "/"})
     # Adopting again: the scenario is gone.
     r = c.post(f"/p/{pid}/planning/scenarios/adopt", data={"csrf_token": csrf, "scenario": "slow conform"})
     assert r.status_code == 404

@@ -106,6 +106,21 @@ def _said(kept: Mapping[str, Any] | str | None, gettext: Any) -> str:
     return said_from(kept, gettext)
 
 
+def _incident(plan: dict[str, Any] | None, gettext: Any, lang: str) -> str:
+    """What a replan was made for (services/planning `incident_said`) in the page's language, its dates as the
+    language writes them; a plan made before those were kept says its English words."""
+    if not plan:
+        return ""
+    kept = plan.get("incident_said") or []
+    if not kept:
+        return str(plan.get("incident") or "")
+    said = []
+    for k in kept:
+        params = {n: _day(v, lang) if n in ("start", "end", "day") and v else v for n, v in k.get("params", {}).items()}
+        said.append(said_from({"template": k.get("template", ""), "params": params}, gettext))
+    return "; ".join(said)
+
+
 def _change_value(change: dict[str, Any], side: str, gettext: Any, lang: str) -> str:
     """One side of a told change (services/activity.FieldChange) as a reader reads it, never a raw code."""
     value = change.get(side)
@@ -151,6 +166,7 @@ def environment(lang: str) -> Environment:
     env.filters["when"] = lambda v: _when(v, lang)
     env.filters["change_value"] = lambda c, side: _change_value(c, side, translations(lang).gettext, lang)
     env.filters["said"] = lambda kept: _said(kept, translations(lang).gettext)
+    env.filters["incident"] = lambda plan: _incident(plan, translations(lang).gettext, lang)
     env.filters["qc"] = lambda v: qc_phrase(v, translations(lang).gettext, lang)
     env.globals["lang"] = lang
     env.globals["entity_types"] = ENTITY_TYPES

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from postprod.db import session_scope
-from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.errors import N_, Conflict, InvalidInput, NotFound, said_from
 from postprod.model import Person, PlanKind, Production, RoomKind, Task
 from postprod.planning import problem as eng
 from postprod.planning.replan import DependencyChanged, Incident, PersonAway, TaskAdded, TaskSlips
@@ -42,7 +42,7 @@ class _Replan:
     parent_id: int
     base: eng.Plan
     incidents: list[Incident]
-    describe: list[str]
+    describe: list[dict[str, Any]]  # what the replan is for, as messages kept as data (words_of says them)
     incoming: Incidents
 
 
@@ -53,7 +53,7 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
     parent = require_plan(session, prod, PlanKind.CURRENT)
     base = engine_plan(session, parent, inputs.problem)
     out: list[Incident] = []
-    words: list[str] = []
+    words: list[dict[str, Any]] = []
     resolved = Incidents()
     new_keys = {nt.key.upper() for nt in inc.added}
 
@@ -66,7 +66,7 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
         key = key_of(ref)
         out.append(TaskSlips(key, days))
         resolved.slips.append((key, days))
-        words.append(f"{key} slips {days:+d} days")
+        words.append(_kept(N_("%(task)s slips %(days)s days"), task=key, days=f"{days:+d}"))
     for who, d1, d2 in inc.away:
         person = _find_person(session, prod, who)
         for other in person.absences:
@@ -74,7 +74,7 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
                 raise Conflict(f"{person.name} is already away from {other.start} to {other.end}")
         out.append(PersonAway(person_key(person.id), d1, d2))
         resolved.away.append((str(person.id), d1, d2))
-        words.append(f"{person.name} away {d1} to {d2}")
+        words.append(_kept(N_("%(person)s away %(start)s to %(end)s"), person=person.name, start=d1, end=d2))
     release = inputs.today if inputs.today > prod.start_date else None
     for nt in inc.added:
         if session.scalars(select(Task.id).where(Task.production_id == prod.id, Task.key == nt.key)).first():
@@ -96,12 +96,15 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
         deps = tuple(eng.Dependency(a, nt.key) for a in after) + tuple(eng.Dependency(nt.key, b) for b in before)
         out.append(TaskAdded(task, deps))
         resolved.added.append(replace(nt, department=dept.code, after=after, before=before, name=nt.name or nt.key))
-        words.append(f"{nt.key} added ({nt.days} days)")
+        words.append(_kept(N_("%(task)s added (%(days)s days)"), task=nt.key, days=str(nt.days)))
     for before_ref, after_ref, lag in inc.depend:
         ka, kb = key_of(before_ref), key_of(after_ref)
         out.append(DependencyChanged(ka, kb, lag))
         resolved.depend.append((ka, kb, lag))
-        words.append(f"{kb} after {ka}" + (f" (lag {lag})" if lag else ""))
+        if lag:
+            words.append(_kept(N_("%(task)s after %(before)s (lag %(lag)s)"), task=kb, before=ka, lag=lag))
+        else:
+            words.append(_kept(N_("%(task)s after %(before)s"), task=kb, before=ka))
     existing = {(d.before, d.after) for d in inputs.problem.dependencies}
     for before_ref, after_ref in inc.undepend:
         ka, kb = key_of(before_ref), key_of(after_ref)
@@ -109,12 +112,14 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
             raise InvalidInput(f"{kb} does not depend on {ka}", field="undepend")
         out.append(DependencyChanged(ka, kb, removed=True))
         resolved.undepend.append((ka, kb))
-        words.append(f"{kb} no longer after {ka}")
+        words.append(_kept(N_("%(task)s no longer after %(before)s"), task=kb, before=ka))
     _pin(inputs, inc, resolved, words, key_of)
     return _Replan(inputs, parent.id, base, out, words, resolved)
 
 
-def _pin(inputs: Inputs, inc: Incidents, resolved: Incidents, words: list[str], key_of: Callable[[str], str]) -> None:
+def _pin(
+    inputs: Inputs, inc: Incidents, resolved: Incidents, words: list[dict[str, Any]], key_of: Callable[[str], str]
+) -> None:
     """Pinned starts go into the problem itself (the engine's fixed start), not through an engine incident."""
     index = {t.id: i for i, t in enumerate(inputs.problem.tasks)}
     tasks = list(inputs.problem.tasks)
@@ -129,7 +134,10 @@ def _pin(inputs: Inputs, inc: Incidents, resolved: Incidents, words: list[str], 
             release = inputs.today if inputs.today > inputs.problem.start else None
             tasks[i] = replace(tasks[i], fixed_start=day, release=None if day else release)
         resolved.pins.append((key, day))
-        words.append(f"{key} starts on {day}" if day else f"{key} start unpinned")
+        if day:
+            words.append(_kept(N_("%(task)s starts on %(day)s"), task=key, day=day))
+        else:
+            words.append(_kept(N_("%(task)s start unpinned"), task=key))
     inputs.problem = replace(inputs.problem, tasks=tasks)
 
 
@@ -225,13 +233,13 @@ def _commit_replan(
         kind=PlanKind.SCENARIO if scenario else PlanKind.CURRENT,
         name=scenario or "current",
         time_limit=time_limit,
-        incident="; ".join(r.describe),
+        incident=words_of(r.describe),
         parent_id=r.parent_id,
         moves=moves,
         write_dates=scenario is None,
     )
-    if scenario is not None:
-        row.incidents = incidents_dict(r.incoming)
+    # what it was made for, kept as data for the pages to say in their language; a scenario's incidents too
+    row.incidents = {**(incidents_dict(r.incoming) if scenario is not None else {}), "said": r.describe}
     out = _run_summary(inputs, row, result.plan)
     out.update(
         {
@@ -365,17 +373,26 @@ def adopt_scenario(session: Session, prod: Production, name: str) -> PlanRowView
         moves=list(row.moves),
         write_dates=True,
     )
+    new.incidents = {"said": (row.incidents or {}).get("said", []), "adopted": row.name}
     session.delete(row)
     session.flush()
     return plan_row_dict(new)
 
 
-def check_incidents(
-    session: Session, prod: Production, incidents: Incidents, *, scenario: str | None = None
-) -> list[str]:
+def check_incidents(session: Session, prod: Production, incidents: Incidents, *, scenario: str | None = None) -> str:
     """What a replan would be made for, in words; raises the replan's own error at once (a form shows it)."""
     _scenario_name(scenario)
-    return _prepare_replan(session, prod, incidents, None).describe
+    return words_of(_prepare_replan(session, prod, incidents, None).describe)
+
+
+def _kept(template: str, **params: Any) -> dict[str, Any]:
+    """One thing a replan is made for, as a message kept as data (errors.said_from reads it); dates as ISO."""
+    return {"template": template, "params": {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}}
+
+
+def words_of(kept: list[dict[str, Any]]) -> str:
+    """What a replan is made for, in English (the plan's `incident`, the command line's and the API's words)."""
+    return "; ".join(said_from(k, str) for k in kept)
 
 
 def delete_scenario(session: Session, prod: Production, name: str) -> None:

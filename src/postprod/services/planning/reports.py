@@ -26,6 +26,7 @@ from postprod.services.planning.store import (
     plan_names,
     plan_row_dict,
     require_plan,
+    said_of,
     stored_plan,
 )
 
@@ -49,6 +50,7 @@ def set_baseline(session: Session, prod: Production) -> PlanRowView:
         optimal=cur.optimal,
         seconds=cur.seconds,
         incident=cur.incident,
+        incidents={k: v for k, v in (cur.incidents or {}).items() if k in ("said", "adopted")} or None,
         parent_id=cur.id,
         critical_path=list(cur.critical_path),
         late=list(cur.late),
@@ -115,7 +117,10 @@ def compare_plans(
     data["load_change"] = {inputs.name_of(k): v for k, v in data["load_change"].items()}
     data["peak_load"] = {inputs.name_of(k): v for k, v in data["peak_load"].items()}
     data["baseline"] = {"id": ref.id, "name": ref.name, "kind": ref.kind.value}
-    data["scenario"] = {"id": other.id, "name": other.name, "kind": other.kind.value, "incident": other.incident}
+    data["scenario"] = {
+        "id": other.id, "name": other.name, "kind": other.kind.value,
+        "incident": other.incident, "incident_said": said_of(other),
+    }  # fmt: skip
     return data
 
 

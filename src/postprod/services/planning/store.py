@@ -20,7 +20,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
-from postprod.errors import NotFound
+from postprod.errors import N_, NotFound
 from postprod.model import (
     Absence,
     Calendar,
@@ -565,6 +565,7 @@ def named_plan(plan: eng.Plan, inputs: Inputs | PlanNames) -> eng.Plan:
     makespan="Working days from the start to the end",
     lower_bound="No plan can end sooner (working days)",
     incident="What a replan was made for",
+    incident_said="The same as messages kept as data (template and values), for a reader's language",
 )
 class PlanHeaderView(TypedDict):
     id: int
@@ -583,6 +584,7 @@ class PlanHeaderView(TypedDict):
     optimal: bool
     seconds: float
     incident: str
+    incident_said: list[dict[str, Any]]
     parent_id: int | None
 
 
@@ -612,8 +614,18 @@ def plan_header(row: PlanRow) -> PlanHeaderView:
         "optimal": row.optimal,
         "seconds": row.seconds,
         "incident": row.incident,
+        "incident_said": said_of(row),
         "parent_id": row.parent_id,
     }
+
+
+def said_of(row: PlanRow) -> list[dict[str, Any]]:
+    """What a replan was made for as kept messages (an adopted scenario's, then a last one saying so)."""
+    data = row.incidents or {}
+    said = list(data.get("said", []))
+    if data.get("adopted"):
+        said.append({"template": N_("(scenario %(name)s adopted)"), "params": {"name": data["adopted"]}})
+    return said
 
 
 def plan_row_dict(row: PlanRow) -> PlanRowView:
