@@ -103,7 +103,7 @@ def _populate(session: Session, *, today: date, plan: bool, media: Path | None) 
         tasks.update_task(session, ingest, status="done", today=start + timedelta(days=3))
         tasks.update_task(session, assembly, status="in-progress", today=start + timedelta(days=4))
         tasks.update_task(session, assembly, status="in-review", today=start + timedelta(days=22))
-    tasks.update_task(session, assembly, status="approved", today=start + timedelta(days=24))
+    tasks.update_task(session, assembly, status="approved", today=start + timedelta(days=24))  # the supervisor's
     with acting_as(session, EDITOR):
         tasks.update_task(session, assembly, status="done", today=start + timedelta(days=25))
         tasks.update_task(session, cut, status="in-progress", progress=40, today=start + timedelta(days=26))
