@@ -200,3 +200,17 @@ def session_scope(
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def acting_as(session: Session, actor: str) -> Iterator[Session]:
+    """The session's writes inside the block told as `actor`'s (the audit trail, notifications, who logged
+    what), then the session's own actor again; what was written before and inside is flushed under its own."""
+    session.flush()
+    before = session.info.get("actor")
+    session.info["actor"] = actor
+    try:
+        yield session
+        session.flush()
+    finally:
+        session.info["actor"] = before

@@ -42,7 +42,7 @@ def test_filters_and_updates(cli_db: str) -> None:
     dubbing = json.loads(ok("task", "list", "--department", "dubbing", "--json"))
     assert dubbing and {t["department"] for t in dubbing} == {"dubbing"}
     people = json.loads(ok("person", "list", "--json"))
-    editor = next(p["name"] for p in people if p["role"] == "Editor")
+    editor = next(p["name"] for p in people if "editor" in p["skills"])
     mine = json.loads(ok("task", "list", "--assignee", editor, "--json"))
     assert "PIC-EDITORS-CUT" in [t["key"] for t in mine]
     data = json.loads(ok("task", "update", "PIC-EDITORS-CUT", "--progress", "80", "--json"))

@@ -98,7 +98,7 @@ def test_plan_round_trip(cli_db: str, tmp_path: Path, bad: Callable[..., str]) -
     html = (tmp_path / "plan.html").read_text(encoding="utf-8")
     assert "<svg" in html and "Critical path" in html and colourist in html
     svg = (tmp_path / "plan.svg").read_text(encoding="utf-8")
-    assert "#d62728" in svg and "Grading suite" in svg
+    assert "#d62728" in svg and "Auditorium de mixage" in svg  # the demo's rooms, named in French
     assert (tmp_path / "plan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     ok("plan", "gantt", "--out", str(tmp_path / "base.svg"), "--plan", "baseline")
 

@@ -211,8 +211,8 @@ def test_my_week_and_who_sees_what(site: tuple[TestClient, int]) -> None:
     day = _start(c, pid)
     with db.session_scope(c.app.state.engine) as s:  # type: ignore[attr-defined]
         prod = get_production(s, pid)
-        editor = next(p for p in prod.people if p.role == "Editor")
-        other = next(p for p in prod.people if p.role != "Editor")
+        editor = next(p for p in prod.people if "editor" in p.skills)
+        other = next(p for p in prod.people if "editor" not in p.skills)
         editor_id, other_id, other_name = editor.id, other.id, other.name
         costs.log_time(s, prod, person=other.name, day=day, days="1")
         task = next(t.key for t in prod.tasks if any(a.id == editor_id for a in t.assignees))

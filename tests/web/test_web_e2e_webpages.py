@@ -120,7 +120,7 @@ def test_the_pages_people_look_at_most(server: tuple[str, int], tmp_path: Path, 
         _sign_in_as(page, base, "supervisor", lang)
         page.goto(f"{p}/activity")
         first = page.locator("#activity li").first.inner_text()
-        assert "PIC-EDITORS-CUT" in first and "Editor" in first
+        assert "PIC-EDITORS-CUT" in first and "Julien Bertrand" in first
         _check(page, width, f"activity-{tag}", shots)
         assert errors == [], errors
     if not os.environ.get("POSTPROD_SCREENSHOTS"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,17 +19,18 @@ from tests.conftest import _empty_tables
 from tests.web.webkit import PASSWORDS, cheap_passwords, client, login
 
 from postprod import db
-from postprod.services import users
+from postprod.services import notifications, users
 from postprod.services.demo import add_demo_approvals, create_demo
 from postprod.web import i18n
+from postprod.web.pages_notifications import mail_words
 
 PO = Path(i18n.__file__).resolve().parent / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
 # Words the catalogue translates that are the same text in the production's own (French) content or that
 # French uses as they are; a page showing them is not showing English.
 SHARED = {"Date", "Total", "Notes", "Message", "Actions", "Production"}
-# The demo's own data that happens to spell a message: its accounts' user names (shown as who asked and who
-# reviews), the delivery milestones it was created with, crew roles and skills as the template typed them.
-DATA = {"supervisor", "client", "final", "Composer", "composer"}
+# The demo's own data that happens to spell a message: the supervisor's user name (shown as who asked, who
+# reviews, who planned), the delivery milestones it was created with and a crew skill as its code.
+DATA = {"supervisor", "final", "composer"}
 SKIP = ("/static/", "/logout", "/api/", "/language", "/login")
 PER_SHAPE = 2  # pages of one shape walked (two task pages, two register entries...)
 
@@ -181,6 +183,67 @@ def test_no_english_message_on_any_french_page(demo: TestClient, username: str) 
     assert page.status_code == 422 and "zoom : valeur que cette page n&#39;accepte pas" in page.text.replace(
         "zoom:", "zoom :"
     ), page.text[-600:]
+
+
+def _feed(c: TestClient, pid: int) -> list[str]:
+    """Every entry of the production's activity, as the reader reads it, page after page."""
+    told, url = [], f"/p/{pid}/activity"
+    while url:
+        page = c.get(url).text
+        told += [
+            " ".join(unescape(re.sub(r"<[^>]+>", "", m)).split())
+            for m in re.findall(r'class="feed-text">(.*?)</div>', page, re.S)
+        ]
+        older = re.search(r'href="\?(before=\d+)"', page)
+        url = f"/p/{pid}/activity?{older.group(1)}" if older else ""
+    return told
+
+
+def test_the_demo_is_a_french_production(demo: TestClient) -> None:
+    """The demo's own content is French (crew, rooms, its people's names on what they did); the stored labels
+    of its items read with their kind's word in the reader's language; in English the content stays French."""
+    c, pid = demo, demo.pid  # type: ignore[attr-defined]
+    _in_french(c, "supervisor")
+    people = shown_texts(c.get(f"/p/{pid}/people").text)
+    assert {"Directrice de post-production", "Chef monteur", "Compositrice", "Mixeur"} <= set(people), people
+    assert {"Salle de montage 1", "Salle d'étalonnage", "Auditorium de mixage", "Salle de projection"} <= set(people)
+    assert not {"Editor", "Composer", "Colourist", "Mix stage", "Grading suite"} & set(people)
+    # who did what: the demo's people by name, never the session that wrote the demo
+    told = _feed(c, pid)
+    who = {t.split(" a ")[0] for t in told}
+    assert who == {"Claire Moreau", "Julien Bertrand", "Philippe Arnaud", "Véronique Astier"}, who
+    assert "Julien Bertrand a demandé la validation de DCP son 5.1" in told
+    shot = next(t for t in told if t.startswith("Claire Moreau a demandé la validation de Plan VFX "))
+    assert not [t for t in told if "VFX shot" in t], told
+    # an item without a name of its own is told by its number or its person, its kind said once
+    assert "Philippe Arnaud a ajouté MK-2026-114 (Facture)" in told
+    assert not [t for t in told if re.search(r"(\w[\w ]*) \(\1\)", t)], told
+    assert not [t for t in told if re.search(r"(rôle|nom) : (Editor|Colourist|Edit 1|Mix stage|Sound spotting)", t)]
+    # the notifications: asked by a person, the item's kind in French, on the page and in the e-mail
+    page = shown_texts(c.get("/notifications").text)
+    assert "Julien Bertrand vous demande de valider DCP son 5.1" in page, page
+    _in_french(c, "director")
+    page = shown_texts(c.get("/notifications").text)
+    assert shot.replace("Claire Moreau a demandé la validation de", "Claire Moreau vous demande de valider") in page
+    with db.session_scope(c.app.state.engine) as s:  # type: ignore[attr-defined]
+        director = users.get_user(s, "director")
+        n = notifications.list_for(s, director)[0]
+        subject, _body = mail_words(n, director)
+        assert subject.startswith("Claire Moreau vous demande de valider Plan VFX "), subject
+    # in English: the page's words English, the production's content French, the labels' kinds English
+    csrf = login(c, "supervisor")
+    c.post("/language", data={"language": "en", "next": "/", "csrf_token": csrf})
+    people = shown_texts(c.get(f"/p/{pid}/people").text)
+    assert "People and rooms" in people and "Chef monteur" in people and "Salle d'étalonnage" in people
+    told = _feed(c, pid)
+    assert "Julien Bertrand asked for approval of DCP son 5.1" in told
+    assert (
+        shot.replace(
+            "Claire Moreau a demandé la validation de Plan VFX", "Claire Moreau asked for approval of VFX shot"
+        )
+        in told
+    )
+    assert "Philippe Arnaud added MK-2026-114 (Invoice)" in told
 
 
 def test_the_check_finds_english() -> None:

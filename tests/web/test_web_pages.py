@@ -47,7 +47,7 @@ def pages(pid: int) -> dict[str, str]:
         "new-task": f"{p}/new-task?department=picture-editing",
         "delete-task": f"{p}/tasks/PIC-EDITORS-CUT/delete",
         "person": f"{p}/people/Claire Moreau",
-        "room": f"{p}/rooms/Grading suite",
+        "room": f"{p}/rooms/Salle d'étalonnage",
         "remove-person": f"{p}/people/Claire Moreau/delete",
         "weekly-report": f"{p}/reports/weekly?week=2027-W05",
     }
@@ -682,7 +682,7 @@ def test_money_and_numbers_in_the_users_language(site: tuple[TestClient, int], e
         prod = get_production(s, pid)
         person = s.scalars(select(Person).where(Person.production_id == pid, Person.name == "Claire Moreau")).one()
         person.day_rate, person.currency = Decimal("420.00"), "EUR"
-        room = s.scalars(select(Room).where(Room.production_id == pid, Room.name == "Grading suite")).one()
+        room = s.scalars(select(Room).where(Room.production_id == pid, Room.name == "Salle d'étalonnage")).one()
         room.day_rate, room.currency = Decimal("1250.00"), "EUR"
         get_task(s, prod, "PIC-EDITORS-CUT").estimate_days = Decimal("21.00")
         get_task(s, prod, "PIC-LOCK").estimate_days = Decimal("2.50")

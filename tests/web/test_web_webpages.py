@@ -32,7 +32,7 @@ def _move(c: TestClient, pid: int, key: str, status: str, csrf: str) -> None:
 
 
 def test_activity_tells_who_moved_what_in_words_in_both_languages(site: tuple[TestClient, int], engine: Engine) -> None:
-    """ "Supervisor moved VFX-SPOTTING from not started to in progress", linked; never a column, class or ID."""
+    """ "Claire Moreau moved VFX-SPOTTING from not started to in progress", linked; never a column, class or ID."""
     c, pid = site
     with db.session_scope(engine, actor="supervisor") as s:  # an assignment among the latest entries
         from postprod.services import tasks as tasks_svc
@@ -44,7 +44,7 @@ def test_activity_tells_who_moved_what_in_words_in_both_languages(site: tuple[Te
     _move(c, pid, "VFX-SPOTTING", "in-progress", csrf)
     page = c.get(f"/p/{pid}/activity").text
     link = f'<a href="/p/{pid}/tasks/VFX-SPOTTING">VFX-SPOTTING</a>'
-    assert f'<b class="who">Supervisor</b> moved {link} from not started to in progress' in page
+    assert f'<b class="who">Claire Moreau</b> moved {link} from not started to in progress' in page
     assert "assigned" in page and "(VFX shot)" in page
     raw = {"department_id", "person_id", "TaskAssignment", "VfxShot", "estimate_days", "_id", "actual_start"}
     assert not [w for w in raw if w in page]
@@ -54,7 +54,7 @@ def test_activity_tells_who_moved_what_in_words_in_both_languages(site: tuple[Te
     )
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
     page = c.get(f"/p/{pid}/activity").text
-    assert f'<b class="who">Supervisor</b> a fait passer {link} de « non commencé » à « en cours »' in page
+    assert f'<b class="who">Claire Moreau</b> a fait passer {link} de « non commencé » à « en cours »' in page
     assert "(Plan VFX)" in page and "Tâche" not in re.findall(r">([^<]*)<", page)[:0]
 
 
@@ -94,8 +94,8 @@ def test_my_work_lists_a_technicians_tasks_and_moves_them_in_place(site: tuple[T
     login(c, "picturelead")
     page = c.get(f"/p/{pid}/me").text
     assert "PIC-EDITORS-CUT" in page and "VFX-SPOTTING" not in page and "PIC-ASSEMBLY" not in page
-    # the supervisor has no task of their own: told so, with the way to the board
-    login(c, "supervisor")
+    # the production director has no task of their own (no person in the crew): told so, with the way to the board
+    login(c, "director")
     page = c.get(f"/p/{pid}/me").text
     assert "Nothing here is yours by name" in page and f'href="/p/{pid}/board"' in page
 
@@ -192,22 +192,22 @@ def test_notifications_reach_the_reviewer_the_assignee_and_the_mentioned(site: t
     csrf = login(c, "director")
     assert _bell(c.get(f"/p/{pid}").text) == 1
     page = c.get("/notifications").text
-    assert "Supervisor asks you to approve Master streaming" in page
+    assert "Claire Moreau asks you to approve Master streaming" in page
     nid = re.search(r'action="/notifications/(\d+)/open"', page).group(1)  # type: ignore[union-attr]
     r = c.post(f"/notifications/{nid}/open", data={"csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == request_url
     assert _bell(c.get(f"/p/{pid}").text) == 0 and 'id="bell-count"' not in c.get("/notifications/bell").text
     csrf = login(c, "editor")
     page = c.get("/notifications").text
-    assert "Supervisor moved your task PIC-EDITORS-CUT to in review" in page
-    assert "Supervisor mentioned you on PIC-LOCK" in page and "can you check reel 2?" in page
+    assert "Claire Moreau moved your task PIC-EDITORS-CUT to in review" in page
+    assert "Claire Moreau mentioned you on PIC-LOCK" in page and "can you check reel 2?" in page
     assert _bell(page) == 2
     assert c.post("/notifications/read", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
     assert _bell(c.get("/notifications").text) == 0
     # one's own notifications only
     assert c.post(f"/notifications/{nid}/open", data={"csrf_token": csrf}).status_code == 404
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
-    assert "Supervisor a fait passer votre tâche PIC-EDITORS-CUT à « en revue »" in c.get("/notifications").text
+    assert "Claire Moreau a fait passer votre tâche PIC-EDITORS-CUT à « en revue »" in c.get("/notifications").text
 
 
 def test_a_replan_tells_the_editor_his_moved_tasks_and_leads_to_his_work(
@@ -222,7 +222,7 @@ def test_a_replan_tells_the_editor_his_moved_tasks_and_leads_to_his_work(
         ops.replan_production(s, get_production(s, pid), ops.Incidents(slips=[("PIC-DIRECTORS-CUT", 5)]), time_limit=0)
     csrf = login(c, "editor")
     page = c.get("/notifications").text
-    said = re.search(r"Supervisor replanned: (\d+) of your tasks have new dates \(([^)]*)\)", page)
+    said = re.search(r"Claire Moreau replanned: (\d+) of your tasks have new dates \(([^)]*)\)", page)
     assert said is not None and int(said.group(1)) == len(said.group(2).split(", ")) >= 2, page
     assert "PIC-LOCK" in said.group(2)  # given him by the plan, named on nobody
     nid = re.search(r'action="/notifications/(\d+)/open"', page).group(1)  # type: ignore[union-attr]
@@ -230,7 +230,7 @@ def test_a_replan_tells_the_editor_his_moved_tasks_and_leads_to_his_work(
     assert r.headers["location"] == f"/p/{pid}/me"
     assert 'id="task-PIC-LOCK"' in c.get(r.headers["location"]).text
     c.post("/language", data={"language": "fr", "next": "/", "csrf_token": csrf})
-    assert "Supervisor a replanifié : " in c.get("/notifications").text
+    assert "Claire Moreau a replanifié : " in c.get("/notifications").text
 
 
 class _SmtpSink(socketserver.ThreadingTCPServer):
@@ -285,7 +285,7 @@ def test_notifications_go_by_e_mail_after_the_commit_in_the_users_language(
         assert "To: julien@example.com" in mail
         assert "Subject: =?utf-8?" in mail or "PIC-EDITORS-CUT" in mail
         parsed = email.message_from_string(mail, policy=email.policy.default)
-        assert parsed["Subject"] == "Supervisor a fait passer votre tâche PIC-EDITORS-CUT à « en revue »"
+        assert parsed["Subject"] == "Claire Moreau a fait passer votre tâche PIC-EDITORS-CUT à « en revue »"
         assert f"https://post.example.com/p/{pid}/tasks/PIC-EDITORS-CUT" in parsed.get_content()
         # a change that is refused sends nothing
         r = c.post(

@@ -60,8 +60,9 @@ def jsonable(value: Any) -> Any:
 
 
 def entity_label(obj: Any) -> str:
-    """A human label for an audited object: its key, title or name."""
-    for attr in ("key", "title", "name", "label"):
+    """A human label for an audited object: its key, title or name, else its number (an order's, an invoice's)
+    or its description (a budget line's)."""
+    for attr in ("key", "title", "name", "label", "number", "description"):
         val = getattr(obj, attr, None)
         if isinstance(val, str) and val:
             return val[:200]

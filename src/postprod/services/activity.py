@@ -57,6 +57,7 @@ class ActivityView(TypedDict):
     item_type: str | None  # the item (registry kind) the entry links to, if it still exists
     item_ref: str | None  # its reference in page addresses (a task's key, an ID)
     item_label: str  # for entries about a part of an item (a note, an assignment): the item's label
+    label_kind: str  # the item kind (services/items) whose label `label` or `item_label` is: the pages say its noun
     role: str  # for a membership: the role given (a Role value)
     changes: list[FieldChange]
 
@@ -135,6 +136,16 @@ class _Resolver:
                 )
         return None, None, ""
 
+    def label_kind(self, entity_type: str, values: dict[str, Any]) -> str:
+        """The kind of item an entry's labels name: its target's for a note, a share, an approval and its
+        reviewers; its own for an item."""
+        if entity_type == "ApprovalReview":
+            request = self.get(self.models["ApprovalRequest"], values.get("request_id"))
+            return str(request.target_type) if request is not None else ""
+        if entity_type in ("Note", "SharedItem", "ApprovalRequest"):
+            return str(values.get("target_type") or "")
+        return next((k.name for k in items.KINDS.values() if k.model.__name__ == entity_type), "")
+
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite keeps UTC without its zone
@@ -169,7 +180,7 @@ def describe(session: Session, entries: list[AuditEntry], *, money: bool) -> lis
         values = after or before
         item_type, item_ref, item_label = res.item_link(e.entity_type, e.entity_id, values)
         label = e.label
-        if e.entity_type == "TaskAssignment" and "person_id" in values:
+        if e.entity_type in ("TaskAssignment", "TimeEntry") and "person_id" in values:  # whose work
             label = res.foreign_label(columns["person_id"], values["person_id"]) or label.partition(": ")[2]
         if e.entity_type == "Membership":  # "ana: supervisor" -> Ana Costa, and the role apart
             label = res.foreign_label(columns["user_id"], values.get("user_id")) or label.partition(":")[0]
@@ -185,6 +196,7 @@ def describe(session: Session, entries: list[AuditEntry], *, money: bool) -> lis
                 "item_type": item_type,
                 "item_ref": item_ref,
                 "item_label": item_label,
+                "label_kind": res.label_kind(e.entity_type, values),
                 "role": str(values.get("role") or "") if e.entity_type == "Membership" else "",
                 "changes": changes,
             }

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from postprod.db import acting_as
 from postprod.model import CutVersion, Production, User, VfxShot
 from postprod.model.editorial import VfxStatus
 from postprod.services import deliverables, editorial, notes, people, productions, registers, review, tasks
@@ -27,6 +28,8 @@ from postprod.timecode import frames_to_tc, tc_to_frames
 DEMO_TITLE = "Les Heures Claires"
 DEMO_REEL = "R3"
 MEDIA_FOLDER = "postprod-demo-media"
+# The demo accounts (users.DEMO_USERS) the demo's writes are told as: the activity reads who did what.
+SUPERVISOR, DIRECTOR, EDITOR = "supervisor", "director", "editor"
 
 
 def create_demo(
@@ -48,6 +51,15 @@ def create_demo(
         return existing, False
     if existing is not None:
         productions.delete_production(session, existing)
+    with acting_as(session, SUPERVISOR):
+        prod = _populate(session, today=today, plan=plan, media=media)
+    session.refresh(prod)
+    return prod, True
+
+
+def _populate(session: Session, *, today: date, plan: bool, media: Path | None) -> Production:
+    """The demo's content, written as the supervisor (the picture editor's work as the editor's, the money as
+    the production director's)."""
     start = today - timedelta(days=42)
     prod = productions.create_production(
         session,
@@ -60,14 +72,15 @@ def create_demo(
         start=start,
         description="Long métrage en français, doublé en anglais et en allemand (production d'exemple).",
         with_crew=True,
+        named=fr.name_fr,  # a French production: its tasks, crew and rooms named in French from the start
     )
-    crew = {p.role: p for p in prod.people}
-    editor = crew["Editor"].name
-    assistant = crew["Assistant editor"].name
+    crew = {skill: p for p in reversed(prod.people) for skill in p.skills}  # the first person with each skill
+    editor = crew["editor"].name
+    assistant = crew["assistant-editor"].name
     people.add_absence(
         session,
         prod,
-        person=crew["Colourist"],
+        person=crew["colourist"],
         start=today + timedelta(days=60),
         end=today + timedelta(days=64),
         reason="Jury de festival",
@@ -75,32 +88,31 @@ def create_demo(
     people.add_absence(
         session,
         prod,
-        person=crew["Re-recording mixer"],
+        person=crew["re-recording-mixer"],
         start=today + timedelta(days=20),
         end=today + timedelta(days=21),
         reason="Formation",
     )
     ingest = tasks.update_task(session, get_task(session, prod, "PIC-INGEST"), assign=[assistant], today=start)
-    tasks.update_task(session, ingest, status="in-progress", today=start)
-    tasks.update_task(session, ingest, status="done", today=start + timedelta(days=3))
     assembly = tasks.update_task(session, get_task(session, prod, "PIC-ASSEMBLY"), assign=[editor], today=start)
-    tasks.update_task(session, assembly, status="in-progress", today=start + timedelta(days=4))
-    tasks.update_task(session, assembly, status="in-review", today=start + timedelta(days=22))
-    tasks.update_task(session, assembly, status="approved", today=start + timedelta(days=24))
-    tasks.update_task(session, assembly, status="done", today=start + timedelta(days=25))
     cut = tasks.update_task(
         session, get_task(session, prod, "PIC-EDITORS-CUT"), assign=[editor, assistant], today=today
     )
-    tasks.update_task(session, cut, status="in-progress", progress=40, today=start + timedelta(days=26))
+    with acting_as(session, EDITOR):
+        tasks.update_task(session, ingest, status="in-progress", today=start)
+        tasks.update_task(session, ingest, status="done", today=start + timedelta(days=3))
+        tasks.update_task(session, assembly, status="in-progress", today=start + timedelta(days=4))
+        tasks.update_task(session, assembly, status="in-review", today=start + timedelta(days=22))
+    tasks.update_task(session, assembly, status="approved", today=start + timedelta(days=24))  # the supervisor's
+    with acting_as(session, EDITOR):
+        tasks.update_task(session, assembly, status="done", today=start + timedelta(days=25))
+        tasks.update_task(session, cut, status="in-progress", progress=40, today=start + timedelta(days=26))
     vfx = get_task(session, prod, "VFX-SPOTTING")
-    tasks.update_task(session, vfx, assign=[crew["VFX supervisor"].name], priority=4, today=today)
+    tasks.update_task(session, vfx, assign=[crew["vfx-supervisor"].name], priority=4, today=today)
     mus = get_task(session, prod, "MUS-CLEARANCE")
-    tasks.update_task(session, mus, assign=[crew["Music supervisor"].name], today=today)
+    tasks.update_task(session, mus, assign=[crew["music-supervisor"].name], today=today)
     # the late task: reel 3 runs long, the editor's cut is past its date
     tasks.update_task(session, cut, due=(today - timedelta(days=2)).isoformat(), today=today)
-    if prod.original_language == "fr":
-        for t in prod.tasks:
-            t.name = fr.task_name_fr(t.key) or t.name
     for key, body in fr.NOTES_FR.items():
         notes.add_note(session, get_task(session, prod, key), body, "Claire Moreau")
     _cuts_and_registers(session, prod)
@@ -119,7 +131,7 @@ def create_demo(
         )
         if path is not None and spec is not None:
             m = deliverables.measure(str(path), spec, roots=[media])  # type: ignore[list-item]
-            deliverables.record_run(session, prod.id, d.id, m, "demo")
+            deliverables.record_run(session, prod.id, d.id, m, SUPERVISOR)
     session.flush()
     # A first plan (the fast heuristic) and its baseline, so the schedule, the Gantt and the
     # critical path have something to show from the start.
@@ -132,9 +144,9 @@ def create_demo(
         # A budget drafted from that plan, locked and revised, with its costs to date (the draft needs the plan).
         from postprod.services.demo_budget import add_demo_budget
 
-        add_demo_budget(session, prod, start=start, today=today)
-    session.refresh(prod)
-    return prod, True
+        with acting_as(session, DIRECTOR):
+            add_demo_budget(session, prod, start=start, today=today)
+    return prod
 
 
 def _tc(frame: int) -> str:
@@ -153,12 +165,16 @@ def _cuts_and_registers(session: Session, prod: Production) -> None:
         v1, v2 = Path(tmp) / "heures_claires_r3_v1.edl", Path(tmp) / "heures_claires_r3_v2.edl"
         v1.write_text(cut_to_edl(pair.old), encoding="ascii")
         v2.write_text(cut_to_edl(pair.new), encoding="ascii")
-        editorial.import_cut(session, prod, v1, reel=DEMO_REEL, rate="24", label="version réalisateur 1", actor="demo")
+        with acting_as(session, EDITOR):
+            editorial.import_cut(
+                session, prod, v1, reel=DEMO_REEL, rate="24", label="version réalisateur 1", actor=EDITOR
+            )
         for kind, cues in (("adr", fr.ADR_CUES), ("foley", fr.FOLEY_CUES), ("music", fr.MUSIC_CUES)):
             for number, offset, length, values in cues:
                 place = {"reel": DEMO_REEL, "in": _tc(start + offset), "out": _tc(start + offset + length)}
                 registers.add_entry(session, prod, registers.get_kind(kind), {"number": number, **place, **values})
-        editorial.import_cut(session, prod, v2, reel=DEMO_REEL, label="fin alternative", actor="demo")
+        with acting_as(session, EDITOR):
+            editorial.import_cut(session, prod, v2, reel=DEMO_REEL, label="fin alternative", actor=EDITOR)
     shots = session.scalars(select(VfxShot).where(VfxShot.production_id == prod.id).order_by(VfxShot.shot_id)).all()
     vendors = ("Mikros", "BUF", "Mac Guff")
     statuses = (VfxStatus.IN_PROGRESS, VfxStatus.CLIENT_REVIEW, VfxStatus.NOT_STARTED, VfxStatus.INTERNAL_REVIEW)
@@ -206,8 +222,9 @@ def add_demo_approvals(session: Session, prod: Production) -> int:
         pending = review.list_requests(session, prod, status="pending")
         if any(r.target_type == target.type and r.target_id == target.id for r in pending):
             continue
-        review.request_approval(
-            session, prod, target, [users[reviewer]], requested_by=users[requester], message=message
-        )
+        with acting_as(session, requester):
+            review.request_approval(
+                session, prod, target, [users[reviewer]], requested_by=users[requester], message=message
+            )
         asked += 1
     return asked

@@ -15,9 +15,11 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from postprod.db import acting_as
 from postprod.model import Production
 from postprod.services import budget, costs
 from postprod.services.budget_draft import draft_from_plan
+from postprod.services.demo import SUPERVISOR
 
 # Prices of the lines the draft leaves at zero, by unit (the supervisor's first estimate).
 PRICE_BY_UNIT = {"language": Decimal("38000"), "cue": Decimal("1800"), "flat": Decimal("2500")}
@@ -37,14 +39,14 @@ INVOICES = (
     ("Mikros", "MK-2026-114", "BC-0001", "4800", "960", 30, False),  # BC-0001 partly invoiced
     ("Color Lab", "CL-4471", "BC-0002", "6800", "1360", 27, True),  # BC-0002 invoiced in full and paid
 )
-# Time logged from the tasks' history: (task key, crew role, first and last day after the start).
+# Time logged from the tasks' history: (task key, the person's skill, first and last day after the start).
 TIME = (
-    ("PIC-INGEST", "Assistant editor", 0, 3),
-    ("PIC-ASSEMBLY", "Editor", 4, 25),
-    ("PIC-ASSEMBLY", "Assistant editor", 4, 25),
-    ("PIC-EDITORS-CUT", "Editor", 26, None),
-    ("PIC-EDITORS-CUT", "Assistant editor", 26, None),
-    ("VFX-SPOTTING", "VFX supervisor", 30, None),
+    ("PIC-INGEST", "assistant-editor", 0, 3),
+    ("PIC-ASSEMBLY", "editor", 4, 25),
+    ("PIC-ASSEMBLY", "assistant-editor", 4, 25),
+    ("PIC-EDITORS-CUT", "editor", 26, None),
+    ("PIC-EDITORS-CUT", "assistant-editor", 26, None),
+    ("VFX-SPOTTING", "vfx-supervisor", 30, None),
 )
 
 
@@ -71,12 +73,13 @@ def add_demo_budget(session: Session, prod: Production, *, start: date, today: d
     budget.add_line(session, prod, v2, account="8.50", description="Journée de conformation supplémentaire",
                     quantity="1", unit="day", rate="900", tax_credit="cinema")  # fmt: skip
 
-    crew = {p.role: p.name for p in prod.people}
+    crew = {skill: p.name for p in reversed(prod.people) for skill in p.skills}  # the first person with each skill
     yesterday = today - timedelta(days=1)
-    for key, role, first, last in TIME:
-        end = min(start + timedelta(days=last), yesterday) if last is not None else yesterday
-        for day in _working_days(start + timedelta(days=first), end):
-            costs.log_time(session, prod, person=crew[role], day=day, days="1", task=key)
+    with acting_as(session, SUPERVISOR):  # the crew's time, logged for them by the supervisor
+        for key, skill, first, last in TIME:
+            end = min(start + timedelta(days=last), yesterday) if last is not None else yesterday
+            for day in _working_days(start + timedelta(days=first), end):
+                costs.log_time(session, prod, person=crew[skill], day=day, days="1", task=key)
 
     for name, country in VENDORS:
         costs.add_vendor(session, prod, name, country=country)

@@ -1,7 +1,8 @@
 """What the demo production holds besides its plan, in the production's language: names, cues, media.
 
-The demo is a French feature: its tasks, deliverables, cues and notes are written as a French
-post-production team writes them (glossary: docs GLOSSARY.md). Task keys stay the template's.
+The demo is a French feature: its tasks, crew, rooms, deliverables, cues and notes are written as a French
+post-production team writes them (glossary: docs GLOSSARY.md). Task keys, skills and room kinds stay the
+template's codes: only what a reader sees is French.
 """
 
 from __future__ import annotations
@@ -70,6 +71,49 @@ def task_name_fr(key: str) -> str | None:
     return None
 
 
+# The crew's job titles in French, by the template's role, as the demo's crew is named (productions.DEMO_NAMES,
+# one per role in order: the titles agree with the person); skills keep their codes, which the planner matches.
+CREW_ROLES_FR = {
+    "Post-production supervisor": "Directrice de post-production",
+    "Editor": "Chef monteur",
+    "Assistant editor": "Assistante monteuse",
+    "VFX supervisor": "Superviseur VFX",
+    "Colourist": "Étalonneuse",
+    "Supervising sound editor": "Chef monteur son",
+    "Dialogue editor": "Monteuse dialogues",
+    "Sound effects editor": "Monteur son effets",
+    "ADR mixer": "Ingénieure du son postsynchro",
+    "Foley artist": "Bruiteur",
+    "Composer": "Compositrice",
+    "Music supervisor": "Superviseur musical",
+    "Music editor": "Monteuse musique",
+    "Re-recording mixer": "Mixeur",
+    "Detection and adaptation": "Détectrice et adaptatrice",
+    "Dubbing director": "Directeur artistique doublage",
+    "Mastering engineer": "Ingénieure mastering et contrôle qualité",
+    "Subtitler": "Sous-titreur",
+}
+
+# The rooms in French, by the template's name; their kinds keep their codes (what tasks ask for).
+ROOM_NAMES_FR = {
+    "Edit 1": "Salle de montage 1",
+    "Edit 2": "Salle de montage 2",
+    "Grading suite": "Salle d'étalonnage",
+    "Mix stage": "Auditorium de mixage",
+    "ADR stage": "Studio de postsynchro",
+    "Foley stage": "Studio de bruitage",
+    "Screening room": "Salle de projection",
+    "Machine room": "Salle des machines",
+}
+
+
+def name_fr(what: str, ref: str) -> str | None:
+    """The demo's French for a template's task (by key), crew role or room (productions.create_production's `named`)."""
+    if what == "task":
+        return task_name_fr(ref)
+    return {"role": CREW_ROLES_FR, "room": ROOM_NAMES_FR}.get(what, {}).get(ref)
+
+
 # Deliverables: (name, spec, language, media file or None, what the file is).
 # "PAD" (prêt à diffuser) is the broadcaster's master; "VA" the English dubbed version.
 DELIVERABLES_FR = (
@@ -107,7 +151,7 @@ NOTES_FR = {
     "PIC-EDITORS-CUT": "La bobine 3 est trop longue : le réalisateur veut essayer la fin alternative.",
     "VFX-SPOTTING": "Environ 120 plans VFX attendus ; deux prestataires font un devis.",
     "MUS-CLEARANCE": "Le label n'a toujours pas répondu pour La Javanaise : relancer, sinon prévoir un remplacement.",
-    "GRD-GRADE": "Étalonnage prévu chez Color Lab ; la coloriste est au jury d'un festival la semaine du 10.",
+    "GRD-GRADE": "Étalonnage prévu chez Color Lab ; l'étalonneuse est au jury d'un festival la semaine du 10.",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal
 
@@ -111,12 +112,20 @@ def create_production(
     currency: str = "EUR",
     description: str = "",
     with_crew: bool = False,
+    named: Callable[[str, str], str | None] | None = None,
 ) -> Production:
     """Create a production and its departments, calendar and tasks from a template.
 
     `languages` lists the original language first, then the dubbed ones (fr,en,de); `dubbed`
     overrides the dubbed list. With `with_crew`, the template's crew and rooms are created too.
+    `named(what, ref)` gives the production's own words for the template's, from the start: a task's
+    name by its key ("task"), a crew role ("role") and a room's name ("room") by the template's; None
+    keeps the template's. Keys, skills and room kinds stay the template's codes.
     """
+
+    def word(what: str, ref: str, default: str) -> str:
+        return (named(what, ref) if named is not None else None) or default
+
     title = title.strip()
     if not title:
         raise InvalidInput(N_("title is empty"), field="title")
@@ -197,7 +206,7 @@ def create_production(
             production_id=prod.id,
             department=departments[spec.department],
             key=spec.key,
-            name=spec.name,
+            name=word("task", spec.key, spec.name),
             estimate_days=spec.estimate_days,
             required_skills=spec.skills,
             room_kind=RoomKind(spec.room) if spec.room else None,
@@ -219,7 +228,7 @@ def create_production(
                     production_id=prod.id,
                     name=DEMO_NAMES[i % len(DEMO_NAMES)]
                     + ("" if i < len(DEMO_NAMES) else f" {i // len(DEMO_NAMES) + 1}"),
-                    role=str(member["role"]),
+                    role=word("role", str(member["role"]), str(member["role"])),
                     skills=list(member.get("skills") or []),
                     day_rate=Decimal(str(member["day_rate"])) if member.get("day_rate") is not None else None,
                     currency=currency,
@@ -230,7 +239,7 @@ def create_production(
             session.add(
                 Room(
                     production_id=prod.id,
-                    name=str(room["name"]),
+                    name=word("room", str(room["name"]), str(room["name"])),
                     kind=RoomKind(room["kind"]),
                     day_rate=Decimal(str(room["day_rate"])) if room.get("day_rate") is not None else None,
                     currency=currency,

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 from typing_extensions import TypedDict
 
+from postprod.db import acting_as
 from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
 from postprod.limits import as_id
 from postprod.model import ApiToken, CalendarFeed, Membership, Person, Production, Role, User, WebSession
@@ -600,13 +601,14 @@ def count_users(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(User)) or 0)
 
 
-# Demo accounts `postprod serve --demo` creates: username, password, role, department, person role.
+# Demo accounts `postprod serve --demo` creates: username, password, role, department, the skill of their
+# person in the crew (the account is that person and shows their name), and the name of those not in the crew.
 DEMO_USERS = [
-    ("supervisor", "supervisor", Role.SUPERVISOR, None, None),
-    ("director", "director", Role.PRODUCTION_DIRECTOR, None, None),
-    ("picturelead", "picturelead", Role.DEPARTMENT_LEAD, "picture-editing", None),
-    ("editor", "editor-demo", Role.TECHNICIAN, None, "Editor"),
-    ("client", "client-demo", Role.CLIENT, None, None),
+    ("supervisor", "supervisor", Role.SUPERVISOR, None, "post-supervisor", ""),
+    ("director", "director", Role.PRODUCTION_DIRECTOR, None, None, "Philippe Arnaud"),
+    ("picturelead", "picturelead", Role.DEPARTMENT_LEAD, "picture-editing", None, "Véronique Astier"),
+    ("editor", "editor-demo", Role.TECHNICIAN, None, "editor", ""),
+    ("client", "client-demo", Role.CLIENT, None, None, "Isabelle Caron"),
 ]
 
 
@@ -617,22 +619,27 @@ def create_demo_users(
 
     Without `passwords`, new accounts get the documented passwords and existing ones are kept as
     they are. With them (username -> password), every demo account gets its password from there,
-    and an existing account whose password changes loses its sessions and tokens.
+    and an existing account whose password changes loses its sessions and tokens. The roles are
+    given by the supervisor (theirs by the production director).
     """
     out = []
-    for username, known, role, dept, person_role in DEMO_USERS:
+    for username, known, role, dept, skill, own_name in DEMO_USERS:
         password = (passwords or {}).get(username, known)
+        crew = sorted(prod.people, key=lambda p: p.id)
+        person = next((p.name for p in crew if skill in p.skills), None) if skill else None
+        name = person or own_name or username.title()
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
-            user = create_user(session, username=username, password=password, display_name=username.title())
-        elif passwords is not None and not verify_password(user.password_hash, password):
-            set_password(session, user, password)
-            revoke_credentials(session, user)
-        person = None
-        if person_role is not None:
-            person = next((p.name for p in prod.people if p.role == person_role), None)
+            user = create_user(session, username=username, password=password, display_name=name)
+        else:
+            if user.display_name in ("", username.title()):  # the name earlier versions gave it
+                user.display_name = name
+            if passwords is not None and not verify_password(user.password_hash, password):
+                set_password(session, user, password)
+                revoke_credentials(session, user)
         has = any(m.production_id == prod.id and m.role == role for m in user.memberships)
         if not has:
-            grant(session, user, prod, role, department=dept, person=person)
+            with acting_as(session, "director" if role == Role.SUPERVISOR else "supervisor"):
+                grant(session, user, prod, role, department=dept, person=person)
         out.append({"username": username, "password": password, "role": role.value + (f" ({dept})" if dept else "")})
     return out
