@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, Time, select
+from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, Time
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
@@ -19,7 +19,7 @@ from typing_extensions import TypedDict
 from postprod.model import AuditEntry, User
 from postprod.model.audit import entity_label
 from postprod.model.base import Base
-from postprod.services import items
+from postprod.services import items, users
 from postprod.services.money import audit_values
 
 # Columns that say nothing to a reader (the production an entry is in, sort positions, frame counts,
@@ -154,10 +154,7 @@ def _aware(at: datetime) -> datetime:
 def describe(session: Session, entries: list[AuditEntry], *, money: bool) -> list[ActivityView]:
     """The entries as events a page can put into words (money only with `money`)."""
     res = _Resolver(session)
-    names = {
-        u.username: u.display_name or u.username
-        for u in session.scalars(select(User).where(User.username.in_({e.actor for e in entries})))
-    }
+    names = users.names_of(session, {e.actor for e in entries})
     out: list[ActivityView] = []
     for e in entries:
         before = (e.before if money else audit_values(e.entity_type, e.before)) or {}

@@ -23,13 +23,13 @@ from postprod.model.editorial import VfxStatus
 from postprod.services import deliverables, editorial, notes, people, productions, registers, review, tasks
 from postprod.services import demo_content as fr
 from postprod.services.common import get_task
+from postprod.services.demo_content import DIRECTOR, EDITOR, SUPERVISOR
 from postprod.timecode import frames_to_tc, tc_to_frames
 
 DEMO_TITLE = "Les Heures Claires"
 DEMO_REEL = "R3"
 MEDIA_FOLDER = "postprod-demo-media"
 # The demo accounts (users.DEMO_USERS) the demo's writes are told as: the activity reads who did what.
-SUPERVISOR, DIRECTOR, EDITOR = "supervisor", "director", "editor"
 
 
 def create_demo(

@@ -19,7 +19,7 @@ from postprod.db import acting_as
 from postprod.model import Production
 from postprod.services import budget, costs
 from postprod.services.budget_draft import draft_from_plan
-from postprod.services.demo import SUPERVISOR
+from postprod.services.demo_content import SUPERVISOR
 
 # Prices of the lines the draft leaves at zero, by unit (the supervisor's first estimate).
 PRICE_BY_UNIT = {"language": Decimal("38000"), "cue": Decimal("1800"), "flat": Decimal("2500")}

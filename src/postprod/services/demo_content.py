@@ -11,6 +11,9 @@ import math
 import wave
 from pathlib import Path
 
+# The demo accounts that sign the demo's writes (services/users.DEMO_USERS).
+SUPERVISOR, DIRECTOR, EDITOR = "supervisor", "director", "editor"
+
 # Task names of the feature-film template in French, by key ({lang}: the dubbed language's code).
 TASK_NAMES_FR = {
     "PIC-INGEST": "Ingest des rushes et vérification de la synchro",

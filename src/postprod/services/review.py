@@ -274,3 +274,9 @@ def approval_dict(req: ApprovalRequest, usernames: dict[int, str]) -> ApprovalVi
 
 def usernames(session: Session) -> dict[int, str]:
     return {uid: name for uid, name in session.execute(select(User.id, User.username))}
+
+
+def display_names(session: Session) -> dict[int, str]:
+    """Who asked and who reviews, as people read them: the display name, else the username."""
+    rows = session.execute(select(User.id, User.display_name, User.username))
+    return {uid: shown or username for uid, shown, username in rows}

@@ -643,3 +643,13 @@ def create_demo_users(
                 grant(session, user, prod, role, department=dept, person=person)
         out.append({"username": username, "password": password, "role": role.value + (f" ({dept})" if dept else "")})
     return out
+
+
+def names_of(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """Usernames as people read them (the activity's authors, who made a plan): the display name, else the
+    username; a name with no account (a job's or a script's) stays as it is."""
+    wanted = {u for u in usernames if u}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+    return {username: shown or username for username, shown in rows}

@@ -229,7 +229,7 @@ def _assemble(session: Session, prod: Production, week: str, *, today: date | No
     for s, k, f in coming:
         next_weeks[dept_of.get(k, "")].append({"key": k, "name": names.get(k, k), "start": _iso(s), "finish": _iso(f)})
     approvals_waiting = []
-    users = review.usernames(session)
+    users = review.display_names(session)
     for req in review.list_requests(session, prod, status="pending"):
         waiting_on = [
             users.get(r.reviewer_id, str(r.reviewer_id)) for r in req.reviews if r.decision.value == "pending"

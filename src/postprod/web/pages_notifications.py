@@ -15,6 +15,7 @@ from postprod.errors import NotFound
 from postprod.http_deps import Id, SessionDep
 from postprod.model import ApprovalRequest, Notification, User
 from postprod.services import notifications as notes_svc
+from postprod.services import users
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context
 from postprod.web.pages_auth import safe_next
 from postprod.web.render import environment, gettext_for, item_label, render
@@ -66,15 +67,10 @@ def sentence(n: Notification, who: str, gettext: Any, kind: str = "") -> str:
     return str(_("%(who)s mentioned you on %(item)s") % {"who": who, "item": item})
 
 
-def _names(session: Any, usernames: set[str]) -> dict[str, str]:
-    rows = session.scalars(select(User).where(User.username.in_(usernames))) if usernames else []
-    return {u.username: u.display_name or u.username for u in rows}
-
-
 def mail_words(n: Notification, user: User) -> tuple[str, str]:
     """A notification's e-mail (subject, body) in the user's language, with the link to open it."""
     session = object_session(user)
-    who = _names(session, {n.actor}).get(n.actor, n.actor) if session is not None else n.actor
+    who = users.names_of(session, {n.actor}).get(n.actor, n.actor) if session is not None else n.actor
     kind = label_kinds(session, [n]).get(n.id, "") if session is not None else n.item_type
     lang = user.language if user.language in ("en", "fr") else "en"
     _ = gettext_for(lang)
@@ -87,7 +83,7 @@ def mail_words(n: Notification, user: User) -> tuple[str, str]:
 def notifications_page(request: Request, principal: PagePrincipal, session: SessionDep) -> HTMLResponse:
     """The user's notifications, newest first; unread ones stand out."""
     rows = notes_svc.list_for(session, principal.user)
-    names = _names(session, {n.actor for n in rows})
+    names = users.names_of(session, {n.actor for n in rows})
     ctx = page_context(request, principal, None, active="notifications")
     _ = ctx["_t"]
     kinds = label_kinds(session, rows)

@@ -25,6 +25,7 @@ from postprod.model import JobStatus, Production
 from postprod.planning import gantt as gantt_chart
 from postprod.services import dashboard as dash
 from postprod.services import planning as ops
+from postprod.services import users
 from postprod.services.common import get_task, parse_date
 from postprod.services.plan_cost import with_cost
 from postprod.services.principal import Principal
@@ -192,6 +193,7 @@ def _planning_context(
         baseline=baseline,
         scenarios=scenarios,
         history=history,
+        made_by=users.names_of(session, {p["created_by"] for p in plans}),
         can_plan=_can_plan(principal, prod),
         people=sorted(prod.people, key=lambda p: p.name.casefold()),
         task_keys=ops.open_task_keys(session, prod),
