@@ -22,12 +22,17 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
     return template % params if params else template
 
 
+def _in_language(params: Mapping[str, Any], gettext: Callable[[str], str]) -> dict[str, Any]:
+    """The values of a message, an error given as a value (a message wrapping another) said in that language."""
+    return {k: v.said(gettext) if isinstance(v, PostprodError) else v for k, v in params.items()}
+
+
 def _say(template: str, params: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
     """A template translated, then filled in; the English when a translation lost a parameter."""
     if not params:
         return gettext(template)
     try:
-        return gettext(template) % params
+        return gettext(template) % _in_language(params, gettext)
     except (KeyError, ValueError, TypeError):
         return template % params
 
@@ -69,7 +74,7 @@ class PostprodError(Exception):
         if not self.params:
             return gettext(self.message)
         try:
-            return gettext(self.template) % self.params
+            return gettext(self.template) % _in_language(self.params, gettext)
         except (KeyError, ValueError, TypeError):  # a translation that lost a parameter: the English is still right
             return self.message
 
@@ -135,7 +140,7 @@ class CycleError(InvalidInput):
 
     def __init__(self, cycle: list[str]) -> None:
         self.cycle = cycle
-        super().__init__("dependency cycle: " + " -> ".join(cycle))
+        super().__init__(N_("dependency cycle: %(cycle)s"), params={"cycle": " -> ".join(cycle)})
 
 
 class IllegalTransition(InvalidInput):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import av
 
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.qc.events import Timebase
 from postprod.timecode import format_rate, parse_rate, supports_drop_frame, tc_to_frames
 
@@ -154,7 +154,9 @@ def open_media(path: str | os.PathLike[str], options: dict[str, str] | None = No
         hint = _quicktime_without_index(p)
         if hint:
             raise FileFormatError(str(path), hint) from None
-        raise FileFormatError(str(path), f"not a readable media file ({reason})") from None
+        raise FileFormatError(
+            str(path), N_("not a readable media file (%(reason)s)"), params={"reason": reason}
+        ) from None
 
 
 _QT_ATOMS = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"meta"}
@@ -403,7 +405,7 @@ def _probe_open(container: InputContainer, p: Path) -> ProbeResult:
             rate = video[0].frame_rate
             tc_to_frames(tc, rate, ";" in tc and supports_drop_frame(rate))
         except InvalidInput as exc:
-            raise FileFormatError(str(p), f"start timecode: {exc}") from None
+            raise FileFormatError(str(p), N_("start timecode: %(exc)s"), params={"exc": exc}) from None
     return ProbeResult(
         path=str(p),
         container=_container_name(container, p),
