@@ -23,8 +23,16 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
 
 
 def _in_language(params: Mapping[str, Any], gettext: Callable[[str], str]) -> dict[str, Any]:
-    """The values of a message, an error given as a value (a message wrapping another) said in that language."""
-    return {k: v.said(gettext) if isinstance(v, PostprodError) else v for k, v in params.items()}
+    """The values of a message, an error given as a value (a message wrapping another, or its record) said in
+    that language."""
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, PostprodError):
+            v = v.said(gettext)
+        elif isinstance(v, Mapping) and "template" in v:
+            v = said_from(v, gettext)
+        out[k] = v
+    return out
 
 
 def _say(template: str, params: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
@@ -34,11 +42,14 @@ def _say(template: str, params: Mapping[str, Any], gettext: Callable[[str], str]
     try:
         return gettext(template) % _in_language(params, gettext)
     except (KeyError, ValueError, TypeError):
-        return template % params
+        return template % _in_language(params, str)
 
 
 def _plain(value: Any) -> Any:
-    """A message's value as JSON keeps it: text, numbers and booleans as they are, anything else as its text."""
+    """A message's value as JSON keeps it: text, numbers and booleans as they are, an error as its record (said
+    in the reader's language too), anything else as its text."""
+    if isinstance(value, PostprodError):
+        return value.record()
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
