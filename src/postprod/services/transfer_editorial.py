@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, DateTime, Enum, Integer, Numeric, String, Text, inspect, select
 from sqlalchemy.orm import Session
 
-from postprod.errors import N_, FileFormatError
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.model import CutVersion, Person, Production
 from postprod.model.audit import jsonable
 from postprod.model.editorial import CutVersionContent
@@ -107,19 +107,19 @@ def _decode(col: Any, value: Any, where: str, path: str) -> Any:
             return Decimal(str(value))
         if isinstance(t, Boolean):
             if not isinstance(value, bool):
-                raise ValueError("expected true or false")
+                raise InvalidInput(N_("expected true or false"))
             return value
         if isinstance(t, Integer):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError("expected an integer")
+                raise InvalidInput(N_("expected an integer"))
             return value
         if isinstance(t, String | Text):
             if not isinstance(value, str) or "\x00" in value:
-                raise ValueError("expected text without NUL characters")
+                raise InvalidInput(N_("expected text without NUL characters"))
             if isinstance(t, String) and t.length and len(value) > t.length:
-                raise ValueError(f"longer than {t.length} characters")
+                raise InvalidInput(N_("longer than %(length)s characters"), params={"length": t.length})
             return value
-    except (ValueError, TypeError, InvalidOperation) as exc:
+    except (ValueError, TypeError, InvalidOperation, InvalidInput) as exc:
         raise FileFormatError(path, N_("%(where)s: %(exc)s"), params={"where": where, "exc": exc}) from None
     return value
 
