@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from postprod import config
-from postprod.errors import DatabaseUnavailable
+from postprod.errors import N_, DatabaseUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -71,7 +71,9 @@ def unavailable(exc: BaseException, url: str | None = None) -> DatabaseUnavailab
     password = make_url(url).password if url else None
     if password:
         reason = reason.replace(str(password), "***")
-    return DatabaseUnavailable(f"database unreachable at {safe_url(url)}: {reason}")
+    return DatabaseUnavailable(
+        N_("database unreachable at %(url)s: %(reason)s"), params={"url": safe_url(url), "reason": reason}
+    )
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -22,18 +22,34 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
     return template % params if params else template
 
 
+def _in_language(params: Mapping[str, Any], gettext: Callable[[str], str]) -> dict[str, Any]:
+    """The values of a message, an error given as a value (a message wrapping another, or its record) said in
+    that language."""
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, PostprodError):
+            v = v.said(gettext)
+        elif isinstance(v, Mapping) and "template" in v:
+            v = said_from(v, gettext)
+        out[k] = v
+    return out
+
+
 def _say(template: str, params: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
     """A template translated, then filled in; the English when a translation lost a parameter."""
     if not params:
         return gettext(template)
     try:
-        return gettext(template) % params
+        return gettext(template) % _in_language(params, gettext)
     except (KeyError, ValueError, TypeError):
-        return template % params
+        return template % _in_language(params, str)
 
 
 def _plain(value: Any) -> Any:
-    """A message's value as JSON keeps it: text, numbers and booleans as they are, anything else as its text."""
+    """A message's value as JSON keeps it: text, numbers and booleans as they are, an error as its record (said
+    in the reader's language too), anything else as its text."""
+    if isinstance(value, PostprodError):
+        return value.record()
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
@@ -69,7 +85,7 @@ class PostprodError(Exception):
         if not self.params:
             return gettext(self.message)
         try:
-            return gettext(self.template) % self.params
+            return gettext(self.template) % _in_language(self.params, gettext)
         except (KeyError, ValueError, TypeError):  # a translation that lost a parameter: the English is still right
             return self.message
 
@@ -135,7 +151,7 @@ class CycleError(InvalidInput):
 
     def __init__(self, cycle: list[str]) -> None:
         self.cycle = cycle
-        super().__init__("dependency cycle: " + " -> ".join(cycle))
+        super().__init__(N_("dependency cycle: %(cycle)s"), params={"cycle": " -> ".join(cycle)})
 
 
 class IllegalTransition(InvalidInput):

@@ -11,7 +11,7 @@ from fastapi import Depends, Path, Request, Response
 from sqlalchemy.orm import Session
 
 from postprod import db
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.jobs import JobRunner
 from postprod.limits import MAX_ID, has_nul
 from postprod.model import WebSession
@@ -30,7 +30,9 @@ def storable_params(request: Request) -> None:
     for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
         if has_nul(name) or has_nul(value):
             field = name.replace("\x00", "")
-            raise InvalidInput(f"invalid {field}: text may not contain a NUL character", field=field)
+            raise InvalidInput(
+                N_("invalid %(field)s: text may not contain a NUL character"), field=field, params={"field": field}
+            )
 
 
 def field_of(loc: Any) -> str | None:

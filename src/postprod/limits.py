@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 # The largest ID (or version, or cursor) either database can hold: PostgreSQL's integer.
 MAX_ID = 2**31 - 1
@@ -70,7 +70,9 @@ def has_nul(value: object) -> bool:
 def check_text(value: str, field: str) -> str:
     """The text unchanged, or an error naming the field when it holds a NUL character."""
     if has_nul(value):
-        raise InvalidInput(f"invalid {field}: text may not contain a NUL character", field=field)
+        raise InvalidInput(
+            N_("invalid %(field)s: text may not contain a NUL character"), field=field, params={"field": field}
+        )
     return value
 
 
@@ -78,7 +80,13 @@ def check_date(day: date, field: str) -> date:
     """The date unchanged, or an error naming the field when it lies outside MIN_DATE..MAX_DATE."""
     if not MIN_DATE <= day <= MAX_DATE:
         raise InvalidInput(
-            f"invalid {field} {day.isoformat()}: dates from {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}",
+            N_("invalid %(field)s %(day)s: dates from %(min_date)s to %(max_date)s"),
             field=field,
+            params={
+                "field": field,
+                "day": day.isoformat(),
+                "min_date": MIN_DATE.isoformat(),
+                "max_date": MAX_DATE.isoformat(),
+            },
         )
     return day

@@ -17,14 +17,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from postprod.config import media_roots_setting
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 
 class OutsideMediaRoots(InvalidInput):
     """A path outside the media roots (or one that cannot be a path at all): refused, with nothing more said."""
 
     def __init__(self, field: str = "file") -> None:
-        super().__init__(f"{field}: outside the media roots (POSTPROD_MEDIA_ROOTS)", field=field)
+        super().__init__(
+            N_("%(field)s: outside the media roots (POSTPROD_MEDIA_ROOTS)"), field=field, params={"field": field}
+        )
 
 
 def local_roots() -> list[Path]:

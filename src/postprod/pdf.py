@@ -7,7 +7,7 @@ install in one line, and the HTML versions of the same documents still work.
 
 from __future__ import annotations
 
-from postprod.errors import PostprodError
+from postprod.errors import N_, PostprodError
 
 PDF_LIBRARIES = "Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
 
@@ -22,6 +22,9 @@ def html_to_pdf(html: str) -> bytes:
         from weasyprint import HTML  # ~0.3 s and Pango: only when a PDF is asked for
     except OSError as exc:  # cffi could not open Pango
         first = (str(exc).splitlines() or [""])[0]
-        raise PdfUnavailable(f"the PDF needs {PDF_LIBRARIES}: {first}; the HTML version works without") from None
+        raise PdfUnavailable(
+            N_("the PDF needs %(pdf_libraries)s: %(first)s; the HTML version works without"),
+            params={"pdf_libraries": PDF_LIBRARIES, "first": first},
+        ) from None
     result: bytes = HTML(string=html).write_pdf()
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 # The rates the trade writes as decimals, read as the exact NTSC fractions they stand for.
 _NTSC_ALIASES: dict[str, Fraction] = {
@@ -50,7 +50,9 @@ def parse_rate(value: str | int | Fraction, *, field: str = "fps") -> Fraction:
             if m:
                 den = int(m.group(2)) if m.group(2) else 1
                 if den == 0:
-                    raise InvalidInput(f"invalid frame rate {value!r}: zero denominator", field=field)
+                    raise InvalidInput(
+                        N_("invalid frame rate %(value)r: zero denominator"), field=field, params={"value": value}
+                    )
                 rate = Fraction(int(m.group(1)), den)
             elif _DECIMAL_RE.match(text) and Fraction(text).denominator == 1:
                 rate = Fraction(text)
@@ -58,13 +60,16 @@ def parse_rate(value: str | int | Fraction, *, field: str = "fps") -> Fraction:
                 rate = Fraction(text)
             else:
                 raise InvalidInput(
-                    f"invalid frame rate {value!r}: use e.g. 24, 25, 24000/1001 or 23.976",
+                    N_("invalid frame rate %(value)r: use e.g. 24, 25, 24000/1001 or 23.976"),
                     field=field,
+                    params={"value": value},
                 )
     else:
-        raise InvalidInput(f"invalid frame rate {value!r}", field=field)
+        raise InvalidInput(N_("invalid frame rate %(value)r"), field=field, params={"value": value})
     if rate <= 0 or rate > 1000:
-        raise InvalidInput(f"invalid frame rate {value!r}: must be between 0 and 1000", field=field)
+        raise InvalidInput(
+            N_("invalid frame rate %(value)r: must be between 0 and 1000"), field=field, params={"value": value}
+        )
     return rate
 
 
@@ -100,21 +105,29 @@ def tc_to_frames(tc: str, rate: Fraction, drop_frame: bool | None = None, *, fie
     """Frame number of a timecode; drop-frame when asked, or when written with ';'."""
     m = _TC_RE.match(tc)
     if not m:
-        raise InvalidInput(f"invalid timecode {tc!r}: expected HH:MM:SS:FF", field=field)
+        raise InvalidInput(N_("invalid timecode %(tc)r: expected HH:MM:SS:FF"), field=field, params={"tc": tc})
     neg, hh, mm, ss, sep, ff = m.groups()
     h, mi, s, f = int(hh), int(mm), int(ss), int(ff)
     fps = nominal_fps(rate)
     if mi > 59 or s > 59:
-        raise InvalidInput(f"invalid timecode {tc!r}: minutes and seconds must be below 60", field=field)
+        raise InvalidInput(
+            N_("invalid timecode %(tc)r: minutes and seconds must be below 60"), field=field, params={"tc": tc}
+        )
     if f >= fps:
-        raise InvalidInput(f"invalid timecode {tc!r}: frame {f} not below {fps} at this rate", field=field)
+        raise InvalidInput(
+            N_("invalid timecode %(tc)r: frame %(f)s not below %(fps)s at this rate"),
+            field=field,
+            params={"tc": tc, "f": f, "fps": fps},
+        )
     df = drop_frame if drop_frame is not None else sep in ";,"
     if df and not supports_drop_frame(rate):
         if drop_frame is None:
             df = False  # a ';' at a non-NTSC rate is a typing habit, not drop-frame
         else:
             raise InvalidInput(
-                f"drop-frame timecode is only defined at 29.97 and 59.94, not {format_rate(rate)}", field=field
+                N_("drop-frame timecode is only defined at 29.97 and 59.94, not %(rate)s"),
+                field=field,
+                params={"rate": format_rate(rate)},
             )
     total_minutes = 60 * h + mi
     frames = ((total_minutes * 60) + s) * fps + f
@@ -122,8 +135,9 @@ def tc_to_frames(tc: str, rate: Fraction, drop_frame: bool | None = None, *, fie
         d = _drop_per_minute(rate)
         if mi % 10 != 0 and s == 0 and f < d:
             raise InvalidInput(
-                f"invalid drop-frame timecode {tc!r}: frames :00 to :{d - 1:02d} do not exist in minute {mi}",
+                N_("invalid drop-frame timecode %(tc)r: frames :00 to :%(d)s do not exist in minute %(mi)s"),
                 field=field,
+                params={"tc": tc, "d": format(d - 1, "02d"), "mi": mi},
             )
         frames -= d * (total_minutes - total_minutes // 10)
     return -frames if neg else frames
@@ -135,7 +149,11 @@ def start_tc_to_frames(tc: str, rate: Fraction, *, field: str = "record_start_tc
     m = _TC_RE.match(tc)
     assert m is not None  # tc_to_frames refused anything else
     if m.group(1) or int(m.group(2)) > 23:
-        raise InvalidInput(f"invalid {field} {tc.strip()!r}: from 00:00:00:00 to 23:59:59:xx", field=field)
+        raise InvalidInput(
+            N_("invalid %(field)s %(tc)r: from 00:00:00:00 to 23:59:59:xx"),
+            field=field,
+            params={"field": field, "tc": tc.strip()},
+        )
     return frames
 
 
@@ -147,7 +165,10 @@ def frames_to_tc(frames: int, rate: Fraction, drop_frame: bool = False) -> str:
     sep = ":"
     if drop_frame:
         if not supports_drop_frame(rate):
-            raise InvalidInput(f"drop-frame timecode is only defined at 29.97 and 59.94, not {format_rate(rate)}")
+            raise InvalidInput(
+                N_("drop-frame timecode is only defined at 29.97 and 59.94, not %(rate)s"),
+                params={"rate": format_rate(rate)},
+            )
         d = _drop_per_minute(rate)
         per_10min = fps * 600 - d * 9
         per_min = fps * 60 - d

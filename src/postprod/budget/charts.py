@@ -18,7 +18,7 @@ import yaml
 
 from postprod.budget.money import parse_decimal
 from postprod.budget.sheet import Account, Chapter
-from postprod.errors import InvalidInput, NotFound
+from postprod.errors import N_, InvalidInput, NotFound
 
 CHARTS = Path(__file__).resolve().parent / "charts"
 
@@ -43,7 +43,10 @@ def load_chart(name: str) -> Chart:
     """A built-in chart by name; an unknown name is refused with the names there are."""
     path = CHARTS / f"{name}.yaml"
     if name not in chart_names():
-        raise NotFound(f"no chart of accounts {name!r}: one of {', '.join(chart_names())}")
+        raise NotFound(
+            N_("no chart of accounts %(name)r: one of %(chart_names)s"),
+            params={"name": name, "chart_names": ", ".join(chart_names())},
+        )
     return read_chart(path.read_text(encoding="utf-8"), where=path.name)
 
 
@@ -52,9 +55,11 @@ def read_chart(text: str, *, where: str) -> Chart:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{where}: not YAML ({exc})", field="chart") from None
+        raise InvalidInput(
+            N_("%(where)s: not YAML (%(exc)s)"), field="chart", params={"where": where, "exc": exc}
+        ) from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where}: expected a mapping", field="chart")
+        raise InvalidInput(N_("%(where)s: expected a mapping"), field="chart", params={"where": where})
     chapters = tuple(
         Chapter(str(_req(c, "code", where)), str(_req(c, "name", where))) for c in _list(data, "chapters", where)
     )
@@ -64,15 +69,23 @@ def read_chart(text: str, *, where: str) -> Chart:
     for a in _list(data, "accounts", where):
         code, chapter = str(_req(a, "code", where)), str(_req(a, "chapter", where))
         if chapter not in codes:
-            raise InvalidInput(f"{where}: account {code}: unknown chapter {chapter!r}", field="chapter")
+            raise InvalidInput(
+                N_("%(where)s: account %(code)s: unknown chapter %(chapter)r"),
+                field="chapter",
+                params={"where": where, "code": code, "chapter": chapter},
+            )
         if code in seen:
-            raise InvalidInput(f"{where}: account {code} twice", field="code")
+            raise InvalidInput(
+                N_("%(where)s: account %(code)s twice"), field="code", params={"where": where, "code": code}
+            )
         seen.add(code)
         dept = a.get("department")
         resource = a.get("resource")
         if resource not in (None, "person", "room"):
             raise InvalidInput(
-                f"{where}: account {code}: resource is person or room, not {resource!r}", field="resource"
+                N_("%(where)s: account %(code)s: resource is person or room, not %(resource)r"),
+                field="resource",
+                params={"where": where, "code": code, "resource": resource},
             )
         accounts.append(
             Account(
@@ -85,7 +98,7 @@ def read_chart(text: str, *, where: str) -> Chart:
         )
     fringes_raw = data.get("fringes") or {}
     if not isinstance(fringes_raw, dict):
-        raise InvalidInput(f"{where}: fringes: expected group: percent", field="fringes")
+        raise InvalidInput(N_("%(where)s: fringes: expected group: percent"), field="fringes", params={"where": where})
     fringes = {str(k): parse_decimal(str(v), field=f"fringes.{k}", where=where) for k, v in fringes_raw.items()}
     return Chart(
         str(data.get("name") or where), str(data.get("title") or ""), str(data.get("currency") or "EUR"),
@@ -98,18 +111,28 @@ def _default_fringe(data: dict[str, object], fringes: dict[str, Decimal], where:
     if name is None:
         return None
     if str(name) not in fringes:
-        raise InvalidInput(f"{where}: default_fringe {name!r} is not a fringe group", field="default_fringe")
+        raise InvalidInput(
+            N_("%(where)s: default_fringe %(name)r is not a fringe group"),
+            field="default_fringe",
+            params={"where": where, "name": name},
+        )
     return str(name)
 
 
 def _list(data: dict[str, object], key: str, where: str) -> list[dict[str, object]]:
     items = data.get(key)
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise InvalidInput(f"{where}: {key}: expected a list of mappings", field=key)
+        raise InvalidInput(
+            N_("%(where)s: %(key)s: expected a list of mappings"), field=key, params={"where": where, "key": key}
+        )
     return items
 
 
 def _req(item: dict[str, object], key: str, where: str) -> object:
     if item.get(key) in (None, ""):
-        raise InvalidInput(f"{where}: an entry without {key}: {item}", field=key)
+        raise InvalidInput(
+            N_("%(where)s: an entry without %(key)s: %(item)s"),
+            field=key,
+            params={"where": where, "key": key, "item": item},
+        )
     return item[key]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -60,9 +60,17 @@ def parse_decimal(
     else:
         value = _read(text.strip(), field=field, where=where, decimal_mark=decimal_mark)
     if not value.is_finite():
-        raise InvalidInput(f"{_at(where)}{field}: {text!r} is not a number", field=field)
+        raise InvalidInput(
+            N_("%(where)s%(field)s: %(text)r is not a number"),
+            field=field,
+            params={"where": _at(where), "field": field, "text": text},
+        )
     if abs(value) > LIMIT:
-        raise InvalidInput(f"{_at(where)}{field}: {text!r} is too large", field=field)
+        raise InvalidInput(
+            N_("%(where)s%(field)s: %(text)r is too large"),
+            field=field,
+            params={"where": _at(where), "field": field, "text": text},
+        )
     return value
 
 
@@ -77,7 +85,11 @@ def parse_amount(
     """An amount of money, rounded to the cent: refused below zero unless `negative`."""
     value = parse_decimal(text, field=field, where=where, decimal_mark=decimal_mark)
     if value < 0 and not negative:
-        raise InvalidInput(f"{_at(where)}{field}: {text!r} is negative", field=field)
+        raise InvalidInput(
+            N_("%(where)s%(field)s: %(text)r is negative"),
+            field=field,
+            params={"where": _at(where), "field": field, "text": text},
+        )
     return cents(value)
 
 
@@ -117,8 +129,16 @@ def _read(text: str, *, field: str, where: str, decimal_mark: str | None) -> Dec
     else:
         cleaned = cleaned.replace(",", ".")
     if not cleaned or not _PLAIN.match(cleaned):
-        raise InvalidInput(f"{_at(where)}{field}: {text!r} is not a number", field=field)
+        raise InvalidInput(
+            N_("%(where)s%(field)s: %(text)r is not a number"),
+            field=field,
+            params={"where": _at(where), "field": field, "text": text},
+        )
     try:
         return Decimal(cleaned)
     except InvalidOperation:
-        raise InvalidInput(f"{_at(where)}{field}: {text!r} is not a number", field=field) from None
+        raise InvalidInput(
+            N_("%(where)s%(field)s: %(text)r is not a number"),
+            field=field,
+            params={"where": _at(where), "field": field, "text": text},
+        ) from None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from postprod.budget.money import ZERO, cents, percent_of
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 ONE = Decimal(1)
 
@@ -139,7 +139,11 @@ def compute(v: Version) -> Computed:
     chapters = {c.code: c for c in v.chapters}
     for a in v.accounts:
         if a.chapter not in chapters:
-            raise InvalidInput(f"account {a.code}: unknown chapter {a.chapter!r}", field="chapter")
+            raise InvalidInput(
+                N_("account %(code)s: unknown chapter %(chapter)r"),
+                field="chapter",
+                params={"code": a.code, "chapter": a.chapter},
+            )
     lines = [_line(v, accounts, i, line) for i, line in enumerate(v.lines)]
     per_account: dict[str, Totals] = {code: Totals() for code in accounts}
     for line, amount in zip(v.lines, lines, strict=True):
@@ -160,17 +164,31 @@ def compute(v: Version) -> Computed:
 def _line(v: Version, accounts: Mapping[str, Account], index: int, line: Line) -> LineAmount:
     where = f"line {index + 1}"
     if line.account not in accounts:
-        raise InvalidInput(f"{where}: unknown account {line.account!r}", field="account")
+        raise InvalidInput(
+            N_("%(where)s: unknown account %(account)r"),
+            field="account",
+            params={"where": where, "account": line.account},
+        )
     if line.quantity < 0:
-        raise InvalidInput(f"{where}: negative quantity {line.quantity}", field="quantity")
+        raise InvalidInput(
+            N_("%(where)s: negative quantity %(quantity)s"),
+            field="quantity",
+            params={"where": where, "quantity": line.quantity},
+        )
     if line.rate < 0:
-        raise InvalidInput(f"{where}: negative rate {line.rate}", field="rate")
+        raise InvalidInput(
+            N_("%(where)s: negative rate %(rate)s"), field="rate", params={"where": where, "rate": line.rate}
+        )
     native = cents(line.quantity * line.rate)
     subtotal = cents(native * convert_rate(v, line.currency, where))
     fringe = ZERO
     if line.fringe is not None:
         if line.fringe not in v.fringes:
-            raise InvalidInput(f"{where}: unknown fringe group {line.fringe!r}", field="fringe")
+            raise InvalidInput(
+                N_("%(where)s: unknown fringe group %(fringe)r"),
+                field="fringe",
+                params={"where": where, "fringe": line.fringe},
+            )
         fringe = percent_of(subtotal, v.fringes[line.fringe])
     return LineAmount(native, subtotal, fringe, percent_of(subtotal, line.vat_rate) if line.vat_rate else ZERO)
 
@@ -182,7 +200,11 @@ def convert_rate(v: Version, currency: str, where: str = "") -> Decimal:
     rate = v.rates.get(currency)
     if rate is None or rate <= 0:
         at = f"{where}: " if where else ""
-        raise InvalidInput(f"{at}no exchange rate for {currency} in this version", field="currency")
+        raise InvalidInput(
+            N_("%(at)sno exchange rate for %(currency)s in this version"),
+            field="currency",
+            params={"at": at, "currency": currency},
+        )
     return rate
 
 
@@ -196,16 +218,26 @@ def _percentages(
     by_name: dict[str, PercentLine] = {}
     for p in v.percent_lines:
         if p.name in by_name:
-            raise InvalidInput(f"percentage line {p.name!r} twice", field="name")
+            raise InvalidInput(N_("percentage line %(name)r twice"), field="name", params={"name": p.name})
         if p.account not in accounts:
-            raise InvalidInput(f"percentage line {p.name!r}: unknown account {p.account!r}", field="account")
+            raise InvalidInput(
+                N_("percentage line %(name)r: unknown account %(account)r"),
+                field="account",
+                params={"name": p.name, "account": p.account},
+            )
         if p.percent < 0:
-            raise InvalidInput(f"percentage line {p.name!r}: negative percentage", field="percent")
+            raise InvalidInput(
+                N_("percentage line %(name)r: negative percentage"), field="percent", params={"name": p.name}
+            )
         by_name[p.name] = p
     for p in v.percent_lines:
         for other in p.includes:
             if other not in by_name:
-                raise InvalidInput(f"percentage line {p.name!r}: unknown line {other!r} in includes", field="includes")
+                raise InvalidInput(
+                    N_("percentage line %(name)r: unknown line %(other)r in includes"),
+                    field="includes",
+                    params={"name": p.name, "other": other},
+                )
     amounts: dict[str, Decimal] = {}
     bases: dict[str, Decimal] = {}
     visiting: set[str] = set()
@@ -214,7 +246,11 @@ def _percentages(
         if name in amounts:
             return amounts[name]
         if name in visiting:
-            raise InvalidInput(f"percentage lines include each other round a circle at {name!r}", field="includes")
+            raise InvalidInput(
+                N_("percentage lines include each other round a circle at %(name)r"),
+                field="includes",
+                params={"name": name},
+            )
         visiting.add(name)
         p = by_name[name]
         base = sum(

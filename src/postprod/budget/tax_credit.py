@@ -20,7 +20,7 @@ import yaml
 
 from postprod.budget.money import ZERO, cents, parse_decimal, percent_of
 from postprod.budget.sheet import Account, Computed, Line
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 RULES = Path(__file__).resolve().parent / "rules" / "tax-credits-fr.yaml"
 
@@ -54,15 +54,19 @@ def read_rules(text: str, where: str) -> list[CreditRule]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{where}: not YAML ({exc})", field="rules") from None
+        raise InvalidInput(
+            N_("%(where)s: not YAML (%(exc)s)"), field="rules", params={"where": where, "exc": exc}
+        ) from None
     items = data.get("credits") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise InvalidInput(f"{where}: expected credits: [...]", field="rules")
+        raise InvalidInput(N_("%(where)s: expected credits: [...]"), field="rules", params={"where": where})
     rules = []
     for i, r in enumerate(items):
         at = f"{where}: credits.{i}"
         if not isinstance(r, dict) or not all(r.get(k) for k in ("id", "name", "source", "read_on", "tag", "rate")):
-            raise InvalidInput(f"{at}: each rule needs id, name, source, read_on, tag and rate", field="rules")
+            raise InvalidInput(
+                N_("%(at)s: each rule needs id, name, source, read_on, tag and rate"), field="rules", params={"at": at}
+            )
         read_on = r["read_on"] if isinstance(r["read_on"], date) else date.fromisoformat(str(r["read_on"]))
         bonus = r.get("vfx_bonus") or {}
         rules.append(

@@ -11,7 +11,7 @@ import typer
 from postprod.cli._common import note, progress_bar
 from postprod.editorial.model import Cut
 from postprod.editorial.readers import read_cut
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.timecode import parse_rate, rate_note
 
 RateOpt = typer.Option(
@@ -53,5 +53,7 @@ def write_text(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise FileFormatError(str(path), f"cannot write: {exc.strerror or exc}") from exc
+        raise FileFormatError(
+            str(path), N_("cannot write: %(reason)s"), params={"reason": exc.strerror or exc}
+        ) from exc
     note(f"wrote {path}")

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, table
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
 line_app = typer.Typer(no_args_is_help=True, help="Lines of the current draft: add, update, delete.")
@@ -451,12 +451,14 @@ def export_cmd(
         elif file.suffix.lower() == ".csv":
             data = budget_io.export_csv(s, v)
         else:
-            raise InvalidInput(f"{file}: write .csv or .xlsx", field="file")
+            raise InvalidInput(N_("%(file)s: write .csv or .xlsx"), field="file", params={"file": file})
         count, number = len(v.lines), v.number
     try:
         file.write_bytes(data)
     except OSError as exc:
-        raise FileFormatError(str(file), f"cannot write: {exc.strerror or exc}") from exc
+        raise FileFormatError(
+            str(file), N_("cannot write: %(reason)s"), params={"reason": exc.strerror or exc}
+        ) from exc
     console.print(f"{plural(count, 'line')} of budget v{number} written to {file}", highlight=False)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from postprod.cli._common import JsonOpt, ProductionOpt, console, plural, print_json, table
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 
 time_app = typer.Typer(no_args_is_help=True)
 vendor_app = typer.Typer(no_args_is_help=True)
@@ -219,13 +219,15 @@ def cost_report_cmd(
             from postprod.services.workbooks import cost_report_workbook
 
             if xlsx.suffix.lower() != ".xlsx":
-                raise InvalidInput(f"{xlsx}: write .xlsx", field="xlsx")
+                raise InvalidInput(N_("%(xlsx)s: write .xlsx"), field="xlsx", params={"xlsx": xlsx})
             book = cost_report_workbook(s, prod, day)
     if xlsx is not None:
         try:
             xlsx.write_bytes(book)
         except OSError as exc:
-            raise FileFormatError(str(xlsx), f"cannot write: {exc.strerror or exc}") from exc
+            raise FileFormatError(
+                str(xlsx), N_("cannot write: %(reason)s"), params={"reason": exc.strerror or exc}
+            ) from exc
     if json_out:
         print_json(data)
         return
@@ -316,7 +318,7 @@ def import_file(kind: str, file: str, skip_bad: bool, production: str | None) ->
 
     path = Path(file)
     if not path.is_file():
-        raise InvalidInput(f"{file}: no such file", field="file")
+        raise InvalidInput(N_("%(file)s: no such file"), field="file", params={"file": file})
     data = path.read_bytes()
     run = {
         "invoices": cost_import.import_invoices,

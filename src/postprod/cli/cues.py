@@ -13,7 +13,7 @@ from rich.panel import Panel
 from postprod.cli._common import JsonOpt, ProductionOpt, Styled, console, err_console, note, plural, print_json, table
 from postprod.config import current_actor
 from postprod.db import session_scope
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.services import register_io as io_svc
 from postprod.services import registers as svc
 from postprod.services.common import get_production
@@ -418,7 +418,11 @@ def cue_sheet(
     if out is not None:
         ext = out.suffix.lower()
         if ext not in (".csv", ".html", ".htm", ".pdf", ".xlsx"):
-            raise InvalidInput(f"--out {out}: the file name must end in .csv, .html, .pdf or .xlsx", field="out")
+            raise InvalidInput(
+                N_("--out %(out)s: the file name must end in .csv, .html, .pdf or .xlsx"),
+                field="out",
+                params={"out": out},
+            )
         if ext == ".pdf":
             from postprod.pdf import html_to_pdf
 
@@ -430,7 +434,9 @@ def cue_sheet(
         try:
             out.write_bytes(data)
         except OSError as exc:
-            raise FileFormatError(str(out), f"cannot write: {exc.strerror or exc}") from exc
+            raise FileFormatError(
+                str(out), N_("cannot write: %(reason)s"), params={"reason": exc.strerror or exc}
+            ) from exc
         note(f"wrote {out}")
     if json_out:
         print_json(sheet)

@@ -19,7 +19,7 @@ from postprod.cli._cut_files import (
 from postprod.config import current_actor
 from postprod.editorial.diff import CHANGE_TYPES, ChangeList, diff_cuts
 from postprod.editorial.diff_report import change_list_csv, change_list_edl, change_list_html
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -124,7 +124,9 @@ def _write_change_list(
         try:
             pdf_path.write_bytes(data)
         except OSError as exc:
-            raise FileFormatError(str(pdf_path), f"cannot write: {exc.strerror or exc}") from exc
+            raise FileFormatError(
+                str(pdf_path), N_("cannot write: %(reason)s"), params={"reason": exc.strerror or exc}
+            ) from exc
         note(f"wrote {pdf_path}")
 
 

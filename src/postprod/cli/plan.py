@@ -15,7 +15,7 @@ import typer
 
 from postprod.cli._common import JsonOpt, ProductionOpt, Styled, console, plural, print_json, progress_bar, table
 from postprod.config import current_actor
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -64,9 +64,11 @@ def gantt_file(
     try:
         data = json.loads(plan_file.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise FileFormatError(str(plan_file), f"cannot read: {exc.strerror or exc}") from None
+        raise FileFormatError(
+            str(plan_file), N_("cannot read: %(reason)s"), params={"reason": exc.strerror or exc}
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FileFormatError(str(plan_file), f"not JSON: {exc}") from None
+        raise FileFormatError(str(plan_file), N_("not JSON: %(exc)s"), params={"exc": exc}) from None
     if isinstance(data, dict) and "plan" in data and "tasks" not in data:
         data = data["plan"]
     if not isinstance(data, dict):
@@ -419,15 +421,23 @@ def gantt_cmd(
     from postprod.services.common import get_production
 
     if lanes not in LANES:
-        raise InvalidInput(f"--lanes must be one of {', '.join(LANES)}, got {lanes!r}", field="lanes")
+        raise InvalidInput(
+            N_("--lanes must be one of %(lanes)s, got %(given)r"),
+            field="lanes",
+            params={"lanes": ", ".join(LANES), "given": lanes},
+        )
     if out.suffix.lower() not in (".html", ".htm", ".svg", ".png"):
-        raise InvalidInput(f"{out}: Gantt output must end in .html, .svg or .png", field="out")
+        raise InvalidInput(
+            N_("%(out)s: Gantt output must end in .html, .svg or .png"), field="out", params={"out": out}
+        )
     with session_scope() as s:
         chart, title = ops.gantt_plan(s, get_production(s, production), plan)
     try:
         path = write(chart, out, lanes, title=title)
     except OSError as exc:
-        raise InvalidInput(f"{out}: cannot write: {exc.strerror or exc}", field="out") from None
+        raise InvalidInput(
+            N_("%(out)s: cannot write: %(reason)s"), field="out", params={"out": out, "reason": exc.strerror or exc}
+        ) from None
     console.print(f"wrote {path}")
 
 
@@ -445,11 +455,13 @@ def ical_cmd(
     from postprod.services.common import get_production
 
     if out.suffix.lower() != ".ics":
-        raise InvalidInput(f"{out}: a calendar file must end in .ics", field="out")
+        raise InvalidInput(N_("%(out)s: a calendar file must end in .ics"), field="out", params={"out": out})
     with session_scope() as s:
         data, name = calendar_feeds.ics(s, get_production(s, production), person=person, room=room)
     try:
         out.write_bytes(data)
     except OSError as exc:
-        raise InvalidInput(f"{out}: cannot write: {exc.strerror or exc}", field="out") from None
+        raise InvalidInput(
+            N_("%(out)s: cannot write: %(reason)s"), field="out", params={"out": out, "reason": exc.strerror or exc}
+        ) from None
     console.print(f"wrote {out} ({name}, {plural(data.count(b'BEGIN:VEVENT'), 'event')})")

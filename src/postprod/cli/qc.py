@@ -10,7 +10,7 @@ import typer
 
 from postprod.cli import qc_audio, qc_conform, qc_subtitles
 from postprod.cli._common import JsonOpt, console, err_console, note, plural, print_json, progress_bar, table
-from postprod.errors import PostprodError
+from postprod.errors import N_, PostprodError
 from postprod.qc.spec import builtin_specs, load_spec
 
 app = typer.Typer(no_args_is_help=True, help="Probe, measure and check delivered media against a spec.")
@@ -129,7 +129,10 @@ def check_cmd(
         try:
             write_report(result, report)
         except OSError as exc:
-            raise PostprodError(f"{report}: cannot write the report ({exc.strerror})") from None
+            raise PostprodError(
+                N_("%(report)s: cannot write the report (%(strerror)s)"),
+                params={"report": report, "strerror": exc.strerror},
+            ) from None
     if as_json:
         print_json(result.to_dict())
     else:

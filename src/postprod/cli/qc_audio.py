@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from postprod.cli._common import JsonOpt, console, err_console, print_json, progress_bar, table
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 
 if TYPE_CHECKING:  # the engine (and SciPy) load only when the command runs
     from postprod.qc.loudness import LoudnessResult
@@ -41,7 +41,11 @@ def measure_file(
         finally:
             meter.close()
     if dec.frames_read == 0:
-        raise FileFormatError(str(path), f"no audio could be decoded from stream {dec.stream_index}")
+        raise FileFormatError(
+            str(path),
+            N_("no audio could be decoded from stream %(stream_index)s"),
+            params={"stream_index": dec.stream_index},
+        )
     return result, dec
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from postprod.cli._common import JsonOpt, console, err_console, note, print_json, progress_bar, table
-from postprod.errors import PostprodError
+from postprod.errors import N_, PostprodError
 from postprod.timecode import parse_rate
 
 RateOpt = typer.Option(
@@ -72,7 +72,10 @@ def register(app: typer.Typer) -> None:
             try:
                 write_report(result, report)
             except OSError as exc:
-                raise PostprodError(f"{report}: cannot write the report ({exc.strerror})") from None
+                raise PostprodError(
+                    N_("%(report)s: cannot write the report (%(strerror)s)"),
+                    params={"report": report, "strerror": exc.strerror},
+                ) from None
         if as_json:
             print_json(result.to_dict())
         else:

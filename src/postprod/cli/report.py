@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from postprod.cli._common import ProductionOpt, console
+from postprod.errors import N_
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -24,10 +25,10 @@ def weekly(
     from postprod.errors import InvalidInput
 
     if lang not in ("en", "fr"):
-        raise InvalidInput(f"invalid language {lang!r}: fr or en", field="lang")
+        raise InvalidInput(N_("invalid language %(lang)r: fr or en"), field="lang", params={"lang": lang})
     kind = out.suffix.lower()
     if kind not in (".pdf", ".html"):
-        raise InvalidInput(f"invalid output {out.name!r}: a .pdf or .html file", field="out")
+        raise InvalidInput(N_("invalid output %(name)r: a .pdf or .html file"), field="out", params={"name": out.name})
 
     from postprod.db import session_scope  # the database only for the commands that use it
     from postprod.services import weekly_report as wr

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from postprod.cli._common import console, plural
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.timecode import parse_rate, rate_note, supports_drop_frame
 
 app = typer.Typer(no_args_is_help=True)
@@ -29,7 +29,7 @@ def cut(
     from postprod.editorial.synth import change_slots, make_pair
 
     if not 40 <= events <= 3000:
-        raise InvalidInput(f"invalid --events {events}: 40 to 3000", field="events")
+        raise InvalidInput(N_("invalid --events %(events)s: 40 to 3000"), field="events", params={"events": events})
     fps = parse_rate(rate)
     msg = rate_note(rate)
     scale = max(1, events // 60)
@@ -60,20 +60,29 @@ def tone(
 ) -> None:
     """Write a 24-bit line-up tone (a 1 kHz sine by default) that reads --level LUFS on the loudness meter."""
     if not -90 <= level <= 0:
-        raise InvalidInput(f"invalid --level {level}: -90 to 0 LUFS", field="level")
+        raise InvalidInput(N_("invalid --level %(level)s: -90 to 0 LUFS"), field="level", params={"level": level})
     if not 0 < seconds <= 3600 or not 1 <= channels <= 16 or sample_rate not in (44100, 48000, 96000):
         raise InvalidInput("seconds 0-3600, channels 1-16, sample rate 44100, 48000 or 96000")
     if not 20 <= frequency < sample_rate / 2:
-        raise InvalidInput(f"invalid --frequency {frequency:g}: 20 Hz to half the sample rate", field="frequency")
+        raise InvalidInput(
+            N_("invalid --frequency %(frequency)s: 20 Hz to half the sample rate"),
+            field="frequency",
+            params={"frequency": format(frequency, "g")},
+        )
     import numpy as np  # for this command only: `sample cut` starts without NumPy
 
     dbfs = _tone_dbfs(level, channels, sample_rate, frequency)
     if dbfs > -0.1:
         top = level - dbfs - 0.1
         raise InvalidInput(
-            f"invalid --level {level:g}: a {frequency:g} Hz tone on {plural(channels, 'channel')} would clip; "
-            f"at most {top:.1f} LUFS",
+            N_("invalid --level %(level)s: a %(frequency)s Hz tone on %(channels)s would clip; at most %(top)s LUFS"),
             field="level",
+            params={
+                "level": format(level, "g"),
+                "frequency": format(frequency, "g"),
+                "channels": plural(channels, "channel"),
+                "top": format(top, ".1f"),
+            },
         )
     amp = 10 ** (dbfs / 20) * (2**23 - 1)
     with wave.open(str(out), "wb") as w:
@@ -112,7 +121,11 @@ def _tone_dbfs(lufs: float, channels: int, sample_rate: int, frequency: float) -
         np.repeat(x[:, None], channels, axis=1), sample_rate, default_layout(channels), true_peak=False
     ).integrated_lufs
     if reading is None:  # only LFE: nothing the meter counts
-        raise InvalidInput(f"a tone on {plural(channels, 'channel')} has no loudness (LFE only)", field="channels")
+        raise InvalidInput(
+            N_("a tone on %(channels)s has no loudness (LFE only)"),
+            field="channels",
+            params={"channels": plural(channels, "channel")},
+        )
     return ref + (lufs - reading)
 
 
@@ -133,7 +146,7 @@ def subtitles(
 ) -> None:
     """Write an English SRT that meets the common streaming style guide (check it with `qc subtitles`)."""
     if not 1 <= count <= 5000:
-        raise InvalidInput(f"invalid --count {count}: 1 to 5000", field="count")
+        raise InvalidInput(N_("invalid --count %(count)s: 1 to 5000"), field="count", params={"count": count})
     blocks = []
     t = 1000  # milliseconds; every time on a 40 ms (25 fps) frame
     for i in range(count):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from postprod.editorial.model import Cut, Event, strip_version
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.timecode import format_rate
 
 CHANGE_TYPES = ("insert", "delete", "trim", "move", "replace")
@@ -259,7 +259,8 @@ def diff_cuts(old: Cut, new: Cut, *, progress: Callable[[float], None] | None = 
     """The change list from old to new; see the module docstring for how shots are matched."""
     if old.rate != new.rate:
         raise InvalidInput(
-            f"the two cuts are at different rates ({format_rate(old.rate)} and {format_rate(new.rate)}): pass --rate"
+            N_("the two cuts are at different rates (%(old_rate)s and %(new_rate)s): pass --rate"),
+            params={"old_rate": format_rate(old.rate), "new_rate": format_rate(new.rate)},
         )
     a, b = old.events, new.events
     ka = [_exact_key(e) for e in a]

@@ -16,7 +16,7 @@ import opentimelineio as otio
 
 from postprod.editorial.edl_writer import write_edl
 from postprod.editorial.model import Cut, Event, Locator
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.timecode import frames_to_tc, supports_drop_frame, tc_to_frames
 
 COMP_START = 1001
@@ -128,7 +128,9 @@ def vfx_shots(cut: Cut) -> dict[str, list[Event]]:
 def pull_list(cut: Cut, *, handles: int = 8) -> PullList:
     """One pull per shot and source reel; events of one shot on one reel are merged into one range."""
     if handles < 0 or handles > 10_000:
-        raise InvalidInput(f"handles must be between 0 and 10000, not {handles}", field="handles")
+        raise InvalidInput(
+            N_("handles must be between 0 and 10000, not %(handles)s"), field="handles", params={"handles": handles}
+        )
     pulls: list[Pull] = []
     warnings: list[str] = []
     for shot, evs in vfx_shots(cut).items():

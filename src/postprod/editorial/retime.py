@@ -13,7 +13,7 @@ from typing import Any
 
 from postprod.editorial.diff import Change, ChangeList
 from postprod.editorial.model import Event
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 
 @dataclass
@@ -112,7 +112,11 @@ def retime_cues(cues: list[Cue], cl: ChangeList) -> list[RetimedCue]:
     out: list[RetimedCue] = []
     for cue in cues:
         if cue.record_out < cue.record_in:
-            raise InvalidInput(f"cue {cue.id}: out {cue.record_out} is before in {cue.record_in}", field="record_out")
+            raise InvalidInput(
+                N_("cue %(id)s: out %(record_out)s is before in %(record_in)s"),
+                field="record_out",
+                params={"id": cue.id, "record_out": cue.record_out, "record_in": cue.record_in},
+            )
         cin, cout = cue.record_in, max(cue.record_out, cue.record_in + 1)
         evs = m.overlapping(cin, cout)
         if not evs:

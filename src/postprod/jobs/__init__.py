@@ -14,6 +14,7 @@ import time
 from sqlalchemy import Engine, select
 
 from postprod import config
+from postprod.errors import N_
 from postprod.jobs.runner import STALE, JobRunner, JobSweeper, execute, get_job, job_dict, requeue_stale
 from postprod.jobs.worker import RUN_JOB, make_celery
 from postprod.model import Job, JobStatus
@@ -75,4 +76,6 @@ def check_follow(principal: Principal, job: Job) -> None:
         return
     if principal.user.is_admin:
         return
-    raise Forbidden(f"{principal.user.username} may not see job {job.id}")
+    raise Forbidden(
+        N_("%(username)s may not see job %(id)s"), params={"username": principal.user.username, "id": job.id}
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput, PostprodError
+from postprod.errors import N_, InvalidInput, PostprodError
 from postprod.services import deliverables as dlv
 from postprod.services import editorial as ed
 from postprod.services import planning as ops
@@ -78,12 +78,16 @@ def cut_import_params(
     """
     suffix = os.path.splitext(filename)[1].lower() or ".edl"
     if suffix not in CUT_FORMATS:
-        raise InvalidInput(f"invalid file name {filename!r}: one of {', '.join(CUT_FORMATS)}", field="filename")
+        raise InvalidInput(
+            N_("invalid file name %(filename)r: one of %(cut_formats)s"),
+            field="filename",
+            params={"filename": filename, "cut_formats": ", ".join(CUT_FORMATS)},
+        )
     reel = ed.reel_name(reel)  # refused now rather than when the job runs
     if rate:
         parse_rate(rate, field="rate")
     if not content:
-        raise InvalidInput(f"{filename}: the file is empty", field="filename")
+        raise InvalidInput(N_("%(filename)s: the file is empty"), field="filename", params={"filename": filename})
     params: dict[str, Any] = {
         "production_id": prod_id,
         "reel": reel,

@@ -77,7 +77,7 @@ def kept_error(job: Job) -> dict[str, Any] | str:
 def get_job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None:
-        raise NotFound(f"no job {job_id}")
+        raise NotFound(N_("no job %(job_id)s"), params={"job_id": job_id})
     return job
 
 

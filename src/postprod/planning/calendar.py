@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 WEEKDAYS = frozenset({0, 1, 2, 3, 4})
 ALL_DAYS = frozenset(range(7))
@@ -24,10 +24,17 @@ class Calendar:
 
     def __post_init__(self) -> None:
         if not self.weekdays or not set(self.weekdays) <= set(range(7)):
-            raise InvalidInput(f"calendar weekdays must be a non-empty subset of 0..6, got {sorted(self.weekdays)}")
+            raise InvalidInput(
+                N_("calendar weekdays must be a non-empty subset of 0..6, got %(weekdays)s"),
+                params={"weekdays": sorted(self.weekdays)},
+            )
         for d1, d2 in self.absences:
             if d2 < d1:
-                raise InvalidInput(f"absence ends ({d2}) before it starts ({d1})", field="absences")
+                raise InvalidInput(
+                    N_("absence ends (%(end)s) before it starts (%(start)s)"),
+                    field="absences",
+                    params={"end": d2, "start": d1},
+                )
 
     def works(self, day: date) -> bool:
         """Whether this calendar is a working day on `day` (weekday, not a holiday, not away)."""
@@ -71,7 +78,7 @@ class WorkGrid:
     def date_of(self, slot: int) -> date:
         """Date of working slot `slot` (slot 0 is the first working day on or after the start)."""
         if slot < 0:
-            raise InvalidInput(f"slot {slot} is before the project start")
+            raise InvalidInput(N_("slot %(slot)s is before the project start"), params={"slot": slot})
         self._extend(slot + 1)
         return self._days[slot]
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.planning.calendar import Calendar, WorkGrid
 from postprod.planning.cpm import earliest_starts, latest_finishes, topological_order
 from postprod.planning.problem import Problem
@@ -116,7 +116,7 @@ def compile_problem(p: Problem, horizon: int | None = None) -> Compiled:
     index: dict[str, int] = {}
     for i, tid in enumerate(ids):
         if tid in index:
-            raise InvalidInput(f"two tasks have the id {tid!r}", field="id")
+            raise InvalidInput(N_("two tasks have the id %(tid)r"), field="id", params={"tid": tid})
         index[tid] = i
     n = len(ids)
     dur = [t.work_days(p.hours_per_day) for t in p.tasks]
@@ -125,7 +125,10 @@ def compile_problem(p: Problem, horizon: int | None = None) -> Compiled:
     for dep in p.dependencies:
         for name in (dep.before, dep.after):
             if name not in index:
-                raise InvalidInput(f"dependency {dep.before} -> {dep.after} names unknown task {name!r}")
+                raise InvalidInput(
+                    N_("dependency %(before)s -> %(after)s names unknown task %(name)r"),
+                    params={"before": dep.before, "after": dep.after, "name": name},
+                )
         a, b = index[dep.before], index[dep.after]
         succs[a].append((b, int(dep.lag)))
         preds[b].append((a, int(dep.lag)))
@@ -138,13 +141,13 @@ def compile_problem(p: Problem, horizon: int | None = None) -> Compiled:
     for kind, items in (("pool", p.pools), ("person", p.people), ("room", p.rooms)):
         for r in items:
             if r.id in rindex:
-                raise InvalidInput(f"two resources have the id {r.id!r}", field="id")
+                raise InvalidInput(N_("two resources have the id %(id)r"), field="id", params={"id": r.id})
             rindex[r.id] = len(res_ids)
             res_ids.append(r.id)
             res_kind.append(kind)
             cap = int(r.capacity) if kind == "pool" else 1  # type: ignore[union-attr]
             if cap < 0:
-                raise InvalidInput(f"pool {r.id}: capacity must be >= 0", field="capacity")
+                raise InvalidInput(N_("pool %(id)s: capacity must be >= 0"), field="capacity", params={"id": r.id})
             caps.append(cap)
             cals.append(r.calendar or p.calendar)
 
@@ -154,14 +157,20 @@ def compile_problem(p: Problem, horizon: int | None = None) -> Compiled:
     for i, t in enumerate(p.tasks):
         for rid, q in t.demands.items():
             if rid not in rindex:
-                raise InvalidInput(f"task {t.id}: unknown resource {rid!r}", field="demands")
+                raise InvalidInput(
+                    N_("task %(id)s: unknown resource %(rid)r"), field="demands", params={"id": t.id, "rid": rid}
+                )
             if q < 0:
-                raise InvalidInput(f"task {t.id}: demand of {rid} must be >= 0", field="demands")
+                raise InvalidInput(
+                    N_("task %(id)s: demand of %(rid)s must be >= 0"), field="demands", params={"id": t.id, "rid": rid}
+                )
             if q > 0:
                 demands[i].append((rindex[rid], int(q)))
         for pid in t.people:
             if pid not in rindex or res_kind[rindex[pid]] != "person":
-                raise InvalidInput(f"task {t.id}: unknown person {pid!r}", field="people")
+                raise InvalidInput(
+                    N_("task %(id)s: unknown person %(pid)r"), field="people", params={"id": t.id, "pid": pid}
+                )
             demands[i].append((rindex[pid], 1))
         need = t.chosen_people()
         if need > 0:
@@ -171,7 +180,9 @@ def compile_problem(p: Problem, horizon: int | None = None) -> Compiled:
             choices[i].append(Choice(np.array(cands, dtype=np.int64), need))
         if t.room is not None:
             if t.room not in rindex or res_kind[rindex[t.room]] != "room":
-                raise InvalidInput(f"task {t.id}: unknown room {t.room!r}", field="room")
+                raise InvalidInput(
+                    N_("task %(id)s: unknown room %(room)r"), field="room", params={"id": t.id, "room": t.room}
+                )
             demands[i].append((rindex[t.room], 1))
         elif t.room_kind is not None:
             cands = [rindex[r.id] for r in p.rooms if r.kind == t.room_kind]
@@ -187,7 +198,9 @@ def compile_problem(p: Problem, horizon: int | None = None) -> Compiled:
     avail = np.zeros((len(caps), 0), dtype=np.int64)
     for _ in range(4):
         if h > MAX_HORIZON:
-            raise InvalidInput(f"the plan would need more than {MAX_HORIZON} working days")
+            raise InvalidInput(
+                N_("the plan would need more than %(max_horizon)s working days"), params={"max_horizon": MAX_HORIZON}
+            )
         avail = _availability(grid, cals, cap_arr, h)
         if horizon is not None:
             break

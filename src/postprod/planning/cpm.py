@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from postprod.errors import CycleError, InvalidInput
+from postprod.errors import N_, CycleError, InvalidInput
 
 Arcs = Sequence[Sequence[tuple[int, int]]]
 
@@ -120,7 +120,7 @@ def critical_path(
         lag = int(dep[2]) if len(dep) > 2 else 0
         for name in (a, b):
             if name not in index:
-                raise InvalidInput(f"dependency names unknown task {name!r}")
+                raise InvalidInput(N_("dependency names unknown task %(name)r"), params={"name": name})
         succs[index[a]].append((index[b], lag))
         preds[index[b]].append((index[a], lag))
     dur = [int(durations[k]) for k in names]

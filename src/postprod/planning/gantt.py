@@ -16,7 +16,7 @@ from html import escape as _escape
 from pathlib import Path
 from typing import Any
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.planning.problem import Plan, ScheduledTask
 
 _MARKUP = re.compile(r"[&<>\"']")
@@ -87,7 +87,11 @@ class Chart:
 def lanes_of(plan: Plan, by: str) -> list[tuple[str, list[ScheduledTask]]]:
     """Rows of the chart: one per person, room or task; tasks without one go to '(unassigned)'."""
     if by not in LANES:
-        raise InvalidInput(f"lanes must be one of {', '.join(LANES)}, got {by!r}", field="lanes")
+        raise InvalidInput(
+            N_("lanes must be one of %(lanes)s, got %(by)r"),
+            field="lanes",
+            params={"lanes": ", ".join(LANES), "by": by},
+        )
     if by == "task":
         return [(t.id, [t]) for t in sorted(plan.tasks, key=lambda t: (t.start_slot, t.id))]
     rows: dict[str, list[ScheduledTask]] = {}
@@ -426,5 +430,5 @@ def write(plan: Plan, path: str | Path, lanes: str = "person", title: str = "") 
     elif suffix == ".png":
         to_png(plan, p, lanes, title)
     else:
-        raise InvalidInput(f"{p}: Gantt output must end in .html, .svg or .png", field="out")
+        raise InvalidInput(N_("%(p)s: Gantt output must end in .html, .svg or .png"), field="out", params={"p": p})
     return p

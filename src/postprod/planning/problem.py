@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.planning.calendar import Calendar
 
 STATUSES = ("todo", "started", "done")
@@ -70,10 +70,18 @@ class Task:
         """Duration on the grid of working days (hours are rounded up to whole days)."""
         if self.hours is not None:
             if not math.isfinite(self.hours) or self.hours < 0:
-                raise InvalidInput(f"task {self.id}: hours must be >= 0, got {self.hours}", field="hours")
+                raise InvalidInput(
+                    N_("task %(id)s: hours must be >= 0, got %(hours)s"),
+                    field="hours",
+                    params={"id": self.id, "hours": self.hours},
+                )
             return math.ceil(self.hours / hours_per_day - 1e-9)
         if not isinstance(self.duration, int) or self.duration < 0:
-            raise InvalidInput(f"task {self.id}: duration must be a whole number of days >= 0", field="duration")
+            raise InvalidInput(
+                N_("task %(id)s: duration must be a whole number of days >= 0"),
+                field="duration",
+                params={"id": self.id},
+            )
         return self.duration
 
     def chosen_people(self) -> int:
@@ -110,7 +118,7 @@ class Problem:
         for t in self.tasks:
             if t.id == task_id:
                 return t
-        raise InvalidInput(f"no task {task_id!r}")
+        raise InvalidInput(N_("no task %(task_id)r"), params={"task_id": task_id})
 
 
 @dataclass
@@ -213,4 +221,4 @@ class Plan:
                 warnings=list(data.get("warnings", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidInput(f"not a plan: {exc}") from exc
+            raise InvalidInput(N_("not a plan: %(exc)s"), params={"exc": exc}) from exc

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.planning.calendar import ALL_DAYS, Calendar
 from postprod.planning.problem import Dependency, Pool, Problem, Task
 
@@ -50,7 +50,12 @@ def _ints(path: str, lineno: int, text: str, what: str) -> list[int]:
     try:
         return [int(x) for x in text.split()]
     except ValueError:
-        raise FileFormatError(path, f"{what}: expected whole numbers, got {text.strip()!r}", line=lineno) from None
+        raise FileFormatError(
+            path,
+            N_("%(what)s: expected whole numbers, got %(text)r"),
+            line=lineno,
+            params={"what": what, "text": text.strip()},
+        ) from None
 
 
 def read_sm(path: str | Path) -> PsplibInstance:
@@ -60,7 +65,7 @@ def read_sm(path: str | Path) -> PsplibInstance:
     try:
         raw = p.read_text(encoding="latin-1")
     except OSError as exc:
-        raise FileFormatError(name, f"cannot read: {exc.strerror or exc}") from None
+        raise FileFormatError(name, N_("cannot read: %(reason)s"), params={"reason": exc.strerror or exc}) from None
     lines = raw.splitlines()
     n_jobs: int | None = None
     n_res: int | None = None
@@ -68,7 +73,9 @@ def read_sm(path: str | Path) -> PsplibInstance:
 
     def need_header(what: str) -> None:
         if n_jobs is None or n_res is None:
-            raise FileFormatError(name, f"{what} before the job and resource counts", line=i + 1)
+            raise FileFormatError(
+                name, N_("%(what)s before the job and resource counts"), line=i + 1, params={"what": what}
+            )
 
     succ: list[list[int]] | None = None
     durs: list[int] | None = None
@@ -83,7 +90,9 @@ def read_sm(path: str | Path) -> PsplibInstance:
                 raise FileFormatError(name, "cannot read the number of jobs", line=i + 1)
             n_jobs = int(m.group(1))
             if n_jobs < 2 or n_jobs > 100_000:
-                raise FileFormatError(name, f"number of jobs {n_jobs} out of range", line=i + 1)
+                raise FileFormatError(
+                    name, N_("number of jobs %(n_jobs)s out of range"), line=i + 1, params={"n_jobs": n_jobs}
+                )
         elif low.startswith("- renewable"):
             m = re.search(r":\s*(\d+)", line)
             if not m:
@@ -106,11 +115,19 @@ def read_sm(path: str | Path) -> PsplibInstance:
                     )
                 if vals[1] != 1:
                     raise FileFormatError(
-                        name, f"job {vals[0]} has {vals[1]} modes; only single-mode is read", line=i + 1
+                        name,
+                        N_("job %(job)s has %(modes)s modes; only single-mode is read"),
+                        line=i + 1,
+                        params={"job": vals[0], "modes": vals[1]},
                     )
                 for s in vals[3:]:
                     if not 1 <= s <= n_jobs or s == vals[0]:
-                        raise FileFormatError(name, f"job {vals[0]}: successor {s} out of range", line=i + 1)
+                        raise FileFormatError(
+                            name,
+                            N_("job %(job)s: successor %(successor)s out of range"),
+                            line=i + 1,
+                            params={"job": vals[0], "successor": s},
+                        )
                 succ[j] = vals[3:]
                 i += 1
             continue
@@ -127,10 +144,15 @@ def read_sm(path: str | Path) -> PsplibInstance:
                 vals = _ints(name, i + 1, lines[i], "request line")
                 if len(vals) < 3 + n_res or vals[0] != j + 1:
                     raise FileFormatError(
-                        name, f"request line must be: job {j + 1}, mode, duration, {n_res} demands", line=i + 1
+                        name,
+                        N_("request line must be: job %(j)s, mode, duration, %(n_res)s demands"),
+                        line=i + 1,
+                        params={"j": j + 1, "n_res": n_res},
                     )
                 if vals[2] < 0 or any(v < 0 for v in vals[3 : 3 + n_res]):
-                    raise FileFormatError(name, f"job {j + 1}: negative duration or demand", line=i + 1)
+                    raise FileFormatError(
+                        name, N_("job %(j)s: negative duration or demand"), line=i + 1, params={"j": j + 1}
+                    )
                 durs.append(vals[2])
                 dems.append(vals[3 : 3 + n_res])
                 i += 1
@@ -143,7 +165,9 @@ def read_sm(path: str | Path) -> PsplibInstance:
                 raise FileFormatError(name, "resource availabilities missing", line=i)
             vals = _ints(name, i + 1, lines[i], "resource availabilities")
             if len(vals) < n_res or any(v < 0 for v in vals):
-                raise FileFormatError(name, f"expected {n_res} non-negative capacities", line=i + 1)
+                raise FileFormatError(
+                    name, N_("expected %(n_res)s non-negative capacities"), line=i + 1, params={"n_res": n_res}
+                )
             caps = vals[:n_res]
         i += 1
     for part, val in (
@@ -153,10 +177,14 @@ def read_sm(path: str | Path) -> PsplibInstance:
         ("resource availabilities", caps),
     ):
         if val is None:
-            raise FileFormatError(name, f"no {part} section")
+            raise FileFormatError(name, N_("no %(part)s section"), params={"part": part})
     assert succ is not None and durs is not None and dems is not None and caps is not None
     for j, row in enumerate(dems):
         for k, q in enumerate(row):
             if q > caps[k]:
-                raise FileFormatError(name, f"job {j + 1} needs {q} of R{k + 1}, capacity is {caps[k]}")
+                raise FileFormatError(
+                    name,
+                    N_("job %(j)s needs %(q)s of R%(k)s, capacity is %(caps)s"),
+                    params={"j": j + 1, "q": q, "k": k + 1, "caps": caps[k]},
+                )
     return PsplibInstance(p.stem, durs, succ, dems, caps)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.planning.calendar import WorkGrid
 from postprod.planning.compiled import Compiled, compile_problem
 from postprod.planning.cpsat import solve_cpsat
@@ -154,7 +154,7 @@ def apply_incidents(problem: Problem, plan: Plan, incidents: Sequence[Incident],
     for inc in incidents:
         if isinstance(inc, TaskSlips):
             if inc.task not in index:
-                raise InvalidInput(f"incident names unknown task {inc.task!r}")
+                raise InvalidInput(N_("incident names unknown task %(task)r"), params={"task": inc.task})
             i = index[inc.task]
             t = tasks[i]
             if t.status in ("started", "done") or inc.task not in placed:
@@ -170,19 +170,19 @@ def apply_incidents(problem: Problem, plan: Plan, incidents: Sequence[Incident],
         elif isinstance(inc, PersonAway):
             k = next((j for j, p in enumerate(people) if p.id == inc.person), None)
             if k is None:
-                raise InvalidInput(f"incident names unknown person {inc.person!r}")
+                raise InvalidInput(N_("incident names unknown person %(person)r"), params={"person": inc.person})
             p = people[k]
             people[k] = replace(p, calendar=(p.calendar or problem.calendar).with_absence(inc.start, inc.end))
         elif isinstance(inc, TaskAdded):
             if inc.task.id in index:
-                raise InvalidInput(f"task {inc.task.id} already exists")
+                raise InvalidInput(N_("task %(id)s already exists"), params={"id": inc.task.id})
             index[inc.task.id] = len(tasks)
             tasks.append(inc.task)
             deps.extend(inc.dependencies)
         elif isinstance(inc, DependencyChanged):
             for name in (inc.before, inc.after):
                 if name not in index:
-                    raise InvalidInput(f"incident names unknown task {name!r}")
+                    raise InvalidInput(N_("incident names unknown task %(name)r"), params={"name": name})
             deps = [d for d in deps if not (d.before == inc.before and d.after == inc.after)]
             if not inc.removed:
                 deps.append(Dependency(inc.before, inc.after, inc.lag))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from postprod.errors import InfeasibleError
+from postprod.errors import N_, InfeasibleError
 from postprod.planning.compiled import MAX_HORIZON, Compiled, compile_problem
 from postprod.planning.cpsat import CpResult, solve_cpsat
 from postprod.planning.explain import check
@@ -51,7 +51,8 @@ def compile_with_room(problem: Problem) -> tuple[Compiled, Schedule]:
         except HorizonTooShort as exc:
             if c.horizon * 2 > MAX_HORIZON:
                 raise InfeasibleError(
-                    f"task {c.ids[exc.task]} finds no time when its people and rooms are all available"
+                    N_("task %(ids)s finds no time when its people and rooms are all available"),
+                    params={"ids": c.ids[exc.task]},
                 ) from None
             horizon = c.horizon * 2
 

@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.qc.audio_decode import AudioDecoder, AudioSource, Progress, audio_stream_indices
 from postprod.qc.audio_detect import AudioDetectors, AudioEvent, channel_pairs
 from postprod.qc.audio_programme import ProgrammeDecoder, open_programme
@@ -118,7 +118,11 @@ def read_audio(path: str | Path, stream_index: int | None = None) -> AudioData:
     with AudioDecoder(path, stream_index) as dec:
         parts = list(dec.chunks())
         if not parts:
-            raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
+            raise FileFormatError(
+                dec.path,
+                N_("no audio could be decoded from stream %(stream_index)s"),
+                params={"stream_index": dec.stream_index},
+            )
         samples = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).T
         return AudioData(
             samples=samples,
@@ -206,7 +210,11 @@ class AudioPass:
         dec = self.dec
         if dec.frames_read == 0:
             self.meter.close()
-            raise FileFormatError(dec.path, f"no audio could be decoded from stream {dec.stream_index}")
+            raise FileFormatError(
+                dec.path,
+                N_("no audio could be decoded from stream %(stream_index)s"),
+                params={"stream_index": dec.stream_index},
+            )
         report = _report(dec.path, dec.stream_index, dec.sample_rate, dec.layout, dec.start_seconds, self.meter,
                          self.det, dec.codec, dec.truncated, dec.stopped_at_seconds, dec.warnings)  # fmt: skip
         owners = dec.channel_streams if isinstance(dec, ProgrammeDecoder) else None

@@ -16,7 +16,7 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.qc.loudness import default_layout
 from postprod.qc.probe import open_media
 
@@ -192,7 +192,9 @@ class AudioDecoder:
                 self.close()
                 have = ", ".join(str(s.index) for s in audio)
                 raise FileFormatError(
-                    self.path, f"stream {stream_index} is not an audio stream (audio streams: {have})"
+                    self.path,
+                    N_("stream %(stream_index)s is not an audio stream (audio streams: %(have)s)"),
+                    params={"stream_index": stream_index, "have": have},
                 )
             stream = found[0]
         self.stream = stream
@@ -200,7 +202,11 @@ class AudioDecoder:
         self.sample_rate = int(stream.codec_context.sample_rate or stream.rate or 0)
         if self.sample_rate <= 0:
             self.close()
-            raise FileFormatError(self.path, f"audio stream {self.stream_index} has no sample rate")
+            raise FileFormatError(
+                self.path,
+                N_("audio stream %(stream_index)s has no sample rate"),
+                params={"stream_index": self.stream_index},
+            )
         self.layout = layout_names(stream)
         self.codec = stream.codec_context.name
         nch = max(1, len(self.layout))
@@ -418,7 +424,7 @@ def _to_float(raw: NDArray[np.number], fmt: str, nch: int) -> Chunk:
             src, np.float32(_SCALE[base]), dtype=np.float32
         )  # NumPy types ufuncs as returning Any
         return scaled
-    raise InvalidInput(f"unsupported audio sample format {fmt}", field="sample_format")
+    raise InvalidInput(N_("unsupported audio sample format %(fmt)s"), field="sample_format", params={"fmt": fmt})
 
 
 def _raw(frame: av.AudioFrame, nch: int) -> NDArray[np.number]:

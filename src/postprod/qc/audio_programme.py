@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import av
 import numpy as np
 
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.qc.audio_decode import CHUNK_SAMPLES, AudioDecoder, AudioSource, Chunk, Progress, open_audio
 from postprod.qc.loudness import default_layout
 
@@ -48,14 +48,18 @@ def parse_tracks(text: str) -> list[int]:
         try:
             first, last = int(lo), int(hi) if sep else int(lo)
         except ValueError:
-            raise InvalidInput(f"tracks: {part!r} is not a track number or a range like 1-6", field="tracks") from None
+            raise InvalidInput(
+                N_("tracks: %(part)r is not a track number or a range like 1-6"), field="tracks", params={"part": part}
+            ) from None
         if first < 1 or last < first:
-            raise InvalidInput(f"tracks: {part!r} is not a range of tracks from 1", field="tracks")
+            raise InvalidInput(
+                N_("tracks: %(part)r is not a range of tracks from 1"), field="tracks", params={"part": part}
+            )
         out.extend(range(first, last + 1))
     if not out:
         raise InvalidInput("tracks: no track given", field="tracks")
     if len(set(out)) != len(out):
-        raise InvalidInput(f"tracks: a track is named twice in {text!r}", field="tracks")
+        raise InvalidInput(N_("tracks: a track is named twice in %(text)r"), field="tracks", params={"text": text})
     return out
 
 
@@ -63,7 +67,11 @@ def check_tracks(path: str, tracks: list[int], count: int) -> None:
     """Refuse tracks the file does not have (count: its audio streams)."""
     missing = [t for t in tracks if t > count]
     if missing:
-        raise FileFormatError(path, f"no audio track {missing[0]}: the file has {count} audio track(s)")
+        raise FileFormatError(
+            path,
+            N_("no audio track %(missing)s: the file has %(count)s audio track(s)"),
+            params={"missing": missing[0], "count": count},
+        )
 
 
 def choose_tracks(
@@ -113,7 +121,9 @@ class ProgrammeDecoder:
         if len(rates) > 1:
             self.close()
             raise FileFormatError(
-                self.path, f"the programme's tracks have different sample rates ({', '.join(map(str, rates))} Hz)"
+                self.path,
+                N_("the programme's tracks have different sample rates (%(rates)s Hz)"),
+                params={"rates": ", ".join(map(str, rates))},
             )
         first = self.parts[0]
         self.sample_rate = first.sample_rate
@@ -211,8 +221,10 @@ class ProgrammeDecoder:
                     lag = longest * self.chunk_frames / self.sample_rate
                     raise FileFormatError(
                         self.path,
-                        f"audio stream {part.stream_index} is {lag:.0f} s behind the programme's other tracks "
-                        "(not interleaved, or empty): measure it alone with --stream",
+                        N_(
+                            "audio stream %(stream_index)s is %(lag)s s behind the programme's other tracks (not interleaved, or empty): measure it alone with --stream"
+                        ),
+                        params={"stream_index": part.stream_index, "lag": format(lag, ".0f")},
                     )
                 # a track whose decoding stopped: silence from there, as its warning says
                 q.extend(np.zeros((len(part.layout), self.chunk_frames), np.float32) for _ in range(longest))

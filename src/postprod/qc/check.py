@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from postprod.errors import InvalidInput, PostprodError
+from postprod.errors import N_, InvalidInput, PostprodError
 from postprod.qc.analyze import Analysis, AudioOptions, analyze
 from postprod.qc.clauses import FAIL, NOT_CHECKED, PASS, ClauseResult
 from postprod.qc.events import Event, frame_event
@@ -127,7 +127,9 @@ def check(
     """
     if spec.is_timed_text:
         raise InvalidInput(
-            f"spec {spec.name!r} is a timed-text spec: check subtitle files with `postprod qc subtitles`", field="spec"
+            N_("spec %(name)r is a timed-text spec: check subtitle files with `postprod qc subtitles`"),
+            field="spec",
+            params={"name": spec.name},
         )
     info = info or probe(path)
     vopts = VideoOptions()

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from postprod.editorial.model import Cut
 from postprod.editorial.model import Event as CutEvent
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.shots import ShotOptions, ShotTrack, find_cuts, signature_distance
 from postprod.timecode import format_rate, tc_to_frames
@@ -348,7 +348,9 @@ def conform_file(
     rate = info.video[0].frame_rate
     if rate is not None and rate != cut.rate:
         raise FileFormatError(
-            cut.path or "cut", f"the cut is at {format_rate(cut.rate)} fps and the master at {format_rate(rate)} fps"
+            cut.path or "cut",
+            N_("the cut is at %(cut_rate)s fps and the master at %(master_rate)s fps"),
+            params={"cut_rate": format_rate(cut.rate), "master_rate": format_rate(rate)},
         )
     analysis = analyze(path, audio=audio, video_options=VideoOptions(shots=True), info=info, progress=progress)
     result = conform_analysis(analysis, cut, options)
@@ -363,7 +365,8 @@ def conform_analysis(analysis: Analysis, cut: Cut, options: ConformOptions | Non
     if video.frame_rate != cut.rate:
         raise FileFormatError(
             cut.path or cut.title or "cut",
-            f"the cut is at {format_rate(cut.rate)} fps and the master at {format_rate(video.frame_rate)} fps",
+            N_("the cut is at %(cut_rate)s fps and the master at %(master_rate)s fps"),
+            params={"cut_rate": format_rate(cut.rate), "master_rate": format_rate(video.frame_rate)},
         )
     tc = analysis.probe.start_timecode or "00:00:00:00"
     # the master's start label read in the cut's timecode (both label the same programme)

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from postprod.editorial.model import Cut, Event
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.timecode import frames_to_tc, nominal_fps, supports_drop_frame, tc_to_frames
 
 BLACK_REELS = {"BL", "BLK", "BLACK"}
@@ -216,7 +216,7 @@ def render_master(
     stream = out.add_stream(codec, rate=rate)
     if not isinstance(stream, av.VideoStream):
         out.close()
-        raise InvalidInput(f"{codec} is not a video codec", field="codec")
+        raise InvalidInput(N_("%(codec)s is not a video codec"), field="codec", params={"codec": codec})
     stream.width, stream.height, stream.pix_fmt = w * scale, h * scale, "yuv420p"
     stream.metadata["timecode"] = tc
     stream.options = (  # a copy: PyAV types a stream's options as dict[str, object]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.qc.timed_text import Subtitle, SubtitleFile, element_lines, ttconv_log
 from postprod.timecode import frames_to_tc, nominal_fps, supports_drop_frame, tc_to_frames
 
@@ -54,17 +54,25 @@ def read_stl(name: str, data: bytes) -> SubtitleFile:
     from ttconv.stl.datafile import DataFile
 
     if len(data) < GSI_SIZE:
-        raise FileFormatError(name, f"truncated: {len(data)} bytes, shorter than the 1024-byte GSI header")
+        raise FileFormatError(
+            name, N_("truncated: %(n)s bytes, shorter than the 1024-byte GSI header"), params={"n": len(data)}
+        )
     rest = (len(data) - GSI_SIZE) % TTI_SIZE
     if rest:
         block = (len(data) - GSI_SIZE) // TTI_SIZE + 1
-        raise FileFormatError(name, f"truncated: text block {block} has {rest} of its {TTI_SIZE} bytes")
+        raise FileFormatError(
+            name,
+            N_("truncated: text block %(block)s has %(rest)s of its %(tti_size)s bytes"),
+            params={"block": block, "rest": rest, "tti_size": TTI_SIZE},
+        )
     gsi = data[:GSI_SIZE]
     if gsi[3:11] not in _DFC.values():
-        raise FileFormatError(name, f"not an EBU STL file (disk format code {gsi[3:11]!r})")
+        raise FileFormatError(name, N_("not an EBU STL file (disk format code %(gsi)r)"), params={"gsi": gsi[3:11]})
     if gsi[12:14] not in _CODE_TABLES:
         raise FileFormatError(
-            name, f"unknown character code table {gsi[12:14].decode('latin-1')!r} (CCT): wrong encoding"
+            name,
+            N_("unknown character code table %(gsi)r (CCT): wrong encoding"),
+            params={"gsi": gsi[12:14].decode("latin-1")},
         )
     out = SubtitleFile(path=name, format="stl", timecode_clock=True)
     with ttconv_log(out):
@@ -79,7 +87,11 @@ def read_stl(name: str, data: bytes) -> SubtitleFile:
     except ValueError:
         announced = blocks
     if blocks < announced:
-        raise FileFormatError(name, f"truncated: the header announces {announced} text blocks, the file holds {blocks}")
+        raise FileFormatError(
+            name,
+            N_("truncated: the header announces %(announced)s text blocks, the file holds %(blocks)s"),
+            params={"announced": announced, "blocks": blocks},
+        )
     tcp = gsi[256:264].decode("latin-1")
     if tcp.isdigit():
         hh, mm, ss, ff = (int(tcp[i : i + 2]) for i in (0, 2, 4, 6))
@@ -104,7 +116,17 @@ def read_stl(name: str, data: bytes) -> SubtitleFile:
         for which, (h, m, s, f) in (("in", tc[:4]), ("out", tc[4:])):
             if h > 23 or m > 59 or s > 59 or f >= fps or (drop and s == 0 and f < 2 and m % 10):
                 raise FileFormatError(
-                    name, f"subtitle {sn} (text block {i + 1}): bad time {which} {h:02d}:{m:02d}:{s:02d}:{f:02d}"
+                    name,
+                    N_("subtitle %(sn)s (text block %(i)s): bad time %(which)s %(h)s:%(m)s:%(s)s:%(f)s"),
+                    params={
+                        "sn": sn,
+                        "i": i + 1,
+                        "which": which,
+                        "h": format(h, "02d"),
+                        "m": format(m, "02d"),
+                        "s": format(s, "02d"),
+                        "f": format(f, "02d"),
+                    },
                 )
             # postprod's timecode, not ttconv's SmpteTimeCode, which counts 23.976 as drop-frame too
             tc_text = f"{h:02d}:{m:02d}:{s:02d}{';' if drop else ':'}{f:02d}"
@@ -228,7 +250,9 @@ def write_stl(
 ) -> bytes:
     """An EBU STL file (open subtitles, Latin code table) of the subtitles, bottom-aligned and centred."""
     if rate not in _DFC:
-        raise FileFormatError("EBU STL", f"no EBU STL frame rate for {rate} (23.976, 24, 25, 29.97 or 50)")
+        raise FileFormatError(
+            "EBU STL", N_("no EBU STL frame rate for %(rate)s (23.976, 24, 25, 29.97 or 50)"), params={"rate": rate}
+        )
     fps = nominal_fps(rate)
     blocks: list[bytes] = []
     max_chars = 0

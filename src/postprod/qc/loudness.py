@@ -24,7 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 
 Progress = Callable[[float], None]
 Samples = NDArray[np.float32 | np.float64]  # float32 as decoded, float64 from arrays
@@ -90,7 +90,11 @@ def k_weighting_sos(sample_rate: int) -> F64:
     these prototypes, so at 48 kHz this reproduces the standard's table to ~1e-8.
     """
     if sample_rate <= 0:
-        raise InvalidInput(f"sample rate must be positive, got {sample_rate}", field="sample_rate")
+        raise InvalidInput(
+            N_("sample rate must be positive, got %(sample_rate)s"),
+            field="sample_rate",
+            params={"sample_rate": sample_rate},
+        )
     f0 = 1681.974450955533
     gain_db = 3.999843853973347
     q = 0.7071752369554196
@@ -444,13 +448,21 @@ class LoudnessMeter:
         threads: int | None = None,
     ) -> None:
         if sample_rate < 1000:
-            raise InvalidInput(f"sample rate {sample_rate} Hz is too low to measure loudness", field="sample_rate")
+            raise InvalidInput(
+                N_("sample rate %(sample_rate)s Hz is too low to measure loudness"),
+                field="sample_rate",
+                params={"sample_rate": sample_rate},
+            )
         if layout is None:
             if channels is None:
                 raise InvalidInput("give a channel layout or a channel count", field="layout")
             layout = default_layout(channels)
         if channels is not None and len(layout) != channels:
-            raise InvalidInput(f"layout has {len(layout)} names for {channels} channels", field="layout")
+            raise InvalidInput(
+                N_("layout has %(n)s names for %(channels)s channels"),
+                field="layout",
+                params={"n": len(layout), "channels": channels},
+            )
         if not layout:
             raise InvalidInput("no audio channels to measure", field="layout")
         self.rate = int(sample_rate)
@@ -492,7 +504,11 @@ class LoudnessMeter:
         if x.ndim == 1 and self.nch == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.nch:
-            raise InvalidInput(f"expected samples shaped (frames, {self.nch}), got {x.shape}", field="samples")
+            raise InvalidInput(
+                N_("expected samples shaped (frames, %(nch)s), got %(shape)s"),
+                field="samples",
+                params={"nch": self.nch, "shape": x.shape},
+            )
         self.add_planar(np.ascontiguousarray(x.T))
 
     def add_planar(self, planar: Samples) -> None:
@@ -501,7 +517,11 @@ class LoudnessMeter:
         if x.dtype != np.float32:
             x = x.astype(np.float64, copy=False)
         if x.ndim != 2 or x.shape[0] != self.nch:
-            raise InvalidInput(f"expected {self.nch} channels, got shape {x.shape}", field="samples")
+            raise InvalidInput(
+                N_("expected %(nch)s channels, got shape %(shape)s"),
+                field="samples",
+                params={"nch": self.nch, "shape": x.shape},
+            )
         self._collect()
         if x.shape[1] == 0:
             return
@@ -687,7 +707,11 @@ def measure_loudness(
     if samples.ndim == 1:
         samples = samples[:, None]
     if samples.ndim != 2 or samples.shape[1] == 0:
-        raise InvalidInput(f"expected samples shaped (frames, channels), got {samples.shape}", field="samples")
+        raise InvalidInput(
+            N_("expected samples shaped (frames, channels), got %(shape)s"),
+            field="samples",
+            params={"shape": samples.shape},
+        )
     meter = LoudnessMeter(sample_rate, layout, channels=samples.shape[1], true_peak=true_peak)
     total = samples.shape[0]
     for start in range(0, total, _CHUNK):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import av
 
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.qc.events import Timebase
 from postprod.timecode import format_rate, parse_rate, supports_drop_frame, tc_to_frames
 
@@ -153,14 +153,16 @@ def open_media(path: str | os.PathLike[str], options: dict[str, str] | None = No
         reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0] or type(exc).__name__
         hint = _quicktime_without_index(p)
         if hint:
-            raise FileFormatError(str(path), hint) from None
-        raise FileFormatError(str(path), f"not a readable media file ({reason})") from None
+            raise FileFormatError(str(path), hint[0], params=hint[1]) from None
+        raise FileFormatError(
+            str(path), N_("not a readable media file (%(reason)s)"), params={"reason": reason}
+        ) from None
 
 
 _QT_ATOMS = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"meta"}
 
 
-def _quicktime_without_index(path: Path) -> str | None:
+def _quicktime_without_index(path: Path) -> tuple[str, dict[str, int]] | None:
     """For a QuickTime/MP4 file that FFmpeg cannot open: say so when its index (moov atom) is missing."""
     try:
         size = path.stat().st_size
@@ -190,12 +192,19 @@ def _quicktime_without_index(path: Path) -> str | None:
         return None
 
 
-def _cut(pos: int, size: int, seen_mdat: bool) -> str:
-    what = "its media data" if seen_mdat else "its first atoms"
-    return (
-        f"QuickTime/MP4 file without its index (moov atom): truncated or still being written? "
-        f"{size} bytes hold {what} but no index, so no frame can be located"
-    )
+def _cut(pos: int, size: int, seen_mdat: bool) -> tuple[str, dict[str, int]]:
+    """What to say of a QuickTime/MP4 file without its index: a template and its values."""
+    if seen_mdat:
+        template = N_(
+            "QuickTime/MP4 file without its index (moov atom): truncated or still being written? "
+            "%(size)s bytes hold its media data but no index, so no frame can be located"
+        )
+    else:
+        template = N_(
+            "QuickTime/MP4 file without its index (moov atom): truncated or still being written? "
+            "%(size)s bytes hold its first atoms but no index, so no frame can be located"
+        )
+    return template, {"size": size}
 
 
 def _fraction(value: Fraction | None) -> Fraction | None:
@@ -403,7 +412,7 @@ def _probe_open(container: InputContainer, p: Path) -> ProbeResult:
             rate = video[0].frame_rate
             tc_to_frames(tc, rate, ";" in tc and supports_drop_frame(rate))
         except InvalidInput as exc:
-            raise FileFormatError(str(p), f"start timecode: {exc}") from None
+            raise FileFormatError(str(p), N_("start timecode: %(exc)s"), params={"exc": exc}) from None
     return ProbeResult(
         path=str(p),
         container=_container_name(container, p),

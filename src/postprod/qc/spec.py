@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypedDict
 
-from postprod.errors import FileFormatError, InvalidInput, NotFound
+from postprod.errors import N_, FileFormatError, InvalidInput, NotFound
 from postprod.timecode import format_rate, parse_rate
 
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
@@ -332,23 +332,35 @@ def validate_spec(data: dict[str, Any], source: str, default_name: str) -> Spec:
     sections: dict[str, dict[str, Any]] = {}
     for sec, body in data.items():
         if sec not in SCHEMA:
-            raise FileFormatError(source, f"{sec}: unknown section{_suggest(sec, SCHEMA)}")
+            raise FileFormatError(
+                source, N_("%(sec)s: unknown section%(suggest)s"), params={"sec": sec, "suggest": _suggest(sec, SCHEMA)}
+            )
         if not isinstance(body, dict):
-            raise FileFormatError(source, f"{sec}: expected a table [{sec}]")
+            raise FileFormatError(source, N_("%(sec)s: expected a table [%(sec)s]"), params={"sec": sec})
         fields = SCHEMA[sec]
         out: dict[str, Any] = {}
         for key, value in body.items():
             if key not in fields:
-                raise FileFormatError(source, f"{sec}.{key}: unknown field{_suggest(key, fields)}")
+                raise FileFormatError(
+                    source,
+                    N_("%(sec)s.%(key)s: unknown field%(suggest)s"),
+                    params={"sec": sec, "key": key, "suggest": _suggest(key, fields)},
+                )
             try:
                 out[key] = fields[key](value)
             except _Bad as exc:
-                raise FileFormatError(source, f"{sec}.{key}: {exc}") from None
+                raise FileFormatError(
+                    source, N_("%(sec)s.%(key)s: %(exc)s"), params={"sec": sec, "key": key, "exc": exc}
+                ) from None
         sections[sec] = out
     for sec, lo, hi in _PAIRS:
         s = sections.get(sec, {})
         if lo in s and hi in s and s[lo] > s[hi]:
-            raise FileFormatError(source, f"{sec}.{lo}: {s[lo]} is above {sec}.{hi} ({s[hi]})")
+            raise FileFormatError(
+                source,
+                N_("%(sec)s.%(lo)s: %(low)s is above %(sec)s.%(hi)s (%(high)s)"),
+                params={"sec": sec, "lo": lo, "low": s[lo], "hi": hi, "high": s[hi]},
+            )
     loud = sections.get("loudness", {})
     if "tolerance" in loud and "target" not in loud:
         raise FileFormatError(source, "loudness.tolerance: given without loudness.target")
@@ -358,7 +370,9 @@ def validate_spec(data: dict[str, Any], source: str, default_name: str) -> Spec:
         extra = [sec for sec in sections if sec not in TIMED_TEXT_SECTIONS]
         if extra:
             raise FileFormatError(
-                source, f"{extra[0]}: a timed-text spec ([subtitles]) has only [spec], [timecode] and [subtitles]"
+                source,
+                N_("%(extra)s: a timed-text spec ([subtitles]) has only [spec], [timecode] and [subtitles]"),
+                params={"extra": extra[0]},
             )
     meta = sections.get("spec", {})
     name = meta.get("name", default_name)
@@ -375,7 +389,7 @@ def parse_spec_text(text: str, source: str, default_name: str = "custom") -> Spe
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise FileFormatError(source, f"invalid TOML: {exc}") from None
+        raise FileFormatError(source, N_("invalid TOML: %(exc)s"), params={"exc": exc}) from None
     return validate_spec(data, source, default_name)
 
 
@@ -387,7 +401,10 @@ def builtin_spec(name: str) -> Spec:
         return parse_spec_text(path.read_text(encoding="utf-8"), f"specs/{path.name}", path.stem)
     close = difflib.get_close_matches(name, list(builtins), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise NotFound(f"unknown spec {name!r}{hint} (built-in specs: {', '.join(builtins)}; or give a .toml path)")
+    raise NotFound(
+        N_("unknown spec %(name)r%(hint)s (built-in specs: %(builtins)s; or give a .toml path)"),
+        params={"name": name, "hint": hint, "builtins": ", ".join(builtins)},
+    )
 
 
 def looks_like_spec_file(name_or_path: str | os.PathLike[str]) -> bool:
@@ -404,11 +421,13 @@ def read_spec_file(path: str | os.PathLike[str]) -> tuple[str, Spec]:
     text_name = str(path)
     p = Path(path)
     if not p.is_file():
-        raise NotFound(f"{text_name}: no such spec file")
+        raise NotFound(N_("%(text_name)s: no such spec file"), params={"text_name": text_name})
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FileFormatError(text_name, f"cannot read spec ({exc.__class__.__name__})") from None
+        raise FileFormatError(
+            text_name, N_("cannot read spec (%(kind)s)"), params={"kind": exc.__class__.__name__}
+        ) from None
     return text, parse_spec_text(text, text_name, p.stem)
 
 

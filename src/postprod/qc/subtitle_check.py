@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.qc.clauses import FAIL, PASS, ClauseResult
 from postprod.qc.events import Event, Timebase
 from postprod.qc.spec import Spec, allowed_characters
@@ -402,7 +402,9 @@ def check_subtitles(file: SubtitleFile, spec: Spec, programme: Programme) -> Sub
     """Judge every clause of a timed-text spec on the subtitles of a file already read."""
     if not spec.is_timed_text:
         raise InvalidInput(
-            f"spec {spec.name!r} is a media spec: give a timed-text spec (see `postprod qc specs`)", field="spec"
+            N_("spec %(name)r is a media spec: give a timed-text spec (see `postprod qc specs`)"),
+            field="spec",
+            params={"name": spec.name},
         )
     placed, note = place(file, programme)
     result = SubtitleCheckResult(path=file.path, spec=spec, file=file, programme=programme, placed=placed)
@@ -462,7 +464,9 @@ def check_subtitle_file(
     """Read a subtitle file and check it against a timed-text spec (postprod's `qc subtitles`)."""
     if not spec.is_timed_text:
         raise InvalidInput(
-            f"spec {spec.name!r} is a media spec: give a timed-text spec (see `postprod qc specs`)", field="spec"
+            N_("spec %(name)r is a media spec: give a timed-text spec (see `postprod qc specs`)"),
+            field="spec",
+            params={"name": spec.name},
         )
     file = read_subtitles(path, fmt, encoding=encoding)
     return check_subtitles(file, spec, programme_for(file, spec, rate=rate, start_tc=start_tc, master=master))

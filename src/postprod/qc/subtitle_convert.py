@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from postprod.errors import FileFormatError, InvalidInput
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.qc.subtitle_read import read_subtitles
 from postprod.qc.timed_text import FORMATS, SubtitleFile, _interval, decode_text, ttconv_log
 from postprod.timecode import start_tc_to_frames, supports_drop_frame
@@ -55,13 +55,18 @@ class Converted:
 def target_format(path: str | os.PathLike[str], fmt: str | None) -> str:
     if fmt:
         if fmt not in FORMATS:
-            raise InvalidInput(f"unknown subtitle format {fmt!r} (one of {', '.join(FORMATS)})", field="to")
+            raise InvalidInput(
+                N_("unknown subtitle format %(fmt)r (one of %(formats)s)"),
+                field="to",
+                params={"fmt": fmt, "formats": ", ".join(FORMATS)},
+            )
         return fmt
     found = OUTPUTS.get(Path(path).suffix.lower())
     if found is None:
         raise InvalidInput(
-            f"{path}: cannot tell the format to write from its name: use .srt, .vtt, .ttml, .scc or .stl, or --to",
+            N_("%(path)s: cannot tell the format to write from its name: use .srt, .vtt, .ttml, .scc or .stl, or --to"),
             field="to",
+            params={"path": path},
         )
     return found
 
@@ -184,11 +189,15 @@ def convert(
 
                 payload = scc_write(doc, None, progress).encode("ascii")
         except (ValueError, TypeError, KeyError, RuntimeError) as exc:  # ttconv's refusals are plain exceptions
-            raise FileFormatError(name, f"ttconv cannot convert it to {out_fmt} ({exc})") from None
+            raise FileFormatError(
+                name, N_("ttconv cannot convert it to %(out_fmt)s (%(exc)s)"), params={"out_fmt": out_fmt, "exc": exc}
+            ) from None
     try:
         Path(target).write_bytes(payload)
     except OSError as exc:
-        raise FileFormatError(str(target), f"cannot write ({exc.strerror})") from None
+        raise FileFormatError(
+            str(target), N_("cannot write (%(strerror)s)"), params={"strerror": exc.strerror}
+        ) from None
     progress(1.0)
     done.subtitles = len(checked.subtitles)
     done.warnings = tracker.warnings

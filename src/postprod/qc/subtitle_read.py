@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.qc.ebu_stl import read_stl
 from postprod.qc.timed_text import (
     _SUFFIXES,
@@ -43,7 +43,11 @@ def detect_format(path: str | os.PathLike[str], head: bytes) -> str:
         return suffix
     if re.match(rb"^\s*\d+\s*\r?\n\s*\d", text):
         return "srt"
-    raise FileFormatError(str(path), f"not a subtitle file postprod reads ({', '.join(FORMAT_NAMES.values())})")
+    raise FileFormatError(
+        str(path),
+        N_("not a subtitle file postprod reads (%(values)s)"),
+        params={"values": ", ".join(FORMAT_NAMES.values())},
+    )
 
 
 def read_subtitles(
@@ -59,11 +63,19 @@ def read_subtitles(
     if size == 0:
         raise FileFormatError(name, "empty file")
     if size > MAX_BYTES:
-        raise FileFormatError(name, f"larger than {MAX_BYTES // (1024 * 1024)} MB: not a subtitle file")
+        raise FileFormatError(
+            name,
+            N_("larger than %(max_bytes)s MB: not a subtitle file"),
+            params={"max_bytes": MAX_BYTES // (1024 * 1024)},
+        )
     data = p.read_bytes()
     fmt = fmt or detect_format(path, data[:2048])
     if fmt not in FORMATS:
-        raise FileFormatError(name, f"unknown subtitle format {fmt!r} (one of {', '.join(FORMATS)})")
+        raise FileFormatError(
+            name,
+            N_("unknown subtitle format %(fmt)r (one of %(formats)s)"),
+            params={"fmt": fmt, "formats": ", ".join(FORMATS)},
+        )
     if fmt == "stl":
         return read_stl(name, data)
     if fmt == "ttml":

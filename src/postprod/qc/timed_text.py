@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 
 if TYPE_CHECKING:  # ttconv ships no type information (no py.typed): to mypy these are Any, named for the reader
     from ttconv.model import ContentDocument, ContentElement
@@ -106,7 +106,7 @@ def decode_text(name: str, data: bytes, encoding: str | None = None) -> str:
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise FileFormatError(name, f"unknown encoding {encoding!r}") from None
+        raise FileFormatError(name, N_("unknown encoding %(encoding)r"), params={"encoding": encoding}) from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -114,8 +114,9 @@ def decode_text(name: str, data: bytes, encoding: str | None = None) -> str:
         bad = data[exc.start : exc.start + 1].hex().upper()
         raise FileFormatError(
             name,
-            f"not {encoding.removesuffix('-sig').upper()} text (byte 0x{bad}): save it as UTF-8, or give its --encoding",
+            N_("not %(encoding)s text (byte 0x%(bad)s): save it as UTF-8, or give its --encoding"),
             line=line,
+            params={"encoding": encoding.removesuffix("-sig").upper(), "bad": bad},
         ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
@@ -190,13 +191,26 @@ def read_srt(name: str, text: str) -> SubtitleFile:
             number = int(head)
             i = 1
         elif not _ARROW.search(head):
-            raise FileFormatError(name, f"expected a subtitle number or a timing line, found {head[:40]!r}", line=start)
+            raise FileFormatError(
+                name,
+                N_("expected a subtitle number or a timing line, found %(head)r"),
+                line=start,
+                params={"head": head[:40]},
+            )
         if i >= len(block):
-            raise FileFormatError(name, f"subtitle {number} has no timing line (file truncated?)", line=start)
+            raise FileFormatError(
+                name,
+                N_("subtitle %(number)s has no timing line (file truncated?)"),
+                line=start,
+                params={"number": number},
+            )
         m = _SRT_TIMING.match(block[i])
         if not m:
             raise FileFormatError(
-                name, f"bad timing {block[i].strip()[:60]!r}: expected HH:MM:SS,mmm --> HH:MM:SS,mmm", line=start + i
+                name,
+                N_("bad timing %(block)r: expected HH:MM:SS,mmm --> HH:MM:SS,mmm"),
+                line=start + i,
+                params={"block": block[i].strip()[:60]},
             )
         g = m.groups()
         raw = [ln.rstrip() for ln in block[i + 1 :]]
@@ -236,13 +250,16 @@ def read_vtt(name: str, text: str) -> SubtitleFile:
         if not _ARROW.search(head):
             ident, i = head, 1
         if i >= len(block):
-            raise FileFormatError(name, f"cue {ident!r} has no timing line (file truncated?)", line=start)
+            raise FileFormatError(
+                name, N_("cue %(ident)r has no timing line (file truncated?)"), line=start, params={"ident": ident}
+            )
         m = _VTT_TIMING.match(block[i])
         if not m:
             raise FileFormatError(
                 name,
-                f"bad timing {block[i].strip()[:60]!r}: expected [HH:]MM:SS.mmm --> [HH:]MM:SS.mmm",
+                N_("bad timing %(block)r: expected [HH:]MM:SS.mmm --> [HH:]MM:SS.mmm"),
                 line=start + i,
+                params={"block": block[i].strip()[:60]},
             )
         g = m.groups()
         raw = [ln.rstrip() for ln in block[i + 1 :]]
@@ -377,7 +394,10 @@ def read_scc(name: str, text: str) -> SubtitleFile:
         m = _SCC_LINE.match(ln.strip())
         if not m:
             raise FileFormatError(
-                name, f"bad caption line {ln.strip()[:50]!r}: expected HH:MM:SS;FF then hex words", line=i
+                name,
+                N_("bad caption line %(ln)r: expected HH:MM:SS;FF then hex words"),
+                line=i,
+                params={"ln": ln.strip()[:50]},
             )
         drop = drop or ";" in m.group(1)
         any_words = any_words or bool(m.group(2).strip())
@@ -388,7 +408,11 @@ def read_scc(name: str, text: str) -> SubtitleFile:
         try:
             doc = to_model(text)
         except Exception as exc:  # ttconv raises plain exceptions on data it cannot decode
-            raise FileFormatError(name, f"cannot decode the captions ({exc.__class__.__name__}: {exc})") from None
+            raise FileFormatError(
+                name,
+                N_("cannot decode the captions (%(kind)s: %(exc)s)"),
+                params={"kind": exc.__class__.__name__, "exc": exc},
+            ) from None
     for n, (b, e, lines_, ident) in enumerate(paragraphs(doc), start=1):
         out.subtitles.append(Subtitle(number=n, start=b, end=e, lines=lines_, ident=ident))
     if not out.subtitles:
@@ -407,16 +431,24 @@ def read_ttml(name: str, data: bytes) -> SubtitleFile:
     except et.ParseError as exc:
         line = exc.position[0] if exc.position else None
         msg = str(exc).split(":")[0]
-        raise FileFormatError(name, f"not well-formed XML ({msg}; file truncated?)", line=line) from None
+        raise FileFormatError(
+            name, N_("not well-formed XML (%(msg)s; file truncated?)"), line=line, params={"msg": msg}
+        ) from None
     tree = et.ElementTree(root)
     if not root.tag.endswith("}tt") and root.tag != "tt":
-        raise FileFormatError(name, f"not a TTML document (root element {root.tag!r}, expected tt)")
+        raise FileFormatError(
+            name, N_("not a TTML document (root element %(tag)r, expected tt)"), params={"tag": root.tag}
+        )
     out = SubtitleFile(path=name, format="ttml")
     with ttconv_log(out):
         try:
             doc = to_model(tree)
         except Exception as exc:  # ttconv raises plain exceptions on documents it refuses
-            raise FileFormatError(name, f"not a TTML document ttconv reads ({exc.__class__.__name__}: {exc})") from None
+            raise FileFormatError(
+                name,
+                N_("not a TTML document ttconv reads (%(kind)s: %(exc)s)"),
+                params={"kind": exc.__class__.__name__, "exc": exc},
+            ) from None
     if doc is None:
         raise FileFormatError(name, "not a TTML document")
     out.language = doc.get_lang() or None

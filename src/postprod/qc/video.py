@@ -13,7 +13,7 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.qc.events import Event, Timebase, frame_event
 from postprod.qc.probe import ProbeResult, open_media, probe, timebase_for
 from postprod.qc.shots import Plane, ShotTrack
@@ -248,7 +248,7 @@ class VideoPass:
         self.runs = _FrameRuns(opts, rate)
         tbase = stream.time_base
         if tbase is None:
-            raise FileFormatError(path, f"video stream {stream.index} has no time base")
+            raise FileFormatError(path, N_("video stream %(index)s has no time base"), params={"index": stream.index})
         self.tb_num, self.tb_den = tbase.numerator, tbase.denominator
         self.planes: _Planes | None = None
         self.frames = self.start_frame = start_frame
@@ -474,7 +474,9 @@ class VideoPass:
         frames, error, planes = self.frames, self.error, self.planes
         if not frames:
             if error:
-                raise FileFormatError(self.path, f"no video frame could be decoded ({error})")
+                raise FileFormatError(
+                    self.path, N_("no video frame could be decoded (%(error)s)"), params={"error": error}
+                )
             raise FileFormatError(self.path, "no video frame in the file")
         if self.progress:
             self.progress(1.0)

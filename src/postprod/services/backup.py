@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from postprod import db
-from postprod.errors import Conflict, DatabaseUnavailable, FileFormatError, InvalidInput, NotFound, PostprodError
+from postprod.errors import N_, Conflict, DatabaseUnavailable, FileFormatError, InvalidInput, NotFound, PostprodError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
@@ -32,7 +32,7 @@ def backup(url: str, dest: Path) -> str:
     """Write a consistent copy of the database at `url` to `dest` (written beside it, then renamed); a summary."""
     target = dest.resolve()
     if not target.parent.is_dir():
-        raise NotFound(f"{dest}: no such directory {target.parent}")
+        raise NotFound(N_("%(dest)s: no such directory %(parent)s"), params={"dest": dest, "parent": target.parent})
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -41,7 +41,9 @@ def backup(url: str, dest: Path) -> str:
         elif url.startswith("postgresql"):
             _pg_dump(url, Path(tmp))
         else:
-            raise InvalidInput(f"cannot back up {db.safe_url(url)}: SQLite and PostgreSQL only", field="url")
+            raise InvalidInput(
+                N_("cannot back up %(url)s: SQLite and PostgreSQL only"), field="url", params={"url": db.safe_url(url)}
+            )
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -64,11 +66,16 @@ def restore(url: str, src: Path, *, force: bool = False) -> str:
         raise FileFormatError(str(src), "not a postprod backup (neither SQLite nor pg_dump custom format)")
     dialect = "sqlite" if url.startswith("sqlite") else "postgresql" if url.startswith("postgresql") else "other"
     if kind != dialect:
-        raise InvalidInput(f"{src} is a {kind} backup: it restores onto a {kind} database, not {db.safe_url(url)}")
+        raise InvalidInput(
+            N_("%(src)s is a %(kind)s backup: it restores onto a %(kind)s database, not %(url)s"),
+            params={"src": src, "kind": kind, "url": db.safe_url(url)},
+        )
     engine = db.make_engine(url)
     try:
         if not force and _holds_data(engine, url):
-            raise Conflict(f"{db.safe_url(url)} is not empty: restore --force replaces what it holds")
+            raise Conflict(
+                N_("%(url)s is not empty: restore --force replaces what it holds"), params={"url": db.safe_url(url)}
+            )
         if kind == "sqlite":
             engine.dispose()
             _sqlite_restore(src, url)
@@ -100,20 +107,24 @@ def _holds_data(engine: Engine, url: str) -> bool:
 def _sqlite_path(url: str) -> str:
     path = make_url(url).database
     if not path or path == ":memory:":
-        raise InvalidInput(f"{url}: an in-memory database has nothing to back up", field="url")
+        raise InvalidInput(
+            N_("%(url)s: an in-memory database has nothing to back up"), field="url", params={"url": url}
+        )
     return path
 
 
 def _sqlite_backup(url: str, tmp: Path) -> None:
     path = _sqlite_path(url)
     if not Path(path).is_file():
-        raise DatabaseUnavailable(f"database unreachable at {db.safe_url(url)}: no such file")
+        raise DatabaseUnavailable(N_("database unreachable at %(url)s: no such file"), params={"url": db.safe_url(url)})
     source = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     copy = sqlite3.connect(tmp)
     try:
         source.backup(copy)  # SQLite's online backup: one consistent snapshot, writers go on
     except sqlite3.Error as exc:
-        raise DatabaseUnavailable(f"database unreachable at {db.safe_url(url)}: {exc}") from None
+        raise DatabaseUnavailable(
+            N_("database unreachable at %(url)s: %(exc)s"), params={"url": db.safe_url(url), "exc": exc}
+        ) from None
     finally:
         copy.close()
         source.close()
@@ -122,7 +133,7 @@ def _sqlite_backup(url: str, tmp: Path) -> None:
 def _sqlite_restore(src: Path, url: str) -> None:
     path = Path(_sqlite_path(url))
     if not path.parent.is_dir():
-        raise NotFound(f"{path}: no such directory {path.parent}")
+        raise NotFound(N_("%(path)s: no such directory %(parent)s"), params={"path": path, "parent": path.parent})
     backup_db = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
     target = sqlite3.connect(path, timeout=30)
     try:
@@ -152,7 +163,9 @@ def _libpq(url: str) -> tuple[str, dict[str, str], str | None]:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise PostprodError(f"{name} is not installed: PostgreSQL backups need the PostgreSQL client tools")
+        raise PostprodError(
+            N_("%(name)s is not installed: PostgreSQL backups need the PostgreSQL client tools"), params={"name": name}
+        )
     return path
 
 
@@ -163,8 +176,13 @@ def _run(args: list[str], env: dict[str, str], url: str) -> None:
         reason = lines[0] if lines else f"exit code {done.returncode}"
         reason = re.sub(r"^(pg_dump|pg_restore): (error: )?", "", reason)
         if "connection" in reason or "does not exist" in reason and "database" in reason:
-            raise DatabaseUnavailable(f"database unreachable at {db.safe_url(url)}: {reason}")
-        raise PostprodError(f"{Path(args[0]).name} failed on {db.safe_url(url)}: {reason}")
+            raise DatabaseUnavailable(
+                N_("database unreachable at %(url)s: %(reason)s"), params={"url": db.safe_url(url), "reason": reason}
+            )
+        raise PostprodError(
+            N_("%(name)s failed on %(url)s: %(reason)s"),
+            params={"name": Path(args[0]).name, "url": db.safe_url(url), "reason": reason},
+        )
 
 
 def _pg_dump(url: str, tmp: Path) -> None:
@@ -196,7 +214,8 @@ def _pg_restore(engine: Engine, url: str, src: Path) -> None:
     held = _dump_schema(src, env, url)
     if held and held != (schema or "public"):
         raise InvalidInput(
-            f"{src} holds schema {held!r}: restore it onto a URL whose search_path is {held}, not {schema or 'public'}"
+            N_("%(src)s holds schema %(held)r: restore it onto a URL whose search_path is %(held)s, not %(schema)s"),
+            params={"src": src, "held": held, "schema": schema or "public"},
         )
     args = [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction"]
     _run([*args, f"--dbname={libpq}", str(src)], env, url)

@@ -55,7 +55,7 @@ def default_chart(prod: Production) -> str:
 def setup_chart(session: Session, prod: Production, chart: str | None = None) -> list[BudgetAccount]:
     """Copy a built-in chart (chapters, accounts, fringe groups) into the production; once only."""
     if session.scalar(select(func.count()).select_from(BudgetAccount).where(BudgetAccount.production_id == prod.id)):
-        raise Conflict(f"{prod.title!r} already has its chart of accounts", field="chart")
+        raise Conflict(N_("%(title)r already has its chart of accounts"), field="chart", params={"title": prod.title})
     c = load_chart(chart or default_chart(prod))
     for i, ch in enumerate(c.chapters):
         session.add(BudgetChapter(production_id=prod.id, code=ch.code, name=ch.name, position=i))
@@ -100,7 +100,9 @@ def get_account(session: Session, prod: Production, code: str) -> BudgetAccount:
         select(BudgetAccount).where(BudgetAccount.production_id == prod.id, BudgetAccount.code == code.strip())
     )
     if found is None:
-        raise InvalidInput(f"unknown account {code!r} in {prod.title!r}", field="account")
+        raise InvalidInput(
+            N_("unknown account %(code)r in %(title)r"), field="account", params={"code": code, "title": prod.title}
+        )
     return found
 
 
@@ -119,11 +121,11 @@ def add_account(
     if not name:
         raise InvalidInput("an account needs a name", field="name")
     if chapter.strip() not in {c.code for c in chapters(session, prod)}:
-        raise InvalidInput(f"unknown chapter {chapter!r}", field="chapter")
+        raise InvalidInput(N_("unknown chapter %(chapter)r"), field="chapter", params={"chapter": chapter})
     if session.scalar(
         select(BudgetAccount.id).where(BudgetAccount.production_id == prod.id, BudgetAccount.code == code)
     ):
-        raise Conflict(f"account {code} already exists", field="code")
+        raise Conflict(N_("account %(code)s already exists"), field="code", params={"code": code})
     _check_department(prod, department)
     last = session.scalar(select(func.max(BudgetAccount.position)).where(BudgetAccount.production_id == prod.id)) or 0
     account = BudgetAccount(
@@ -161,7 +163,7 @@ def update_account(
         if session.scalar(
             select(BudgetAccount.id).where(BudgetAccount.production_id == prod.id, BudgetAccount.code == target)
         ):
-            raise Conflict(f"account {target} already exists", field="new_code")
+            raise Conflict(N_("account %(target)s already exists"), field="new_code", params={"target": target})
         # The code is the account's name in the lines, not an amount: locked versions follow it too.
         for model in (BudgetLine, BudgetPercentLine):
             session.execute(
@@ -182,7 +184,9 @@ def update_account(
 def _code(code: str, field: str = "code") -> str:
     code = code.strip()
     if not code or len(code) > 16 or not re.fullmatch(r"[0-9A-Za-z.\-]+", code):
-        raise InvalidInput(f"invalid account code {code!r}: digits, letters, dots, at most 16", field=field)
+        raise InvalidInput(
+            N_("invalid account code %(code)r: digits, letters, dots, at most 16"), field=field, params={"code": code}
+        )
     return code
 
 
@@ -191,13 +195,15 @@ def _resource(value: str | None) -> str | None:
     if not value:
         return None
     if value not in ("person", "room"):
-        raise InvalidInput(f"invalid resource {value!r}: person or room", field="resource")
+        raise InvalidInput(N_("invalid resource %(value)r: person or room"), field="resource", params={"value": value})
     return value
 
 
 def _check_department(prod: Production, department: str | None) -> None:
     if department and department not in {d.code for d in prod.departments}:
-        raise InvalidInput(f"unknown department {department!r}", field="department")
+        raise InvalidInput(
+            N_("unknown department %(department)r"), field="department", params={"department": department}
+        )
 
 
 def fringes(session: Session, prod: Production) -> dict[str, Decimal]:
@@ -213,7 +219,7 @@ def set_fringe(session: Session, prod: Production, name: str, percent: str | Dec
         raise InvalidInput("a fringe group needs a name of at most 64 characters", field="name")
     value = parse_decimal(percent, field="percent")
     if not ZERO <= value <= 200:
-        raise InvalidInput(f"percent {value} is outside 0-200", field="percent")
+        raise InvalidInput(N_("percent %(value)s is outside 0-200"), field="percent", params={"value": value})
     group = session.scalar(select(FringeGroup).where(FringeGroup.production_id == prod.id, FringeGroup.name == name))
     if group is None:
         group = FringeGroup(production_id=prod.id, name=name, percent=value)
@@ -239,7 +245,7 @@ def get_version(session: Session, prod: Production, ref: str | int | None = None
     """A version by number; "current" (or none) the latest, "original" the first locked one."""
     all_ = versions(session, prod)
     if not all_:
-        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget create")
+        raise NotFound(N_("%(title)r has no budget yet: postprod budget create"), params={"title": prod.title})
     text = str(ref).strip().lower() if ref is not None else "current"
     if text in ("", "current"):
         return all_[-1]
@@ -250,11 +256,13 @@ def get_version(session: Session, prod: Production, ref: str | int | None = None
         raise NotFound("no locked budget yet: postprod budget lock")
     number = text.removeprefix("v")
     if not number.isdigit():
-        raise InvalidInput(f"invalid budget version {ref!r}: a number, current or original", field="version")
+        raise InvalidInput(
+            N_("invalid budget version %(ref)r: a number, current or original"), field="version", params={"ref": ref}
+        )
     for v in all_:
         if v.number == int(number):
             return v
-    raise NotFound(f"no budget version {number} in {prod.title!r}")
+    raise NotFound(N_("no budget version %(number)s in %(title)r"), params={"number": number, "title": prod.title})
 
 
 def create_version(
@@ -282,7 +290,11 @@ def _actor(session: Session) -> str:
 def editable(v: BudgetVersion) -> BudgetVersion:
     """The version, if it may change: a locked one is refused (409, exit 2)."""
     if v.status == BudgetStatus.LOCKED:
-        raise Conflict(f"budget version {v.number} is locked: make a revision to change it", field="version")
+        raise Conflict(
+            N_("budget version %(number)s is locked: make a revision to change it"),
+            field="version",
+            params={"number": v.number},
+        )
     return v
 
 
@@ -291,10 +303,10 @@ def set_rate(session: Session, v: BudgetVersion, currency: str, rate: str | Deci
     editable(v)
     code = _currency(currency)
     if code == v.currency:
-        raise InvalidInput(f"{code} is the version's own currency", field="currency")
+        raise InvalidInput(N_("%(code)s is the version's own currency"), field="currency", params={"code": code})
     value = parse_decimal(rate, field="rate")
     if value <= 0:
-        raise InvalidInput(f"exchange rate {rate!r} must be above zero", field="rate")
+        raise InvalidInput(N_("exchange rate %(rate)r must be above zero"), field="rate", params={"rate": rate})
     v.rates = {**v.rates, code: format(value, "f")}
     session.flush()
     return v
@@ -350,7 +362,9 @@ def revise(session: Session, prod: Production, source: BudgetVersion, reason: st
 def _currency(text: str) -> str:
     code = text.strip().upper()
     if not CURRENCY.match(code):
-        raise InvalidInput(f"invalid currency {text!r}: three letters (EUR, USD, GBP...)", field="currency")
+        raise InvalidInput(
+            N_("invalid currency %(text)r: three letters (EUR, USD, GBP...)"), field="currency", params={"text": text}
+        )
     return code
 
 
@@ -373,18 +387,24 @@ def _line_values(
         qty = parse_decimal(values.get("quantity", 1), field="quantity")
         if qty < 0 or qty > MAX_QUANTITY:
             raise InvalidInput(
-                f"quantity {values.get('quantity')!r} must be between 0 and {MAX_QUANTITY}", field="quantity"
+                N_("quantity %(quantity)r must be between 0 and %(max_quantity)s"),
+                field="quantity",
+                params={"quantity": values.get("quantity"), "max_quantity": MAX_QUANTITY},
             )
         out["quantity"] = qty
     if "unit" in values:
         unit = str(values["unit"] or "flat").strip().lower()
         if unit not in UNITS:
-            raise InvalidInput(f"invalid unit {unit!r}: one of {', '.join(UNITS)}", field="unit")
+            raise InvalidInput(
+                N_("invalid unit %(unit)r: one of %(units)s"),
+                field="unit",
+                params={"unit": unit, "units": ", ".join(UNITS)},
+            )
         out["unit"] = unit
     if "rate" in values or line is None:
         out["rate"] = parse_decimal(values.get("rate", 0), field="rate")
         if out["rate"] < 0:
-            raise InvalidInput(f"rate {values.get('rate')!r} is negative", field="rate")
+            raise InvalidInput(N_("rate %(rate)r is negative"), field="rate", params={"rate": values.get("rate")})
     if "currency" in values and values["currency"]:
         out["currency"] = _currency(str(values["currency"]))
     elif line is None:
@@ -392,19 +412,23 @@ def _line_values(
     currency = out.get("currency", line.currency if line else v.currency)
     if currency != v.currency and currency not in v.rates:
         raise InvalidInput(
-            f"no exchange rate for {currency} in budget version {v.number}: set one first", field="currency"
+            N_("no exchange rate for %(currency)s in budget version %(number)s: set one first"),
+            field="currency",
+            params={"currency": currency, "number": v.number},
         )
     if "fringe" in values:
         group = str(values["fringe"] or "").strip() or None
         if group is not None and group not in fringes(session, prod):
             raise InvalidInput(
-                f"unknown fringe group {group!r}: one of {', '.join(fringes(session, prod))}", field="fringe"
+                N_("unknown fringe group %(group)r: one of %(fringes)s"),
+                field="fringe",
+                params={"group": group, "fringes": ", ".join(fringes(session, prod))},
             )
         out["fringe"] = group
     if "vat_rate" in values:
         vat = parse_decimal(values["vat_rate"] if values["vat_rate"] not in (None, "") else 0, field="vat_rate")
         if not ZERO <= vat <= 100:
-            raise InvalidInput(f"VAT rate {vat} is outside 0-100", field="vat_rate")
+            raise InvalidInput(N_("VAT rate %(vat)s is outside 0-100"), field="vat_rate", params={"vat": vat})
         out["vat_rate"] = vat
     if "tax_credit" in values:
         out["tax_credit"] = str(values["tax_credit"] or "").strip()[:32] or None
@@ -430,7 +454,9 @@ def get_line(v: BudgetVersion, line_id: int) -> BudgetLine:
     for line in v.lines:
         if line.id == line_id:
             return line
-    raise NotFound(f"no line {line_id} in budget version {v.number}")
+    raise NotFound(
+        N_("no line %(line_id)s in budget version %(number)s"), params={"line_id": line_id, "number": v.number}
+    )
 
 
 def update_line(session: Session, prod: Production, v: BudgetVersion, line_id: int, **values: Any) -> BudgetLine:
@@ -466,15 +492,19 @@ def add_percent_line(
     if not name or len(name) > 120:
         raise InvalidInput("a percentage line needs a name of at most 120 characters", field="name")
     if any(p.name == name for p in v.percent_lines):
-        raise Conflict(f"percentage line {name!r} already exists", field="name")
+        raise Conflict(N_("percentage line %(name)r already exists"), field="name", params={"name": name})
     value = parse_decimal(percent, field="percent")
     if not ZERO <= value <= 100:
-        raise InvalidInput(f"percent {value} is outside 0-100", field="percent")
+        raise InvalidInput(N_("percent %(value)s is outside 0-100"), field="percent", params={"value": value})
     known = {a.code for a in accounts(session, prod)} | {c.code for c in chapters(session, prod)}
     for field, codes in (("on", on or ()), ("excluding", excluding)):
         for code in codes:
             if code not in known:
-                raise InvalidInput(f"{field}: unknown account or chapter {code!r}", field=field)
+                raise InvalidInput(
+                    N_("%(field)s: unknown account or chapter %(code)r"),
+                    field=field,
+                    params={"field": field, "code": code},
+                )
     p = BudgetPercentLine(
         production_id=prod.id, position=max((x.position for x in v.percent_lines), default=0) + 1, name=name,
         account=get_account(session, prod, account).code, percent=value, on=list(on) if on else None,
@@ -789,5 +819,7 @@ def parse_rate_option(text: str) -> tuple[str, Decimal]:
     """ "GBP=1.1725" from the command line."""
     code, sep, value = text.partition("=")
     if not sep:
-        raise InvalidInput(f"invalid rate {text!r}: CURRENCY=RATE, e.g. GBP=1.1725", field="rate")
+        raise InvalidInput(
+            N_("invalid rate %(text)r: CURRENCY=RATE, e.g. GBP=1.1725"), field="rate", params={"text": text}
+        )
     return _currency(code), parse_decimal(value, field="rate")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.model import Production
 from postprod.services import budget, money
 
@@ -24,7 +24,11 @@ def department_view(
         raise InvalidInput("name a department", field="department")
     for code in departments:
         if code not in known:
-            raise InvalidInput(f"unknown department {code!r}: one of {', '.join(sorted(known))}", field="department")
+            raise InvalidInput(
+                N_("unknown department %(code)r: one of %(known)s"),
+                field="department",
+                params={"code": code, "known": ", ".join(sorted(known))},
+            )
     v = budget.get_version(session, prod, version)
     personal = {x.id for x in v.lines if x.link_type in money.PERSONAL_LINKS}
     return money.department_budget(budget.budget_view(session, prod, v), departments, personal)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from postprod.budget.charts import load_chart
 from postprod.budget.money import ZERO, cents
-from postprod.errors import Conflict, InvalidInput
+from postprod.errors import N_, Conflict, InvalidInput
 from postprod.model import (
     BudgetAccount,
     BudgetVersion,
@@ -81,7 +81,9 @@ def draft_from_plan(session: Session, prod: Production, *, rates: dict[str, str]
             *, fringe_group: str | None = None, link: tuple[str, int] | None = None) -> None:  # fmt: skip
         if currency != v.currency and currency not in v.rates:
             raise InvalidInput(
-                f"{description} is priced in {currency}: give its rate, e.g. --rate {currency}=1.0", field="currency"
+                N_("%(description)s is priced in %(currency)s: give its rate, e.g. --rate %(currency)s=1.0"),
+                field="currency",
+                params={"description": description, "currency": currency},
             )
         values = {"account": account.code, "description": description, "quantity": quantity, "unit": unit,
                   "rate": rate, "currency": currency, "fringe": fringe_group, "tax_credit": credit}  # fmt: skip

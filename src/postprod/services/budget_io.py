@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from postprod.budget import sheet
 from postprod.budget.money import as_json
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.model import BudgetVersion, Production
 from postprod.services import budget
 from postprod.services.cost_import import Imported, cell_number, cell_text, import_rows, plain, read_table
@@ -93,7 +93,7 @@ def import_lines(session: Session, prod: Production, data: bytes, name: str, *, 
         france = plain(cell_text(values.get("in_france")))
         if france:
             if france not in _YES + _NO:
-                raise InvalidInput(f"{france!r}: yes or no", field="in_france")
+                raise InvalidInput(N_("%(france)r: yes or no"), field="in_france", params={"france": france})
             line["in_france"] = france in _YES
         budget.add_line(session, prod, v, **line)
 

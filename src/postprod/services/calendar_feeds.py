@@ -193,7 +193,10 @@ def create_feed(
             params={"scope": scope, "scopes": ", ".join(SCOPES)},
         )
     if not _grants_allow(user, prod.id):
-        raise users_svc.Forbidden(f"{user.username} may not read the plan of {prod.title}")
+        raise users_svc.Forbidden(
+            N_("%(username)s may not read the plan of %(title)s"),
+            params={"username": user.username, "title": prod.title},
+        )
     person_id = room_id = None
     if scope == "person":
         if target:
@@ -251,7 +254,7 @@ def revoke_feed(session: Session, user: User, feed_id: int) -> None:
     """Delete one of the user's feeds: its address answers 404 from now on."""
     feed = session.get(CalendarFeed, feed_id)
     if feed is None or feed.user_id != user.id:
-        raise NotFound(f"no calendar feed {feed_id}")
+        raise NotFound(N_("no calendar feed %(feed_id)s"), params={"feed_id": feed_id})
     session.delete(feed)
     session.flush()
 

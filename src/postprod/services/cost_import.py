@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput, NotFound, PostprodError
+from postprod.errors import N_, InvalidInput, NotFound, PostprodError
 from postprod.model import Production
 from postprod.services import costs
 
@@ -51,8 +51,11 @@ class BadRows(InvalidInput):
     """Lines of a file that could not be read: one message each, naming the file, line and column."""
 
     def __init__(self, name: str, errors: list[str]) -> None:
-        more = f" (and {len(errors) - 1} more bad lines)" if len(errors) > 1 else ""
-        super().__init__(f"{errors[0]}{more}; nothing imported (--skip-bad keeps the good lines)", field="file")
+        if len(errors) > 1:
+            template = N_("%(error)s (and %(more)s more bad lines); nothing imported (--skip-bad keeps the good lines)")
+        else:
+            template = N_("%(error)s; nothing imported (--skip-bad keeps the good lines)")
+        super().__init__(template, field="file", params={"error": errors[0], "more": len(errors) - 1})
         self.errors = errors
 
 
@@ -86,10 +89,12 @@ def read_table(data: bytes, name: str, sheet: str | None = None) -> Iterator[tup
     reader = csv.reader(io.StringIO(text), dialect)
     header = next(reader, None)
     if not header:
-        raise InvalidInput(f"{name}: empty file", field="file")
+        raise InvalidInput(N_("%(name)s: empty file"), field="file", params={"name": name})
     for n, row in enumerate(reader, start=2):
         if n > MAX_ROWS:
-            raise InvalidInput(f"{name}: more than {MAX_ROWS} lines", field="file")
+            raise InvalidInput(
+                N_("%(name)s: more than %(max_rows)s lines"), field="file", params={"name": name, "max_rows": MAX_ROWS}
+            )
         if any(cell.strip() for cell in row):
             yield n, dict(zip(header, row, strict=False))
 
@@ -101,15 +106,19 @@ def _read_xlsx(data: bytes, name: str, sheet_name: str | None = None) -> Iterato
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput(f"{name}: not an XLSX workbook ({exc})", field="file") from None
+        raise InvalidInput(
+            N_("%(name)s: not an XLSX workbook (%(exc)s)"), field="file", params={"name": name, "exc": exc}
+        ) from None
     sheet = book[sheet_name] if sheet_name in book.sheetnames else book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if not header:
-        raise InvalidInput(f"{name}: empty sheet", field="file")
+        raise InvalidInput(N_("%(name)s: empty sheet"), field="file", params={"name": name})
     for n, row in enumerate(rows, start=2):
         if n > MAX_ROWS:
-            raise InvalidInput(f"{name}: more than {MAX_ROWS} lines", field="file")
+            raise InvalidInput(
+                N_("%(name)s: more than %(max_rows)s lines"), field="file", params={"name": name, "max_rows": MAX_ROWS}
+            )
         if any(cell not in (None, "") for cell in row):
             yield n, {str(h or ""): v for h, v in zip(header, row, strict=False)}
 
@@ -126,7 +135,9 @@ def _columns(
     missing = [f for f in required if f not in found]
     if missing:
         raise InvalidInput(
-            f"{name}: no column for {', '.join(missing)} (headers: {', '.join(headers)})", field=missing[0]
+            N_("%(name)s: no column for %(missing)s (headers: %(headers)s)"),
+            field=missing[0],
+            params={"name": name, "missing": ", ".join(missing), "headers": ", ".join(headers)},
         )
     return found
 
@@ -146,7 +157,7 @@ def _day(value: Any) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a date (2027-01-11 or 11/01/2027)")
+    raise InvalidInput(N_("%(text)r is not a date (2027-01-11 or 11/01/2027)"), field="day", params={"text": text})
 
 
 def cell_number(value: Any) -> str | Decimal:
@@ -206,10 +217,7 @@ def import_invoices(session: Session, prod: Production, data: bytes, name: str, 
         except NotFound:
             costs.add_vendor(session, prod, vendor)
             result_vendors.append(vendor)
-        try:
-            day = _day(v.get("day"))
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="day") from None
+        day = _day(v.get("day"))
         costs.add_invoice(
             session, prod, vendor=vendor, number=cell_text(v.get("number")), net=cell_number(v.get("net")),
             vat=cell_number(v.get("vat")) or "0", day=day, order=cell_text(v.get("order")) or None,
@@ -228,10 +236,7 @@ def import_time(session: Session, prod: Production, data: bytes, name: str, *, s
     """Time entries from a time sheet: person, date, days or hours (and task, note)."""
 
     def one(v: dict[str, Any]) -> None:
-        try:
-            day = _day(v.get("day"))
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="day") from None
+        day = _day(v.get("day"))
         days, hours = cell_number(v.get("days")), cell_number(v.get("hours"))
         costs.log_time(
             session, prod, person=cell_text(v.get("person")), day=day, days=days or None, hours=hours or None,

@@ -22,7 +22,7 @@ from typing_extensions import TypedDict
 from postprod.budget.charts import load_chart
 from postprod.budget.money import ZERO, as_json, cents, parse_amount, parse_decimal
 from postprod.budget.report import AccountFigures, Report, cost_report, labour_cost, open_commitment
-from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.errors import N_, Conflict, InvalidInput, NotFound
 from postprod.model import (
     BudgetAccount,
     BudgetLine,
@@ -62,14 +62,18 @@ def to_production_currency(session: Session, prod: Production, amount: Decimal, 
     versions = budget.versions(session, prod)
     rate = versions[-1].rates.get(currency) if versions else None
     if rate is None:
-        raise InvalidInput(f"no exchange rate for {currency} in the current budget: set one first", field="currency")
+        raise InvalidInput(
+            N_("no exchange rate for %(currency)s in the current budget: set one first"),
+            field="currency",
+            params={"currency": currency},
+        )
     return cents(amount * Decimal(rate))
 
 
 def _check_currency(session: Session, prod: Production, currency: str | None) -> str:
     code = (currency or prod.currency).strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise InvalidInput(f"invalid currency {currency!r}", field="currency")
+        raise InvalidInput(N_("invalid currency %(currency)r"), field="currency", params={"currency": currency})
     to_production_currency(session, prod, ZERO, code)
     return code
 
@@ -78,7 +82,11 @@ def _in_production(prod: Production, day: date, field: str) -> date:
     start = prod.start_date
     end = (prod.delivery_date or day) + timedelta(days=365)
     if not start - timedelta(days=365) <= day <= end:
-        raise InvalidInput(f"{field} {day} is outside the production ({start} to its delivery)", field=field)
+        raise InvalidInput(
+            N_("%(field)s %(day)s is outside the production (%(start)s to its delivery)"),
+            field=field,
+            params={"field": field, "day": day, "start": start},
+        )
     return day
 
 
@@ -92,9 +100,11 @@ def add_vendor(session: Session, prod: Production, name: str, *, email: str = ""
     if session.scalar(
         select(Vendor.id).where(Vendor.production_id == prod.id, func.lower(Vendor.name) == name.lower())
     ):
-        raise Conflict(f"vendor {name!r} already exists", field="name")
+        raise Conflict(N_("vendor %(name)r already exists"), field="name", params={"name": name})
     if country and (len(country) != 2 or not country.isalpha()):
-        raise InvalidInput(f"invalid country {country!r}: two letters (FR, GB...)", field="country")
+        raise InvalidInput(
+            N_("invalid country %(country)r: two letters (FR, GB...)"), field="country", params={"country": country}
+        )
     v = Vendor(production_id=prod.id, name=name, email=email.strip()[:200], country=country.upper())
     session.add(v)
     session.flush()
@@ -106,7 +116,9 @@ def get_vendor(session: Session, prod: Production, name: str) -> Vendor:
         select(Vendor).where(Vendor.production_id == prod.id, func.lower(Vendor.name) == name.strip().lower())
     )
     if v is None:
-        raise NotFound(f"no vendor {name!r} in {prod.title!r}", field="vendor")
+        raise NotFound(
+            N_("no vendor %(name)r in %(title)r"), field="vendor", params={"name": name, "title": prod.title}
+        )
     return v
 
 
@@ -133,7 +145,7 @@ def add_order(
     if session.scalar(
         select(PurchaseOrder.id).where(PurchaseOrder.production_id == prod.id, PurchaseOrder.number == number)
     ):
-        raise Conflict(f"purchase order {number} already exists", field="number")
+        raise Conflict(N_("purchase order %(number)s already exists"), field="number", params={"number": number})
     po = PurchaseOrder(
         production_id=prod.id, number=number, vendor_id=get_vendor(session, prod, vendor).id,
         account=budget.get_account(session, prod, account).code, description=description.strip(),
@@ -150,7 +162,11 @@ def get_order(session: Session, prod: Production, number: str) -> PurchaseOrder:
         select(PurchaseOrder).where(PurchaseOrder.production_id == prod.id, PurchaseOrder.number == number.strip())
     )
     if po is None:
-        raise NotFound(f"no purchase order {number!r} in {prod.title!r}", field="order")
+        raise NotFound(
+            N_("no purchase order %(number)r in %(title)r"),
+            field="order",
+            params={"number": number, "title": prod.title},
+        )
     return po
 
 
@@ -172,7 +188,11 @@ def close_order(session: Session, prod: Production, number: str, *, cancel: bool
 def get_invoice(session: Session, prod: Production, invoice_id: int) -> Invoice:
     inv = session.get(Invoice, invoice_id)
     if inv is None or inv.production_id != prod.id:
-        raise NotFound(f"no invoice {invoice_id} in {prod.title!r}", field="invoice")
+        raise NotFound(
+            N_("no invoice %(invoice_id)s in %(title)r"),
+            field="invoice",
+            params={"invoice_id": invoice_id, "title": prod.title},
+        )
     return inv
 
 
@@ -216,26 +236,52 @@ def add_invoice(
     if session.scalar(
         select(Invoice.id).where(Invoice.production_id == prod.id, Invoice.vendor_id == v.id, Invoice.number == number)
     ):
-        raise Conflict(f"invoice {number} of {v.name} already exists", field="number")
+        raise Conflict(
+            N_("invoice %(number)s of %(name)s already exists"),
+            field="number",
+            params={"number": number, "name": v.name},
+        )
     amount = parse_amount(net, field="net")
     tax = parse_amount(vat, field="vat")
     po = get_order(session, prod, order) if order else None
     if po is not None:
         if po.vendor_id != v.id:
-            raise InvalidInput(f"purchase order {po.number} is {po.vendor.name}'s, not {v.name}'s", field="order")
+            raise InvalidInput(
+                N_("purchase order %(number)s is %(po_vendor)s's, not %(vendor)s's"),
+                field="order",
+                params={"number": po.number, "po_vendor": po.vendor.name, "vendor": v.name},
+            )
         if po.status == OrderStatus.CANCELLED:
-            raise InvalidInput(f"purchase order {po.number} is cancelled", field="order")
+            raise InvalidInput(
+                N_("purchase order %(number)s is cancelled"), field="order", params={"number": po.number}
+            )
         code = _check_currency(session, prod, currency or po.currency)
         if code != po.currency:
-            raise InvalidInput(f"purchase order {po.number} is in {po.currency}, not {code}", field="currency")
+            raise InvalidInput(
+                N_("purchase order %(number)s is in %(currency)s, not %(code)s"),
+                field="currency",
+                params={"number": po.number, "currency": po.currency, "code": code},
+            )
         if account and budget.get_account(session, prod, account).code != po.account:
-            raise InvalidInput(f"purchase order {po.number} is booked to {po.account}", field="account")
+            raise InvalidInput(
+                N_("purchase order %(number)s is booked to %(account)s"),
+                field="account",
+                params={"number": po.number, "account": po.account},
+            )
         over = invoiced(po) + amount - po.amount
         if over > 0 and not overrun_note.strip():
             raise Conflict(
-                f"invoice {number} takes purchase order {po.number} {over} {po.currency} over its {po.amount}: "
-                "accept the overrun with a note",
+                N_(
+                    "invoice %(number)s takes purchase order %(po_number)s %(over)s %(currency)s over its %(amount)s: accept the overrun with a note"
+                ),
                 field="overrun_note",
+                params={
+                    "number": number,
+                    "po_number": po.number,
+                    "over": over,
+                    "currency": po.currency,
+                    "amount": po.amount,
+                },
             )
         account_code = po.account
     else:
@@ -281,7 +327,11 @@ def log_time(
         amount, field = parse_decimal(days if days is not None else 0, field="days"), "days"
     amount = amount.quantize(Decimal("0.001"))
     if not ZERO < amount <= MAX_DAYS_PER_ENTRY:
-        raise InvalidInput(f"{field}: {days if days is not None else hours} is not a working time", field=field)
+        raise InvalidInput(
+            N_("%(field)s: %(days)s is not a working time"),
+            field=field,
+            params={"field": field, "days": days if days is not None else hours},
+        )
     t = get_task(session, prod, task) if task else None
     entry = TimeEntry(
         production_id=prod.id, person_id=who.id, task_id=t.id if t else None,
@@ -315,7 +365,7 @@ def set_etc(session: Session, prod: Production, account: str, amount: str | Deci
     if not note.strip():
         raise InvalidInput("an estimate set by hand needs its note", field="note")
     if len(note.strip()) > MAX_NOTE:
-        raise InvalidInput(f"note: at most {MAX_NOTE} characters", field="note")
+        raise InvalidInput(N_("note: at most %(max_note)s characters"), field="note", params={"max_note": MAX_NOTE})
     code = budget.get_account(session, prod, account).code
     row = session.scalar(select(EtcOverride).where(EtcOverride.production_id == prod.id, EtcOverride.account == code))
     value = parse_amount(amount, field="amount")
@@ -398,7 +448,9 @@ def report(session: Session, prod: Production, as_of: date | None = None) -> Rep
     period_start = as_of - timedelta(days=as_of.weekday())  # this week, from Monday
     accounts = budget.accounts(session, prod)
     if not accounts:
-        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget draft --from-plan")
+        raise NotFound(
+            N_("%(title)r has no budget yet: postprod budget draft --from-plan"), params={"title": prod.title}
+        )
     by_code = {a.code: a for a in accounts}
     figures: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     versions = budget.versions(session, prod)
@@ -503,7 +555,11 @@ def _converter(prod: Production, versions: list[BudgetVersion]) -> Convert:
         if currency == prod.currency:
             return amount
         if currency not in rates:
-            raise InvalidInput(f"no exchange rate for {currency} in the current budget", field="currency")
+            raise InvalidInput(
+                N_("no exchange rate for %(currency)s in the current budget"),
+                field="currency",
+                params={"currency": currency},
+            )
         return cents(amount * rates[currency])
 
     return convert
@@ -513,7 +569,9 @@ def planned_cost(session: Session, prod: Production, plan: Plan, as_of: date) ->
     """What a stored plan (current, baseline or scenario) still costs after `as_of`, per account: its ETC of labour."""
     accounts = budget.accounts(session, prod)
     if not accounts:
-        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget draft --from-plan")
+        raise NotFound(
+            N_("%(title)r has no budget yet: postprod budget draft --from-plan"), params={"title": prod.title}
+        )
     people = {p.id: p for p in prod.people}
     rooms = {r.id: r for r in prod.rooms}
     convert = _converter(prod, budget.versions(session, prod))
@@ -566,7 +624,7 @@ def snapshot(session: Session, prod: Production, as_of: date | None = None) -> C
         select(CostSnapshot).where(CostSnapshot.production_id == prod.id, CostSnapshot.as_of == as_of)
     )
     if existing is not None:
-        raise Conflict(f"the cost report of {as_of} is already frozen", field="as_of")
+        raise Conflict(N_("the cost report of %(as_of)s is already frozen"), field="as_of", params={"as_of": as_of})
     snap = CostSnapshot(
         production_id=prod.id, as_of=as_of, taken_by=str(session.info.get("actor") or ""),
         report=report(session, prod, as_of).as_json(as_of.isoformat()),
@@ -747,7 +805,9 @@ def tax_credits(session: Session, prod: Production, as_of: date | None = None) -
 
     versions = budget.versions(session, prod)
     if not versions:
-        raise NotFound(f"{prod.title!r} has no budget yet: postprod budget draft --from-plan")
+        raise NotFound(
+            N_("%(title)r has no budget yet: postprod budget draft --from-plan"), params={"title": prod.title}
+        )
     ev = budget.engine_version(session, versions[-1])
     actual = {r.code: r.figures.actual for r in report(session, prod, as_of).rows}
     return [

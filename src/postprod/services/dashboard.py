@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from postprod.errors import NotFound
+from postprod.errors import N_, NotFound
 from postprod.model import (
     ApprovalRequest,
     ApprovalStatus,
@@ -508,5 +508,5 @@ def get_qc_run(session: Session, prod: Production, run_id: int) -> QcRun:
         select(QcRun).where(QcRun.id == run_id).options(selectinload(QcRun.findings), selectinload(QcRun.deliverable))
     ).first()
     if run is None or run.production_id != prod.id:
-        raise NotFound(f"no QC run {run_id} in {prod.title!r}")
+        raise NotFound(N_("no QC run %(run_id)s in %(title)r"), params={"run_id": run_id, "title": prod.title})
     return run

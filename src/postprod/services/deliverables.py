@@ -103,7 +103,7 @@ def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, st
         try:
             parsed = parse_spec_text(spec_toml, "spec_toml")
         except PostprodError as exc:  # a broken spec is refused now, naming the field
-            raise InvalidInput(str(exc), field="spec_toml") from None
+            raise InvalidInput(N_("%(error)s"), field="spec_toml", params={"error": exc}) from None
         name = (spec or "").strip() or parsed.name
         return name[:200], spec_toml
     if spec is None or spec == "":
@@ -111,7 +111,7 @@ def _check_spec(spec: str | None, spec_toml: str | None) -> tuple[str | None, st
     try:
         builtin_spec(spec)  # refuses any other name: a path is not read here
     except NotFound as exc:
-        raise NotFound(exc.message, field="spec") from None
+        raise NotFound(exc.template, field="spec", params=exc.params) from None
     return spec, None
 
 

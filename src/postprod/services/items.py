@@ -159,7 +159,11 @@ def get_kind(name: str) -> ItemKind:
     """A kind by name ("vfx_shot", "vfx-shot"); an unknown one is refused naming the field."""
     kind = kinds().get(name.strip().lower().replace("-", "_"))
     if kind is None:
-        raise InvalidInput(f"invalid item type {name!r}: one of {', '.join(kind_names())}", field="target_type")
+        raise InvalidInput(
+            N_("invalid item type %(name)r: one of %(kind_names)s"),
+            field="target_type",
+            params={"name": name, "kind_names": ", ".join(kind_names())},
+        )
     return kind
 
 
@@ -167,7 +171,9 @@ def kind_of(obj: Any) -> ItemKind:
     for kind in kinds().values():
         if type(obj) is kind.model:
             return kind
-    raise InvalidInput(f"{type(obj).__name__} is not an item of a production", field="target_type")
+    raise InvalidInput(
+        N_("%(kind)s is not an item of a production"), field="target_type", params={"kind": type(obj).__name__}
+    )
 
 
 def target_of(obj: Any) -> Target:
@@ -198,7 +204,9 @@ def find_by_id(model: type[Any], what: str) -> Finder:
     def find(session: Session, prod: Production, ref: str) -> Any:
         obj = session.get(model, ident) if (ident := as_id(ref)) is not None else None
         if obj is None or obj.production_id != prod.id:
-            raise NotFound(f"no {what} {ref!r} in {prod.title!r}")
+            raise NotFound(
+                N_("no %(what)s %(ref)r in %(title)r"), params={"what": what, "ref": ref, "title": prod.title}
+            )
         return obj
 
     return find
@@ -213,7 +221,9 @@ def find_by_key(session: Session, prod: Production, model: type[Any], key: str, 
         cand = session.get(model, ident)
         obj = cand if cand is not None and cand.production_id == prod.id else None
     if obj is None:
-        raise NotFound(f"no {what} {text!r} in {prod.title!r}")
+        raise NotFound(
+            N_("no %(what)s %(text)r in %(title)r"), params={"what": what, "text": text, "title": prod.title}
+        )
     return obj
 
 
@@ -286,10 +296,16 @@ def expected_version(if_match: str | None, version: int | None, what: str = "ite
     if if_match is not None:
         m = _ETAG_RE.match(if_match.strip())
         if m is None or int(m.group(1)) > MAX_ID:
-            raise InvalidInput(f"invalid If-Match {if_match!r}: the ETag of the {what} read", field="If-Match")
+            raise InvalidInput(
+                N_("invalid If-Match %(if_match)r: the ETag of the %(what)s read"),
+                field="If-Match",
+                params={"if_match": if_match, "what": what},
+            )
         return int(m.group(1))
     if version is None:
-        raise PreconditionRequired(f"send If-Match with the {what}'s ETag (or a version field)", field="version")
+        raise PreconditionRequired(
+            N_("send If-Match with the %(what)s's ETag (or a version field)"), field="version", params={"what": what}
+        )
     return version
 
 
@@ -301,9 +317,10 @@ def check_version(
         return
     label = what or kind_of(item).label(item)
     raise StaleWrite(
-        f"{label} was changed by someone else (version {item.version}, not {expected})",
+        N_("%(label)s was changed by someone else (version %(version)s, not %(expected)s)"),
         current(item) if current is not None else None,
         production_id=item.production_id,
+        params={"label": label, "version": item.version, "expected": expected},
     )
 
 

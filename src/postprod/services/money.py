@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from postprod.errors import N_
 from postprod.services.users import Forbidden, Grant, Resource, can
 
 T = TypeVar("T")
@@ -123,7 +124,7 @@ def is_money_field(field_type: str) -> bool:
 
 def refuse_money_field(name: str, what: str, field: str) -> None:
     """Refuse to sort or filter by a money field for a role that does not see the budget (the order would tell)."""
-    raise Forbidden(f"{what} by {name} needs the budget right", field=field)
+    raise Forbidden(N_("%(what)s by %(name)s needs the budget right"), field=field, params={"what": what, "name": name})
 
 
 def refuse_blind_write(sees: bool, fields: Iterable[tuple[str, str]], values: Iterable[str]) -> None:
@@ -136,7 +137,7 @@ def refuse_blind_write(sees: bool, fields: Iterable[tuple[str, str]], values: It
     priced = {name for name, kind in fields if is_money_field(kind)}
     for name in values:
         if name in priced:
-            raise Forbidden(f"setting {name} needs the budget right", field=name)
+            raise Forbidden(N_("setting %(name)s needs the budget right"), field=name, params={"name": name})
 
 
 # --- a department lead's budget ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.model import AuditEntry, Note, Production, Task
 from postprod.services import items
 from postprod.services.common import described
@@ -111,7 +111,7 @@ def activity(
 ) -> list[AuditEntry]:
     """A page of the audit trail, newest first; the next page starts before the last ID shown."""
     if not 1 <= limit <= 500:
-        raise InvalidInput(f"invalid limit {limit}: 1 to 500", field="limit")
+        raise InvalidInput(N_("invalid limit %(limit)s: 1 to 500"), field="limit", params={"limit": limit})
     q = select(AuditEntry).where(AuditEntry.production_id == prod.id)
     if before_id is not None:
         q = q.where(AuditEntry.id < before_id)

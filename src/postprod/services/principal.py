@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from postprod.errors import N_
 from postprod.model import ApiToken, Production, Task, User, WebSession
 from postprod.services import money, review
 from postprod.services import users as users_svc
@@ -38,7 +39,10 @@ class Principal:
     def require(self, action: str, resource: Resource) -> None:
         """Refuse with 403 unless the action is allowed on the resource."""
         if not self.can(action, resource):
-            raise Forbidden(f"{self.user.username} may not do {action} here (role)")
+            raise Forbidden(
+                N_("%(username)s may not do %(action)s here (role)"),
+                params={"username": self.user.username, "action": action},
+            )
 
     def require_production(self, action: str, prod: Production) -> None:
         self.require(action, Resource(prod.id))
@@ -79,7 +83,11 @@ def authenticate(
             raise Unauthorized("not signed in: log in or send an API token")
         ws = users_svc.session_for_cookie(session, session_cookie)
         if method not in SAFE_METHODS and not users_svc.csrf_matches(ws, csrf_token):
-            raise Forbidden(f"missing or wrong CSRF token (send the {CSRF_HEADER} header)", field="csrf")
+            raise Forbidden(
+                N_("missing or wrong CSRF token (send the %(csrf_header)s header)"),
+                field="csrf",
+                params={"csrf_header": CSRF_HEADER},
+            )
         user = ws.user
     session.info["actor"] = user.username
     return Principal(user=user, grants=users_svc.grants_of(user), web_session=ws, api_token=token)

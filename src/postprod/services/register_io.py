@@ -332,10 +332,11 @@ def _pull_reel(shot_id: str, shot_reels: dict[str, str], written: str | None) ->
     reel = shot_reels.get(shot_id.strip().upper()) or (written or "").strip()
     if not reel:
         raise InvalidInput(
-            f"shot {shot_id.strip()} is named in no imported cut: import the cut first (postprod cut import), "
-            "or write the pull list with the cut's reel (postprod vfx pulls --reel), "
-            "so that its record timecodes have a reel",
+            N_(
+                "shot %(shot_id)s is named in no imported cut: import the cut first (postprod cut import), or write the pull list with the cut's reel (postprod vfx pulls --reel), so that its record timecodes have a reel"
+            ),
             field="reel",
+            params={"shot_id": shot_id.strip()},
         )
     return reel
 

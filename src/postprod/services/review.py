@@ -180,7 +180,9 @@ def decide(session: Session, req: ApprovalRequest, reviewer: User, decision: str
         raise Conflict(N_("request %(id)s is already %(value)s"), params={"id": req.id, "value": req.status.value})
     review = next((r for r in req.reviews if r.reviewer_id == reviewer.id), None)
     if review is None:
-        raise Forbidden(f"{reviewer.username} is not a reviewer of request {req.id}")
+        raise Forbidden(
+            N_("%(username)s is not a reviewer of request %(id)s"), params={"username": reviewer.username, "id": req.id}
+        )
     if choice == ApprovalDecision.CHANGES_REQUESTED and not note.strip():
         raise InvalidInput(N_("say which changes in a note"), field="note")
     now = utcnow()

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput, PostprodError
+from postprod.errors import N_, InvalidInput, PostprodError
 from postprod.model import ApiToken, SignInFailure, User, WebSession
 from postprod.model.base import utcnow
 from postprod.services import users
@@ -40,7 +40,7 @@ class TooManyAttempts(PostprodError):
     http_status = 429
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins: try again in {retry_after} s")
+        super().__init__(N_("too many failed sign-ins: try again in %(seconds)s s"), params={"seconds": retry_after})
         self.retry_after = retry_after
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from postprod.errors import FileFormatError, NotFound
+from postprod.errors import N_, FileFormatError, NotFound
 from postprod.model import STANDARD_DEPARTMENT_NAMES, RoomKind
 
 _TASK_FIELDS = {"key", "department", "name", "days", "scale", "skills", "room", "after", "per_language", "lag"}
@@ -107,7 +107,10 @@ def template_names() -> list[str]:
 def load_template(name: str) -> Template:
     """Read and validate a packaged template by name (e.g. "feature-film")."""
     if name not in template_names():
-        raise NotFound(f"unknown template {name!r}; templates: {', '.join(template_names())}")
+        raise NotFound(
+            N_("unknown template %(name)r; templates: %(template_names)s"),
+            params={"name": name, "template_names": ", ".join(template_names())},
+        )
     res = resources.files("postprod") / "templates" / f"{name}.yaml"
     return parse_template(res.read_text(encoding="utf-8"), f"templates/{name}.yaml", name)
 
@@ -118,12 +121,14 @@ def parse_template(text: str, path: str, name: str) -> Template:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise FileFormatError(path, f"not valid YAML: {exc}", line=None if line is None else line + 1) from None
+        raise FileFormatError(
+            path, N_("not valid YAML: %(exc)s"), line=None if line is None else line + 1, params={"exc": exc}
+        ) from None
     if not isinstance(doc, dict):
         raise FileFormatError(path, "expected a mapping at the top")
     unknown = set(doc) - _TOP_FIELDS
     if unknown:
-        raise FileFormatError(path, f"unknown fields: {', '.join(sorted(unknown))}")
+        raise FileFormatError(path, N_("unknown fields: %(unknown)s"), params={"unknown": ", ".join(sorted(unknown))})
     departments = list(doc.get("departments") or [])
     ref = doc.get("reference_runtime")
     if not isinstance(ref, int) or ref <= 0:
@@ -133,31 +138,41 @@ def parse_template(text: str, path: str, name: str) -> Template:
     for i, raw in enumerate(doc.get("tasks") or []):
         where = f"tasks[{i}]"
         if not isinstance(raw, dict):
-            raise FileFormatError(path, f"{where}: expected a mapping")
+            raise FileFormatError(path, N_("%(where)s: expected a mapping"), params={"where": where})
         bad = set(raw) - _TASK_FIELDS
         if bad:
-            raise FileFormatError(path, f"{where} ({raw.get('key')}): unknown fields {', '.join(sorted(bad))}")
+            raise FileFormatError(
+                path,
+                N_("%(where)s (%(key)s): unknown fields %(bad)s"),
+                params={"where": where, "key": raw.get("key"), "bad": ", ".join(sorted(bad))},
+            )
         key = raw.get("key")
         if not isinstance(key, str) or not key:
-            raise FileFormatError(path, f"{where}: key missing")
+            raise FileFormatError(path, N_("%(where)s: key missing"), params={"where": where})
         if key in keys:
-            raise FileFormatError(path, f"{where}: duplicate key {key}")
+            raise FileFormatError(path, N_("%(where)s: duplicate key %(key)s"), params={"where": where, "key": key})
         keys.add(key)
         dept = raw.get("department")
         if dept not in departments:
-            raise FileFormatError(path, f"{key}: department {dept!r} is not in the template's departments")
+            raise FileFormatError(
+                path,
+                N_("%(key)s: department %(dept)r is not in the template's departments"),
+                params={"key": key, "dept": dept},
+            )
         days = raw.get("days")
         if not isinstance(days, int | float) or days < 0:
-            raise FileFormatError(path, f"{key}: days must be a number >= 0")
+            raise FileFormatError(path, N_("%(key)s: days must be a number >= 0"), params={"key": key})
         scale = raw.get("scale", "runtime")
         if scale not in ("runtime", "fixed"):
-            raise FileFormatError(path, f"{key}: scale must be 'runtime' or 'fixed'")
+            raise FileFormatError(path, N_("%(key)s: scale must be 'runtime' or 'fixed'"), params={"key": key})
         room = raw.get("room")
         if room is not None and room not in {r.value for r in RoomKind}:
-            raise FileFormatError(path, f"{key}: unknown room kind {room!r}")
+            raise FileFormatError(path, N_("%(key)s: unknown room kind %(room)r"), params={"key": key, "room": room})
         per_language = bool(raw.get("per_language", False))
         if per_language != ("{LANG}" in key):
-            raise FileFormatError(path, f"{key}: per-language tasks and only they have {{LANG}} in their key")
+            raise FileFormatError(
+                path, N_("%(key)s: per-language tasks and only they have {LANG} in their key"), params={"key": key}
+            )
         after: list[tuple[str, int]] = []
         for dep in raw.get("after") or []:
             if isinstance(dep, dict):
@@ -180,10 +195,12 @@ def parse_template(text: str, path: str, name: str) -> Template:
     for t in tasks:
         for dep, _lag in t.after:
             if dep not in keys:
-                raise FileFormatError(path, f"{t.key}: depends on unknown task {dep}")
+                raise FileFormatError(
+                    path, N_("%(key)s: depends on unknown task %(dep)s"), params={"key": t.key, "dep": dep}
+                )
     for d in departments:
         if d not in STANDARD_DEPARTMENT_NAMES:
-            raise FileFormatError(path, f"unknown department {d!r}")
+            raise FileFormatError(path, N_("unknown department %(d)r"), params={"d": d})
     return Template(
         name=name,
         kind=str(doc.get("kind", name)),

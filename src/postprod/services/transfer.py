@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from postprod import __version__
-from postprod.errors import Conflict, FileFormatError
+from postprod.errors import N_, Conflict, FileFormatError
 from postprod.limits import storable
 from postprod.model import (
     Absence,
@@ -271,16 +271,24 @@ def upgrade(doc: dict[str, Any], path: str) -> dict[str, Any]:
     """Apply the upgrade functions from the document's version to the current one."""
     version = doc.get("version")
     if not isinstance(version, int) or version < 1:
-        raise FileFormatError(path, f"version: expected a positive integer, got {version!r}")
+        raise FileFormatError(
+            path, N_("version: expected a positive integer, got %(version)r"), params={"version": version}
+        )
     if version > CURRENT_VERSION:
         raise FileFormatError(
-            path, f"format version {version} is newer than this postprod reads ({CURRENT_VERSION}); upgrade postprod"
+            path,
+            N_("format version %(version)s is newer than this postprod reads (%(current_version)s); upgrade postprod"),
+            params={"version": version, "current_version": CURRENT_VERSION},
         )
     while version < CURRENT_VERSION:
         try:
             doc = UPGRADES[version](doc)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise FileFormatError(path, f"cannot upgrade from format version {version}: {exc}") from None
+            raise FileFormatError(
+                path,
+                N_("cannot upgrade from format version %(version)s: %(exc)s"),
+                params={"version": version, "exc": exc},
+            ) from None
         version = doc["version"]
     return doc
 
@@ -437,7 +445,9 @@ def read_document(text: str | bytes, path: str) -> ExportDoc:
         raw = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        raise FileFormatError(path, f"not valid JSON ({getattr(exc, 'msg', exc)})", line=line) from None
+        raise FileFormatError(
+            path, N_("not valid JSON (%(exc)s)"), line=line, params={"exc": getattr(exc, "msg", exc)}
+        ) from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise FileFormatError(path, 'not a postprod production export (no "format": "postprod.production")')
     raw = upgrade(raw, path)
@@ -446,7 +456,7 @@ def read_document(text: str | bytes, path: str) -> ExportDoc:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
-        raise FileFormatError(path, f"{loc}: {err['msg']}") from None
+        raise FileFormatError(path, N_("%(loc)s: %(msg)s"), params={"loc": loc, "msg": err["msg"]}) from None
     _check_references(doc, path)
     parse_editorial(doc.cut_versions, doc.registers, {p.name.lower() for p in doc.people}, path)
     return doc
@@ -457,7 +467,7 @@ def _check_references(doc: ExportDoc, path: str) -> None:
         seen: set[str] = set()
         for n in names:
             if n.lower() in seen:
-                raise FileFormatError(path, f"{what} {n!r} appears twice")
+                raise FileFormatError(path, N_("%(what)s %(n)r appears twice"), params={"what": what, "n": n})
             seen.add(n.lower())
 
     dupes([d.code for d in doc.departments], "department")
@@ -470,7 +480,7 @@ def _check_references(doc: ExportDoc, path: str) -> None:
         rate = parse_rate(doc.production.fps)
         start_tc_to_frames(doc.production.record_start_tc, rate)
     except Exception as exc:
-        raise FileFormatError(path, f"production.record_start_tc: {exc}") from None
+        raise FileFormatError(path, N_("production.record_start_tc: %(exc)s"), params={"exc": exc}) from None
     depts = {d.code for d in doc.departments}
     cals = {c.name for c in doc.calendars}
     people = {p.name.lower() for p in doc.people}
@@ -478,19 +488,39 @@ def _check_references(doc: ExportDoc, path: str) -> None:
     owners: list[PersonDoc | RoomDoc] = [*doc.people, *doc.rooms]
     for owner in owners:
         if owner.calendar is not None and owner.calendar not in cals:
-            raise FileFormatError(path, f"{owner.name}: unknown calendar {owner.calendar!r}")
+            raise FileFormatError(
+                path,
+                N_("%(name)s: unknown calendar %(calendar)r"),
+                params={"name": owner.name, "calendar": owner.calendar},
+            )
         for a in owner.absences:
             if a.end < a.start:
-                raise FileFormatError(path, f"{owner.name}: absence ends before it starts ({a.start} > {a.end})")
+                raise FileFormatError(
+                    path,
+                    N_("%(name)s: absence ends before it starts (%(start)s > %(end)s)"),
+                    params={"name": owner.name, "start": a.start, "end": a.end},
+                )
     for i, t in enumerate(doc.tasks):
         if t.department not in depts:
-            raise FileFormatError(path, f"tasks.{i} ({t.key}): unknown department {t.department!r}")
+            raise FileFormatError(
+                path,
+                N_("tasks.%(i)s (%(key)s): unknown department %(department)r"),
+                params={"i": i, "key": t.key, "department": t.department},
+            )
         for who in t.assignees:
             if who.lower() not in people:
-                raise FileFormatError(path, f"tasks.{i} ({t.key}): unknown assignee {who!r}")
+                raise FileFormatError(
+                    path,
+                    N_("tasks.%(i)s (%(key)s): unknown assignee %(who)r"),
+                    params={"i": i, "key": t.key, "who": who},
+                )
         for d in t.depends_on:
             if d.task.upper() not in keys:
-                raise FileFormatError(path, f"tasks.{i} ({t.key}): depends on unknown task {d.task!r}")
+                raise FileFormatError(
+                    path,
+                    N_("tasks.%(i)s (%(key)s): depends on unknown task %(task)r"),
+                    params={"i": i, "key": t.key, "task": d.task},
+                )
     succ: dict[int, list[int]] = {}
     index = {t.key.upper(): i for i, t in enumerate(doc.tasks)}
     for i, t in enumerate(doc.tasks):
@@ -502,16 +532,21 @@ def _check_references(doc: ExportDoc, path: str) -> None:
             back = find_path(succ, i, p)
             if back is not None:
                 cycle = [doc.tasks[j].key for j in back] + [t.key]
-                raise FileFormatError(path, "dependency cycle: " + " -> ".join(cycle))
+                raise FileFormatError(path, N_("dependency cycle: %(cycle)s"), params={"cycle": " -> ".join(cycle)})
     targets = items.document_refs(doc)
     for i, n in enumerate(doc.notes):
         if n.target_type not in items.KINDS:
             raise FileFormatError(
                 path,
-                f"notes.{i}.target_type: unknown item type {n.target_type!r}; one of {', '.join(items.kind_names())}",
+                N_("notes.%(i)s.target_type: unknown item type %(target_type)r; one of %(kind_names)s"),
+                params={"i": i, "target_type": n.target_type, "kind_names": ", ".join(items.kind_names())},
             )
         if _note_key(n) not in targets:
-            raise FileFormatError(path, f"note by {n.author}: unknown {n.target_type} {n.target!r}")
+            raise FileFormatError(
+                path,
+                N_("note by %(author)s: unknown %(target_type)s %(target)r"),
+                params={"author": n.author, "target_type": n.target_type, "target": n.target},
+            )
 
 
 def _note_key(n: NoteDoc) -> tuple[str, Any]:
@@ -525,7 +560,10 @@ def import_production(
     p = doc.production
     new_title = (title or p.title).strip()
     if session.scalars(select(Production).where(Production.title == new_title)).first():
-        raise Conflict(f"a production titled {new_title!r} already exists; import it under another title with --as")
+        raise Conflict(
+            N_("a production titled %(new_title)r already exists; import it under another title with --as"),
+            params={"new_title": new_title},
+        )
     rate = parse_rate(p.fps)
     session.info["audit_disabled"] = True  # the document brings its own history
     try:

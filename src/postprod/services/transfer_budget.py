@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError
 from postprod.model import (
     BudgetAccount,
     BudgetChapter,
@@ -100,7 +100,7 @@ def export_budget(session: Session, prod: Production) -> dict[str, Any] | None:
 def _list(doc: dict[str, Any], key: str, path: str) -> list[Any]:
     value = doc.get(key) or []
     if not isinstance(value, list):
-        raise FileFormatError(path, f"budget.{key}: expected a list")
+        raise FileFormatError(path, N_("budget.%(key)s: expected a list"), params={"key": key})
     return value
 
 
@@ -159,7 +159,11 @@ def import_budget(session: Session, prod: Production, doc: dict[str, Any] | None
     def vendor_of(raw: dict[str, Any], where: str) -> Vendor:
         found = vendors.get(str(raw.get("vendor", "")).casefold())
         if found is None:
-            raise FileFormatError(path, f"{where}.vendor: unknown vendor {raw.get('vendor')!r}")
+            raise FileFormatError(
+                path,
+                N_("%(where)s.vendor: unknown vendor %(vendor)r"),
+                params={"where": where, "vendor": raw.get("vendor")},
+            )
         return found
 
     orders: dict[str, PurchaseOrder] = {}
@@ -176,7 +180,9 @@ def import_budget(session: Session, prod: Production, doc: dict[str, Any] | None
         where = f"budget.invoices.{i}"
         order = raw.get("order")
         if order is not None and order not in orders:
-            raise FileFormatError(path, f"{where}.order: unknown purchase order {order!r}")
+            raise FileFormatError(
+                path, N_("%(where)s.order: unknown purchase order %(order)r"), params={"where": where, "order": order}
+            )
         session.add(
             Invoice(
                 production_id=prod.id, vendor_id=vendor_of(raw, where).id,
@@ -188,7 +194,11 @@ def import_budget(session: Session, prod: Production, doc: dict[str, Any] | None
         where = f"budget.time.{i}"
         person = people.get(str(raw.get("person", "")).casefold())
         if person is None:
-            raise FileFormatError(path, f"{where}.person: unknown person {raw.get('person')!r}")
+            raise FileFormatError(
+                path,
+                N_("%(where)s.person: unknown person %(person)r"),
+                params={"where": where, "person": raw.get("person")},
+            )
         task = tasks.get(str(raw["task"]).casefold()) if raw.get("task") else None
         session.add(
             TimeEntry(

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, DateTime, Enum, Integer, Numeric, String, Text, inspect, select
 from sqlalchemy.orm import Session
 
-from postprod.errors import FileFormatError
+from postprod.errors import N_, FileFormatError, InvalidInput
 from postprod.model import CutVersion, Person, Production
 from postprod.model.audit import jsonable
 from postprod.model.editorial import CutVersionContent
@@ -93,7 +93,7 @@ def _decode(col: Any, value: Any, where: str, path: str) -> Any:
     """A JSON value back to the column's Python type; a wrong one names the field."""
     if value is None:
         if not col.columns[0].nullable:
-            raise FileFormatError(path, f"{where}: missing value")
+            raise FileFormatError(path, N_("%(where)s: missing value"), params={"where": where})
         return None
     t = col.columns[0].type
     try:
@@ -107,20 +107,20 @@ def _decode(col: Any, value: Any, where: str, path: str) -> Any:
             return Decimal(str(value))
         if isinstance(t, Boolean):
             if not isinstance(value, bool):
-                raise ValueError("expected true or false")
+                raise InvalidInput(N_("expected true or false"))
             return value
         if isinstance(t, Integer):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError("expected an integer")
+                raise InvalidInput(N_("expected an integer"))
             return value
         if isinstance(t, String | Text):
             if not isinstance(value, str) or "\x00" in value:
-                raise ValueError("expected text without NUL characters")
+                raise InvalidInput(N_("expected text without NUL characters"))
             if isinstance(t, String) and t.length and len(value) > t.length:
-                raise ValueError(f"longer than {t.length} characters")
+                raise InvalidInput(N_("longer than %(length)s characters"), params={"length": t.length})
             return value
-    except (ValueError, TypeError, InvalidOperation) as exc:
-        raise FileFormatError(path, f"{where}: {exc}") from None
+    except (ValueError, TypeError, InvalidOperation, InvalidInput) as exc:
+        raise FileFormatError(path, N_("%(where)s: %(exc)s"), params={"where": where, "exc": exc}) from None
     return value
 
 
@@ -129,11 +129,15 @@ def decode_row(
 ) -> dict[str, Any]:
     """A document's row back to column values by their types; unknown fields and wrong values name the field."""
     if not isinstance(raw, dict):
-        raise FileFormatError(path, f"{where}: expected an object")
+        raise FileFormatError(path, N_("%(where)s: expected an object"), params={"where": where})
     cols = {c.key: c for c in _columns(cls, skip)}
     unknown = set(raw) - set(cols) - extra
     if unknown:
-        raise FileFormatError(path, f"{where}: unknown fields {', '.join(sorted(unknown))}")
+        raise FileFormatError(
+            path,
+            N_("%(where)s: unknown fields %(unknown)s"),
+            params={"where": where, "unknown": ", ".join(sorted(unknown))},
+        )
     return {k: _decode(c, raw.get(k, _default(c)), f"{where}.{k}", path) for k, c in cols.items()}
 
 
@@ -155,20 +159,28 @@ def parse_editorial(
         values = decode_row(CutVersion, raw, where, path, {"previous", "content"})
         key = (values["reel"], values["number"])
         if key in keys:
-            raise FileFormatError(path, f"{where}: reel {key[0]} version {key[1]} appears twice")
+            raise FileFormatError(
+                path,
+                N_("%(where)s: reel %(reel)s version %(version)s appears twice"),
+                params={"where": where, "reel": key[0], "version": key[1]},
+            )
         keys.add(key)
         versions.append((values, raw.get("previous"), raw.get("content")))
     for values, previous, _content in versions:
         if previous is not None and tuple(previous) not in keys:
             raise FileFormatError(
-                path, f"cut version {values['reel']} v{values['number']}: unknown previous {previous}"
+                path,
+                N_("cut version %(reel)s v%(number)s: unknown previous %(previous)s"),
+                params={"reel": values["reel"], "number": values["number"], "previous": previous},
             )
     parsed: dict[str, list[tuple[dict[str, Any], Any, Any]]] = {}
     for name, rows in (registers or {}).items():
         cls = items.register_lists().get(name)
         if cls is None:
             raise FileFormatError(
-                path, f"registers: unknown register {name!r}; registers: {', '.join(items.register_lists())}"
+                path,
+                N_("registers: unknown register %(name)r; registers: %(register_lists)s"),
+                params={"name": name, "register_lists": ", ".join(items.register_lists())},
             )
         parsed[name] = []
         for i, raw in enumerate(rows or []):
@@ -176,9 +188,15 @@ def parse_editorial(
             values = decode_row(cls, raw, where, path, {"assignee", "cut_version"})
             who, anchor = raw.get("assignee"), raw.get("cut_version")
             if who is not None and who.lower() not in people:
-                raise FileFormatError(path, f"{where}.assignee: unknown person {who!r}")
+                raise FileFormatError(
+                    path, N_("%(where)s.assignee: unknown person %(who)r"), params={"where": where, "who": who}
+                )
             if anchor is not None and tuple(anchor) not in keys:
-                raise FileFormatError(path, f"{where}.cut_version: unknown cut version {anchor}")
+                raise FileFormatError(
+                    path,
+                    N_("%(where)s.cut_version: unknown cut version %(anchor)s"),
+                    params={"where": where, "anchor": anchor},
+                )
             parsed[name].append((values, who, anchor))
     return versions, parsed
 

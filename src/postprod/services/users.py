@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from typing_extensions import TypedDict
 
 from postprod.db import acting_as
-from postprod.errors import Conflict, InvalidInput, NotFound, PostprodError
+from postprod.errors import N_, Conflict, InvalidInput, NotFound, PostprodError
 from postprod.limits import as_id
 from postprod.model import ApiToken, CalendarFeed, Membership, Person, Production, Role, User, WebSession
 from postprod.model.base import utcnow
@@ -73,11 +73,12 @@ def create_user(
     username = username.strip().lower()
     if not _USERNAME_RE.match(username):
         raise InvalidInput(
-            f"invalid username {username!r}: 2 to 64 of a-z, 0-9, '.', '-', '_', starting with a letter or digit",
+            N_("invalid username %(username)r: 2 to 64 of a-z, 0-9, '.', '-', '_', starting with a letter or digit"),
             field="username",
+            params={"username": username},
         )
     if session.scalars(select(User).where(User.username == username)).first():
-        raise Conflict(f"a user named {username!r} already exists", field="username")
+        raise Conflict(N_("a user named %(username)r already exists"), field="username", params={"username": username})
     _check_password(password)
     user = User(
         username=username,
@@ -95,7 +96,11 @@ def create_user(
 def _language(value: str) -> str:
     lang = value.strip().lower()
     if lang not in LANGUAGES:
-        raise InvalidInput(f"invalid language {value!r}: one of {', '.join(LANGUAGES)}", field="language")
+        raise InvalidInput(
+            N_("invalid language %(value)r: one of %(languages)s"),
+            field="language",
+            params={"value": value, "languages": ", ".join(LANGUAGES)},
+        )
     return lang
 
 
@@ -106,7 +111,7 @@ def get_user(session: Session, ref: str | int) -> User:
     if user is None and (ident := as_id(text)) is not None:
         user = session.get(User, ident)
     if user is None:
-        raise NotFound(f"no user {text!r}")
+        raise NotFound(N_("no user %(text)r"), params={"text": text})
     return user
 
 
@@ -174,7 +179,7 @@ def create_token(session: Session, user: User, name: str, *, days: int | None = 
     if not name:
         raise InvalidInput("token name is empty", field="name")
     if days is not None and not 1 <= days <= 3650:
-        raise InvalidInput(f"invalid days {days}: 1 to 3650", field="days")
+        raise InvalidInput(N_("invalid days %(days)s: 1 to 3650"), field="days", params={"days": days})
     text = "pp_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -197,7 +202,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> None:
     """Delete one of the user's tokens."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound(f"no token {token_id}")
+        raise NotFound(N_("no token %(token_id)s"), params={"token_id": token_id})
     session.delete(token)
     session.flush()
 
@@ -300,7 +305,9 @@ def parse_role(value: str) -> Role:
         return Role(text)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"invalid role {value!r}: one of {allowed}", field="role") from None
+        raise InvalidInput(
+            N_("invalid role %(value)r: one of %(allowed)s"), field="role", params={"value": value, "allowed": allowed}
+        ) from None
 
 
 def grant(
@@ -320,7 +327,9 @@ def grant(
             raise InvalidInput("a department lead needs a department", field="department")
         dept_code = get_department(session, prod, department).code
     elif department:
-        raise InvalidInput(f"only a department lead has a department, not a {r.value}", field="department")
+        raise InvalidInput(
+            N_("only a department lead has a department, not a %(role)s"), field="department", params={"role": r.value}
+        )
     person_row: Person | None = None
     if person is not None and str(person).strip():
         person_row = get_person(session, prod, person)
@@ -335,7 +344,10 @@ def grant(
         )
     ).first()
     if exists:
-        raise Conflict(f"{user.username} already is {r.value} on {prod.title!r}")
+        raise Conflict(
+            N_("%(username)s already is %(role)s on %(title)r"),
+            params={"username": user.username, "role": r.value, "title": prod.title},
+        )
     m = Membership(
         user=user,
         production_id=prod.id,
@@ -357,7 +369,10 @@ def revoke(session: Session, prod: Production, membership_id: int) -> None:
     """Take a role away."""
     m = session.get(Membership, membership_id)
     if m is None or m.production_id != prod.id:
-        raise NotFound(f"no membership {membership_id} in {prod.title!r}")
+        raise NotFound(
+            N_("no membership %(membership_id)s in %(title)r"),
+            params={"membership_id": membership_id, "title": prod.title},
+        )
     session.delete(m)
     session.flush()
 

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
 from postprod import db, outbound
-from postprod.errors import Conflict, NotFound
+from postprod.errors import N_, Conflict, NotFound
 from postprod.model import Production, Webhook
 from postprod.model.base import utcnow
 from postprod.services import events
@@ -83,7 +83,10 @@ def create_webhook(session: Session, prod: Production, url: str, actor: str = ""
     url = outbound.check_url(url)
     count = session.scalar(select(func.count()).select_from(Webhook).where(Webhook.production_id == prod.id)) or 0
     if count >= MAX_HOOKS:
-        raise Conflict(f"{prod.title!r} has {count} webhooks already, the most a production may have")
+        raise Conflict(
+            N_("%(title)r has %(count)s webhooks already, the most a production may have"),
+            params={"title": prod.title, "count": count},
+        )
     hook = Webhook(
         production_id=prod.id,
         url=url,
@@ -104,7 +107,7 @@ def list_webhooks(session: Session, prod: Production) -> list[Webhook]:
 def get_webhook(session: Session, prod: Production, hook_id: int) -> Webhook:
     hook = session.get(Webhook, hook_id)
     if hook is None or hook.production_id != prod.id:
-        raise NotFound(f"no webhook {hook_id} in this production")
+        raise NotFound(N_("no webhook %(hook_id)s in this production"), params={"hook_id": hook_id})
     return hook
 
 

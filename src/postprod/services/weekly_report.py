@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput, NotFound
+from postprod.errors import N_, InvalidInput, NotFound
 from postprod.model import (
     ApprovalRequest,
     ApprovalStatus,
@@ -67,7 +67,9 @@ def parse_week(text: str | None, today: date | None = None) -> str:
         year, _, num = text.strip().upper().partition("-W")
         monday = date.fromisocalendar(int(year), int(num), 1)
     except ValueError:
-        raise InvalidInput(f"invalid week {text!r}: an ISO week such as 2027-W05", field="week") from None
+        raise InvalidInput(
+            N_("invalid week %(text)r: an ISO week such as 2027-W05"), field="week", params={"text": text}
+        ) from None
     y, w, _ = monday.isocalendar()
     return f"{y}-W{w:02d}"
 
@@ -343,7 +345,11 @@ def check_paragraph(text: str) -> str:
     """The supervisor's paragraph, trimmed; a too long one is refused naming the field."""
     text = text.strip()
     if len(text) > MAX_PARAGRAPH:
-        raise InvalidInput(f"the paragraph is {len(text)} characters: at most {MAX_PARAGRAPH}", field="paragraph")
+        raise InvalidInput(
+            N_("the paragraph is %(n)s characters: at most %(max_paragraph)s"),
+            field="paragraph",
+            params={"n": len(text), "max_paragraph": MAX_PARAGRAPH},
+        )
     return text
 
 
@@ -391,7 +397,9 @@ def issued(session: Session, prod: Production) -> list[WeeklyReport]:
 def get_issued(session: Session, prod: Production, report_id: int) -> WeeklyReport:
     row = session.get(WeeklyReport, report_id)
     if row is None or row.production_id != prod.id:
-        raise NotFound(f"no weekly report {report_id} in {prod.title!r}")
+        raise NotFound(
+            N_("no weekly report %(report_id)s in %(title)r"), params={"report_id": report_id, "title": prod.title}
+        )
     return row
 
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import object_session
 from starlette.datastructures import FormData
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.http_deps import SessionDep, authenticate_request
 from postprod.limits import has_nul
 from postprod.model import Production
@@ -53,7 +53,9 @@ async def form_data(request: Request) -> FormData:
     for name, value in form.multi_items():
         if isinstance(value, str) and (has_nul(name) or has_nul(value)):
             field = name.replace("\x00", "")
-            raise InvalidInput(f"invalid {field}: text may not contain a NUL character", field=field)
+            raise InvalidInput(
+                N_("invalid %(field)s: text may not contain a NUL character"), field=field, params={"field": field}
+            )
     return form
 
 

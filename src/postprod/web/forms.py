@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from postprod.errors import Conflict, CycleError, InvalidInput, NotFound, PostprodError
+from postprod.errors import N_, Conflict, CycleError, InvalidInput, NotFound, PostprodError
 from postprod.web.render import render
 
 # Refusals a form shows beside its fields; anything else (403, 401) keeps its own page.
@@ -41,7 +41,9 @@ def whole(value: str, field: str, default: int | None = None) -> int:
     try:
         return int(value)
     except ValueError:
-        raise InvalidInput(f"invalid {field} {value!r}: a whole number", field=field) from None
+        raise InvalidInput(
+            N_("invalid %(field)s %(value)r: a whole number"), field=field, params={"field": field, "value": value}
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,8 @@ def _errors(exc: PostprodError, _: Any) -> dict[str, str]:
     if isinstance(exc, Conflict) and field == "version":
         return {"version": _("This version is locked: make a revision to change it.")}
     if isinstance(exc, Conflict):
-        return {field: _("Already taken or in use: %(detail)s") % {"detail": exc.message}}
-    return {field: _hints(_).get(field, exc.message)}
+        return {field: _("Already taken or in use: %(detail)s") % {"detail": exc.said(_)}}
+    return {field: _hints(_).get(field, exc.said(_))}
 
 
 def _reading(session: Session, principal: Principal, production_id: int) -> Production:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from postprod.budget.report import Figures, Report
-from postprod.errors import InvalidInput, NotFound, PostprodError
+from postprod.errors import N_, InvalidInput, NotFound, PostprodError
 from postprod.http_deps import Id, SessionDep
 from postprod.model import CostSnapshot, Production
 from postprod.services import budget, cost_detail, costs
@@ -184,7 +184,7 @@ def cost_detail_page(
     if not account:  # the first account of the chart when none is named
         first = budget.accounts(session, prod)
         if not first:
-            raise NotFound(f"{prod.title!r} has no budget yet")
+            raise NotFound(N_("%(title)r has no budget yet"), params={"title": prod.title})
         account = first[0].code
     detail = cost_detail.actuals_behind(session, prod, account, _as_of(as_of))
     ctx = page_context(request, principal, prod, active="costs", d=detail)

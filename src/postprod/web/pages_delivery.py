@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from postprod.errors import InvalidInput, PostprodError, StaleWrite
+from postprod.errors import N_, InvalidInput, PostprodError, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.jobs import JobRunner
 from postprod.limits import MAX_ID
@@ -335,7 +335,7 @@ def _visible(
             if any(rv.reviewer_id == me for rv in r.reviews)
             or review.is_shared(session, prod_id, r.target_type, r.target_id)
         ]
-    raise Forbidden(f"{principal.user.username} may not read approvals here")
+    raise Forbidden(N_("%(username)s may not read approvals here"), params={"username": principal.user.username})
 
 
 @router.get("/p/{production_id}/approvals", response_class=HTMLResponse)
@@ -390,9 +390,11 @@ def _approval_page(
 ) -> HTMLResponse:
     req = review.get_request(session, request_id)
     if req.production_id != prod.id:
-        raise InvalidInput(f"request {request_id} is not in {prod.title!r}")
+        raise InvalidInput(
+            N_("request %(request_id)s is not in %(title)r"), params={"request_id": request_id, "title": prod.title}
+        )
     if not _visible(principal, session, prod.id, [req]):
-        raise Forbidden(f"{principal.user.username} may not read this request")
+        raise Forbidden(N_("%(username)s may not read this request"), params={"username": principal.user.username})
     mine = next((r for r in req.reviews if r.reviewer_id == principal.user.id), None)
     # A client named on a request of an item not shared with clients sees the request, not the item's notes.
     shared = principal.can("approval.read", Resource(prod.id)) or review.is_shared(
@@ -433,7 +435,9 @@ def decide(
     prod = production_for(session, principal, production_id)
     req = review.get_request(session, request_id)
     if req.production_id != prod.id:
-        raise InvalidInput(f"request {request_id} is not in {prod.title!r}")
+        raise InvalidInput(
+            N_("request %(request_id)s is not in %(title)r"), params={"request_id": request_id, "title": prod.title}
+        )
     note = str(form.get("note") or "")
     try:
         review.decide(session, req, principal.user, text(form, "decision"), note)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from postprod.errors import Conflict, InvalidInput, NotFound
+from postprod.errors import N_, Conflict, InvalidInput, NotFound
 from postprod.http_deps import Id, SessionDep
 from postprod.model import Production
 from postprod.services import items, review
@@ -38,7 +38,7 @@ def _item(session: Session, kind_name: str, item_id: int) -> Any:
     """An item by its kind and ID (after a refused write was rolled back, loaded again)."""
     obj = session.get(items.get_kind(kind_name).model, item_id)
     if obj is None:
-        raise NotFound(f"no {kind_name} {item_id}")
+        raise NotFound(N_("no %(kind_name)s %(item_id)s"), params={"kind_name": kind_name, "item_id": item_id})
     return obj
 
 
@@ -92,7 +92,9 @@ def add_note(
         principal.require("note.add", Resource(prod.id, department=target.department))
         kind_name, target_id = target.type, target.id
     else:
-        raise InvalidInput(f"invalid item type {target_type!r}", field="target_type")
+        raise InvalidInput(
+            N_("invalid item type %(target_type)r"), field="target_type", params={"target_type": target_type}
+        )
     body = str(form.get("body") or "")
     try:
         items.add_note(session, prod, target_type, target_id, body, principal.user.name)

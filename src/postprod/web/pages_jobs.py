@@ -42,7 +42,7 @@ def followed_job(session: Session, principal: Principal, prod: Production, job_i
     """A job of this production that the user may follow (they started it, or they supervise)."""
     job = get_job(session, job_id)
     if job.production_id != prod.id:
-        raise NotFound(f"no job {job_id} in {prod.title!r}")
+        raise NotFound(N_("no job %(job_id)s in %(title)r"), params={"job_id": job_id, "title": prod.title})
     check_follow(principal, job)
     return job
 

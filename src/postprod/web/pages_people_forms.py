@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from postprod.errors import NotFound, PostprodError
+from postprod.errors import N_, NotFound, PostprodError
 from postprod.http_deps import Id, JobsDep, SessionDep
 from postprod.model import Absence, Calendar, Person, Production, Room, RoomKind
 from postprod.services import people as svc
@@ -77,7 +77,7 @@ def _editing(session: Session, principal: Principal, production_id: int) -> Prod
 def _calendar(prod: Production, ident: int) -> Calendar:
     cal = next((c for c in prod.calendars if c.id == ident), None)
     if cal is None:
-        raise NotFound(f"no calendar {ident} in {prod.title!r}")
+        raise NotFound(N_("no calendar %(ident)s in %(title)r"), params={"ident": ident, "title": prod.title})
     return cal
 
 

@@ -245,7 +245,7 @@ def job_panel(
     prod = production_for(session, principal, production_id, "task.read")
     job = _job_view(session, prod, job_id)
     if job is None:
-        raise NotFound(f"no planning job {job_id} in {prod.title!r}")
+        raise NotFound(N_("no planning job %(job_id)s in %(title)r"), params={"job_id": job_id, "title": prod.title})
     ctx = page_context(request, principal, prod, job=job)
     response = render(request, "_plan_job.html", ctx)
     if job["status"] in ("done", "failed") and request.headers.get("HX-Request"):

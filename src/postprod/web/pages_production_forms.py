@@ -106,7 +106,9 @@ def create_production(request: Request, principal: FormPrincipal, session: Sessi
         try:
             load_template(values["template"])
         except NotFound:
-            raise InvalidInput(f"unknown template {values['template']!r}", field="template") from None
+            raise InvalidInput(
+                N_("unknown template %(template)r"), field="template", params={"template": values["template"]}
+            ) from None
         prod = svc.create_production(
             session,
             title=values["title"],

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from postprod.errors import Conflict, InvalidInput, PostprodError
+from postprod.errors import N_, Conflict, InvalidInput, PostprodError
 from postprod.http_deps import Id, SessionDep
 from postprod.model import Production
 from postprod.services import budget, costs
@@ -52,8 +52,8 @@ def _errors(exc: PostprodError, _: Any) -> dict[str, str]:
     if isinstance(exc, Conflict) and field == "overrun_note":
         return {field: _("This invoice takes its purchase order over its amount: accept the overrun with a note.")}
     if isinstance(exc, Conflict):
-        return {field: _("Already taken or in use: %(detail)s") % {"detail": exc.message}}
-    return {field: _hints(_).get(field, exc.message)}
+        return {field: _("Already taken or in use: %(detail)s") % {"detail": exc.said(_)}}
+    return {field: _hints(_).get(field, exc.said(_))}
 
 
 def _page(
@@ -154,7 +154,7 @@ def add_order(
 
 
 def raise_missing(field: str) -> None:
-    raise InvalidInput(f"{field} is missing", field=field)
+    raise InvalidInput(N_("%(field)s is missing"), field=field, params={"field": field})
 
 
 @router.post("/p/{production_id}/purchases/orders/close", response_model=None)

@@ -21,7 +21,7 @@ from postprod.services.principal import Principal
 from postprod.services.users import Resource
 from postprod.web import weekly_report as pack
 from postprod.web.auth import FormDep, FormPrincipal, PagePrincipal, page_context, production_for
-from postprod.web.render import environment, language_of, render
+from postprod.web.render import environment, language_of, render, said
 
 router = APIRouter()
 
@@ -144,7 +144,7 @@ def issue(
     except PostprodError as exc:
         week = wr.parse_week(None)
         data = wr.assemble(session, prod, week)
-        errors = {exc.field or "week": str(exc)}
+        errors = {exc.field or "week": said(request, exc)}
         return _page(
             request, principal, session, prod, week=week, lang=lang, data=data, errors=errors, values=values, status=422
         )

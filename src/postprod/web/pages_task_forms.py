@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from postprod.errors import InvalidInput, NotFound, PostprodError, StaleWrite
+from postprod.errors import N_, InvalidInput, NotFound, PostprodError, StaleWrite
 from postprod.http_deps import Id, SessionDep
 from postprod.jobs import get_job, job_dict
 from postprod.jobs.runner import JobRunner, kept_error
@@ -101,7 +101,9 @@ def _dependencies(session: Session, prod: Production, rows: list[tuple[str, str]
         try:
             pred = get_task(session, prod, ref)
         except NotFound:
-            raise InvalidInput(f"no task {ref!r} in {prod.title!r}", field="after") from None
+            raise InvalidInput(
+                N_("no task %(ref)r in %(title)r"), field="after", params={"ref": ref, "title": prod.title}
+            ) from None
         out.append((pred, whole(lag, "lag", 0)))
     return out
 
@@ -110,7 +112,9 @@ def _department(session: Session, prod: Production, code: str) -> Department:
     try:
         return get_department(session, prod, code)
     except NotFound:
-        raise InvalidInput(f"no department {code!r} in {prod.title!r}", field="department") from None
+        raise InvalidInput(
+            N_("no department %(code)r in %(title)r"), field="department", params={"code": code, "title": prod.title}
+        ) from None
 
 
 def _skills(value: str) -> list[str]:
@@ -153,7 +157,7 @@ def _new_page(
     ctx = page_context(request, principal, prod, active="board", values=values, errors=errors or {})
     ctx.update(form_context(session, principal, prod, ctx["_t"]))
     if not ctx["department_options"]:
-        raise Forbidden(f"{principal.user.username} may not add tasks here")
+        raise Forbidden(N_("%(username)s may not add tasks here"), params={"username": principal.user.username})
     if errors:
         return again(request, "task_new.html", ctx)
     return render(request, "task_new.html", ctx)
@@ -233,9 +237,12 @@ def replan_progress(
     task = get_task(session, prod, task_ref)
     job = get_job(session, job_id)
     if job.production_id != prod.id:
-        raise NotFound(f"no job {job_id} in {prod.title!r}")
+        raise NotFound(N_("no job %(job_id)s in %(title)r"), params={"job_id": job_id, "title": prod.title})
     if job.user_id != principal.user.id and not principal.can("production.update", Resource(prod.id)):
-        raise Forbidden(f"{principal.user.username} may not follow job {job_id}")
+        raise Forbidden(
+            N_("%(username)s may not follow job %(job_id)s"),
+            params={"username": principal.user.username, "job_id": job_id},
+        )
     ctx = page_context(
         request, principal, prod, active="board", task=task, job={**job_dict(job), "error": kept_error(job)}
     )

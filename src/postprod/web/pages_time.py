@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from postprod.errors import InvalidInput, PostprodError
+from postprod.errors import N_, InvalidInput, PostprodError
 from postprod.http_deps import Id, SessionDep
 from postprod.model import Person, Production, Task, TaskAssignment, TimeEntry
 from postprod.services import costs
@@ -50,12 +50,18 @@ def _whose(session: Session, principal: Principal, prod: Production, person: int
     if wanted is None:
         if sees_all:
             return None, True
-        raise Forbidden(f"{principal.user.username} has no person in {prod.title!r} to log time for")
+        raise Forbidden(
+            N_("%(username)s has no person in %(title)r to log time for"),
+            params={"username": principal.user.username, "title": prod.title},
+        )
     if wanted != own and not sees_all:
-        raise Forbidden(f"{principal.user.username} may see only their own time")
+        raise Forbidden(N_("%(username)s may see only their own time"), params={"username": principal.user.username})
     who = session.get(Person, wanted)
     if who is None or who.production_id != prod.id:
-        raise Forbidden(f"no person {wanted} of {prod.title!r} for {principal.user.username}")
+        raise Forbidden(
+            N_("no person %(wanted)s of %(title)r for %(username)s"),
+            params={"wanted": wanted, "title": prod.title, "username": principal.user.username},
+        )
     return who, sees_all
 
 

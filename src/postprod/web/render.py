@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
@@ -49,11 +50,30 @@ def month_label(value: date, lang: str = "en") -> str:
     return str(format_date(value, "MMM yyyy", locale=lang))
 
 
-def _num(value: float | int | None, lang: str = "en", digits: int = 1) -> str:
+def _num(value: float | int | Decimal | None, lang: str = "en", digits: int = 1) -> str:
     """A number the language's way (2,5 in French, 2.5 in English), at most `digits` decimals."""
     if value is None:
         return ""
     return str(format_decimal(round(float(value), digits), format="#,##0." + "#" * digits, locale=lang))
+
+
+def _count(
+    value: float | int | Decimal, one: str, other: str, lang: str, gettext: Any, digits: int = 2, signed: bool = False
+) -> str:
+    """A number with its noun in the language's plural form: `one` or `other` ("%(n)s day", "%(n)s days"), as
+    Babel's plural rules choose for that number ("1 day", "1.5 days"; "1 jour", "1,5 jour", "2 jours"),
+    translated, with the number the language's way (`signed`: "+2" when above zero)."""
+    rounded = round(Decimal(str(value)), digits)
+    text = _num(rounded, lang, digits)
+    if signed and rounded > 0:
+        text = "+" + text
+    return str(gettext(one if _is_one(rounded, lang) else other)) % {"n": text}
+
+
+def _is_one(value: float | int | Decimal | str, lang: str) -> bool:
+    """Whether a count takes the singular in the language (Babel's plural rules): 1 in English; 0, 1 and 1,5 in
+    French."""
+    return bool(Locale.parse(lang).plural_form(abs(Decimal(str(value)).normalize())) == "one")
 
 
 def _money(value: Decimal | str | int | None, currency: str = "EUR", lang: str = "en") -> str:
@@ -163,6 +183,10 @@ def environment(lang: str) -> Environment:
     env.filters["label"] = _label
     env.filters["item_label"] = lambda v, target_type: item_label(v, target_type, translations(lang).gettext)
     env.filters["money"] = lambda v, currency="EUR": _money(v, currency, lang)
+    env.globals["is_one"] = lambda v: _is_one(v, lang)
+    env.globals["count"] = lambda v, one, other, digits=2, signed=False: _count(
+        v, one, other, lang, translations(lang).gettext, digits, signed
+    )
     env.filters["when"] = lambda v: _when(v, lang)
     env.filters["change_value"] = lambda c, side: _change_value(c, side, translations(lang).gettext, lang)
     env.filters["said"] = lambda kept: _said(kept, translations(lang).gettext)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from postprod.api.schemas import LoginIn, LoginOut, MeIn, TokenIn, UserIn
+from postprod.errors import N_
 from postprod.http_deps import (
     Id,
     PrincipalDep,
@@ -98,7 +99,9 @@ def revoke_token(token_id: Id, principal: PrincipalDep, session: SessionDep) -> 
 
 def _require_admin(principal: PrincipalDep) -> None:
     if not principal.user.is_admin:
-        raise Forbidden(f"{principal.user.username} may not manage users (administrators only)")
+        raise Forbidden(
+            N_("%(username)s may not manage users (administrators only)"), params={"username": principal.user.username}
+        )
 
 
 @router.get("/users", response_model=list[UserView], tags=["users"])

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from postprod.api.deps import load_production
 from postprod.api.schemas import In
-from postprod.errors import NotFound
+from postprod.errors import N_, NotFound
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.model import Production
 from postprod.services import budget as svc
@@ -44,7 +44,9 @@ def _edit(principal: Principal, prod: Production) -> None:
 def _known_account(session: SessionDep, prod: Production, code: str, field: str = "account") -> None:
     """An account named in the path: 404 when the chart has none of that number."""
     if code.strip() not in {a.code for a in svc.accounts(session, prod)}:
-        raise NotFound(f"no account {code!r} in the chart of {prod.title!r}", field=field)
+        raise NotFound(
+            N_("no account %(code)r in the chart of %(title)r"), field=field, params={"code": code, "title": prod.title}
+        )
 
 
 class VersionIn(In):
@@ -513,7 +515,7 @@ def list_time(
         principal.can("time.read", Resource(prod.id, department=d.code, assignee_ids=frozenset(mine)))
         for d in prod.departments
     ):
-        raise Forbidden(f"{principal.user.username} may not read time entries here")
+        raise Forbidden(N_("%(username)s may not read time entries here"), params={"username": principal.user.username})
     names = {p.id: p.name for p in prod.people}
     tasks = {t.id: t for t in prod.tasks}
     keys = {t.id: t.key for t in prod.tasks}

@@ -11,6 +11,7 @@ import anyio
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from postprod.errors import N_
 from postprod.http_deps import PrincipalDep, SessionDep
 from postprod.limits import MAX_ID
 from postprod.services import events as svc
@@ -34,7 +35,9 @@ def _scope(principal: Principal, session: Any, production: int | None) -> list[i
     ids = sorted({g.production_id for g in principal.grants if g.production_id is not None})
     allowed = [pid for pid in ids if principal.can("events.read", Resource(pid))]
     if not allowed:
-        raise Forbidden(f"{principal.user.username} may not follow changes in any production")
+        raise Forbidden(
+            N_("%(username)s may not follow changes in any production"), params={"username": principal.user.username}
+        )
     return allowed
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from postprod.errors import Conflict
+from postprod.errors import N_, Conflict
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import check_follow, get_job, job_dict
 from postprod.jobs.runner import JobView
@@ -29,5 +29,8 @@ def result(job_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     job = get_job(session, job_id)
     check_follow(principal, job)
     if job.status != JobStatus.DONE:
-        raise Conflict(f"job {job.id} is {job.status.value}" + (f": {job.error}" if job.error else ""))
+        params = {"id": job.id, "status": job.status.value, "error": job.error}
+        raise Conflict(
+            N_("job %(id)s is %(status)s: %(error)s") if job.error else N_("job %(id)s is %(status)s"), params=params
+        )
     return principal.gate(job.production_id, job.result)

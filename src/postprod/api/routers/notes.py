@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from postprod.api.deps import load_production, load_task
 from postprod.api.schemas import NoteIn
+from postprod.errors import N_
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.services import notes as svc
 from postprod.services import review
@@ -35,7 +36,7 @@ def list_notes(
         shared = review.shared_ids(session, prod.id, "task")
         rows = [n for n in svc.list_notes(session, prod) if n.target_type == "task" and n.target_id in shared]
     else:
-        raise Forbidden(f"{principal.user.username} may not read notes here")
+        raise Forbidden(N_("%(username)s may not read notes here"), params={"username": principal.user.username})
     keys = {x.id: x.key for x in prod.tasks}
     return [svc.note_dict(n, keys) for n in rows]
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from postprod.api.deps import JobsDep, load_production
 from postprod.api.schemas import In, NoteIn
+from postprod.errors import N_
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.jobs import job_dict
 from postprod.jobs.runner import JobView
@@ -124,7 +125,10 @@ def list_entries(
     prod = load_production(session, production_id)
     k = reg.get_kind(kind)
     if not principal.can("register.read", Resource(prod.id, department=k.name)):
-        raise Forbidden(f"{principal.user.username} may not read the {k.label} register")
+        raise Forbidden(
+            N_("%(username)s may not read the %(label)s register"),
+            params={"username": principal.user.username, "label": k.label},
+        )
     sees = principal.sees_money(prod.id)
     page = reg.list_entries(
         session,
@@ -232,7 +236,9 @@ def list_deliverables(
     if not principal.can("register.read", Resource(prod.id, department="deliverables")):
         shared = review.shared_ids(session, prod.id, "deliverable")
         if not principal.can("register.read", Resource(prod.id, department="deliverables", shared=True)):
-            raise Forbidden(f"{principal.user.username} may not read deliverables here")
+            raise Forbidden(
+                N_("%(username)s may not read deliverables here"), params={"username": principal.user.username}
+            )
         rows = [d for d in rows if d.id in shared]
     return [dlv.deliverable_dict(d) for d in rows]
 

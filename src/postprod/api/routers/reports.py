@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 
 from postprod.api.deps import load_production
-from postprod.errors import NotFound
+from postprod.errors import N_, NotFound
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.services import weekly_report as wr
 from postprod.services.users import Forbidden
@@ -57,7 +57,7 @@ def get_weekly_pdf(production_id: Id, report_id: Id, principal: PrincipalDep, se
     principal.require_production("report.read", prod)
     row = wr.get_issued(session, prod, report_id)
     if row.content.pdf is None:
-        raise NotFound(f"weekly report {row.label} has no PDF stored")
+        raise NotFound(N_("weekly report %(label)s has no PDF stored"), params={"label": row.label})
     if not principal.sees_money(prod.id):  # the money gate: the stored PDF holds the cost sections
         raise Forbidden("the weekly report's PDF holds money: it needs the budget right", field="report_id")
     name = f"weekly-{row.week}-rev{row.revision}.pdf"

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from postprod.api.deps import load_production
 from postprod.api.schemas import ApprovalIn, DecisionIn
+from postprod.errors import N_
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.model import ApprovalRequest
 from postprod.services import review as svc
@@ -37,7 +38,9 @@ def list_approvals(
     prod = load_production(session, production_id)
     if not principal.can("approval.read", Resource(prod.id)):
         if not principal.can("approval.read", Resource(prod.id, shared=True)):
-            raise Forbidden(f"{principal.user.username} may not read approvals here")
+            raise Forbidden(
+                N_("%(username)s may not read approvals here"), params={"username": principal.user.username}
+            )
         mine = True
     rows = svc.list_requests(session, prod, status=status, reviewer=principal.user if mine else None)
     names = svc.usernames(session)
@@ -60,7 +63,10 @@ def get_approval(request_id: Id, principal: PrincipalDep, session: SessionDep) -
     """One approval request with every reviewer's decision and note."""
     req = svc.get_request(session, request_id)
     if not _may_read(principal, req):
-        raise Forbidden(f"{principal.user.username} may not read approval request {request_id}")
+        raise Forbidden(
+            N_("%(username)s may not read approval request %(request_id)s"),
+            params={"username": principal.user.username, "request_id": request_id},
+        )
     return svc.approval_dict(req, svc.usernames(session))
 
 
@@ -69,7 +75,10 @@ def decide(request_id: Id, body: DecisionIn, principal: PrincipalDep, session: S
     """A named reviewer approves, or asks for changes saying which in the note."""
     req = svc.get_request(session, request_id)
     if not _may_read(principal, req):
-        raise Forbidden(f"{principal.user.username} may not decide on approval request {request_id}")
+        raise Forbidden(
+            N_("%(username)s may not decide on approval request %(request_id)s"),
+            params={"username": principal.user.username, "request_id": request_id},
+        )
     req = svc.decide(session, req, principal.user, body.decision, body.note)
     return svc.approval_dict(req, svc.usernames(session))
 

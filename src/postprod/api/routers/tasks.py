@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from postprod.api.deps import load_production, load_task
 from postprod.api.schemas import DependencyIn, TaskIn, TaskPatch
+from postprod.errors import N_
 from postprod.http_deps import Id, PrincipalDep, SessionDep
 from postprod.services import items, review
 from postprod.services import tasks as svc
@@ -44,7 +45,7 @@ def list_tasks(
     only: set[int] | None = None
     if not principal.can("task.read", Resource(prod.id)):
         if not principal.can("task.read", Resource(prod.id, shared=True)):
-            raise Forbidden(f"{principal.user.username} may not read tasks here")
+            raise Forbidden(N_("%(username)s may not read tasks here"), params={"username": principal.user.username})
         only = review.shared_ids(session, prod.id, "task")
     page = svc.list_tasks(
         session,

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.services.common import parse_date
 from postprod.services.planning.solving import _iso
 
@@ -53,7 +53,9 @@ def parse_slip(text: str) -> tuple[str, int]:
     except ValueError:
         days = None
     if not sep or not key.strip() or days is None or not -1000 <= days <= 1000 or days == 0:
-        raise InvalidInput(f"invalid --slip {text!r}: expected TASK:DAYS, e.g. PIC-LOCK:3", field="slip")
+        raise InvalidInput(
+            N_("invalid --slip %(text)r: expected TASK:DAYS, e.g. PIC-LOCK:3"), field="slip", params={"text": text}
+        )
     return key.strip(), days
 
 
@@ -61,10 +63,12 @@ def parse_away(text: str) -> tuple[str, date, date]:
     """PERSON:YYYY-MM-DD:YYYY-MM-DD (the person's name may contain spaces)."""
     parts = text.rsplit(":", 2)
     if len(parts) != 3 or not parts[0].strip():
-        raise InvalidInput(f"invalid --away {text!r}: expected PERSON:FROM:TO with ISO dates", field="away")
+        raise InvalidInput(
+            N_("invalid --away %(text)r: expected PERSON:FROM:TO with ISO dates"), field="away", params={"text": text}
+        )
     d1, d2 = parse_date(parts[1], "away from"), parse_date(parts[2], "away to")
     if d2 < d1:
-        raise InvalidInput(f"invalid --away {text!r}: ends before it starts", field="away")
+        raise InvalidInput(N_("invalid --away %(text)r: ends before it starts"), field="away", params={"text": text})
     return parts[0].strip(), d1, d2
 
 
@@ -74,13 +78,21 @@ def parse_depend(text: str, removing: bool = False) -> tuple[str, str, int]:
     what = "--undepend" if removing else "--depend"
     if len(parts) not in ((2,) if removing else (2, 3)) or not all(p.strip() for p in parts):
         form = "BEFORE:AFTER" if removing else "BEFORE:AFTER[:LAG]"
-        raise InvalidInput(f"invalid {what} {text!r}: expected {form}", field=what.strip("-"))
+        raise InvalidInput(
+            N_("invalid %(what)s %(text)r: expected %(form)s"),
+            field=what.strip("-"),
+            params={"what": what, "text": text, "form": form},
+        )
     lag = 0
     if len(parts) == 3:
         try:
             lag = int(parts[2])
         except ValueError:
-            raise InvalidInput(f"invalid {what} {text!r}: the lag is a whole number of days", field="depend") from None
+            raise InvalidInput(
+                N_("invalid %(what)s %(text)r: the lag is a whole number of days"),
+                field="depend",
+                params={"what": what, "text": text},
+            ) from None
     return parts[0].strip(), parts[1].strip(), lag
 
 
@@ -89,21 +101,30 @@ def parse_new_task(text: str) -> NewTask:
     parts = text.split(":")
     if len(parts) < 3 or not parts[0].strip() or not parts[2].strip():
         raise InvalidInput(
-            f"invalid --add-task {text!r}: expected KEY:DAYS:DEPARTMENT[:skills=..][:room=..][:after=..][:before=..]",
+            N_(
+                "invalid --add-task %(text)r: expected KEY:DAYS:DEPARTMENT[:skills=..][:room=..][:after=..][:before=..]"
+            ),
             field="add-task",
+            params={"text": text},
         )
     try:
         days = Decimal(parts[1])
     except ArithmeticError:
         days = Decimal(-1)
     if not days.is_finite() or days < 0 or days > 10000:
-        raise InvalidInput(f"invalid --add-task {text!r}: DAYS must be a number of work days", field="add-task")
+        raise InvalidInput(
+            N_("invalid --add-task %(text)r: DAYS must be a number of work days"),
+            field="add-task",
+            params={"text": text},
+        )
     nt = NewTask(parts[0].strip().upper(), days, parts[2].strip())
     for extra in parts[3:]:
         name, sep, value = extra.partition("=")
         items = [x.strip() for x in value.split(",") if x.strip()]
         if not sep:
-            raise InvalidInput(f"invalid --add-task part {extra!r}: expected name=value", field="add-task")
+            raise InvalidInput(
+                N_("invalid --add-task part %(extra)r: expected name=value"), field="add-task", params={"extra": extra}
+            )
         if name == "skills":
             nt.skills = [x.lower() for x in items]
         elif name == "room":
@@ -116,7 +137,9 @@ def parse_new_task(text: str) -> NewTask:
             nt.name = value.strip()
         else:
             raise InvalidInput(
-                f"invalid --add-task part {extra!r}: skills, room, after, before or name", field="add-task"
+                N_("invalid --add-task part %(extra)r: skills, room, after, before or name"),
+                field="add-task",
+                params={"extra": extra},
             )
     return nt
 

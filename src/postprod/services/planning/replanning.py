@@ -71,18 +71,25 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
         person = _find_person(session, prod, who)
         for other in person.absences:
             if other.start <= d2 and d1 <= other.end:
-                raise Conflict(f"{person.name} is already away from {other.start} to {other.end}")
+                raise Conflict(
+                    N_("%(name)s is already away from %(start)s to %(end)s"),
+                    params={"name": person.name, "start": other.start, "end": other.end},
+                )
         out.append(PersonAway(person_key(person.id), d1, d2))
         resolved.away.append((str(person.id), d1, d2))
         words.append(_kept(N_("%(person)s away %(start)s to %(end)s"), person=person.name, start=d1, end=d2))
     release = inputs.today if inputs.today > prod.start_date else None
     for nt in inc.added:
         if session.scalars(select(Task.id).where(Task.production_id == prod.id, Task.key == nt.key)).first():
-            raise Conflict(f"task {nt.key} already exists in {prod.title!r}")
+            raise Conflict(N_("task %(key)s already exists in %(title)r"), params={"key": nt.key, "title": prod.title})
         dept = get_department(session, prod, nt.department)
         if nt.room_kind is not None and nt.room_kind not in {r.value for r in RoomKind}:
             allowed = ", ".join(r.value for r in RoomKind)
-            raise InvalidInput(f"invalid room kind {nt.room_kind!r}: one of {allowed}", field="room")
+            raise InvalidInput(
+                N_("invalid room kind %(room_kind)r: one of %(allowed)s"),
+                field="room",
+                params={"room_kind": nt.room_kind, "allowed": allowed},
+            )
         after = [key_of(k) for k in nt.after]
         before = [key_of(k) for k in nt.before]
         task = eng.Task(
@@ -109,7 +116,7 @@ def _prepare_replan(session: Session, prod: Production, inc: Incidents, today: d
     for before_ref, after_ref in inc.undepend:
         ka, kb = key_of(before_ref), key_of(after_ref)
         if (ka, kb) not in existing:
-            raise InvalidInput(f"{kb} does not depend on {ka}", field="undepend")
+            raise InvalidInput(N_("%(kb)s does not depend on %(ka)s"), field="undepend", params={"kb": kb, "ka": ka})
         out.append(DependencyChanged(ka, kb, removed=True))
         resolved.undepend.append((ka, kb))
         words.append(_kept(N_("%(task)s no longer after %(before)s"), task=kb, before=ka))
@@ -126,9 +133,17 @@ def _pin(
     for ref, day in inc.pins:
         key = key_of(ref)
         if inputs.status.get(key, "todo") != "todo":
-            raise InvalidInput(f"{key} has started: only work not started can be given a start date", field="start")
+            raise InvalidInput(
+                N_("%(key)s has started: only work not started can be given a start date"),
+                field="start",
+                params={"key": key},
+            )
         if day is not None and day < inputs.problem.start:
-            raise InvalidInput(f"{key} cannot start before the production, on {inputs.problem.start}", field="start")
+            raise InvalidInput(
+                N_("%(key)s cannot start before the production, on %(start)s"),
+                field="start",
+                params={"key": key, "start": inputs.problem.start},
+            )
         if key in index:
             i = index[key]
             release = inputs.today if inputs.today > inputs.problem.start else None
@@ -204,7 +219,9 @@ def _commit_replan(
 ) -> dict[str, Any]:
     prod = session.get(Production, r.inputs.production_id)
     if prod is None:
-        raise NotFound(f"production {r.inputs.title!r} was deleted while it was being replanned")
+        raise NotFound(
+            N_("production %(title)r was deleted while it was being replanned"), params={"title": r.inputs.title}
+        )
     inputs = replace(r.inputs, problem=result.problem, task_ids=dict(r.inputs.task_ids))
     names = dict(inputs.task_names)
     for inc in r.incidents:
@@ -345,7 +362,9 @@ def _scenario_name(name: str | None) -> str | None:
     if not name or len(name) > 120:
         raise InvalidInput("a scenario needs a name of 1 to 120 characters", field="scenario")
     if name.lower() in ("current", "baseline"):
-        raise InvalidInput(f"{name!r} is reserved: give the scenario another name", field="scenario")
+        raise InvalidInput(
+            N_("%(name)r is reserved: give the scenario another name"), field="scenario", params={"name": name}
+        )
     return name
 
 
@@ -357,7 +376,9 @@ def adopt_scenario(session: Session, prod: Production, name: str) -> PlanRowView
     row = require_plan(session, prod, PlanKind.SCENARIO, name)
     cur = require_plan(session, prod, PlanKind.CURRENT)
     if row.parent_id != cur.id:
-        raise Conflict(f"the plan changed since scenario {name!r} was made: make the scenario again")
+        raise Conflict(
+            N_("the plan changed since scenario %(name)r was made: make the scenario again"), params={"name": name}
+        )
     inputs = load_inputs(session, prod)
     inputs.task_ids.update(_apply_incidents(session, prod, incidents_from(row.incidents or {}), inputs.status))
     inputs.task_names.update({m["task"]: m.get("name", m["task"]) for m in row.moves})

@@ -10,7 +10,7 @@ from sqlalchemy import insert, literal, select
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
-from postprod.errors import InvalidInput
+from postprod.errors import N_, InvalidInput
 from postprod.model import Person, PlanKind, PlanTask, Production, Room, Task, TaskStatus
 from postprod.model import Plan as PlanRow
 from postprod.planning import problem as eng
@@ -98,7 +98,9 @@ def compare_plans(
     other = _find_plan(session, prod, scenario)
     ref = _find_plan(session, prod, against)
     if ref.id == other.id:
-        raise InvalidInput(f"both sides of the comparison are plan {ref.id}: name a scenario", field="scenario")
+        raise InvalidInput(
+            N_("both sides of the comparison are plan %(id)s: name a scenario"), field="scenario", params={"id": ref.id}
+        )
     a, b = stored_plan(session, ref, inputs.problem), stored_plan(session, other, inputs.problem)
     cmp = compare(a, b, inputs.problem.calendar)
     data = cmp.to_dict()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from postprod.db import session_scope
-from postprod.errors import NotFound
+from postprod.errors import N_, NotFound
 from postprod.model import Plan as PlanRow
 from postprod.model import PlanKind, Production
 from postprod.planning import problem as eng
@@ -87,7 +87,9 @@ def _run_summary(inputs: Inputs, row: PlanRow, plan: eng.Plan) -> dict[str, Any]
 
 def _commit_run(session: Session, inputs: Inputs, plan: eng.Plan, time_limit: float) -> dict[str, Any]:
     if session.get(Production, inputs.production_id) is None:
-        raise NotFound(f"production {inputs.title!r} was deleted while it was being planned")
+        raise NotFound(
+            N_("production %(title)r was deleted while it was being planned"), params={"title": inputs.title}
+        )
     row = store_plan(
         session, inputs, plan, kind=PlanKind.CURRENT, name="current", time_limit=time_limit, write_dates=True
     )

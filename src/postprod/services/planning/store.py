@@ -271,10 +271,12 @@ def require_plan(session: Session, prod: Production, kind: PlanKind, name: str |
     if row is not None:
         return row
     if kind == PlanKind.CURRENT:
-        raise NotFound(f"{prod.title!r} has no plan yet: run `postprod plan run` first")
+        raise NotFound(N_("%(title)r has no plan yet: run `postprod plan run` first"), params={"title": prod.title})
     if kind == PlanKind.BASELINE:
-        raise NotFound(f"{prod.title!r} has no baseline: run `postprod plan baseline` first")
-    raise NotFound(f"no scenario {name!r} in {prod.title!r}")
+        raise NotFound(
+            N_("%(title)r has no baseline: run `postprod plan baseline` first"), params={"title": prod.title}
+        )
+    raise NotFound(N_("no scenario %(name)r in %(title)r"), params={"name": name, "title": prod.title})
 
 
 def store_plan(
