@@ -1,8 +1,8 @@
 """A task read through the API: requests per second with Uvicorn on 127.0.0.1, from a client process.
 
-Sets up the demo production in a fresh SQLite file, starts `uvicorn` in a subprocess on a free
+Sets up the demo production in a fresh SQLite file, starts `postprod serve --workers N` in a subprocess on a free
 loopback port, then runs a bounded loop of GET /api/v1/productions/1/tasks/{key} (Bearer token,
-keep-alive) from this process for several repeats, and prints the median rate. Target: >= 300 req/s
+keep-alive) from this process for several repeats, and prints the median rate and p50/p99. Target: >= 300 req/s
 on 2 cores. Usage: python benchmarks/api_read.py [--requests 2000] [--repeats 5] [--clients 4]
 """
 
@@ -21,12 +21,6 @@ import time
 from pathlib import Path
 
 import httpx
-
-SERVER = """
-import os, uvicorn
-uvicorn.run("postprod.app:create_app", factory=True, host="127.0.0.1", port=int(os.environ["BENCH_PORT"]),
-            workers=int(os.environ["BENCH_WORKERS"]), log_level="warning", access_log=False)
-"""
 
 
 def run_wrk(base: str, token: str, key: str, seconds: int, connections: int) -> float:
@@ -69,15 +63,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(base: str, token: str, keys: list[str], total: int, clients: int) -> float:
-    """Requests per second for `total` GETs spread over `clients` keep-alive connections."""
+def run(base: str, token: str, keys: list[str], total: int, clients: int, took: list[float] | None = None) -> float:
+    """Requests per second for `total` GETs spread over `clients` keep-alive connections; each request's
+    seconds appended to `took`."""
     per = total // clients
     errors: list[str] = []
+    took = took if took is not None else []
 
     def worker(i: int) -> None:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
             for n in range(per):
+                t0 = time.perf_counter()
                 r = c.get(f"/api/v1/productions/1/tasks/{keys[(i + n) % len(keys)]}")
+                took.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     errors.append(f"{r.status_code} {r.text[:100]}")
                     return
@@ -112,9 +110,11 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         token = setup(url)
         port = free_port()
-        env = {**os.environ, "POSTPROD_DATABASE_URL": url, "BENCH_PORT": str(port), "BENCH_WORKERS": str(args.workers)}
-        proc = subprocess.Popen([sys.executable, "-c", SERVER], env=env)
+        env = {**os.environ, "POSTPROD_DATABASE_URL": url}
+        serve = ["serve", "--port", str(port), "--workers", str(args.workers)]
+        proc = subprocess.Popen([sys.executable, "-m", "postprod.cli.main", *serve], env=env, stdout=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
+        took: list[float] = []
         try:
             for _ in range(200):
                 try:
@@ -132,7 +132,7 @@ def main() -> None:
                 cpu = None
             else:
                 cpu0 = cpu_seconds(proc.pid)
-                rates = [run(base, token, keys, args.requests, args.clients) for _ in range(args.repeats)]
+                rates = [run(base, token, keys, args.requests, args.clients, took) for _ in range(args.repeats)]
                 cpu = cpu_seconds(proc.pid) - cpu0
         finally:
             proc.terminate()
@@ -144,6 +144,9 @@ def main() -> None:
         print(f"task read via API: {args.requests} requests x {args.repeats} repeats, {args.clients} client threads")
     print("  runs (req/s): " + ", ".join(f"{r:.0f}" for r in rates))
     print(f"  median: {med:.0f} req/s (target >= 300; ratio {med / 300:.2f})")
+    if took:
+        cuts = statistics.quantiles(took, n=100, method="inclusive")
+        print(f"  latency: p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms, max {max(took) * 1000:.0f} ms")
     if cpu is not None and args.workers == 1:
         per = cpu / (args.requests * args.repeats)
         print(f"  server CPU per request: {per * 1000:.2f} ms, i.e. {1 / per:.0f} req/s per core if idle")

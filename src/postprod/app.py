@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 from collections.abc import AsyncIterator
@@ -60,6 +61,21 @@ class PostprodApp(FastAPI):
         return SecurityHeaders(HoldRefusedSignIns(BodyLimit(super().build_middleware_stack())))  # type: ignore[arg-type]
 
 
+def keep_start_up_out_of_the_collector() -> None:
+    """Once per process, when the server starts: the objects made so far (modules, routes, the models'
+    metadata, about 180,000 of them) go to the collector's permanent generation, so that its full
+    collections no longer walk them on every request that triggers one (they took 130-200 ms each).
+    """
+    if gc.get_freeze_count():
+        return  # frozen already: the first app of the process did it (tests build many apps)
+    gc.collect()
+    gc.freeze()
+    # Young collections as by default (a larger first generation made each of them cost 10-90 ms); a full
+    # collection after 100 middle ones rather than 10: with the start-up frozen, the rule "pending objects >
+    # 1/4 of the long-lived ones" alone let one run every ~100 requests (27 in 3,000 task reads, against 3).
+    gc.set_threshold(700, 10, 100)
+
+
 def create_app(
     database_url: str | None = None, *, engine: Engine | None = None, web: bool = True, webhooks: bool = True
 ) -> FastAPI:
@@ -77,6 +93,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        keep_start_up_out_of_the_collector()
         dispatcher = WebhookDispatcher(engine).start() if webhooks else None  # while the server runs
         runner.resume_queued()  # jobs queued before a restart run now
         runner.start_sweeping()  # and those of a process that dies meanwhile (this one's or another's)

@@ -30,6 +30,14 @@ def serve(
     ),
     open_browser: bool = typer.Option(False, "--open", help="Open the app in the browser once it listens."),
     db_wait: float | None = DbWaitOpt,
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        "-w",
+        min=1,
+        max=64,
+        help="Server processes sharing the port (one per core is a good start); each runs the whole app.",
+    ),
 ) -> None:
     """Serve the web app and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     # The web stack and the demo's services: only `serve` loads them (`worker` loads Celery instead).
@@ -59,12 +67,21 @@ def serve(
                 f"[bold]{host} is reachable from other machines: the demo accounts got the random passwords "
                 "above (shown this once), not the documented ones.[/bold]"
             )
-    app = create_app(engine=engine)
     url = f"http://{host}:{port}"
-    console.print(f"postprod on {url}  (API {url}/api/v1, OpenAPI {url}/api/v1/openapi.json); Ctrl-C stops it")
+    processes = f", {workers} processes" if workers > 1 else ""
+    console.print(
+        f"postprod on {url}  (API {url}/api/v1, OpenAPI {url}/api/v1/openapi.json{processes}); Ctrl-C stops it"
+    )
     if open_browser:
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(engine=engine), host=host, port=port, log_level="warning")
+        return
+    # Several processes: Uvicorn starts each one, which builds its own app with the factory, on the database
+    # of POSTPROD_DATABASE_URL (migrated above, so each process only checks the schema is there).
+    engine.dispose()
+    db.reset_engines()
+    uvicorn.run("postprod.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning")
 
 
 def worker(

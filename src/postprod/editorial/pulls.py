@@ -10,14 +10,15 @@ import csv
 import io
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
-
-import opentimelineio as otio
+from typing import TYPE_CHECKING, Any
 
 from postprod.editorial.edl_writer import write_edl
 from postprod.editorial.model import Cut, Event, Locator
 from postprod.errors import N_, InvalidInput
 from postprod.timecode import frames_to_tc, supports_drop_frame, tc_to_frames
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 COMP_START = 1001
 
@@ -254,6 +255,8 @@ def pulls_edl(pl: PullList) -> str:
 
 def pulls_otio(pl: PullList) -> otio.schema.Timeline:
     """The pulls as an OTIO timeline: one clip per shot, source with handles, pull data in metadata."""
+    import opentimelineio as otio  # only for this export: the pages and the API reading pulls do without it
+
     rate = float(pl.cut.rate)
     tl = otio.schema.Timeline(name=f"{pl.cut.title or 'cut'} VFX pulls")
     track = otio.schema.Track(name="V", kind=otio.schema.TrackKind.Video)

@@ -11,11 +11,9 @@ from typing import Any
 from postprod.errors import N_, InvalidInput
 from postprod.planning.calendar import WorkGrid
 from postprod.planning.compiled import Compiled, compile_problem
-from postprod.planning.cpsat import solve_cpsat
 from postprod.planning.explain import check
 from postprod.planning.heuristic import Schedule, justify, resource_rank, sgs, solve_heuristic
 from postprod.planning.problem import Dependency, Plan, Problem, ScheduledTask, Task
-from postprod.planning.solver import build_plan
 
 Progress = Callable[[float], None]
 
@@ -208,6 +206,10 @@ def replan(
     progress: Progress | None = None,
 ) -> ReplanResult:
     """New plan after `incidents`: earliest end first, then fewest and smallest moves; lists the moves."""
+    # OR-Tools is loaded by the replan itself: the incidents above are read by processes that never solve.
+    from postprod.planning.cpsat import solve_cpsat
+    from postprod.planning.solver import build_plan
+
     t0 = time.perf_counter()
     new_problem = apply_incidents(problem, plan, incidents, today)
     c = compile_problem(new_problem)

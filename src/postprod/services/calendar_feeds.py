@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -120,6 +119,8 @@ def _calendar(session: Session, prod: Production, person_id: int | None, room_id
         name = f"{prod.title}: {rooms.get(room_id, '')}"
     else:
         name = prod.title
+    from icalendar import Calendar, Event  # only when a feed is asked for, not in every server process
+
     cal = Calendar()
     cal.add("prodid", "-//postprod//plan//EN")
     cal.add("version", "2.0")

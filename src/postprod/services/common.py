@@ -9,7 +9,7 @@ money fields are `NotRequired`, left out, not emptied, for roles without the bud
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, NotRequired, TypeVar
@@ -20,8 +20,9 @@ from typing_extensions import TypedDict  # Pydantic reads TypedDicts from here b
 
 from postprod.errors import N_, InvalidInput, NotFound
 from postprod.limits import as_id, check_date
-from postprod.model import Absence, Calendar, Department, Person, Production, Room, Setting, Task
+from postprod.model import Absence, Calendar, Department, Person, Production, Room, Setting, Task, TaskAssignment
 from postprod.model.audit import jsonable
+from postprod.model.base import utcnow
 from postprod.timecode import format_rate
 
 T = TypeVar("T")
@@ -257,6 +258,23 @@ def production_dict(p: Production) -> ProductionView:
         "currency": p.currency,
         "description": p.description,
     }
+
+
+def new_version(session: Session, tasks: Iterable[Task]) -> None:
+    """These tasks' representation changed through another table (their links, their assignees' names):
+    each gets a new version at the next flush, so that its ETag moves and a writer holding the old one
+    gets a 409 rather than writing over what it has not seen. Tasks being deleted are left alone."""
+    for t in tasks:
+        if t not in session.deleted:
+            t.updated_at = utcnow()  # the row changes, so the ORM's version column moves
+
+
+def tasks_assigned_to(session: Session, person: Person) -> list[Task]:
+    return list(
+        session.scalars(
+            select(Task).where(Task.id.in_(select(TaskAssignment.task_id).where(TaskAssignment.person_id == person.id)))
+        )
+    )
 
 
 def task_dict(t: Task) -> TaskView:

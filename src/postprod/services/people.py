@@ -13,7 +13,7 @@ from typing_extensions import TypedDict
 
 from postprod.errors import N_, Conflict, InvalidInput, NotFound
 from postprod.model import Absence, Calendar, Holiday, Person, Production, Room, RoomKind
-from postprod.services.common import get_calendar, parse_date
+from postprod.services.common import get_calendar, new_version, parse_date, tasks_assigned_to
 
 
 def _rate(value: str | float | None, field: str = "day_rate") -> Decimal | None:
@@ -190,6 +190,8 @@ def update_person(
         if not name:
             raise InvalidInput(N_("name is empty"), field="name")
         _unique_name(session, Person, person.production, name, person.id)
+        if name != person.name:
+            new_version(session, tasks_assigned_to(session, person))  # their assignees read the new name
         person.name = name
     if calendar is not None:
         person.calendar = get_calendar(session, person.production, calendar or None)
@@ -226,6 +228,7 @@ def _unique_name(session: Session, kind: type[Person] | type[Room], prod: Produc
 
 def delete_person(session: Session, person: Person) -> None:
     """Remove a crew member with their absences and assignments (the tasks stay, without them)."""
+    new_version(session, tasks_assigned_to(session, person))
     person.production.people.remove(person)
     session.flush()
 

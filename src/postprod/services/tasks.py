@@ -33,6 +33,7 @@ from postprod.services.common import (
     get_person,
     get_production,
     get_task,
+    new_version,
     parse_date,
     task_dict,
 )
@@ -150,6 +151,10 @@ def update_task(
     an empty `room_kind` clears the room.
     """
     items.check_version(task, expected_version, task_dict, what=f"task {task.key}")
+    if assign or unassign or assignees is not None:
+        # The assignees are another table: the row is touched now, so the version moves once, with the
+        # first look-up's flush, and not again with the flushes that follow.
+        new_version(session, [task])
     today = today or date.today()
     prod = task.production
     if status is not None:
@@ -289,6 +294,7 @@ def add_dependency(session: Session, successor: Task, predecessor: Task, lag_day
         keys = {t.id: t.key for t in successor.production.tasks}
         raise CycleError([keys[i] for i in path] + [successor.key])
     dep = Dependency(predecessor=predecessor, successor=successor, lag_days=lag_days)
+    new_version(session, [successor, predecessor])  # one waits for the other: both read differently
     session.add(dep)
     session.flush()
     return dep
@@ -302,6 +308,7 @@ def remove_dependency(session: Session, successor: Task, predecessor: Task) -> N
             N_("%(key)s does not depend on %(key2)s"), params={"key": successor.key, "key2": predecessor.key}
         )
     successor.predecessors.remove(match[0])
+    new_version(session, [successor, predecessor])
     session.flush()
 
 
@@ -318,6 +325,7 @@ def set_dependencies(session: Session, task: Task, wanted: list[tuple[Task, int]
             )
         seen.add(pred.id)
     for dep in [d for d in task.predecessors if d.predecessor_id not in seen]:
+        new_version(session, [task, dep.predecessor])
         task.predecessors.remove(dep)
     session.flush()
     current = {d.predecessor_id: d for d in task.predecessors}
@@ -330,12 +338,15 @@ def set_dependencies(session: Session, task: Task, wanted: list[tuple[Task, int]
                 raise InvalidInput(
                     N_("invalid lag %(lag)s: between -365 and 365 work days"), field="lag", params={"lag": lag}
                 )
+            if link.lag_days != lag:
+                new_version(session, [task])
             link.lag_days = lag
     session.flush()
 
 
 def delete_task(session: Session, task: Task) -> None:
     """Remove a task with its links and assignments; its notes, shares and approvals go with it (items)."""
+    new_version(session, [*(d.predecessor for d in task.predecessors), *(d.successor for d in task.successors)])
     session.delete(task)
     session.flush()
 
@@ -376,6 +387,48 @@ def list_tasks(
     Sort by a name, '-' first for descending; the total is of all the tasks matching. Without `links`
     the tasks' dependencies are not loaded with them (a board's cards do not show them).
     """
+    _check_page(limit, offset)
+    where, order = _task_filter(session, prod, department, status, assignee, language, search, only_ids, sort)
+    total = int(session.scalar(select(func.count()).select_from(Task).where(*where)) or 0)
+    q = (
+        select(Task)
+        .where(*where)
+        .options(
+            selectinload(Task.assignments).selectinload(TaskAssignment.person),
+            *([selectinload(Task.predecessors).selectinload(Dependency.predecessor)] if links else []),
+            selectinload(Task.department),
+        )
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    return Page(total, list(session.scalars(q)))
+
+
+def list_task_versions(
+    session: Session,
+    prod: Production,
+    *,
+    department: str | None = None,
+    status: str | None = None,
+    assignee: str | None = None,
+    language: str | None = None,
+    search: str | None = None,
+    only_ids: set[int] | None = None,
+    sort: str = "position",
+    limit: int | None = 50,
+    offset: int = 0,
+) -> Page[tuple[int, int]]:
+    """The page `list_tasks` would give, as (id, version) pairs only: what a list's ETag is made of, read
+    without loading the tasks, their people and their links."""
+    _check_page(limit, offset)
+    where, order = _task_filter(session, prod, department, status, assignee, language, search, only_ids, sort)
+    total = int(session.scalar(select(func.count()).select_from(Task).where(*where)) or 0)
+    q = select(Task.id, Task.version).where(*where).order_by(*order).limit(limit).offset(offset)
+    return Page(total, [(int(i), int(v)) for i, v in session.execute(q)])
+
+
+def _check_page(limit: int | None, offset: int) -> None:
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
             N_("invalid limit %(limit)s: 1 to %(max_limit)s"),
@@ -384,6 +437,20 @@ def list_tasks(
         )
     if offset < 0:
         raise InvalidInput(N_("invalid offset %(offset)s: 0 or more"), field="offset", params={"offset": offset})
+
+
+def _task_filter(
+    session: Session,
+    prod: Production,
+    department: str | None,
+    status: str | None,
+    assignee: str | None,
+    language: str | None,
+    search: str | None,
+    only_ids: set[int] | None,
+    sort: str,
+) -> tuple[list[Any], list[Any]]:
+    """The WHERE clauses and the ORDER BY of a task list."""
     desc = sort.startswith("-")
     cols = SORTS.get(sort.lstrip("-"))
     if cols is None:
@@ -407,21 +474,8 @@ def list_tasks(
         where.append(func.lower(Task.key).like(pattern) | func.lower(Task.name).like(pattern))
     if only_ids is not None:
         where.append(Task.id.in_(only_ids or {-1}))
-    total = int(session.scalar(select(func.count()).select_from(Task).where(*where)) or 0)
     order = [c.desc() if desc else c.asc() for c in cols] + [Task.id.desc() if desc else Task.id.asc()]
-    q = (
-        select(Task)
-        .where(*where)
-        .options(
-            selectinload(Task.assignments).selectinload(TaskAssignment.person),
-            *([selectinload(Task.predecessors).selectinload(Dependency.predecessor)] if links else []),
-            selectinload(Task.department),
-        )
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
-    )
-    return Page(total, list(session.scalars(q)))
+    return where, order
 
 
 @described(successors="The keys of the tasks that wait for this one.")

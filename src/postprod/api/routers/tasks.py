@@ -1,6 +1,9 @@
-"""Tasks: pages with filters and sorting, read with an ETag, conditional updates, dependencies."""
+"""Tasks: pages with filters and sorting, read with an ETag (304 when unchanged), conditional updates, dependencies."""
 
 from __future__ import annotations
+
+import hashlib
+from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
 
@@ -18,15 +21,41 @@ from postprod.services.users import Forbidden, Resource
 router = APIRouter(tags=["tasks"])
 
 
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: If-None-Match holds the current ETag (no body)"}
+}
+IfNoneMatch = Header(None, max_length=2000, description="ETags read before: 304 if the answer is still one of them")
+
+
 def _etag(version: int) -> str:
     return f'"{version}"'
 
 
-@router.get("/productions/{production_id}/tasks", response_model=TaskListView)
+def _list_etag(pairs: list[tuple[int, int]], total: int, limit: int, offset: int) -> str:
+    """A page's weak ETag: the tasks it holds, in order, each at its version (a task's version moves with
+    anything its item shows, services/common.new_version), and the total matching."""
+    digest = hashlib.blake2b(repr((total, limit, offset, pairs)).encode(), digest_size=12).hexdigest()
+    return f'W/"{digest}"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match's weak comparison: one of the listed ETags (W/ or not), or *."""
+    if not if_none_match:
+        return False
+    opaque = etag.removeprefix("W/")
+    return any(t.strip() == "*" or t.strip().removeprefix("W/") == opaque for t in if_none_match.split(","))
+
+
+def _not_modified(etag: str) -> Response:
+    return Response(status_code=304, headers={"ETag": etag})
+
+
+@router.get("/productions/{production_id}/tasks", response_model=TaskListView, responses=NOT_MODIFIED)
 def list_tasks(
     production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
+    response: Response,
     department: str | None = Query(None, max_length=120),
     status: str | None = Query(None, max_length=32),
     assignee: str | None = Query(None, max_length=120),
@@ -39,27 +68,36 @@ def list_tasks(
     ),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=10_000_000),
-) -> TaskListView:
-    """A page of the production's tasks, filtered and sorted; clients see only what is shared with them."""
+    if_none_match: str | None = IfNoneMatch,
+) -> TaskListView | Response:
+    """A page of the production's tasks, filtered and sorted; clients see only what is shared with them.
+
+    Its weak ETag changes when a task of the page changes, or the page's tasks or total do: sent back in
+    If-None-Match, it gives 304 without the tasks being read."""
     prod = load_production(session, production_id)
     only: set[int] | None = None
     if not principal.can("task.read", Resource(prod.id)):
         if not principal.can("task.read", Resource(prod.id, shared=True)):
             raise Forbidden(N_("%(username)s may not read tasks here"), params={"username": principal.user.username})
         only = review.shared_ids(session, prod.id, "task")
-    page = svc.list_tasks(
-        session,
-        prod,
-        department=department,
-        status=status,
-        assignee=assignee,
-        language=language,
-        search=q,
-        only_ids=only,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
+    query: dict[str, Any] = {
+        "department": department,
+        "status": status,
+        "assignee": assignee,
+        "language": language,
+        "search": q,
+        "only_ids": only,
+        "sort": sort,
+        "limit": limit,
+        "offset": offset,
+    }
+    if if_none_match:
+        versions = svc.list_task_versions(session, prod, **query)
+        etag = _list_etag(versions.items, versions.total, limit, offset)
+        if _matches(if_none_match, etag):
+            return _not_modified(etag)
+    page = svc.list_tasks(session, prod, **query)
+    response.headers["ETag"] = _list_etag([(t.id, t.version) for t in page.items], page.total, limit, offset)
     return {"total": page.total, "limit": limit, "offset": offset, "items": [task_dict(t) for t in page.items]}
 
 
@@ -91,14 +129,23 @@ def create_task(
     return svc.task_detail(task)
 
 
-@router.get("/productions/{production_id}/tasks/{task_ref}", response_model=TaskDetailView)
+@router.get("/productions/{production_id}/tasks/{task_ref}", response_model=TaskDetailView, responses=NOT_MODIFIED)
 def get_task(
-    production_id: Id, task_ref: str, principal: PrincipalDep, session: SessionDep, response: Response
-) -> TaskDetailView:
-    """One task; its ETag is its version, to send back as If-Match when changing it."""
+    production_id: Id,
+    task_ref: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    if_none_match: str | None = IfNoneMatch,
+) -> TaskDetailView | Response:
+    """One task; its ETag is its version, to send back as If-Match when changing it, or as If-None-Match
+    to get 304 while it has not changed."""
     task = load_task(session, production_id, task_ref)
     principal.require("task.read", task_resource(session, task, principal))
-    response.headers["ETag"] = _etag(task.version)
+    etag = _etag(task.version)
+    if _matches(if_none_match, etag):
+        return _not_modified(etag)
+    response.headers["ETag"] = etag
     return svc.task_detail(task)
 
 
