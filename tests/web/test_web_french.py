@@ -213,6 +213,7 @@ def test_the_demo_is_a_french_production(demo: TestClient) -> None:
     who = {t.split(" a ")[0] for t in told}
     assert who == {"Claire Moreau", "Julien Bertrand", "Philippe Arnaud", "Véronique Astier"}, who
     assert "Julien Bertrand a demandé la validation de DCP son 5.1" in told
+    assert "Claire Moreau a demandé à Isabelle Caron de valider Copie de travail" in told  # who reviews, by name
     shot = next(t for t in told if t.startswith("Claire Moreau a demandé la validation de Plan VFX "))
     assert not [t for t in told if "VFX shot" in t], told
     # an item without a name of its own is told by its number or its person, its kind said once

@@ -114,6 +114,9 @@ class _Resolver:
     def item_link(self, entity_type: str, entity_id: int, values: dict[str, Any]) -> tuple[str | None, str | None, str]:
         """The item an entry links to: (kind, reference, label of the containing item)."""
         model = self.models.get(entity_type)
+        if entity_type == "ApprovalReview":  # a reviewer named on a request, or their decision: the request
+            request = self.get(self.models["ApprovalRequest"], values.get("request_id"))
+            return ("approval", str(request.id), request.label) if request is not None else (None, None, "")
         if entity_type in ("Note", "SharedItem", "ApprovalRequest") and values.get("target_type"):
             kind = items.KINDS.get(str(values["target_type"]))
             obj = self.get(kind.model, values.get("target_id")) if kind else None
@@ -175,10 +178,16 @@ def describe(session: Session, entries: list[AuditEntry], *, money: bool) -> lis
                     kind = _kind_of_column(col)
                 changes.append({"field": name, "kind": kind, "before": old, "after": new})
         values = after or before
+        if e.entity_type == "ApprovalReview" and "request_id" not in values:  # a decision keeps only what changed
+            review = res.get(model, e.entity_id) if model is not None else None
+            if review is not None:
+                values = {**values, "request_id": review.request_id, "reviewer_id": review.reviewer_id}
         item_type, item_ref, item_label = res.item_link(e.entity_type, e.entity_id, values)
         label = e.label
         if e.entity_type in ("TaskAssignment", "TimeEntry") and "person_id" in values:  # whose work
             label = res.foreign_label(columns["person_id"], values["person_id"]) or label.partition(": ")[2]
+        if e.entity_type == "ApprovalReview" and "reviewer_id" in values:  # who reviews
+            label = res.foreign_label(columns["reviewer_id"], values["reviewer_id"]) or label
         if e.entity_type == "Membership":  # "ana: supervisor" -> Ana Costa, and the role apart
             label = res.foreign_label(columns["user_id"], values.get("user_id")) or label.partition(":")[0]
         out.append(
