@@ -173,6 +173,8 @@ def test_no_english_message_on_any_french_page(demo: TestClient, username: str) 
         walked.append(url)
         if found := english_on(page, messages):
             english[url] = sorted(found)
+        if tight := [t for t in shown_texts(page) if re.search(r"[^\W\d]: ", t)]:  # French: "Total : 15"
+            english[url] = [*english.get(url, []), *(f"colon without its space: {t!r}" for t in tight)]
     assert len(walked) >= (40 if username == "supervisor" else 5), walked
     assert english == {}, "\n".join(f"{u}: {w}" for u, w in english.items())
     # an unknown item's page says so in French, with its name: the service's message translated, then filled in

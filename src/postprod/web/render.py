@@ -193,6 +193,7 @@ def environment(lang: str) -> Environment:
     env.filters["incident"] = lambda plan: _incident(plan, translations(lang).gettext, lang)
     env.filters["qc"] = lambda v: qc_phrase(v, translations(lang).gettext, lang)
     env.globals["lang"] = lang
+    env.globals["colon"] = "\u00a0: " if lang == "fr" else ": "  # "Total : 15" in French, its space unbroken
     env.globals["entity_types"] = ENTITY_TYPES
     env.globals["field_names"] = FIELD_NAMES
     env.globals["item_pages"] = ITEM_PAGES
