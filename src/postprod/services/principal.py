@@ -95,10 +95,13 @@ def authenticate(
 
 def task_resource(session: Session, task: Task, principal: Principal) -> Resource:
     """The permission view of a task: its production, department, assignees, and shared flag for clients."""
-    shared = principal.is_client_only and review.is_shared(session, task.production_id, "task", task.id)
-    return Resource(
-        task.production_id,
-        department=task.department.code,
-        assignee_ids=frozenset(a.person_id for a in task.assignments),
-        shared=shared,
-    )
+    assignees = frozenset(a.person_id for a in task.assignments)
+    return task_resource_of(session, principal, task.production_id, task.id, task.department.code, assignees)
+
+
+def task_resource_of(
+    session: Session, principal: Principal, production_id: int, task_id: int, department: str, assignees: frozenset[int]
+) -> Resource:
+    """`task_resource` from a task's columns (a task read without its ORM object: services/task_reads)."""
+    shared = principal.is_client_only and review.is_shared(session, production_id, "task", task_id)
+    return Resource(production_id, department=department, assignee_ids=assignees, shared=shared)
