@@ -2,7 +2,8 @@
 
 Builds the production with bulk inserts, signs in as its supervisor, then requests each page
 through the ASGI app in-process (the whole stack: routing, auth, queries, templates) several
-times and prints the median, against the 150 ms budget of the issue. The anchor is the app's
+times and prints the median and the 99th percentile, against the 150 ms budget of the issue: the
+median of every page, and the p99 too for the dashboard, the Gantt and the first page of each register. The anchor is the app's
 own health endpoint on the same client (the cost of one request through the stack).
 
     python benchmarks/web_pages.py [--repeat 15] [--url sqlite:///...] [--only gantt,planning,compare]
@@ -46,6 +47,16 @@ from postprod.services.productions import create_production
 
 N_TASKS, N_VFX, N_ADR = 5000, 3000, 2000
 BUDGET_MS = 150.0
+# The pages whose p99, not only their median, keeps within the budget.
+P99_PAGES = (
+    "dashboard",
+    "gantt (5,000 bars)",
+    "register vfx",
+    "register adr",
+    "register foley",
+    "register music",
+    "register dubbing",
+)
 
 
 def build(url: str) -> int:
@@ -257,8 +268,8 @@ def _sign_in(c: TestClient, username: str) -> None:
 
 def time_pages(
     url: str, pid: int, repeat: int, only: list[str] | None = None, first: dict[str, float] | None = None
-) -> dict[str, float]:
-    """Median milliseconds per page over `repeat` requests (after one warm-up each); `only`: the pages whose
+) -> dict[str, list[float]]:
+    """Milliseconds of each of `repeat` requests per page (after one warm-up each); `only`: the pages whose
     name holds one of these words (the anchor always). `first` gets each page's first request (nothing kept yet:
     the Gantt is laid out and drawn then, and kept for the requests that follow while its plan and tasks stay)."""
     first = first if first is not None else {}
@@ -268,7 +279,7 @@ def time_pages(
         for name, where in page_list(pid).items()
         if not only or name.startswith("health") or any(w.lower() in name for w in only)
     }
-    out: dict[str, float] = {}
+    out: dict[str, list[float]] = {}
     engine = db.make_engine(url)
     with TestClient(app) as c:
         signed_in = ""
@@ -289,13 +300,17 @@ def time_pages(
                 r = c.get(path)
                 times.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200
-            out[name] = statistics.median(times)
+            out[name] = times
     return out
+
+
+def p99(times: list[float]) -> float:
+    return statistics.quantiles(times, n=100, method="inclusive")[98] if len(times) > 1 else times[0]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--url", default=None, help="database URL (default: a temporary SQLite file)")
     ap.add_argument("--only", default="", help="comma-separated words: time only the pages whose name holds one")
     args = ap.parse_args()
@@ -307,11 +322,18 @@ def main() -> None:
         print(f"built {N_TASKS} tasks, {N_VFX} VFX shots, {N_ADR} ADR cues in {time.perf_counter() - t0:.1f} s")
         first: dict[str, float] = {}
         results = time_pages(url, pid, args.repeat, [w for w in args.only.split(",") if w.strip()], first)
-    anchor = results["health (anchor)"]
-    print(f"\n{'page':42} {'median ms':>10} {'x anchor':>9} {'first ms':>9}  budget {BUDGET_MS:.0f} ms (median)")
-    for name, ms in results.items():
-        flag = "" if name.startswith("health") else ("ok" if ms <= BUDGET_MS else "OVER")
-        print(f"{name:42} {ms:10.1f} {ms / anchor:9.1f} {first[name]:9.1f}  {flag}")
+    anchor = statistics.median(results["health (anchor)"])
+    print(f"\n{'page':42} {'median ms':>10} {'p99 ms':>8} {'x anchor':>9} {'first ms':>9}  budget {BUDGET_MS:.0f} ms")
+    over = 0
+    for name, times in results.items():
+        ms, high = statistics.median(times), p99(times)
+        flag = ""
+        if not name.startswith("health"):
+            late = ms > BUDGET_MS or (name in P99_PAGES and high > BUDGET_MS)
+            over += late
+            flag = ("OVER" if late else "ok") + (" (median and p99)" if name in P99_PAGES else "")
+        print(f"{name:42} {ms:10.1f} {high:8.1f} {ms / anchor:9.1f} {first[name]:9.1f}  {flag}")
+    print(f"{over} page(s) over the budget" if over else "every page within the budget")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.session_factory = db.session_factory(engine)
+    app.state.read_session_factory = db.session_factory(db.reading(engine))
     app.state.jobs = runner
     errors.install(app)
     app.include_router(api_router(), prefix=API_PREFIX)

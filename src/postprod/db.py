@@ -47,11 +47,42 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
             dbapi_conn.create_function("upper", 1, _upper, deterministic=True)
 
         return engine
-    # A connection that died with its server (a restart) is noticed and replaced when next taken.
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before each use (a round trip per request): a connection that died with its server (a
+    # restart) fails its next statement, that request gets a 503 (api/errors), and the failure marks
+    # every connection of the pool older than it as stale, replaced when next taken. Connections are
+    # also renewed after half an hour, before any idle timeout between here and the server ends them.
+    kwargs.setdefault("pool_recycle", 1800)
     if url.startswith("postgresql"):
         kwargs.setdefault("connect_args", {"connect_timeout": 10})  # a silent host is an error, not a hang
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if url.startswith("postgresql"):
+        event.listen(engine, "before_cursor_execute", _begin_before_a_write)
+    return engine
+
+
+def _is_read(statement: str) -> bool:
+    head = statement.lstrip()[:6].upper()
+    return head == "SELECT" and " FOR " not in statement.upper()
+
+
+def _begin_before_a_write(conn: Connection, cursor: Any, statement: str, *_args: Any) -> None:
+    """On a connection that reads without a transaction (`reading`), a transaction is opened before
+    its first statement that is not a plain SELECT: what a read writes stays one transaction, committed
+    or rolled back with the request."""
+    if not conn.get_execution_options().get("reads_first") or _is_read(statement):
+        return
+    raw = cursor.connection
+    if raw.info.transaction_status == 0:  # idle: no transaction open yet (psycopg's TransactionStatus.IDLE)
+        cursor.execute("BEGIN")
+
+
+def reading(engine: Engine) -> Engine:
+    """The engine for requests that mostly read (GET, HEAD): on PostgreSQL their SELECTs run without
+    BEGIN and COMMIT, two round trips of three for a one-query read; the first write opens a
+    transaction, committed at the end of the request as any other. Other databases: the engine itself."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT", reads_first=True)
 
 
 def safe_url(url: str) -> str:

@@ -44,8 +44,14 @@ def field_of(loc: Any) -> str | None:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on any error."""
-    with db.session_scope(actor="anonymous", factory=request.app.state.session_factory) as session:
+    """One transaction per request: committed when the route returns, rolled back on any error.
+
+    A GET or HEAD reads without a transaction until it writes (`db.reading`): no BEGIN and COMMIT."""
+    state = request.app.state
+    reads = request.method in ("GET", "HEAD") and hasattr(state, "read_session_factory")
+    with db.session_scope(
+        actor="anonymous", factory=state.read_session_factory if reads else state.session_factory
+    ) as session:
         yield session
 
 

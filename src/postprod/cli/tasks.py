@@ -13,6 +13,7 @@ from postprod.cli.history import note_add
 from postprod.db import session_scope
 from postprod.services import tasks as svc
 from postprod.services.common import get_production, get_task, task_dict
+from postprod.services.task_reads import task_views
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -59,12 +60,9 @@ def list_cmd(
     """List tasks, filtered by department, status, assignee or language."""
     with session_scope() as s:
         prod = get_production(s, production)
-        rows = [
-            task_dict(t)
-            for t in svc.list_tasks(
-                s, prod, department=department, status=status, assignee=assignee, language=language, limit=None
-            ).items
-        ]
+        rows = task_views(
+            s, prod, department=department, status=status, assignee=assignee, language=language, limit=None
+        ).items
         title = f"{prod.title}: {plural(len(rows), 'task')}"
     if json_out:
         print_json(rows)

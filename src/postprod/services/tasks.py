@@ -387,8 +387,8 @@ def list_tasks(
     Sort by a name, '-' first for descending; the total is of all the tasks matching. Without `links`
     the tasks' dependencies are not loaded with them (a board's cards do not show them).
     """
-    _check_page(limit, offset)
-    where, order = _task_filter(session, prod, department, status, assignee, language, search, only_ids, sort)
+    check_page(limit, offset)
+    where, order = task_filter(session, prod, department, status, assignee, language, search, only_ids, sort)
     total = int(session.scalar(select(func.count()).select_from(Task).where(*where)) or 0)
     q = (
         select(Task)
@@ -421,14 +421,14 @@ def list_task_versions(
 ) -> Page[tuple[int, int]]:
     """The page `list_tasks` would give, as (id, version) pairs only: what a list's ETag is made of, read
     without loading the tasks, their people and their links."""
-    _check_page(limit, offset)
-    where, order = _task_filter(session, prod, department, status, assignee, language, search, only_ids, sort)
+    check_page(limit, offset)
+    where, order = task_filter(session, prod, department, status, assignee, language, search, only_ids, sort)
     total = int(session.scalar(select(func.count()).select_from(Task).where(*where)) or 0)
     q = select(Task.id, Task.version).where(*where).order_by(*order).limit(limit).offset(offset)
     return Page(total, [(int(i), int(v)) for i, v in session.execute(q)])
 
 
-def _check_page(limit: int | None, offset: int) -> None:
+def check_page(limit: int | None, offset: int) -> None:
     if limit is not None and not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
             N_("invalid limit %(limit)s: 1 to %(max_limit)s"),
@@ -439,7 +439,7 @@ def _check_page(limit: int | None, offset: int) -> None:
         raise InvalidInput(N_("invalid offset %(offset)s: 0 or more"), field="offset", params={"offset": offset})
 
 
-def _task_filter(
+def task_filter(
     session: Session,
     prod: Production,
     department: str | None,

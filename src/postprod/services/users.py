@@ -251,22 +251,6 @@ def start_session(session: Session, user: User, *, days: int = SESSION_DAYS) -> 
     return ws, cookie
 
 
-def session_for_cookie(session: Session, cookie: str) -> WebSession:
-    """The live session of this cookie value (expired ones are deleted)."""
-    ws = session.scalars(select(WebSession).where(WebSession.session_hash == _sha256(cookie))).first()
-    now = utcnow()
-    if ws is None:
-        raise Unauthorized("not signed in")
-    if _aware(ws.expires_at) < now or not ws.user.active:
-        session.delete(ws)
-        session.flush()
-        raise Unauthorized("session expired: sign in again")
-    if now - _aware(ws.last_seen_at) > LAST_USED_RESOLUTION:
-        ws.last_seen_at = now
-        session.flush()
-    return ws
-
-
 def end_session(session: Session, ws: WebSession) -> None:
     """Sign out: the cookie no longer works."""
     session.delete(ws)

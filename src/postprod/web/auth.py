@@ -102,7 +102,7 @@ def page_context(
         "unread": notifications.unread_count(session, principal.user) if session is not None else 0,
         "lang": lang,
         "_t": gettext_for(lang),
-        "csrf_token": principal.web_session.csrf_token if principal.web_session else "",
+        "csrf_token": principal.credential.csrf_token,  # the session's ("" with a bearer token)
         "prod": prod,
         "can": can,
         "active": extra.pop("active", ""),

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic_core import to_json
+from sqlalchemy.orm import Session
 
 from postprod.api.deps import load_production, load_task
 from postprod.api.schemas import DependencyIn, TaskIn, TaskPatch
 from postprod.errors import N_
 from postprod.http_deps import Id, PrincipalDep, SessionDep
-from postprod.services import items, review
+from postprod.model import Production
+from postprod.services import items, review, task_reads
 from postprod.services import tasks as svc
-from postprod.services.common import get_department, task_dict
-from postprod.services.principal import task_resource
+from postprod.services.common import TaskView, get_department
+from postprod.services.principal import task_resource, task_resource_of
 from postprod.services.tasks import TaskDetailView, TaskListView, update_task_checked
 from postprod.services.users import Forbidden, Resource
 
@@ -50,12 +55,31 @@ def _not_modified(etag: str) -> Response:
     return Response(status_code=304, headers={"ETag": etag})
 
 
+def _json(data: Any, etag: str) -> Response:
+    """A view already shaped as its response model says, serialized as it is (no second validation)."""
+    return Response(to_json(data), media_type="application/json", headers={"ETag": etag})
+
+
+def _json_array(batches: Iterator[list[TaskView]], session: Session) -> Iterator[bytes]:
+    """One JSON array written batch after batch; the session the rows come from is closed at the end."""
+    try:
+        yield b"["
+        sep = b""
+        for batch in batches:
+            if batch:
+                yield sep + to_json(batch)[1:-1]
+                sep = b","
+        yield b"]"
+    finally:
+        session.close()
+
+
 @router.get("/productions/{production_id}/tasks", response_model=TaskListView, responses=NOT_MODIFIED)
 def list_tasks(
     production_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
-    response: Response,
+    request: Request,
     department: str | None = Query(None, max_length=120),
     status: str | None = Query(None, max_length=32),
     assignee: str | None = Query(None, max_length=120),
@@ -68,12 +92,18 @@ def list_tasks(
     ),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=10_000_000),
+    all: bool = Query(
+        False,
+        description="Every matching task at once, as one JSON array of the pages' items, streamed "
+        "(limit, offset and ETags do not apply)",
+    ),
     if_none_match: str | None = IfNoneMatch,
 ) -> TaskListView | Response:
     """A page of the production's tasks, filtered and sorted; clients see only what is shared with them.
 
     Its weak ETag changes when a task of the page changes, or the page's tasks or total do: sent back in
-    If-None-Match, it gives 304 without the tasks being read."""
+    If-None-Match, it gives 304 without the tasks being read. With all=true, the whole list instead, read
+    from the database in batches as it is sent."""
     prod = load_production(session, production_id)
     only: set[int] | None = None
     if not principal.can("task.read", Resource(prod.id)):
@@ -88,17 +118,26 @@ def list_tasks(
         "search": q,
         "only_ids": only,
         "sort": sort,
-        "limit": limit,
-        "offset": offset,
     }
+    if all:
+        # The rows are read while the response is sent, after this request's session has ended: a session
+        # of their own, the filters checked here (a refusal is still a 4xx, not a broken 200).
+        stream = request.app.state.session_factory()
+        try:
+            batches = task_reads.iter_task_views(stream, stream.get(Production, prod.id), **query)
+        except BaseException:
+            stream.close()
+            raise
+        return StreamingResponse(_json_array(batches, stream), media_type="application/json")
+    query |= {"limit": limit, "offset": offset}
     if if_none_match:
         versions = svc.list_task_versions(session, prod, **query)
         etag = _list_etag(versions.items, versions.total, limit, offset)
         if _matches(if_none_match, etag):
             return _not_modified(etag)
-    page = svc.list_tasks(session, prod, **query)
-    response.headers["ETag"] = _list_etag([(t.id, t.version) for t in page.items], page.total, limit, offset)
-    return {"total": page.total, "limit": limit, "offset": offset, "items": [task_dict(t) for t in page.items]}
+    page = task_reads.task_views(session, prod, **query)
+    etag = _list_etag([(t["id"], t["version"]) for t in page.items], page.total, limit, offset)
+    return _json({"total": page.total, "limit": limit, "offset": offset, "items": page.items}, etag)
 
 
 @router.post("/productions/{production_id}/tasks", response_model=TaskDetailView, status_code=201)
@@ -135,18 +174,18 @@ def get_task(
     task_ref: str,
     principal: PrincipalDep,
     session: SessionDep,
-    response: Response,
     if_none_match: str | None = IfNoneMatch,
 ) -> TaskDetailView | Response:
     """One task; its ETag is its version, to send back as If-Match when changing it, or as If-None-Match
     to get 304 while it has not changed."""
-    task = load_task(session, production_id, task_ref)
-    principal.require("task.read", task_resource(session, task, principal))
-    etag = _etag(task.version)
+    read = task_reads.task_detail_view(session, production_id, task_ref)
+    view = read.view
+    resource = task_resource_of(session, principal, production_id, view["id"], view["department"], read.assignee_ids)
+    principal.require("task.read", resource)
+    etag = _etag(view["version"])
     if _matches(if_none_match, etag):
         return _not_modified(etag)
-    response.headers["ETag"] = etag
-    return svc.task_detail(task)
+    return _json(view, etag)
 
 
 @router.patch(
