@@ -116,9 +116,11 @@ def lns(
     seed: int = 0,
     shared: Incumbent | None = None,
     stop: Callable[[], bool] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> LnsResult:
     """Improve `first` until `deadline` (perf_counter), `lower` or `stop()`, one CP-SAT worker at a time."""
     rng = np.random.default_rng(seed)
+    begin = time.perf_counter()
     inc = shared or Incumbent(first)
     base = build_model(c, first, lower)
     dur = np.asarray(c.dur, dtype=np.int64)
@@ -132,6 +134,8 @@ def lns(
         best = inc.get()
         if now >= deadline - 0.02 or best.makespan <= lower or (stop is not None and stop()):
             break
+        if progress is not None:
+            progress(min(1.0, (now - begin) / max(deadline - begin, 1e-6)))
         start = np.asarray(best.start, dtype=np.int64)
         if rng.random() < 0.6:
             width = max(1, int(round(share * best.makespan)))

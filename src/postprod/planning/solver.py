@@ -139,7 +139,8 @@ def solve_compiled(
             if progress is not None:
                 progress(min(1.0, (time_limit - left + x * left) / time_limit))
 
-        if FINISH == "cpsat" or not plain:
+        mode = FINISH if plain else FINISH_OTHER
+        if mode == "cpsat":
             res = solve_cpsat(
                 c,
                 best,
@@ -151,7 +152,7 @@ def solve_compiled(
                 params=CP_PARAMS,
             )
         else:
-            res = _lns_beside_cpsat(c, best, lower, deadline, seed)
+            res = _lns_beside_cpsat(c, best, lower, deadline, seed, mode, cp_progress if progress else None)
         bound = max(bound, res.bound)
         if res.schedule is not None and res.makespan <= best.makespan:
             if res.makespan < best.makespan:
@@ -166,10 +167,17 @@ def solve_compiled(
 
 
 FINISH = "lns2"
+"""The last search on plain problems: "lns2" (two large neighbourhood searches sharing the incumbent),
+"lns+cp" (one, beside a one-worker CP-SAT search that may prove the bound) or "cpsat" (CP-SAT alone)."""
+
+FINISH_OTHER = "cpsat"
+"""The last search on productions (people and rooms to choose, calendars, pinned tasks)."""
 
 
-def _lns_beside_cpsat(c: Compiled, first: Schedule, lower: int, deadline: float, seed: int) -> CpResult:
-    """Large neighbourhood search on one core while a one-worker CP-SAT search (for the bound) runs on the other."""
+def _lns_beside_cpsat(
+    c: Compiled, first: Schedule, lower: int, deadline: float, seed: int, mode: str, progress: Progress | None
+) -> CpResult:
+    """Large neighbourhood search on this core and, on the other, a second one or a one-worker CP-SAT search."""
     inc = Incumbent(first)
     side: list[CpResult] = []
     solvers: list[cp_model.CpSolver] = []
@@ -197,7 +205,7 @@ def _lns_beside_cpsat(c: Compiled, first: Schedule, lower: int, deadline: float,
         )
 
     helpers: list[threading.Thread] = []
-    if FINISH == "lns+cp":
+    if mode == "lns+cp":
         helpers.append(threading.Thread(target=run, name="cp-sat beside the LNS", daemon=True))
     else:
         helpers.append(
@@ -207,7 +215,9 @@ def _lns_beside_cpsat(c: Compiled, first: Schedule, lower: int, deadline: float,
         )
     for h in helpers:
         h.start()
-    lns(c, first, lower, deadline, seed=seed, shared=inc, stop=lambda: bool(side) and side[0].optimal)
+    lns(
+        c, first, lower, deadline, seed=seed, shared=inc, stop=lambda: bool(side) and side[0].optimal, progress=progress
+    )
     done.set()
     with lock:
         for s in solvers:
