@@ -152,13 +152,12 @@ def solve_compiled(
                 params=CP_PARAMS,
             )
         else:
-            res = _lns_beside_cpsat(c, best, lower, deadline, seed, mode, cp_progress if progress else None)
+            # the LNS stops at the bound already proven beside the GA
+            res = _lns_beside_cpsat(c, best, bound, deadline, seed, mode, cp_progress if progress else None)
         bound = max(bound, res.bound)
         if res.schedule is not None and res.makespan <= best.makespan:
-            if res.makespan < best.makespan:
-                solver = "cp-sat"
-            else:
-                solver = "heuristic+cp-sat"
+            last = "lns" if res.status == "LNS" else "cp-sat"
+            solver = last if res.makespan < best.makespan else f"heuristic+{last}"
             best = res.schedule
         optimal = res.optimal or best.makespan <= bound
     if progress is not None:
