@@ -14,6 +14,10 @@ from postprod.planning.heuristic import Schedule
 
 Progress = Callable[[float], None]
 
+MAKESPAN_INTERVAL = True
+"""Put the idle time after the end into every cumulative (an interval from the end to the horizon using the
+whole capacity), so the energetic reasoning of the cumulatives bounds the end itself."""
+
 
 @dataclass
 class CpResult:
@@ -53,25 +57,28 @@ def _runs(values: np.ndarray) -> list[tuple[int, int, int]]:
     return out
 
 
-def solve_cpsat(
+@dataclass
+class CpModel:
+    """The CP-SAT model of a compiled problem and the variables a schedule is read from."""
+
+    model: cp_model.CpModel
+    starts: list[cp_model.IntVar]
+    choice_vars: list[list[tuple[cp_model.IntVar, int]]]
+    end: cp_model.IntVar
+    horizon: int
+
+
+def build_model(
     c: Compiled,
     hint: Schedule,
     lower: int,
-    time_limit: float,
     *,
-    workers: int = 2,
-    seed: int = 0,
     baseline: Sequence[int] | None = None,
     max_end: int | None = None,
-    progress: Progress | None = None,
-    deadline: float | None = None,
-    params: dict[str, object] | None = None,
-    started: Callable[[cp_model.CpSolver], None] | None = None,
-) -> CpResult:
-    """Minimise the end (or, with `baseline` and `max_end`, the number and size of moves) from a hint.
+) -> CpModel:
+    """Intervals on each resource, precedences and the end; hinted with `hint`.
 
-    With `deadline` (a perf_counter time) the search stops then, model building included;
-    `started` receives the solver just before the search, so another thread can stop it.
+    The objective is the end, or, with `baseline` and `max_end`, the number and size of moves.
     """
     n = c.n
     dur = c.dur
@@ -124,18 +131,26 @@ def solve_cpsat(
         for j, lag in c.succs[i]:
             model.add(starts[j] >= starts[i] + dur[i] + lag)
     horizon = max(ub, 1)
+    end = model.new_int_var(min(lower, ub), ub, "end")
+    tail_iv = None
+    if MAKESPAN_INTERVAL and baseline is None:
+        tail_iv = model.new_interval_var(end, horizon - end, horizon, "after_end")
     for k, (ivs, qs) in per_res.items():
         cap = int(c.cap[k])
         short = cap - c.avail[k, :horizon]
         block = np.maximum(0, np.minimum(short, cap - fixed_use[k, :horizon]))
+        blocked = False
         for a, length, v in _runs(block):
             ivs.append(model.new_fixed_size_interval_var(a, length, f"b{k}_{a}"))
             qs.append(v)
+            blocked = True
+        if tail_iv is not None and cap > 0 and not blocked:
+            ivs.append(tail_iv)
+            qs.append(cap)
         if cap == 1 and all(q == 1 for q in qs):
             model.add_no_overlap(ivs)
         else:
             model.add_cumulative(ivs, qs, cap)
-    end = model.new_int_var(min(lower, ub), ub, "end")
     for i in range(n):
         if not c.succs[i] or any(lag < 0 for _, lag in c.succs[i]):
             model.add(end >= starts[i] + dur[i])
@@ -144,7 +159,6 @@ def solve_cpsat(
             model.add_hint(starts[i], hint.start[i])
     model.add_hint(end, hint.makespan)
 
-    moved: list[cp_model.IntVar] = []
     if baseline is not None:
         terms = []
         for i in range(n):
@@ -155,11 +169,33 @@ def solve_cpsat(
             delta = model.new_int_var(0, horizon + abs(baseline[i]), f"d{i}")
             model.add_abs_equality(delta, starts[i] - baseline[i])
             terms.append(b * (horizon + 1) + delta)
-            moved.append(b)
         model.minimize(sum(terms) if terms else end)
     else:
         model.minimize(end)
+    return CpModel(model, starts, choice_vars, end, horizon)
 
+
+def solve_cpsat(
+    c: Compiled,
+    hint: Schedule,
+    lower: int,
+    time_limit: float,
+    *,
+    workers: int = 2,
+    seed: int = 0,
+    baseline: Sequence[int] | None = None,
+    max_end: int | None = None,
+    progress: Progress | None = None,
+    deadline: float | None = None,
+    params: dict[str, object] | None = None,
+    started: Callable[[cp_model.CpSolver], None] | None = None,
+) -> CpResult:
+    """Minimise the end (or, with `baseline` and `max_end`, the number and size of moves) from a hint.
+
+    With `deadline` (a perf_counter time) the search stops then, model building included;
+    `started` receives the solver just before the search, so another thread can stop it.
+    """
+    m = build_model(c, hint, lower, baseline=baseline, max_end=max_end)
     solver = cp_model.CpSolver()
     if deadline is not None:
         time_limit = min(time_limit, deadline - time.perf_counter())
@@ -177,20 +213,26 @@ def solve_cpsat(
     cb = _Progress(progress, time_limit) if progress is not None else None
     if started is not None:
         started(solver)
-    status = solver.solve(model, cb)
+    status = solver.solve(m.model, cb)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return CpResult(None, hint.makespan, lower, False, name)
-    st = [int(solver.value(s)) for s in starts]
-    assign: list[tuple[int, ...]] = []
-    for i in range(n):
-        if c.fixed[i] >= 0:
-            assign.append(hint.assign[i])
-        else:
-            assign.append(tuple(k for x, k in choice_vars[i] if solver.value(x)))
-    mk = max((st[i] + dur[i] for i in range(n)), default=0)
-    sched = Schedule(st, assign, mk, list(hint.overbooked))
+    sched = read_schedule(c, m, solver, hint)
+    mk = sched.makespan
     if baseline is not None:
         return CpResult(sched, mk, lower, status == cp_model.OPTIMAL, name)
     bound = max(lower, int(np.ceil(solver.best_objective_bound - 1e-6)))
     return CpResult(sched, mk, bound, status == cp_model.OPTIMAL or bound >= mk, name)
+
+
+def read_schedule(c: Compiled, m: CpModel, solver: cp_model.CpSolver, hint: Schedule) -> Schedule:
+    """The schedule of the solver's last solution (pinned tasks keep the hint's people and rooms)."""
+    st = [int(solver.value(s)) for s in m.starts]
+    assign: list[tuple[int, ...]] = []
+    for i in range(c.n):
+        if c.fixed[i] >= 0:
+            assign.append(hint.assign[i])
+        else:
+            assign.append(tuple(k for x, k in m.choice_vars[i] if solver.value(x)))
+    mk = max((st[i] + c.dur[i] for i in range(c.n)), default=0)
+    return Schedule(st, assign, mk, list(hint.overbooked))

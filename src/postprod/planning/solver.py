@@ -23,6 +23,7 @@ from postprod.planning.heuristic import (
     sgs,
     solve_heuristic,
 )
+from postprod.planning.lns import Incumbent, lns
 from postprod.planning.problem import Plan, Problem, ScheduledTask
 
 Progress = Callable[[float], None]
@@ -32,12 +33,16 @@ HEURISTIC_ONLY_BUDGET = 0.025
 
 
 HEURISTIC_SHARE = 0.6
-"""Share of the time limit for the heuristic (the genetic algorithm on plain problems) before CP-SAT."""
+"""Share of the time limit for the heuristic before CP-SAT."""
+
+GENETIC_SHARE = 0.3
+"""On plain problems, share of the time limit for the genetic algorithm before the large neighbourhood search
+(the GA stalls within a few seconds on the hard PSPLIB groups; the LNS goes on improving)."""
 
 
-def heuristic_share(time_limit: float) -> float:
-    """Seconds given to the heuristic before CP-SAT takes over."""
-    return HEURISTIC_SHARE * time_limit
+def heuristic_share(time_limit: float, plain: bool = False) -> float:
+    """Seconds given to the heuristic (or the GA on plain problems) before the final search takes over."""
+    return (GENETIC_SHARE if plain and FINISH != "cpsat" else HEURISTIC_SHARE) * time_limit
 
 
 def compile_with_room(problem: Problem) -> tuple[Compiled, Schedule]:
@@ -105,11 +110,11 @@ def solve_compiled(
     t0 = time.perf_counter() if t0 is None else t0
     lower = max(c.critical_lower_bound(), c.energy_lower_bound())
     spent = time.perf_counter() - t0
+    plain = time_limit > 0 and is_plain(c)
     if time_limit <= 0:
         budget = max(0.005, HEURISTIC_ONLY_BUDGET - spent)
     else:
-        budget = heuristic_share(time_limit) - spent
-    plain = time_limit > 0 and is_plain(c)
+        budget = heuristic_share(time_limit, plain) - spent
 
     def heur_progress(x: float) -> None:
         if progress is not None:
@@ -134,27 +139,97 @@ def solve_compiled(
             if progress is not None:
                 progress(min(1.0, (time_limit - left + x * left) / time_limit))
 
-        res = solve_cpsat(
-            c,
-            best,
-            lower,
-            left,
-            seed=seed,
-            progress=cp_progress if progress else None,
-            deadline=deadline,
-            params=CP_PARAMS,
-        )
+        mode = FINISH if plain else FINISH_OTHER
+        if mode == "cpsat":
+            res = solve_cpsat(
+                c,
+                best,
+                lower,
+                left,
+                seed=seed,
+                progress=cp_progress if progress else None,
+                deadline=deadline,
+                params=CP_PARAMS,
+            )
+        else:
+            # the LNS stops at the bound already proven beside the GA
+            res = _lns_beside_cpsat(c, best, bound, deadline, seed, mode, cp_progress if progress else None)
         bound = max(bound, res.bound)
         if res.schedule is not None and res.makespan <= best.makespan:
-            if res.makespan < best.makespan:
-                solver = "cp-sat"
-            else:
-                solver = "heuristic+cp-sat"
+            last = "lns" if res.status == "LNS" else "cp-sat"
+            solver = last if res.makespan < best.makespan else f"heuristic+{last}"
             best = res.schedule
         optimal = res.optimal or best.makespan <= bound
     if progress is not None:
         progress(1.0)
     return build_plan(c, best, solver, bound, optimal, time.perf_counter() - t0)
+
+
+FINISH = "lns2"
+"""The last search on plain problems: "lns2" (two large neighbourhood searches sharing the incumbent),
+"lns+cp" (one, beside a one-worker CP-SAT search that may prove the bound) or "cpsat" (CP-SAT alone)."""
+
+FINISH_OTHER = "cpsat"
+"""The last search on productions (people and rooms to choose, calendars, pinned tasks)."""
+
+
+def _lns_beside_cpsat(
+    c: Compiled, first: Schedule, lower: int, deadline: float, seed: int, mode: str, progress: Progress | None
+) -> CpResult:
+    """Large neighbourhood search on this core and, on the other, a second one or a one-worker CP-SAT search."""
+    inc = Incumbent(first)
+    side: list[CpResult] = []
+    solvers: list[cp_model.CpSolver] = []
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def started(s: cp_model.CpSolver) -> None:
+        with lock:
+            solvers.append(s)
+            if done.is_set():
+                s.stop_search()
+
+    def run() -> None:
+        side.append(
+            solve_cpsat(
+                c,
+                first,
+                lower,
+                deadline - time.perf_counter(),
+                workers=1,
+                seed=seed,
+                deadline=deadline,
+                started=started,
+            )
+        )
+
+    helpers: list[threading.Thread] = []
+    if mode == "lns+cp":
+        helpers.append(threading.Thread(target=run, name="cp-sat beside the LNS", daemon=True))
+    else:
+        helpers.append(
+            threading.Thread(
+                target=lambda: lns(c, first, lower, deadline, seed=seed + 1, shared=inc), name="second LNS", daemon=True
+            )
+        )
+    for h in helpers:
+        h.start()
+    lns(
+        c, first, lower, deadline, seed=seed, shared=inc, stop=lambda: bool(side) and side[0].optimal, progress=progress
+    )
+    done.set()
+    with lock:
+        for s in solvers:
+            s.stop_search()
+    for h in helpers:
+        h.join()
+    best = inc.get()
+    bound = lower
+    if side:
+        bound = max(bound, side[0].bound)
+        if side[0].schedule is not None and side[0].makespan < best.makespan:
+            best = side[0].schedule
+    return CpResult(best, best.makespan, bound, best.makespan <= bound, "LNS")
 
 
 def _genetic_beside_cpsat(
